@@ -1,0 +1,39 @@
+# tla: `make demo` and `make test` are all a fresh machine with Python 3.11 and make needs.
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.tla-installed
+STUBS  := $(VENV)/mpy-stubs
+ARGS   ?=
+
+.PHONY: demo test bench lint setup clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml tools/debian-deps.sh
+	@sh tools/debian-deps.sh
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "tla needs Python 3.11 or newer (set PYTHON=...)")'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@echo "tla: installing the project and its tools into $(VENV) (first run only)"
+	@$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
+	@$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
+	@$(PY) -m pip install -q --disable-pip-version-check --upgrade --target $(STUBS) \
+		$$($(PY) -c 'import tomllib; print(" ".join(tomllib.load(open("pyproject.toml","rb"))["project"]["optional-dependencies"]["mpy-stubs"]))')
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	@$(VENV)/bin/tla-emu demo $(ARGS)
+
+test: $(STAMP)
+	@$(PY) -m pytest $(ARGS)
+
+bench: $(STAMP)
+	@$(PY) -m bench $(ARGS)
+
+lint: $(STAMP)
+	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/pyright -p pyrightconfig.mpy.json
+	@$(VENV)/bin/pyright -p pyrightconfig.json
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info

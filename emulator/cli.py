@@ -1,0 +1,162 @@
+"""`tla-emu`: run the tla terminal firmware on this PC with simulated hardware.
+
+The terminal's serial port is a real pty that `tla-agent` opens like a USB or serial
+device. The firmware runs in this process (CPython) or under the real `micropython`.
+"""
+import enum
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+
+from emulator.ptylink import PtyBridge
+from emulator.terminal import make_terminal
+
+app = typer.Typer(
+    help=__doc__,
+    no_args_is_help=True,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+console = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class Interpreter(str, enum.Enum):
+    cpython = "cpython"
+    micropython = "micropython"
+
+
+PORT_LINE = "Serial port: "
+
+
+def render_screen(lines) -> str:
+    width = max(20, *(len(line) for line in lines))
+    top = "+" + "-" * width + "+"
+    body = ["|" + line.ljust(width) + "|" for line in lines]
+    return "\n".join([top, *body, top])
+
+
+@app.command()
+def run(
+    interpreter: Interpreter = typer.Option(
+        Interpreter.cpython, "--interpreter", "-i", help="Run the firmware in this process (cpython) or under the real micropython command."
+    ),
+    serial: str = typer.Option("TLA-EMU-0001", help="Serial number the terminal reports."),
+    flash: Optional[Path] = typer.Option(None, help="Flash image file to use (kept between runs). Default: a temporary one."),
+    baud: int = typer.Option(0, help="Pace the serial line like a UART at this rate (0: as fast as possible)."),
+    seconds: float = typer.Option(0, "--for", help="Stop after this many seconds (0: run until Ctrl-C)."),
+    heapsize: Optional[str] = typer.Option(None, help="MicroPython heap size, e.g. 96k (micropython only)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Do not draw the screen."),
+):
+    """Boot the emulated terminal and print the pty path of its serial port.
+
+    Open that path with `tla-agent hello --port PATH`. Type key names (0-9, OK, CANCEL,
+    BACK, UP, DOWN, MENU) and Enter to press keys; Ctrl-C stops the terminal.
+    """
+    bridge = PtyBridge(baud=baud).start()
+
+    def show(lines):
+        if not quiet:
+            console.print(render_screen(lines))
+
+    kwargs = {"serial_number": serial, "flash_path": str(flash) if flash else None, "on_show": show}
+    if interpreter is Interpreter.micropython:
+        kwargs["heapsize"] = heapsize
+        kwargs["on_line"] = lambda line: err.print("[dim]micropython:[/] " + line)
+    terminal = make_terminal(interpreter.value, bridge.terminal_path, **kwargs)
+    stop = {"now": False}
+    signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
+    try:
+        terminal.start()
+        try:
+            ready = terminal.wait_event("READY", timeout=20)
+        except TimeoutError:
+            err.print("[red]error:[/] the terminal did not boot (see the messages above)")
+            raise typer.Exit(3)
+        console.print(
+            "tla-emu: terminal %s (firmware %s) running under %s"
+            % (serial, (ready or {}).get("fw", "?"), interpreter.value)
+        )
+        console.print(PORT_LINE + bridge.host_path)
+        sys.stdout.flush()
+        deadline = time.monotonic() + seconds if seconds else None
+        import select
+
+        stdin_open = sys.stdin is not None and not sys.stdin.closed and sys.stdin.isatty()
+        while not stop["now"] and terminal.alive():
+            if deadline and time.monotonic() >= deadline:
+                break
+            if stdin_open:
+                ready_in, _, _ = select.select([sys.stdin], [], [], 0.1)
+                if ready_in:
+                    line = sys.stdin.readline()
+                    if not line:
+                        stdin_open = False
+                    elif line.strip():
+                        try:
+                            terminal.press(line.strip().upper() if not line.strip().isdigit() else line.strip())
+                        except ValueError as e:
+                            err.print("[yellow]%s[/]" % e)
+            else:
+                time.sleep(0.1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        code = terminal.stop()
+        bridge.close()
+    if code not in (0, None):
+        err.print("[red]error:[/] the terminal firmware stopped with exit code %s" % code)
+        raise typer.Exit(1)
+
+
+@app.command()
+def demo(
+    micropython: bool = typer.Option(False, "--micropython", help="Run the firmware under micropython instead of CPython."),
+):
+    """The end-to-end demonstration: boot the emulated terminal, then let `tla-agent`
+    greet it over the pty and print the terminal's identity."""
+    interpreter = "micropython" if micropython else "cpython"
+    console.rule("tla demo: emulated terminal (%s) + practice-PC agent" % interpreter)
+    emu = subprocess.Popen(
+        [sys.executable, "-m", "emulator.cli", "run", "--interpreter", interpreter, "--quiet", "--for", "60"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        port = None
+        assert emu.stdout is not None
+        for line in emu.stdout:
+            console.print("[dim]emulator:[/] " + line.rstrip())
+            m = re.match(re.escape(PORT_LINE) + r"(\S+)", line)
+            if m:
+                port = m.group(1)
+                break
+        if not port:
+            err.print("[red]error:[/] the emulator did not start")
+            raise typer.Exit(1)
+        console.print("$ tla-agent hello --port %s" % port)
+        agent = subprocess.run([sys.executable, "-m", "host_agent.cli", "hello", "--port", port])
+        if agent.returncode != 0:
+            raise typer.Exit(agent.returncode)
+    finally:
+        emu.terminate()
+        try:
+            emu.wait(10)
+        except subprocess.TimeoutExpired:
+            emu.kill()
+    console.rule("demo done")
+
+
+def main():
+    app()
+
+
+if __name__ == "__main__":
+    main()

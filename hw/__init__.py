@@ -1,0 +1,1 @@
+"""Hardware abstraction of the terminal: interfaces (hal) and board definitions (boards/)."""

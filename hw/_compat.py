@@ -1,0 +1,145 @@
+"""The few places where hw/ differs between MicroPython and CPython, in one module.
+
+- littlefs: MicroPython's built-in `vfs.VfsLfs2` over a block device; on CPython the
+  `littlefs-python` binding over the same block device. Both get the same geometry, so an
+  image written by one mounts in the other.
+- raw mode for a serial tty (termios.setraw on MicroPython, tty.setraw on CPython).
+"""
+import sys
+
+from hw.hal import IOCTL_BLOCK_COUNT, IOCTL_BLOCK_ERASE, IOCTL_BLOCK_SIZE, FileSystem
+
+IS_MICROPYTHON = sys.implementation.name == "micropython"
+
+# littlefs geometry shared by both interpreters (MicroPython derives cache = 4 * max(r, p)).
+LFS_READ_SIZE = 32
+LFS_PROG_SIZE = 32
+LFS_LOOKAHEAD = 32
+LFS_CACHE_SIZE = 128
+LFS_BLOCK_CYCLES = 100
+
+
+class _LittleFs(FileSystem):
+    """FileSystem over either binding; `impl` is a VfsLfs2 or a littlefs.LittleFS."""
+
+    def __init__(self, impl, block_size, block_count):
+        self.impl = impl
+        self.block_size = block_size
+        self.block_count = block_count
+
+    def open(self, path, mode="rb"):
+        # littlefs-python's "ab" does not create a missing file; make both behave like POSIX.
+        if mode[0] == "a" and not self.exists(path):
+            self.impl.open(path, "wb").close()
+        return self.impl.open(path, mode)
+
+    def exists(self, path):
+        try:
+            self.impl.stat(path)
+            return True
+        except OSError:
+            return False
+
+    def size(self, path):
+        st = self.impl.stat(path)
+        return st[6] if IS_MICROPYTHON else st.size
+
+    def remove(self, path):
+        self.impl.remove(path)
+
+    def rename(self, old, new):
+        self.impl.rename(old, new)
+
+    def listdir(self, path=""):
+        if IS_MICROPYTHON:
+            return sorted(entry[0] for entry in self.impl.ilistdir(path))
+        return sorted(self.impl.listdir(path or "/"))
+
+    def free_bytes(self):
+        if IS_MICROPYTHON:
+            st = self.impl.statvfs("")
+            return st[0] * st[3]
+        return (self.block_count - self.impl.used_block_count) * self.block_size
+
+
+class _LfsContext:
+    """littlefs-python user context that forwards to a MicroPython-style block device."""
+
+    def __init__(self, bdev):
+        self.bdev = bdev
+
+    def read(self, cfg, block, off, size):
+        buf = bytearray(size)
+        self.bdev.readblocks(block, buf, off)
+        return buf
+
+    def prog(self, cfg, block, off, data):
+        self.bdev.writeblocks(block, data, off)
+        return 0
+
+    def erase(self, cfg, block):
+        self.bdev.ioctl(IOCTL_BLOCK_ERASE, block)
+        return 0
+
+    def sync(self, cfg):
+        return 0
+
+
+def mount_littlefs(bdev, format_if_blank=True) -> FileSystem:
+    """Mount littlefs on `bdev`; format it first when it holds no filesystem (and allowed).
+
+    Raises OSError when the flash holds no filesystem and formatting is not allowed.
+    """
+    block_size = bdev.ioctl(IOCTL_BLOCK_SIZE, 0)
+    block_count = bdev.ioctl(IOCTL_BLOCK_COUNT, 0)
+    if IS_MICROPYTHON:
+        import vfs  # type: ignore[import-not-found]
+
+        opts = {"readsize": LFS_READ_SIZE, "progsize": LFS_PROG_SIZE, "lookahead": LFS_LOOKAHEAD}
+        try:
+            impl = vfs.VfsLfs2(bdev, mtime=False, **opts)
+        except OSError:
+            if not format_if_blank:
+                raise
+            vfs.VfsLfs2.mkfs(bdev, **opts)
+            impl = vfs.VfsLfs2(bdev, mtime=False, **opts)
+        return _LittleFs(impl, block_size, block_count)
+
+    import littlefs  # type: ignore[import-not-found]
+
+    impl = littlefs.LittleFS(
+        context=_LfsContext(bdev),
+        mount=False,
+        block_size=block_size,
+        block_count=block_count,
+        read_size=LFS_READ_SIZE,
+        prog_size=LFS_PROG_SIZE,
+        cache_size=LFS_CACHE_SIZE,
+        lookahead_size=LFS_LOOKAHEAD,
+        block_cycles=LFS_BLOCK_CYCLES,
+    )
+    try:
+        impl.mount()
+    except littlefs.LittleFSError:
+        if not format_if_blank:
+            raise OSError(19, "no filesystem on the flash")
+        impl.format()
+        impl.mount()
+    return _LittleFs(impl, block_size, block_count)
+
+
+def tty_raw_nonblocking(fd) -> None:
+    """Raw mode, and VMIN = VTIME = 0 so that a read returns at once with what is there
+    (MicroPython's stream read would otherwise wait to fill the whole buffer)."""
+    import termios
+
+    if IS_MICROPYTHON:
+        termios.setraw(fd)
+    else:
+        import tty
+
+        tty.setraw(fd)
+    attrs = termios.tcgetattr(fd)
+    attrs[6][5] = 0  # VTIME
+    attrs[6][6] = 0  # VMIN
+    termios.tcsetattr(fd, termios.TCSANOW, attrs)

@@ -1,0 +1,1 @@
+"""Board definitions. A board is chosen explicitly by name, never by accident."""

@@ -1,0 +1,353 @@
+"""Board for the MicroPython unix port (and CPython): the terminal on a PC, part by part.
+
+- flash: NOR flash image in a file (hw.flash.NorFlash), littlefs on top;
+- port: a pty (or any tty) path, raw mode;
+- card slots: each slot is a reader speaking vsmartcard's vpcd protocol over TCP. Like
+  the vpcd driver inside pcscd, the slot listens and a card connects to it: a connection
+  is a card in the slot, its end is the card leaving. Framing: 2-byte big-endian length
+  + payload; a 1-byte payload is a control message (0 power off, 1 power on, 2 reset,
+  4 send ATR), anything longer an APDU. The emulator's card server is the card side;
+- display and keypad: a line console on stdin/stdout, so the emulator (or a person) can
+  drive the terminal: stdin takes `KEY <key>`, `TIME <epoch>` and `QUIT`, stdout gets
+  `SCREEN <json list of lines>` and `EVENT <json>`.
+"""
+import json
+import os
+import select
+import socket
+import sys
+import time
+
+from hw import hal
+from hw._compat import IS_MICROPYTHON, mount_littlefs, tty_raw_nonblocking
+from hw.flash import NorFlash
+
+VPCD_OFF = 0
+VPCD_ON = 1
+VPCD_RESET = 2
+VPCD_ATR = 4
+
+_TCP_QUICKACK = 12  # Linux option at level IPPROTO_TCP (6): without it each APDU waits ~40 ms
+_IPPROTO_TCP = 6
+
+
+def ticks_ms() -> int:
+    if IS_MICROPYTHON:
+        return time.ticks_ms()  # type: ignore[attr-defined]
+    return int(time.monotonic() * 1000)
+
+
+def sleep_ms(ms) -> None:
+    time.sleep(ms / 1000)
+
+
+class PtyPort(hal.Port):
+    """A serial tty (a pty in the emulator) opened raw and read without blocking."""
+
+    def __init__(self, path):
+        self.path = path
+        try:
+            self.f = open(path, "r+b", buffering=0)
+        except OSError as e:
+            raise hal.PortError("cannot open serial port %s: %s" % (path, e))
+        tty_raw_nonblocking(self.f.fileno())
+        self._buf = bytearray(512)
+        self._closed = False
+
+    def read(self, max_bytes=512):
+        if self._closed:
+            raise hal.PortError("serial port %s is closed" % self.path)
+        if max_bytes > len(self._buf):
+            self._buf = bytearray(max_bytes)
+        try:
+            n = self.f.readinto(memoryview(self._buf)[:max_bytes])
+        except OSError as e:
+            raise hal.PortError("serial port %s failed: %s" % (self.path, e))
+        if not n:
+            return b""
+        return bytes(self._buf[:n])
+
+    def write(self, data):
+        if self._closed:
+            raise hal.PortError("serial port %s is closed" % self.path)
+        try:
+            n = self.f.write(data)
+        except OSError as e:
+            raise hal.PortError("serial port %s failed: %s" % (self.path, e))
+        return len(data) if n is None else n
+
+    def close(self):
+        if not self._closed:
+            self._closed = True
+            self.f.close()
+
+
+class VpcdSlot(hal.CardSlot):
+    """A card slot served over TCP with vsmartcard's vpcd framing (see module docstring)."""
+
+    def __init__(self, name, port, host="127.0.0.1", timeout_ms=3000):
+        self.name = name
+        self.port = port
+        self.timeout_ms = timeout_ms
+        self._conn = None
+        self._conn_poll = None
+        self._powered = False
+        self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._listener.bind(socket.getaddrinfo(host, port)[0][-1])
+        self._listener.listen(1)
+        self._listener.setblocking(False)
+        self._listen_poll = select.poll()
+        self._listen_poll.register(self._listener, select.POLLIN)
+
+    def _accept(self):
+        if not self._listen_poll.poll(0):
+            return
+        try:
+            conn, _ = self._listener.accept()
+        except OSError:
+            return
+        self._drop()
+        conn.setblocking(True)
+        self._conn = conn
+        self._conn_poll = select.poll()
+        self._conn_poll.register(conn, select.POLLIN)
+
+    def _drop(self):
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            except OSError:
+                pass
+        self._conn = None
+        self._conn_poll = None
+        self._powered = False
+
+    def _alive(self):
+        """True while the card's connection is open; reading a hang-up closes our side."""
+        if self._conn is None or self._conn_poll is None:
+            return False
+        events = self._conn_poll.poll(0)
+        if not events:
+            return True
+        flags = events[0][1]
+        if flags & (select.POLLHUP | select.POLLERR):
+            self._drop()
+            return False
+        # A card speaks only when asked: unsolicited bytes are a hang-up (b"") or garbage.
+        try:
+            data = self._conn.recv(64)
+        except OSError:
+            data = b""
+        if not data:
+            self._drop()
+            return False
+        return True
+
+    def present(self):
+        self._accept()
+        return self._alive()
+
+    def _send(self, payload):
+        conn = self._conn
+        if conn is None:
+            raise hal.CardRemoved(self.name)
+        try:
+            conn.sendall(len(payload).to_bytes(2, "big") + payload)
+        except OSError:
+            self._drop()
+            raise hal.CardRemoved(self.name)
+
+    def _recv_exact(self, n):
+        out = b""
+        deadline = ticks_ms() + self.timeout_ms
+        while len(out) < n:
+            conn = self._conn
+            poller = self._conn_poll
+            if conn is None or poller is None:
+                raise hal.CardRemoved(self.name)
+            left = deadline - ticks_ms()
+            if left <= 0 or not poller.poll(left):
+                self._drop()
+                raise hal.CardIOError(self.name, "the card does not answer")
+            try:
+                conn.setsockopt(_IPPROTO_TCP, _TCP_QUICKACK, 1)
+                chunk = conn.recv(n - len(out))
+            except OSError:
+                chunk = b""
+            if not chunk:
+                self._drop()
+                raise hal.CardRemoved(self.name)
+            out += chunk
+        return out
+
+    def _recv_message(self):
+        length = int.from_bytes(self._recv_exact(2), "big")
+        return self._recv_exact(length) if length else b""
+
+    def power_on(self):
+        if not self.present():
+            raise hal.CardAbsent(self.name)
+        self._send(bytes([VPCD_ON]))
+        self._send(bytes([VPCD_ATR]))
+        atr = self._recv_message()
+        if not atr:
+            raise hal.CardIOError(self.name, "the card gave no ATR")
+        self._powered = True
+        return atr
+
+    def transmit(self, apdu):
+        if self._conn is None:
+            if self._powered:
+                raise hal.CardRemoved(self.name)
+            raise hal.CardAbsent(self.name)
+        if len(apdu) < 4:
+            raise ValueError("an APDU has at least 4 bytes")
+        self._send(bytes(apdu))
+        response = self._recv_message()
+        if len(response) < 2:
+            raise hal.CardIOError(self.name, "the card sent a truncated response")
+        return response
+
+    def power_off(self):
+        if self._conn is not None:
+            try:
+                self._send(bytes([VPCD_OFF]))
+            except hal.CardError:
+                pass
+        self._powered = False
+
+
+class UnixClock(hal.Clock):
+    """Host wall clock plus an offset set by SET_TIME (or by the emulator's TIME line)."""
+
+    def __init__(self):
+        self._offset = 0
+
+    def now(self):
+        return int(time.time()) + self._offset
+
+    def set(self, epoch_seconds):
+        self._offset = int(epoch_seconds) - int(time.time())
+
+    def ticks_ms(self):
+        return ticks_ms()
+
+    def sleep_ms(self, ms):
+        sleep_ms(ms)
+
+
+class Console:
+    """The stdin/stdout line console that carries keys, time and screens (module docstring)."""
+
+    def __init__(self, stdin=None, stdout=None):
+        self.stdin = stdin or sys.stdin
+        self.stdout = stdout or sys.stdout
+        self._poll = select.poll()
+        self._poll.register(self.stdin, select.POLLIN)
+        self.keys = []
+        self.clock = None
+        self.quit = False
+
+    def pump(self):
+        """Read every complete command line waiting on stdin."""
+        while self._poll.poll(0):
+            line = self.stdin.readline()
+            if not line:
+                self.quit = True
+                return
+            parts = line.strip().split(" ", 1)
+            if parts[0] == "KEY" and len(parts) == 2:
+                self.keys.append(parts[1])
+            elif parts[0] == "TIME" and len(parts) == 2 and self.clock is not None:
+                self.clock.set(int(parts[1]))
+            elif parts[0] == "QUIT":
+                self.quit = True
+
+    def emit(self, kind, payload):
+        self.stdout.write(kind + " " + json.dumps(payload) + "\n")
+        if hasattr(self.stdout, "flush"):
+            self.stdout.flush()
+
+
+class ConsoleDisplay(hal.Display):
+    def __init__(self, console, rows=4, cols=20):
+        self.console = console
+        self.rows = rows
+        self.cols = cols
+        self.lines = [""] * rows
+
+    def show(self, lines):
+        lines = [str(line)[: self.cols] for line in list(lines)[: self.rows]]
+        while len(lines) < self.rows:
+            lines.append("")
+        if lines != self.lines:
+            self.lines = lines
+            self.console.emit("SCREEN", lines)
+
+
+class ConsoleKeypad(hal.Keypad):
+    def __init__(self, console):
+        self.console = console
+
+    def get_key(self):
+        self.console.pump()
+        if self.console.keys:
+            return self.console.keys.pop(0)
+        return None
+
+
+def _open_image(path):
+    try:
+        return open(path, "r+b")
+    except OSError:
+        open(path, "wb").close()
+        return open(path, "r+b")
+
+
+class UnixBoard(hal.Board):
+    name = "unix"
+
+    def __init__(self, config):
+        """`config`: dict with serial, flash (image path), flash_blocks, port (tty path),
+        slots ({"vitale": tcp port, "cps": tcp port})."""
+        console = Console()
+        clock = UnixClock()
+        console.clock = clock
+        self.console = console
+        flash = NorFlash(
+            _open_image(config["flash"]),
+            block_size=config.get("block_size", 4096),
+            block_count=config.get("flash_blocks", 512),
+        )
+        slots = {}
+        for slot_name, tcp_port in config.get("slots", {}).items():
+            slots[slot_name] = VpcdSlot(slot_name, tcp_port)
+        super().__init__(
+            serial_number=config.get("serial", "TLA-UNIX-0001"),
+            slots=slots,
+            flash=flash,
+            port=PtyPort(config["port"]),
+            clock=clock,
+            display=ConsoleDisplay(console),
+            keypad=ConsoleKeypad(console),
+        )
+
+    def filesystem(self, format_if_blank=True):
+        return mount_littlefs(self.flash, format_if_blank)
+
+    def random_bytes(self, n):
+        return os.urandom(n)
+
+    def emit(self, kind, payload):
+        """Report an event to whoever drives the console (the emulator, a test)."""
+        self.console.emit(kind, payload)
+
+    def should_stop(self):
+        self.console.pump()
+        return self.console.quit
+
+
+def from_config_file(path) -> UnixBoard:
+    with open(path) as f:
+        return UnixBoard(json.load(f))

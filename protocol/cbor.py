@@ -1,0 +1,217 @@
+"""Deterministic CBOR (RFC 8949 section 4.2.1) for the values tla exchanges and signs.
+
+Types: int (64-bit range, negative too), bytes, text, list, map, bool, None. The encoder
+writes the one deterministic form (shortest heads, definite lengths, map keys sorted
+bytewise); the decoder refuses anything else, so bytes that decode are exactly the bytes
+the encoder would produce, and a signature over them means one thing only.
+"""
+import struct
+
+from protocol._compat import const, is_bytes_like
+
+MAX_DEPTH = const(16)
+MAX_ITEMS = const(65536)
+
+_UINT64_MAX = 0xFFFFFFFFFFFFFFFF
+_FALSE = const(0xF4)
+_TRUE = const(0xF5)
+_NULL = const(0xF6)
+
+
+class CBORError(ValueError):
+    """A value the encoder cannot write, or bytes the deterministic decoder refuses.
+
+    `offset` is the position in the input where the problem was found (-1 when encoding).
+    """
+
+    def __init__(self, message, offset=-1):
+        if offset >= 0:
+            message = "%s (at byte %d)" % (message, offset)
+        super().__init__(message)
+        self.offset = offset
+
+
+def _head(out, major, n):
+    mt = major << 5
+    if n < 24:
+        out.append(mt | n)
+    elif n < 0x100:
+        out.append(mt | 24)
+        out.append(n)
+    elif n < 0x10000:
+        out.append(mt | 25)
+        out.extend(struct.pack(">H", n))
+    elif n < 0x100000000:
+        out.append(mt | 26)
+        out.extend(struct.pack(">I", n))
+    elif n <= _UINT64_MAX:
+        out.append(mt | 27)
+        out.extend(struct.pack(">II", n >> 32, n & 0xFFFFFFFF))
+    else:
+        raise CBORError("integer does not fit in 64 bits")
+
+
+def _encode(out, value, depth):
+    if depth > MAX_DEPTH:
+        raise CBORError("value nested deeper than %d levels" % MAX_DEPTH)
+    if value is None:
+        out.append(_NULL)
+    elif value is True:
+        out.append(_TRUE)
+    elif value is False:
+        out.append(_FALSE)
+    elif isinstance(value, int):
+        if value >= 0:
+            _head(out, 0, value)
+        else:
+            _head(out, 1, -1 - value)
+    elif isinstance(value, str):
+        data = value.encode("utf-8")
+        _head(out, 3, len(data))
+        out.extend(data)
+    elif is_bytes_like(value):
+        _head(out, 2, len(value))
+        out.extend(value)
+    elif isinstance(value, (list, tuple)):
+        _head(out, 4, len(value))
+        for item in value:
+            _encode(out, item, depth + 1)
+    elif isinstance(value, dict):
+        entries = []
+        for key, item in value.items():
+            if key is True or key is False or not isinstance(key, (int, str, bytes)):
+                raise CBORError("map key must be an int, text or bytes, not %s" % type(key).__name__)
+            kb = bytearray()
+            _encode(kb, key, depth + 1)
+            entries.append((bytes(kb), item))
+        # RFC 8949 4.2.1: keys sorted in bytewise lexicographic order of their encodings.
+        entries.sort(key=lambda entry: entry[0])
+        _head(out, 5, len(entries))
+        for kb, item in entries:
+            out.extend(kb)
+            _encode(out, item, depth + 1)
+    else:
+        raise CBORError("cannot encode a value of type %s" % type(value).__name__)
+
+
+def encode(value) -> bytes:
+    """The deterministic CBOR encoding of `value`."""
+    out = bytearray()
+    _encode(out, value, 0)
+    return bytes(out)
+
+
+class _Reader:
+    def __init__(self, data, max_depth, max_items):
+        self.data = data
+        self.pos = 0
+        self.end = len(data)
+        self.max_depth = max_depth
+        self.max_items = max_items
+
+    def take(self, n):
+        start = self.pos
+        if n > self.end - start:
+            raise CBORError("input ends in the middle of an item", start)
+        self.pos = start + n
+        return self.data[start : start + n]
+
+    def argument(self, ai, start):
+        if ai < 24:
+            return ai
+        if ai == 24:
+            n = self.take(1)[0]
+            minimum = 24
+        elif ai == 25:
+            n = struct.unpack(">H", self.take(2))[0]
+            minimum = 0x100
+        elif ai == 26:
+            n = struct.unpack(">I", self.take(4))[0]
+            minimum = 0x10000
+        elif ai == 27:
+            hi, lo = struct.unpack(">II", self.take(8))
+            n = (hi << 32) | lo
+            minimum = 0x100000000
+        elif ai == 31:
+            raise CBORError("indefinite-length item (not deterministic)", start)
+        else:
+            raise CBORError("reserved additional information %d" % ai, start)
+        if n < minimum:
+            raise CBORError("integer or length not in its shortest form", start)
+        return n
+
+    def item(self, depth):
+        start = self.pos
+        if start >= self.end:
+            raise CBORError("input ends where an item was expected", start)
+        initial = self.data[start]
+        self.pos = start + 1
+        major = initial >> 5
+        ai = initial & 0x1F
+        if major == 7:
+            if initial == _FALSE:
+                return False
+            if initial == _TRUE:
+                return True
+            if initial == _NULL:
+                return None
+            raise CBORError("unsupported simple value or float 0x%02x" % initial, start)
+        if major == 6:
+            raise CBORError("tags are not supported", start)
+        n = self.argument(ai, start)
+        if major == 0:
+            return n
+        if major == 1:
+            return -1 - n
+        if major == 2:
+            return bytes(self.take(n))
+        if major == 3:
+            raw = self.take(n)
+            try:
+                return str(bytes(raw), "utf-8")
+            except UnicodeError:
+                raise CBORError("text is not valid UTF-8", start)
+        if depth >= self.max_depth:
+            raise CBORError("items nested deeper than %d levels" % self.max_depth, start)
+        if n > self.max_items:
+            raise CBORError("container of %d items is over the limit of %d" % (n, self.max_items), start)
+        if major == 4:
+            # Every item takes at least one byte: refuse before allocating anything.
+            if n > self.end - self.pos:
+                raise CBORError("array longer than the remaining input", start)
+            return [self.item(depth + 1) for _ in range(n)]
+        # major == 5: a map
+        if 2 * n > self.end - self.pos:
+            raise CBORError("map longer than the remaining input", start)
+        result = {}
+        previous = None
+        for _ in range(n):
+            kstart = self.pos
+            key = self.item(depth + 1)
+            kbytes = bytes(self.data[kstart : self.pos])
+            if key is True or key is False or not isinstance(key, (int, str, bytes)):
+                raise CBORError("map key must be an int, text or bytes", kstart)
+            if previous is not None and kbytes <= previous:
+                if kbytes == previous:
+                    raise CBORError("duplicate map key", kstart)
+                raise CBORError("map keys not in deterministic (bytewise) order", kstart)
+            previous = kbytes
+            result[key] = self.item(depth + 1)
+        return result
+
+
+def decode(data, max_depth=MAX_DEPTH, max_items=MAX_ITEMS):
+    """Decode exactly one deterministic CBOR item filling all of `data`. Raises CBORError."""
+    reader = _Reader(data, max_depth, max_items)
+    value = reader.item(0)
+    if reader.pos != reader.end:
+        raise CBORError("trailing bytes after the CBOR item", reader.pos)
+    return value
+
+
+def decode_prefix(data, offset=0, max_depth=MAX_DEPTH, max_items=MAX_ITEMS):
+    """Decode one item starting at `offset`; returns (value, offset just past it)."""
+    reader = _Reader(data, max_depth, max_items)
+    reader.pos = offset
+    value = reader.item(0)
+    return value, reader.pos

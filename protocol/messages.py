@@ -1,0 +1,76 @@
+"""Message types of the terminal <-> agent link, their error codes, and the HELLO identity.
+
+The numbers are part of the wire format (docs/protocol.md); never renumber, only add.
+"""
+from protocol._compat import const
+
+PROTOCOL_VERSION = const(1)
+
+HELLO = const(0x01)
+PAIR = const(0x02)
+AUTH = const(0x03)
+STATUS = const(0x04)
+SET_TIME = const(0x05)
+PULL = const(0x06)
+RECORDS = const(0x07)
+ACK = const(0x08)
+OPPOSITION = const(0x09)
+ACCESS_LOG = const(0x0A)
+ERROR = const(0x7F)
+
+NAMES = {
+    HELLO: "HELLO",
+    PAIR: "PAIR",
+    AUTH: "AUTH",
+    STATUS: "STATUS",
+    SET_TIME: "SET_TIME",
+    PULL: "PULL",
+    RECORDS: "RECORDS",
+    ACK: "ACK",
+    OPPOSITION: "OPPOSITION",
+    ACCESS_LOG: "ACCESS_LOG",
+    ERROR: "ERROR",
+}
+
+# ERROR frame codes (body: {"code": int, "msg": text, "ref": seq of the offending frame or None}).
+E_VERSION = const(1)  # unsupported protocol version
+E_UNKNOWN_TYPE = const(2)  # message type this side does not know
+E_BAD_BODY = const(3)  # body is not valid deterministic CBOR, or misses a field
+E_TOO_LARGE = const(4)  # frame longer than the receiver accepts
+E_NOT_PAIRED = const(5)  # request needs a paired, authenticated session
+E_BUSY = const(6)  # terminal busy with a visit; try later
+E_INTERNAL = const(7)  # the terminal failed to serve the request; nothing was changed
+
+ERROR_TEXT = {
+    E_VERSION: "unsupported protocol version",
+    E_UNKNOWN_TYPE: "unknown message type",
+    E_BAD_BODY: "malformed message body",
+    E_TOO_LARGE: "frame too large",
+    E_NOT_PAIRED: "not paired",
+    E_BUSY: "terminal busy",
+    E_INTERNAL: "terminal error",
+}
+
+
+def name(mtype) -> str:
+    """Readable name of a message type, for logs and errors."""
+    return NAMES.get(mtype, "0x%02x" % mtype)
+
+
+def error_body(code, ref=None, detail=None) -> dict:
+    """Body of an ERROR frame answering the frame with sequence number `ref`."""
+    text = ERROR_TEXT.get(code, "error")
+    if detail:
+        text = text + ": " + detail
+    return {"code": code, "msg": text, "ref": ref}
+
+
+def hello_reply(serial, firmware_version, model, board) -> dict:
+    """Body of the terminal's answer to HELLO: who it is and what it speaks."""
+    return {
+        "serial": serial,
+        "fw": firmware_version,
+        "proto": PROTOCOL_VERSION,
+        "model": model,
+        "board": board,
+    }

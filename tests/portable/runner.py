@@ -1,0 +1,50 @@
+"""Run one portable test module and print a comparable report; used under CPython and
+MicroPython alike by the pytest harness (tests/conftest.py).
+
+Usage: <python or micropython> tests/portable/runner.py tests/portable/test_x.py
+
+Output: for each test function (sorted by name) a line `=== name`, whatever the test
+prints, then `--- PASS` or `--- FAIL <exception>`. The last line is `### <passed> <failed>`.
+"""
+import sys
+
+
+def _dirname(path):
+    i = path.rfind("/")
+    return path[:i] if i > 0 else "."
+
+
+def main(path):
+    here = _dirname(path)
+    root = _dirname(_dirname(here))
+    for p in (here, root):
+        if p not in sys.path:
+            sys.path.insert(0, p)
+    name = path[path.rfind("/") + 1 :]
+    if name.endswith(".py"):
+        name = name[:-3]
+    module = __import__(name)
+    tests = sorted(n for n in dir(module) if n.startswith("test_"))
+    passed = failed = 0
+    for test in tests:
+        fn = getattr(module, test)
+        print("=== " + test)
+        try:
+            fn()
+        except Exception as e:
+            failed += 1
+            print("--- FAIL %s: %s" % (type(e).__name__, e))
+            if hasattr(sys, "print_exception"):
+                sys.print_exception(e)  # type: ignore[attr-defined]
+            else:
+                import traceback
+
+                traceback.print_exc(file=sys.stdout)
+            continue
+        passed += 1
+        print("--- PASS")
+    print("### %d %d" % (passed, failed))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
