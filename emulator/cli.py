@@ -3,14 +3,16 @@
 The terminal's serial port is a real pty that `tla-agent` opens like a USB or serial
 device. The firmware runs in this process (CPython) or under the real `micropython`.
 """
+
 import enum
 import re
+import select
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -28,7 +30,7 @@ console = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
-class Interpreter(str, enum.Enum):
+class Interpreter(enum.StrEnum):
     cpython = "cpython"
     micropython = "micropython"
 
@@ -45,15 +47,34 @@ def render_screen(lines) -> str:
 
 @app.command()
 def run(
-    interpreter: Interpreter = typer.Option(
-        Interpreter.cpython, "--interpreter", "-i", help="Run the firmware in this process (cpython) or under the real micropython command."
-    ),
-    serial: str = typer.Option("TLA-EMU-0001", help="Serial number the terminal reports."),
-    flash: Optional[Path] = typer.Option(None, help="Flash image file to use (kept between runs). Default: a temporary one."),
-    baud: int = typer.Option(0, help="Pace the serial line like a UART at this rate (0: as fast as possible)."),
-    seconds: float = typer.Option(0, "--for", help="Stop after this many seconds (0: run until Ctrl-C)."),
-    heapsize: Optional[str] = typer.Option(None, help="MicroPython heap size, e.g. 96k (micropython only)."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Do not draw the screen."),
+    interpreter: Annotated[
+        Interpreter,
+        typer.Option(
+            "--interpreter",
+            "-i",
+            help="Run the firmware in this process (cpython) or under the real micropython command.",
+        ),
+    ] = Interpreter.cpython,
+    serial: Annotated[
+        str, typer.Option(help="Serial number the terminal reports.")
+    ] = "TLA-EMU-0001",
+    flash: Annotated[
+        Path | None,
+        typer.Option(help="Flash image file to use (kept between runs). Default: a temporary one."),
+    ] = None,
+    baud: Annotated[
+        int,
+        typer.Option(
+            help="Pace the serial line like a UART at this rate (0: as fast as possible)."
+        ),
+    ] = 0,
+    seconds: Annotated[
+        float, typer.Option("--for", help="Stop after this many seconds (0: run until Ctrl-C).")
+    ] = 0,
+    heapsize: Annotated[
+        str | None, typer.Option(help="MicroPython heap size, e.g. 96k (micropython only).")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not draw the screen.")] = False,
 ):
     """Boot the emulated terminal and print the pty path of its serial port.
 
@@ -79,7 +100,7 @@ def run(
             ready = terminal.wait_event("READY", timeout=20)
         except TimeoutError:
             err.print("[red]error:[/] the terminal did not boot (see the messages above)")
-            raise typer.Exit(3)
+            raise typer.Exit(3) from None
         console.print(
             "tla-emu: terminal %s (firmware %s) running under %s"
             % (serial, (ready or {}).get("fw", "?"), interpreter.value)
@@ -87,21 +108,22 @@ def run(
         console.print(PORT_LINE + bridge.host_path)
         sys.stdout.flush()
         deadline = time.monotonic() + seconds if seconds else None
-        import select
 
-        stdin_open = sys.stdin is not None and not sys.stdin.closed and sys.stdin.isatty()
+        stdin = sys.stdin if sys.stdin is not None and sys.stdin.isatty() else None
         while not stop["now"] and terminal.alive():
             if deadline and time.monotonic() >= deadline:
                 break
-            if stdin_open:
-                ready_in, _, _ = select.select([sys.stdin], [], [], 0.1)
+            if stdin is not None:
+                ready_in, _, _ = select.select([stdin], [], [], 0.1)
                 if ready_in:
-                    line = sys.stdin.readline()
+                    line = stdin.readline()
                     if not line:
-                        stdin_open = False
+                        stdin = None
                     elif line.strip():
                         try:
-                            terminal.press(line.strip().upper() if not line.strip().isdigit() else line.strip())
+                            terminal.press(
+                                line.strip().upper() if not line.strip().isdigit() else line.strip()
+                            )
                         except ValueError as e:
                             err.print("[yellow]%s[/]" % e)
             else:
@@ -118,14 +140,29 @@ def run(
 
 @app.command()
 def demo(
-    micropython: bool = typer.Option(False, "--micropython", help="Run the firmware under micropython instead of CPython."),
+    micropython: Annotated[
+        bool,
+        typer.Option(
+            "--micropython", help="Run the firmware under micropython instead of CPython."
+        ),
+    ] = False,
 ):
     """The end-to-end demonstration: boot the emulated terminal, then let `tla-agent`
     greet it over the pty and print the terminal's identity."""
     interpreter = "micropython" if micropython else "cpython"
     console.rule("tla demo: emulated terminal (%s) + practice-PC agent" % interpreter)
     emu = subprocess.Popen(
-        [sys.executable, "-m", "emulator.cli", "run", "--interpreter", interpreter, "--quiet", "--for", "60"],
+        [
+            sys.executable,
+            "-m",
+            "emulator.cli",
+            "run",
+            "--interpreter",
+            interpreter,
+            "--quiet",
+            "--for",
+            "60",
+        ],
         stdout=subprocess.PIPE,
         text=True,
     )

@@ -5,6 +5,7 @@ a UART or a USB CDC-ACM device; the bridge in between can pace bytes like a UART
 given baud rate (ptys ignore baud rates) and pass them through a fault hook (drop, flip,
 cut) for link tests. Either side may close and reopen its end: the bridge keeps going.
 """
+
 import os
 import pty
 import select

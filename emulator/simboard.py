@@ -5,6 +5,7 @@ Card slots hold virtual card objects (vsmartcard's shape: `power_up() -> ATR`,
 a real pty; the clock is either the PC's or a virtual one that only moves when the
 firmware sleeps or a test says so (deterministic runs); the display keeps its history.
 """
+
 import io
 import os
 import time

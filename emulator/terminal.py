@@ -7,6 +7,7 @@
 
 Both open the terminal's end of a PtyBridge, so the agent talks to either through a pty.
 """
+
 import json
 import os
 import queue
@@ -60,6 +61,21 @@ class TerminalBase:
         if self.on_show:
             self.on_show(self.screen)
 
+    def start(self) -> "TerminalBase":
+        raise NotImplementedError
+
+    def press(self, key: str) -> None:
+        raise NotImplementedError
+
+    def set_time(self, epoch: int) -> None:
+        raise NotImplementedError
+
+    def alive(self) -> bool:
+        raise NotImplementedError
+
+    def stop(self) -> int | None:
+        raise NotImplementedError
+
     def wait_event(self, kind, timeout=10.0):
         """Wait for the next event of `kind` reported by the firmware; returns its payload."""
         deadline = time.monotonic() + timeout
@@ -80,16 +96,18 @@ class InProcessTerminal(TerminalBase):
 
     interpreter = "cpython"
 
-    def __init__(self, port_path, serial_number="TLA-EMU-0001", flash_path=None, on_show=None, clock=None):
+    def __init__(
+        self, port_path, serial_number="TLA-EMU-0001", flash_path=None, on_show=None, clock=None
+    ):
         super().__init__(on_show)
         self.serial_number = serial_number
         self.port_path = port_path
         self.flash_path = flash_path
         self.clock = clock or SimClock()
-        self.board = None
+        self.board: SimBoard | None = None
         self.app = None
-        self._thread = None
-        self.error = None
+        self._thread: threading.Thread | None = None
+        self.error: BaseException | None = None
 
     def start(self):
         from firmware.app import App
@@ -118,6 +136,7 @@ class InProcessTerminal(TerminalBase):
         return self
 
     def _run(self):
+        assert self.app is not None
         try:
             self.app.run()
         except BaseException as e:  # reported by stop() and the CLI
@@ -125,9 +144,11 @@ class InProcessTerminal(TerminalBase):
             self.events.put(("CRASH", repr(e)))
 
     def press(self, key):
+        assert self.board is not None
         self.board.keypad.press(key)
 
     def set_time(self, epoch):
+        assert self.board is not None
         self.board.clock.set(epoch)
 
     def alive(self):

@@ -4,6 +4,7 @@
 screen) and returns; `App.run()` loops on it. The emulator steps it directly, a device
 runs `run()` forever.
 """
+
 from firmware import screens
 from firmware.link import Link
 from firmware.version import FIRMWARE_VERSION

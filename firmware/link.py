@@ -3,6 +3,7 @@ handler registered for their message type, and every reply goes back with the re
 sequence number. Damaged frames are counted by the decoder; intact but unusable ones
 (unknown type, other protocol version, malformed body, too large) get an ERROR frame.
 """
+
 from hw.hal import PortError
 from protocol import frame, messages
 
@@ -30,7 +31,9 @@ class Link:
 
     def send_error(self, code, seq=None, detail=None):
         self.errors_sent += 1
-        self.send(messages.ERROR, seq if seq is not None else 0, messages.error_body(code, seq, detail))
+        self.send(
+            messages.ERROR, seq if seq is not None else 0, messages.error_body(code, seq, detail)
+        )
 
     def poll(self) -> bool:
         """Serve whatever arrived; True when any byte was read."""

@@ -3,6 +3,7 @@
 On a device, the root `main.py` calls `main(board)` with the device's board. On a PC,
 `micropython -m firmware.main CONFIG.json` (or CPython) runs it on the unix board.
 """
+
 import sys
 
 from firmware.app import App

@@ -1,4 +1,5 @@
 """What the terminal's 4 x 20 display shows in each state, as plain lists of lines."""
+
 from protocol import dates
 
 

@@ -1,2 +1,3 @@
 """Firmware identity reported in HELLO and on the idle screen."""
+
 FIRMWARE_VERSION = "0.1.0"

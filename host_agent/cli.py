@@ -3,6 +3,9 @@ port, USB or pty, collects its care sheets and files them.
 
 Errors are one plain line on stderr and a non-zero exit code.
 """
+
+from typing import Annotated
+
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -35,8 +38,8 @@ def fail(message: str, code: int = 1):
 
 @app.command()
 def hello(
-    port: str = typer.Option(..., "--port", "-p", help=PORT_HELP),
-    timeout: float = typer.Option(3.0, help="Seconds to wait for each answer."),
+    port: Annotated[str, typer.Option("--port", "-p", help=PORT_HELP)],
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for each answer.")] = 3.0,
 ):
     """Greet the terminal and print who it is (serial number, firmware, protocol)."""
     try:

@@ -1,5 +1,6 @@
 """Request/response over the link, on the agent's side: send a frame, wait for the frame
 that answers it (same sequence number), turn ERROR frames into exceptions."""
+
 import time
 
 import serial

@@ -1,5 +1,6 @@
 """Opening the terminal's port: any URL pyserial understands (a device path such as
 /dev/ttyACM0, a pty, socket://host:port, loop://)."""
+
 import serial
 
 

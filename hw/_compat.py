@@ -5,11 +5,25 @@
   image written by one mounts in the other.
 - raw mode for a serial tty (termios.setraw on MicroPython, tty.setraw on CPython).
 """
+
 import sys
+import time
 
 from hw.hal import IOCTL_BLOCK_COUNT, IOCTL_BLOCK_ERASE, IOCTL_BLOCK_SIZE, FileSystem
 
 IS_MICROPYTHON = sys.implementation.name == "micropython"
+
+
+def ticks_ms() -> int:
+    """Monotonic milliseconds."""
+    if IS_MICROPYTHON:
+        return time.ticks_ms()  # type: ignore[attr-defined]
+    return int(time.monotonic() * 1000)  # type: ignore[attr-defined]
+
+
+def sleep_ms(ms) -> None:
+    time.sleep(ms / 1000)
+
 
 # littlefs geometry shared by both interpreters (MicroPython derives cache = 4 * max(r, p)).
 LFS_READ_SIZE = 32

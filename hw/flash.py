@@ -6,6 +6,7 @@ data). Every program and erase is counted, and power can be cut at write operati
 that operation and every later one raise PowerCut and change nothing, so the image keeps
 exactly what had been written, as after a real loss of power.
 """
+
 from hw.hal import (
     IOCTL_BLOCK_COUNT,
     IOCTL_BLOCK_ERASE,

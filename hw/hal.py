@@ -210,7 +210,24 @@ KEY_BACK = "BACK"
 KEY_UP = "UP"
 KEY_DOWN = "DOWN"
 KEY_MENU = "MENU"
-KEYS = ("0", "1", "2", "3", "4", "5", "6", "7", "8", "9", KEY_OK, KEY_CANCEL, KEY_BACK, KEY_UP, KEY_DOWN, KEY_MENU)
+KEYS = (
+    "0",
+    "1",
+    "2",
+    "3",
+    "4",
+    "5",
+    "6",
+    "7",
+    "8",
+    "9",
+    KEY_OK,
+    KEY_CANCEL,
+    KEY_BACK,
+    KEY_UP,
+    KEY_DOWN,
+    KEY_MENU,
+)
 
 
 class Keypad:

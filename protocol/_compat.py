@@ -2,6 +2,7 @@
 
 Business modules import from here instead of testing the interpreter themselves.
 """
+
 import sys
 
 IS_MICROPYTHON = sys.implementation.name == "micropython"

@@ -5,6 +5,7 @@ writes the one deterministic form (shortest heads, definite lengths, map keys so
 bytewise); the decoder refuses anything else, so bytes that decode are exactly the bytes
 the encoder would produce, and a signature over them means one thing only.
 """
+
 import struct
 
 from protocol._compat import const, is_bytes_like
@@ -80,7 +81,9 @@ def _encode(out, value, depth):
         entries = []
         for key, item in value.items():
             if key is True or key is False or not isinstance(key, (int, str, bytes)):
-                raise CBORError("map key must be an int, text or bytes, not %s" % type(key).__name__)
+                raise CBORError(
+                    "map key must be an int, text or bytes, not %s" % type(key).__name__
+                )
             kb = bytearray()
             _encode(kb, key, depth + 1)
             entries.append((bytes(kb), item))
@@ -174,7 +177,9 @@ class _Reader:
         if depth >= self.max_depth:
             raise CBORError("items nested deeper than %d levels" % self.max_depth, start)
         if n > self.max_items:
-            raise CBORError("container of %d items is over the limit of %d" % (n, self.max_items), start)
+            raise CBORError(
+                "container of %d items is over the limit of %d" % (n, self.max_items), start
+            )
         if major == 4:
             # Every item takes at least one byte: refuse before allocating anything.
             if n > self.end - self.pos:

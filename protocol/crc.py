@@ -1,4 +1,5 @@
 """CRC-32 (IEEE 802.3, as in zlib and binascii) used to seal link frames and journal records."""
+
 import binascii
 
 

@@ -85,6 +85,10 @@ def parse_iso(text):
     if len(parts) != 3 or len(parts[0]) != 4 or len(parts[1]) != 2 or len(parts[2]) != 2:
         raise ValueError("date must be written YYYY-MM-DD: %r" % text)
     y, m, d = int(parts[0]), int(parts[1]), int(parts[2])
-    if not (1 <= m <= 12) or not (1 <= d <= 31) or civil_from_days(days_from_civil(y, m, d)) != (y, m, d):
+    if (
+        not (1 <= m <= 12)
+        or not (1 <= d <= 31)
+        or civil_from_days(days_from_civil(y, m, d)) != (y, m, d)
+    ):
         raise ValueError("no such date: %r" % text)
     return (y, m, d)

@@ -11,6 +11,7 @@ can answer with an ERROR frame.
 Raw frame: version u8 | type u8 | seq u16 BE | body (deterministic CBOR) | CRC-32 BE of all
 before it. On the wire: 0x00 | COBS(raw) | 0x00 (the leading delimiter flushes any garbage).
 """
+
 from protocol import cbor, cobs
 from protocol._compat import const
 from protocol.crc import crc32, crc32_bytes

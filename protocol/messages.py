@@ -2,6 +2,7 @@
 
 The numbers are part of the wire format (docs/protocol.md); never renumber, only add.
 """
+
 from protocol._compat import const
 
 PROTOCOL_VERSION = const(1)

@@ -5,6 +5,7 @@ command (through tests/portable/runner.py); each of its tests becomes an item
 interpreters printed anything different. The session's summary says how many portable
 tests ran under micropython.
 """
+
 import ast
 import os
 import subprocess
@@ -63,7 +64,9 @@ def run_portable(path: Path, interpreter: str) -> subprocess.CompletedProcess:
                 timeout=600,
             )
         except subprocess.TimeoutExpired as e:
-            _runs[key] = subprocess.CompletedProcess(cmd, -9, e.stdout or "", "timed out after 600 s")
+            _runs[key] = subprocess.CompletedProcess(
+                cmd, -9, e.stdout or "", "timed out after 600 s"
+            )
     return _runs[key]
 
 
@@ -139,7 +142,10 @@ class SameOutputItem(pytest.Item):
                     a = c_lines[i] if i < len(c_lines) else "<nothing>"
                     b = m_lines[i] if i < len(m_lines) else "<nothing>"
                     if a != b:
-                        diffs.append("%s line %d:\n  cpython:     %s\n  micropython: %s" % (name, i + 1, a, b))
+                        diffs.append(
+                            "%s line %d:\n  cpython:     %s\n  micropython: %s"
+                            % (name, i + 1, a, b)
+                        )
                         break
         if diffs:
             _stats["differ"] += 1

@@ -7,6 +7,8 @@
 # As root (CI), install what is missing; otherwise say in one line what to install.
 PKGS="libpcsclite-dev pcscd vsmartcard-vpcd lrzsz poppler-utils"
 missing=""
+# A Debian system Python needs python3-venv for `python3 -m venv`.
+${PYTHON:-python3} -c 'import ensurepip, venv' 2>/dev/null || missing=" python3-venv"
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done

@@ -11,6 +11,7 @@
   drive the terminal: stdin takes `KEY <key>`, `TIME <epoch>` and `QUIT`, stdout gets
   `SCREEN <json list of lines>` and `EVENT <json>`.
 """
+
 import json
 import os
 import select
@@ -19,7 +20,7 @@ import sys
 import time
 
 from hw import hal
-from hw._compat import IS_MICROPYTHON, mount_littlefs, tty_raw_nonblocking
+from hw._compat import mount_littlefs, sleep_ms, ticks_ms, tty_raw_nonblocking
 from hw.flash import NorFlash
 
 VPCD_OFF = 0
@@ -29,16 +30,6 @@ VPCD_ATR = 4
 
 _TCP_QUICKACK = 12  # Linux option at level IPPROTO_TCP (6): without it each APDU waits ~40 ms
 _IPPROTO_TCP = 6
-
-
-def ticks_ms() -> int:
-    if IS_MICROPYTHON:
-        return time.ticks_ms()  # type: ignore[attr-defined]
-    return int(time.monotonic() * 1000)
-
-
-def sleep_ms(ms) -> None:
-    time.sleep(ms / 1000)
 
 
 class PtyPort(hal.Port):
@@ -246,7 +237,7 @@ class Console:
         self._poll = select.poll()
         self._poll.register(self.stdin, select.POLLIN)
         self.keys = []
-        self.clock = None
+        self.clock: "hal.Clock | None" = None
         self.quit = False
 
     def pump(self):

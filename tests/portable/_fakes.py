@@ -1,4 +1,5 @@
 """Minimal portable test doubles for the HAL (ports, clock, display, keypad, board)."""
+
 from hw import hal
 
 

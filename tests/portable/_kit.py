@@ -4,6 +4,7 @@ Only what both interpreters have: no pytest, no hypothesis. Randomised tests use
 seeded xorshift generator, so both interpreters draw the same values and print the same
 output, which the harness compares.
 """
+
 import json
 import sys
 

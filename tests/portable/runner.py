@@ -6,6 +6,7 @@ Usage: <python or micropython> tests/portable/runner.py tests/portable/test_x.py
 Output: for each test function (sorted by name) a line `=== name`, whatever the test
 prints, then `--- PASS` or `--- FAIL <exception>`. The last line is `### <passed> <failed>`.
 """
+
 import sys
 
 

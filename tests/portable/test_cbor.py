@@ -1,4 +1,5 @@
 """Deterministic CBOR: RFC 8949 vectors, refusals, limits, round trips (both interpreters)."""
+
 from _kit import Rng, from_json, load_vectors, raises
 
 from protocol import cbor

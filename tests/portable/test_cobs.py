@@ -1,4 +1,5 @@
 """COBS: known encodings, round trips, refusals (both interpreters)."""
+
 from _kit import Rng, load_vectors, raises
 
 from protocol import cobs

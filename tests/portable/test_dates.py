@@ -1,4 +1,5 @@
 """Calendar arithmetic and French legal time (both interpreters)."""
+
 from _kit import raises
 
 from protocol import dates

@@ -1,4 +1,5 @@
 """Link frames: vectors, any chunking, garbage, damage, refusals (both interpreters)."""
+
 from _kit import Rng, load_vectors
 
 from protocol import cbor, frame, messages

@@ -1,4 +1,5 @@
 """The firmware's link and HELLO: replies, refusals, and recovery (both interpreters)."""
+
 from _fakes import FakeBoard
 
 from firmware.app import App

@@ -1,0 +1,1 @@
+"""Benchmarks of tla (`make bench`): figures are printed, never asserted."""

@@ -1,0 +1,92 @@
+"""Deterministic CBOR against cbor2 (CPython), with random values from hypothesis."""
+
+import cbor2
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from protocol import cbor
+
+INT64 = st.integers(min_value=-(2**64), max_value=2**64 - 1)
+SCALARS = st.one_of(st.none(), st.booleans(), INT64, st.binary(max_size=64), st.text(max_size=32))
+# Keys of one major type per map: there RFC 8949's bytewise order and cbor2's
+# canonical (RFC 7049 length-first) order coincide.
+KEY_KINDS = [
+    st.integers(min_value=0, max_value=2**64 - 1),
+    st.integers(min_value=-(2**64), max_value=-1),
+    st.text(max_size=30),
+    st.binary(max_size=30),
+]
+
+
+def values(keys):
+    return st.recursive(
+        SCALARS,
+        lambda children: st.one_of(
+            st.lists(children, max_size=6),
+            st.one_of(*[st.dictionaries(k, children, max_size=6) for k in keys]),
+        ),
+        max_leaves=30,
+    )
+
+
+@settings(max_examples=600)
+@given(values(KEY_KINDS))
+def test_same_bytes_as_cbor2_canonical_and_readable_by_cbor2(value):
+    ours = cbor.encode(value)
+    assert ours == cbor2.dumps(value, canonical=True)
+    assert cbor2.loads(ours) == value
+    assert cbor.decode(ours) == value
+
+
+MIXED_KEYS = st.one_of(
+    st.integers(min_value=-(2**64), max_value=2**64 - 1),
+    st.text(max_size=10),
+    st.binary(max_size=10),
+)
+
+
+@settings(max_examples=300)
+@given(st.dictionaries(MIXED_KEYS, SCALARS, max_size=8))
+def test_mixed_key_maps_sort_bytewise_and_cbor2_reads_them(value):
+    ours = cbor.encode(value)
+    assert cbor2.loads(ours) == value
+    assert cbor.decode(ours) == value
+    # RFC 8949 4.2.1: keys in bytewise order of their encodings (cbor2's canonical mode
+    # uses RFC 7049 length-first order instead, which differs for mixed key types).
+    keys = [cbor.encode(k) for k in value]
+    reread = list(cbor.decode(ours))
+    assert [cbor.encode(k) for k in reread] == sorted(keys)
+
+
+def test_length_first_and_bytewise_orders_differ_on_mixed_keys():
+    value = {"b": 1, 1000: 2}
+    assert cbor.encode(value).hex() == "a21903e8026162" + "01"
+    assert cbor2.dumps(value, canonical=True).hex() == "a2616201" + "1903e802"
+    try:
+        cbor.decode(cbor2.dumps(value, canonical=True))
+    except cbor.CBORError as e:
+        assert "order" in str(e)
+    else:
+        raise AssertionError("length-first order accepted")
+
+
+@settings(max_examples=2000)
+@given(st.binary(max_size=64))
+def test_random_bytes_decode_or_raise_cbor_error_and_accepted_input_is_canonical(data):
+    try:
+        value = cbor.decode(data)
+    except cbor.CBORError:
+        return
+    assert cbor.encode(value) == data
+
+
+@settings(max_examples=500)
+@given(values(KEY_KINDS))
+def test_non_canonical_cbor2_output_is_refused(value):
+    # Same value, but with every integer in a longer-than-needed form when possible.
+    loose = cbor2.dumps(value, canonical=False)
+    try:
+        again = cbor.decode(loose)
+    except cbor.CBORError:
+        return
+    assert cbor.encode(again) == loose
