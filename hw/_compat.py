@@ -33,6 +33,58 @@ LFS_CACHE_SIZE = 128
 LFS_BLOCK_CYCLES = 100
 
 
+def _os_error(e):
+    """littlefs-python raises LittleFSError (code: negative errno); the FileSystem contract
+    is OSError with a positive errno, as VfsLfs2 raises on MicroPython."""
+    code = getattr(e, "code", None)
+    return OSError(-code if isinstance(code, int) and code < 0 else 5, str(e) or repr(e))
+
+
+def _lfs_call(fn, *args):
+    if IS_MICROPYTHON:
+        return fn(*args)
+    import littlefs  # type: ignore[import-not-found]
+
+    try:
+        return fn(*args)
+    except littlefs.LittleFSError as e:
+        raise _os_error(e)
+
+
+class _CpyFile:
+    """A littlefs-python file whose errors are OSError (CPython only)."""
+
+    def __init__(self, f):
+        self._f = f
+
+    def read(self, n=-1):
+        return _lfs_call(self._f.read, n)
+
+    def readinto(self, buf):
+        return _lfs_call(self._f.readinto, buf)
+
+    def write(self, data):
+        return _lfs_call(self._f.write, data)
+
+    def seek(self, offset, whence=0):
+        return _lfs_call(self._f.seek, offset, whence)
+
+    def tell(self):
+        return _lfs_call(self._f.tell)
+
+    def flush(self):
+        return _lfs_call(self._f.flush)
+
+    def close(self):
+        return _lfs_call(self._f.close)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
 class _LittleFs(FileSystem):
     """FileSystem over either binding; `impl` is a VfsLfs2 or a littlefs.LittleFS."""
 
@@ -44,36 +96,40 @@ class _LittleFs(FileSystem):
     def open(self, path, mode="rb"):
         # littlefs-python's "ab" does not create a missing file; make both behave like POSIX.
         if mode[0] == "a" and not self.exists(path):
-            self.impl.open(path, "wb").close()
-        return self.impl.open(path, mode)
+            _lfs_call(self.impl.open, path, "wb").close()
+        f = _lfs_call(self.impl.open, path, mode)
+        return f if IS_MICROPYTHON else _CpyFile(f)
 
     def exists(self, path):
         try:
-            self.impl.stat(path)
+            _lfs_call(self.impl.stat, path)
             return True
         except OSError:
             return False
 
     def size(self, path):
-        st = self.impl.stat(path)
+        st = _lfs_call(self.impl.stat, path)
         return st[6] if IS_MICROPYTHON else st.size
 
     def remove(self, path):
-        self.impl.remove(path)
+        _lfs_call(self.impl.remove, path)
 
     def rename(self, old, new):
-        self.impl.rename(old, new)
+        _lfs_call(self.impl.rename, old, new)
+
+    def mkdir(self, path):
+        _lfs_call(self.impl.mkdir, path)
 
     def listdir(self, path=""):
         if IS_MICROPYTHON:
             return sorted(entry[0] for entry in self.impl.ilistdir(path))
-        return sorted(self.impl.listdir(path or "/"))
+        return sorted(_lfs_call(self.impl.listdir, path or "/"))
 
     def free_bytes(self):
         if IS_MICROPYTHON:
             st = self.impl.statvfs("")
             return st[0] * st[3]
-        return (self.block_count - self.impl.used_block_count) * self.block_size
+        return (self.block_count - _lfs_call(lambda: self.impl.used_block_count)) * self.block_size
 
 
 class _LfsContext:

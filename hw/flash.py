@@ -4,7 +4,9 @@ Used by the unix board (a file on disk) and by the emulator and tests (a file or
 NOR semantics: erase sets a whole block to 0xFF; program can only clear bits (new = old &
 data). Every program and erase is counted, and power can be cut at write operation N:
 that operation and every later one raise PowerCut and change nothing, so the image keeps
-exactly what had been written, as after a real loss of power.
+exactly what had been written, as after a real loss of power. Optionally the interrupted
+operation is torn (its first bytes land), and a hook runs at the cut: the power-cut bench
+(emulator/powercut.py) ends the whole process there, as a real power loss would.
 """
 
 from hw.hal import (
@@ -17,17 +19,38 @@ from hw.hal import (
 )
 
 
+def _nor_and(old, data):
+    """NOR programming only clears bits: the new content is old AND data."""
+    n = len(data)
+    return (int.from_bytes(old, "big") & int.from_bytes(data, "big")).to_bytes(n, "big")
+
+
 class NorFlash(BlockDevice):
-    def __init__(self, store, block_size=4096, block_count=512, cut_at=0, on_write=None):
+    def __init__(
+        self,
+        store,
+        block_size=4096,
+        block_count=512,
+        cut_at=0,
+        on_write=None,
+        tear=0,
+        on_cut=None,
+    ):
         """`store`: a seekable binary file (read/write) of block_size * block_count bytes,
-        created blank (0xFF) when shorter. `cut_at`: 1-based number of the write operation
+        created blank (0xFF) when shorter; an unbuffered file keeps every write even if
+        the process ends at once. `cut_at`: 1-based number of the write operation
         (program or erase) at which power fails; 0 for never. `on_write(op, block, offset,
-        data)` is called after each applied write (op is "prog" or "erase")."""
+        data)` is called after each applied write (op is "prog" or "erase"). `tear`: bytes
+        of the interrupted operation that still land (a program's first bytes, or the
+        first bytes of an erase), 0 for none. `on_cut(n)` is called at the cut, after the
+        torn bytes landed and before PowerCut is raised (it may end the process)."""
         self.store = store
         self.block_size = block_size
         self.block_count = block_count
         self.cut_at = cut_at
         self.on_write = on_write
+        self.tear = tear
+        self.on_cut = on_cut
         self.reads = 0
         self.programs = 0
         self.erases = 0
@@ -58,11 +81,21 @@ class NorFlash(BlockDevice):
             raise FlashError("flash access crosses the end of block %d" % block_num)
         return block_num * self.block_size + offset
 
-    def _power_check(self):
+    def _power_check(self, addr, data, erase=False):
+        """Raise PowerCut when the power is (or goes) off; `data` is what the operation
+        would write at `addr`, of which the first `tear` bytes land at the cut."""
         if not self.powered:
             raise PowerCut("flash has no power")
         if self.cut_at and self.writes + 1 >= self.cut_at:
             self.powered = False
+            n = min(self.tear, len(data))
+            if n:
+                self.store.seek(addr)
+                old = self.store.read(n)
+                self.store.seek(addr)
+                self.store.write(data[:n] if erase else _nor_and(old, data[:n]))
+            if self.on_cut:
+                self.on_cut(self.writes + 1)
             raise PowerCut("power cut at flash write %d" % (self.writes + 1))
 
     def readblocks(self, block_num, buf, offset=0):
@@ -77,15 +110,13 @@ class NorFlash(BlockDevice):
         if offset is None:
             offset = 0
         addr = self._address(block_num, offset, len(buf))
-        self._power_check()
         data = bytes(buf)
+        self._power_check(addr, data)
         n = len(data)
         self.store.seek(addr)
         old = self.store.read(n)
-        # NOR programming only clears bits: AND the new data into what is there.
-        new = (int.from_bytes(old, "big") & int.from_bytes(data, "big")).to_bytes(n, "big")
         self.store.seek(addr)
-        self.store.write(new)
+        self.store.write(_nor_and(old, data))
         self.programs += 1
         self.bytes_programmed += n
         if self.on_write:
@@ -93,7 +124,7 @@ class NorFlash(BlockDevice):
 
     def erase(self, block_num):
         addr = self._address(block_num, 0, self.block_size)
-        self._power_check()
+        self._power_check(addr, self._blank, erase=True)
         self.store.seek(addr)
         self.store.write(self._blank)
         self.erases += 1

@@ -141,6 +141,10 @@ class FileSystem:
     def listdir(self, path: str = "") -> list:
         raise NotImplementedError
 
+    def mkdir(self, path: str) -> None:
+        """Create a directory; OSError (EEXIST) when it exists."""
+        raise NotImplementedError
+
     def free_bytes(self) -> int:
         """Bytes still free on the flash (whole free blocks times block size)."""
         raise NotImplementedError
