@@ -1,0 +1,219 @@
+"""The durable access log of card-data consultations (R162-1-10 c) on the terminal's littlefs:
+a hash chain, so an edited, removed or reordered entry is found by verify().
+
+Files `accesslog/<number of their first entry, 8 hex digits>`; each entry is a record
+(firmware/records.py) of type "E" whose body is the SHA-256 of the previous entry's body
+followed by CBOR [number, when, who, card, card_id, what]. The first entry chains to SEED,
+or, once old files were handed to the PC and dropped, to the head kept in `accesslog/base`.
+A cut-off tail is caught by an anchor kept elsewhere (Journal.anchor_access_log, the PC).
+"""
+
+import hashlib
+
+from firmware import records
+from firmware.accesslog import AccessEntry, AccessLog
+from protocol import cbor
+
+DIR = "accesslog"
+BASE = DIR + "/base"
+SEED = hashlib.sha256(b"tla access log v1").digest()
+T_ENTRY = 0x45  # "E"
+T_BASE = 0x42  # "B"
+FILE_BYTES = 4 * 4096 - 256  # a file is closed near four 4 KiB blocks
+
+
+class AccessLogError(Exception):
+    """The log does not verify or cannot be read; `str()` is a plain French sentence."""
+
+
+def _digest(body) -> bytes:
+    return hashlib.sha256(body).digest()
+
+
+class FlashAccessLog(AccessLog):
+    """AccessLog on flash. Opening reads the base and the last file (bounded RAM) to find
+    the chain head, and cuts off a torn last entry (never promised)."""
+
+    def __init__(self, fs, file_bytes=FILE_BYTES):
+        self.fs = fs
+        self.file_bytes = file_bytes
+        self.problems = []
+        if not fs.exists(DIR):
+            fs.mkdir(DIR)
+        self.base_seq, self.base_hash = self._read_base()
+        self._files = []  # first entry number of each file, ascending
+        for name in fs.listdir(DIR):
+            if len(name) == 8 and records.is_hex_name(name):
+                self._files.append(int(name, 16))
+            elif name != "base" and not name.endswith(".new"):
+                self.problems.append("fichier inconnu %s/%s: ignore, conserve" % (DIR, name))
+        self._files.sort()
+        self._finish_drop()
+        self.seq = self.base_seq
+        self.head = self.base_hash
+        self._last_size = 0
+        if self._files:
+            self._load_head(self._files[-1])
+
+    def _read_base(self):
+        if not self.fs.exists(BASE):
+            return 0, SEED
+        f, reader = records.open_reader(self.fs, BASE)
+        try:
+            rec = reader.next()
+        finally:
+            f.close()
+        if rec is None or rec[0] != T_BASE or len(rec[1]) != 36:
+            raise AccessLogError("journal des acces: fichier de base illisible")
+        return records.u32(rec[1], 0), rec[1][4:]
+
+    def _finish_drop(self):
+        """Delete files that a drop_through() cut short had already given up."""
+        while len(self._files) > 1 and self._files[1] - 1 <= self.base_seq:
+            self.fs.remove(self._path(self._files.pop(0)))
+
+    def _path(self, first):
+        return "%s/%08x" % (DIR, first)
+
+    def _load_head(self, first):
+        path = self._path(first)
+        f, reader = records.open_reader(self.fs, path)
+        seq, head = first - 1, None
+        try:
+            while True:
+                rec = reader.next()
+                if rec is None:
+                    break
+                body = rec[1]
+                seq = cbor.decode(body[32:])[0]
+                head = _digest(body)
+        finally:
+            f.close()
+        if reader.outcome == records.TORN:
+            records.truncate_copy(self.fs, path, reader.offset)
+        elif reader.outcome == records.DAMAGED:
+            raise AccessLogError("journal des acces: entree endommagee apres le numero %d" % seq)
+        self._last_size = reader.offset
+        self.seq = seq
+        if head is not None:
+            self.head = head
+        elif first - 1 > self.base_seq:
+            # An empty last file: the chain goes on from the previous file's last entry.
+            self._files.pop()
+            self.fs.remove(path)
+            self.seq, self.head = self.base_seq, self.base_hash
+            if self._files:
+                self._load_head(self._files[-1])
+
+    # ------------------------------------------------------------ AccessLog
+
+    def record(self, when, who, card, card_id, what):
+        seq = self.seq + 1
+        body = self.head + cbor.encode([seq, when, who, card, card_id, what])
+        data = records.frame(T_ENTRY, body)
+        if not self._files or self._last_size >= self.file_bytes:
+            records.write_new(self.fs, self._path(seq), data)
+            self._files.append(seq)
+            self._last_size = len(data)
+        else:
+            records.append(self.fs, self._path(self._files[-1]), data)
+            self._last_size += len(data)
+        self.seq = seq
+        self.head = _digest(body)
+
+    def entries(self):
+        for _, _, item in self._walk():
+            yield AccessEntry(item[1], item[2], item[3], item[4], item[5])
+
+    def __len__(self):
+        return self.seq - self.base_seq
+
+    # ------------------------------------------------------------ chain
+
+    def head_anchor(self):
+        """(number of the last entry, its SHA-256): what an anchor records."""
+        return self.seq, self.head
+
+    def _walk(self):
+        """Yield (number, SHA-256, decoded entry) oldest first, checking every link."""
+        expect_seq, expect_prev = self.base_seq + 1, self.base_hash
+        for first in list(self._files):
+            if first - 1 < self.base_seq:
+                continue
+            path = self._path(first)
+            f, reader = records.open_reader(self.fs, path)
+            try:
+                while True:
+                    rec = reader.next()
+                    if rec is None:
+                        break
+                    body = rec[1]
+                    if rec[0] != T_ENTRY or len(body) < 33:
+                        raise AccessLogError("journal des acces: entree %d illisible" % expect_seq)
+                    try:
+                        item = cbor.decode(body[32:])
+                    except ValueError:
+                        raise AccessLogError("journal des acces: entree %d illisible" % expect_seq)
+                    if body[:32] != expect_prev:
+                        raise AccessLogError(
+                            "journal des acces: le lien de l'entree %d ne correspond pas a "
+                            "l'entree precedente (modifiee, retiree ou deplacee)" % expect_seq
+                        )
+                    if item[0] != expect_seq:
+                        raise AccessLogError(
+                            "journal des acces: entree %d trouvee a la place de %d"
+                            % (item[0], expect_seq)
+                        )
+                    digest = _digest(body)
+                    yield item[0], digest, item
+                    expect_seq += 1
+                    expect_prev = digest
+            finally:
+                f.close()
+            if reader.outcome == records.DAMAGED or (
+                reader.outcome == records.TORN and first != self._files[-1]
+            ):
+                raise AccessLogError("journal des acces: entree %d endommagee" % expect_seq)
+            if first != self._files[-1] and self._files[self._files.index(first) + 1] != expect_seq:
+                raise AccessLogError("journal des acces: entrees manquantes avant %d" % expect_seq)
+
+    def verify(self, anchor=None) -> int:
+        """Check the whole chain; returns the number of entries checked, raises
+        AccessLogError naming the first entry that is edited, missing or out of place.
+        `anchor`: (number, SHA-256) of an entry known elsewhere (the journal, the PC): the
+        log must still hold it, unchanged, so a cut-off tail is caught too."""
+        n = 0
+        found = anchor is None or anchor[0] <= self.base_seq
+        for seq, digest, _ in self._walk():
+            n += 1
+            if anchor is not None and seq == anchor[0]:
+                if digest != bytes(anchor[1]):
+                    raise AccessLogError("journal des acces: l'entree %d a ete modifiee" % seq)
+                found = True
+        if not found:
+            raise AccessLogError(
+                "journal des acces: il manque la fin (entree %d absente)" % anchor[0]  # type: ignore[index]
+            )
+        return n
+
+    def drop_through(self, seq) -> int:
+        """Delete the oldest files whose entries are all numbered `seq` or less (the PC has
+        them); returns how many entries went. The chain then starts at accesslog/base."""
+        dropped = 0
+        while len(self._files) > 1 and self._files[1] - 1 <= seq:
+            nxt = self._files[1]
+            f, reader = records.open_reader(self.fs, self._path(nxt))
+            try:
+                rec = reader.next()
+            finally:
+                f.close()
+            if rec is None:
+                break
+            base = (nxt - 1).to_bytes(4, "big") + rec[1][:32]
+            records.write_new(self.fs, BASE, records.frame(T_BASE, base))
+            self.base_seq, self.base_hash = nxt - 1, rec[1][:32]
+            first = self._files.pop(0)
+            self.fs.remove(self._path(first))
+            dropped += nxt - first
+        return dropped
+

@@ -1,0 +1,126 @@
+"""Card certificates (X.509 DER) that signed the stored sheets, kept on flash until the practice
+PC holds them, so a sync can send the PC the ones it lacks. Each is written once.
+
+Files `certs/<8 hex digits>` of records (firmware/records.py): "C" = certificate id (first 8
+bytes of SHA-256 of the DER) + DER; "K" = ids the PC said it holds. prune() deletes a file
+whole once the PC holds all its certificates: no rewrite, no free space needed.
+"""
+
+import hashlib
+
+from firmware import records
+
+DIR = "certs"
+T_CERT = 0x43  # "C"
+T_KNOWN = 0x4B  # "K"
+FILE_BYTES = 4096 - 512  # about one 4 KiB block a file
+
+
+def cert_id(der) -> bytes:
+    """Certificate id: the first 8 bytes of SHA-256 of the DER (docs/architecture.md)."""
+    return hashlib.sha256(der).digest()[:8]
+
+
+class CertStore:
+    def __init__(self, fs, file_bytes=FILE_BYTES):
+        self.fs = fs
+        self.file_bytes = file_bytes
+        self.problems = []
+        if not fs.exists(DIR):
+            fs.mkdir(DIR)
+        self._files = []
+        for name in fs.listdir(DIR):
+            if records.is_hex_name(name):
+                self._files.append(int(name, 16))
+            elif not name.endswith(".new"):
+                self.problems.append("fichier inconnu %s/%s: ignore, conserve" % (DIR, name))
+        self._files.sort()
+
+    def _path(self, n):
+        return "%s/%08x" % (DIR, n)
+
+    def _read(self, n, want_der=None):
+        """(ids in file n, ids the PC holds, DER of `want_der` or None)."""
+        ids, known, der = [], [], None
+        path = self._path(n)
+        f, reader = records.open_reader(self.fs, path)
+        try:
+            while True:
+                rec = reader.next()
+                if rec is None:
+                    break
+                rtype, body = rec[0], rec[1]
+                if rtype == T_CERT and len(body) > 8:
+                    ids.append(body[:8])
+                    if body[:8] == want_der:
+                        der = body[8:]
+                elif rtype == T_KNOWN:
+                    for i in range(0, len(body) - 7, 8):
+                        known.append(body[i : i + 8])
+        finally:
+            f.close()
+        if reader.outcome == records.DAMAGED:
+            self.problems.append("fichier %s endommage: lecture partielle" % path)
+        return ids, known, der
+
+    def get(self, cid):
+        """The DER of certificate `cid`, or None."""
+        for n in self._files:
+            der = self._read(n, bytes(cid))[2]
+            if der is not None:
+                return der
+        return None
+
+    def has(self, cid) -> bool:
+        cid = bytes(cid)
+        for n in self._files:
+            if cid in self._read(n)[0]:
+                return True
+        return False
+
+    def add(self, der) -> bytes:
+        """Store a certificate unless it is there; returns its id once it is on flash."""
+        cid = cert_id(der)
+        if self.has(cid):
+            return cid
+        data = records.frame(T_CERT, cid + bytes(der))
+        last = self._files[-1] if self._files else 0
+        if last and self.fs.size(self._path(last)) + len(data) <= self.file_bytes:
+            records.append(self.fs, self._path(last), data)
+        else:
+            n = last + 1
+            records.write_new(self.fs, self._path(n), data)
+            self._files.append(n)
+        return cid
+
+    def unknown_to_host(self):
+        """Yield the ids of the certificates the PC has not said it holds."""
+        for n in list(self._files):
+            ids, known, _ = self._read(n)
+            for cid in ids:
+                if cid not in known:
+                    yield cid
+
+    def mark_known(self, cids) -> None:
+        """The PC holds these certificates (it committed them)."""
+        wanted = [bytes(c) for c in cids]
+        for n in list(self._files):
+            ids, known, _ = self._read(n)
+            new = [c for c in ids if c in wanted and c not in known]
+            if new:
+                records.append(self.fs, self._path(n), records.frame(T_KNOWN, b"".join(new)))
+
+    def prune(self) -> int:
+        """Delete the files (all but the newest) whose certificates the PC all holds;
+        returns how many certificates went."""
+        gone = 0
+        for n in list(self._files[:-1]):
+            ids, known, _ = self._read(n)
+            if all(c in known for c in ids):
+                self.fs.remove(self._path(n))
+                self._files.remove(n)
+                gone += len(ids)
+        return gone
+
+    def __len__(self):
+        return sum(len(self._read(n)[0]) for n in self._files)

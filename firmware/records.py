@@ -1,0 +1,147 @@
+"""Framed records in littlefs files: the on-flash unit of the journal, the certificate store
+and the access log. Each record carries its type, length and CRC-32, so a torn tail is seen.
+
+    record = type u8 | length u16 big-endian | body | CRC-32 big-endian of type, length, body
+
+A record is appended with one write and committed by closing the file (littlefs commits a
+file's writes at flush/close, and a failed write is never committed). New files are made
+whole under a temporary name and renamed into place (rename is atomic in littlefs).
+"""
+
+from protocol.crc import crc32
+
+OVERHEAD = 7  # type, length, CRC
+MAX_BODY = 0xFFFF
+_CHUNK = 512  # copy buffer: bounded RAM
+
+# How a Reader stopped.
+END = 0  # clean end of the file
+TORN = 1  # the last record is incomplete or fails its CRC: a write the power cut short
+DAMAGED = 2  # a bad record with data after it: the file was damaged, not cut short
+
+
+def frame(rtype, body) -> bytes:
+    """One record of type `rtype` (an int 1-254) around `body` (bytes)."""
+    n = len(body)
+    if n > MAX_BODY:
+        raise ValueError("record body too long: %d bytes" % n)
+    head = bytes((rtype, n >> 8, n & 0xFF))
+    return head + body + crc32(body, crc32(head)).to_bytes(4, "big")
+
+
+class Reader:
+    """Reads the records of an open file one at a time, from `offset` to `size`.
+
+    `next()` returns (type, body, offset) or None at the end; `outcome` then says END, TORN
+    or DAMAGED, and `offset` is where the good records end.
+    """
+
+    def __init__(self, f, size, offset=0):
+        self.f = f
+        self.size = size
+        self.offset = offset
+        self.outcome = END
+
+    def next(self, peek=0):
+        """The next record. With `peek`, only the first `peek` bytes of the body are read
+        and the CRC is not checked (for scans of records checked when the file was opened)."""
+        at = self.offset
+        if at >= self.size:
+            self.outcome = END
+            return None
+        if self.size - at < OVERHEAD:
+            self.outcome = TORN
+            return None
+        f = self.f
+        f.seek(at)
+        head = f.read(3)
+        n = (head[1] << 8) | head[2]
+        end = at + OVERHEAD + n
+        if end > self.size:
+            self.outcome = TORN
+            return None
+        if peek:
+            body = f.read(min(peek, n))
+            self.offset = end
+            return head[0], body, at
+        rest = f.read(n + 4)
+        if len(rest) != n + 4 or crc32(rest[:n], crc32(head)) != int.from_bytes(rest[n:], "big"):
+            self.outcome = TORN if end == self.size else DAMAGED
+            return None
+        self.offset = end
+        return head[0], rest[:n], at
+
+
+def open_reader(fs, path, offset=0):
+    """(file, Reader) over `path`; the caller closes the file."""
+    size = fs.size(path)
+    f = fs.open(path, "rb")
+    return f, Reader(f, size, offset)
+
+
+def append(fs, path, data) -> None:
+    """Append `data` to `path` and commit it; when this returns, the bytes are on flash."""
+    f = fs.open(path, "ab")
+    try:
+        f.write(data)
+    except OSError:
+        try:
+            f.close()
+        except OSError:
+            pass
+        raise
+    f.close()
+
+
+def write_new(fs, path, data) -> None:
+    """Create or replace `path` with `data`, atomically: the old content or the new one
+    survives a power cut, never a mix."""
+    tmp = path + ".new"
+    f = fs.open(tmp, "wb")
+    try:
+        f.write(data)
+    except OSError:
+        try:
+            f.close()
+        except OSError:
+            pass
+        raise
+    f.close()
+    fs.rename(tmp, path)
+
+
+def truncate_copy(fs, path, length) -> None:
+    """Replace `path` with its first `length` bytes (a torn tail cut off), atomically,
+    copying through a small buffer."""
+    tmp = path + ".new"
+    src = fs.open(path, "rb")
+    try:
+        dst = fs.open(tmp, "wb")
+        try:
+            left = length
+            while left > 0:
+                chunk = src.read(min(_CHUNK, left))
+                if not chunk:
+                    raise OSError(5, "short read while copying %s" % path)
+                dst.write(chunk)
+                left -= len(chunk)
+        finally:
+            dst.close()
+    finally:
+        src.close()
+    fs.rename(tmp, path)
+
+
+def u32(b, i) -> int:
+    """Big-endian unsigned 32-bit int at b[i:i+4]."""
+    return (b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]
+
+
+def is_hex_name(name) -> bool:
+    """True for the 8 lowercase hex digits that name numbered files (segments, log files)."""
+    if len(name) != 8:
+        return False
+    for c in name:
+        if c not in "0123456789abcdef":
+            return False
+    return True
