@@ -18,3 +18,56 @@ else:
 def is_bytes_like(value) -> bool:
     """True for bytes, bytearray and memoryview on both interpreters."""
     return isinstance(value, (bytes, bytearray, memoryview))
+
+
+def urandom(n) -> bytes:
+    """`n` bytes from the system's cryptographic random source (os.urandom on both
+    interpreters; on a board it is the hardware generator MicroPython wraps)."""
+    import os
+
+    return os.urandom(n)
+
+
+def aes_ecb_encryptor(key):
+    """A function that encrypts whole 16-byte blocks with AES under `key` (16 or 32 bytes).
+
+    This is the bare block cipher (ECB) that protocol.aes_ctr builds counter mode on:
+    MicroPython's `cryptolib.aes(key, 1)` has only ECB and CBC; on CPython the same blocks
+    come from `cryptography`. The function takes a length that is a multiple of 16.
+    """
+    if IS_MICROPYTHON:
+        import cryptolib  # type: ignore[import-not-found]
+
+        return cryptolib.aes(bytes(key), 1).encrypt
+    from cryptography.hazmat.primitives.ciphers import (  # type: ignore[import-not-found]
+        Cipher,
+        algorithms,
+        modes,
+    )
+
+    return Cipher(algorithms.AES(bytes(key)), modes.ECB()).encryptor().update
+
+
+def x25519_native():
+    """A fast X25519(k, u) -> 32 bytes from the platform, or None (MicroPython: use the
+    pure-Python ladder of protocol.x25519).
+
+    On CPython it is `cryptography`'s (OpenSSL). OpenSSL refuses to return the all-zero
+    output of a low-order point; this wrapper returns it, as RFC 7748 section 6.1 describes,
+    so both implementations give the same answer and the caller makes the check.
+    """
+    if IS_MICROPYTHON:
+        return None
+    from cryptography.hazmat.primitives.asymmetric.x25519 import (  # type: ignore[import-not-found]
+        X25519PrivateKey,
+        X25519PublicKey,
+    )
+
+    def scalarmult(k, u):
+        private = X25519PrivateKey.from_private_bytes(bytes(k))
+        try:
+            return private.exchange(X25519PublicKey.from_public_bytes(bytes(u)))
+        except ValueError:
+            return bytes(32)
+
+    return scalarmult

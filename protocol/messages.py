@@ -41,6 +41,9 @@ E_TOO_LARGE = const(4)  # frame longer than the receiver accepts
 E_NOT_PAIRED = const(5)  # request needs a paired, authenticated session
 E_BUSY = const(6)  # terminal busy with a visit; try later
 E_INTERNAL = const(7)  # the terminal failed to serve the request; nothing was changed
+E_AUTH_FAILED = const(8)  # AUTH: the peer did not prove the pairing key (protocol/auth.py)
+E_PAIRING_FAILED = const(9)  # PAIR: refused on the keypad, mismatch, or out of order
+E_SESSION = const(10)  # a sealed frame was refused (bad tag, replay, session not open)
 
 ERROR_TEXT = {
     E_VERSION: "unsupported protocol version",
@@ -50,6 +53,9 @@ ERROR_TEXT = {
     E_NOT_PAIRED: "not paired",
     E_BUSY: "terminal busy",
     E_INTERNAL: "terminal error",
+    E_AUTH_FAILED: "authentication failed",
+    E_PAIRING_FAILED: "pairing failed",
+    E_SESSION: "frame refused by the session",
 }
 
 
