@@ -35,6 +35,8 @@ from firmware.journal import ACKED, PURGED, REJECTED, day_number
 from hw.flash import NorFlash
 
 DEFAULT_WORKLOAD = "emulator.workday:SyntheticDay"
+if str(code_root()) not in sys.path:
+    sys.path.append(str(code_root()))  # workloads named module:Class from the project tree
 BLOCKS = 128  # 512 KiB of 4 KiB blocks: plenty for a day, quick to copy and mount
 BLOCK_SIZE = 4096
 INTERPRETERS = ("cpython", "micropython")
@@ -100,7 +102,11 @@ def _child_micropython(image, cut, tear, spec, seed, blocks, heapsize=None):
         cmd, env=micropython_env(), capture_output=True, text=True, cwd=code_root(), timeout=300
     )
     lines = proc.stdout.splitlines()
-    if not lines or not lines[-1].split()[1:2] or lines[-1].split()[1] not in ("CUT", "DONE", "HEAP"):
+    if (
+        not lines
+        or not lines[-1].split()[1:2]
+        or lines[-1].split()[1] not in ("CUT", "DONE", "HEAP")
+    ):
         lines.append("0 CRASH " + (proc.stderr.strip() or "no output").replace("\n", " | "))
     return lines
 
@@ -214,7 +220,9 @@ def check(image_bytes, promises, workload, blocks=BLOCKS, final=False):
     last = {}
     for rec_no, r in sorted(live.items()):
         if r.order_no <= last.get(r.pro_id, 0):
-            wrong.append("order number %d of sheet %d reused or not increasing" % (r.order_no, rec_no))
+            wrong.append(
+                "order number %d of sheet %d reused or not increasing" % (r.order_no, rec_no)
+            )
         last[r.pro_id] = r.order_no
         if (r.pro_id, r.order_no) not in promises.reserved and rec_no in promises.saved:
             wrong.append("sheet %d carries order %d that was never reserved" % (rec_no, r.order_no))
@@ -306,7 +314,8 @@ def sweep(interpreter, seed=1, spec=DEFAULT_WORKLOAD, jobs=2, every=1, progress=
     (writes of the workload, cuts tried, {cut: [what is wrong]}, seconds)."""
     t0 = time.monotonic()
     writes, _ = total_writes(interpreter, seed, spec)
-    cuts = list(range(1, writes + 1, every))
+    # With every > 1 the seed picks the offset, so different seeds try different points.
+    cuts = list(range(1 + seed % every, writes + 1, every))
     if cuts[-1] != writes:
         cuts.append(writes)
     shards = [cuts[i::jobs] for i in range(jobs)]
@@ -331,7 +340,8 @@ def sweep(interpreter, seed=1, spec=DEFAULT_WORKLOAD, jobs=2, every=1, progress=
 app = typer.Typer(
     help="Replay a workload with the power cut at every flash write, and check the journal.",
     add_completion=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
+    # options may follow the cut id (a group would otherwise stop at the first argument)
+    context_settings={"help_option_names": ["-h", "--help"], "allow_interspersed_args": True},
 )
 
 
@@ -366,7 +376,9 @@ def replay(
             for line in lines:
                 print("   " + line)
 
-        wrong, outcome = run_cut(m.group(1), int(m.group(2)), int(m.group(3)), workload, verbose=show)
+        wrong, outcome = run_cut(
+            m.group(1), int(m.group(2)), int(m.group(3)), workload, verbose=show
+        )
         for w in wrong:
             print("FAIL %s: %s" % (cut, w))
         print("%s: %s" % (cut, "%d failures" % len(wrong) if wrong else "ok"))
@@ -377,7 +389,11 @@ def replay(
     names = INTERPRETERS if interpreter == "both" else (interpreter,)
     failed = 0
     for name in names:
-        writes, tried, failures, seconds = sweep(name, seed, workload, jobs, every)
+        try:
+            writes, tried, failures, seconds = sweep(name, seed, workload, jobs, every)
+        except RuntimeError as e:
+            print("error: %s" % e, file=sys.stderr)
+            raise typer.Exit(1) from None
         for c, wrong in sorted(failures.items()):
             for w in wrong:
                 print("FAIL %s: %s" % (cut_id(name, seed, c), w))

@@ -108,7 +108,14 @@ def run(image, cut, tear, workload, out, blocks, on_cut=None):
 
 
 def main(argv):
-    image, cut, tear, spec, seed, blocks = argv[1], int(argv[2]), int(argv[3]), argv[4], int(argv[5]), int(argv[6])
+    image, cut, tear, spec, seed, blocks = (
+        argv[1],
+        int(argv[2]),
+        int(argv[3]),
+        argv[4],
+        int(argv[5]),
+        int(argv[6]),
+    )
     workload = load_workload(spec, seed)
     run(image, cut, tear, workload, print, blocks)
     if sys.implementation.name == "micropython":

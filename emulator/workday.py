@@ -148,5 +148,7 @@ class SyntheticDay:
         if len(seen) == self.visits:
             wrong.append("the purge deleted nothing")
         if len(log) < 2 * self.visits:
-            wrong.append("access log has %d entries, expected at least %d" % (len(log), 2 * self.visits))
+            wrong.append(
+                "access log has %d entries, expected at least %d" % (len(log), 2 * self.visits)
+            )
         return wrong

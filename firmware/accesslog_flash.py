@@ -30,6 +30,17 @@ def _digest(body) -> bytes:
     return hashlib.sha256(body).digest()
 
 
+def _decode(body, seq) -> list:
+    """The entry [number, when, who, card, card_id, what] in a record body."""
+    try:
+        item = cbor.decode(body[32:])
+    except ValueError:
+        item = None
+    if not isinstance(item, list) or len(item) != 6 or not isinstance(item[0], int):
+        raise AccessLogError("journal des acces: entree %d illisible" % seq)
+    return item
+
+
 class FlashAccessLog(AccessLog):
     """AccessLog on flash. Opening reads the base and the last file (bounded RAM) to find
     the chain head, and cuts off a torn last entry (never promised)."""
@@ -85,7 +96,7 @@ class FlashAccessLog(AccessLog):
                 if rec is None:
                     break
                 body = rec[1]
-                seq = cbor.decode(body[32:])[0]
+                seq = _decode(body, seq + 1)[0]
                 head = _digest(body)
         finally:
             f.close()
@@ -150,10 +161,7 @@ class FlashAccessLog(AccessLog):
                     body = rec[1]
                     if rec[0] != T_ENTRY or len(body) < 33:
                         raise AccessLogError("journal des acces: entree %d illisible" % expect_seq)
-                    try:
-                        item = cbor.decode(body[32:])
-                    except ValueError:
-                        raise AccessLogError("journal des acces: entree %d illisible" % expect_seq)
+                    item = _decode(body, expect_seq)
                     if body[:32] != expect_prev:
                         raise AccessLogError(
                             "journal des acces: le lien de l'entree %d ne correspond pas a "
@@ -216,4 +224,3 @@ class FlashAccessLog(AccessLog):
             self.fs.remove(self._path(first))
             dropped += nxt - first
         return dropped
-

@@ -569,7 +569,12 @@ class Journal:
                     if states is not None and status not in states:
                         continue
                     payload = body[_SHEET_HEAD:] if with_payload else None
-                    if payload is not None and max_bytes and given and size + len(payload) > max_bytes:
+                    if (
+                        payload is not None
+                        and max_bytes
+                        and given
+                        and size + len(payload) > max_bytes
+                    ):
                         return
                     yield SheetRecord(
                         rec_no,
@@ -603,4 +608,3 @@ class Journal:
 
     def segment_count(self) -> int:
         return len(self._segments)
-

@@ -52,7 +52,9 @@ def test_reboot_keeps_sheets_states_and_numbers():
     assert j.next_rec_no == 5
     assert save(j, 9) == 5
     assert j.get(5).order_no == 5
-    assert [r.payload for r in j.records_after(0, 0, 0, None)] == [sheet(i) for i in (0, 1, 2, 3, 9)]
+    assert [r.payload for r in j.records_after(0, 0, 0, None)] == [
+        sheet(i) for i in (0, 1, 2, 3, 9)
+    ]
 
 
 def test_order_numbers_never_reused():
