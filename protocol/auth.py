@@ -1,0 +1,176 @@
+"""Opening a session (AUTH messages), sans-IO: fresh nonces from both sides, then each side
+proves it holds the pairing key before the other goes on; the result is a protocol.session.
+
+Steps (agent asks, terminal answers; docs/protocol.md "Session opening"):
+  1. {step 1, pid, nonce}  ->  {step 1, nonce}
+  2. {step 2, mac}         ->  {step 2, mac}   (the terminal answers only a correct proof)
+"""
+
+from protocol import fields
+from protocol._compat import urandom
+from protocol.hmac_sha256 import compare_digest
+from protocol.keyschedule import (
+    NONCE_SIZE,
+    PAIRING_ID_SIZE,
+    PROOF_SIZE,
+    SessionSecrets,
+    auth_transcript,
+)
+from protocol.security_errors import AuthFailed, NotPaired
+from protocol.session import Session
+
+
+def _agent_session(s):
+    return Session(
+        "agent",
+        s.enc_agent_to_terminal,
+        s.mac_agent_to_terminal,
+        s.enc_terminal_to_agent,
+        s.mac_terminal_to_agent,
+    )
+
+
+def _terminal_session(s):
+    return Session(
+        "terminal",
+        s.enc_terminal_to_agent,
+        s.mac_terminal_to_agent,
+        s.enc_agent_to_terminal,
+        s.mac_agent_to_terminal,
+    )
+
+
+class AgentAuth:
+    """The agent's side of AUTH. Drive it with request() and on_reply(reply_body); when
+    on_reply returns None, `session` is open. A failed attempt is not retried: make a new
+    AgentAuth (new nonce).
+
+    `state`: "challenge" -> "proving" -> "open", or "failed".
+    """
+
+    def __init__(self, pairing, rng=None):
+        rng = rng or urandom
+        self._pairing = pairing
+        self._nonce = rng(NONCE_SIZE)
+        self._request = {"step": 1, "pid": pairing.pairing_id, "nonce": self._nonce}
+        self._secrets = None
+        self.session = None
+        self.state = "challenge"
+
+    def __repr__(self):
+        return "AgentAuth(%s, %s)" % (self._pairing.pairing_id.hex(), self.state)
+
+    def request(self):
+        """The AUTH body to send now (again after a timeout); None when open or failed."""
+        if self.state in ("open", "failed"):
+            return None
+        return self._request
+
+    def on_reply(self, body):
+        """Take the terminal's AUTH reply; return the next request body, or None when open."""
+        step = fields.get_int(body, "step", 1, 2)
+        if step == 1 and self.state in ("challenge", "proving"):
+            # A later step 1 reply is a newer challenge (the terminal keeps only its last).
+            terminal_nonce = fields.get_bytes(body, "nonce", NONCE_SIZE)
+            th = auth_transcript(self._pairing.pairing_id, self._nonce, terminal_nonce)
+            self._secrets = SessionSecrets(self._pairing.key, th)
+            self.state = "proving"
+            self._request = {"step": 2, "mac": self._secrets.proof_agent}
+            return self._request
+        secrets = self._secrets
+        if step == 2 and self.state == "proving" and secrets is not None:
+            mac = fields.get_bytes(body, "mac", PROOF_SIZE)
+            if not compare_digest(mac, secrets.proof_terminal):
+                self._secrets = None
+                self.state = "failed"
+                raise AuthFailed("the terminal did not prove the pairing key")
+            self.session = _agent_session(secrets)
+            self._secrets = None
+            self.state = "open"
+            return None
+        raise AuthFailed("AUTH reply of step %d out of order (state %s)" % (step, self.state))
+
+
+class TerminalAuth:
+    """The terminal's side of AUTH, for the terminal's one pairing (or None: not paired).
+    on_request(body) returns the reply body or raises a SecurityError (answer it with an
+    ERROR frame of its `code`). `session` is the last session opened; it stays usable while
+    a new AUTH is under way and is replaced only when the new one succeeds.
+
+    Nothing keyed leaves the terminal before the agent has proved the pairing key: an
+    unpaired agent gets a nonce and an error, never a proof and never a session.
+    """
+
+    def __init__(self, pairing=None, rng=None):
+        self._rng = rng or urandom
+        self._pairing = pairing
+        self._pending = None  # (SessionSecrets) of the last challenge sent
+        self._done = None  # (agent proof, reply) of the session opened last
+        self.session = None
+        self.refused = 0
+
+    def __repr__(self):
+        return "TerminalAuth(%s, %s)" % (
+            "paired" if self._pairing is not None else "unpaired",
+            "session open" if self.session is not None else "no session",
+        )
+
+    @property
+    def pairing(self):
+        return self._pairing
+
+    def set_pairing(self, pairing):
+        """Adopt a new pairing (after PAIR); any session of the old one ends."""
+        self.unpair()
+        self._pairing = pairing
+
+    def unpair(self):
+        """Forget the pairing key and end the session: every later AUTH gets NotPaired.
+        The firmware also erases its stored pairing record."""
+        if self._pairing is not None:
+            self._pairing.forget()
+        self._pairing = None
+        self._pending = None
+        self._done = None
+        if self.session is not None:
+            self.session.close()
+            self.session = None
+
+    def on_request(self, body):
+        """The reply body to an AUTH request body."""
+        try:
+            return self._on_request(body)
+        except (AuthFailed, NotPaired):
+            self.refused += 1
+            raise
+
+    def _on_request(self, body):
+        step = fields.get_int(body, "step", 1, 2)
+        if step == 1:
+            pairing_id = fields.get_bytes(body, "pid", PAIRING_ID_SIZE)
+            agent_nonce = fields.get_bytes(body, "nonce", NONCE_SIZE)
+            pairing = self._pairing
+            if pairing is None:
+                raise NotPaired("this terminal is not paired; pair it first")
+            if pairing.pairing_id != pairing_id:
+                raise NotPaired("this terminal is paired with another agent")
+            nonce = self._rng(NONCE_SIZE)
+            th = auth_transcript(pairing_id, agent_nonce, nonce)
+            self._pending = SessionSecrets(pairing.key, th)
+            return {"step": 1, "nonce": nonce}
+        mac = fields.get_bytes(body, "mac", PROOF_SIZE)
+        pending = self._pending
+        if pending is None:
+            done = self._done
+            if done is not None and compare_digest(mac, done[0]):
+                return done[1]  # our step 2 reply was lost: the same answer, nothing new
+            raise AuthFailed("no AUTH challenge is pending")
+        self._pending = None  # one proof per challenge: a wrong one costs a new round trip
+        if not compare_digest(mac, pending.proof_agent):
+            raise AuthFailed("the agent did not prove the pairing key")
+        reply = {"step": 2, "mac": pending.proof_terminal}
+        if self.session is not None:
+            self.session.close()
+        self.session = _terminal_session(pending)
+        self._done = (pending.proof_agent, reply)
+        return reply
