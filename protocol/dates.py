@@ -92,3 +92,27 @@ def parse_iso(text):
     ):
         raise ValueError("no such date: %r" % text)
     return (y, m, d)
+
+
+def ymd_tuple(ymd):
+    """(year, month, day) of a YYYYMMDD int (20261118 -> (2026, 11, 18))."""
+    return (ymd // 10000, ymd // 100 % 100, ymd % 100)
+
+
+def ymd_to_days(ymd) -> int:
+    """Day number (days since 1970-01-01) of a YYYYMMDD int."""
+    return days_from_civil(ymd // 10000, ymd // 100 % 100, ymd % 100)
+
+
+def days_to_ymd(z) -> int:
+    """YYYYMMDD int of the day number `z`."""
+    y, m, d = civil_from_days(z)
+    return y * 10000 + m * 100 + d
+
+
+def is_ymd(value) -> bool:
+    """True when `value` is an int YYYYMMDD naming a real date of years 1900-2199."""
+    if type(value) is not int or not 19000101 <= value <= 21991231:
+        return False
+    y, m, d = ymd_tuple(value)
+    return 1 <= m <= 12 and 1 <= d <= 31 and civil_from_days(days_from_civil(y, m, d)) == (y, m, d)
