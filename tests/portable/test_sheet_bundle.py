@@ -1,0 +1,103 @@
+"""The signed sheet bundle (both interpreters): round trip, never without the CPS signature,
+lengths checked, unknown keys refused, and the size of a typical bundle."""
+
+import hashlib
+
+from _kit import Rng, raises
+from _sheets import doctor_visit, nurse_visit
+
+from protocol import bundle, cbor
+
+
+def _signed(sheet_bytes, vitale=True):
+    rng = Rng(len(sheet_bytes))
+    if vitale:
+        return bundle.encode(sheet_bytes, rng.bytes(64), rng.bytes(8), rng.bytes(64), rng.bytes(8))
+    return bundle.encode(sheet_bytes, rng.bytes(64), rng.bytes(8))
+
+
+def test_round_trip_with_and_without_the_vitale_signature():
+    data = nurse_visit().encode()
+    for vitale in (True, False):
+        signed = _signed(data, vitale)
+        b = bundle.decode(signed)
+        assert b.sheet == data and len(b.cps_signature) == 64 and len(b.cps_cert) == 8
+        assert (b.vitale_signature is not None) == vitale
+        assert (b.vitale_cert is not None) == vitale
+        again = bundle.encode(
+            b.sheet, b.cps_signature, b.cps_cert, b.vitale_signature, b.vitale_cert
+        )
+        assert again == signed
+        print("vitale" if vitale else "cps only", len(signed), signed[:12].hex())
+
+
+def test_typical_bundle_size():
+    # Goal: under 400 bytes with the journal's header (about 12 bytes).
+    for sheet in (nurse_visit(), doctor_visit()):
+        signed = _signed(sheet.encode())
+        print("sheet", len(sheet.encode()), "bundle", len(signed), "with header", len(signed) + 12)
+        assert len(signed) + 12 < 400
+
+
+def test_never_without_the_cps_signature():
+    data = nurse_visit().encode()
+    e = raises(bundle.BundleFormatError, bundle.encode, data, None, None, bytes(64), bytes(8))
+    print(e)
+
+
+def test_lengths_and_pairs_are_checked():
+    data = nurse_visit().encode()
+    for args in (
+        (data, bytes(63), bytes(8)),
+        (data, bytes(64), bytes(9)),
+        (data, bytes(64), bytes(8), bytes(64), None),
+        (data, bytes(64), bytes(8), None, bytes(8)),
+        (data, bytes(64), bytes(8), bytes(65), bytes(8)),
+        ("sheet", bytes(64), bytes(8)),
+    ):
+        print(raises(bundle.BundleFormatError, bundle.encode, *args))
+
+
+def test_decode_refuses_what_is_not_a_bundle():
+    value = cbor.decode(_signed(nurse_visit().encode()))
+    cases = []
+    extra = dict(value)
+    extra[6] = b"x"
+    cases.append(extra)
+    wrong_version = dict(value)
+    wrong_version[0] = 2
+    cases.append(wrong_version)
+    no_sheet = dict(value)
+    del no_sheet[1]
+    cases.append(no_sheet)
+    text_sheet = dict(value)
+    text_sheet[1] = "sheet"
+    cases.append(text_sheet)
+    short_sig = dict(value)
+    short_sig[4] = value[4][:32]
+    cases.append(short_sig)
+    lone_cert = dict(value)
+    del lone_cert[4]
+    cases.append(lone_cert)
+    cases.append([value])
+    for case in cases:
+        print(raises(bundle.BundleFormatError, bundle.decode, cbor.encode(case)))
+    signed = _signed(nurse_visit().encode())
+    print(raises(bundle.BundleFormatError, bundle.decode, signed + b"\x00"))
+    print(raises(bundle.BundleFormatError, bundle.decode, signed[:-1]))
+
+
+def test_a_missing_cps_signature_decodes_for_the_verifier_to_refuse():
+    value = cbor.decode(_signed(nurse_visit().encode()))
+    del value[2]
+    del value[3]
+    b = bundle.decode(cbor.encode(value))
+    assert b.cps_signature is None and b.cps_cert is None
+
+
+def test_digest_and_certificate_id():
+    data = nurse_visit().encode()
+    assert bundle.digest(data) == hashlib.sha256(data).digest()
+    der = Rng(7).bytes(300)
+    assert bundle.cert_id(der) == hashlib.sha256(der).digest()[:8]
+    print(bundle.digest(data).hex(), bundle.cert_id(der).hex())

@@ -1,0 +1,88 @@
+"""The nomenclature (both interpreters): the table is sound, versions apply from their date,
+and fees follow tariff x rating x rank rate, rounded to the cent."""
+
+from _sheets import TODAY, nurse_visit
+
+from protocol import nomenclature, tariffs
+from protocol import sheet_fields as F
+
+
+def test_the_table_is_sound():
+    ids = [v[0] for v in tariffs.VERSIONS]
+    effective = [v[1] for v in tariffs.VERSIONS]
+    assert ids == sorted(set(ids)) and effective == sorted(set(effective))
+    for version, _, entries in tariffs.VERSIONS:
+        seen = []
+        for entry in entries:
+            code, profession = entry[tariffs.CODE], entry[tariffs.PROFESSION]
+            assert (code, profession) not in seen, (version, code)
+            seen.append((code, profession))
+            assert profession in F.PROFESSIONS, entry
+            assert entry[tariffs.TARIFF] > 0, entry
+            assert 0 < entry[tariffs.MIN_COEF] <= entry[tariffs.MAX_COEF], entry
+            assert 1 <= len(code) <= 8 and code == code.upper(), entry
+            assert all(32 <= ord(c) < 127 for c in entry[tariffs.LABEL]), entry
+            if entry[tariffs.FLAGS] & tariffs.RANKED:
+                assert entry[tariffs.MIN_COEF] < entry[tariffs.MAX_COEF], entry
+        print("version", version, "entries", len(entries))
+
+
+def test_versions_apply_from_their_effective_date():
+    first = tariffs.VERSIONS[0]
+    assert nomenclature.version_at(first[1] - 1) is None
+    assert nomenclature.version_at(first[1]) == first[0]
+    assert nomenclature.version_at(TODAY) == nomenclature.versions()[-1]
+    assert nomenclature.effective_date(first[0]) == first[1]
+    assert nomenclature.effective_date(999) is None
+
+
+def test_codes_depend_on_the_profession():
+    nurse = nomenclature.codes(1, F.NURSE)
+    doctor = nomenclature.codes(1, F.DOCTOR)
+    print("nurse", nurse)
+    print("doctor", doctor)
+    assert "AMI" in nurse and "AMI" not in doctor and "VG" in doctor and "VG" not in nurse
+    # The same code may have a different tariff per profession (mileage).
+    ik_nurse = nomenclature.lookup(1, F.NURSE, "IK")
+    ik_doctor = nomenclature.lookup(1, F.DOCTOR, "IK")
+    assert ik_nurse is not None and ik_doctor is not None
+    assert ik_nurse[tariffs.TARIFF] != ik_doctor[tariffs.TARIFF]
+    assert nomenclature.lookup(1, F.DOCTOR, "AMI") is None
+    assert nomenclature.has_code(1, "AMI") and not nomenclature.has_code(1, "XYZ")
+    assert nomenclature.lookup(2, F.NURSE, "AMI") is None and nomenclature.codes(2, F.NURSE) == []
+
+
+def test_fees_from_tariff_rating_and_rank():
+    ami = nomenclature.lookup(1, F.NURSE, "AMI")
+    ifd = nomenclature.lookup(1, F.NURSE, "IFD")
+    ik = nomenclature.lookup(1, F.NURSE, "IK")
+    t = ami[tariffs.TARIFF]
+    assert nomenclature.fee(ami, 100, 1) == t
+    # "AMI 1.5" (coef 150): 1.5 x tariff, half a cent rounded up when there is one.
+    assert nomenclature.fee(ami, 150, 1) == (t * 3 + 1) // 2
+    # The second act of the day is paid at half its rate (NGAP art. 11 B).
+    assert nomenclature.fee(ami, 100, 2) == (t + 1) // 2
+    assert nomenclature.fee(ami, 200, 2) == t
+    # Fixed-price codes ignore rank; mileage is per km (coef = km x 100).
+    assert nomenclature.fee(ifd, 100) == ifd[tariffs.TARIFF]
+    assert nomenclature.fee(ik, 1250) == (ik[tariffs.TARIFF] * 25 + 1) // 2
+    for coef in (50, 125, 150, 275, 1000, 3000):
+        for rank in (1, 2):
+            exact2 = ami[tariffs.TARIFF] * coef * tariffs.RANK_RATES[rank - 1]  # x 10000
+            got = nomenclature.fee(ami, coef, rank)
+            assert abs(got * 10000 - exact2) <= 5000, (coef, rank, got)
+    assert nomenclature.rank_rate(3) is None and nomenclature.rank_rate(True) is None
+
+
+def test_price_fills_the_acts_and_the_total():
+    sheet = nurse_visit()
+    for act in sheet.acts:
+        act.fee = None
+    sheet.fees = None
+    nomenclature.price(sheet)
+    assert sheet.fees == sum(a.fee for a in sheet.acts)
+    print([(a.code, a.coef, a.fee) for a in sheet.acts], sheet.fees)
+    sheet.acts[0].code = "XYZ"
+    sheet.acts[0].fee = 1
+    nomenclature.price(sheet)  # an unknown code keeps its fee, for the validator to report
+    assert sheet.acts[0].fee == 1 and sheet.fees == 1 + sheet.acts[1].fee + sheet.acts[2].fee
