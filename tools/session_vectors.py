@@ -34,16 +34,10 @@ INPUTS = {
 }
 
 
-class Scripted:
-    """An rng that hands out the given byte strings in order (and checks their sizes)."""
-
-    def __init__(self, *values):
-        self.values = list(values)
-
-    def __call__(self, n):
-        value = self.values.pop(0)
-        assert len(value) == n
-        return value
+def scripted(*values):
+    """An rng(n) that hands out the given byte strings in order."""
+    queue = iter(values)
+    return lambda n: next(queue)
 
 
 FRAMES = [
@@ -56,9 +50,9 @@ FRAMES = [
 
 def build():
     i = INPUTS
-    agent = pairing.AgentPairing(AGENT_ID, Scripted(i["agent_private"], i["agent_pair_nonce"]))
+    agent = pairing.AgentPairing(AGENT_ID, scripted(i["agent_private"], i["agent_pair_nonce"]))
     terminal = pairing.TerminalPairing(
-        TERMINAL_ID, Scripted(i["terminal_private"], i["terminal_pair_nonce"])
+        TERMINAL_ID, scripted(i["terminal_private"], i["terminal_pair_nonce"])
     )
     exchange = []
     request = agent.request()
@@ -103,8 +97,8 @@ def build():
         "messages": exchange,
     }
 
-    agent_auth = auth.AgentAuth(agent.pairing, Scripted(i["agent_auth_nonce"]))
-    terminal_auth = auth.TerminalAuth(terminal.pairing, Scripted(i["terminal_auth_nonce"]))
+    agent_auth = auth.AgentAuth(agent.pairing, scripted(i["agent_auth_nonce"]))
+    terminal_auth = auth.TerminalAuth(terminal.pairing, scripted(i["terminal_auth_nonce"]))
     exchange = []
     request = agent_auth.request()
     while request is not None:

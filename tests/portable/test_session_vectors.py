@@ -1,0 +1,128 @@
+"""The whole pairing and session transcript of protocol/vectors/session.json, replayed with
+the same fixed keys and nonces: every message, derived value and sealed frame (both
+interpreters)."""
+
+from _kit import load_vectors
+from _session_kit import decode_one, scripted
+
+from protocol import auth, cbor, keyschedule, messages, pairing, x25519
+
+V = load_vectors("session")
+H = bytes.fromhex
+
+
+def _pairing_sides():
+    p = V["pairing"]
+    agent = pairing.AgentPairing(
+        p["agent_id"], scripted(H(p["agent_private"]), H(p["agent_nonce"]))
+    )
+    terminal = pairing.TerminalPairing(
+        p["terminal_id"], scripted(H(p["terminal_private"]), H(p["terminal_nonce"]))
+    )
+    return agent, terminal
+
+
+def _replay_pairing():
+    agent, terminal = _pairing_sides()
+    msgs = V["pairing"]["messages"]
+    request = agent.request()
+    i = 0
+    while request is not None:
+        assert cbor.encode(request).hex() == msgs[i]["body_cbor"], i
+        reply = terminal.on_request(request)
+        assert cbor.encode(reply).hex() == msgs[i + 1]["body_cbor"], i + 1
+        if reply.get("wait"):
+            terminal.confirm()
+        request = agent.on_reply(reply)
+        i += 2
+    assert i == len(msgs)
+    return agent, terminal
+
+
+def test_pairing_messages_and_code():
+    agent, terminal = _replay_pairing()
+    p = V["pairing"]
+    assert agent.code == terminal.code == p["code"]
+    print("code", agent.code)
+
+
+def test_pairing_derived_values():
+    p = V["pairing"]
+    assert x25519.public_key(H(p["agent_private"])).hex() == p["agent_public"]
+    assert x25519.public_key(H(p["terminal_private"])).hex() == p["terminal_public"]
+    shared = x25519.scalarmult(H(p["agent_private"]), H(p["terminal_public"]))
+    assert shared.hex() == p["shared_secret"]
+    commit = keyschedule.pair_commitment(H(p["agent_public"]), H(p["agent_nonce"]))
+    assert commit.hex() == p["commit"]
+    th = keyschedule.pair_transcript(
+        p["agent_id"],
+        p["terminal_id"],
+        H(p["agent_public"]),
+        H(p["terminal_public"]),
+        H(p["agent_nonce"]),
+        H(p["terminal_nonce"]),
+    )
+    assert th.hex() == p["transcript"]
+    assert keyschedule.pair_code(th) == p["code"]
+    s = keyschedule.PairSecrets(shared, th)
+    assert s.pairing_id.hex() == p["pairing_id"]
+    assert s.pairing_key.hex() == p["pairing_key"]
+    assert s.confirm_agent.hex() == p["confirm_agent"]
+    assert s.confirm_terminal.hex() == p["confirm_terminal"]
+    agent, terminal = _replay_pairing()
+    for side in (agent, terminal):
+        assert side.pairing.pairing_id.hex() == p["pairing_id"]
+        assert side.pairing.key.hex() == p["pairing_key"]
+    assert agent.pairing.peer == p["terminal_id"] and terminal.pairing.peer == p["agent_id"]
+
+
+def _replay_auth():
+    agent, terminal = _replay_pairing()
+    s = V["session"]
+    a = auth.AgentAuth(agent.pairing, scripted(H(s["agent_nonce"])))
+    t = auth.TerminalAuth(terminal.pairing, scripted(H(s["terminal_nonce"])))
+    msgs = s["messages"]
+    request = a.request()
+    i = 0
+    while request is not None:
+        assert cbor.encode(request).hex() == msgs[i]["body_cbor"], i
+        reply = t.on_request(request)
+        assert cbor.encode(reply).hex() == msgs[i + 1]["body_cbor"], i + 1
+        request = a.on_reply(reply)
+        i += 2
+    assert i == len(msgs)
+    return a.session, t.session
+
+
+def test_session_key_schedule():
+    s = V["session"]
+    key = H(V["pairing"]["pairing_key"])
+    th = keyschedule.auth_transcript(
+        H(V["pairing"]["pairing_id"]), H(s["agent_nonce"]), H(s["terminal_nonce"])
+    )
+    assert th.hex() == s["transcript"]
+    k = keyschedule.SessionSecrets(key, th)
+    for name in (
+        "proof_agent",
+        "proof_terminal",
+        "enc_agent_to_terminal",
+        "mac_agent_to_terminal",
+        "enc_terminal_to_agent",
+        "mac_terminal_to_agent",
+    ):
+        assert getattr(k, name).hex() == s[name], name
+
+
+def test_sealed_frames_byte_for_byte_and_opened():
+    agent, terminal = _replay_auth()
+    sides = {"agent": (agent, terminal), "terminal": (terminal, agent)}
+    for f in V["session"]["frames"]:
+        sender, receiver = sides[f["from"]]
+        assert sender.sent == f["counter"]
+        body = cbor.decode(H(f["plaintext_cbor"]))
+        wire = sender.encode(f["type"], f["seq"], body)
+        assert wire.hex() == f["wire"], f["type"]
+        fr = decode_one(wire)
+        assert fr.body.hex() == f["sealed"]
+        assert receiver.open(fr).hex() == f["plaintext_cbor"]
+        print(messages.name(f["type"]), f["seq"], len(wire))
