@@ -1,0 +1,216 @@
+"""Verifying a signed sheet bundle received from a terminal, on the practice PC: the exact bytes,
+both card signatures, the certificates up to the root, and the sheet's R161-42 items.
+
+verify_bundle() never raises for a bad bundle: it returns a Verification whose `reason` is one
+plain English sentence, the sheet's reason for quarantine. The sheet bytes are verified as
+received and never re-encoded (docs/care-sheet.md).
+"""
+
+import time
+from datetime import UTC, datetime
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import Prehashed, encode_dss_signature
+
+from protocol import bundle, dates, sheet, sheet_validation
+
+MAX_CHAIN = 4  # certificates between a card's and the root, the card's included
+
+# English for each rule of protocol/sheet_validation.RULES ("%s": the field, "%(detail)s").
+RULE_TEXT = {
+    "missing": "%s is missing",
+    "invalid": "%s is not valid",
+    "unknown": "%s is not in the nomenclature (%s)",
+    "not_allowed": "%s is not an act of the professional's profession (%s)",
+    "not_in_force": "%s is before the nomenclature came into force (%s)",
+    "fee_mismatch": "%s does not match the nomenclature (%s expected)",
+    "negative": "%s is negative",
+    "absurd": "%s is absurdly high (over %s)",
+    "total_mismatch": "%s is not the sum of the acts' fees (%s)",
+    "over_fees": "%s is above the fees charged (%s)",
+    "future": "%s is in the future",
+    "before_rights": "%s is before the patient's rights start (%s)",
+    "after_rights": "%s is after the patient's rights end (%s)",
+    "before_act": "%s is before the date of act %s",
+    "after_act": "%s is after the date of act %s",
+    "not_on_card": "%s is not on the Vitale card",
+    "other_card": "%s does not match the Vitale card",
+    "required": "%s is required by act %s",
+    "too_many": "%s: more than %s",
+    "duplicate": "%s is already used by another act of the same day (%s)",
+    "inconsistent": "%s does not match the third-party amount",
+}
+
+
+class Verification:
+    """The outcome: `ok`, `reason` (English, "" when ok), and what could be decoded:
+    `bundle` (protocol.bundle.Bundle) and `sheet` (protocol.sheet.Sheet), else None."""
+
+    def __init__(self, ok, reason, decoded=None, care_sheet=None):
+        self.ok = ok
+        self.reason = reason
+        self.bundle = decoded
+        self.sheet = care_sheet
+
+    def __bool__(self):
+        return self.ok
+
+    def __repr__(self):
+        return "Verification(ok=%r, reason=%r)" % (self.ok, self.reason)
+
+
+class _Refused(Exception):
+    pass
+
+
+def problem_in_english(problem) -> str:
+    """A validation problem (protocol.sheet_validation.Problem) as an English clause."""
+    template = RULE_TEXT[problem.rule]
+    if template.count("%s") == 2:
+        return template % (problem.english_field(), problem.detail)
+    return template % problem.english_field()
+
+
+def verify_bundle(data, certificates, root, today=None) -> Verification:
+    """Verify the bundle `data` (bytes as stored by the terminal).
+
+    `certificates`: the known card (and intermediate) certificates, x509.Certificate or
+    DER bytes, as a list or as a dict by certificate id; `root`: the trusted root (same
+    forms); `today` (YYYYMMDD) bounds the sheet's dates, by default the date in France."""
+    if today is None:
+        today = dates.days_to_ymd(dates.paris_day(int(time.time())))
+    try:
+        decoded = bundle.decode(data)
+    except bundle.BundleFormatError as e:
+        return Verification(False, "the bundle is malformed: %s" % e)
+    try:
+        care_sheet = sheet.decode(decoded.sheet)
+    except sheet.SheetFormatError as e:
+        return Verification(False, "the care sheet is malformed: %s" % e, decoded)
+    try:
+        _check_signatures(decoded, care_sheet, _by_id(certificates), _certificate(root))
+    except _Refused as e:
+        return Verification(False, str(e), decoded, care_sheet)
+    found = sheet_validation.problems(care_sheet, today)
+    if found:
+        more = " (and %d more problems)" % (len(found) - 1) if len(found) > 1 else ""
+        reason = "the care sheet is refused: %s%s" % (problem_in_english(found[0]), more)
+        return Verification(False, reason, decoded, care_sheet)
+    return Verification(True, "", decoded, care_sheet)
+
+
+def _certificate(value):
+    if isinstance(value, x509.Certificate):
+        return value
+    return x509.load_der_x509_certificate(bytes(value))
+
+
+def _by_id(certificates):
+    """{certificate id: x509.Certificate}, the id computed from each DER (never trusted
+    from the caller's keys)."""
+    values = certificates.values() if isinstance(certificates, dict) else certificates
+    result = {}
+    for value in values:
+        cert = _certificate(value)
+        result[bundle.cert_id(cert.public_bytes(serialization.Encoding.DER))] = cert
+    return result
+
+
+def _check_signatures(decoded, care_sheet, known, root):
+    # R161-43: never a sheet without the professional's signature.
+    if decoded.cps_signature is None:
+        raise _Refused("the CPS signature is missing (R161-43)")
+    if decoded.vitale_signature is None:
+        # R161-43, R161-46: the patient's signature may be missing only for a recorded reason.
+        if care_sheet.unsigned_reason is None and care_sheet.degraded is not True:
+            raise _Refused(
+                "the Vitale signature is missing and the sheet records no reason (R161-43)"
+            )
+    elif care_sheet.degraded is True:
+        raise _Refused("the sheet is marked degraded (no Vitale card) but has a Vitale signature")
+    day = care_sheet.completion
+    if not dates.is_ymd(day):
+        raise _Refused("the care sheet has no valid completion date to check certificates at")
+    signers = [("CPS", decoded.cps_signature, decoded.cps_cert)]
+    if decoded.vitale_signature is not None:
+        signers.append(("Vitale", decoded.vitale_signature, decoded.vitale_cert))
+    digest = bundle.digest(decoded.sheet)
+    for who, signature, cid in signers:
+        cert = known.get(cid)
+        if cert is None:
+            raise _Refused("the %s certificate %s is unknown" % (who, cid.hex()))
+        _check_chain(who, cert, known, root, day)
+        _check_signature(who, cert, signature, digest)
+
+
+def _check_chain(who, cert, known, root, day):
+    """`cert` chains to `root` through `known` issuers, each valid on `day`."""
+    by_subject = {c.subject: c for c in known.values()}
+    current = cert
+    for _ in range(MAX_CHAIN):
+        _check_validity(who, current, day)
+        if current.issuer == root.subject:
+            issuer = root
+        else:
+            issuer = by_subject.get(current.issuer)
+            if issuer is None or issuer is current:
+                raise _Refused("the %s certificate does not chain to the trusted root" % who)
+            if not _is_ca(issuer):
+                raise _Refused("the %s certificate's issuer is not a certificate authority" % who)
+        try:
+            current.verify_directly_issued_by(issuer)
+        except (ValueError, TypeError, InvalidSignature):
+            raise _Refused(
+                "the %s certificate is not validly signed by %s"
+                % (who, issuer.subject.rfc4514_string())
+            ) from None
+        if issuer is root:
+            return
+        current = issuer
+    raise _Refused("the %s certificate's chain is longer than %d" % (who, MAX_CHAIN))
+
+
+def _is_ca(cert):
+    try:
+        return cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    except x509.ExtensionNotFound:
+        return False
+
+
+def _check_validity(who, cert, day):
+    """Valid at some time of the completion date (a French civil day)."""
+    z = dates.ymd_to_days(day)
+    start = z * 86400 - dates.paris_offset(z * 86400)
+    end = start + 86400
+    not_before = cert.not_valid_before_utc.timestamp()
+    not_after = cert.not_valid_after_utc.timestamp()
+    if not_before >= end or not_after < start:
+        raise _Refused(
+            "the %s certificate %s was not valid on %s (valid %s to %s)"
+            % (
+                who,
+                cert.subject.rfc4514_string(),
+                dates.iso(dates.ymd_tuple(day)),
+                _utc(not_before),
+                _utc(not_after),
+            )
+        )
+
+
+def _utc(epoch):
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _check_signature(who, cert, signature, digest):
+    key = cert.public_key()
+    if not isinstance(key, ec.EllipticCurvePublicKey) or key.curve.name != "secp256r1":
+        raise _Refused("the %s certificate's key is not an ECDSA P-256 key" % who)
+    r = int.from_bytes(signature[:32], "big")
+    s = int.from_bytes(signature[32:], "big")
+    try:
+        key.verify(encode_dss_signature(r, s), digest, ec.ECDSA(Prehashed(hashes.SHA256())))
+    except InvalidSignature:
+        raise _Refused("the %s signature does not match the sheet bytes" % who) from None
