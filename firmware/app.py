@@ -1,12 +1,15 @@
 """The terminal application: a state machine stepped by a main loop, without threads.
 
-`App.step()` does one round of work (serve the link, read the keypad, refresh the
-screen) and returns; `App.run()` loops on it. The emulator steps it directly, a device
-runs `run()` forever.
+`App.step()` does one round of work (serve the link, read the keypad, step the card
+reading, refresh the screen) and returns; `App.run()` loops on it. The emulator steps it
+directly, a device runs `run()` forever.
 """
 
 from firmware import screens
+from firmware.accesslog import MemoryAccessLog
 from firmware.link import Link
+from firmware.opposition import MemoryOppositionList
+from firmware.reading import CPS_SESSION_S, Reading
 from firmware.version import FIRMWARE_VERSION
 from protocol import messages
 
@@ -14,12 +17,26 @@ IDLE = "idle"
 
 
 class App:
-    def __init__(self, board):
+    def __init__(self, board, access_log=None, opposition=None, cps_session_s=CPS_SESSION_S):
+        """`access_log` and `opposition` default to in-memory ones until the journal and the
+        sync make them durable; `cps_session_s`: how long a verified PIN lasts."""
         self.board = board
         self.state = IDLE
         self.link = Link(board.port)
         self.link.on(messages.HELLO, self._on_hello)
         self._last_screen_minute = -1
+        self._last_lines = None
+        self.access_log = access_log if access_log is not None else MemoryAccessLog()
+        self.opposition = opposition if opposition is not None else MemoryOppositionList()
+        self.reading = None
+        if "cps" in board.slots and "vitale" in board.slots:
+            self.reading = Reading(
+                board,
+                self.access_log,
+                self.opposition,
+                cps_session_s,
+                show=lambda lines: self._show(lines, False),
+            )
 
     # ------------------------------------------------------------ link handlers
 
@@ -35,20 +52,29 @@ class App:
     # ------------------------------------------------------------ main loop
 
     def refresh_screen(self, force=False):
+        if self.reading is not None and not self.reading.idle():
+            self._show(self.reading.screen(), force)
+            self._last_screen_minute = -1
+            return
         now = self.board.clock.now()
         minute = now // 60
         if force or minute != self._last_screen_minute:
             self._last_screen_minute = minute
             if self.state == IDLE:
-                self.board.display.show(
-                    screens.idle(self.board.model, self.board.serial_number, now)
-                )
+                self._show(screens.idle(self.board.model, self.board.serial_number, now), True)
+
+    def _show(self, lines, force):
+        if force or lines != self._last_lines:
+            self._last_lines = lines
+            self.board.display.show(lines)
 
     def step(self) -> bool:
         """One round of work; True when something happened."""
         busy = self.link.poll()
         key = self.board.keypad.get_key()
         if key is not None:
+            busy = True
+        if self.reading is not None and self.reading.step(key):
             busy = True
         self.refresh_screen()
         return busy

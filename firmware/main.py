@@ -9,8 +9,9 @@ import sys
 from firmware.app import App
 
 
-def main(board, max_steps=0):
-    app = App(board)
+def main(board, max_steps=0, **options):
+    """`options`: App's keyword arguments (access_log, opposition, cps_session_s)."""
+    app = App(board, **options)
     app.run(max_steps)
     return app
 
@@ -19,9 +20,14 @@ def _main_unix(argv):
     if len(argv) < 2:
         print("usage: micropython -m firmware.main CONFIG.json")
         sys.exit(2)
+    from firmware.opposition import MemoryOppositionList
     from hw.boards import unix
 
-    main(unix.from_config_file(argv[1]))
+    board = unix.from_config_file(argv[1])
+    options = {"opposition": MemoryOppositionList(board.config.get("opposition", ()))}
+    if "cps_session_s" in board.config:
+        options["cps_session_s"] = board.config["cps_session_s"]
+    main(board, **options)
 
 
 if __name__ == "__main__":

@@ -301,7 +301,8 @@ class UnixBoard(hal.Board):
 
     def __init__(self, config):
         """`config`: dict with serial, flash (image path), flash_blocks, port (tty path),
-        slots ({"vitale": tcp port, "cps": tcp port})."""
+        slots ({"vitale": tcp port, "cps": tcp port}); other keys are the application's."""
+        self.config = config
         console = Console()
         clock = UnixClock()
         console.clock = clock

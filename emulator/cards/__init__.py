@@ -1,0 +1,1 @@
+"""Virtual smart cards (tla's Vitale and CPS profiles, bad cards) and their test PKI."""
