@@ -75,7 +75,9 @@ class FlashAccessLog(AccessLog):
         finally:
             f.close()
         if rec is None or rec[0] != T_BASE or len(rec[1]) != 36:
-            raise AccessLogError("journal des acces: fichier de base illisible")
+            # verify() will then fail at the first entry: reported, never hidden.
+            self.problems.append("journal des acces: fichier de base illisible, conserve")
+            return 0, SEED
         return records.u32(rec[1], 0), rec[1][4:]
 
     def _finish_drop(self):
@@ -89,22 +91,30 @@ class FlashAccessLog(AccessLog):
     def _load_head(self, first):
         path = self._path(first)
         f, reader = records.open_reader(self.fs, path)
-        seq, head = first - 1, None
+        seq, head, unreadable = first - 1, None, False
         try:
             while True:
                 rec = reader.next()
                 if rec is None:
                     break
                 body = rec[1]
-                seq = _decode(body, seq + 1)[0]
+                try:
+                    seq = _decode(body, seq + 1)[0]
+                except AccessLogError:
+                    unreadable = True
+                    break
                 head = _digest(body)
         finally:
             f.close()
-        if reader.outcome == records.TORN:
-            records.truncate_copy(self.fs, path, reader.offset)
-        elif reader.outcome == records.DAMAGED:
-            raise AccessLogError("journal des acces: entree endommagee apres le numero %d" % seq)
         self._last_size = reader.offset
+        if reader.outcome == records.TORN and not unreadable:
+            records.truncate_copy(self.fs, path, reader.offset)
+        elif reader.outcome == records.DAMAGED or unreadable:
+            # Kept as it is (verify() reports it); new entries go to a new file.
+            self.problems.append(
+                "journal des acces: entree endommagee apres le numero %d, conservee" % seq
+            )
+            self._last_size = self.file_bytes
         self.seq = seq
         if head is not None:
             self.head = head

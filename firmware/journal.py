@@ -81,23 +81,34 @@ class SheetRecord:
 
 
 class _Segment:
-    """One segment file: sheets first..first+count-1 and their states, in RAM as a summary."""
+    """One segment file: sheets first..first+count-1 and their states. In RAM only these
+    few fields and a status byte per sheet (a full 2 MiB flash holds about 85 segments)."""
 
-    def __init__(self, name, first):
-        self.name = name
-        self.path = DIR + "/" + name
+    def __init__(self, first):
         self.first = first
-        self.count = 0
-        self.status = bytearray()
-        self.counts = [0] * 7
+        self.status = bytearray()  # state of each sheet, in record order
         self.release = 0  # day number of the latest acknowledgement or dismissal
         self.size = 0
         self.read_only = False  # damaged, or its torn tail could not be cut off
 
+    @property
+    def name(self):
+        return "%08x" % self.first
+
+    @property
+    def path(self):
+        return DIR + "/" + self.name
+
+    @property
+    def count(self):
+        return len(self.status)
+
+    def n(self, *states):
+        """How many of its sheets are in one of `states`."""
+        return sum(self.status.count(bytes((s,))) for s in states)
+
     def set(self, i, state, day_no):
-        self.counts[self.status[i]] -= 1
         self.status[i] = state
-        self.counts[state] += 1
         if state in (ACKED, DISMISSED) and day_no > self.release:
             self.release = day_no
 
@@ -190,7 +201,7 @@ class Journal:
             elif name.endswith(".new"):
                 pass  # an unfinished atomic write: never renamed, so never promised
             elif len(name) == 8 and records.is_hex_name(name):
-                self._segments.append(_Segment(name, int(name, 16)))
+                self._segments.append(_Segment(int(name, 16)))
             else:
                 self.problems.append("fichier inconnu %s/%s: ignore, conserve" % (DIR, name))
         self._segments.sort(key=lambda s: s.first)
@@ -248,9 +259,7 @@ class Journal:
                 pro = int.from_bytes(body[8:13], "big")
                 if order > self._saved_order.get(pro, 0):
                     self._saved_order[pro] = order
-                seg.count += 1
                 seg.status.append(SIGNED)
-                seg.counts[SIGNED] += 1
             elif rtype == T_STATE and len(body) >= 5:
                 self._apply_state(seg, body)
             elif rtype == T_ANCHOR and len(body) == 36:
@@ -369,9 +378,7 @@ class Journal:
         head.append(_FLAG_THIRD_PARTY if third_party else 0)
         data = records.frame(T_SHEET, bytes(head) + bytes(payload))
         self._write(records.append, seg.path, data)
-        seg.count += 1
         seg.status.append(SIGNED)
-        seg.counts[SIGNED] += 1
         seg.size += len(data)
         self._next_rec = rec_no + 1
         self._saved_order[pro] = order_no
@@ -387,8 +394,7 @@ class Journal:
 
     def _new_segment(self):
         first = self._next_rec
-        name = "%08x" % first
-        seg = _Segment(name, first)
+        seg = _Segment(first)
         body = MAGIC + bytes((FORMAT_VERSION,)) + first.to_bytes(4, "big")
         body += self._anchor_seq.to_bytes(4, "big") + self._anchor_hash
         data = records.frame(T_HEADER, body)
@@ -483,7 +489,7 @@ class Journal:
         limit = day_number(today) - self.retention_days
         victims = []
         for seg in self._segments:
-            done = seg.counts[ACKED] + seg.counts[DISMISSED]
+            done = seg.n(ACKED, DISMISSED)
             if not seg.read_only and seg.count and done == seg.count and seg.release <= limit:
                 victims.append(seg)
         if not victims:
@@ -516,7 +522,7 @@ class Journal:
         return self._next_rec
 
     def count(self, *states) -> int:
-        return sum(seg.counts[s] for seg in self._segments for s in states)
+        return sum(seg.n(*states) for seg in self._segments)
 
     def pending_count(self) -> int:
         """Sheets never sent to the PC."""
@@ -550,7 +556,7 @@ class Journal:
         for seg in list(self._segments):
             if seg.first + seg.count <= cursor + 1 or not seg.count:
                 continue
-            if states is not None and not sum(seg.counts[s] for s in states):
+            if states is not None and not seg.n(*states):
                 continue
             f, reader = records.open_reader(self.fs, seg.path)
             try:

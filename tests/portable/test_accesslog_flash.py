@@ -149,3 +149,18 @@ def test_drop_old_files_keeps_a_verifiable_chain():
     disk.fs.remove("accesslog/" + first)
     log = FlashAccessLog(disk.reboot(), file_bytes=400)
     print(_kit.raises(AccessLogError, log.verify))
+
+
+def test_damaged_log_is_reported_kept_and_goes_on_in_a_new_file():
+    disk = Disk()
+    log = FlashAccessLog(disk.fs)
+    write_day(log)
+    path = "accesslog/00000001"
+    data = bytearray(disk.read_raw(path))
+    data[100] ^= 0x40  # inside entry 1: its CRC fails, entries follow
+    disk.write_raw(path, bytes(data))
+    log = FlashAccessLog(disk.reboot())
+    print(log.problems[0])
+    log.record(1795080000, PRO, "cps", "CPS-0001", "lecture CPS")  # the terminal goes on
+    assert disk.read_raw(path) == bytes(data)
+    print(_kit.raises(AccessLogError, log.verify))
