@@ -17,6 +17,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from emulator.cards import fixtures
+from emulator.cards_cli import app as cards_app
+from emulator.cards_cli import apply_slots, console_command
 from emulator.powercut import app as replay_app
 from emulator.ptylink import PtyBridge
 from emulator.terminal import make_terminal
@@ -28,6 +31,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.add_typer(replay_app, name="replay")
+app.add_typer(cards_app, name="cards")
 console = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -77,11 +81,21 @@ def run(
         str | None, typer.Option(help="MicroPython heap size, e.g. 96k (micropython only).")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not draw the screen.")] = False,
+    slot: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--slot",
+            help="Back a card slot: vitale=fixture:NAME (a fixture card, see `cards list`) or "
+            'cps=pcsc:"READER NAME" (a PC/SC reader of this PC). Repeatable.',
+        ),
+    ] = None,
 ):
     """Boot the emulated terminal and print the pty path of its serial port.
 
     Open that path with `tla-agent hello --port PATH`. Type key names (0-9, OK, CANCEL,
-    BACK, UP, DOWN, MENU) and Enter to press keys; Ctrl-C stops the terminal.
+    BACK, UP, DOWN, MENU) and Enter to press keys, `insert vitale NAME` or `remove cps` to
+    move fixture cards; Ctrl-C stops the terminal. The opposition list holds the fixture
+    cards reported stolen until a sync fills it.
     """
     bridge = PtyBridge(baud=baud).start()
 
@@ -89,7 +103,12 @@ def run(
         if not quiet:
             console.print(render_screen(lines))
 
-    kwargs = {"serial_number": serial, "flash_path": str(flash) if flash else None, "on_show": show}
+    kwargs = {
+        "serial_number": serial,
+        "flash_path": str(flash) if flash else None,
+        "on_show": show,
+        "opposition": fixtures.OPPOSED_SERIALS,
+    }
     if interpreter is Interpreter.micropython:
         kwargs["heapsize"] = heapsize
         kwargs["on_line"] = lambda line: err.print("[dim]micropython:[/] " + line)
@@ -97,6 +116,7 @@ def run(
     stop = {"now": False}
     signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
     try:
+        apply_slots(terminal, slot or [], before_start=True)
         terminal.start()
         try:
             ready = terminal.wait_event("READY", timeout=20)
@@ -108,6 +128,7 @@ def run(
             % (serial, (ready or {}).get("fw", "?"), interpreter.value)
         )
         console.print(PORT_LINE + bridge.host_path)
+        apply_slots(terminal, slot or [], before_start=False)
         sys.stdout.flush()
         deadline = time.monotonic() + seconds if seconds else None
 
@@ -121,6 +142,8 @@ def run(
                     line = stdin.readline()
                     if not line:
                         stdin = None
+                    elif console_command(terminal, line):
+                        pass
                     elif line.strip():
                         try:
                             terminal.press(

@@ -5,13 +5,17 @@
 - `MicroPythonTerminal`: the same firmware under the real `micropython` command on the
   unix board, driven through its line console (keys in, screens and events out).
 
-Both open the terminal's end of a PtyBridge, so the agent talks to either through a pty.
+Both open the terminal's end of a PtyBridge, so the agent talks to either through a pty,
+and both take cards the same way: `insert(slot, card)`, `remove(slot)`, `pull_during(slot,
+n)` (a virtual card object of emulator/cards; under micropython it is served to the unix
+board's slot by a card server).
 """
 
 import json
 import os
 import queue
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -20,8 +24,11 @@ import time
 from pathlib import Path
 
 import firmware
-from emulator.simboard import SimBoard, SimClock
+from emulator.cardserver import CardServer, SlotRelay
+from emulator.simboard import SimBoard, SimClock, SimSlot
 from hw.boards.unix import PtyPort
+
+SLOTS = ("vitale", "cps")
 
 
 def code_root() -> Path:
@@ -76,6 +83,23 @@ class TerminalBase:
     def stop(self) -> int | None:
         raise NotImplementedError
 
+    def insert(self, slot: str, card) -> None:
+        """Put a virtual card (emulator/cards) into the terminal's `slot`."""
+        raise NotImplementedError
+
+    def remove(self, slot: str) -> None:
+        """Take the card out of `slot` (nothing happens when it is empty)."""
+        raise NotImplementedError
+
+    def pull_during(self, slot: str, n: int) -> None:
+        """The card in `slot` leaves during the n-th exchange from now (1 = the next one);
+        exchanges are power-ons (ATR) and APDUs."""
+        raise NotImplementedError
+
+    def use_reader(self, slot: str, reader) -> None:
+        """Back `slot` with a hal.CardSlot of this PC (e.g. emulator.pcsc_slot.PcscSlot)."""
+        raise NotImplementedError
+
     def wait_event(self, kind, timeout=10.0):
         """Wait for the next event of `kind` reported by the firmware; returns its payload."""
         deadline = time.monotonic() + timeout
@@ -97,13 +121,25 @@ class InProcessTerminal(TerminalBase):
     interpreter = "cpython"
 
     def __init__(
-        self, port_path, serial_number="TLA-EMU-0001", flash_path=None, on_show=None, clock=None
+        self,
+        port_path,
+        serial_number="TLA-EMU-0001",
+        flash_path=None,
+        on_show=None,
+        clock=None,
+        opposition=(),
+        cps_session_s=None,
     ):
+        """`opposition`: card serials the terminal refuses (until the sync fills the list);
+        `cps_session_s`: how long a verified CPS PIN lasts (default: the firmware's)."""
         super().__init__(on_show)
         self.serial_number = serial_number
         self.port_path = port_path
         self.flash_path = flash_path
         self.clock = clock or SimClock()
+        self.opposition = tuple(opposition)
+        self.cps_session_s = cps_session_s
+        self.readers = {}
         self.board: SimBoard | None = None
         self.app = None
         self._thread: threading.Thread | None = None
@@ -111,6 +147,7 @@ class InProcessTerminal(TerminalBase):
 
     def start(self):
         from firmware.app import App
+        from firmware.opposition import MemoryOppositionList
 
         store = None
         if self.flash_path:
@@ -129,8 +166,12 @@ class InProcessTerminal(TerminalBase):
             events.put((kind, payload))
 
         board.emit = emit
+        board.slots.update(self.readers)
         self.board = board
-        self.app = App(board)
+        options = {"opposition": MemoryOppositionList(self.opposition)}
+        if self.cps_session_s is not None:
+            options["cps_session_s"] = self.cps_session_s
+        self.app = App(board, **options)
         self._thread = threading.Thread(target=self._run, name="firmware", daemon=True)
         self._thread.start()
         return self
@@ -153,6 +194,27 @@ class InProcessTerminal(TerminalBase):
 
     def alive(self):
         return self._thread is not None and self._thread.is_alive()
+
+    def _sim_slot(self, slot) -> SimSlot:
+        assert self.board is not None, "start() the terminal first"
+        found = self.board.slots[slot]
+        if not isinstance(found, SimSlot):
+            raise ValueError("the %s slot is backed by a reader of this PC" % slot)
+        return found
+
+    def insert(self, slot, card):
+        self._sim_slot(slot).insert(card)
+
+    def remove(self, slot):
+        self._sim_slot(slot).remove()
+
+    def pull_during(self, slot, n):
+        self._sim_slot(slot).pull_after(n)
+
+    def use_reader(self, slot, reader):
+        if self.board is not None:
+            raise RuntimeError("choose readers before start()")
+        self.readers[slot] = reader
 
     def stop(self):
         if self.board is not None:
@@ -178,23 +240,35 @@ class MicroPythonTerminal(TerminalBase):
         heapsize=None,
         on_show=None,
         on_line=None,
+        opposition=(),
+        cps_session_s=None,
+        trace=None,
     ):
+        """`slots`: {slot: TCP port} of the unix board's card readers (default: free ports);
+        `trace(line)` sees the card servers' exchanges (PINs redacted)."""
         super().__init__(on_show)
         self.serial_number = serial_number
         self.port_path = port_path
         self.heapsize = heapsize
         self.on_line = on_line
+        self.trace = trace
         self._tmp = tempfile.TemporaryDirectory(prefix="tla-mpy-")
         self.flash_path = flash_path or os.path.join(self._tmp.name, "flash.img")
+        self.slot_ports = dict(slots) if slots else {name: free_port() for name in SLOTS}
         self.config = {
             "serial": serial_number,
             "flash": str(self.flash_path),
             "port": port_path,
-            "slots": slots or {},
+            "slots": self.slot_ports,
+            "opposition": list(opposition),
         }
+        if cps_session_s is not None:
+            self.config["cps_session_s"] = cps_session_s
         self.proc = None
         self.stderr_lines = []
         self._reader = None
+        self.servers: dict = {}
+        self.relays: dict = {}
 
     def start(self):
         cfg = os.path.join(self._tmp.name, "board.json")
@@ -259,7 +333,27 @@ class MicroPythonTerminal(TerminalBase):
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
 
+    def insert(self, slot, card):
+        self.remove(slot)
+        self.servers[slot] = CardServer(card, self.slot_ports[slot], trace=self.trace).start()
+
+    def remove(self, slot):
+        server = self.servers.pop(slot, None)
+        if server is not None:
+            server.remove()
+
+    def pull_during(self, slot, n):
+        self.servers[slot].pull_during(n)
+
+    def use_reader(self, slot, reader):
+        relay = SlotRelay(reader, self.slot_ports[slot], trace=self.trace)
+        self.relays[slot] = relay.start()
+
     def stop(self):
+        for slot in list(self.servers):
+            self.remove(slot)
+        for relay in self.relays.values():
+            relay.stop()
         if self.proc is None:
             return 0
         if self.proc.poll() is None:
@@ -274,11 +368,17 @@ class MicroPythonTerminal(TerminalBase):
         return code
 
 
+def free_port() -> int:
+    """A TCP port nobody listens on now (for a unix-board card slot)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def make_terminal(interpreter, port_path, **kwargs) -> TerminalBase:
     if interpreter == "cpython":
-        kwargs.pop("heapsize", None)
-        kwargs.pop("slots", None)
-        kwargs.pop("on_line", None)
+        for key in ("heapsize", "slots", "on_line", "trace"):
+            kwargs.pop(key, None)
         return InProcessTerminal(port_path, **kwargs)
     if interpreter == "micropython":
         kwargs.pop("clock", None)

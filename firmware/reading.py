@@ -253,4 +253,3 @@ class Reading:
         if self.patient is None:
             return screens.insert_vitale(card.name(), card.profession_name())
         return screens.patient(self.patient, self.first_row, today(self.board.clock))
-

@@ -16,21 +16,6 @@ def idle(model, serial, now):
 
 # ---------------------------------------------------------------- card reading
 
-_TITLES = {
-    "CardRemoved": "Carte retiree",
-    "CardAbsent": "Carte retiree",
-    "CardIOError": "Carte muette",
-    "NotAVitaleCard": "Carte inconnue",
-    "NotACpsCard": "Carte inconnue",
-    "WrongSlot": "Mauvais lecteur",
-    "CardExpired": "Carte expiree",
-    "CardOpposed": "Carte en opposition",
-    "RightsExpired": "Droits expires",
-    "PinBlocked": "Carte CPS bloquee",
-    "MalformedCardData": "Carte illisible",
-    "CpsNotVerified": "CPS non verifiee",
-}
-
 _SLOT_LABELS = {"cps": "CPS", "vitale": "Vitale"}
 
 
@@ -62,7 +47,7 @@ def card_error(slot, error):
     body = wrap(str(error))
     while len(body) < 2:
         body.append("")
-    return [_TITLES.get(name, "Carte refusee")] + body + ["Retirez la carte"]
+    return ["Lecteur %s:" % label] + body + ["Retirez la carte"]
 
 
 def reading(label):

@@ -24,8 +24,11 @@ class MuteCard:
         self.t0 = t0
         self.apdus = 0
 
-    def power_up(self):
+    def atr(self):
         return build_atr(b"MUTE", self.t0)
+
+    def power_up(self):
+        return self.atr()
 
     def reset(self):
         return self.power_up()

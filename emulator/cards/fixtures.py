@@ -82,13 +82,18 @@ COVER = {"organisation": "88888888", "valid": (20260101, 20261231)}
 VITALE = {
     "single": (
         "single holder, no dependant",
-        _vitale("1000000011", _holder("MARTIN", ["PAUL", "HENRI"], 19700412, "1700475112233", FUND_PARIS, OPEN)),
+        _vitale(
+            "1000000011",
+            _holder("MARTIN", ["PAUL", "HENRI"], 19700412, "1700475112233", FUND_PARIS, OPEN),
+        ),
     ),
     "family": (
         "holder, spouse and twins (same birth date, ranks 3 and 4); long-illness exemption",
         _vitale(
             "1000000022",
-            _holder("DUPONT", ["MARIE"], 19850516, "2850569123045", FUND_LYON, OPEN, birth_name="LEROY"),
+            _holder(
+                "DUPONT", ["MARIE"], 19850516, "2850569123045", FUND_LYON, OPEN, birth_name="LEROY"
+            ),
             dependants=[
                 _dependant(2, 1, "DUPONT", ["JEAN"], 19830211, FUND_LYON, OPEN),
                 _dependant(3, 2, "DUPONT", ["LEO"], 20180305, FUND_LYON, OPEN),
@@ -110,29 +115,56 @@ VITALE = {
     ),
     "expired-rights": (
         "valid card, basic-scheme rights closed on 30/06/2025",
-        _vitale("1000000044", _holder("GARCIA", ["HUGO"], 19921003, "1921031555018", FUND_PARIS, (20240101, 20250630))),
+        _vitale(
+            "1000000044",
+            _holder(
+                "GARCIA", ["HUGO"], 19921003, "1921031555018", FUND_PARIS, (20240101, 20250630)
+            ),
+        ),
     ),
     "opposed": (
         "card on the opposition list (reported stolen)",
-        _vitale("1000000055", _holder("MOREAU", ["LUCIE"], 19781224, "2781259350066", FUND_PARIS, OPEN)),
+        _vitale(
+            "1000000055", _holder("MOREAU", ["LUCIE"], 19781224, "2781259350066", FUND_PARIS, OPEN)
+        ),
     ),
     "cover-consent": (
         "complementary cover, holder consents",
         _vitale(
             "1000000066",
-            _holder("FOURNIER", ["ALAIN"], 19550707, "1550733063019", FUND_PARIS, OPEN, cover=dict(COVER, consent=True)),
+            _holder(
+                "FOURNIER",
+                ["ALAIN"],
+                19550707,
+                "1550733063019",
+                FUND_PARIS,
+                OPEN,
+                cover=dict(COVER, consent=True),
+            ),
         ),
     ),
     "cover-no-consent": (
         "complementary cover on the card, consent withdrawn: the terminal ignores it",
         _vitale(
             "1000000077",
-            _holder("GIRARD", ["EMMA"], 19990228, "2990206088017", FUND_PARIS, OPEN, cover=dict(COVER, consent=False)),
+            _holder(
+                "GIRARD",
+                ["EMMA"],
+                19990228,
+                "2990206088017",
+                FUND_PARIS,
+                OPEN,
+                cover=dict(COVER, consent=False),
+            ),
         ),
     ),
     "no-key": (
         "no signature key nor certificate (like a Vitale 1)",
-        _vitale("1000000088", _holder("ROUSSEAU", ["LOUIS"], 19450901, "1450975102044", FUND_PARIS, OPEN), key=False),
+        _vitale(
+            "1000000088",
+            _holder("ROUSSEAU", ["LOUIS"], 19450901, "1450975102044", FUND_PARIS, OPEN),
+            key=False,
+        ),
     ),
     "no-copies": (
         "holder objects to copies of care sheets on the card",

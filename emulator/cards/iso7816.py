@@ -45,8 +45,9 @@ class CardStatus(Exception):
 class EF:
     """An elementary file: `kind` is binary, linear or cyclic (profile.FILES)."""
 
-    def __init__(self, fid, kind, read_ac, write_ac, data=b"", records=(), max_records=0,
-                 max_record_len=0):
+    def __init__(
+        self, fid, kind, read_ac, write_ac, data=b"", records=(), max_records=0, max_record_len=0
+    ):
         self.fid = fid
         self.kind = kind
         self.read_ac = read_ac
@@ -302,8 +303,15 @@ class VirtualCard:
             if kind == "binary":
                 self.files[fid] = EF(fid, kind, read_ac, write_ac, data=value)
             else:
-                self.files[fid] = EF(fid, kind, read_ac, write_ac, records=value,
-                                     max_records=max_records, max_record_len=max_len)
+                self.files[fid] = EF(
+                    fid,
+                    kind,
+                    read_ac,
+                    write_ac,
+                    records=value,
+                    max_records=max_records,
+                    max_record_len=max_len,
+                )
 
 
 class SigningCard(VirtualCard):

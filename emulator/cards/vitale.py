@@ -154,4 +154,3 @@ class VirtualVitale(SigningCard):
             self.cps_present = False
             raise CardStatus(profile.SW_AUTH_FAILED)
         self.cps_present = True
-

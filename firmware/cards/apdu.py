@@ -67,9 +67,7 @@ class Channel:
                 retried = True
                 response = self._send(apdu[:-1] + bytes([sw2]))
             elif sw1 == profile.SW1_MORE_DATA:
-                response = self._send(
-                    build(profile.CLA, profile.INS_GET_RESPONSE, 0, 0, None, sw2)
-                )
+                response = self._send(build(profile.CLA, profile.INS_GET_RESPONSE, 0, 0, None, sw2))
             else:
                 return out, (sw1 << 8) | sw2
         raise MalformedCardData("reponse sans fin")
@@ -110,7 +108,9 @@ class Channel:
         )
 
     def read_binary(self, offset, le):
-        return self.command(profile.CLA, profile.INS_READ_BINARY, offset >> 8, offset & 0xFF, None, le)
+        return self.command(
+            profile.CLA, profile.INS_READ_BINARY, offset >> 8, offset & 0xFF, None, le
+        )
 
     def read_tlv_file(self, fid, max_bytes):
         """The whole transparent file `fid` holding one TLV object (a template or an X.509
@@ -159,7 +159,6 @@ class Channel:
         return self.command(
             profile.CLA, profile.INS_READ_RECORD, number, profile.RECORD_ABSOLUTE, None, 0
         )
-
 
     # ------------------------------------------------------------ signing
 

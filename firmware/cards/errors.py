@@ -22,28 +22,33 @@ class CardLayerError(hal.CardError):
 
 
 class CardStatusError(CardLayerError):
-    """The card refused a command with status word `sw`."""
+    """The card refused a command with status word `sw` (shown only when it says more than
+    the sentence: for an unexpected refusal)."""
 
     message = "La carte a refuse la commande"
+    show_sw = True
 
     def __init__(self, sw, message=None):
-        super().__init__("%s (%04X)." % (message or self.message, sw))
+        text = message or self.message
+        super().__init__(("%s (%04X)." % (text, sw)) if self.show_sw else text + ".")
         self.sw = sw
 
 
 class SecurityStatusNotSatisfied(CardStatusError):
+    show_sw = False
     message = "Acces refuse par la carte"
 
 
 class PinWrong(CardStatusError):
+    show_sw = False
+
     def __init__(self, tries_left):
-        super().__init__(
-            0x63C0 | tries_left, "Code PIN faux, %d essai(s) restant(s)" % tries_left
-        )
+        super().__init__(0x63C0 | tries_left, "Code PIN faux, %d essai(s) restant(s)" % tries_left)
         self.tries_left = tries_left
 
 
 class PinBlocked(CardStatusError):
+    show_sw = False
     message = "Code PIN bloque"
 
     def __init__(self, sw=profile.SW_PIN_BLOCKED):
@@ -51,26 +56,32 @@ class PinBlocked(CardStatusError):
 
 
 class AuthenticationFailed(CardStatusError):
+    show_sw = False
     message = "Authentification refusee par la carte"
 
 
 class ConditionsNotSatisfied(CardStatusError):
+    show_sw = False
     message = "Operation refusee par la carte"
 
 
 class FileNotFound(CardStatusError):
+    show_sw = False
     message = "Donnee absente de la carte"
 
 
 class RecordNotFound(CardStatusError):
+    show_sw = False
     message = "Enregistrement absent de la carte"
 
 
 class KeyNotFound(CardStatusError):
+    show_sw = False
     message = "Pas de cle de signature sur la carte"
 
 
 class FileFull(CardStatusError):
+    show_sw = False
     message = "Memoire de la carte pleine"
 
 

@@ -55,7 +55,9 @@ class Beneficiary:
             self.cover_consent = c.get(profile.TAG_CONSENT)
             if self.cover_consent:
                 self.cover = Cover(
-                    c.get(profile.TAG_ORGANISATION), c.get(profile.TAG_FROM), c.get(profile.TAG_UNTIL)
+                    c.get(profile.TAG_ORGANISATION),
+                    c.get(profile.TAG_FROM),
+                    c.get(profile.TAG_UNTIL),
                 )
 
     def name(self):
@@ -205,7 +207,9 @@ class VitaleApp:
         if len(challenge) != profile.CHALLENGE_LENGTH:
             raise MalformedCardData("defi")
         signature = cps.authenticate(challenge)
-        ch.chained(profile.INS_PSO, profile.PSO_VERIFY_CERT[0], profile.PSO_VERIFY_CERT[1], cps.cert)
+        ch.chained(
+            profile.INS_PSO, profile.PSO_VERIFY_CERT[0], profile.PSO_VERIFY_CERT[1], cps.cert
+        )
         ch.command(profile.CLA, profile.INS_EXTERNAL_AUTHENTICATE, 0, profile.KEY_CPS, signature)
         self.cps_proven = cps
 
@@ -243,4 +247,3 @@ class VitaleApp:
         (R161-43). KeyNotFound for a card without a signature key."""
         self.prove_cps(cps)
         return self.channel.sign(digest)
-
