@@ -25,11 +25,24 @@ class AesCtr:
         n = (length + BLOCK - 1) // BLOCK
         if not n:
             return b""
-        c = int.from_bytes(counter_block, "big")
         blocks = bytearray(n * BLOCK)
-        for i in range(n):
-            blocks[i * BLOCK : (i + 1) * BLOCK] = ((c + i) & _MASK128).to_bytes(BLOCK, "big")
-        return self._encrypt(blocks)[:length]
+        low = (counter_block[14] << 8) | counter_block[15]
+        if low + n <= 0x10000:
+            # The usual case: only the last two bytes count up. Small integers only, so a
+            # 1 KiB body makes no garbage big integers on the device's heap.
+            prefix = counter_block[:14]
+            for i in range(n):
+                j = i * BLOCK
+                blocks[j : j + 14] = prefix
+                v = low + i
+                blocks[j + 14] = v >> 8
+                blocks[j + 15] = v & 0xFF
+        else:
+            c = int.from_bytes(counter_block, "big")
+            for i in range(n):
+                blocks[i * BLOCK : (i + 1) * BLOCK] = ((c + i) & _MASK128).to_bytes(BLOCK, "big")
+        stream = self._encrypt(blocks)
+        return stream if len(stream) == length else stream[:length]
 
     def xor(self, counter_block, data) -> bytes:
         """`data` XOR the keystream from `counter_block`: ciphertext of a plaintext and the
