@@ -45,6 +45,47 @@ RULE_TEXT = {
 }
 
 
+# English names of the fields, by path ("N": the act's number), for the reasons.
+FIELD_TEXT = {
+    "version": "the sheet's format version",
+    "nomenclature": "the nomenclature version",
+    "terminal": "the terminal serial",
+    "order_no": "the sheet's order number",
+    "completion": "the completion date",
+    "insured": "the insured's NIR",
+    "beneficiary": "the beneficiary",
+    "beneficiary.nir": "the beneficiary's NIR",
+    "beneficiary.birth": "the beneficiary's birth date",
+    "beneficiary.birth_rank": "the beneficiary's birth rank",
+    "fund": "the beneficiary's fund",
+    "professional": "the professional's id",
+    "situation": "the practice situation",
+    "profession": "the profession",
+    "accident": "the accident",
+    "accident.kind": "the kind of accident",
+    "accident.date": "the accident date",
+    "accident.ref": "the accident reference",
+    "acts": "the acts",
+    "acts.N": "act N",
+    "acts.N.code": "the code of act N",
+    "acts.N.coef": "the rating of act N",
+    "acts.N.date": "the date of act N",
+    "acts.N.fee": "the fee of act N",
+    "acts.N.rank": "the order number of act N",
+    "fees": "the total fees",
+    "third_party": "the third-party amount",
+    "payment": "the payment mode",
+    "exemption": "the exemption",
+    "agreement": "the prior agreement reference",
+    "prescription": "the prescription",
+    "prescription.date": "the prescription date",
+    "prescription.prescriber": "the prescriber's id",
+    "prescription.ref": "the prescription reference",
+    "unsigned_reason": "the reason for no Vitale signature",
+    "degraded": "the degraded mark",
+}
+
+
 class Verification:
     """The outcome: `ok`, `reason` (English, "" when ok), and what could be decoded:
     `bundle` (protocol.bundle.Bundle) and `sheet` (protocol.sheet.Sheet), else None."""
@@ -66,12 +107,23 @@ class _Refused(Exception):
     pass
 
 
+def field_in_english(path) -> str:
+    """The English name of the field at `path` ("fees", "acts.2.date")."""
+    parts = path.split(".")
+    if parts[0] == "acts" and len(parts) > 1:
+        number = parts[1]
+        parts[1] = "N"
+        return FIELD_TEXT[".".join(parts)].replace("act N", "act " + number)
+    return FIELD_TEXT[path]
+
+
 def problem_in_english(problem) -> str:
     """A validation problem (protocol.sheet_validation.Problem) as an English clause."""
     template = RULE_TEXT[problem.rule]
+    field = field_in_english(problem.path)
     if template.count("%s") == 2:
-        return template % (problem.english_field(), problem.detail)
-    return template % problem.english_field()
+        return template % (field, problem.detail)
+    return template % field
 
 
 def verify_bundle(data, certificates, root, today=None) -> Verification:

@@ -15,14 +15,14 @@ FORMAT_VERSION = const(1)
 SIGNATURE_BYTES = const(64)
 CERT_ID_BYTES = const(8)
 
-# (key, name, kind, required, article, meaning): the same shape as the sheet's layout.
+# (key, name, kind, required, article): the shape of the sheet's layout (docs/care-sheet.md).
 FIELDS = (
-    (0, "version", "int", True, "tla", "format version of the bundle"),
-    (1, "sheet", "bytes", True, "R161-43", "the sheet's deterministic CBOR bytes, as signed"),
-    (2, "cps_signature", "bytes", True, "R161-43", "CPS card's signature of digest(sheet)"),
-    (3, "cps_cert", "bytes", True, "R161-43", "id of the CPS certificate"),
-    (4, "vitale_signature", "bytes", False, "R161-43", "Vitale card's signature of digest(sheet)"),
-    (5, "vitale_cert", "bytes", False, "R161-43", "id of the Vitale certificate"),
+    (0, "version", "int", True, "tla"),
+    (1, "sheet", "bytes", True, "R161-43"),
+    (2, "cps_signature", "bytes", True, "R161-43"),
+    (3, "cps_cert", "bytes", True, "R161-43"),
+    (4, "vitale_signature", "bytes", False, "R161-43"),
+    (5, "vitale_cert", "bytes", False, "R161-43"),
 )
 
 _LENGTHS = {

@@ -2,7 +2,7 @@
 code lists its values come from. The one place the encoder, the validator and the docs read.
 
 A field is a tuple (key, name, kind, required, article, screen label (at most 20 ASCII
-characters), French label with its article, English label). Kinds: "int", "text", "bool",
+characters), French label with its article). Kinds: "int", "text", "bool",
 a list of records ("acts") or one record ("beneficiary", "accident", "prescription").
 Labels with "%d" take the act's number.
 Keys are part of the signed format (docs/care-sheet.md): never renumber, only add.
@@ -20,62 +20,61 @@ REQUIRED = const(3)
 ARTICLE = const(4)
 SCREEN = const(5)
 FRENCH = const(6)
-ENGLISH = const(7)
 
 # fmt: off
 # The sheet itself: keys 0-23 encode in one byte.
 SHEET = (
-    (0, "version", "int", True, "tla", "Version format", "la version du format de la feuille", "the sheet's format version"),
-    (1, "nomenclature", "int", True, "R161-42 5°", "Version nomencl.", "la version de la nomenclature", "the nomenclature version"),
-    (2, "terminal", "text", True, "tla", "No de terminal", "le numero du terminal", "the terminal serial"),
-    (3, "order_no", "int", True, "R161-44 1°", "No de feuille", "le numero d'ordre de la feuille", "the sheet's order number"),
-    (4, "completion", "int", True, "R161-42 10°", "Date de la feuille", "la date de redaction de la feuille", "the completion date"),
-    (5, "insured", "text", True, "R161-42 1° a", "NIR assure", "le NIR de l'assure", "the insured's NIR"),
-    (6, "beneficiary", "beneficiary", False, "R161-42 1° a", "Beneficiaire", "le beneficiaire des soins", "the beneficiary"),
-    (7, "fund", "text", True, "R161-45 II", "Caisse", "la caisse du beneficiaire", "the beneficiary's fund"),
-    (8, "professional", "text", True, "R161-42 2° a", "No professionnel", "le numero du professionnel", "the professional's id"),
-    (9, "situation", "text", True, "R161-42 2° a", "Situation exercice", "la situation d'exercice", "the practice situation"),
-    (10, "profession", "int", True, "R161-42 5°", "Profession", "la profession", "the profession"),
-    (11, "accident", "accident", False, "R161-42 4°", "Accident", "l'accident", "the accident"),
-    (12, "acts", "acts", True, "R161-42 3° 5° 7° 8°", "Actes", "les actes", "the acts"),
-    (13, "fees", "int", True, "R161-42 8°", "Total honoraires", "le total des honoraires", "the total fees"),
-    (14, "third_party", "int", True, "R161-42 8°", "Tiers payant", "le montant du tiers payant", "the third-party amount"),
-    (15, "payment", "int", True, "R161-47 I 1°", "Mode de paiement", "le mode de paiement", "the payment mode"),
-    (16, "exemption", "int", False, "R161-42 9°", "Exoneration", "le motif d'exoneration", "the exemption"),
-    (17, "agreement", "text", False, "R161-42 6°", "Accord prealable", "la reference de l'accord prealable", "the prior agreement reference"),
-    (18, "prescription", "prescription", False, "R161-44 2°", "Prescription", "la prescription", "the prescription"),
-    (19, "unsigned_reason", "int", False, "R161-43, R161-46 2°", "Motif sans signat.", "le motif d'absence de signature du patient", "the reason for no Vitale signature"),
-    (20, "degraded", "bool", False, "R161-43", "Mode degrade", "la marque de mode degrade", "the degraded mark"),
+    (0, "version", "int", True, "tla", "Version format", "la version du format de la feuille"),
+    (1, "nomenclature", "int", True, "R161-42 5°", "Version nomencl.", "la version de la nomenclature"),
+    (2, "terminal", "text", True, "tla", "No de terminal", "le numero du terminal"),
+    (3, "order_no", "int", True, "R161-44 1°", "No de feuille", "le numero d'ordre de la feuille"),
+    (4, "completion", "int", True, "R161-42 10°", "Date de la feuille", "la date de redaction de la feuille"),
+    (5, "insured", "text", True, "R161-42 1° a", "NIR assure", "le NIR de l'assure"),
+    (6, "beneficiary", "beneficiary", False, "R161-42 1° a", "Beneficiaire", "le beneficiaire des soins"),
+    (7, "fund", "text", True, "R161-45 II", "Caisse", "la caisse du beneficiaire"),
+    (8, "professional", "text", True, "R161-42 2° a", "No professionnel", "le numero du professionnel"),
+    (9, "situation", "text", True, "R161-42 2° a", "Situation exercice", "la situation d'exercice"),
+    (10, "profession", "int", True, "R161-42 5°", "Profession", "la profession"),
+    (11, "accident", "accident", False, "R161-42 4°", "Accident", "l'accident"),
+    (12, "acts", "acts", True, "R161-42 3° 5° 7° 8°", "Actes", "les actes"),
+    (13, "fees", "int", True, "R161-42 8°", "Total honoraires", "le total des honoraires"),
+    (14, "third_party", "int", True, "R161-42 8°", "Tiers payant", "le montant du tiers payant"),
+    (15, "payment", "int", True, "R161-47 I 1°", "Mode de paiement", "le mode de paiement"),
+    (16, "exemption", "int", False, "R161-42 9°", "Exoneration", "le motif d'exoneration"),
+    (17, "agreement", "text", False, "R161-42 6°", "Accord prealable", "la reference de l'accord prealable"),
+    (18, "prescription", "prescription", False, "R161-44 2°", "Prescription", "la prescription"),
+    (19, "unsigned_reason", "int", False, "R161-43, R161-46 2°", "Motif sans signat.", "le motif d'absence de signature du patient"),
+    (20, "degraded", "bool", False, "R161-43", "Mode degrade", "la marque de mode degrade"),
 )
 
 # One act (R161-42 3°, 5°, 7°, 8°).
 ACT = (
-    (0, "code", "text", True, "R161-42 5°", "Acte %d: code", "le code de l'acte %d", "the code of act %d"),
-    (1, "coef", "int", True, "R161-42 5°", "Acte %d: cotation", "la cotation de l'acte %d", "the rating of act %d"),
-    (2, "date", "int", True, "R161-42 3°", "Acte %d: date", "la date de l'acte %d", "the date of act %d"),
-    (3, "fee", "int", True, "R161-42 8°", "Acte %d: montant", "le montant de l'acte %d", "the fee of act %d"),
-    (4, "rank", "int", False, "R161-42 7°", "Acte %d: rang", "le numero d'ordre de l'acte %d", "the order number of act %d"),
+    (0, "code", "text", True, "R161-42 5°", "Acte %d: code", "le code de l'acte %d"),
+    (1, "coef", "int", True, "R161-42 5°", "Acte %d: cotation", "la cotation de l'acte %d"),
+    (2, "date", "int", True, "R161-42 3°", "Acte %d: date", "la date de l'acte %d"),
+    (3, "fee", "int", True, "R161-42 8°", "Acte %d: montant", "le montant de l'acte %d"),
+    (4, "rank", "int", False, "R161-42 7°", "Acte %d: rang", "le numero d'ordre de l'acte %d"),
 )
 
 # The dependant treated (R161-42 1° a): their own NIR when they have one, else birth date and rank.
 BENEFICIARY = (
-    (0, "nir", "text", False, "R161-42 1° a", "NIR beneficiaire", "le NIR du beneficiaire", "the beneficiary's NIR"),
-    (1, "birth", "int", True, "R161-42 1° b", "Naissance benef.", "la date de naissance du beneficiaire", "the beneficiary's birth date"),
-    (2, "birth_rank", "int", True, "R161-42 1° b", "Rang naissance", "le rang de naissance du beneficiaire", "the beneficiary's birth rank"),
+    (0, "nir", "text", False, "R161-42 1° a", "NIR beneficiaire", "le NIR du beneficiaire"),
+    (1, "birth", "int", True, "R161-42 1° b", "Naissance benef.", "la date de naissance du beneficiaire"),
+    (2, "birth_rank", "int", True, "R161-42 1° b", "Rang naissance", "le rang de naissance du beneficiaire"),
 )
 
 # The accident the acts follow (R161-42 4°).
 ACCIDENT = (
-    (0, "kind", "int", True, "R161-42 4°", "Type d'accident", "le type d'accident", "the kind of accident"),
-    (1, "date", "int", True, "R161-42 4°", "Date accident", "la date de l'accident", "the accident date"),
-    (2, "ref", "text", False, "R161-42 4°", "Ref. accident", "la reference de l'accident", "the accident reference"),
+    (0, "kind", "int", True, "R161-42 4°", "Type d'accident", "le type d'accident"),
+    (1, "date", "int", True, "R161-42 4°", "Date accident", "la date de l'accident"),
+    (2, "ref", "text", False, "R161-42 4°", "Ref. accident", "la reference de l'accident"),
 )
 
 # The prescription carried out (R161-44 2°): all three, or none.
 PRESCRIPTION = (
-    (0, "date", "int", True, "R161-44 2°", "Date prescription", "la date de la prescription", "the prescription date"),
-    (1, "prescriber", "text", True, "R161-44 2°", "Prescripteur", "l'identifiant du prescripteur", "the prescriber's id"),
-    (2, "ref", "text", True, "R161-44 2°", "Ref. prescription", "la reference de la prescription", "the prescription reference"),
+    (0, "date", "int", True, "R161-44 2°", "Date prescription", "la date de la prescription"),
+    (1, "prescriber", "text", True, "R161-44 2°", "Prescripteur", "l'identifiant du prescripteur"),
+    (2, "ref", "text", True, "R161-44 2°", "Ref. prescription", "la reference de la prescription"),
 )
 
 # fmt: on
@@ -92,38 +91,29 @@ RECORDS = {
 # Payment modes; they set the transmission deadline (R161-47 I 1° a and b).
 PATIENT_PAID = const(0)
 THIRD_PARTY = const(1)
-PAYMENTS = {PATIENT_PAID: "patient paid", THIRD_PARTY: "third-party payment"}
+PAYMENTS = (PATIENT_PAID, THIRD_PARTY)
 
-# Professions as on the CPS card; the nomenclature lists acts per profession.
+# Professions, as the CPS card codes them; the nomenclature lists acts per profession.
 DOCTOR = const(10)
 NURSE = const(60)
-PROFESSIONS = {DOCTOR: "doctor", NURSE: "nurse"}
+PROFESSIONS = (DOCTOR, NURSE)
 
 # Kinds of accident (R161-42 4°).
-COMMON_ACCIDENT = const(1)
-WORK_ACCIDENT = const(2)
-ACCIDENTS = {
-    COMMON_ACCIDENT: "accident caused by a third party",
-    WORK_ACCIDENT: "work accident or occupational disease",
-}
+COMMON_ACCIDENT = const(1)  # caused by a third party
+WORK_ACCIDENT = const(2)  # work accident or occupational disease
+ACCIDENTS = (COMMON_ACCIDENT, WORK_ACCIDENT)
 
 # Exemptions (R161-42 9°): the legal provision that limits or waives the co-payment.
-EXEMPTIONS = {
-    1: "long-term illness, CSS L160-14 3°",
-    2: "maternity, CSS L160-9",
-    3: "work accident or occupational disease, CSS L431-1",
-    4: "complementary solidarity cover, CSS L861-1",
-}
+LONG_TERM_ILLNESS = const(1)  # CSS L160-14 3°
+MATERNITY = const(2)  # CSS L160-9
+WORK_RELATED = const(3)  # work accident or occupational disease, CSS L431-1
+SOLIDARITY_COVER = const(4)  # complementary solidarity cover, CSS L861-1
+EXEMPTIONS = (LONG_TERM_ILLNESS, MATERNITY, WORK_RELATED, SOLIDARITY_COVER)
 
 # Why the patient's card did not sign (R161-43, R161-46 2°); a sheet without any Vitale
 # card is marked degraded instead.
-CANNOT_EXPRESS_WILL = const(1)
-DEVICE_RENTAL = const(2)
-LABORATORY = const(3)
-NO_SIGNATURE_KEY = const(4)
-UNSIGNED_REASONS = {
-    CANNOT_EXPRESS_WILL: "patient cannot express their will (R161-43)",
-    DEVICE_RENTAL: "medical device rental (R161-43)",
-    LABORATORY: "laboratory sheet (R161-46 2°)",
-    NO_SIGNATURE_KEY: "the Vitale card has no signature key",
-}
+CANNOT_EXPRESS_WILL = const(1)  # R161-43
+DEVICE_RENTAL = const(2)  # medical device rental, R161-43
+LABORATORY = const(3)  # R161-46 2°
+NO_SIGNATURE_KEY = const(4)  # the Vitale card has no signature key
+UNSIGNED_REASONS = (CANNOT_EXPRESS_WILL, DEVICE_RENTAL, LABORATORY, NO_SIGNATURE_KEY)

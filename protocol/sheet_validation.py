@@ -79,7 +79,7 @@ def _field_at(path):
     return field, number
 
 
-_ACT_ITSELF = (None, None, "act", True, "R161-42 5°", "Acte %d", "l'acte %d", "act %d")
+_ACT_ITSELF = (None, None, "act", True, "R161-42 5°", "Acte %d", "l'acte %d")
 
 
 def _named(fields, name):
@@ -109,10 +109,6 @@ class Problem:
     def screen(self):
         """Two lines of at most 20 ASCII characters: the field, then what is wrong."""
         return (self._label(F.SCREEN), RULES[self.rule][0])
-
-    def english_field(self):
-        """The field's name in English, for the practice PC's messages."""
-        return self._label(F.ENGLISH)
 
     def text(self):
         """The whole French sentence (ASCII)."""

@@ -221,11 +221,18 @@ def test_an_invalid_sheet_is_refused_in_english(pki):
     ), result.reason
 
 
-def test_every_rule_has_an_english_text():
-    from host_agent.verify import RULE_TEXT
+def test_every_rule_and_field_has_an_english_text():
+    from host_agent.verify import FIELD_TEXT, RULE_TEXT
     from protocol.sheet_validation import RULES
 
     assert sorted(RULE_TEXT) == sorted(RULES)
+    paths = ["acts.N"]
+    for field in F.SHEET:
+        paths.append(field[F.NAME])
+        if field[F.KIND] in F.RECORDS:
+            prefix = "acts.N." if field[F.KIND] == "acts" else field[F.NAME] + "."
+            paths += [prefix + sub[F.NAME] for sub in F.RECORDS[field[F.KIND]]]
+    assert sorted(FIELD_TEXT) == sorted(paths)
 
 
 def test_garbage_is_refused_not_raised(pki):

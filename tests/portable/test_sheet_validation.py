@@ -352,7 +352,7 @@ def test_problems_list_every_fault_and_name_articles():
     found = V.problems(sheet, TODAY)
     assert [p.path for p in found] == ["insured", "acts.1.code", "third_party"]
     assert [p.article() for p in found] == ["R161-42 1° a", "R161-42 5°", "R161-42 8°"]
-    print([p.english_field() for p in found])
+    print([p.screen() for p in found])
 
 
 def test_euros():
