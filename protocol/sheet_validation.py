@@ -242,7 +242,7 @@ class _Checker:
 
 
 def problems(sheet, today, rights=None, beneficiaries=None, insured=None, fund=None):
-    """Every problem of `sheet` (a Sheet), in field order; an empty list when it is valid.
+    """Every problem of `sheet` (a Sheet), mostly in field order; [] when it is valid.
 
     `today` (YYYYMMDD) bounds every date. From the Vitale card, when there was one:
     `rights` = (first day, last day) of the beneficiary's rights (either may be None),
@@ -334,11 +334,24 @@ def _earliest(act_dates):
     return first
 
 
+def _given(c, record, cls, path):
+    """True when the optional record is there to check; notes it invalid when not a `cls`."""
+    if record is None:
+        return False
+    if not isinstance(record, cls):
+        c.add(path, "invalid")
+        return False
+    return True
+
+
+def _not_after_first_act(c, day, path, first_act):
+    # An accident or a prescription comes before the acts it leads to.
+    if day is not None and first_act is not None and day > first_act[1]:
+        c.add(path, "after_act", str(first_act[0]))
+
+
 def _beneficiary(c, who, beneficiaries):
-    if who is None:
-        return
-    if not isinstance(who, Beneficiary):
-        c.add("beneficiary", "invalid")
+    if not _given(c, who, Beneficiary, "beneficiary"):
         return
     nir = c.text(who, "nir", "beneficiary.nir", required=False, check=nir_ok)
     birth = c.date(who, "birth", "beneficiary.birth")
@@ -445,28 +458,20 @@ def _acts(c, sheet, table, profession, rights):
 
 
 def _accident(c, accident, first_act):
-    if accident is None:
-        return
-    if not isinstance(accident, Accident):
-        c.add("accident", "invalid")
+    if not _given(c, accident, Accident, "accident"):
         return
     kind = c.choice(accident, "kind", "accident.kind", F.ACCIDENTS)
     day = c.date(accident, "date", "accident.date")
-    if day is not None and first_act is not None and day > first_act[1]:
-        c.add("accident.date", "after_act", str(first_act[0]))
+    _not_after_first_act(c, day, "accident.date", first_act)
     # A work accident is known to the fund by its reference.
     c.text(accident, "ref", "accident.ref", required=kind == F.WORK_ACCIDENT)
 
 
 def _prescription(c, prescription, first_act):
-    if prescription is None:
-        return
-    if not isinstance(prescription, Prescription):
-        c.add("prescription", "invalid")
+    if not _given(c, prescription, Prescription, "prescription"):
         return
     day = c.date(prescription, "date", "prescription.date")
-    if day is not None and first_act is not None and day > first_act[1]:
-        c.add("prescription.date", "after_act", str(first_act[0]))
+    _not_after_first_act(c, day, "prescription.date", first_act)
     c.text(
         prescription, "prescriber", "prescription.prescriber", check=lambda v: _digits(v, (9, 11))
     )
