@@ -53,30 +53,13 @@ class Reporter:
         self._say("PURGING", today)
 
 
-class _Clock(hal.Clock):
-    def __init__(self):
-        self._now = 0
-
-    def now(self):
-        return self._now
-
-    def set(self, epoch_seconds):
-        self._now = epoch_seconds
-
-    def ticks_ms(self):
-        return 0
-
-    def sleep_ms(self, ms):
-        pass
-
-
 class CutBoard(hal.Board):
-    """A board with only flash and a clock: what the storage workloads need."""
+    """A board with only its flash: what the storage workloads need."""
 
     name = "powercut"
 
     def __init__(self, flash):
-        super().__init__("TLA-CUT-0001", {}, flash, None, _Clock(), None, None)
+        super().__init__("TLA-CUT-0001", {}, flash, None, None, None, None)
 
     def filesystem(self, format_if_blank=True):
         return mount_littlefs(self.flash, format_if_blank)

@@ -8,6 +8,8 @@ done from the flash), `key_of(payload)` naming the visit a sheet belongs to (so 
 show), and `final_check(journal, log)` returning what is wrong at the end of the day.
 """
 
+import hashlib
+
 from firmware.accesslog_flash import FlashAccessLog
 from firmware.journal import ACKED, PURGED, REJECTED, SIGNED, SYNCED, Journal
 from protocol import cbor
@@ -28,22 +30,15 @@ def _ymd(day_no):
     return y * 10000 + m * 100 + d
 
 
-class _Rng:
-    """xorshift32, the same stream on both interpreters."""
-
-    def __init__(self, seed):
-        self.state = (seed * 2654435761 + 1) & 0xFFFFFFFF or 1
-
-    def next(self):
-        x = self.state
-        x ^= (x << 13) & 0xFFFFFFFF
-        x ^= x >> 17
-        x ^= (x << 5) & 0xFFFFFFFF
-        self.state = x
-        return x
-
-    def bytes(self, n):
-        return bytes(self.next() & 0xFF for _ in range(n))
+def _filler(seed, visit, n):
+    """n deterministic bytes standing for card data and signatures (SHA-256 in counter
+    mode, the same on both interpreters)."""
+    out = b""
+    i = 0
+    while len(out) < n:
+        out += hashlib.sha256(b"%d/%d/%d" % (seed, visit, i)).digest()
+        i += 1
+    return out[:n]
 
 
 class SyntheticDay:
@@ -64,7 +59,7 @@ class SyntheticDay:
 
     def payload(self, visit, order_no):
         """A ~380-byte signed-sheet-like bundle in deterministic CBOR, unique per visit."""
-        rng = _Rng(self.seed * 1000 + visit)
+        filler = _filler(self.seed, visit, 315)
         return cbor.encode(
             {
                 1: "V%02d" % visit,
@@ -72,11 +67,11 @@ class SyntheticDay:
                 3: PRO_ID,
                 4: DAY,
                 5: visit % 3 == 0,
-                6: rng.bytes(8),
+                6: filler[:8],
                 7: [{1: "AMI", 2: 1, 3: 315 + visit}, {1: "IFD", 2: 1, 3: 250}],
-                8: rng.bytes(150),
-                9: rng.bytes(64),
-                10: rng.bytes(64),
+                8: filler[8:187],
+                9: filler[187:251],
+                10: filler[251:315],
             }
         )
 

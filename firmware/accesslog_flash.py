@@ -69,11 +69,7 @@ class FlashAccessLog(AccessLog):
     def _read_base(self):
         if not self.fs.exists(BASE):
             return 0, SEED
-        f, reader = records.open_reader(self.fs, BASE)
-        try:
-            rec = reader.next()
-        finally:
-            f.close()
+        rec = records.first_record(self.fs, BASE)
         if rec is None or rec[0] != T_BASE or len(rec[1]) != 36:
             # verify() will then fail at the first entry: reported, never hidden.
             self.problems.append("journal des acces: fichier de base illisible, conserve")
@@ -90,22 +86,15 @@ class FlashAccessLog(AccessLog):
 
     def _load_head(self, first):
         path = self._path(first)
-        f, reader = records.open_reader(self.fs, path)
         seq, head, unreadable = first - 1, None, False
-        try:
-            while True:
-                rec = reader.next()
-                if rec is None:
-                    break
-                body = rec[1]
+        with records.RecordFile(self.fs, path) as reader:
+            for _, body, _ in reader:
                 try:
                     seq = _decode(body, seq + 1)[0]
                 except AccessLogError:
                     unreadable = True
                     break
                 head = _digest(body)
-        finally:
-            f.close()
         self._last_size = reader.offset
         if reader.outcome == records.TORN and not unreadable:
             records.truncate_copy(self.fs, path, reader.offset)
@@ -162,14 +151,9 @@ class FlashAccessLog(AccessLog):
             if first - 1 < self.base_seq:
                 continue
             path = self._path(first)
-            f, reader = records.open_reader(self.fs, path)
-            try:
-                while True:
-                    rec = reader.next()
-                    if rec is None:
-                        break
-                    body = rec[1]
-                    if rec[0] != T_ENTRY or len(body) < 33:
+            with records.RecordFile(self.fs, path) as reader:
+                for rtype, body, _ in reader:
+                    if rtype != T_ENTRY or len(body) < 33:
                         raise AccessLogError("journal des acces: entree %d illisible" % expect_seq)
                     item = _decode(body, expect_seq)
                     if body[:32] != expect_prev:
@@ -186,8 +170,6 @@ class FlashAccessLog(AccessLog):
                     yield item[0], digest, item
                     expect_seq += 1
                     expect_prev = digest
-            finally:
-                f.close()
             if reader.outcome == records.DAMAGED or (
                 reader.outcome == records.TORN and first != self._files[-1]
             ):
@@ -220,11 +202,7 @@ class FlashAccessLog(AccessLog):
         dropped = 0
         while len(self._files) > 1 and self._files[1] - 1 <= seq:
             nxt = self._files[1]
-            f, reader = records.open_reader(self.fs, self._path(nxt))
-            try:
-                rec = reader.next()
-            finally:
-                f.close()
+            rec = records.first_record(self.fs, self._path(nxt))
             if rec is None:
                 break
             base = (nxt - 1).to_bytes(4, "big") + rec[1][:32]

@@ -43,13 +43,8 @@ class CertStore:
         """(ids in file n, ids the PC holds, DER of `want_der` or None)."""
         ids, known, der = [], [], None
         path = self._path(n)
-        f, reader = records.open_reader(self.fs, path)
-        try:
-            while True:
-                rec = reader.next()
-                if rec is None:
-                    break
-                rtype, body = rec[0], rec[1]
+        with records.RecordFile(self.fs, path) as reader:
+            for rtype, body, _ in reader:
                 if rtype == T_CERT and len(body) > 8:
                     ids.append(body[:8])
                     if body[:8] == want_der:
@@ -57,8 +52,6 @@ class CertStore:
                 elif rtype == T_KNOWN:
                     for i in range(0, len(body) - 7, 8):
                         known.append(body[i : i + 8])
-        finally:
-            f.close()
         if reader.outcome == records.DAMAGED:
             self.problems.append("fichier %s endommage: lecture partielle" % path)
         return ids, known, der

@@ -223,15 +223,13 @@ class Journal:
 
     def _scan(self, seg):
         try:
-            f, reader = records.open_reader(self.fs, seg.path)
+            reader = records.RecordFile(self.fs, seg.path)
         except OSError as e:
             self._damaged(seg, "illisible (%s)" % e)
             return
         seg.size = reader.size  # stays the whole file when damaged (bounds record numbers)
-        try:
+        with reader:
             self._scan_records(seg, reader)
-        finally:
-            f.close()
         if reader.outcome == records.TORN and not seg.read_only:
             # A write the power cut short was never promised: cut it off before appending.
             try:
@@ -245,11 +243,7 @@ class Journal:
         if rec is None or rec[0] != T_HEADER or not self._header_ok(seg, rec[1]):
             self._damaged(seg, "en-tete illisible")
             return
-        while True:
-            rec = reader.next()
-            if rec is None:
-                break
-            rtype, body = rec[0], rec[1]
+        for rtype, body, _ in reader:
             if rtype == T_SHEET and len(body) >= _SHEET_HEAD:
                 rec_no = records.u32(body, 0)
                 if rec_no != seg.first + seg.count:
@@ -310,14 +304,9 @@ class Journal:
         """Read the reserved ceilings; a lost or unreadable file (while sheets exist) is
         reported and answered by skipping numbers."""
         try:
-            f, reader = records.open_reader(self.fs, ORDERS)
+            rec = records.first_record(self.fs, ORDERS)
         except OSError:
             rec = None
-        else:
-            try:
-                rec = reader.next()
-            finally:
-                f.close()
         if rec is None or rec[0] != T_ORDERS or len(rec[1]) % 9:
             # Numbers between the last saved sheet and the lost reservations may be on a
             # patient's card already: skip a wide margin rather than reuse one (R161-44 1°).
@@ -558,14 +547,9 @@ class Journal:
                 continue
             if states is not None and not seg.n(*states):
                 continue
-            f, reader = records.open_reader(self.fs, seg.path)
-            try:
-                while True:
-                    rec = reader.next(0 if with_payload else _SHEET_HEAD)
-                    if rec is None:
-                        break
-                    body = rec[1]
-                    if rec[0] != T_SHEET:
+            with records.RecordFile(self.fs, seg.path, 0 if with_payload else _SHEET_HEAD) as rf:
+                for rtype, body, _ in rf:
+                    if rtype != T_SHEET:
                         continue
                     rec_no = records.u32(body, 0)
                     k = rec_no - seg.first
@@ -575,13 +559,9 @@ class Journal:
                     if states is not None and status not in states:
                         continue
                     payload = body[_SHEET_HEAD:] if with_payload else None
-                    if (
-                        payload is not None
-                        and max_bytes
-                        and given
-                        and size + len(payload) > max_bytes
-                    ):
-                        return
+                    if payload is not None and max_bytes and given:
+                        if size + len(payload) > max_bytes:
+                            return
                     yield SheetRecord(
                         rec_no,
                         records.u32(body, 4),
@@ -595,8 +575,6 @@ class Journal:
                     size += len(payload) if payload is not None else 0
                     if max_count and given >= max_count:
                         return
-            finally:
-                f.close()
 
     def oldest_unacknowledged_date(self, third_party=None):
         """Earliest completion date (YYYYMMDD) of a sheet the PC has not committed, among

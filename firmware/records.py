@@ -14,7 +14,7 @@ OVERHEAD = 7  # type, length, CRC
 MAX_BODY = 0xFFFF
 _CHUNK = 512  # copy buffer: bounded RAM
 
-# How a Reader stopped.
+# How a RecordFile stopped.
 END = 0  # clean end of the file
 TORN = 1  # the last record is incomplete or fails its CRC: a write the power cut short
 DAMAGED = 2  # a bad record with data after it: the file was damaged, not cut short
@@ -29,22 +29,36 @@ def frame(rtype, body) -> bytes:
     return head + body + crc32(body, crc32(head)).to_bytes(4, "big")
 
 
-class Reader:
-    """Reads the records of an open file one at a time, from `offset` to `size`.
+class RecordFile:
+    """The records of a file, read one at a time: `with RecordFile(fs, path) as rf:` then
+    `for rtype, body, offset in rf:`. Afterwards `outcome` says END, TORN or DAMAGED, and
+    `offset` is where the good records end. With `peek`, only the first `peek` bytes of
+    each body are read and CRCs are not checked (for scans of files checked at boot)."""
 
-    `next()` returns (type, body, offset) or None at the end; `outcome` then says END, TORN
-    or DAMAGED, and `offset` is where the good records end.
-    """
-
-    def __init__(self, f, size, offset=0):
-        self.f = f
-        self.size = size
-        self.offset = offset
+    def __init__(self, fs, path, peek=0):
+        self.size = fs.size(path)
+        self.f = fs.open(path, "rb")
+        self.peek = peek
+        self.offset = 0
         self.outcome = END
 
-    def next(self, peek=0):
-        """The next record. With `peek`, only the first `peek` bytes of the body are read
-        and the CRC is not checked (for scans of records checked when the file was opened)."""
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.f.close()
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        rec = self.next()
+        if rec is None:
+            raise StopIteration
+        return rec
+
+    def next(self):
+        """The next record as (type, body, offset), or None at the end."""
         at = self.offset
         if at >= self.size:
             self.outcome = END
@@ -60,8 +74,8 @@ class Reader:
         if end > self.size:
             self.outcome = TORN
             return None
-        if peek:
-            body = f.read(min(peek, n))
+        if self.peek:
+            body = f.read(min(self.peek, n))
             self.offset = end
             return head[0], body, at
         rest = f.read(n + 4)
@@ -72,16 +86,14 @@ class Reader:
         return head[0], rest[:n], at
 
 
-def open_reader(fs, path, offset=0):
-    """(file, Reader) over `path`; the caller closes the file."""
-    size = fs.size(path)
-    f = fs.open(path, "rb")
-    return f, Reader(f, size, offset)
+def first_record(fs, path):
+    """The first record of `path` as (type, body, offset), or None (empty, torn, damaged)."""
+    with RecordFile(fs, path) as rf:
+        return rf.next()
 
 
-def append(fs, path, data) -> None:
-    """Append `data` to `path` and commit it; when this returns, the bytes are on flash."""
-    f = fs.open(path, "ab")
+def _write_all(f, data):
+    """Write and commit (close); after a failed write, close without committing it."""
     try:
         f.write(data)
     except OSError:
@@ -91,22 +103,18 @@ def append(fs, path, data) -> None:
             pass
         raise
     f.close()
+
+
+def append(fs, path, data) -> None:
+    """Append `data` to `path` and commit it; when this returns, the bytes are on flash."""
+    _write_all(fs.open(path, "ab"), data)
 
 
 def write_new(fs, path, data) -> None:
     """Create or replace `path` with `data`, atomically: the old content or the new one
     survives a power cut, never a mix."""
     tmp = path + ".new"
-    f = fs.open(tmp, "wb")
-    try:
-        f.write(data)
-    except OSError:
-        try:
-            f.close()
-        except OSError:
-            pass
-        raise
-    f.close()
+    _write_all(fs.open(tmp, "wb"), data)
     fs.rename(tmp, path)
 
 

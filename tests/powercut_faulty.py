@@ -18,17 +18,15 @@ class _OrdersInRamOnly(Journal):
 
 
 class _SavedBeforeCommit(Journal):
-    _pending = None
+    _later = None
 
     def _write(self, fn, path, data):
-        # The bug: an append is reported done while its file is still open (uncommitted).
-        if self._pending is not None:
-            self._pending.close()
-            self._pending = None
+        # The bug: an append is reported done, but only written with the next write.
+        if self._later is not None:
+            later, self._later = self._later, None
+            later[0](self.fs, later[1], later[2])
         if fn is records.append:
-            f = self.fs.open(path, "ab")
-            f.write(data)
-            self._pending = f
+            self._later = (fn, path, data)
         else:
             fn(self.fs, path, data)
 
