@@ -73,7 +73,12 @@ class _CpyFile:
         return _lfs_call(self._f.tell)
 
     def flush(self):
-        return _lfs_call(self._f.flush)
+        # io.BufferedWriter.flush() does not flush its raw file: sync littlefs explicitly,
+        # so that flush() commits as it does on MicroPython.
+        _lfs_call(self._f.flush)
+        raw = getattr(self._f, "raw", None)
+        if raw is not None:
+            _lfs_call(raw.flush)
 
     def close(self):
         return _lfs_call(self._f.close)
