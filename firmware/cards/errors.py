@@ -99,7 +99,7 @@ class MalformedCardData(CardLayerError):
     """A response or a file the card layer refuses: bad TLV, bad field, too long."""
 
     def __init__(self, what="donnees"):
-        super().__init__("Carte illisible: %s incorrect(s)." % what)
+        super().__init__("Carte illisible (%s)." % what)
         self.what = what
 
 
