@@ -416,7 +416,7 @@ class Journal:
 
     def reject(self, rec_nos, today) -> int:
         """The PC received these sheets and quarantined them: they stay on the terminal,
-        listed by rejected(), until the professional dismisses them."""
+        listed by headers((REJECTED,)), until the professional dismisses them."""
         return self._set_state(REJECTED, rec_nos, today)
 
     def dismiss(self, rec_nos, today) -> int:
@@ -481,15 +481,21 @@ class Journal:
             done = seg.n(ACKED, DISMISSED)
             if not seg.read_only and seg.count and done == seg.count and seg.release <= limit:
                 victims.append(seg)
+        if victims and victims[-1] is self._segments[-1]:
+            try:
+                self._new_segment()  # keeps the record numbering and the anchor going
+            except JournalFull:
+                victims.pop()  # the newest stays until there is room for its successor
         if not victims:
             return 0
-        if victims[-1] is self._segments[-1]:
-            self._new_segment()  # keeps the record numbering and the anchor going
         runs = [(seg.first, seg.count) for seg in victims]
         head = self._segments[-1]
         data = records.frame(T_STATE, _state_body(PURGED, today, runs))
-        self._write(records.append, head.path, data)
-        head.size += len(data)
+        try:
+            self._write(records.append, head.path, data)
+            head.size += len(data)
+        except JournalFull:
+            pass  # the note only traces the purge: on a full flash, deleting comes first
         purged = 0
         for seg in victims:
             self.fs.remove(seg.path)

@@ -81,3 +81,21 @@ def test_signed_sheet_takes_the_reserve_rather_than_being_lost():
     j = Journal(disk.reboot())
     assert j.problems == []
     assert j.get(n + 1).payload == sheet(n)
+
+
+def test_purge_works_on_a_flash_with_no_room_at_all():
+    disk = Disk(blocks=64)
+    j = Journal(disk.fs)
+    log = FlashAccessLog(disk.fs)
+    n = fill_until_refused(j, log)
+    j.acknowledge(range(1, n - 4), DAY)
+    try:
+        while True:  # card reads go on until littlefs has nothing left
+            log.record(1795170000, PRO, "cps", "CPS-0001", "lecture CPS")
+    except OSError:
+        pass
+    assert j.purge(LATER) > 0
+    assert j.can_accept_sheet()
+    j = Journal(disk.reboot())
+    assert j.problems == [] and j.unacknowledged_count() == 5
+    assert [r.payload for r in j.records_after()] == [sheet(i) for i in range(n - 5, n)]
