@@ -49,16 +49,9 @@ class FlashAccessLog(AccessLog):
         self.fs = fs
         self.file_bytes = file_bytes
         self.problems = []
-        if not fs.exists(DIR):
-            fs.mkdir(DIR)
+        # first entry number of each file, ascending
+        self._files = records.numbered_files(fs, DIR, self.problems, ("base",))
         self.base_seq, self.base_hash = self._read_base()
-        self._files = []  # first entry number of each file, ascending
-        for name in fs.listdir(DIR):
-            if len(name) == 8 and records.is_hex_name(name):
-                self._files.append(int(name, 16))
-            elif name != "base" and not name.endswith(".new"):
-                self.problems.append("fichier inconnu %s/%s: ignore, conserve" % (DIR, name))
-        self._files.sort()
         self._finish_drop()
         self.seq = self.base_seq
         self.head = self.base_hash

@@ -26,15 +26,7 @@ class CertStore:
         self.fs = fs
         self.file_bytes = file_bytes
         self.problems = []
-        if not fs.exists(DIR):
-            fs.mkdir(DIR)
-        self._files = []
-        for name in fs.listdir(DIR):
-            if records.is_hex_name(name):
-                self._files.append(int(name, 16))
-            elif not name.endswith(".new"):
-                self.problems.append("fichier inconnu %s/%s: ignore, conserve" % (DIR, name))
-        self._files.sort()
+        self._files = records.numbered_files(fs, DIR, self.problems)
 
     def _path(self, n):
         return "%s/%08x" % (DIR, n)

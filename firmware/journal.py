@@ -191,20 +191,9 @@ class Journal:
     # ------------------------------------------------------------ mount and recovery
 
     def _mount(self):
-        fs = self.fs
-        if not fs.exists(DIR):
-            fs.mkdir(DIR)
-        orders_seen = False
-        for name in fs.listdir(DIR):
-            if name == "orders":
-                orders_seen = True
-            elif name.endswith(".new"):
-                pass  # an unfinished atomic write: never renamed, so never promised
-            elif len(name) == 8 and records.is_hex_name(name):
-                self._segments.append(_Segment(int(name, 16)))
-            else:
-                self.problems.append("fichier inconnu %s/%s: ignore, conserve" % (DIR, name))
-        self._segments.sort(key=lambda s: s.first)
+        # (*.new files are unfinished atomic writes: never renamed, so never promised)
+        for first in records.numbered_files(self.fs, DIR, self.problems, ("orders",)):
+            self._segments.append(_Segment(first))
         for seg in self._segments:
             self._scan(seg)
             end = seg.first + seg.count
@@ -213,7 +202,7 @@ class Journal:
                 end = seg.first + seg.size // (records.OVERHEAD + _SHEET_HEAD) + _SKIP
             if end > self._next_rec:
                 self._next_rec = end
-        if orders_seen or self._saved_order:
+        if self._saved_order or self.fs.exists(ORDERS):
             self._read_orders()
         for pro, saved in self._saved_order.items():
             if saved > self._ceiling.get(pro, 0):

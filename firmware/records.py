@@ -153,3 +153,19 @@ def is_hex_name(name) -> bool:
         if c not in "0123456789abcdef":
             return False
     return True
+
+
+def numbered_files(fs, folder, problems, known=()):
+    """The numbers (ascending) of the files named by 8 hex digits in `folder`, made if
+    missing. Other names, but `known` ones and unfinished `.new` writes, go to `problems`
+    as French sentences: such files are ignored and kept, never deleted."""
+    if not fs.exists(folder):
+        fs.mkdir(folder)
+    numbers = []
+    for name in fs.listdir(folder):
+        if is_hex_name(name):
+            numbers.append(int(name, 16))
+        elif name not in known and not name.endswith(".new"):
+            problems.append("fichier inconnu %s/%s: ignore, conserve" % (folder, name))
+    numbers.sort()
+    return numbers
