@@ -3,7 +3,10 @@ ones into pairing and AUTH on both sides, random frames into open sessions. Only
 SecurityErrors come out, and no session opens without the pairing key."""
 
 import os
+import sys
+from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -26,19 +29,11 @@ VALUES = st.recursive(
 BODIES = st.one_of(VALUES, st.dictionaries(KEYS, VALUES, max_size=6))
 
 
-def paired():
-    agent = pairing.AgentPairing("PC-CABINET-01")
-    terminal = pairing.TerminalPairing("TLA-EMU-0001")
-    request = agent.request()
-    while request is not None:
-        reply = terminal.on_request(request)
-        if terminal.state == "comparing":
-            terminal.confirm()
-        request = agent.on_reply(reply)
-    return agent.pairing, terminal.pairing
+sys.path.insert(0, str(Path(__file__).resolve().parent / "portable"))
+from _session_kit import authenticate, pair  # noqa: E402
 
-
-A_PAIRING, T_PAIRING = paired()
+_agent, _terminal = pair()
+A_PAIRING, T_PAIRING = _agent.pairing, _terminal.pairing
 
 
 def feed(fn, body):
@@ -66,15 +61,6 @@ def mutate(body, data):
     return body
 
 
-@settings(max_examples=200, deadline=None)
-@given(bodies=st.lists(BODIES, max_size=6))
-def test_terminal_pairing_survives_random_requests(bodies):
-    terminal = pairing.TerminalPairing("TLA-EMU-0001")
-    for body in bodies:
-        feed(terminal.on_request, body)
-    assert terminal.pairing is None
-
-
 @settings(max_examples=300, deadline=None)
 @given(data=st.data())
 def test_pairing_survives_mutated_messages_on_both_sides(data):
@@ -98,15 +84,6 @@ def test_pairing_survives_mutated_messages_on_both_sides(data):
     if agent.pairing is not None and terminal.pairing is not None:
         assert agent.pairing.key == terminal.pairing.key
         assert agent.code == terminal.code
-
-
-@settings(max_examples=200, deadline=None)
-@given(bodies=st.lists(BODIES, max_size=6))
-def test_terminal_auth_never_opens_for_random_requests(bodies):
-    ta = auth.TerminalAuth(T_PAIRING)
-    for body in bodies:
-        feed(ta.on_request, body)
-    assert ta.session is None
 
 
 @settings(max_examples=300, deadline=None)
@@ -133,31 +110,27 @@ def test_terminal_auth_never_opens_for_a_mutated_proof(data):
     assert ta.session is None
 
 
-@settings(max_examples=200, deadline=None)
-@given(bodies=st.lists(BODIES, max_size=4))
-def test_agent_auth_survives_random_replies(bodies):
-    aa = auth.AgentAuth(A_PAIRING)
-    for body in bodies:
-        feed(aa.on_reply, body)
-    assert aa.session is None
+SIDES = {
+    "terminal pairing": (lambda: pairing.TerminalPairing("TLA-EMU-0001"), "on_request", "pairing"),
+    "agent pairing": (lambda: pairing.AgentPairing("PC-CABINET-01"), "on_reply", "pairing"),
+    "terminal auth": (lambda: auth.TerminalAuth(T_PAIRING), "on_request", "session"),
+    "agent auth": (lambda: auth.AgentAuth(A_PAIRING), "on_reply", "session"),
+}
 
 
+@pytest.mark.parametrize("side", sorted(SIDES))
 @settings(max_examples=200, deadline=None)
-@given(bodies=st.lists(BODIES, max_size=5))
-def test_agent_pairing_survives_random_replies(bodies):
-    agent = pairing.AgentPairing("PC-CABINET-01")
+@given(bodies=st.lists(BODIES, max_size=6))
+def test_random_bodies_never_pair_nor_open_a_session(side, bodies):
+    make, method, result = SIDES[side]
+    target = make()
     for body in bodies:
-        feed(agent.on_reply, body)
-    assert agent.pairing is None
+        feed(getattr(target, method), body)
+    assert getattr(target, result) is None
 
 
 def open_sessions():
-    ta = auth.TerminalAuth(T_PAIRING)
-    aa = auth.AgentAuth(A_PAIRING)
-    request = aa.request()
-    while request is not None:
-        request = aa.on_reply(ta.on_request(request))
-    return aa.session, ta.session
+    return authenticate(auth.AgentAuth(A_PAIRING), auth.TerminalAuth(T_PAIRING))
 
 
 @settings(max_examples=500, deadline=None)

@@ -40,6 +40,20 @@ def scripted(*values):
     return lambda n: next(queue)
 
 
+def record(requester, answer, on_answer=None):
+    """Run an exchange to its end; return every body, in order, as CBOR hex."""
+    bodies = []
+    request = requester.request()
+    while request is not None:
+        reply = answer(request)
+        bodies.append({"from": "agent", "body_cbor": cbor.encode(request).hex()})
+        bodies.append({"from": "terminal", "body_cbor": cbor.encode(reply).hex()})
+        if on_answer is not None:
+            on_answer(reply)
+        request = requester.on_reply(reply)
+    return bodies
+
+
 FRAMES = [
     ("agent", messages.PULL, 10, {"cursor": 0, "credit": 4}),
     ("terminal", messages.RECORDS, 10, {"r": [bytes(range(100))], "more": False}),
@@ -54,15 +68,12 @@ def build():
     terminal = pairing.TerminalPairing(
         TERMINAL_ID, scripted(i["terminal_private"], i["terminal_pair_nonce"])
     )
-    exchange = []
-    request = agent.request()
-    while request is not None:
-        reply = terminal.on_request(request)
-        exchange.append({"from": "agent", "body_cbor": cbor.encode(request).hex()})
-        exchange.append({"from": "terminal", "body_cbor": cbor.encode(reply).hex()})
-        if terminal.state == "comparing" and reply.get("wait"):
+
+    def confirm_on_wait(reply):
+        if reply.get("wait"):
             terminal.confirm()  # the user compares the codes and presses OK
-        request = agent.on_reply(reply)
+
+    exchange = record(agent, terminal.on_request, confirm_on_wait)
     assert agent.code == terminal.code
     assert agent.pairing is not None and terminal.pairing is not None
     pair_th = keyschedule.pair_transcript(
@@ -99,17 +110,12 @@ def build():
 
     agent_auth = auth.AgentAuth(agent.pairing, scripted(i["agent_auth_nonce"]))
     terminal_auth = auth.TerminalAuth(terminal.pairing, scripted(i["terminal_auth_nonce"]))
-    exchange = []
-    request = agent_auth.request()
-    while request is not None:
-        reply = terminal_auth.on_request(request)
-        exchange.append({"from": "agent", "body_cbor": cbor.encode(request).hex()})
-        exchange.append({"from": "terminal", "body_cbor": cbor.encode(reply).hex()})
-        request = agent_auth.on_reply(reply)
+    exchange = record(agent_auth, terminal_auth.on_request)
     auth_th = keyschedule.auth_transcript(
         secrets.pairing_id, i["agent_auth_nonce"], i["terminal_auth_nonce"]
     )
     keys = keyschedule.SessionSecrets(secrets.pairing_key, auth_th)
+    assert agent_auth.session is not None and terminal_auth.session is not None
     sides = {"agent": agent_auth.session, "terminal": terminal_auth.session}
     frames = []
     for who, mtype, seq, body in FRAMES:

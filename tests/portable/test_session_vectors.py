@@ -22,20 +22,29 @@ def _pairing_sides():
     return agent, terminal
 
 
-def _replay_pairing():
-    agent, terminal = _pairing_sides()
-    msgs = V["pairing"]["messages"]
-    request = agent.request()
+def _replay(requester, answer, msgs, on_answer=None):
+    """Run an exchange, checking each body against the vector's, in order."""
+    request = requester.request()
     i = 0
     while request is not None:
         assert cbor.encode(request).hex() == msgs[i]["body_cbor"], i
-        reply = terminal.on_request(request)
+        reply = answer(request)
         assert cbor.encode(reply).hex() == msgs[i + 1]["body_cbor"], i + 1
-        if reply.get("wait"):
-            terminal.confirm()
-        request = agent.on_reply(reply)
+        if on_answer is not None:
+            on_answer(reply)
+        request = requester.on_reply(reply)
         i += 2
     assert i == len(msgs)
+
+
+def _replay_pairing():
+    agent, terminal = _pairing_sides()
+
+    def confirm_on_wait(reply):
+        if reply.get("wait"):
+            terminal.confirm()
+
+    _replay(agent, terminal.on_request, V["pairing"]["messages"], confirm_on_wait)
     return agent, terminal
 
 
@@ -81,16 +90,7 @@ def _replay_auth():
     s = V["session"]
     a = auth.AgentAuth(agent.pairing, scripted(H(s["agent_nonce"])))
     t = auth.TerminalAuth(terminal.pairing, scripted(H(s["terminal_nonce"])))
-    msgs = s["messages"]
-    request = a.request()
-    i = 0
-    while request is not None:
-        assert cbor.encode(request).hex() == msgs[i]["body_cbor"], i
-        reply = t.on_request(request)
-        assert cbor.encode(reply).hex() == msgs[i + 1]["body_cbor"], i + 1
-        request = a.on_reply(reply)
-        i += 2
-    assert i == len(msgs)
+    _replay(a, t.on_request, s["messages"])
     return a.session, t.session
 
 
