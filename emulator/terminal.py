@@ -83,8 +83,9 @@ class TerminalBase:
     def stop(self) -> int | None:
         raise NotImplementedError
 
-    def insert(self, slot: str, card) -> None:
-        """Put a virtual card (emulator/cards) into the terminal's `slot`."""
+    def insert(self, slot: str, card, pull_at: int = 0) -> None:
+        """Put a virtual card (emulator/cards) into the terminal's `slot`; with `pull_at`,
+        it is pulled out during its `pull_at`-th exchange (power-ons and APDUs)."""
         raise NotImplementedError
 
     def remove(self, slot: str) -> None:
@@ -202,8 +203,10 @@ class InProcessTerminal(TerminalBase):
             raise ValueError("the %s slot is backed by a reader of this PC" % slot)
         return found
 
-    def insert(self, slot, card):
-        self._sim_slot(slot).insert(card)
+    def insert(self, slot, card, pull_at=0):
+        sim = self._sim_slot(slot)
+        sim.pull_after(pull_at)  # armed before the card is in: the firmware may be quick
+        sim.insert(card)
 
     def remove(self, slot):
         self._sim_slot(slot).remove()
@@ -333,9 +336,12 @@ class MicroPythonTerminal(TerminalBase):
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
 
-    def insert(self, slot, card):
+    def insert(self, slot, card, pull_at=0):
         self.remove(slot)
-        self.servers[slot] = CardServer(card, self.slot_ports[slot], trace=self.trace).start()
+        server = CardServer(card, self.slot_ports[slot], trace=self.trace)
+        if pull_at:
+            server.pull_during(pull_at)
+        self.servers[slot] = server.start()
 
     def remove(self, slot):
         server = self.servers.pop(slot, None)

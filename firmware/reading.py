@@ -83,6 +83,11 @@ class Reading:
 
     def _fail(self, slot, error, card_id=""):
         """A read or a PIN check ended on `error`: keep nothing, log, report, show."""
+        if getattr(error, "slot", None) in self.refused:
+            # A slot error names its slot: the CPS pulled during the Vitale read is the CPS's.
+            if error.slot != slot:
+                card_id = ""
+            slot = error.slot
         removed = isinstance(error, (hal.CardRemoved, hal.CardAbsent))
         mute = isinstance(error, hal.CardIOError)
         self.patient = None

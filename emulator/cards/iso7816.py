@@ -92,6 +92,7 @@ class VirtualCard:
         self.rng = random.Random(seed)  # challenges: the same on every run of a fixture
         self.powered = False
         self.apdus = 0  # commands executed (tests)
+        self.power_ups = 0
         self._reset()
 
     # ------------------------------------------------------------ vsmartcard's interface
@@ -100,6 +101,7 @@ class VirtualCard:
         return build_atr(self.historical, self.t0)
 
     def power_up(self) -> bytes:
+        self.power_ups += 1
         self.powered = True
         self._reset()
         return self.atr()

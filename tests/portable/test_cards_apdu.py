@@ -21,7 +21,7 @@ OK = b"\x90\x00"
 
 def test_build_short_apdus():
     assert apdu.build(0, 0xB0, 1, 2, None, 0) == bytes.fromhex("00B0010200")
-    assert apdu.build(0, 0xA4, 4, 0x0C, b"\xAA\xBB") == bytes.fromhex("00A4040C02AABB")
+    assert apdu.build(0, 0xA4, 4, 0x0C, b"\xaa\xbb") == bytes.fromhex("00A4040C02AABB")
     assert apdu.build(0, 0x2A, 0x9E, 0x9A, b"\x01", 0) == bytes.fromhex("002A9E9A010100")
     raises(ValueError, apdu.build, 0, 0xD6, 0, 0, bytes(256))
 
@@ -30,7 +30,9 @@ def test_redact_hides_a_verify_pin_only():
     verify = apdu.build(0, profile.INS_VERIFY, 0, profile.PIN_REF, b"4827")
     assert redact_hex(verify) == "00200081042a2a2a2a"
     assert apdu.redact(apdu.build(0, 0xB0, 0, 0, None, 0)) == bytes.fromhex("00B0000000")
-    assert apdu.redact(apdu.build(0, profile.INS_VERIFY, 0, profile.PIN_REF)) == bytes.fromhex("00200081")
+    assert apdu.redact(apdu.build(0, profile.INS_VERIFY, 0, profile.PIN_REF)) == bytes.fromhex(
+        "00200081"
+    )
 
 
 def redact_hex(a):
@@ -72,7 +74,7 @@ def test_6cxx_retries_once_with_the_exact_le():
 
 
 def test_a_card_that_never_stops_sending_is_cut_off():
-    endless = ScriptedSlot("t", lambda a: b"\xAA" * 250 + b"\x61\xff")
+    endless = ScriptedSlot("t", lambda a: b"\xaa" * 250 + b"\x61\xff")
     raises(MalformedCardData, Channel(endless).command, 0, 0xCA, 0, 0, None, 0)
     assert len(endless.sent) <= 8
     looping = ScriptedSlot("t", lambda a: b"\x61\x00")
@@ -83,7 +85,15 @@ def test_a_card_that_never_stops_sending_is_cut_off():
 
 def test_status_words_raise_typed_errors_and_no_status_word_is_a_card_error():
     raises(FileNotFound, Channel(ScriptedSlot("t", lambda a: b"\x6a\x82")).select_file, 0x2001)
-    e = raises(PinWrong, Channel(ScriptedSlot("t", lambda a: b"\x63\xc1")).command, 0, 0x20, 0, 0x81, b"1111")
+    e = raises(
+        PinWrong,
+        Channel(ScriptedSlot("t", lambda a: b"\x63\xc1")).command,
+        0,
+        0x20,
+        0,
+        0x81,
+        b"1111",
+    )
     assert e.tries_left == 1
     raises(hal.CardIOError, Channel(ScriptedSlot("t", lambda a: b"\x90")).command, 0, 0, 0, 0)
     raises(hal.CardIOError, Channel(ScriptedSlot("t", lambda a: None)).command, 0, 0, 0, 0)
@@ -112,7 +122,12 @@ def test_tlv_file_read_in_blocks_by_its_header():
     slot = ScriptedSlot("t", _file_card(content))
     assert Channel(slot).read_tlv_file(0x2F01, 1024) == content
     print([s.hex()[:12] for s in slot.sent])
-    raises(MalformedCardData, Channel(ScriptedSlot("t", _file_card(content))).read_tlv_file, 0x2F01, 512)
+    raises(
+        MalformedCardData,
+        Channel(ScriptedSlot("t", _file_card(content))).read_tlv_file,
+        0x2F01,
+        512,
+    )
     short = content[:300]  # the card says more than it has
     raises(WrongCommand, Channel(ScriptedSlot("t", _file_card(short))).read_tlv_file, 0x2F01, 1024)
 
@@ -126,7 +141,13 @@ def test_records_are_read_until_6a83_and_bounded():
 
         return card
 
-    assert Channel(ScriptedSlot("t", card_with(3))).read_records(0x2002, 8, 100) == [b"rec1", b"rec2", b"rec3"]
+    assert Channel(ScriptedSlot("t", card_with(3))).read_records(0x2002, 8, 100) == [
+        b"rec1",
+        b"rec2",
+        b"rec3",
+    ]
     assert Channel(ScriptedSlot("t", card_with(0))).read_records(0x2002, 8, 100) == []
-    raises(MalformedCardData, Channel(ScriptedSlot("t", card_with(20))).read_records, 0x2002, 8, 100)
+    raises(
+        MalformedCardData, Channel(ScriptedSlot("t", card_with(20))).read_records, 0x2002, 8, 100
+    )
     raises(MalformedCardData, Channel(ScriptedSlot("t", card_with(2))).read_records, 0x2002, 8, 3)

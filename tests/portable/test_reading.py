@@ -59,7 +59,12 @@ def test_read_shows_patient_and_twins_and_logs_it():
     log = [e.as_list() for e in app.access_log.entries()]
     for entry in log:
         print(entry)
-    assert log[-1][1:] == ["10001234565", "vitale", "1000000022", "identite,beneficiaires,exonerations"]
+    assert log[-1][1:] == [
+        "10001234565",
+        "vitale",
+        "1000000022",
+        "identite,beneficiaires,exonerations",
+    ]
     assert events(app, "read")[-1]["read"]["ranks"] == [1, 2, 3, 4]
 
 
@@ -194,6 +199,21 @@ def test_restricted_data_refused_by_the_firmware_before_asking():
     print(str(e))
 
 
+def _check_pulled(app, pulled, n, slot_name, seen):
+    """After each action of the scenario: once the card was pulled (exchange n), the screen
+    says so at once, and nothing of the read is kept."""
+    if pulled.count < n or seen:
+        return
+    seen.append(n)
+    lines = app.board.display.lines
+    assert lines[0] == "Carte retiree", (n, lines)
+    assert events(app, "error")[-1]["error"] == "CardRemoved", n
+    assert app.reading.patient is None, n
+    if slot_name == "cps":
+        assert app.reading.cps_card is None and not app.reading.cps.verified, n
+    assert "read" not in events(app)[-1], n
+
+
 def _pull_everywhere(slot_name):
     """Pull the card of `slot_name` during each exchange of the read scenario in turn."""
     keys = SCENARIOS["read"][2]
@@ -203,20 +223,13 @@ def _pull_everywhere(slot_name):
         pulled = vitale if slot_name == "vitale" else cps
         pulled.pull_after(n)
         seen = []
-
-        def check():
-            if pulled.count < n or seen:
-                return
-            seen.append(n)
-            lines = app.board.display.lines
-            assert lines[0] == "Carte retiree", (n, lines)
-            assert events(app, "error")[-1]["error"] == "CardRemoved", n
-            assert app.reading.patient is None, n
-            if slot_name == "cps":
-                assert app.reading.cps_card is None and not app.reading.cps.verified, n
-            assert "read" not in events(app)[-1], n
-
-        run_scenario(app, vitale, cps, keys, check)
+        run_scenario(
+            app,
+            vitale,
+            cps,
+            keys,
+            lambda a=app, p=pulled, k=n, s=seen: _check_pulled(a, p, k, slot_name, s),
+        )
         assert seen == [n], "the card was not pulled at exchange %d" % n
         # Back to a sane state: both cards out and in again, and the scenario completes.
         vitale.remove()
