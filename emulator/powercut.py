@@ -92,21 +92,15 @@ def _child_cpython(image, cut, tear, spec, seed, blocks):
     return b"".join(chunks).decode().splitlines()
 
 
-def _child_micropython(image, cut, tear, spec, seed, blocks, heapsize=None):
+def _child_micropython(image, cut, tear, spec, seed, blocks):
     cmd = [micropython_command()]
-    if heapsize:
-        cmd += ["-X", "heapsize=%s" % heapsize]
     script = str(code_root() / "emulator" / "powercut_child.py")
     cmd += [script, image, str(cut), str(tear), spec, str(seed), str(blocks)]
     proc = subprocess.run(
         cmd, env=micropython_env(), capture_output=True, text=True, cwd=code_root(), timeout=300
     )
     lines = proc.stdout.splitlines()
-    if (
-        not lines
-        or not lines[-1].split()[1:2]
-        or lines[-1].split()[1] not in ("CUT", "DONE", "HEAP")
-    ):
+    if not lines or lines[-1].split()[1:2] not in (["CUT"], ["DONE"]):
         lines.append("0 CRASH " + (proc.stderr.strip() or "no output").replace("\n", " | "))
     return lines
 
@@ -135,7 +129,6 @@ class Promises:
         self.problems = []
         self.outcome = None
         self.writes = 0
-        self.heap = 0
 
     def add(self, lines):
         for line in lines:
@@ -165,8 +158,6 @@ class Promises:
             elif kind in ("CUT", "DONE"):
                 self.outcome = kind
                 self.writes = int(parts[0])
-            elif kind == "HEAP":
-                self.heap = max(self.heap, int(args[0]))
         return self
 
 
@@ -287,14 +278,14 @@ def run_cut(interpreter, seed, cut, spec=DEFAULT_WORKLOAD, workdir=None, verbose
 
 
 def total_writes(interpreter, seed, spec=DEFAULT_WORKLOAD):
-    """Flash writes of the whole workload without a cut, and its peak heap (micropython)."""
+    """Flash writes of the whole workload without a cut."""
     with tempfile.TemporaryDirectory(prefix="tla-cut-") as tmp:
         image = os.path.join(tmp, "flash.img")
         blank_image(image)
         promises = Promises().add(child(interpreter, image, 0, 0, spec, seed))
         if promises.crashes or promises.outcome != "DONE":
             raise RuntimeError("the workload does not run without a cut: %s" % promises.crashes)
-        return promises.writes, promises.heap
+        return promises.writes
 
 
 def _run_many(args):
@@ -313,7 +304,7 @@ def sweep(interpreter, seed=1, spec=DEFAULT_WORKLOAD, jobs=2, every=1, progress=
     """Cut at every write (or every `every`-th), in `jobs` processes. Returns
     (writes of the workload, cuts tried, {cut: [what is wrong]}, seconds)."""
     t0 = time.monotonic()
-    writes, _ = total_writes(interpreter, seed, spec)
+    writes = total_writes(interpreter, seed, spec)
     # With every > 1 the seed picks the offset, so different seeds try different points.
     cuts = list(range(1 + seed % every, writes + 1, every))
     if cuts[-1] != writes:

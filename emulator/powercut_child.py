@@ -101,10 +101,6 @@ def main(argv):
     )
     workload = load_workload(spec, seed)
     run(image, cut, tear, workload, print, blocks)
-    if sys.implementation.name == "micropython":
-        import micropython  # type: ignore[import-not-found]
-
-        print("0 HEAP %d" % micropython.mem_peak())
 
 
 if __name__ == "__main__":
