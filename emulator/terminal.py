@@ -169,7 +169,7 @@ class InProcessTerminal(TerminalBase):
         board.emit = emit
         board.slots.update(self.readers)
         self.board = board
-        options = {"opposition": MemoryOppositionList(self.opposition)}
+        options: dict = {"opposition": MemoryOppositionList(self.opposition)}
         if self.cps_session_s is not None:
             options["cps_session_s"] = self.cps_session_s
         self.app = App(board, **options)

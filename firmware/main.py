@@ -24,7 +24,7 @@ def _main_unix(argv):
     from hw.boards import unix
 
     board = unix.from_config_file(argv[1])
-    options = {"opposition": MemoryOppositionList(board.config.get("opposition", ()))}
+    options: dict = {"opposition": MemoryOppositionList(board.config.get("opposition", ()))}
     if "cps_session_s" in board.config:
         options["cps_session_s"] = board.config["cps_session_s"]
     main(board, **options)

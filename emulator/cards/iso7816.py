@@ -233,7 +233,7 @@ class VirtualCard:
         if ef is None:
             raise CardStatus(profile.SW_NO_CURRENT_EF)
         if ef.kind not in kinds:
-            raise CardStatus(0x6981)  # command incompatible with file structure
+            raise CardStatus(profile.SW_INCOMPATIBLE)
         if not self.allowed(condition_of(ef)):
             raise CardStatus(profile.SW_SECURITY)
         return ef
@@ -349,6 +349,8 @@ class SigningCard(VirtualCard):
             raise CardStatus(profile.SW_CONDITIONS)
         if len(cmd.data) != profile.DIGEST_LENGTH:
             raise CardStatus(profile.SW_WRONG_LENGTH)
+        if self.key is None:
+            raise CardStatus(profile.SW_REF_NOT_FOUND)
         return pki.sign_digest(self.key, cmd.data)
 
     def handlers(self):

@@ -179,6 +179,7 @@ _BY_SW = {
     profile.SW_REF_NOT_FOUND: KeyNotFound,
     profile.SW_FILE_FULL: FileFull,
     profile.SW_WRONG_LENGTH: WrongCommand,
+    profile.SW_INCOMPATIBLE: WrongCommand,
     profile.SW_WRONG_DATA: WrongCommand,
     profile.SW_NOT_SUPPORTED: WrongCommand,
     profile.SW_WRONG_P1P2: WrongCommand,

@@ -9,7 +9,7 @@ DIGITAL SIGNATURE. Everything else (files, tags, layouts) is tla's own design.
 
 # Public: the Vitale 2 application, "VITALE" after the RID D250000002.
 VITALE_AID = bytes.fromhex("D250000002564954414C45")
-# tla's own: the same RID followed by "CPS-TLA".
+# tla's own: the same RID followed by "CPS TLA".
 CPS_AID = bytes.fromhex("D25000000243505320544C41")
 
 # ---------------------------------------------------------------- instructions (ISO 7816-4)
@@ -203,6 +203,7 @@ SW_EOF = 0x6282  # end of file reached before Le bytes
 SW_AUTH_FAILED = 0x6300  # EXTERNAL AUTHENTICATE: the signature does not verify
 SW_WRONG_LENGTH = 0x6700
 SW_LAST_EXPECTED = 0x6883  # chaining: the last block was expected
+SW_INCOMPATIBLE = 0x6981  # command incompatible with the file's structure
 SW_SECURITY = 0x6982  # security status not satisfied (no CPS presented, PIN not verified)
 SW_PIN_BLOCKED = 0x6983
 SW_CONDITIONS = 0x6985  # conditions of use not satisfied (no MSE SET, holder objects...)
@@ -231,6 +232,7 @@ STATUS_WORDS = (
     (SW_AUTH_FAILED, "authentication failed"),
     (SW_WRONG_LENGTH, "wrong length"),
     (SW_LAST_EXPECTED, "last block of a chain expected"),
+    (SW_INCOMPATIBLE, "command incompatible with the file structure"),
     (SW_SECURITY, "security status not satisfied"),
     (SW_PIN_BLOCKED, "PIN blocked"),
     (SW_CONDITIONS, "conditions of use not satisfied"),
