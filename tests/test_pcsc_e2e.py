@@ -126,3 +126,36 @@ def test_cards_serve_command_serves_to_pcscd(readers):
         out, err = proc.communicate(timeout=10)
     assert "serving single to 127.0.0.1:35963" in out, (out, err)
     assert _gone(PcscSlot("probe", VPCD_READERS[0]))
+
+
+def test_micropython_terminal_with_a_pcsc_reader_in_its_cps_slot(readers):
+    """`tla-emu run -i micropython --slot cps=pcsc:READER`: a relay serves the reader's card
+    to the unix board's slot (here the reader is vpcd's, holding a virtual CPS)."""
+    from emulator.terminal import MicroPythonTerminal
+
+    bridge = PtyBridge().start()
+    terminal = MicroPythonTerminal(bridge.terminal_path)
+    reader = PcscSlot("cps", VPCD_READERS[1])
+    terminal.use_reader("cps", reader)
+    server = None
+    try:
+        terminal.start()
+        terminal.wait_event("READY", 20)
+        terminal.set_time(NOW)
+        server = CardServer(fixtures.make("gp"), VPCD_PORTS[1]).start()
+        assert _until(terminal, "read")["read"]["holder"] == "10001234565"
+        for key in fixtures.pin("gp"):
+            terminal.press(key)
+        terminal.press("OK")
+        assert _until(terminal, "pin") == {"pin": {"ok": True}}
+        terminal.insert("vitale", fixtures.make("family"))
+        assert _until(terminal, "read")["read"]["ranks"] == [1, 2, 3, 4]
+        server.remove()  # the CPS leaves the real (here: vpcd) reader
+        assert _until(terminal, "removed") == {"removed": "cps"}
+    finally:
+        assert terminal.stop() == 0
+        bridge.close()
+        if server is not None:
+            server.remove()
+        assert _gone(reader)
+        reader.close()
