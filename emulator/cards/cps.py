@@ -38,25 +38,19 @@ class VirtualCps(SigningCard):
         self.data = data
         self._pin = data["pin"].encode()
         self.tries_left = data.get("tries_left", profile.PIN_TRIES)
-        self.key, self.cert = pki_.issue(
-            "cps/" + data["serial"],
+        contents = self.issue_key(
+            pki_,
             "CPS",
+            "cps/" + data["serial"],
             "%s %s" % (data["usage_name"], data["first_names"][0]),
             data["holder_id"],
-            pki.date_utc(data["valid_from"]),
-            pki.date_utc(data["valid_until"]),
+            (data["valid_from"], data["valid_until"]),
         )
-        self.add_files(
-            "cps",
-            {
-                profile.EF_CPS_IDENTITY: identity_bytes(data),
-                profile.EF_CPS_SITUATIONS: [
-                    situation_bytes(i + 1, s) for i, s in enumerate(data["situations"])
-                ],
-                profile.EF_CERTIFICATE: self.cert,
-                profile.EF_CERT_ID: pki.cert_id(self.cert),
-            },
-        )
+        contents[profile.EF_CPS_IDENTITY] = identity_bytes(data)
+        contents[profile.EF_CPS_SITUATIONS] = [
+            situation_bytes(i + 1, s) for i, s in enumerate(data["situations"])
+        ]
+        self.add_files("cps", contents)
 
     def __repr__(self):
         return "VirtualCps(%s, tries_left=%d)" % (self.data["serial"], self.tries_left)
@@ -117,5 +111,4 @@ class VirtualCps(SigningCard):
             raise CardStatus(profile.SW_SECURITY)
         if not 1 <= len(cmd.data) <= 64:
             raise CardStatus(profile.SW_WRONG_LENGTH)
-        digest = hashlib.sha256(profile.AUTH_PREFIX + cmd.data).digest()
-        return pki.sign_digest(self.key, digest)
+        return self.sign(hashlib.sha256(profile.AUTH_PREFIX + cmd.data).digest())

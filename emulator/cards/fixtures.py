@@ -26,23 +26,7 @@ def rpps(body10):
     return body10 + fields.luhn_digit(body10)
 
 
-def _holder(usage_name, first_names, birth_date, nir13, fund, rights, birth_name="", **more):
-    b = {
-        "rank": 1,
-        "quality": 0,
-        "nir": nir(nir13),
-        "usage_name": usage_name,
-        "birth_name": birth_name,
-        "first_names": first_names,
-        "birth_date": birth_date,
-        "fund": fund,
-        "rights": rights,
-    }
-    b.update(more)
-    return b
-
-
-def _dependant(rank, quality, usage_name, first_names, birth_date, fund, rights, **more):
+def _beneficiary(rank, quality, usage_name, first_names, birth_date, fund, rights, **more):
     b = {
         "rank": rank,
         "quality": quality,
@@ -54,6 +38,22 @@ def _dependant(rank, quality, usage_name, first_names, birth_date, fund, rights,
     }
     b.update(more)
     return b
+
+
+def _holder(usage_name, first_names, birth_date, nir13, fund, rights, birth_name="", **more):
+    """The holder: rank 1, quality 0, with the NIR of the card."""
+    return _beneficiary(
+        1,
+        0,
+        usage_name,
+        first_names,
+        birth_date,
+        fund,
+        rights,
+        nir=nir(nir13),
+        birth_name=birth_name,
+        **more,
+    )
 
 
 def _vitale(serial, holder, valid=(20220101, 20311231), dependants=(), **more):
@@ -95,9 +95,9 @@ VITALE = {
                 "DUPONT", ["MARIE"], 19850516, "2850569123045", FUND_LYON, OPEN, birth_name="LEROY"
             ),
             dependants=[
-                _dependant(2, 1, "DUPONT", ["JEAN"], 19830211, FUND_LYON, OPEN),
-                _dependant(3, 2, "DUPONT", ["LEO"], 20180305, FUND_LYON, OPEN),
-                _dependant(4, 2, "DUPONT", ["LEA"], 20180305, FUND_LYON, OPEN),
+                _beneficiary(2, 1, "DUPONT", ["JEAN"], 19830211, FUND_LYON, OPEN),
+                _beneficiary(3, 2, "DUPONT", ["LEO"], 20180305, FUND_LYON, OPEN),
+                _beneficiary(4, 2, "DUPONT", ["LEA"], 20180305, FUND_LYON, OPEN),
             ],
             exemptions=[
                 {"rank": 1, "code": 1, "legal_ref": "L160-14 3", "valid": (20250101, 20291231)},

@@ -258,24 +258,24 @@ class VirtualCard:
     def check_write(self, ef, data):
         """Hook for a subclass's own rules on writing a record (e.g. the holder objects)."""
 
-    def update_record(self, cmd):
-        if cmd.p2 != profile.RECORD_ABSOLUTE:
+    def _record_to_write(self, cmd, p1p2_ok):
+        """The current record file, once the command may write `cmd.data` into it."""
+        if not p1p2_ok:
             raise CardStatus(profile.SW_WRONG_P1P2)
         ef = self._current(("linear", "cyclic"), lambda f: f.write_ac)
-        if not 1 <= cmd.p1 <= len(ef.records):
-            raise CardStatus(profile.SW_RECORD_NOT_FOUND)
         if not cmd.data or len(cmd.data) > ef.max_record_len:
             raise CardStatus(profile.SW_WRONG_LENGTH)
         self.check_write(ef, cmd.data)
+        return ef
+
+    def update_record(self, cmd):
+        ef = self._record_to_write(cmd, cmd.p2 == profile.RECORD_ABSOLUTE)
+        if not 1 <= cmd.p1 <= len(ef.records):
+            raise CardStatus(profile.SW_RECORD_NOT_FOUND)
         ef.records[cmd.p1 - 1] = cmd.data
 
     def append_record(self, cmd):
-        if cmd.p1 or cmd.p2:
-            raise CardStatus(profile.SW_WRONG_P1P2)
-        ef = self._current(("linear", "cyclic"), lambda f: f.write_ac)
-        if not cmd.data or len(cmd.data) > ef.max_record_len:
-            raise CardStatus(profile.SW_WRONG_LENGTH)
-        self.check_write(ef, cmd.data)
+        ef = self._record_to_write(cmd, not cmd.p1 and not cmd.p2)
         if ef.kind == "cyclic":
             # The newest record is record 1; the oldest falls off the end.
             ef.records = [cmd.data] + ef.records[: ef.max_records - 1]
@@ -322,6 +322,14 @@ class SigningCard(VirtualCard):
 
     key = None
 
+    def issue_key(self, pki_, unit, label, common_name, subject_serial, valid) -> dict:
+        """Give the card its key and certificate from the test PKI; returns the files'
+        contents {certificate, certificate id}."""
+        self.key, self.cert = pki_.issue(
+            label, unit, common_name, subject_serial, pki.date_utc(valid[0]), pki.date_utc(valid[1])
+        )
+        return {profile.EF_CERTIFICATE: self.cert, profile.EF_CERT_ID: pki.cert_id(self.cert)}
+
     def reset_security(self):
         self.mse_ready = False
 
@@ -349,9 +357,13 @@ class SigningCard(VirtualCard):
             raise CardStatus(profile.SW_CONDITIONS)
         if len(cmd.data) != profile.DIGEST_LENGTH:
             raise CardStatus(profile.SW_WRONG_LENGTH)
+        return self.sign(cmd.data)
+
+    def sign(self, digest):
+        """The card's ECDSA signature (r || s) of a digest; 6A88 without a key."""
         if self.key is None:
             raise CardStatus(profile.SW_REF_NOT_FOUND)
-        return pki.sign_digest(self.key, cmd.data)
+        return pki.sign_digest(self.key, digest)
 
     def handlers(self):
         h = super().handlers()

@@ -15,31 +15,28 @@ from firmware.cards import fields, profile, tlv
 F = fields.encode
 
 
-def identity_bytes(d) -> bytes:
-    """The identity file of a Vitale fixture `d` (a dict, see fixtures.py)."""
-    body = F(profile.TAG_ISSUER, d["issuer"]) + F(profile.TAG_SERIAL, d["serial"])
-    body += F(profile.TAG_CARD_FROM, d["valid_from"]) + F(profile.TAG_CARD_UNTIL, d["valid_until"])
-    body += F(profile.TAG_NIR, d["nir"])
+def _person(d) -> bytes:
+    """NIR (when the person has one), names and birth date of a holder or beneficiary."""
+    body = F(profile.TAG_NIR, d["nir"]) if d.get("nir") else b""
     if d.get("birth_name"):
         body += F(profile.TAG_BIRTH_NAME, d["birth_name"])
     body += F(profile.TAG_USAGE_NAME, d["usage_name"])
     for name in d["first_names"]:
         body += F(profile.TAG_FIRST_NAME, name)
-    body += F(profile.TAG_BIRTH_DATE, d["birth_date"])
-    body += F(profile.TAG_OBJECTS_COPIES, d.get("objects_to_copies", False))
+    return body + F(profile.TAG_BIRTH_DATE, d["birth_date"])
+
+
+def identity_bytes(d) -> bytes:
+    """The identity file of a Vitale fixture `d` (a dict, see fixtures.py)."""
+    body = F(profile.TAG_ISSUER, d["issuer"]) + F(profile.TAG_SERIAL, d["serial"])
+    body += F(profile.TAG_CARD_FROM, d["valid_from"]) + F(profile.TAG_CARD_UNTIL, d["valid_until"])
+    body += _person(d) + F(profile.TAG_OBJECTS_COPIES, d.get("objects_to_copies", False))
     return tlv.encode(profile.TAG_VITALE_IDENTITY, body)
 
 
 def beneficiary_bytes(b) -> bytes:
-    body = F(profile.TAG_RANK, b["rank"]) + F(profile.TAG_QUALITY, b["quality"])
-    if b.get("nir"):
-        body += F(profile.TAG_NIR, b["nir"])
-    if b.get("birth_name"):
-        body += F(profile.TAG_BIRTH_NAME, b["birth_name"])
-    body += F(profile.TAG_USAGE_NAME, b["usage_name"])
-    for name in b["first_names"]:
-        body += F(profile.TAG_FIRST_NAME, name)
-    body += F(profile.TAG_BIRTH_DATE, b["birth_date"]) + F(profile.TAG_FUND, b["fund"])
+    body = F(profile.TAG_RANK, b["rank"]) + F(profile.TAG_QUALITY, b["quality"]) + _person(b)
+    body += F(profile.TAG_FUND, b["fund"])
     body += F(profile.TAG_FROM, b["rights"][0]) + F(profile.TAG_UNTIL, b["rights"][1])
     cover = b.get("cover")
     if cover:
@@ -69,8 +66,6 @@ class VirtualVitale(SigningCard):
         self.data = data
         self.pki = pki_
         self.objects_to_copies = bool(data.get("objects_to_copies"))
-        self.key = None
-        self.cert = None
         contents = {
             profile.EF_VITALE_IDENTITY: identity_bytes(data),
             profile.EF_VITALE_BENEFICIARIES: [beneficiary_bytes(b) for b in data["beneficiaries"]],
@@ -78,17 +73,16 @@ class VirtualVitale(SigningCard):
             profile.EF_VITALE_COPIES: list(data.get("copies", ())),
         }
         if data.get("key", True):
-            holder = data["beneficiaries"][0]
-            self.key, self.cert = pki_.issue(
-                "vitale/" + data["serial"],
-                "Vitale",
-                "%s %s" % (holder["usage_name"], holder["first_names"][0]),
-                data["serial"],
-                pki.date_utc(data["valid_from"]),
-                pki.date_utc(data["valid_until"]),
+            contents.update(
+                self.issue_key(
+                    pki_,
+                    "Vitale",
+                    "vitale/" + data["serial"],
+                    "%s %s" % (data["usage_name"], data["first_names"][0]),
+                    data["serial"],
+                    (data["valid_from"], data["valid_until"]),
+                )
             )
-            contents[profile.EF_CERTIFICATE] = self.cert
-            contents[profile.EF_CERT_ID] = pki.cert_id(self.cert)
         self.add_files("vitale", contents)
 
     @property
