@@ -80,6 +80,10 @@ def main():
     portable("journal_portable.py")
     section("journal: MicroPython heap of a 20-visit day")
     journal_day_heap()
+    section("cards: APDU and reading-scenario times by transport")
+    from bench import cards
+
+    cards.main()
 
 
 if __name__ == "__main__":
