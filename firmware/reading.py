@@ -9,6 +9,7 @@ message screen, an access-log entry (R162-1-10 c) and an event, never partial da
 from firmware import screens
 from firmware.cards.cps import CpsApp
 from firmware.cards.errors import PinBlocked, PinWrong, RightsExpired
+from firmware.cards.profile import PIN_LENGTH
 from firmware.cards.vitale import VitaleApp, check_validity
 from hw import hal
 from protocol import dates
@@ -44,7 +45,9 @@ class Reading:
         self.vitale = VitaleApp(board.slots["vitale"])
         self.cps_card = None  # set once read; the PIN may still be unverified
         self.patient = None  # a fully read VitaleCard, or None
-        self.pin = bytearray()
+        # The digits typed so far, in place: a fixed buffer is never copied, and is wiped.
+        self.pin = bytearray(PIN_LENGTH)
+        self.pin_len = 0
         self.tries_left = 0
         self.pin_failed = False
         self.verified_at = 0
@@ -79,7 +82,7 @@ class Reading:
     def _clear_pin(self):
         for i in range(len(self.pin)):
             self.pin[i] = 0
-        self.pin = bytearray()
+        self.pin_len = 0
 
     def _fail(self, slot, error, card_id=""):
         """A read or a PIN check ended on `error`: keep nothing, log, report, show."""
@@ -124,8 +127,9 @@ class Reading:
         self._emit({"read": summary})
 
     def _verify_pin(self):
-        pin = self.pin
-        self.pin = bytearray()
+        pin = self.pin  # CpsApp.verify wipes it
+        self.pin = bytearray(PIN_LENGTH)
+        self.pin_len = 0
         serial = self.cps_card.serial  # type: ignore[union-attr]
         try:
             self.cps.verify(pin)
@@ -200,13 +204,15 @@ class Reading:
                 self.message = None
             return
         if self.cps_card is not None and not self.cps.verified:
-            if "0" <= key <= "9" and len(key) == 1 and len(self.pin) < 4:
-                self.pin.append(ord(key))
-            elif key == hal.KEY_BACK and self.pin:
-                self.pin = self.pin[:-1]
+            if "0" <= key <= "9" and len(key) == 1 and self.pin_len < PIN_LENGTH:
+                self.pin[self.pin_len] = ord(key)
+                self.pin_len += 1
+            elif key == hal.KEY_BACK and self.pin_len:
+                self.pin_len -= 1
+                self.pin[self.pin_len] = 0
             elif key == hal.KEY_CANCEL:
                 self._clear_pin()
-            elif key == hal.KEY_OK and len(self.pin) == 4:
+            elif key == hal.KEY_OK and self.pin_len == PIN_LENGTH:
                 self._verify_pin()
         elif self.patient is not None:
             rows = len(self.patient.beneficiaries)
@@ -254,7 +260,7 @@ class Reading:
         if card is None:
             return screens.insert_card("CPS")
         if not self.cps.verified:
-            return screens.pin_entry(card.name(), len(self.pin), self.tries_left, self.pin_failed)
+            return screens.pin_entry(card.name(), self.pin_len, self.tries_left, self.pin_failed)
         if self.patient is None:
             return screens.insert_vitale(card.name(), card.profession_name())
         return screens.patient(self.patient, self.first_row, today(self.board.clock))

@@ -57,7 +57,7 @@ def test_fixture_table_lists_every_fixture():
     doc = [(name, kind) for name, kind, _ in table("Virtual cards, test PKI, fixtures")]
     assert doc == [(name, kind) for name, kind, _ in fixtures.names()]
     pins = {}
-    for name, kind, what in table("Virtual cards, test PKI, fixtures"):
+    for name, _, what in table("Virtual cards, test PKI, fixtures"):
         m = re.search(r"PIN (\d{4})", what)
         if m:
             pins[name] = m.group(1)

@@ -26,6 +26,7 @@ class Run:
         self.flash_path = flash_path
         self.bridge = PtyBridge().start()
         self.screens = []
+        self.seen = []  # every event the test took from the terminal
         self.lines = []
         self.trace = []
         kwargs = {
@@ -42,7 +43,23 @@ class Run:
         self.t.set_time(NOW)
 
     def next_event(self, timeout=10.0):
-        return self.t.wait_event("EVENT", timeout)
+        event = self.t.wait_event("EVENT", timeout)
+        self.seen.append(event)
+        return event
+
+    def everything(self):
+        """All the terminal said and kept: screens, events, its other output, card traces,
+        the access log (in process), the flash image."""
+        while not self.t.events.empty():
+            self.seen.append(self.t.events.get())
+        outputs = [repr(s) for s in self.screens] + [repr(e) for e in self.seen]
+        outputs += self.lines + self.trace
+        if self.interpreter == "micropython":
+            outputs += self.t.stderr_lines
+        else:
+            outputs += [repr(e.as_list()) for e in self.t.app.access_log.entries()]
+            outputs += [repr(lines) for lines in self.t.board.display.history]
+        return "\n".join(outputs), self.flash_path.read_bytes()
 
     def until(self, key, timeout=10.0):
         """The next event carrying `key` (others before it are skipped)."""
@@ -129,17 +146,7 @@ def test_pin_never_leaks(run):
     run.t.remove("cps")
     run.until("removed")
     assert run.stop() in (0, None)
-    outputs = [repr(s) for s in run.screens] + run.lines + run.trace
-    if run.interpreter == "micropython":
-        outputs += run.t.stderr_lines
-    else:
-        app = run.t.app
-        outputs += [repr(e.as_list()) for e in app.access_log.entries()]
-        outputs += [repr(lines) for lines in run.t.board.display.history]
-    flash = run.flash_path.read_bytes()
-    while not run.t.events.empty():
-        outputs.append(repr(run.t.events.get()))
-    text = "\n".join(outputs)
+    text, flash = run.everything()
     assert "Code PIN: ****" in text
     if run.interpreter == "micropython":  # the card servers traced the VERIFY, redacted
         assert any("00200081042a2a2a2a" in line for line in run.trace)
@@ -167,6 +174,10 @@ def test_three_wrong_pins_block_the_cps(run):
     run.t.insert("cps", card)
     assert run.until("error")["error"] == "PinBlocked"
     assert card.tries_left == 0
+    text, flash = run.everything()
+    assert "Code PIN: ****" in text
+    for pin in ("7391", "8462", "5173"):
+        assert pin not in text and pin.encode() not in flash
 
 
 @pytest.mark.parametrize(

@@ -75,7 +75,10 @@ def test_pin_screen_shows_stars_and_tries_after_a_wrong_pin():
     settle(app)
     press(app, "62")
     assert app.board.display.lines[1] == "Code PIN: **", app.board.display.lines
-    press(app, "84 OK")
+    press(app, "BACK")
+    assert app.board.display.lines[1] == "Code PIN: *"
+    assert app.reading.pin == bytearray(b"6\x00\x00\x00")  # the digit is wiped in place
+    press(app, "284 OK")
     assert app.board.display.lines[2] == "Essais restants: 2", app.board.display.lines
     press(app, "1593 OK")
     vitale.insert()
