@@ -63,15 +63,21 @@ def sim():
     measure("simulated slots (in process)", v, c)
 
 
-def unix_board(quickack):
-    ports = free_port(), free_port()
-    v, c = VpcdSlot("vitale", ports[0]), VpcdSlot("cps", ports[1])
+def _serve(v, c, ports, quickack):
+    """The family card and the GP's CPS served to the reader ports; waits for both slots."""
     servers = [
         CardServer(fixtures.make("family"), ports[0], quickack=quickack).start(),
         CardServer(fixtures.make("gp"), ports[1], quickack=quickack).start(),
     ]
     _wait(v)
     _wait(c)
+    return servers
+
+
+def unix_board(quickack):
+    ports = free_port(), free_port()
+    v, c = VpcdSlot("vitale", ports[0]), VpcdSlot("cps", ports[1])
+    servers = _serve(v, c, ports, quickack)
     label = "card server -> unix-board slot%s" % ("" if quickack else ", no QUICKACK")
     measure(label, v, c, rounds=20 if quickack else 3)
     for s in servers:
@@ -85,12 +91,7 @@ def pcsc(quickack):
     try:
         with pcscd():
             v, c = PcscSlot("vitale", VPCD_READERS[0]), PcscSlot("cps", VPCD_READERS[1])
-            servers = [
-                CardServer(fixtures.make("family"), VPCD_PORTS[0], quickack=quickack).start(),
-                CardServer(fixtures.make("gp"), VPCD_PORTS[1], quickack=quickack).start(),
-            ]
-            _wait(v)
-            _wait(c)
+            servers = _serve(v, c, VPCD_PORTS, quickack)
             label = "card server -> vpcd -> pcscd -> pyscard%s" % (
                 "" if quickack else ", no QUICKACK"
             )
