@@ -51,7 +51,7 @@ def measure(name, vitale_slot, cps_slot, rounds=20):
         apdus = scenario(vitale_slot, cps_slot)
     read_ms = (time.perf_counter() - t) * 1000 / rounds
     print(
-        "%-40s %7.3f ms an APDU; reading scenario %4d APDUs in %7.1f ms"
+        "%-52s %7.3f ms an APDU; reading scenario %4d APDUs in %7.1f ms"
         % (name, apdu_ms, apdus, read_ms)
     )
 
