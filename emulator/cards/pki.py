@@ -18,6 +18,8 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
 )
 from cryptography.x509.oid import NameOID
 
+from firmware.certstore import cert_id  # noqa: F401 - the one definition, used by the cards
+
 DEFAULT_SEED = b"tla test PKI 1"
 # P-256 group order: private scalars are taken below it.
 _ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
@@ -49,11 +51,6 @@ def verify_digest(public_key: ec.EllipticCurvePublicKey, digest: bytes, signatur
     except Exception:
         return False
     return True
-
-
-def cert_id(der: bytes) -> bytes:
-    """Certificate id: the first 8 bytes of SHA-256 of the DER (docs/architecture.md)."""
-    return hashlib.sha256(der).digest()[:8]
 
 
 def _name(unit, common_name, serial=None):
