@@ -76,7 +76,9 @@ class SyntheticDay:
         )
 
     def key_of(self, payload):
-        return cbor.decode(payload)[1]
+        value = cbor.decode(payload)
+        assert isinstance(value, dict)
+        return value[1]
 
     def _done_visits(self, journal):
         done = {}

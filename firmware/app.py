@@ -6,10 +6,10 @@ directly, a device runs `run()` forever.
 """
 
 from firmware import screens
-from firmware.accesslog import MemoryAccessLog
 from firmware.link import Link
 from firmware.opposition import MemoryOppositionList
 from firmware.reading import CPS_SESSION_S, Reading
+from firmware.storage import Storage
 from firmware.version import FIRMWARE_VERSION
 from protocol import messages
 
@@ -17,16 +17,18 @@ IDLE = "idle"
 
 
 class App:
-    def __init__(self, board, access_log=None, opposition=None, cps_session_s=CPS_SESSION_S):
-        """`access_log` and `opposition` default to in-memory ones until the journal and the
-        sync make them durable; `cps_session_s`: how long a verified PIN lasts."""
+    def __init__(self, board, storage=None, opposition=None, cps_session_s=CPS_SESSION_S):
+        """`storage`: what is kept in flash (opened from the board when not given);
+        `opposition` defaults to an empty in-memory list until the sync fills it;
+        `cps_session_s`: how long a verified PIN lasts."""
         self.board = board
+        self.storage = storage if storage is not None else Storage(board)
         self.state = IDLE
         self.link = Link(board.port)
         self.link.on(messages.HELLO, self._on_hello)
         self._last_screen_minute = -1
         self._last_lines = None
-        self.access_log = access_log if access_log is not None else MemoryAccessLog()
+        self.access_log = self.storage.access_log
         self.opposition = opposition if opposition is not None else MemoryOppositionList()
         self.reading = None
         if "cps" in board.slots and "vitale" in board.slots:

@@ -6,19 +6,13 @@ bytes of SHA-256 of the DER) + DER; "K" = ids the PC said it holds. prune() dele
 whole once the PC holds all its certificates: no rewrite, no free space needed.
 """
 
-import hashlib
-
 from firmware import records
+from protocol.bundle import cert_id
 
 DIR = "certs"
 T_CERT = 0x43  # "C"
 T_KNOWN = 0x4B  # "K"
 FILE_BYTES = 4096 - 512  # about one 4 KiB block a file
-
-
-def cert_id(der) -> bytes:
-    """Certificate id: the first 8 bytes of SHA-256 of the DER (docs/architecture.md)."""
-    return hashlib.sha256(der).digest()[:8]
 
 
 class CertStore:

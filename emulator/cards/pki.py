@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
 )
 from cryptography.x509.oid import NameOID
 
-from firmware.certstore import cert_id  # noqa: F401 - the one definition, used by the cards
+from protocol.bundle import cert_id  # noqa: F401 - the one definition, used by the cards
 
 DEFAULT_SEED = b"tla test PKI 1"
 # P-256 group order: private scalars are taken below it.

@@ -3,7 +3,8 @@ holds it, then pruned by whole files (portable)."""
 
 from _flashfs import Disk
 
-from firmware.certstore import CertStore, cert_id
+from firmware.certstore import CertStore
+from protocol.bundle import cert_id
 
 
 def cert(i):
