@@ -1,8 +1,14 @@
 """The terminal application: a state machine stepped by a main loop, without threads.
 
-`App.step()` does one round of work (serve the link, read the keypad, step the card
-reading, refresh the screen) and returns; `App.run()` loops on it. The emulator steps it
-directly, a device runs `run()` forever.
+`App.step()` does one round of work (serve the link, read the keypad, step each part,
+refresh the screen) and returns; `App.run()` loops on it. The emulator steps it directly,
+a device runs `run()` forever.
+
+Parts (the card reading, and later the visit, the pairing...) share one protocol:
+`step(key) -> bool` (True when something happened), `active() -> bool` and `screen() ->
+lines`. They sit in `App.parts` in priority order: the first active part owns the screen
+and gets the key pressed; every part is stepped each round (to see cards come and go).
+When no part is active the idle screen shows.
 """
 
 from firmware import screens
@@ -30,6 +36,7 @@ class App:
         self._last_lines = None
         self.access_log = self.storage.access_log
         self.opposition = opposition if opposition is not None else MemoryOppositionList()
+        self.parts = []
         self.reading = None
         if "cps" in board.slots and "vitale" in board.slots:
             self.reading = Reading(
@@ -39,6 +46,7 @@ class App:
                 cps_session_s,
                 show=lambda lines: self._show(lines, False),
             )
+            self.parts.append(self.reading)
 
     # ------------------------------------------------------------ link handlers
 
@@ -53,9 +61,17 @@ class App:
 
     # ------------------------------------------------------------ main loop
 
+    def owner(self):
+        """The part that owns the screen and the keys now, or None (idle)."""
+        for part in self.parts:
+            if part.active():
+                return part
+        return None
+
     def refresh_screen(self, force=False):
-        if self.reading is not None and not self.reading.idle():
-            self._show(self.reading.screen(), force)
+        owner = self.owner()
+        if owner is not None:
+            self._show(owner.screen(), force)
             self._last_screen_minute = -1
             return
         now = self.board.clock.now()
@@ -76,8 +92,10 @@ class App:
         key = self.board.keypad.get_key()
         if key is not None:
             busy = True
-        if self.reading is not None and self.reading.step(key):
-            busy = True
+        owner = self.owner()
+        for part in self.parts:
+            if part.step(key if part is owner else None):
+                busy = True
         self.refresh_screen()
         return busy
 

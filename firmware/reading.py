@@ -62,6 +62,10 @@ class Reading:
         """True when nothing is going on: no card, no message (App shows its idle screen)."""
         return self.message is None and not self.present["cps"] and not self.present["vitale"]
 
+    def active(self):
+        """True while the reading owns the screen and the keys (App's part protocol)."""
+        return not self.idle()
+
     def cps_ready(self):
         return self.cps_card is not None and self.cps.verified
 
