@@ -85,7 +85,7 @@ def unix_board(quickack):
 
 
 def pcsc(quickack):
-    from emulator.pcsc_slot import PcscSlot
+    from hw.pcsc import PcscSlot
     from tests.pcsc import VPCD_READERS, pcscd
 
     try:

@@ -133,7 +133,7 @@ def apply_slots(terminal, specs, before_start):
     for spec in specs:
         slot, kind, value = parse_slot(spec)
         if kind == "pcsc" and before_start:
-            from emulator.pcsc_slot import PcscSlot, list_readers
+            from hw.pcsc import PcscSlot, list_readers
 
             if value not in list_readers():
                 err.print(

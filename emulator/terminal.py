@@ -98,7 +98,7 @@ class TerminalBase:
         raise NotImplementedError
 
     def use_reader(self, slot: str, reader) -> None:
-        """Back `slot` with a hal.CardSlot of this PC (e.g. emulator.pcsc_slot.PcscSlot)."""
+        """Back `slot` with a hal.CardSlot of this PC (e.g. hw.pcsc.PcscSlot)."""
         raise NotImplementedError
 
     def wait_event(self, kind, timeout=10.0):

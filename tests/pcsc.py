@@ -10,7 +10,7 @@ import subprocess
 import time
 from contextlib import contextmanager
 
-from emulator.pcsc_slot import list_readers
+from hw.pcsc import list_readers
 
 VPCD_READERS = ("Virtual PCD 00 00", "Virtual PCD 00 01")
 INSTALL = "apt-get install -y pcscd vsmartcard-vpcd libpcsclite-dev"
