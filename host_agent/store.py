@@ -99,6 +99,61 @@ MIGRATIONS: list[str] = [
         error TEXT
     );
     """,
+    # 2: lots, their sending, the funds' acknowledgements, retention (docs/lots.md)
+    """
+    CREATE TABLE lot_numbers (
+        professional TEXT PRIMARY KEY,
+        last INTEGER NOT NULL                       -- the last lot number given, never again
+    );
+    CREATE TABLE lots (
+        id INTEGER PRIMARY KEY,
+        professional TEXT NOT NULL,
+        number INTEGER NOT NULL,                    -- per professional, never reused
+        fund TEXT NOT NULL,
+        status TEXT NOT NULL,                       -- open, sealed, sent, acknowledged, rejected
+        built INTEGER NOT NULL,
+        sheets INTEGER NOT NULL,
+        fees INTEGER NOT NULL,                      -- cents
+        third_party INTEGER NOT NULL,               -- cents
+        sealed INTEGER,
+        cps_cert BLOB,                              -- id of the certificate of the sealing CPS
+        file BLOB,                                  -- the sealed lot file, NULL once purged
+        file_digest BLOB,                           -- SHA-256 of the sealed lot file
+        sent INTEGER,
+        sent_via TEXT,
+        acked INTEGER,
+        ack_reason TEXT,
+        purged INTEGER,
+        UNIQUE (professional, number)
+    );
+    CREATE TABLE lot_sheets (
+        lot_id INTEGER NOT NULL REFERENCES lots(id),
+        sheet_id INTEGER NOT NULL REFERENCES sheets(id),
+        position INTEGER NOT NULL,
+        released INTEGER,                           -- when a negative acknowledgement freed it
+        PRIMARY KEY (lot_id, sheet_id)
+    );
+    CREATE UNIQUE INDEX lot_sheets_one_lot ON lot_sheets(sheet_id) WHERE released IS NULL;
+    CREATE TABLE lot_sendings (
+        id INTEGER PRIMARY KEY,
+        lot_id INTEGER NOT NULL REFERENCES lots(id),
+        at INTEGER NOT NULL,
+        via TEXT NOT NULL,                          -- outbox, smtp
+        destination TEXT NOT NULL,
+        ok INTEGER NOT NULL,
+        error TEXT
+    );
+    CREATE TABLE fund_acks (
+        id INTEGER PRIMARY KEY,
+        lot_id INTEGER NOT NULL REFERENCES lots(id),
+        imported INTEGER NOT NULL,
+        accepted INTEGER NOT NULL,
+        day INTEGER NOT NULL,                       -- the fund's date, YYYYMMDD
+        reason TEXT,
+        source TEXT NOT NULL                        -- name of the file imported
+    );
+    ALTER TABLE sheets ADD COLUMN purged INTEGER;   -- when the electronic double was deleted
+    """,
 ]
 
 
