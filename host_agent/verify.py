@@ -154,6 +154,20 @@ def verify_bundle(data, certificates, root, today=None) -> Verification:
     return Verification(True, "", decoded, care_sheet)
 
 
+def signature_problem(who, signature, digest, cert, certificates, root, day) -> str:
+    """ "" when `signature` (64 bytes r || s) over `digest` is by `cert`'s key and, unless
+    `root` is None, `cert` chains to `root` through `certificates`, each valid on `day`
+    (YYYYMMDD); else the reason, one English sentence. For a lot's CPS seal (lotfile.py)."""
+    try:
+        cert = _certificate(cert)
+        if root is not None:
+            _check_chain(who, cert, _by_id(certificates), _certificate(root), day)
+        _check_signature(who, cert, signature, digest)
+    except _Refused as e:
+        return str(e)
+    return ""
+
+
 def _certificate(value):
     if isinstance(value, x509.Certificate):
         return value

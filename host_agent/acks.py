@@ -1,0 +1,165 @@
+"""The funds' acknowledgements of lots, imported from a file (docs/lots.md, "Acknowledgement
+file"): a positive one closes its lot; a negative one frees its sheets for a new lot.
+
+A file is checked whole before anything is written: a malformed file, an unknown lot or an
+acknowledgement that contradicts an earlier one changes nothing.
+"""
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+from host_agent import lotfile, lots
+from protocol import dates
+
+FORMAT = "tla-ack/1"
+ACCEPTED, REJECTED = "accepted", "rejected"
+_LOT_NAME = re.compile(r"^[0-9]{11}-[0-9]{6}$")
+
+
+class AckError(Exception):
+    """The file is refused; one plain English sentence. Nothing was changed."""
+
+
+class Ack:
+    """One acknowledgement: the lot row, accepted or not, the fund's day, its reason."""
+
+    def __init__(self, lot, accepted, day, reason):
+        self.lot = lot
+        self.accepted = accepted
+        self.day = day
+        self.reason = reason
+        self.already = False  # the same acknowledgement was imported before
+
+
+class Outcome:
+    """What an import did: the acknowledgements, and the new lots built for the sheets of
+    rejected lots (or why none could be built)."""
+
+    def __init__(self, acks):
+        self.acks = acks
+        self.new_lots = []
+        self.build_problem = ""
+
+
+def read(store, path) -> list:
+    """Parse and check the file at `path` against the store; a list of Ack. AckError."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as e:
+        raise AckError("cannot read %s: %s" % (path, getattr(e, "strerror", None) or e)) from None
+    except json.JSONDecodeError as e:
+        raise AckError("%s is not an acknowledgement file: %s" % (path, e)) from None
+    where = path.name
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise AckError('%s is not an acknowledgement file (no "format": "%s")' % (where, FORMAT))
+    fund = data.get("fund")
+    if not lotfile.is_fund_code(fund):
+        raise AckError("%s: the fund must be its 9-digit code, not %r" % (where, fund))
+    items = data.get("acks")
+    if not isinstance(items, list) or not items:
+        raise AckError('%s: "acks" must be a list of one acknowledgement or more' % where)
+    out = []
+    seen = set()
+    for i, item in enumerate(items, 1):
+        ack = _one(store, item, fund, "%s, acknowledgement %d" % (where, i))
+        if ack.lot["id"] in seen:
+            raise AckError("%s, acknowledgement %d: lot %s twice" % (where, i, lots.name(ack.lot)))
+        seen.add(ack.lot["id"])
+        out.append(ack)
+    return out
+
+
+def _one(store, item, fund, where) -> Ack:
+    if not isinstance(item, dict):
+        raise AckError("%s is not an object" % where)
+    unknown = set(item) - {"lot", "result", "date", "reason", "sha256"}
+    if unknown:
+        raise AckError("%s has unknown fields: %s" % (where, ", ".join(sorted(unknown))))
+    name = item.get("lot")
+    if not isinstance(name, str) or not _LOT_NAME.match(name):
+        raise AckError("%s: the lot must be named PROFESSIONAL-NUMBER, not %r" % (where, name))
+    result = item.get("result")
+    if result not in (ACCEPTED, REJECTED):
+        raise AckError('%s: "result" must be "accepted" or "rejected", not %r' % (where, result))
+    try:
+        day = dates.parse_iso(item.get("date") if isinstance(item.get("date"), str) else "")
+    except ValueError:
+        raise AckError(
+            "%s: the date must be YYYY-MM-DD, not %r" % (where, item.get("date"))
+        ) from None
+    reason = item.get("reason", "")
+    if not isinstance(reason, str) or (result == REJECTED and not reason.strip()):
+        raise AckError("%s: a rejection says why (reason)" % where)
+    try:
+        lot = lots.find(store, name)
+    except lots.LotError:
+        raise AckError("%s: there is no lot %s here" % (where, name)) from None
+    if lot["fund"] != fund:
+        raise AckError("%s: lot %s went to fund %s, not %s" % (where, name, lot["fund"], fund))
+    digest = item.get("sha256")
+    if digest is not None and (
+        lot["file_digest"] is None or digest.lower() != bytes(lot["file_digest"]).hex()
+    ):
+        raise AckError("%s: the file acknowledged is not lot %s as sent (sha256)" % (where, name))
+    ack = Ack(lot, result == ACCEPTED, day[0] * 10000 + day[1] * 100 + day[2], reason.strip())
+    wanted = lots.ACKNOWLEDGED if ack.accepted else lots.REJECTED
+    if lot["status"] == wanted:
+        ack.already = True
+    elif lot["status"] in (lots.ACKNOWLEDGED, lots.REJECTED):
+        raise AckError(
+            "%s: lot %s was already %s; this file says %s" % (where, name, lot["status"], result)
+        )
+    elif lot["status"] != lots.SENT:
+        raise AckError("%s: lot %s was never sent (it is %s)" % (where, name, lot["status"]))
+    return ack
+
+
+def apply(store, path, now: int) -> Outcome:
+    """Import the file at `path`: record every acknowledgement in one transaction, then put
+    the sheets of rejected lots into new lots. AckError (nothing changed) when refused."""
+    found = read(store, path)
+    source = "%s (sha256 %s)" % (Path(path).name, _file_digest(path)[:16])
+    freed = []
+    with store.transaction() as db:
+        for ack in found:
+            if ack.already:
+                continue
+            lot_id = ack.lot["id"]
+            status = lots.ACKNOWLEDGED if ack.accepted else lots.REJECTED
+            cur = db.execute(
+                "UPDATE lots SET status = ?, acked = ?, ack_reason = ? WHERE id = ? AND status = ?",
+                (status, now, ack.reason or None, lot_id, lots.SENT),
+            )
+            if cur.rowcount != 1:
+                raise AckError("lot %s changed while importing: try again" % lots.name(ack.lot))
+            db.execute(
+                "INSERT INTO fund_acks (lot_id, imported, accepted, day, reason, source) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (lot_id, now, int(ack.accepted), ack.day, ack.reason or None, source),
+            )
+            if not ack.accepted:
+                freed += [
+                    r[0]
+                    for r in db.execute(
+                        "SELECT sheet_id FROM lot_sheets WHERE lot_id = ? AND released IS NULL",
+                        (lot_id,),
+                    )
+                ]
+                db.execute(
+                    "UPDATE lot_sheets SET released = ? WHERE lot_id = ? AND released IS NULL",
+                    (now, lot_id),
+                )
+    outcome = Outcome(found)
+    if freed:
+        try:
+            outcome.new_lots = lots.build(store, now, sheet_ids=freed)
+        except lots.LotError as e:
+            outcome.build_problem = str(e)
+    return outcome
+
+
+def _file_digest(path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()

@@ -1,0 +1,189 @@
+"""Lots on the practice PC: the synced sheets grouped per professional and destination fund, at
+most 999 a lot, numbered per professional without reuse, and the life of a lot in the store.
+
+A lot is open (built), sealed (its file signed by the CPS), sent, then acknowledged by the
+fund or rejected (its sheets go back for a new lot). A sheet is in at most one lot that was
+not rejected: the store enforces it (index lot_sheets_one_lot). docs/lots.md.
+"""
+
+import hashlib
+
+from host_agent import lotfile
+from host_agent.store import Store
+
+OPEN, SEALED, SENT, ACKNOWLEDGED, REJECTED = "open", "sealed", "sent", "acknowledged", "rejected"
+STATUSES = (OPEN, SEALED, SENT, ACKNOWLEDGED, REJECTED)
+# A sheet counts as transmitted once its lot was sent (R161-47 I 1°: the deadline is met).
+TRANSMITTED = (SENT, ACKNOWLEDGED)
+
+
+class LotError(Exception):
+    """A lot operation refused; one plain English sentence. Nothing was changed."""
+
+
+# Sheets not in any lot (or only in rejected ones), whose electronic double is still here.
+_FREE_SHEETS = """
+    SELECT s.* FROM sheets s
+    WHERE s.purged IS NULL AND NOT EXISTS (
+        SELECT 1 FROM lot_sheets ls WHERE ls.sheet_id = s.id AND ls.released IS NULL)
+    ORDER BY s.professional, s.fund, s.completion, s.terminal_id, s.order_no, s.id
+"""
+
+
+def name(lot) -> str:
+    """The lot's name, as people and files call it: PROFESSIONAL-NUMBER."""
+    return lotfile.lot_name(lot["professional"], lot["number"])
+
+
+def build(store: Store, now: int, sheet_ids=None) -> list:
+    """Put every free sheet (or only those of `sheet_ids`) into new open lots, per
+    professional and fund, in completion order, at most MAX_SHEETS a lot. Returns the new
+    lots' rows. LotError, and nothing built, when a free sheet cannot go in a lot."""
+    with store.transaction() as db:
+        rows = db.execute(_FREE_SHEETS).fetchall()
+        if sheet_ids is not None:
+            wanted = set(sheet_ids)
+            rows = [r for r in rows if r["id"] in wanted]
+        groups = {}
+        bad = []
+        for row in rows:
+            try:
+                s = lotfile.LotSheet.from_bundle(row["bundle"])
+            except lotfile.LotFormatError as e:
+                bad.append("sheet %d: %s" % (row["id"], e))
+                continue
+            # The fund comes from the beneficiary's rights, inside the signed sheet (R161-45 II).
+            if not lotfile.is_fund_code(s.fund):
+                bad.append("sheet %d (order no %d) has no fund code" % (row["id"], row["order_no"]))
+                continue
+            groups.setdefault((s.professional, s.fund), []).append((row, s))
+        if bad:
+            raise LotError(
+                "no lot built: %s. Such a sheet cannot be sent electronically: print its "
+                "paper duplicate (tla-agent duplicate ID)" % "; ".join(bad)
+            )
+        made = []
+        for (professional, fund), members in sorted(groups.items()):
+            for start in range(0, len(members), lotfile.MAX_SHEETS):
+                chunk = members[start : start + lotfile.MAX_SHEETS]
+                made.append(_new_lot(db, professional, fund, chunk, now))
+        return made
+
+
+def _new_lot(db, professional, fund, members, now):
+    row = db.execute(
+        "SELECT last FROM lot_numbers WHERE professional = ?", (professional,)
+    ).fetchone()
+    number = (row["last"] if row else 0) + 1
+    db.execute(
+        "INSERT INTO lot_numbers (professional, last) VALUES (?, ?) "
+        "ON CONFLICT (professional) DO UPDATE SET last = excluded.last",
+        (professional, number),
+    )
+    cur = db.execute(
+        "INSERT INTO lots (professional, number, fund, status, built, sheets, fees, third_party)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            professional,
+            number,
+            fund,
+            OPEN,
+            now,
+            len(members),
+            sum(s.fees for _, s in members),
+            sum(s.third_party for _, s in members),
+        ),
+    )
+    lot_id = cur.lastrowid
+    db.executemany(
+        "INSERT INTO lot_sheets (lot_id, sheet_id, position) VALUES (?, ?, ?)",
+        [(lot_id, row["id"], i) for i, (row, _) in enumerate(members, 1)],
+    )
+    return db.execute("SELECT * FROM lots WHERE id = ?", (lot_id,)).fetchone()
+
+
+def all_lots(store: Store, statuses=STATUSES) -> list:
+    marks = ",".join("?" * len(statuses))
+    return store.db.execute(
+        "SELECT * FROM lots WHERE status IN (%s) ORDER BY professional, number" % marks,
+        tuple(statuses),
+    ).fetchall()
+
+
+def find(store: Store, ref: str):
+    """The lot named `ref`: PROFESSIONAL-NUMBER, or a bare number when one professional
+    only has it. LotError otherwise."""
+    ref = ref.strip()
+    professional, _, number = ref.rpartition("-")
+    if not number.isdigit():
+        raise LotError("%r is not a lot name (PROFESSIONAL-NUMBER, e.g. 10001234565-000001)" % ref)
+    if professional:
+        rows = store.db.execute(
+            "SELECT * FROM lots WHERE professional = ? AND number = ?", (professional, int(number))
+        ).fetchall()
+    else:
+        rows = store.db.execute("SELECT * FROM lots WHERE number = ?", (int(number),)).fetchall()
+    if not rows:
+        raise LotError("there is no lot %s (see tla-agent lots list)" % ref)
+    if len(rows) > 1:
+        raise LotError(
+            "lot number %s exists for several professionals: say which (%s)"
+            % (ref, ", ".join(name(r) for r in rows))
+        )
+    return rows[0]
+
+
+def sheets_of(store: Store, lot_id: int) -> list:
+    """The lot's sheets in lot order (released ones included, for a rejected lot)."""
+    return store.db.execute(
+        "SELECT s.*, ls.position, ls.released FROM lot_sheets ls JOIN sheets s ON s.id = "
+        "ls.sheet_id WHERE ls.lot_id = ? ORDER BY ls.position",
+        (lot_id,),
+    ).fetchall()
+
+
+def body(store: Store, lot, sealed_at: int) -> bytes:
+    """The lot file's header, sheets and trailer, from the sheets' stored bytes."""
+    members = [lotfile.LotSheet.from_bundle(r["bundle"]) for r in sheets_of(store, lot["id"])]
+    return lotfile.body(lot["professional"], lot["number"], lot["fund"], sealed_at, members)
+
+
+def record_seal(store: Store, lot_id: int, file: bytes, cps_cert: bytes, now: int) -> None:
+    """Keep the sealed file of an open lot; LotError if it is no longer open."""
+    with store.transaction() as db:
+        cur = db.execute(
+            "UPDATE lots SET status = ?, sealed = ?, cps_cert = ?, file = ?, file_digest = ? "
+            "WHERE id = ? AND status = ?",
+            (SEALED, now, cps_cert, file, hashlib.sha256(file).digest(), lot_id, OPEN),
+        )
+        if cur.rowcount != 1:
+            raise LotError("the lot is no longer open: it was sealed meanwhile")
+
+
+def record_sending(store, lot, via, destination, now, error=None) -> None:
+    """Note an attempt to send `lot`; a successful one (error None) makes it sent."""
+    with store.transaction() as db:
+        db.execute(
+            "INSERT INTO lot_sendings (lot_id, at, via, destination, ok, error) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (lot["id"], now, via, destination, int(error is None), error),
+        )
+        if error is None:
+            cur = db.execute(
+                "UPDATE lots SET status = ?, sent = ?, sent_via = ? WHERE id = ? AND status = ?",
+                (SENT, now, via, lot["id"], SEALED),
+            )
+            if cur.rowcount != 1:
+                raise LotError("lot %s was not waiting to be sent" % name(lot))
+
+
+def sendings(store: Store, lot_id: int) -> list:
+    return store.db.execute(
+        "SELECT * FROM lot_sendings WHERE lot_id = ? ORDER BY id", (lot_id,)
+    ).fetchall()
+
+
+def acks(store: Store, lot_id: int) -> list:
+    return store.db.execute(
+        "SELECT * FROM fund_acks WHERE lot_id = ? ORDER BY id", (lot_id,)
+    ).fetchall()

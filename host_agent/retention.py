@@ -1,0 +1,87 @@
+"""Retention of the electronic doubles of transmitted sheets: kept at least 90 days after
+transmission (R161-47 I 1°), then purged once the fund acknowledged them, never before.
+
+Purging a lot deletes the sheets' signed bytes, the lot file and the patients' NIRs; what a
+sheet is as an invoice (R161-49: order number, dates, amounts, fund) stays in the store.
+"""
+
+from host_agent import lots
+from protocol import dates
+
+RETENTION_DAYS = 90  # R161-47 I 1°: "pendant quatre-vingt-dix jours au moins"
+
+
+def sent_day(lot) -> int:
+    """The French civil date the lot was transmitted (YYYYMMDD)."""
+    return dates.days_to_ymd(dates.paris_day(lot["sent"]))
+
+
+def purge_from(lot) -> int:
+    """First day the lot's doubles may go: 90 full days after the day of transmission."""
+    return dates.days_to_ymd(dates.ymd_to_days(sent_day(lot)) + RETENTION_DAYS + 1)
+
+
+class Plan:
+    """What a purge on `today` removes (`lots`: acknowledged lots past retention, `sheets`:
+    their sheet count) and keeps (`kept`: [(reason, sheets)], in a fixed order)."""
+
+    def __init__(self, purge, sheets, kept):
+        self.lots = purge
+        self.sheets = sheets
+        self.kept = kept
+
+
+def plan(store, today: int) -> Plan:
+    db = store.db
+    rows = db.execute(
+        "SELECT l.*, (SELECT COUNT(*) FROM lot_sheets ls WHERE ls.lot_id = l.id "
+        "AND ls.released IS NULL) AS members FROM lots l WHERE l.purged IS NULL "
+        "AND l.status != ?",
+        (lots.REJECTED,),
+    ).fetchall()
+    purge, sheets = [], 0
+    kept = {}
+
+    def keep(reason, n):
+        if n:
+            kept[reason] = kept.get(reason, 0) + n
+
+    free = db.execute(
+        "SELECT COUNT(*) FROM sheets s WHERE s.purged IS NULL AND NOT EXISTS (SELECT 1 FROM "
+        "lot_sheets ls WHERE ls.sheet_id = s.id AND ls.released IS NULL)"
+    ).fetchone()[0]
+    keep("not in a lot yet: not transmitted", free)
+    latest = {}
+    for lot in rows:
+        if lot["status"] in (lots.OPEN, lots.SEALED):
+            keep("in a lot not sent yet: not transmitted", lot["members"])
+        elif lot["status"] == lots.SENT:
+            keep("sent, the fund has not acknowledged it yet", lot["members"])
+        elif today < purge_from(lot):
+            reason = "acknowledged, but transmitted less than %d days ago" % RETENTION_DAYS
+            keep(reason, lot["members"])
+            latest[reason] = min(latest.get(reason, 99999999), purge_from(lot))
+        else:
+            purge.append(lot)
+            sheets += lot["members"]
+    ordered = []
+    for reason, n in kept.items():
+        if reason in latest:
+            reason += " (the first may go on %s)" % dates.iso(dates.ymd_tuple(latest[reason]))
+        ordered.append((reason, n))
+    return Plan(purge, sheets, ordered)
+
+
+def purge(store, today: int, now: int) -> Plan:
+    """Delete the electronic doubles that `plan` allows, in one transaction."""
+    found = plan(store, today)
+    with store.transaction() as db:
+        for lot in found.lots:
+            db.execute(
+                "UPDATE sheets SET bundle = X'', insured = '', beneficiary = NULL, purged = ? "
+                "WHERE id IN (SELECT sheet_id FROM lot_sheets WHERE lot_id = ? "
+                "AND released IS NULL)",
+                (now, lot["id"]),
+            )
+            db.execute("UPDATE lots SET file = NULL, purged = ? WHERE id = ?", (now, lot["id"]))
+    return found

@@ -1,0 +1,112 @@
+"""Sealing lots with the professional's CPS card on the practice PC: the same card application
+as the terminal's (firmware.cards.cps.CpsApp) over a PC/SC reader (hw.pcsc.PcscSlot).
+
+The PIN is asked by the caller, handed over in a bytearray that CpsApp.verify wipes, and is
+never stored, logged or put in a message. A CPS of another professional than the lot's is
+refused before the PIN is asked.
+"""
+
+from firmware.cards.cps import CpsApp
+from firmware.cards.errors import NotACpsCard, PinBlocked, PinWrong, WrongSlot
+from host_agent import lotfile, lots, verify
+from hw import hal
+from protocol import bundle
+
+
+class SealError(Exception):
+    """Sealing refused; one plain English sentence. No lot was sealed by the failing step."""
+
+
+def find_cps(readers, make_slot) -> CpsApp:
+    """The CPS application of the first reader in `readers` holding a CPS card, opened and
+    read (`make_slot(reader)` gives a hal.CardSlot). SealError when no reader has one."""
+    seen = []
+    for reader in readers:
+        slot = make_slot(reader)
+        if not slot.present():
+            seen.append("%s: empty" % reader)
+            continue
+        app = CpsApp(slot)
+        try:
+            app.open()
+            app.read()
+            return app
+        except (NotACpsCard, WrongSlot):
+            seen.append("%s: not a CPS" % reader)
+        except hal.CardError as e:
+            seen.append("%s: %s" % (reader, e))
+        app.forget()
+    raise SealError(
+        "no CPS card in a reader (%s): insert the professional's CPS"
+        % ("; ".join(seen) or "no PC/SC reader found, is pcscd running?")
+    )
+
+
+def holder(app: CpsApp) -> str:
+    """'PETIT LUC (10006543218)': who the CPS in `app` belongs to."""
+    card = app.card
+    assert card is not None
+    return "%s (%s)" % (card.name(), card.holder_id)
+
+
+def lots_to_seal(store, app: CpsApp, refs) -> tuple[list, list]:
+    """(the open lots to seal with this CPS, the open lots of other professionals left
+    aside). With `refs`, exactly those lots: SealError if one is not open or is another
+    professional's; without, every open lot of the CPS holder."""
+    card = app.card
+    assert card is not None
+    if refs:
+        chosen = [lots.find(store, ref) for ref in refs]
+        for lot in chosen:
+            if lot["status"] != lots.OPEN:
+                raise SealError(
+                    "lot %s is %s, not open: nothing to seal" % (lots.name(lot), lot["status"])
+                )
+            if lot["professional"] != card.holder_id:
+                raise SealError(
+                    "lot %s is %s's, and the CPS in the reader is %s's: insert the lot's "
+                    "professional's CPS (nothing was sealed)"
+                    % (lots.name(lot), lot["professional"], holder(app))
+                )
+        return chosen, []
+    open_lots = lots.all_lots(store, (lots.OPEN,))
+    mine = [lot for lot in open_lots if lot["professional"] == card.holder_id]
+    return mine, [lot for lot in open_lots if lot["professional"] != card.holder_id]
+
+
+def unlock(app: CpsApp, pin: bytearray) -> None:
+    """Verify the PIN (wiped here whatever happens). SealError with the tries left when it
+    is wrong, or when the card is blocked."""
+    try:
+        app.verify(pin)
+    except PinWrong as e:
+        raise SealError(
+            "wrong PIN: %d %s left before the CPS blocks (nothing was sealed)"
+            % (e.tries_left, "try" if e.tries_left == 1 else "tries")
+        ) from None
+    except PinBlocked:
+        raise SealError(blocked_message()) from None
+    finally:
+        for i in range(len(pin)):
+            pin[i] = 0
+
+
+def blocked_message() -> str:
+    return "the CPS's PIN is blocked (3 wrong PINs): unblock it with its PUK, then seal again"
+
+
+def seal(store, app: CpsApp, lot, now: int) -> bytes:
+    """Seal one open lot with the CPS (its PIN verified): sign the lot, check the signature
+    with the card's certificate, keep the sealed file. Returns the file."""
+    lot_body = lots.body(store, lot, now)
+    signature = app.sign(lotfile.seal_digest(lot_body))
+    problem = verify.signature_problem(
+        "CPS", signature, lotfile.seal_digest(lot_body), app.cert, (), None, 0
+    )
+    if problem:
+        raise SealError(
+            "the CPS's signature of lot %s does not verify: %s" % (lots.name(lot), problem)
+        )
+    file = lotfile.sealed(lot_body, app.cert, signature)
+    lots.record_seal(store, lot["id"], file, bundle.cert_id(app.cert), now)
+    return file

@@ -1,0 +1,276 @@
+"""Sending sealed lots to the funds through a transport: an outbox folder (the default) or SMTP
+to each fund's address (smtplib), one message per lot with the lot file attached.
+
+A failed attempt leaves the lot sealed and unsent, noted in the store, to be tried again; a
+lot that was sent is never sent again (the funds reject duplicates). docs/lots.md.
+"""
+
+import hashlib
+import os
+import smtplib
+import time
+import tomllib
+from email.message import EmailMessage
+from pathlib import Path
+
+from host_agent import lotfile, lots
+
+PASSWORD_ENV = "TLA_SMTP_PASSWORD"  # the SMTP password never sits in the settings file
+
+
+class SendError(Exception):
+    """A lot could not be handed over; one plain English sentence."""
+
+
+class Transport:
+    """Where lots go. `send` hands one sealed lot file over or raises SendError."""
+
+    via = ""
+
+    def destination(self, lot) -> str:
+        raise NotImplementedError
+
+    def send(self, lot, file: bytes) -> None:
+        raise NotImplementedError
+
+
+def file_name(lot) -> str:
+    return lots.name(lot) + ".tla"
+
+
+class Outbox(Transport):
+    """A folder, one subfolder per fund, that the practice's filing or transfer software
+    empties. Each lot file appears whole (written aside, synced, then renamed)."""
+
+    via = "outbox"
+
+    def __init__(self, folder):
+        self.folder = Path(folder)
+
+    def destination(self, lot) -> str:
+        return str(self.folder / lot["fund"] / file_name(lot))
+
+    def send(self, lot, file: bytes) -> None:
+        target = Path(self.destination(lot))
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.exists():
+                # Handed over before but not noted (the agent stopped in between): the same
+                # bytes are that very delivery; other bytes under this name are not ours.
+                if target.read_bytes() == file:
+                    return
+                raise SendError("%s already exists with other content" % target)
+            partial = target.with_name("." + target.name + ".partial")
+            with open(partial, "wb") as f:
+                f.write(file)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(partial, target)
+            directory = os.open(target.parent, os.O_RDONLY)
+            try:
+                os.fsync(directory)
+            finally:
+                os.close(directory)
+        except OSError as e:
+            raise SendError("cannot write %s: %s" % (target, e.strerror or e)) from None
+
+
+class Smtp(Transport):
+    """SMTP to each fund's address (`addresses`: fund code -> e-mail), from `sender`."""
+
+    via = "smtp"
+
+    def __init__(
+        self, host, port, sender, addresses, starttls=False, user=None, password=None, timeout=30.0
+    ):
+        self.host = host
+        self.port = port
+        self.sender = sender
+        self.addresses = addresses
+        self.starttls = starttls
+        self.user = user
+        self.password = password
+        self.timeout = timeout
+
+    def destination(self, lot) -> str:
+        address = self.addresses.get(lot["fund"])
+        if not address:
+            raise SendError(
+                "no e-mail address for fund %s: add it to the funds settings" % lot["fund"]
+            )
+        return address
+
+    def message(self, lot, file: bytes) -> EmailMessage:
+        """One message per lot, the lot file attached; French text, for the fund."""
+        name = lots.name(lot)
+        msg = EmailMessage()
+        msg["From"] = self.sender
+        msg["To"] = self.destination(lot)
+        msg["Subject"] = "Lot de feuilles de soins %s (%d feuilles)" % (name, lot["sheets"])
+        digest = hashlib.sha256(file).hexdigest()
+        # The same lot always has the same Message-ID: a fund can spot a copy sent twice.
+        msg["Message-ID"] = "<lot-%s-%s@tla>" % (name, digest[:16])
+        msg["X-TLA-Lot"] = name
+        msg["X-TLA-Lot-SHA256"] = digest
+        msg.set_content(
+            "Lot %s du professionnel %s pour la caisse %s : %d feuilles de soins, "
+            "honoraires %s EUR, tiers payant %s EUR.\n"
+            "Le fichier joint est scellé par la carte CPS du professionnel (docs/lots.md).\n"
+            % (
+                name,
+                lot["professional"],
+                lot["fund"],
+                lot["sheets"],
+                euros(lot["fees"]),
+                euros(lot["third_party"]),
+            )
+        )
+        msg.add_attachment(
+            file, maintype="application", subtype="octet-stream", filename=file_name(lot)
+        )
+        return msg
+
+    def send(self, lot, file: bytes) -> None:
+        msg = self.message(lot, file)
+        try:
+            with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as server:
+                if self.starttls:
+                    server.starttls()
+                if self.user:
+                    server.login(self.user, self.password or "")
+                refused = server.send_message(msg)
+            if refused:
+                raise SendError("the server refused %s" % ", ".join(refused))
+        except smtplib.SMTPResponseException as e:
+            text = (
+                e.smtp_error.decode(errors="replace")
+                if isinstance(e.smtp_error, bytes)
+                else e.smtp_error
+            )
+            raise SendError(
+                "the SMTP server refused the lot: %d %s" % (e.smtp_code, text)
+            ) from None
+        except smtplib.SMTPRecipientsRefused as e:
+            raise SendError("the SMTP server refused %s" % ", ".join(e.recipients)) from None
+        except smtplib.SMTPServerDisconnected:
+            raise SendError("the SMTP server closed the connection before taking the lot") from None
+        except (OSError, smtplib.SMTPException) as e:
+            raise SendError(
+                "cannot reach the SMTP server %s:%d: %s" % (self.host, self.port, e)
+            ) from None
+
+
+def euros(cents: int) -> str:
+    """12345 -> '123,45' (French decimal comma)."""
+    return "%d,%02d" % divmod(cents, 100)
+
+
+class Settings:
+    """The funds settings file (TOML): `[smtp]` host, port, from, starttls, user, and a
+    `[funds.CODE]` table per fund with its `name` and `email`."""
+
+    def __init__(self, smtp=None, funds=None, path=""):
+        self.smtp = smtp or {}
+        self.funds = funds or {}
+        self.path = path
+
+    def smtp_transport(self) -> Smtp:
+        where = self.path or "the funds settings"
+        if "host" not in self.smtp or "from" not in self.smtp:
+            raise SendError("%s has no [smtp] host and from: cannot send by e-mail" % where)
+        addresses = {code: f.get("email", "") for code, f in self.funds.items()}
+        return Smtp(
+            self.smtp["host"],
+            int(self.smtp.get("port", 25)),
+            self.smtp["from"],
+            addresses,
+            starttls=bool(self.smtp.get("starttls", False)),
+            user=self.smtp.get("user"),
+            password=os.environ.get(PASSWORD_ENV),
+            timeout=float(self.smtp.get("timeout", 30)),
+        )
+
+    def fund_name(self, code) -> str:
+        return str(self.funds.get(code, {}).get("name", ""))
+
+
+def load_settings(path) -> Settings:
+    """Read the funds settings; a missing file is empty settings. SendError when malformed."""
+    path = Path(path)
+    if not path.exists():
+        return Settings(path=str(path))
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+        raise SendError("cannot read the funds settings %s: %s" % (path, e)) from None
+    smtp, funds = data.get("smtp", {}), data.get("funds", {})
+    if not isinstance(smtp, dict) or not isinstance(funds, dict):
+        raise SendError("%s: [smtp] and [funds.CODE] must be tables" % path)
+    for code, fund in funds.items():
+        if not lotfile.is_fund_code(code) or not isinstance(fund, dict):
+            raise SendError(
+                "%s: [funds.%s] is not a fund (9 digits) with its settings" % (path, code)
+            )
+    return Settings(smtp, funds, str(path))
+
+
+def refusal(lot) -> str:
+    """Why `lot` cannot be sent now, or "" when it can."""
+    name = lots.name(lot)
+    status = lot["status"]
+    if status == lots.OPEN:
+        return "lot %s is not sealed yet: seal it first (tla-agent lots seal)" % name
+    if status in lots.TRANSMITTED:
+        return (
+            "lot %s was already sent (%s by %s): the funds reject duplicates, so it is "
+            "not sent again" % (name, _when(lot["sent"]), lot["sent_via"])
+        )
+    if status == lots.REJECTED:
+        return "lot %s was rejected by its fund: its sheets go in a new lot" % name
+    if lot["file"] is None:
+        return "lot %s has no file" % name
+    return ""
+
+
+def _when(epoch) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(epoch))
+
+
+def send(store, transport: Transport, lot, now: int) -> str:
+    """Hand one sealed lot over and note it; returns where it went. SendError when refused
+    (nothing noted) or when the transport failed (the attempt is noted, the lot stays
+    sealed for the next try)."""
+    reason = refusal(lot)
+    if reason:
+        raise SendError(reason)
+    try:
+        destination = transport.destination(lot)
+        transport.send(lot, bytes(lot["file"]))
+    except SendError as e:
+        lots.record_sending(store, lot, transport.via, _destination(transport, lot), now, str(e))
+        raise
+    lots.record_sending(store, lot, transport.via, destination, now)
+    return destination
+
+
+def _destination(transport, lot) -> str:
+    try:
+        return transport.destination(lot)
+    except SendError:
+        return "?"
+
+
+def send_with_retries(store, transport, lot, tries=1, pause=5.0, clock=time.time, sleep=time.sleep):
+    """send() up to `tries` times, `pause` seconds apart (doubling); the last SendError
+    propagates. Refusals (already sent, not sealed) are not retried."""
+    for attempt in range(1, tries + 1):
+        if refusal(lot):
+            raise SendError(refusal(lot))
+        try:
+            return send(store, transport, lot, int(clock()))
+        except SendError:
+            if attempt == tries:
+                raise
+            sleep(pause * 2 ** (attempt - 1))
+            lot = lots.find(store, lots.name(lot))
+    raise SendError("no try")

@@ -1,0 +1,59 @@
+"""What the practice must do next, from the store: each terminal's last sync and sheets not
+yet transmitted, and those sheets by working days left before their deadline (R161-47 I 1°).
+"""
+
+from host_agent import deadlines, lotfile, lots
+from protocol import sheet_fields as F
+
+
+class Waiting:
+    """A sheet not transmitted yet: its row, its lot (name and status, or None), deadline
+    (YYYYMMDD) and working days left (negative: overdue)."""
+
+    def __init__(self, row, lot_name, lot_status, deadline, left):
+        self.row = row
+        self.lot_name = lot_name
+        self.lot_status = lot_status
+        self.deadline = deadline
+        self.left = left
+
+
+def terminals(store) -> list:
+    """Rows of every terminal: serial, last_sync, and `waiting`, its sheets not transmitted."""
+    marks = ",".join("?" * len(lots.TRANSMITTED))
+    return store.db.execute(
+        "SELECT t.id, t.serial, t.last_sync, (SELECT COUNT(*) FROM sheets s WHERE "
+        "s.terminal_id = t.id AND s.purged IS NULL AND NOT EXISTS (SELECT 1 FROM lot_sheets ls "
+        "JOIN lots l ON l.id = ls.lot_id WHERE ls.sheet_id = s.id AND ls.released IS NULL "
+        "AND l.status IN (%s))) AS waiting FROM terminals t ORDER BY t.serial" % marks,
+        tuple(lots.TRANSMITTED),
+    ).fetchall()
+
+
+def waiting(store, today: int) -> list:
+    """Every sheet not transmitted yet, overdue first, then by time left."""
+    rows = store.db.execute(
+        "SELECT s.*, t.serial AS terminal, l.professional AS lot_professional, "
+        "l.number AS lot_number, l.status AS lot_status FROM sheets s "
+        "JOIN terminals t ON t.id = s.terminal_id "
+        "LEFT JOIN lot_sheets ls ON ls.sheet_id = s.id AND ls.released IS NULL "
+        "LEFT JOIN lots l ON l.id = ls.lot_id WHERE s.purged IS NULL"
+    ).fetchall()
+    out = []
+    for row in rows:
+        if row["lot_status"] in lots.TRANSMITTED:
+            continue
+        third_party = row["payment"] == F.THIRD_PARTY  # R161-47 I 1° b: 8 working days
+        last = deadlines.deadline(row["completion"], third_party)
+        left = deadlines.working_days_left(today, row["completion"], third_party)
+        name = None
+        if row["lot_number"] is not None:
+            name = lotfile.lot_name(row["lot_professional"], row["lot_number"])
+        out.append(Waiting(row, name, row["lot_status"], last, left))
+    out.sort(key=lambda w: (w.left, w.deadline, w.row["completion"], w.row["id"]))
+    return out
+
+
+def overdue(store, today: int) -> list:
+    """The sheets past their deadline and still not transmitted."""
+    return [w for w in waiting(store, today) if w.left < 0]
