@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from host_agent import cli_lots
 from host_agent.client import LinkClient, LinkError
 from host_agent.transport import TransportError, open_port
 from protocol import messages
@@ -60,6 +61,10 @@ def hello(
             % (reply.get("proto"), messages.PROTOCOL_VERSION),
             2,
         )
+
+
+# Lots, acknowledgements, status, purge, duplicates and the patient's copy (docs/lots.md).
+cli_lots.register(app)
 
 
 def main():

@@ -202,7 +202,7 @@ class LotCheck:
         self.reason = reason
         self.lot = lot
 
-    def __bool__(self):
+    def __bool__(self) -> bool:
         return self.ok
 
 
