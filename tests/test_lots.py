@@ -13,12 +13,12 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed, encode_dss_signature
 
-import lots_kit as kit
 from emulator.cards import fixtures
 from emulator.simboard import SimSlot
 from firmware.cards.cps import CpsApp
 from host_agent import lotfile, lots, sealing
 from protocol import bundle, cbor, sheet
+from tests import lots_kit as kit
 
 
 def dump(store):
