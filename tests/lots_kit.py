@@ -6,6 +6,9 @@ payment modes, a dependant, and a Vitale card without a signature key.
 """
 
 from emulator.cards import fixtures, pki
+from emulator.simboard import SimSlot
+from firmware.cards.cps import CpsApp
+from host_agent import sealing
 from host_agent.store import Store
 from protocol import bundle, dates, nomenclature
 from protocol import sheet_fields as F
@@ -195,3 +198,23 @@ def root_der() -> bytes:
 def epoch_of(ymd, hour=12) -> int:
     """An instant on the French civil date `ymd` (about `hour` o'clock in Paris)."""
     return dates.ymd_to_days(ymd) * 86400 + (hour - 1) * 3600
+
+
+def cps_app(name):
+    """The CPS application on a fresh fixture card `name` in a simulated reader, read."""
+    slot = SimSlot("cps")
+    slot.insert(fixtures.make(name))
+    app = CpsApp(slot)
+    app.open()
+    app.read()
+    return app
+
+
+def seal_all(store, name, now=NOW + 60):
+    """Seal every open lot of the professional `name` with their fixture CPS; the files."""
+    app = cps_app(name)
+    chosen, _ = sealing.lots_to_seal(store, app, [])
+    sealing.unlock(app, bytearray(fixtures.pin(name).encode()))
+    files = [sealing.seal(store, app, lot, now) for lot in chosen]
+    app.forget()
+    return files

@@ -13,9 +13,6 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed, encode_dss_signature
 
-from emulator.cards import fixtures
-from emulator.simboard import SimSlot
-from firmware.cards.cps import CpsApp
 from host_agent import lotfile, lots, sealing
 from protocol import bundle, cbor, sheet
 from tests import lots_kit as kit
@@ -23,26 +20,6 @@ from tests import lots_kit as kit
 
 def dump(store):
     return list(store.db.iterdump())
-
-
-def cps_app(name):
-    """The CPS application on a fresh fixture card `name` in a simulated reader, read."""
-    slot = SimSlot("cps")
-    slot.insert(fixtures.make(name))
-    app = CpsApp(slot)
-    app.open()
-    app.read()
-    return app
-
-
-def seal_all(store, name, now=kit.NOW + 60):
-    """Seal every open lot of the professional `name` with their fixture CPS."""
-    app = cps_app(name)
-    chosen, _ = sealing.lots_to_seal(store, app, [])
-    sealing.unlock(app, bytearray(fixtures.pin(name).encode()))
-    files = [sealing.seal(store, app, lot, now) for lot in chosen]
-    app.forget()
-    return files
 
 
 def active_lots_of_sheets(store):
@@ -121,7 +98,7 @@ def test_at_most_999_sheets_a_lot(day, monkeypatch):
 def test_header_and_trailer_totals_match_the_sheets_and_the_seal_verifies(day):
     store, filed = day
     made = lots.build(store, kit.NOW)
-    files = seal_all(store, "nurse") + seal_all(store, "gp")
+    files = kit.seal_all(store, "nurse") + kit.seal_all(store, "gp")
     assert len(files) == len(made)
     certificates = [r["der"] for r in store.db.execute("SELECT der FROM certificates")]
     for file in files:
@@ -165,7 +142,7 @@ def _verify_seal_independently(file, lot):
 def test_a_flipped_byte_anywhere_in_a_lot_file_fails(day):
     store, _ = day
     lots.build(store, kit.NOW)
-    file = min(seal_all(store, "nurse"), key=len)
+    file = min(kit.seal_all(store, "nurse"), key=len)
     assert lotfile.verify_lot(file)
     reasons = Counter()
     for i in range(len(file)):
@@ -199,7 +176,7 @@ def test_a_cps_of_another_professional_is_refused_and_nothing_changes(day):
     store, _ = day
     made = lots.build(store, kit.NOW)
     nurse_lot = next(r for r in made if r["professional"] == kit.professional("nurse"))
-    app = cps_app("gp")
+    app = kit.cps_app("gp")
     before = dump(store)
     with pytest.raises(sealing.SealError) as e:
         sealing.lots_to_seal(store, app, [lots.name(nurse_lot)])
