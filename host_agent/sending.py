@@ -151,13 +151,21 @@ class Smtp(Transport):
                 "the SMTP server refused the lot: %d %s" % (e.smtp_code, text)
             ) from None
         except smtplib.SMTPRecipientsRefused as e:
-            raise SendError("the SMTP server refused %s" % ", ".join(e.recipients)) from None
+            raise SendError(
+                "the SMTP server refused %s"
+                % ", ".join("%s (%s)" % (a, _reply(r)) for a, r in e.recipients.items())
+            ) from None
         except smtplib.SMTPServerDisconnected:
             raise SendError("the SMTP server closed the connection before taking the lot") from None
         except (OSError, smtplib.SMTPException) as e:
             raise SendError(
                 "cannot reach the SMTP server %s:%d: %s" % (self.host, self.port, e)
             ) from None
+
+
+def _reply(response) -> str:
+    code, text = response
+    return "%s %s" % (code, text.decode(errors="replace") if isinstance(text, bytes) else text)
 
 
 def euros(cents: int) -> str:
