@@ -1,0 +1,162 @@
+"""The paper duplicate (`tla-agent duplicate`, host_agent/duplicate.py) and the patient's copy
+(`tla-agent sheets export`): the PDF, turned into text by pdftotext, carries every R161-42
+item in plain French, the identities, amounts, dates and the order number; a PNG of its
+first page is written to out/lots/ for people to look at."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from host_agent import duplicate
+from protocol import bundle, nomenclature, sheet_validation
+from protocol import sheet_fields as F
+from protocol.sheet import Accident, Act
+from tests import lots_kit as kit
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "out" / "lots"
+
+
+def agent(db, *args):
+    return subprocess.run(
+        [sys.executable, "-m", "host_agent.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=dict(os.environ, TLA_AGENT_DB=str(db)),
+        timeout=60,
+    )
+
+
+def busy_sheet():
+    """A nurse's sheet for a dependant with every optional item: a work accident, an
+    exemption, a prior agreement, a prescription, ranked acts, part third-party payment."""
+    s = kit.make_sheet("nurse", "family", 4242, third_party=True, dependant=2)
+    s.acts.insert(1, Act(code="AIS", coef=300, date=kit.DAY, rank=2))
+    s.accident = Accident(kind=F.WORK_ACCIDENT, date=20261010, ref="AT-69-2026-00042")
+    s.exemption = F.WORK_RELATED
+    s.agreement = "AP-2026-5567"
+    nomenclature.price(s)
+    s.third_party = s.fees - 250
+    assert sheet_validation.problems(s, kit.DAY) == []
+    return s
+
+
+def text_of(pdf_path):
+    if shutil.which("pdftotext"):
+        out = subprocess.run(["pdftotext", "-layout", str(pdf_path), "-"], capture_output=True)
+        return out.stdout.decode()
+    return "\n".join(p.extract_text() for p in PdfReader(pdf_path).pages)
+
+
+def test_the_duplicate_carries_every_item_in_french(tmp_path):
+    store, _ = kit.store_with_day(tmp_path / "agent.db")
+    s = busy_sheet()
+    signed = kit.sign(s, "nurse", "family")
+    sid = kit.file_sheet(store, s, signed)
+    store.close()
+    OUT.mkdir(parents=True, exist_ok=True)
+    pdf = OUT / ("duplicata-%d.pdf" % sid)
+    proc = agent(tmp_path / "agent.db", "duplicate", str(sid), "-o", str(pdf))
+    assert proc.returncode == 0, proc.stderr
+    assert len(PdfReader(pdf).pages) == 1
+    text = " ".join(text_of(pdf).split())
+    b = s.beneficiary
+    expected = {
+        "the mark": "DUPLICATA",
+        "order number (R161-44 1°)": "N° d'ordre de la feuille 4242",
+        "insured's name (from the Vitale certificate)": "DUPONT MARIE",
+        "insured's NIR (R161-42 1°)": duplicate.nir_text(s.insured),
+        "dependant's birth date and rank (R161-42 1° b)": "Date de naissance %s"
+        % duplicate.french_date(b.birth),
+        "dependant's rank": "Rang de naissance %d" % b.birth_rank,
+        "professional's name (from the CPS certificate)": "PETIT LUC",
+        "professional's identifier (R161-42 2°)": "Identifiant %s" % s.professional,
+        "practice situation (R161-42 2°)": s.situation,
+        "profession": "Infirmier",
+        "accident (R161-42 4°)": "Accident du travail ou maladie professionnelle, le 10/10/2026, référence AT-69-2026-00042",
+        "prior agreement (R161-42 6°)": "AP-2026-5567",
+        "exemption (R161-42 9°)": "art. L431-1 du CSS",
+        "prescription (R161-44 2°)": "Prescrits le %s par %s, référence %s"
+        % (
+            duplicate.french_date(s.prescription.date),
+            s.prescription.prescriber,
+            s.prescription.ref,
+        ),
+        "completion date (R161-42 10°)": "Date de rédaction %s"
+        % duplicate.french_date(s.completion),
+        "fees (R161-42 8°)": "Total des honoraires %s" % duplicate.euros(s.fees),
+        "third-party amount (R161-42 8°)": "Dispense d'avance de frais %s"
+        % duplicate.euros(s.third_party),
+        "paid by the patient": "Payé par l'assuré %s" % duplicate.euros(s.fees - s.third_party),
+        "fund": s.fund,
+        "deadline (R161-47 I 1°)": "30/11/2026",
+        "signatures (R161-43)": "Signature de l'assuré",
+        "digest of the signed sheet": bundle.digest(s.encode()).hex()[:40],
+    }
+    for act in s.acts:  # R161-42 3°, 5°, 7°, 8°: date, code, rating, rank, fee
+        expected["act %s" % act.code] = "%s %s" % (duplicate.french_date(act.date), act.code)
+        expected["rating of %s" % act.code] = duplicate.rating(act, s.profession)
+        expected["fee of %s" % act.code] = duplicate.euros(act.fee)
+    missing = {k: v for k, v in expected.items() if v not in text}
+    assert missing == {}, text
+    assert "AIS 3" in text and "AMI 1" in text  # ratings as written on paper
+    png = _png(pdf)
+    print("duplicate of sheet %d: %s, first page %s" % (sid, pdf, png))
+
+
+def _png(pdf):
+    if not shutil.which("pdftoppm"):
+        pytest.skip("pdftoppm (poppler-utils) is not installed")
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-png",
+            "-r",
+            "90",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-singlefile",
+            str(pdf),
+            str(pdf.with_suffix("")),
+        ],
+        check=True,
+    )
+    png = pdf.with_suffix(".png")
+    assert png.stat().st_size > 10000
+    return png
+
+
+def test_the_patients_copy_and_the_signed_export(tmp_path):
+    store, filed = kit.store_with_day(tmp_path / "agent.db")
+    sid, (pro, patient, s) = next(iter(filed.items()))
+    stored = bytes(store.db.execute("SELECT bundle FROM sheets WHERE id = ?", (sid,)).fetchone()[0])
+    store.close()
+    OUT.mkdir(parents=True, exist_ok=True)
+    copy = OUT / ("copie-%d.pdf" % sid)
+    proc = agent(tmp_path / "agent.db", "sheets", "export", str(sid), "-o", str(copy))
+    assert proc.returncode == 0, proc.stderr
+    text = " ".join(text_of(copy).split())
+    assert "COPIE" in text and "DUPLICATA" not in text
+    assert "N° d'ordre de la feuille %d" % s.order_no in text
+    signed = tmp_path / "sheet.tla"
+    proc = agent(tmp_path / "agent.db", "sheets", "export", str(sid), "--signed", "-o", str(signed))
+    assert proc.returncode == 0 and signed.read_bytes() == stored
+    print("patient's copy: %s, first page %s" % (copy, _png(copy)))
+
+
+def test_no_such_sheet_is_one_line(tmp_path):
+    kit.store_with_day(tmp_path / "agent.db")[0].close()
+    proc = agent(tmp_path / "agent.db", "duplicate", "999", "-o", str(tmp_path / "x.pdf"))
+    assert (
+        proc.returncode == 1
+        and proc.stderr.strip() == "error: there is no sheet 999 (see tla-agent status)"
+    )
+    assert not (tmp_path / "x.pdf").exists()
