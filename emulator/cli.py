@@ -22,6 +22,7 @@ from emulator.cards_cli import app as cards_app
 from emulator.cards_cli import apply_slots, console_command
 from emulator.powercut import app as replay_app
 from emulator.ptylink import PtyBridge
+from emulator.scenario import app as play_app
 from emulator.terminal import make_terminal
 
 app = typer.Typer(
@@ -32,6 +33,7 @@ app = typer.Typer(
 )
 app.add_typer(replay_app, name="replay")
 app.add_typer(cards_app, name="cards")
+app.add_typer(play_app, name="play")
 console = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 

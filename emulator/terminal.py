@@ -11,6 +11,7 @@ n)` (a virtual card object of emulator/cards; under micropython it is served to 
 board's slot by a card server).
 """
 
+import collections
 import json
 import os
 import queue
@@ -61,10 +62,14 @@ class TerminalBase:
     def __init__(self, on_show=None):
         self.on_show = on_show
         self.screen = [""] * 4
+        self.screen_count = 0  # screens shown so far; `recent` keeps the last ones, numbered
+        self.recent: collections.deque = collections.deque(maxlen=256)
         self.events = queue.Queue()
 
     def _screen_changed(self, lines):
         self.screen = list(lines)
+        self.screen_count += 1
+        self.recent.append((self.screen_count, self.screen))
         if self.on_show:
             self.on_show(self.screen)
 
@@ -147,8 +152,7 @@ class InProcessTerminal(TerminalBase):
         self.error: BaseException | None = None
 
     def start(self):
-        from firmware.app import App
-        from firmware.opposition import MemoryOppositionList
+        from firmware.main import build
 
         store = None
         if self.flash_path:
@@ -169,10 +173,10 @@ class InProcessTerminal(TerminalBase):
         board.emit = emit
         board.slots.update(self.readers)
         self.board = board
-        options: dict = {"opposition": MemoryOppositionList(self.opposition)}
+        options: dict = {"opposition_seed": self.opposition}
         if self.cps_session_s is not None:
             options["cps_session_s"] = self.cps_session_s
-        self.app = App(board, **options)
+        self.app = build(board, **options)
         self._thread = threading.Thread(target=self._run, name="firmware", daemon=True)
         self._thread.start()
         return self

@@ -54,6 +54,7 @@ class Reading:
         self.message = None
         self.refused = {"cps": False, "vitale": False}  # refused card still in its slot
         self.present = {"cps": False, "vitale": False}
+        self.spent = False  # the Vitale card's visit is over: not read again until it leaves
         self.first_row = 0  # scrolling of the patient screen
 
     # ------------------------------------------------------------ state
@@ -68,6 +69,12 @@ class Reading:
 
     def cps_ready(self):
         return self.cps_card is not None and self.cps.verified
+
+    def finish_patient(self):
+        """The visit of the card read is over (its sheet saved): drop what was read, and do
+        not read the card again until it leaves its slot."""
+        self.patient = None
+        self.spent = self.present["vitale"]
 
     def _log(self, card, card_id, what):
         who = self.cps_card.holder_id if self.cps_ready() else ""  # type: ignore[union-attr]
@@ -188,15 +195,20 @@ class Reading:
                     self.message = None
                 continue
             self.refused[name] = False
+            if name == "vitale":
+                self.spent = False
             if self.message is not None and self.message.slot == name and self.message.until_empty:
                 self.message = None
-            had_data = self.patient is not None or (name == "cps" and self.cps_card is not None)
+            dropped_patient = self.patient is not None
+            had_data = dropped_patient or (name == "cps" and self.cps_card is not None)
             if name == "cps":
                 self._drop_cps()
             self.patient = None
             if had_data:
-                # Whatever was read goes with the card; the screen says so (no stale data).
+                # Whatever was read goes with the card (no stale data).
                 self._emit({"removed": name})
+            if dropped_patient:
+                # A patient's data was on the screen: say why it went.
                 self.message = Message(
                     name, screens.card_error(name, hal.CardRemoved(name)), until_empty=False
                 )
@@ -248,6 +260,7 @@ class Reading:
             and self.patient is None
             and self.present["vitale"]
             and not self.refused["vitale"]
+            and not self.spent
         ):
             self._read_vitale()
             return True
@@ -266,5 +279,7 @@ class Reading:
         if not self.cps.verified:
             return screens.pin_entry(card.name(), self.pin_len, self.tries_left, self.pin_failed)
         if self.patient is None:
+            if self.spent and self.present["vitale"]:
+                return screens.remove_vitale_done()
             return screens.insert_vitale(card.name(), card.profession_name())
         return screens.patient(self.patient, self.first_row, today(self.board.clock))

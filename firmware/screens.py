@@ -1,17 +1,28 @@
 """What the terminal's 4 x 20 display shows in each state, as plain lists of lines."""
 
 from protocol import dates
+from protocol.sheet_validation import euros
 
 
-def idle(model, serial, now):
-    """The idle screen: who the terminal is, the French date and time, what to do next."""
+def idle(model, serial, now, warning=None):
+    """The idle screen: who the terminal is, the French date and time, what to do next;
+    `warning` (sync needed, a transmission deadline close) replaces the serial number."""
     hh, mm = dates.paris_hm(now)
     return [
         "tla %s" % model,
         "%s %02d:%02d" % (dates.french(dates.paris_date(now)), hh, mm),
         "Inserer les cartes",
-        "N/S %s" % serial,
+        warning or "N/S %s" % serial,
     ]
+
+
+def deadline_warning(days_left):
+    """The idle screen's line when unsynced sheets near their deadline (R161-47 I 1°)."""
+    if days_left < 0:
+        return "FSE: delai depasse!"
+    if days_left == 0:
+        return "FSE: envoi ce jour"
+    return "FSE: envoi sous %dj" % days_left
 
 
 # ---------------------------------------------------------------- card reading
@@ -73,7 +84,8 @@ def pin_entry(name, typed, tries_left, failed):
 
 
 def insert_vitale(name, profession):
-    return [name, profession, "Inserer la carte", "Vitale du patient"]
+    """CPS ready: the patient's card next, or MENU for a sheet without it (degraded)."""
+    return [name, profession, "Inserer carte Vitale", "MENU: sans la carte"]
 
 
 def beneficiary_line(b, today):
@@ -96,3 +108,78 @@ def patient(card, first_row, today):
     for b in card.beneficiaries[first_row : first_row + 3]:
         lines.append(beneficiary_line(b, today))
     return lines
+
+
+def remove_vitale_done():
+    return ["Feuille terminee", "", "Retirez la carte", "Vitale"]
+
+
+# ---------------------------------------------------------------- the visit
+
+
+def message(text, last="OK: continuer"):
+    """A French sentence on three lines, then what to press."""
+    lines = wrap(text, 20, 3)
+    while len(lines) < 3:
+        lines.append("")
+    return lines + [last]
+
+
+def problem(found):
+    """A validation problem (protocol.sheet_validation.Problem): the field, what is wrong."""
+    field, what = found.screen()
+    return [field, what, "", "OK: corriger"]
+
+
+def menu(m):
+    """An entry.Menu: its title, then three items around the cursor, '>' on the cursor."""
+    first = m.cursor - 2 if m.cursor > 2 else 0
+    rows = 3 if not m.hint or len(m.items) > 2 else 2
+    lines = [m.title]
+    for i in range(first, min(first + rows, len(m.items))):
+        lines.append("%s%d %s" % (">" if i == m.cursor else " ", i + 1, m.items[i]))
+    while len(lines) < 4:
+        lines.append(m.hint if len(lines) == 3 else "")
+    return lines
+
+
+def typing(e):
+    """An entry.Digits (or Hundredths, Date): title, what to type, what is typed, the hint."""
+    return [e.title, e.label + ":", e.shown(), e.hint]
+
+
+def sheet_title(count, fees):
+    return "Actes:%d %s" % (count, euros(fees))
+
+
+def review(fees, third_party, vitale_signs):
+    """The amounts before signing: total fees, what the patient pays, third-party payment."""
+    return [
+        "Total   %12s" % euros(fees),
+        "Patient %12s" % euros(fees - third_party),
+        "Tiers p.%12s" % euros(third_party),
+        "OK signer MENU motif" if vitale_signs else "OK: signer (CPS)",
+    ]
+
+
+def signing():
+    return ["Signature en cours", "Ne retirez pas", "les cartes", ""]
+
+
+def saved(order_no, copied):
+    """'Enregistree no N': the sheet is committed to flash (the promise of R161-47 I)."""
+    copy = {True: "Copie sur carte: oui", False: "Copie carte: echec"}.get(copied, "")
+    return ["Feuille", "Enregistree no %d" % order_no, copy, "Retirez la carte"]
+
+
+def not_saved(reason):
+    """The signing stopped: nothing was saved, and why (a French sentence)."""
+    lines = ["Feuille NON enreg."] + wrap(reason, 20, 2)
+    while len(lines) < 3:
+        lines.append("")
+    return lines + ["OK: continuer"]
+
+
+def sync_needed():
+    """Flash under its reserve: no new sheet until the PC has synced (docs/journal.md)."""
+    return ["Synchro necessaire", "Memoire presque", "pleine: feuilles", "refusees"]

@@ -165,7 +165,12 @@ class VirtualCard:
         if not data:
             return SW_OK
         if not self.t0:
-            return data + SW_OK
+            if len(data) <= 256:
+                return data + SW_OK
+            # More than a short response holds (a long sheet copy): the rest waits behind
+            # 61xx for GET RESPONSE, as ISO 7816-4 allows under T=1 too.
+            self._pending = data[256:]
+            return data[:256] + bytes([profile.SW1_MORE_DATA, len(self._pending) & 0xFF])
         if cmd.data or cmd.le is None:
             # T=0 cannot send data after a command that carried data: 61xx, GET RESPONSE.
             self._pending = data

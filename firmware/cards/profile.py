@@ -79,7 +79,7 @@ FILES = (
     ("vitale", EF_VITALE_IDENTITY, "binary", AC_ALWAYS, AC_NEVER, 0, 0, "identity"),
     ("vitale", EF_VITALE_BENEFICIARIES, "linear", AC_ALWAYS, AC_NEVER, 8, 200, "beneficiaries"),
     ("vitale", EF_VITALE_EXEMPTIONS, "linear", AC_CPS, AC_NEVER, 8, 64, "exemptions"),
-    ("vitale", EF_VITALE_COPIES, "cyclic", AC_CPS, AC_CPS, 5, 240, "sheet copies"),
+    ("vitale", EF_VITALE_COPIES, "cyclic", AC_CPS, AC_CPS, 5, 600, "sheet copies"),
     ("vitale", EF_CERTIFICATE, "binary", AC_ALWAYS, AC_NEVER, 0, 0, "certificate"),
     ("vitale", EF_CERT_ID, "binary", AC_ALWAYS, AC_NEVER, 0, 0, "certificate id"),
     ("cps", EF_CPS_IDENTITY, "binary", AC_ALWAYS, AC_NEVER, 0, 0, "identity"),
@@ -92,7 +92,9 @@ MAX_BENEFICIARIES = 8
 MAX_EXEMPTIONS = 8
 MAX_SITUATIONS = 4
 COPY_RECORDS = 5  # the cyclic file keeps the last 5 sheet copies (R161-33-1 2° d)
-MAX_COPY_BYTES = 240  # one care sheet (~200 bytes) per record
+# One care sheet per record: typically 170-310 bytes, and 556 for the largest sheet the
+# validator accepts (12 acts, every optional item, 32-character references).
+MAX_COPY_BYTES = 600
 MAX_IDENTITY_BYTES = 512
 MAX_CERT_BYTES = 1024
 MAX_RESPONSE_BYTES = 1024  # the longest response the firmware accepts (GET RESPONSE chains)

@@ -240,7 +240,8 @@ class VitaleApp:
             raise ValueError("a sheet copy is at most %d bytes" % profile.MAX_COPY_BYTES)
         self.prove_cps(cps)
         self.channel.select_file(profile.EF_VITALE_COPIES)
-        self.channel.command(profile.CLA, profile.INS_APPEND_RECORD, 0, 0, sheet)
+        # A sheet longer than a short APDU's 255 bytes goes in blocks (command chaining).
+        self.channel.chained(profile.INS_APPEND_RECORD, 0, 0, sheet)
 
     def sign(self, digest, cps):
         """The card's signature (64 bytes r||s) of a SHA-256 digest, with both cards present

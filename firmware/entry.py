@@ -1,0 +1,127 @@
+"""What the professional types on the keypad during a visit: a numbered menu, digits, an
+amount or a rating in hundredths, a date. Each entry takes one key at a time and says when
+it is done or cancelled; firmware/screens.py draws it.
+
+`key(k)` returns DONE (the value is in `value`), CANCEL, OUT (a menu number that names no
+item: `value` is the number) or None (keep typing). Nothing typed is checked here beyond
+its shape: what the regulation asks is protocol/sheet_validation's job.
+"""
+
+from hw import hal
+
+DONE = "done"
+CANCEL = "cancel"
+OUT = "out"  # a menu number beyond the items
+
+
+class Menu:
+    """Items numbered 1..n: a digit picks its item at once; UP/DOWN move the cursor and OK
+    picks it. `value` is the index (0-based) of the item picked."""
+
+    kind = "menu"
+
+    def __init__(self, title, items, hint=""):
+        self.title = title
+        self.items = items
+        self.hint = hint  # a last line, when the items leave room for it
+        self.cursor = 0
+        self.value = None
+
+    def key(self, k):
+        if k == hal.KEY_CANCEL:
+            return CANCEL
+        if k == hal.KEY_UP and self.cursor > 0:
+            self.cursor -= 1
+        elif k == hal.KEY_DOWN and self.cursor + 1 < len(self.items):
+            self.cursor += 1
+        elif k == hal.KEY_OK and self.items:
+            self.value = self.cursor
+            return DONE
+        elif len(k) == 1 and "0" <= k <= "9":
+            n = int(k)
+            if not 1 <= n <= len(self.items):
+                self.value = n
+                return OUT
+            self.value = n - 1
+            return DONE
+        return None
+
+
+class Digits:
+    """Up to `longest` digits, OK once at least `shortest` are typed; BACK deletes one.
+    `value` is the text typed ("" allowed when `shortest` is 0)."""
+
+    kind = "digits"
+
+    def __init__(self, title, label, longest, shortest=1, hint="OK valider"):
+        self.title = title
+        self.label = label
+        self.longest = longest
+        self.shortest = shortest
+        self.hint = hint
+        self.typed = ""
+        self.value = None
+
+    def key(self, k):
+        if k == hal.KEY_CANCEL:
+            return CANCEL
+        if k == hal.KEY_BACK:
+            self.typed = self.typed[:-1]
+        elif k == hal.KEY_OK:
+            if len(self.typed) >= self.shortest:
+                self.value = self.typed
+                return DONE
+        elif len(k) == 1 and "0" <= k <= "9" and len(self.typed) < self.longest:
+            self.typed += k
+        return None
+
+    def shown(self):
+        return self.typed
+
+
+class Hundredths(Digits):
+    """A number in hundredths typed like on a till: 1, 5, 0 shows 0,01 then 0,15 then 1,50.
+    Amounts in cents and ratings (AMI 1,50 is 150). `value` is the int."""
+
+    def __init__(self, title, label, longest=7, unit=""):
+        Digits.__init__(self, title, label, longest, 1)
+        self.unit = unit
+
+    def key(self, k):
+        got = Digits.key(self, k)
+        if got == DONE:
+            self.value = int(self.typed)
+        return got
+
+    def shown(self):
+        n = int(self.typed) if self.typed else 0
+        return "%d,%02d%s" % (n // 100, n % 100, self.unit)
+
+
+class Date(Digits):
+    """A date typed JJMMAAAA, or OK alone for `default` (YYYYMMDD). `value` is YYYYMMDD as
+    typed: an impossible date (31/02) is left for the validator to name."""
+
+    def __init__(self, title, label, default):
+        Digits.__init__(self, title, label, 8, 0, "OK: date affichee")
+        self.default = default
+
+    def key(self, k):
+        got = Digits.key(self, k)
+        if got == DONE:
+            if not self.typed:
+                self.value = self.default
+            elif len(self.typed) < 8:
+                self.value = None
+                return None  # a date is all 8 digits, or none for the default
+            else:
+                t = self.typed
+                self.value = int(t[4:8]) * 10000 + int(t[2:4]) * 100 + int(t[0:2])
+        return got
+
+    def shown(self):
+        if not self.typed:
+            d = self.default
+            return "%02d/%02d/%04d" % (d % 100, d // 100 % 100, d // 10000)
+        mask = self.typed + "JJMMAAAA"[len(self.typed) :]
+        return "%s/%s/%s" % (mask[0:2], mask[2:4], mask[4:8])
