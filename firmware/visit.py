@@ -423,6 +423,8 @@ class Visit:
 
     def _unknown_code(self, n):
         # R161-42 5°: an act is a code of the nomenclature; the menu lists those allowed.
+        path = "acts.%d.code" % (len(self.sheet.acts) + 1)  # type: ignore[union-attr]
+        self.board.emit("EVENT", {"refused": {"field": path, "rule": "unknown"}})
         self._say(
             screens.message("Code d'acte inconnu (%d): choisissez dans la liste." % n),
             self._add_act,

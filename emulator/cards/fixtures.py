@@ -174,6 +174,16 @@ VITALE = {
             objects_to_copies=True,
         ),
     ),
+    "closed-dependant": (
+        "holder with open rights; a child whose rights closed on 31/12/2025",
+        _vitale(
+            "1000000100",
+            _holder("FAURE", ["JULIE"], 19880930, "2880975123123", FUND_PARIS, OPEN),
+            dependants=[
+                _beneficiary(2, 2, "FAURE", ["TOM"], 20150607, FUND_PARIS, (20150607, 20251231)),
+            ],
+        ),
+    ),
 }
 
 # Serial numbers of the fixture cards on the opposition list (R161-33-7).
