@@ -44,6 +44,7 @@ UNSIGNED = {
     F.NO_SIGNATURE_KEY: "la carte Vitale n'a pas de clé de signature",
 }
 TO_FILL = "à compléter à la main par le professionnel"
+BLANK = "................................ (%s)" % TO_FILL  # R161-42 1° b, 2° b: by hand
 
 _INK = (25, 35, 60)
 _RULE = (150, 160, 180)
@@ -237,7 +238,7 @@ def _people(pdf, s, facts):
         [
             (
                 "Nom et prénom",
-                facts.insured_name or "................................ (%s)" % TO_FILL,
+                facts.insured_name or BLANK,
             ),
             ("N° d'immatriculation (NIR)", nir_text(s.insured)),
         ],
@@ -248,7 +249,7 @@ def _people(pdf, s, facts):
         _box(
             pdf,
             [
-                ("Nom et prénom", "................................ (%s)" % TO_FILL),
+                ("Nom et prénom", BLANK),
                 ("N° d'immatriculation (NIR)", nir_text(b.nir) if b.nir else "non connu"),
                 ("Date de naissance", french_date(b.birth)),
                 ("Rang de naissance", str(b.birth_rank)),
@@ -260,12 +261,12 @@ def _people(pdf, s, facts):
         [
             (
                 "Nom et prénom",
-                facts.professional_name or "................................ (%s)" % TO_FILL,
+                facts.professional_name or BLANK,
             ),
             ("Identifiant", str(s.professional)),
             ("Profession", PROFESSIONS.get(s.profession, str(s.profession))),
             ("Situation d'exercice (n° de facturation)", str(s.situation)),
-            ("Adresse", "................................................ (%s)" % TO_FILL),
+            ("Adresse", BLANK),
         ],
     )
 

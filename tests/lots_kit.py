@@ -5,6 +5,11 @@ Two professionals (the fixture nurse and GP), patients of the Paris and Lyon fun
 payment modes, a dependant, and a Vitale card without a signature key.
 """
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 from emulator.cards import fixtures, pki
 from emulator.simboard import SimSlot
 from firmware.cards.cps import CpsApp
@@ -14,6 +19,7 @@ from protocol import bundle, dates, nomenclature
 from protocol import sheet_fields as F
 from protocol.sheet import Act, Beneficiary, Prescription, Sheet
 
+ROOT = Path(__file__).resolve().parent.parent
 DAY = 20261118  # a Wednesday
 NOW = 1795024800  # 2026-11-18 19:00 in Paris: the evening sync
 TERMINALS = {"nurse": "TLA-NURSE-01", "gp": "TLA-GP-01"}
@@ -218,3 +224,17 @@ def seal_all(store, name, now=NOW + 60):
     files = [sealing.seal(store, app, lot, now) for lot in chosen]
     app.forget()
     return files
+
+
+def agent(db, *args, stdin="", new_session=False):
+    """Run `tla-agent ARGS` on the database `db`, as a user would; the CompletedProcess."""
+    return subprocess.run(
+        [sys.executable, "-m", "host_agent.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=dict(os.environ, TLA_AGENT_DB=str(db)),
+        timeout=60,
+        start_new_session=new_session,  # no terminal: a hidden prompt reads stdin
+    )

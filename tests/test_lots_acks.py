@@ -4,9 +4,6 @@ negative one puts its sheets into a new lot; bad files change nothing; only doub
 acknowledged and transmitted more than 90 days ago are purged."""
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -44,17 +41,6 @@ def entry(lot, result="accepted", reason=None, day="2026-11-20"):
     return e
 
 
-def agent(db, *args):
-    return subprocess.run(
-        [sys.executable, "-m", "host_agent.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=dict(os.environ, TLA_AGENT_DB=str(db)),
-        timeout=60,
-    )
-
-
 def test_a_positive_ack_closes_the_lot_and_a_negative_one_puts_its_sheets_in_a_new_lot(sent):
     store, _, tmp = sent
     paris = [r for r in lots.all_lots(store) if r["fund"] == "011750000"]
@@ -66,7 +52,7 @@ def test_a_positive_ack_closes_the_lot_and_a_negative_one_puts_its_sheets_in_a_n
         entry(good),
         entry(bad, "rejected", "signature du lot invalide"),
     )
-    proc = agent(tmp / "agent.db", "acks", "import", str(path))
+    proc = kit.agent(tmp / "agent.db", "acks", "import", str(path))
     print(proc.stdout)
     assert proc.returncode == 0, proc.stderr
     assert "accepted by fund 011750000 on 2026-11-20: closed" in proc.stdout
@@ -82,7 +68,7 @@ def test_a_positive_ack_closes_the_lot_and_a_negative_one_puts_its_sheets_in_a_n
     assert "its sheets are in the new lot %s" % lots.name(new[0]) in proc.stdout
     # The same file again changes nothing.
     before = list(store.db.iterdump())
-    again = agent(tmp / "agent.db", "acks", "import", str(path))
+    again = kit.agent(tmp / "agent.db", "acks", "import", str(path))
     assert again.returncode == 0 and again.stdout.count("already recorded") == 2
     assert list(store.db.iterdump()) == before
 
@@ -131,7 +117,7 @@ def test_a_bad_ack_file_is_refused_in_one_line_and_changes_nothing(sent, case):
     path = tmp / "ack.json"
     path.write_text(text)
     before = list(store.db.iterdump())
-    proc = agent(tmp / "agent.db", "acks", "import", str(path))
+    proc = kit.agent(tmp / "agent.db", "acks", "import", str(path))
     print(case, "->", proc.stderr.strip())
     assert proc.returncode == 1
     assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
@@ -151,7 +137,7 @@ def test_purge_keeps_90_days_after_transmission_and_says_what_it_kept(sent):
     assert retention.purge_from(acked[0]) == dates.days_to_ymd(dates.ymd_to_days(last_kept) + 1)
     # On the 90th day after transmission nothing goes.
     before = list(store.db.iterdump())
-    proc = agent(tmp / "agent.db", "purge", "--today", dates.iso(dates.ymd_tuple(last_kept)))
+    proc = kit.agent(tmp / "agent.db", "purge", "--today", dates.iso(dates.ymd_tuple(last_kept)))
     print(proc.stdout)
     assert proc.returncode == 0 and "removed the electronic doubles of 0 sheets" in proc.stdout
     assert "kept 8 sheets: acknowledged, but transmitted less than 90 days ago" in proc.stdout
@@ -160,7 +146,7 @@ def test_purge_keeps_90_days_after_transmission_and_says_what_it_kept(sent):
     assert list(store.db.iterdump()) == before
     # The day after: the acknowledged lots' doubles go; the rest stays.
     day = dates.iso(dates.ymd_tuple(retention.purge_from(acked[0])))
-    proc = agent(tmp / "agent.db", "purge", "--today", day)
+    proc = kit.agent(tmp / "agent.db", "purge", "--today", day)
     print(proc.stdout)
     assert "removed the electronic doubles of 8 sheets in 2 lots" in proc.stdout
     gone = {s["id"] for lot in acked for s in lots.sheets_of(store, lot["id"])}
@@ -172,7 +158,7 @@ def test_purge_keeps_90_days_after_transmission_and_says_what_it_kept(sent):
             assert not row["purged"] and len(row["bundle"]) > 100
     assert all(lots.find(store, lots.name(r))["file"] is None for r in acked)
     # A purged sheet has no copy to give any more: said in one line.
-    copy = agent(tmp / "agent.db", "sheets", "export", str(min(gone)), "-o", str(tmp / "c.pdf"))
+    copy = kit.agent(tmp / "agent.db", "sheets", "export", str(min(gone)), "-o", str(tmp / "c.pdf"))
     assert copy.returncode == 1 and "was purged" in copy.stderr
 
 
@@ -187,7 +173,7 @@ def test_status_lists_terminals_and_sheets_by_time_left_overdue_first(tmp_path):
     assert waiting[0].row["order_no"] == 300 and waiting[0].left == -1
     terminals = {t["serial"]: t["waiting"] for t in status.terminals(store)}
     assert terminals == {"TLA-NURSE-01": 9, "TLA-GP-01": 6}
-    proc = agent(tmp_path / "agent.db", "status", "--today", "2026-11-19")
+    proc = kit.agent(tmp_path / "agent.db", "status", "--today", "2026-11-19")
     print(proc.stdout)
     assert proc.returncode == 0
     lines = proc.stdout.splitlines()
@@ -195,7 +181,7 @@ def test_status_lists_terminals_and_sheets_by_time_left_overdue_first(tmp_path):
     assert "1 overdue" in lines[first] and "2026-11-18" in lines[first]
     assert all("overdue" not in line for line in lines[first + 1 :])
     # lots build warns about it.
-    built = agent(tmp_path / "agent.db", "lots", "build", "--today", "2026-11-19")
+    built = kit.agent(tmp_path / "agent.db", "lots", "build", "--today", "2026-11-19")
     assert built.returncode == 0
     assert "1 sheet is past the transmission deadline" in built.stderr
     assert "order no 300" in built.stderr

@@ -3,10 +3,8 @@
 item in plain French, the identities, amounts, dates and the order number; a PNG of its
 first page is written to out/lots/ for people to look at."""
 
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,17 +18,6 @@ from tests import lots_kit as kit
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "out" / "lots"
-
-
-def agent(db, *args):
-    return subprocess.run(
-        [sys.executable, "-m", "host_agent.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=dict(os.environ, TLA_AGENT_DB=str(db)),
-        timeout=60,
-    )
 
 
 def busy_sheet():
@@ -62,7 +49,7 @@ def test_the_duplicate_carries_every_item_in_french(tmp_path):
     store.close()
     OUT.mkdir(parents=True, exist_ok=True)
     pdf = OUT / ("duplicata-%d.pdf" % sid)
-    proc = agent(tmp_path / "agent.db", "duplicate", str(sid), "-o", str(pdf))
+    proc = kit.agent(tmp_path / "agent.db", "duplicate", str(sid), "-o", str(pdf))
     assert proc.returncode == 0, proc.stderr
     assert len(PdfReader(pdf).pages) == 1
     text = " ".join(text_of(pdf).split())
@@ -141,20 +128,22 @@ def test_the_patients_copy_and_the_signed_export(tmp_path):
     store.close()
     OUT.mkdir(parents=True, exist_ok=True)
     copy = OUT / ("copie-%d.pdf" % sid)
-    proc = agent(tmp_path / "agent.db", "sheets", "export", str(sid), "-o", str(copy))
+    proc = kit.agent(tmp_path / "agent.db", "sheets", "export", str(sid), "-o", str(copy))
     assert proc.returncode == 0, proc.stderr
     text = " ".join(text_of(copy).split())
     assert "COPIE" in text and "DUPLICATA" not in text
     assert "N° d'ordre de la feuille %d" % s.order_no in text
     signed = tmp_path / "sheet.tla"
-    proc = agent(tmp_path / "agent.db", "sheets", "export", str(sid), "--signed", "-o", str(signed))
+    proc = kit.agent(
+        tmp_path / "agent.db", "sheets", "export", str(sid), "--signed", "-o", str(signed)
+    )
     assert proc.returncode == 0 and signed.read_bytes() == stored
     print("patient's copy: %s, first page %s" % (copy, _png(copy)))
 
 
 def test_no_such_sheet_is_one_line(tmp_path):
     kit.store_with_day(tmp_path / "agent.db")[0].close()
-    proc = agent(tmp_path / "agent.db", "duplicate", "999", "-o", str(tmp_path / "x.pdf"))
+    proc = kit.agent(tmp_path / "agent.db", "duplicate", "999", "-o", str(tmp_path / "x.pdf"))
     assert (
         proc.returncode == 1
         and proc.stderr.strip() == "error: there is no sheet 999 (see tla-agent status)"

@@ -3,9 +3,6 @@ virtual CPS served by the card server to "Virtual PCD 00 01", pyscard in the age
 verifies; a wrong PIN is refused with the tries left; the third blocks the card; a CPS of
 another professional is refused; the PIN appears in no output."""
 
-import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -59,20 +56,6 @@ class Cps:
         slot.close()
 
 
-def agent(db, *args, stdin="", new_session=False):
-    env = dict(os.environ, TLA_AGENT_DB=str(db))
-    return subprocess.run(
-        [sys.executable, "-m", "host_agent.cli", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=60,
-        start_new_session=new_session,  # no terminal: the hidden prompt reads stdin
-    )
-
-
 @pytest.fixture
 def built(tmp_path):
     db = tmp_path / "agent.db"
@@ -87,7 +70,9 @@ def test_lots_seal_through_pcscd(readers, built):
     nurse = kit.professional("nurse")
     pin = fixtures.pin("nurse")
     with Cps("nurse"):
-        proc = agent(db, "lots", "seal", "--reader", CPS_READER, "--pin-stdin", stdin=pin + "\n")
+        proc = kit.agent(
+            db, "lots", "seal", "--reader", CPS_READER, "--pin-stdin", stdin=pin + "\n"
+        )
     print(proc.stdout, proc.stderr)
     assert proc.returncode == 0, proc.stderr
     assert pin not in proc.stdout + proc.stderr
@@ -110,20 +95,20 @@ def test_wrong_pins_are_refused_with_tries_left_and_three_block(readers, built):
     outputs = []
     with Cps("nurse") as card:
         # The first through the hidden prompt (no terminal: it reads stdin), then stdin.
-        first = agent(db, "lots", "seal", stdin="0000\n", new_session=True)
+        first = kit.agent(db, "lots", "seal", stdin="0000\n", new_session=True)
         outputs.append(first)
         assert first.returncode == 3, first.stderr
         assert "wrong PIN: 2 tries left before the CPS blocks" in first.stderr
-        second = agent(db, "lots", "seal", "--pin-stdin", stdin="1111\n")
+        second = kit.agent(db, "lots", "seal", "--pin-stdin", stdin="1111\n")
         outputs.append(second)
         assert "wrong PIN: 1 try left before the CPS blocks" in second.stderr
         assert "CPS PIN" not in second.stdout  # --pin-stdin: no prompt
-        third = agent(db, "lots", "seal", "--pin-stdin", stdin="2222\n")
+        third = kit.agent(db, "lots", "seal", "--pin-stdin", stdin="2222\n")
         outputs.append(third)
         assert third.returncode == 3 and "PIN is blocked" in third.stderr, third.stderr
         assert card.tries_left == 0
         # Blocked: refused before any PIN is asked, even the right one.
-        fourth = agent(db, "lots", "seal", "--pin-stdin", stdin=fixtures.pin("nurse") + "\n")
+        fourth = kit.agent(db, "lots", "seal", "--pin-stdin", stdin=fixtures.pin("nurse") + "\n")
         outputs.append(fourth)
         assert fourth.returncode == 3 and "PIN is blocked" in fourth.stderr
     for p in outputs:
@@ -138,7 +123,7 @@ def test_a_cps_of_another_professional_is_refused(readers, built):
     nurse_lot = next(r for r in made if r["professional"] == kit.professional("nurse"))
     before = list(Store(db).db.iterdump())
     with Cps("gp") as card:
-        proc = agent(db, "lots", "seal", lots.name(nurse_lot), "--pin-stdin", stdin="4827\n")
+        proc = kit.agent(db, "lots", "seal", lots.name(nurse_lot), "--pin-stdin", stdin="4827\n")
         assert card.tries_left == 3  # refused before the PIN reached the card
     print(proc.stderr)
     assert proc.returncode == 1

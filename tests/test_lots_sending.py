@@ -4,10 +4,7 @@ connection or is gone leaves the lot sealed, noted and sent by the next try, nev
 a lot is never sent twice; the outbox folder gets each lot whole, once."""
 
 import email
-import os
 import socket
-import subprocess
-import sys
 from email import policy
 from pathlib import Path
 
@@ -162,23 +159,12 @@ def test_a_lot_is_never_sent_twice(sealed, fund, tmp_path):
     assert list(store.db.iterdump()) == before
 
 
-def agent(db, *args):
-    return subprocess.run(
-        [sys.executable, "-m", "host_agent.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=dict(os.environ, TLA_AGENT_DB=str(db)),
-        timeout=60,
-    )
-
-
 def test_lots_send_to_the_outbox_and_by_smtp_from_the_command_line(sealed, fund, tmp_path):
     store, files = sealed
     db = tmp_path / "agent.db"
     paris = [r for r in lots.all_lots(store, (lots.SEALED,)) if r["fund"] == "011750000"]
     # Default transport: the outbox folder beside the database, a folder per fund.
-    proc = agent(db, "lots", "send", *[lots.name(r) for r in paris])
+    proc = kit.agent(db, "lots", "send", *[lots.name(r) for r in paris])
     assert proc.returncode == 0, proc.stderr
     for r in paris:
         path = tmp_path / "outbox" / r["fund"] / (lots.name(r) + ".tla")
@@ -186,7 +172,7 @@ def test_lots_send_to_the_outbox_and_by_smtp_from_the_command_line(sealed, fund,
     assert sorted(p.name for p in (tmp_path / "outbox").rglob("*")) == sorted(
         ["011750000"] + [lots.name(r) + ".tla" for r in paris]
     )
-    again = agent(db, "lots", "send", lots.name(paris[0]))
+    again = kit.agent(db, "lots", "send", lots.name(paris[0]))
     assert again.returncode == 1 and "already sent" in again.stderr
     # The other lots by e-mail, with the funds settings file.
     (tmp_path / "funds.toml").write_text(
@@ -194,13 +180,13 @@ def test_lots_send_to_the_outbox_and_by_smtp_from_the_command_line(sealed, fund,
         '[funds.011690000]\nname = "CPAM du Rhone"\nemail = "fse@cpam-lyon.test"\n' % fund.port
     )
     fund.mode = "refuse"
-    failed = agent(db, "lots", "send", "--via", "smtp")
+    failed = kit.agent(db, "lots", "send", "--via", "smtp")
     print(failed.stdout, failed.stderr)
     assert failed.returncode == 4 and failed.stderr.count("not sent:") == 2
     fund.mode = "accept"
-    proc = agent(db, "lots", "send", "--via", "smtp")
+    proc = kit.agent(db, "lots", "send", "--via", "smtp")
     print(proc.stdout)
     assert proc.returncode == 0 and proc.stdout.count("sent to fse@cpam-lyon.test") == 2
     assert len(fund.messages) == 2
-    assert agent(db, "lots", "send").stdout.strip() == "no sealed lot waits to be sent"
+    assert kit.agent(db, "lots", "send").stdout.strip() == "no sealed lot waits to be sent"
     assert {r["status"] for r in lots.all_lots(store)} == {lots.SENT}
