@@ -526,12 +526,19 @@ def show_status(db: DbOption = DEFAULT_DB, today: TodayOption = ""):
     day = _today(today)
     store = _store(db)
     terms = Table(title="terminals")
-    for column in ("terminal", "last sync", "sheets not transmitted"):
+    rows = status.terminals(store)
+    # The sync notes how many sheets a terminal still held (not synced) at its last sync.
+    held = bool(rows) and "pending" in rows[0].keys()
+    for column in ("terminal", "last sync", "sheets filed, not transmitted"):
         terms.add_column(column)
-    for t in status.terminals(store):
-        terms.add_row(
-            t["serial"], _instant(t["last_sync"]) if t["last_sync"] else "never", str(t["waiting"])
-        )
+    if held:
+        terms.add_column("left on the terminal at last sync")
+    for t in rows:
+        cells = [t["serial"], _instant(t["last_sync"]) if t["last_sync"] else "never"]
+        cells.append(str(t["waiting"]))
+        if held:
+            cells.append("-" if t["pending"] is None else str(t["pending"]))
+        terms.add_row(*cells)
     console.print(terms)
     waiting = status.waiting(store, day)
     if not waiting:

@@ -19,10 +19,11 @@ class Waiting:
 
 
 def terminals(store) -> list:
-    """Rows of every terminal: serial, last_sync, and `waiting`, its sheets not transmitted."""
+    """Rows of every terminal: its columns (serial, last_sync, and `pending` when the sync
+    records the sheets it still held), and `waiting`, its filed sheets not transmitted."""
     marks = ",".join("?" * len(lots.TRANSMITTED))
     return store.db.execute(
-        "SELECT t.id, t.serial, t.last_sync, (SELECT COUNT(*) FROM sheets s WHERE "
+        "SELECT t.*, (SELECT COUNT(*) FROM sheets s WHERE "
         "s.terminal_id = t.id AND s.purged IS NULL AND NOT EXISTS (SELECT 1 FROM lot_sheets ls "
         "JOIN lots l ON l.id = ls.lot_id WHERE ls.sheet_id = s.id AND ls.released IS NULL "
         "AND l.status IN (%s))) AS waiting FROM terminals t ORDER BY t.serial" % marks,
