@@ -19,6 +19,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor
@@ -27,9 +28,11 @@ from typing import Annotated
 
 import typer
 
+from emulator.cards import fixtures
+from emulator.cardserver import CardServer
 from emulator.powercut_child import CutBoard, load_workload
 from emulator.powercut_child import run as run_child
-from emulator.terminal import code_root, micropython_command, micropython_env
+from emulator.terminal import code_root, free_port, micropython_command, micropython_env
 from firmware.accesslog_flash import AccessLogError
 from firmware.journal import ACKED, PURGED, REJECTED, day_number
 from hw.flash import NorFlash
@@ -63,7 +66,8 @@ def tear_for(seed, cut) -> int:
 
 
 def _child_cpython(image, cut, tear, spec, seed, blocks):
-    """Fork; the child runs the workload and ends at the cut with os._exit. Lines back."""
+    """Fork; the child runs the workload and ends at the cut with os._exit. Lines back.
+    A workload that plays visits gets virtual cards in simulated slots."""
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: never returns
@@ -78,7 +82,13 @@ def _child_cpython(image, cut, tear, spec, seed, blocks):
 
         code = 0
         try:
-            run_child(image, cut, tear, load_workload(spec, seed), out, blocks, on_cut)
+            workload = load_workload(spec, seed)
+            hands = None
+            if getattr(workload, "cards", False):
+                from emulator.scenario import SimHands, sim_slots
+
+                hands = SimHands(sim_slots())
+            run_child(image, cut, tear, workload, out, blocks, on_cut, hands)
         except BaseException:
             out("0 CRASH " + traceback.format_exc().replace("\n", " | "))
             code = 1
@@ -92,23 +102,74 @@ def _child_cpython(image, cut, tear, spec, seed, blocks):
     return b"".join(chunks).decode().splitlines()
 
 
-def _child_micropython(image, cut, tear, spec, seed, blocks):
+def _move_card(servers, ports, words):
+    """A card move the micropython child asked for: `insert SLOT FIXTURE PULL_AT` (a card
+    server connects to the slot's port) or `remove SLOT`."""
+    slot = words[1]
+    old = servers.pop(slot, None)
+    if old is not None:
+        old.remove()
+    if words[0] == "insert":
+        server = CardServer(fixtures.make(words[2]), ports[slot])
+        if int(words[3]):
+            server.pull_during(int(words[3]))
+        servers[slot] = server.start()
+
+
+def _child_micropython(image, cut, tear, spec, seed, blocks, cards=False, heapsize=None, env=None):
+    """A fresh `micropython` running the workload; a workload that plays visits gets its
+    cards from this process (card servers to the unix board's slots, moved on request).
+    `heapsize`, `env`: for the heap bench (a bounded heap, precompiled modules)."""
     cmd = [micropython_command()]
-    script = str(code_root() / "emulator" / "powercut_child.py")
-    cmd += [script, image, str(cut), str(tear), spec, str(seed), str(blocks)]
-    proc = subprocess.run(
-        cmd, env=micropython_env(), capture_output=True, text=True, cwd=code_root(), timeout=300
+    if heapsize:
+        cmd += ["-X", "heapsize=%s" % heapsize]
+    cmd += ["-m", "emulator.powercut_child", image, str(cut), str(tear), spec, str(seed)]
+    cmd.append(str(blocks))
+    ports = {}
+    if cards:
+        ports = {"vitale": free_port(), "cps": free_port()}
+        cmd += [str(ports["vitale"]), str(ports["cps"])]
+    proc = subprocess.Popen(
+        cmd,
+        env=env or micropython_env(),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=code_root(),
     )
-    lines = proc.stdout.splitlines()
+    watchdog = threading.Timer(300, proc.kill)
+    watchdog.start()
+    servers: dict = {}
+    lines = []
+    assert proc.stdout is not None and proc.stdin is not None and proc.stderr is not None
+    try:
+        for line in proc.stdout:
+            line = line.rstrip("\n")
+            if line.startswith("CARD "):
+                _move_card(servers, ports, line.split()[1:])
+                proc.stdin.write("OK\n")
+                proc.stdin.flush()
+            else:
+                lines.append(line)
+        proc.wait()
+    finally:
+        watchdog.cancel()
+        for server in servers.values():
+            server.remove()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    stderr = proc.stderr.read()
     if not lines or lines[-1].split()[1:2] not in (["CUT"], ["DONE"]):
-        lines.append("0 CRASH " + (proc.stderr.strip() or "no output").replace("\n", " | "))
+        lines.append("0 CRASH " + (stderr.strip() or "no output").replace("\n", " | "))
     return lines
 
 
-def child(interpreter, image, cut, tear, spec, seed, blocks=BLOCKS):
+def child(interpreter, image, cut, tear, spec, seed, blocks=BLOCKS, cards=False):
     if interpreter == "cpython":
         return _child_cpython(image, cut, tear, spec, seed, blocks)
-    return _child_micropython(image, cut, tear, spec, seed, blocks)
+    return _child_micropython(image, cut, tear, spec, seed, blocks, cards)
 
 
 # ---------------------------------------------------------------- checker
@@ -195,6 +256,11 @@ def check(image_bytes, promises, workload, blocks=BLOCKS, final=False):
             wrong.append("sheet %d (%s) payload differs from what was saved" % (rec_no, key))
         if (r.order_no, r.pro_id) != (order, pro):
             wrong.append("sheet %d (%s) header differs from what was saved" % (rec_no, key))
+    # A workload of real sheets: each stored bundle's signatures verify (cryptography).
+    if hasattr(workload, "check_payload"):
+        for rec_no, r in sorted(live.items()):
+            for problem in workload.check_payload(r.payload):
+                wrong.append("sheet %d: %s" % (rec_no, problem))
 
     # No visit twice, no order number twice, orders increasing with record numbers.
     keys = {}
@@ -262,14 +328,15 @@ def run_cut(interpreter, seed, cut, spec=DEFAULT_WORKLOAD, workdir=None, verbose
         image = os.path.join(tmp, "flash.img")
         blank_image(image)
         tear = tear_for(seed, cut)
-        first = child(interpreter, image, cut, tear, spec, seed)
+        cards = getattr(workload, "cards", False)
+        first = child(interpreter, image, cut, tear, spec, seed, cards=cards)
         promises = Promises().add(first)
         if verbose:
             verbose("-- power cut at write %d (%d bytes of it land)" % (cut, tear), first)
         image_bytes = Path(image).read_bytes()
         wrong = check(image_bytes, promises, workload, final=promises.outcome == "DONE")
         if promises.outcome == "CUT" and not promises.crashes:
-            second = child(interpreter, image, 0, 0, spec, seed)
+            second = child(interpreter, image, 0, 0, spec, seed, cards=cards)
             if verbose:
                 verbose("-- boot again, recover and finish the day", second)
             promises.add(second)
@@ -282,7 +349,8 @@ def total_writes(interpreter, seed, spec=DEFAULT_WORKLOAD):
     with tempfile.TemporaryDirectory(prefix="tla-cut-") as tmp:
         image = os.path.join(tmp, "flash.img")
         blank_image(image)
-        promises = Promises().add(child(interpreter, image, 0, 0, spec, seed))
+        cards = getattr(load_workload(spec, seed), "cards", False)
+        promises = Promises().add(child(interpreter, image, 0, 0, spec, seed, cards=cards))
         if promises.crashes or promises.outcome != "DONE":
             raise RuntimeError("the workload does not run without a cut: %s" % promises.crashes)
         return promises.writes

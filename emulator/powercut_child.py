@@ -54,15 +54,44 @@ class Reporter:
 
 
 class CutBoard(hal.Board):
-    """A board with only its flash: what the storage workloads need."""
+    """A board with its flash, and the card slots of `hands` (what moves cards in and out)
+    for the workloads that play visits."""
 
     name = "powercut"
 
-    def __init__(self, flash):
-        super().__init__("TLA-CUT-0001", {}, flash, None, None, None, None)
+    def __init__(self, flash, hands=None):
+        slots = hands.slots if hands is not None else {}
+        super().__init__("TLA-CUT-0001", slots, flash, None, None, None, None)
+        self.hands = hands
 
     def filesystem(self, format_if_blank=True):
         return mount_littlefs(self.flash, format_if_blank)
+
+
+class ParentHands:
+    """Cards moved by the bench's parent process, which holds the virtual cards (they need
+    `cryptography`): the child asks on stdout (`CARD insert vitale family 0`, `CARD remove
+    cps`), the parent's card server connects to (or leaves) this slot's vpcd port, then
+    answers `OK` on stdin. The slots are the unix board's (hw/boards/unix.py)."""
+
+    def __init__(self, ports):
+        from hw.boards.unix import VpcdSlot
+
+        self.slots = {}
+        for name in ports:
+            self.slots[name] = VpcdSlot(name, ports[name])
+
+    def _ask(self, words):
+        print("CARD " + words)
+        answer = sys.stdin.readline().strip()
+        if answer != "OK":
+            raise RuntimeError("the bench did not move the card: %r" % answer)
+
+    def insert(self, slot, card, pull_at=0):
+        self._ask("insert %s %s %d" % (slot, card, pull_at))
+
+    def remove(self, slot):
+        self._ask("remove " + slot)
 
 
 def load_workload(spec, seed):
@@ -74,14 +103,15 @@ def load_workload(spec, seed):
     return getattr(module, class_name)(seed)
 
 
-def run(image, cut, tear, workload, out, blocks, on_cut=None):
+def run(image, cut, tear, workload, out, blocks, on_cut=None, hands=None):
     """Run `workload` on the flash image file `image` with the power cut at write `cut`
-    (0: never). Returns "CUT" or "DONE" after reporting it through `out`."""
+    (0: never), cards moved by `hands` when it plays visits. Returns "CUT" or "DONE" after
+    reporting it through `out`."""
     store = open(image, "r+b", buffering=0)
     flash = NorFlash(store, block_count=blocks, cut_at=cut, tear=tear, on_cut=on_cut)
     report = Reporter(out, flash)
     try:
-        workload.run(CutBoard(flash), report)
+        workload.run(CutBoard(flash, hands), report)
     except hal.PowerCut:
         out("%d CUT" % cut)
         return "CUT"
@@ -91,6 +121,8 @@ def run(image, cut, tear, workload, out, blocks, on_cut=None):
 
 
 def main(argv):
+    """IMAGE CUT TEAR WORKLOAD SEED BLOCKS [VITALE_PORT CPS_PORT]: with the ports, the
+    cards are the parent's, served to this board's vpcd slots (ParentHands)."""
     image, cut, tear, spec, seed, blocks = (
         argv[1],
         int(argv[2]),
@@ -99,8 +131,11 @@ def main(argv):
         int(argv[5]),
         int(argv[6]),
     )
+    hands = None
+    if len(argv) > 8:
+        hands = ParentHands({"vitale": int(argv[7]), "cps": int(argv[8])})
     workload = load_workload(spec, seed)
-    run(image, cut, tear, workload, print, blocks)
+    run(image, cut, tear, workload, print, blocks, hands=hands)
 
 
 if __name__ == "__main__":

@@ -106,10 +106,10 @@ def play_day(terminal: TerminalBase) -> list:
 
 
 class SimHands:
-    """Cards moved by hand into a SimSlot board (CPython): fixtures built afresh each time."""
+    """Cards moved by hand into SimSlots (`slots`, CPython): fixtures built afresh each time."""
 
-    def __init__(self, board):
-        self.slots = board.slots if board is not None else {}
+    def __init__(self, slots):
+        self.slots = slots
 
     def insert(self, slot, card, pull_at=0):
         sim = self.slots[slot]

@@ -89,12 +89,7 @@ class SyntheticDay:
     def run(self, board, report):
         journal, log = self.open_storage(board)
         report.booted(journal, log)
-        purged = False
-        for rec_no in range(1, journal.next_rec_no):
-            if journal.status(rec_no) == PURGED:
-                purged = True
-                break
-        if not purged:
+        if not already_purged(journal):
             done = self._done_visits(journal)
             for visit in range(1, self.visits + 1):
                 key = "V%02d" % visit
@@ -111,41 +106,59 @@ class SyntheticDay:
                 rec_no = journal.append_sheet(payload, order_no, PRO_ID, DAY, visit % 3 == 0)
                 report.saved(rec_no, order_no, PRO_ID, payload, key)
                 done[key] = rec_no
-            # Evening sync: sent 1..14, the PC committed 1..12 and quarantined 13.
-            journal.mark_synced([done["V%02d" % v] for v in range(1, SYNCED_UP_TO + 1)], DAY)
-            acked = [done["V%02d" % v] for v in range(1, ACK_UP_TO + 1)]
-            journal.acknowledge(acked, DAY)
-            report.acked(acked, DAY)
-            rejected = [done["V%02d" % REJECTED_VISIT]]
-            journal.reject(rejected, DAY)
-            report.rejected(rejected)
-            journal.anchor_access_log(*log.head_anchor())
+            evening_sync(journal, log, report, done, DAY)
         report.purging(self.purge_day)
         journal.purge(self.purge_day)
         return journal, log
 
     def final_check(self, journal, log):
-        wrong = []
-        seen = {}
-        for r in journal.records_after(0, 0, 0, None):
-            seen[self.key_of(r.payload)] = r.status
-        for visit in range(1, self.visits + 1):
-            key = "V%02d" % visit
-            if visit <= ACK_UP_TO:
-                want = (ACKED, PURGED)
-            elif visit == REJECTED_VISIT:
-                want = (REJECTED,)
-            elif visit <= SYNCED_UP_TO:
-                want = (SYNCED,)
-            else:
-                want = (SIGNED,)
-            got = seen.get(key, PURGED)
-            if got not in want:
-                wrong.append("visit %s ends %d, expected one of %r" % (key, got, want))
-        if len(seen) == self.visits:
-            wrong.append("the purge deleted nothing")
-        if len(log) < 2 * self.visits:
-            wrong.append(
-                "access log has %d entries, expected at least %d" % (len(log), 2 * self.visits)
-            )
-        return wrong
+        return end_of_day_problems(journal, log, self.key_of, self.visits, 2 * self.visits)
+
+
+def already_purged(journal):
+    """True when the day's purge has begun (a sheet is gone): the day's work is done."""
+    for rec_no in range(1, journal.next_rec_no):
+        if journal.status(rec_no) == PURGED:
+            return True
+    return False
+
+
+def evening_sync(journal, log, report, done, day):
+    """What the PC does in the evening, called on the journal directly: it was sent visits
+    1..14, committed 1..12 and quarantined 13 (`done`: visit key -> record number)."""
+    journal.mark_synced([done["V%02d" % v] for v in range(1, SYNCED_UP_TO + 1)], day)
+    acked = [done["V%02d" % v] for v in range(1, ACK_UP_TO + 1)]
+    journal.acknowledge(acked, day)
+    report.acked(acked, day)
+    rejected = [done["V%02d" % REJECTED_VISIT]]
+    journal.reject(rejected, day)
+    report.rejected(rejected)
+    journal.anchor_access_log(*log.head_anchor())
+
+
+def end_of_day_problems(journal, log, key_of, visits, log_entries):
+    """What is wrong once the day, its sync and the purge are done: each visit in the state
+    the evening sync left it (acknowledged ones possibly purged), something purged, and at
+    least `log_entries` access-log entries."""
+    wrong = []
+    seen = {}
+    for r in journal.records_after(0, 0, 0, None):
+        seen[key_of(r.payload)] = r.status
+    for visit in range(1, visits + 1):
+        key = "V%02d" % visit
+        if visit <= ACK_UP_TO:
+            want = (ACKED, PURGED)
+        elif visit == REJECTED_VISIT:
+            want = (REJECTED,)
+        elif visit <= SYNCED_UP_TO:
+            want = (SYNCED,)
+        else:
+            want = (SIGNED,)
+        got = seen.get(key, PURGED)
+        if got not in want:
+            wrong.append("visit %s ends %d, expected one of %r" % (key, got, want))
+    if len(seen) == visits:
+        wrong.append("the purge deleted nothing")
+    if len(log) < log_entries:
+        wrong.append("access log has %d entries, expected at least %d" % (len(log), log_entries))
+    return wrong

@@ -1,0 +1,154 @@
+"""The power-cut bench's real day: 20 home visits played through the terminal's App (CPS and
+PIN, Vitale cards, acts on the keypad, both cards signing, the sheet saved), the evening sync
+of part of them (on the journal directly), then a purge with the clock moved 91 days on.
+
+Portable: the micropython child plays it too, its cards served by the bench's parent. It is
+re-entrant like emulator/workday.py: after a power cut it learns what was done from the
+flash only; a visit whose sheet is there is not played again, any other is played again
+from its start (with a new order number). Visit N travels N km: the distance (the `IK`
+act) names the visit a stored sheet belongs to.
+"""
+
+from emulator.scenario_play import AppDriver, PlayBoard, play
+from emulator.workday import already_purged, end_of_day_problems, evening_sync
+from firmware.accesslog_flash import FlashAccessLog
+from firmware.app import App
+from firmware.journal import Journal
+from firmware.opposition import MemoryOppositionList
+from firmware.reading import today
+from firmware.storage import Storage
+from protocol import bundle, dates, sheet
+
+START = 1794985200  # Wednesday 18 November 2026, 08:00 in Paris
+VISIT_EVERY = 1200  # seconds between visits
+PURGE_AFTER = 91 * 86400  # past the 90-day retention of acknowledged sheets (R161-47)
+CPS = ("gp", "4827")  # the fixture CPS of the day and its (public, test) PIN
+# (fixture Vitale card, first line of its patient screen, beneficiary's rank on the card)
+PATIENTS = (
+    ("single", "MARTIN PAUL", 1),
+    ("family", "DUPONT MARIE", 1),
+    ("family", "DUPONT MARIE", 3),
+    ("no-key", "ROUSSEAU LOUIS", 1),
+    ("family", "DUPONT MARIE", 4),
+    ("no-copies", "LAMBERT CHLOE", 1),
+    ("cover-consent", "FOURNIER ALAIN", 1),
+)
+
+
+def visit_steps(n):
+    """The steps of visit `n` (scenario steps, emulator/scenario_play.py): a GP's visit,
+    travel and n km; every third one in third-party payment."""
+    card, name, rank = PATIENTS[(n - 1) % len(PATIENTS)]
+    return [
+        {"clock": START + n * VISIT_EVERY},
+        {"insert": "vitale", "card": card, "screen": name},
+        {"keys": str(rank), "screen": "Lieu d'exercice"},
+        {"keys": "1", "screen": "Actes:0"},
+        {"keys": "1 2 OK", "screen": "Actes:1"},
+        {"keys": "1 3 OK", "screen": "Actes:2"},
+        {"keys": "1 4 %d OK OK" % n, "screen": "Actes:3"},
+        {"keys": "4 2" if n % 3 == 0 else "4 1", "screen": "Total"},
+        {"keys": "OK", "screen": "Enregistree no"},
+        {"remove": "vitale", "screen": "Inserer carte Vitale"},
+    ]
+
+
+def day_scenario(visits):
+    return {
+        "name": "powercut-day",
+        "start": START,
+        "setup": [
+            {"insert": "cps", "card": CPS[0], "screen": "Code PIN"},
+            {"keys": CPS[1] + " OK", "screen": "Inserer carte Vitale"},
+        ],
+        "visits": [{"name": "V%02d" % n, "steps": visit_steps(n)} for n in range(1, visits + 1)],
+        "teardown": [{"remove": "cps", "screen": "Inserer les cartes"}],
+    }
+
+
+def _reporting(journal, log, report, key_of):
+    """Report each promise as the App makes it: an order number reserved, a sheet saved
+    (append_sheet returned: 'Enregistree no N' follows), an access-log entry written."""
+    reserve, append, record = journal.reserve_order, journal.append_sheet, log.record
+
+    def reserve_order(pro_id):
+        n = reserve(pro_id)
+        report.reserved(pro_id, n)
+        return n
+
+    def append_sheet(payload, order_no, pro_id, completion_date, third_party):
+        rec_no = append(payload, order_no, pro_id, completion_date, third_party)
+        report.saved(rec_no, order_no, pro_id, payload, key_of(payload))
+        return rec_no
+
+    def record_entry(when, who, card, card_id, what):
+        record(when, who, card, card_id, what)
+        report.logged(log)
+
+    journal.reserve_order = reserve_order
+    journal.append_sheet = append_sheet
+    log.record = record_entry
+
+
+class VisitDay:
+    """20 visits by a GP through the App; small segments so that the purge deletes whole
+    segments of the day's sheets. `cards`: the bench gives it hands to move cards."""
+
+    name = "visits"
+    cards = True
+
+    def __init__(self, seed=1, visits=20, segment_bytes=2048):
+        self.seed = seed
+        self.visits = visits
+        self.segment_bytes = segment_bytes
+
+    def open_storage(self, board):
+        fs = board.filesystem()
+        return Journal(fs, segment_bytes=self.segment_bytes), FlashAccessLog(fs)
+
+    def key_of(self, payload):
+        """The visit a stored bundle belongs to: "V<n>" for a sheet with an n km IK act."""
+        s = sheet.decode(bundle.decode(payload).sheet)
+        for act in s.acts:
+            if act.code == "IK":
+                return "V%02d" % (act.coef // 100)
+        return "?"
+
+    def run(self, board, report):
+        storage = Storage(board, segment_bytes=self.segment_bytes)
+        journal, log = storage.journal, storage.access_log
+        report.booted(journal, log)
+        if not already_purged(journal):
+            _reporting(journal, log, report, self.key_of)
+            done = {}
+            for r in journal.records_after(0, 0, 0, None):
+                done[self.key_of(r.payload)] = r.rec_no
+            play_board = PlayBoard(board.flash, board.slots, board.serial_number, START)
+            app = App(play_board, storage=storage, opposition=MemoryOppositionList())
+            driver = AppDriver(app, board.hands)
+            play(driver, day_scenario(self.visits), skip=lambda v: v["name"] in done)
+            for r in journal.records_after(0, 0, 0, None):
+                done[self.key_of(r.payload)] = r.rec_no
+            evening_sync(journal, log, report, done, today(play_board.clock))
+            play_board.clock.set(START + PURGE_AFTER)  # the clock moved on, then the purge
+            purge_day = today(play_board.clock)
+        else:
+            purge_day = _day_of(START + PURGE_AFTER)
+        report.purging(purge_day)
+        journal.purge(purge_day)
+        return journal, log
+
+    def final_check(self, journal, log):
+        return end_of_day_problems(journal, log, self.key_of, self.visits, 2 * self.visits)
+
+    def check_payload(self, payload):
+        """In the bench's parent (CPython): the stored bundle's signatures verify with
+        `cryptography` against the fixture cards' certificates, issued by the test root."""
+        from emulator.cards.signatures import bundle_problems
+
+        return bundle_problems(payload, [CPS[0]] + [p[0] for p in PATIENTS])
+
+
+def _day_of(epoch):
+    y, m, d = dates.paris_date(epoch)
+    return y * 10000 + m * 100 + d
