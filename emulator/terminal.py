@@ -152,8 +152,7 @@ class InProcessTerminal(TerminalBase):
         self.error: BaseException | None = None
 
     def start(self):
-        from firmware.app import App
-        from firmware.opposition import MemoryOppositionList
+        from firmware.main import build
 
         store = None
         if self.flash_path:
@@ -174,10 +173,10 @@ class InProcessTerminal(TerminalBase):
         board.emit = emit
         board.slots.update(self.readers)
         self.board = board
-        options: dict = {"opposition": MemoryOppositionList(self.opposition)}
+        options: dict = {"opposition_seed": self.opposition}
         if self.cps_session_s is not None:
             options["cps_session_s"] = self.cps_session_s
-        self.app = App(board, **options)
+        self.app = build(board, **options)
         self._thread = threading.Thread(target=self._run, name="firmware", daemon=True)
         self._thread.start()
         return self

@@ -189,6 +189,21 @@ class FlashAccessLog(AccessLog):
             )
         return n
 
+    def bodies_after(self, seq):
+        """Yield (number, record body) of the entries numbered above `seq`, oldest first,
+        one in RAM at a time: what a sync sends the PC, which checks the chain itself.
+        Close the generator when stopping early (it holds a file open)."""
+        files = self._files
+        for i in range(len(files)):
+            if i + 1 < len(files) and files[i + 1] - 1 <= seq:
+                continue  # every entry of this file is numbered seq or less
+            n = files[i]
+            with records.RecordFile(self.fs, self._path(files[i])) as reader:
+                for rtype, body, _ in reader:
+                    if rtype == T_ENTRY and n > seq:
+                        yield n, body
+                    n += 1
+
     def drop_through(self, seq) -> int:
         """Delete the oldest files whose entries are all numbered `seq` or less (the PC has
         them); returns how many entries went. The chain then starts at accesslog/base."""

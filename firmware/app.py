@@ -13,12 +13,19 @@ When no part is active the idle screen shows.
 
 from firmware import screens
 from firmware.link import Link
-from firmware.opposition import MemoryOppositionList
+from firmware.menu import Menu
+from firmware.opposition import FlashOppositionList, MemoryOppositionList
+from firmware.pairing import PairingPart
+from firmware.pairing_store import PairingStore
 from firmware.reading import CPS_SESSION_S, Reading
+from firmware.rejected import RejectedSheets
 from firmware.storage import Storage
+from firmware.sync import Sync
 from firmware.version import FIRMWARE_VERSION
 from firmware.visit import Visit
+from hw.hal import KEY_MENU
 from protocol import messages
+from protocol.auth import TerminalAuth
 
 IDLE = "idle"
 
@@ -26,18 +33,27 @@ IDLE = "idle"
 class App:
     def __init__(self, board, storage=None, opposition=None, cps_session_s=CPS_SESSION_S):
         """`storage`: what is kept in flash (opened from the board when not given);
-        `opposition` defaults to an empty in-memory list until the sync fills it;
+        `opposition` defaults to the list kept in flash (firmware/opposition.py), which
+        the sync fills (an in-memory one on a board without flash);
         `cps_session_s`: how long a verified PIN lasts."""
         self.board = board
         self.storage = storage if storage is not None else Storage(board)
         self.state = IDLE
-        self.link = Link(board.port)
+        # The pairing kept in flash opens sessions; sync messages need one (docs/protocol.md).
+        self.pairings = PairingStore(self.storage.fs)
+        self.gate = TerminalAuth(self.pairings.load(), board.random_bytes)
+        self.link = Link(board.port, self.gate)
         self.link.on(messages.HELLO, self._on_hello)
         self._last_screen_minute = -1
         self._last_lines = None
         self.access_log = self.storage.access_log
-        self.opposition = opposition if opposition is not None else MemoryOppositionList()
-        self.parts = []
+        if opposition is None:  # R161-33-7: the list the PC pushes, kept in flash
+            fs = self.storage.fs
+            opposition = FlashOppositionList(fs) if fs is not None else MemoryOppositionList()
+        self.opposition = opposition
+        # Pairing first: PAIR is answered only while its screen is up (docs/protocol.md).
+        self.pairing = PairingPart(board, self.link, self.gate, self.pairings)
+        self.parts: list = [self.pairing]
         self.reading = None
         self.visit = None
         if "cps" in board.slots and "vitale" in board.slots:
@@ -51,6 +67,12 @@ class App:
             # The visit continues the reading it owns (beneficiary, acts, signing, saving).
             self.visit = Visit(board, self.storage, self.reading)
             self.parts.append(self.visit)
+        self.rejected = RejectedSheets(board, self.storage.journal)
+        self.menu = Menu(self.pairing, self.rejected)  # MENU on the idle screen
+        self.parts.append(self.menu)
+        self.parts.append(self.rejected)
+        self.sync = Sync(board, self.storage, self.opposition, self.link)
+        self.sync.on_rejected = self.rejected.open
 
     # ------------------------------------------------------------ link handlers
 
@@ -96,10 +118,15 @@ class App:
     def step(self) -> bool:
         """One round of work; True when something happened."""
         busy = self.link.poll()
+        if self.sync.pump():
+            busy = True
         key = self.board.keypad.get_key()
         if key is not None:
             busy = True
         owner = self.owner()
+        if owner is None and key == KEY_MENU:
+            self.menu.open()
+            key = None
         for part in self.parts:
             if part.step(key if part is owner else None):
                 busy = True

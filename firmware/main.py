@@ -7,11 +7,27 @@ On a device, the root `main.py` calls `main(board)` with the device's board. On 
 import sys
 
 from firmware.app import App
+from firmware.opposition import FlashOppositionList
+from firmware.storage import Storage
+
+
+def build(board, opposition_seed=(), **options):
+    """The App on `board`. `opposition_seed`: card serials installed as the opposition
+    list when the flash holds none yet (the emulator's fixture list; the PC's list replaces
+    it at the first sync). `options`: App's keyword arguments (storage, opposition,
+    cps_session_s)."""
+    if board.flash is not None and "opposition" not in options:
+        storage = options.get("storage") or Storage(board)
+        options["storage"] = storage
+        opposition = FlashOppositionList(storage.fs)
+        opposition.seed(opposition_seed)
+        options["opposition"] = opposition
+    return App(board, **options)
 
 
 def main(board, max_steps=0, **options):
-    """`options`: App's keyword arguments (access_log, opposition, cps_session_s)."""
-    app = App(board, **options)
+    """Build the App (`options`: build()'s) and run its main loop."""
+    app = build(board, **options)
     app.run(max_steps)
     return app
 
@@ -20,11 +36,10 @@ def _main_unix(argv):
     if len(argv) < 2:
         print("usage: micropython -m firmware.main CONFIG.json")
         sys.exit(2)
-    from firmware.opposition import MemoryOppositionList
     from hw.boards import unix
 
     board = unix.from_config_file(argv[1])
-    options: dict = {"opposition": MemoryOppositionList(board.config.get("opposition", ()))}
+    options: dict = {"opposition_seed": board.config.get("opposition", ())}
     if "cps_session_s" in board.config:
         options["cps_session_s"] = board.config["cps_session_s"]
     main(board, **options)

@@ -2,13 +2,22 @@
 
 Tables: terminals, pairings, certificates, sheets (the raw signed bundle bytes plus decoded
 columns), quarantine (sheets that failed verification, with the reason), access_log (the
-terminals' logs of card consultations), sync_sessions. A sync commits a whole batch in
-one transaction, and only then does the agent acknowledge it to the terminal.
+terminals' logs of card consultations), sync_sessions, the opposition list and its
+versions, settings. A sync commits a whole batch in one transaction, and only then does the
+agent acknowledge it to the terminal (docs/agent.md).
 """
 
+import hashlib
+import socket
 import sqlite3
 import time
 from pathlib import Path
+
+from cryptography import x509
+
+from protocol import bundle as bundles
+from protocol import opposition_entries
+from protocol.pairing import Pairing
 
 
 class StoreError(Exception):
@@ -26,15 +35,20 @@ MIGRATIONS: list[str] = [
         firmware TEXT,
         first_seen INTEGER NOT NULL,
         last_seen INTEGER NOT NULL,
-        last_sync INTEGER,
-        cursor INTEGER NOT NULL DEFAULT 0,          -- last record number received
-        access_cursor INTEGER NOT NULL DEFAULT 0    -- last access-log entry received
+        last_sync INTEGER,                          -- end of the last complete sync
+        cursor INTEGER NOT NULL DEFAULT 0,          -- last record number committed
+        access_cursor INTEGER NOT NULL DEFAULT 0,   -- last access-log entry committed
+        pending INTEGER,                            -- sheets it held unacknowledged at last sync
+        rejected INTEGER,                           -- rejected sheets it still shows
+        opposition INTEGER NOT NULL DEFAULT 0,      -- version of the opposition list it holds
+        clock_offset INTEGER                        -- its clock minus ours before SET_TIME, s
     );
     CREATE TABLE pairings (
         id INTEGER PRIMARY KEY,
         terminal_id INTEGER NOT NULL REFERENCES terminals(id),
         pairing_id BLOB NOT NULL UNIQUE,
         pairing_key BLOB NOT NULL,                  -- secret: the file is created 0600
+        agent_id TEXT NOT NULL,                     -- the name this agent gave itself
         created INTEGER NOT NULL,
         revoked INTEGER
     );
@@ -62,6 +76,8 @@ MIGRATIONS: list[str] = [
         third_party INTEGER NOT NULL,               -- cents
         signed_by_patient INTEGER NOT NULL,
         received INTEGER NOT NULL,
+        sync_id INTEGER,                            -- the sync that brought it
+        acked INTEGER,                              -- when the terminal confirmed our ACK
         UNIQUE (terminal_id, record_no),
         UNIQUE (terminal_id, professional, order_no)
     );
@@ -70,10 +86,13 @@ MIGRATIONS: list[str] = [
         id INTEGER PRIMARY KEY,
         terminal_id INTEGER NOT NULL REFERENCES terminals(id),
         record_no INTEGER NOT NULL,
-        bundle BLOB NOT NULL,
+        bundle BLOB NOT NULL,                       -- the bytes as received, never deleted
+        bundle_digest BLOB NOT NULL,                -- SHA-256 of those bytes
         reason TEXT NOT NULL,
         received INTEGER NOT NULL,
-        UNIQUE (terminal_id, record_no)
+        sync_id INTEGER,
+        acked INTEGER,                              -- when the terminal confirmed our ACK
+        UNIQUE (terminal_id, record_no, bundle_digest)
     );
     CREATE TABLE access_log (
         id INTEGER PRIMARY KEY,
@@ -84,7 +103,9 @@ MIGRATIONS: list[str] = [
         card TEXT NOT NULL,
         card_id TEXT NOT NULL,
         what TEXT NOT NULL,
-        chain BLOB NOT NULL,
+        prev BLOB NOT NULL,                         -- SHA-256 of the previous entry (link)
+        chain BLOB NOT NULL,                        -- SHA-256 of this entry
+        chain_ok INTEGER NOT NULL,                  -- 0: the link to the previous entry broke
         UNIQUE (terminal_id, entry_no)
     );
     CREATE TABLE sync_sessions (
@@ -97,6 +118,26 @@ MIGRATIONS: list[str] = [
         rejected INTEGER NOT NULL DEFAULT 0,
         bytes INTEGER NOT NULL DEFAULT 0,
         error TEXT
+    );
+    CREATE TABLE opposition_versions (
+        version INTEGER PRIMARY KEY,                -- 1, 2, ...: what terminals hold
+        created INTEGER NOT NULL,
+        count INTEGER NOT NULL,
+        sha256 BLOB NOT NULL,                       -- of the sorted 5-byte entries
+        source TEXT NOT NULL
+    );
+    CREATE TABLE opposition (
+        entry BLOB PRIMARY KEY                      -- a card serial, 5 bytes (sorted order)
+    ) WITHOUT ROWID;
+    CREATE TABLE opposition_changes (
+        version INTEGER NOT NULL,
+        entry BLOB NOT NULL,
+        added INTEGER NOT NULL,                     -- 1 added in this version, 0 removed
+        PRIMARY KEY (version, entry)
+    ) WITHOUT ROWID;
+    CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
     );
     """,
     # 2: lots, their sending, the funds' acknowledgements, retention (docs/lots.md)
@@ -175,7 +216,8 @@ class Store:
                 check = self.db.execute("PRAGMA quick_check").fetchone()[0]
                 if check != "ok":
                     raise StoreError(
-                        "the database %s is damaged (%s): restore it from a backup" % (self.path, check)
+                        "the database %s is damaged (%s): restore it from a backup"
+                        % (self.path, check)
                     )
         except sqlite3.DatabaseError as e:
             raise StoreError(
@@ -224,6 +266,376 @@ class Store:
             (serial, model, firmware, now, now),
         )
         return int(cur.lastrowid or 0)
+
+    def terminal_row(self, serial: str):
+        return self.db.execute("SELECT * FROM terminals WHERE serial = ?", (serial,)).fetchone()
+
+    def note_status(self, terminal_id: int, status: dict, clock_offset: int | None = None) -> None:
+        """What the terminal said of itself (STATUS): sheets it holds unacknowledged, the
+        rejected ones it shows, its opposition list version."""
+        self.db.execute(
+            "UPDATE terminals SET pending = ?, rejected = ?, opposition = ?, "
+            "clock_offset = COALESCE(?, clock_offset) WHERE id = ?",
+            (status["unacked"], status["rejected"], status["opp"], clock_offset, terminal_id),
+        )
+
+    # ---------------------------------------------------------------- settings
+
+    def setting(self, key: str, default: str | None = None) -> str | None:
+        row = self.db.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return row["value"] if row else default
+
+    def set_setting(self, key: str, value: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", (key, value))
+
+    def agent_id(self) -> str:
+        """The name this agent gives itself when pairing (kept, so it stays the same)."""
+        name = self.setting("agent_id")
+        if name is None:
+            name = ("tla-agent@" + socket.gethostname())[:64]
+            self.set_setting("agent_id", name)
+        return name
+
+    # ---------------------------------------------------------------- pairings
+
+    def save_pairing(self, serial: str, pairing: Pairing, agent_id: str, model="", firmware=""):
+        """Keep a new pairing with the terminal `serial`; an older one is revoked."""
+        now = int(time.time())
+        with self.transaction() as db:
+            terminal_id = self.terminal(serial, model, firmware)
+            db.execute(
+                "UPDATE pairings SET revoked = ? WHERE terminal_id = ? AND revoked IS NULL",
+                (now, terminal_id),
+            )
+            db.execute(
+                "INSERT INTO pairings (terminal_id, pairing_id, pairing_key, agent_id, created) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (terminal_id, pairing.pairing_id, pairing.key, agent_id, now),
+            )
+
+    def pairing(self, serial: str) -> Pairing | None:
+        """The pairing in force with the terminal `serial`, or None."""
+        row = self.db.execute(
+            "SELECT p.pairing_id, p.pairing_key FROM pairings p JOIN terminals t "
+            "ON t.id = p.terminal_id WHERE t.serial = ? AND p.revoked IS NULL "
+            "ORDER BY p.id DESC LIMIT 1",
+            (serial,),
+        ).fetchone()
+        if row is None:
+            return None
+        return Pairing(bytes(row["pairing_id"]), bytes(row["pairing_key"]), serial)
+
+    def forget_pairing(self, serial: str) -> int:
+        """Revoke the pairing with `serial` (the key stays unusable); returns how many."""
+        cur = self.db.execute(
+            "UPDATE pairings SET revoked = ? WHERE revoked IS NULL AND terminal_id = "
+            "(SELECT id FROM terminals WHERE serial = ?)",
+            (int(time.time()), serial),
+        )
+        return cur.rowcount
+
+    # ---------------------------------------------------------------- certificates
+
+    def certificates(self) -> dict:
+        """{certificate id: DER} of every card certificate received."""
+        return {
+            bytes(r["cert_id"]): bytes(r["der"])
+            for r in self.db.execute("SELECT cert_id, der FROM certificates")
+        }
+
+    # ---------------------------------------------------------------- syncs
+
+    def start_sync(self, terminal_id: int | None) -> int:
+        cur = self.db.execute(
+            "INSERT INTO sync_sessions (terminal_id, started, status) VALUES (?, ?, 'running')",
+            (terminal_id, int(time.time())),
+        )
+        return int(cur.lastrowid or 0)
+
+    def end_sync(self, sync_id: int, status: str, error: str | None = None, nbytes: int = 0):
+        """Close a sync session: ok, interrupted or failed (the reason in `error`)."""
+        self.db.execute(
+            "UPDATE sync_sessions SET ended = ?, status = ?, error = ?, bytes = bytes + ? "
+            "WHERE id = ?",
+            (int(time.time()), status, error, nbytes, sync_id),
+        )
+
+    def finish_sync(self, terminal_id: int, sync_id: int, nbytes: int) -> None:
+        now = int(time.time())
+        with self.transaction() as db:
+            db.execute("UPDATE terminals SET last_sync = ? WHERE id = ?", (now, terminal_id))
+            db.execute(
+                "UPDATE sync_sessions SET ended = ?, status = 'ok', bytes = bytes + ? WHERE id = ?",
+                (now, nbytes, sync_id),
+            )
+
+    def commit_batch(self, terminal_id: int, sync_id: int, batch) -> tuple[list, list]:
+        """File a verified batch (host_agent.sync.Batch) in one transaction: certificates,
+        sheets, quarantined sheets, the terminal's cursor. A sheet already filed (same
+        record, same bytes) is not filed twice; one that collides with another sheet goes to
+        quarantine. Returns the record numbers filed and quarantined, for the ACK."""
+        now = int(time.time())
+        ok, bad = [], []
+        with self.transaction() as db:
+            for der in batch.certs:
+                db.execute(
+                    "INSERT OR IGNORE INTO certificates (cert_id, der, subject, received) "
+                    "VALUES (?, ?, ?, ?)",
+                    (bundles.cert_id(der), der, _subject(der), now),
+                )
+            for rec_no, data, sheet in batch.accepted:
+                reason = self._file_sheet(db, terminal_id, sync_id, rec_no, data, sheet, now)
+                if reason is None:
+                    ok.append(rec_no)
+                else:
+                    batch.rejected.append((rec_no, data, reason))
+            for rec_no, data, reason in batch.rejected:
+                db.execute(
+                    "INSERT OR IGNORE INTO quarantine (terminal_id, record_no, bundle, "
+                    "bundle_digest, reason, received, sync_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        terminal_id,
+                        rec_no,
+                        data,
+                        hashlib.sha256(data).digest(),
+                        reason,
+                        now,
+                        sync_id,
+                    ),
+                )
+                bad.append(rec_no)
+            if batch.last_record:
+                db.execute(
+                    "UPDATE terminals SET cursor = MAX(cursor, ?) WHERE id = ?",
+                    (batch.last_record, terminal_id),
+                )
+            db.execute(
+                "UPDATE sync_sessions SET sheets = sheets + ?, rejected = rejected + ? WHERE id = ?",
+                (len(ok), len(bad), sync_id),
+            )
+        return ok, sorted(set(bad))
+
+    def _file_sheet(self, db, terminal_id, sync_id, rec_no, data, sheet, now) -> str | None:
+        """Insert one verified sheet; None when filed (or already there), else the reason
+        it goes to quarantine instead."""
+        there = db.execute(
+            "SELECT id, bundle FROM sheets WHERE terminal_id = ? AND record_no = ?",
+            (terminal_id, rec_no),
+        ).fetchone()
+        if there is not None:
+            if bytes(there["bundle"]) == data:
+                return None  # received before, its ACK was lost: the same sheet, once
+            return (
+                "record number %d of this terminal was already received with another sheet "
+                "(sheet %d): was the terminal's flash erased?" % (rec_no, there["id"])
+            )
+        digest = bundles.digest(sheet_bytes(data))
+        same = db.execute("SELECT id FROM sheets WHERE digest = ?", (digest,)).fetchone()
+        if same is not None:
+            return "the same care sheet was already received (sheet %d)" % same["id"]
+        used = db.execute(
+            "SELECT id FROM sheets WHERE terminal_id = ? AND professional = ? AND order_no = ?",
+            (terminal_id, sheet.professional, sheet.order_no),
+        ).fetchone()
+        if used is not None:
+            return "order number %d of professional %s is already used by sheet %d (R161-44 1°)" % (
+                sheet.order_no,
+                sheet.professional,
+                used["id"],
+            )
+        b = sheet.beneficiary
+        db.execute(
+            "INSERT INTO sheets (terminal_id, record_no, bundle, digest, order_no, professional,"
+            " situation, insured, beneficiary, fund, completion, payment, fees, third_party,"
+            " signed_by_patient, received, sync_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                terminal_id,
+                rec_no,
+                data,
+                digest,
+                sheet.order_no,
+                sheet.professional,
+                int(sheet.situation),
+                sheet.insured,
+                None if b is None else "%d/%d" % (b.birth, b.birth_rank),
+                sheet.fund,
+                sheet.completion,
+                sheet.payment,
+                sheet.fees,
+                sheet.third_party,
+                int(bundles.decode(data).vitale_signature is not None),
+                now,
+                sync_id,
+            ),
+        )
+        return None
+
+    def unconfirmed(self, terminal_id: int) -> tuple[list, list]:
+        """Record numbers filed (then quarantined) whose ACK the terminal has not confirmed:
+        sent again at the next sync, before anything else."""
+        ok = [
+            r[0]
+            for r in self.db.execute(
+                "SELECT record_no FROM sheets WHERE terminal_id = ? AND acked IS NULL "
+                "ORDER BY record_no",
+                (terminal_id,),
+            )
+        ]
+        bad = [
+            r[0]
+            for r in self.db.execute(
+                "SELECT DISTINCT record_no FROM quarantine WHERE terminal_id = ? AND acked IS NULL "
+                "ORDER BY record_no",
+                (terminal_id,),
+            )
+        ]
+        return ok, bad
+
+    def confirm_acks(self, terminal_id: int, ok, bad) -> None:
+        """The terminal confirmed our ACK of these record numbers."""
+        now = int(time.time())
+        with self.transaction() as db:
+            db.executemany(
+                "UPDATE sheets SET acked = ? WHERE terminal_id = ? AND record_no = ? AND acked IS NULL",
+                [(now, terminal_id, n) for n in ok],
+            )
+            db.executemany(
+                "UPDATE quarantine SET acked = ? WHERE terminal_id = ? AND record_no = ? "
+                "AND acked IS NULL",
+                [(now, terminal_id, n) for n in bad],
+            )
+
+    # ---------------------------------------------------------------- access log
+
+    def log_head(self, terminal_id: int):
+        """(entry number, SHA-256) of the last access-log entry filed, or (0, None)."""
+        row = self.db.execute(
+            "SELECT entry_no, chain FROM access_log WHERE terminal_id = ? "
+            "ORDER BY entry_no DESC LIMIT 1",
+            (terminal_id,),
+        ).fetchone()
+        return (row["entry_no"], bytes(row["chain"])) if row else (0, None)
+
+    def add_log(self, terminal_id: int, entries) -> None:
+        """File access-log entries (host_agent.sync.LogEntry) and move the cursor."""
+        if not entries:
+            return
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT OR IGNORE INTO access_log (terminal_id, entry_no, at, who, card, card_id,"
+                " what, prev, chain, chain_ok) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                [(terminal_id, *e.row()) for e in entries],
+            )
+            db.execute(
+                "UPDATE terminals SET access_cursor = MAX(access_cursor, ?) WHERE id = ?",
+                (entries[-1].number, terminal_id),
+            )
+
+    # ---------------------------------------------------------------- opposition list
+
+    def opposition_version(self):
+        """(version, count, SHA-256) of the current list, or (0, 0, None) when none."""
+        row = self.db.execute(
+            "SELECT version, count, sha256 FROM opposition_versions ORDER BY version DESC LIMIT 1"
+        ).fetchone()
+        return (row["version"], row["count"], bytes(row["sha256"])) if row else (0, 0, None)
+
+    def replace_opposition(self, entries: list, source: str):
+        """Make `entries` (sorted, distinct 5-byte entries) the current list: a new version
+        with its changes, unless it is the same list. Returns (version, added, removed)."""
+        version, _, sha = self.opposition_version()
+        digest = opposition_entries.digest(entries)
+        if digest == sha:
+            return version, 0, 0
+        wanted = set(entries)
+        with self.transaction() as db:
+            held = {bytes(r[0]) for r in db.execute("SELECT entry FROM opposition")}
+            added = sorted(wanted - held)
+            removed = sorted(held - wanted)
+            version += 1
+            db.executemany("DELETE FROM opposition WHERE entry = ?", [(e,) for e in removed])
+            db.executemany("INSERT INTO opposition (entry) VALUES (?)", [(e,) for e in added])
+            db.executemany(
+                "INSERT INTO opposition_changes (version, entry, added) VALUES (?, ?, ?)",
+                [(version, e, 1) for e in added] + [(version, e, 0) for e in removed],
+            )
+            db.execute(
+                "INSERT INTO opposition_versions (version, created, count, sha256, source) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (version, int(time.time()), len(entries), digest, source),
+            )
+        return version, len(added), len(removed)
+
+    def opposition_entries(self):
+        """The current list's entries, ascending."""
+        for (entry,) in self.db.execute("SELECT entry FROM opposition ORDER BY entry"):
+            yield bytes(entry)
+
+    def opposition_delta(self, base: int):
+        """(added, removed) entries, ascending, that turn version `base` into the current
+        list; None when `base` is not a version of this database."""
+        current = self.opposition_version()[0]
+        if base < 1 or base > current:
+            return None
+        rows = self.db.execute(
+            "SELECT entry, added FROM opposition_changes c WHERE version > ? AND version = "
+            "(SELECT MAX(version) FROM opposition_changes d WHERE d.entry = c.entry AND "
+            "d.version > ?) ORDER BY entry",
+            (base, base),
+        ).fetchall()
+        added = [bytes(r["entry"]) for r in rows if r["added"]]
+        removed = [bytes(r["entry"]) for r in rows if not r["added"]]
+        return added, removed
+
+    # ---------------------------------------------------------------- reading (tla-agent)
+
+    def sheets(self, serial: str | None = None, limit: int = 0) -> list:
+        """Filed sheets, newest first, with their terminal's serial."""
+        sql = "SELECT s.*, t.serial AS terminal FROM sheets s JOIN terminals t ON t.id = s.terminal_id"
+        args: tuple = ()
+        if serial:
+            sql += " WHERE t.serial = ?"
+            args = (serial,)
+        sql += " ORDER BY s.id DESC" + (" LIMIT %d" % limit if limit else "")
+        return self.db.execute(sql, args).fetchall()
+
+    def quarantined(self, serial: str | None = None, limit: int = 0) -> list:
+        sql = "SELECT q.*, t.serial AS terminal FROM quarantine q JOIN terminals t ON t.id = q.terminal_id"
+        args: tuple = ()
+        if serial:
+            sql += " WHERE t.serial = ?"
+            args = (serial,)
+        sql += " ORDER BY q.id DESC" + (" LIMIT %d" % limit if limit else "")
+        return self.db.execute(sql, args).fetchall()
+
+    def sheet_row(self, sheet_id: int, quarantine: bool = False):
+        table = "quarantine" if quarantine else "sheets"
+        return self.db.execute(
+            "SELECT x.*, t.serial AS terminal FROM %s x JOIN terminals t ON t.id = x.terminal_id "
+            "WHERE x.id = ?" % table,
+            (sheet_id,),
+        ).fetchone()
+
+    def access_log(self, serial: str | None = None, limit: int = 0) -> list:
+        sql = "SELECT a.*, t.serial AS terminal FROM access_log a JOIN terminals t ON t.id = a.terminal_id"
+        args: tuple = ()
+        if serial:
+            sql += " WHERE t.serial = ?"
+            args = (serial,)
+        sql += " ORDER BY t.serial, a.entry_no DESC" + (" LIMIT %d" % limit if limit else "")
+        return self.db.execute(sql, args).fetchall()
+
+
+def sheet_bytes(data: bytes) -> bytes:
+    """The sheet bytes inside a signed bundle."""
+    return bundles.decode(data).sheet
+
+
+def _subject(der: bytes) -> str:
+    try:
+        return x509.load_der_x509_certificate(der).subject.rfc4514_string()
+    except ValueError:
+        return "?"
 
 
 def _statements(script: str) -> list[str]:

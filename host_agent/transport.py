@@ -1,7 +1,14 @@
 """Opening the terminal's port: any URL pyserial understands (a device path such as
-/dev/ttyACM0, a pty, socket://host:port, loop://)."""
+/dev/ttyACM0, a pty, socket://host:port, loop://), and finding USB terminals by their
+vendor and product ids (serial.tools.list_ports)."""
 
 import serial
+from serial.tools import list_ports
+
+# A tla terminal on USB is a CDC-ACM serial port. The reference board is a Raspberry Pi
+# RP2040 running MicroPython, which enumerates as 2E8A:0005.
+USB_VID = 0x2E8A
+USB_PID = 0x0005
 
 
 class TransportError(Exception):
@@ -14,6 +21,11 @@ def open_port(url: str, baudrate: int = 115200, timeout: float = 0.05) -> serial
     except (serial.SerialException, ValueError, OSError) as e:
         raise TransportError("cannot open the terminal's port %s: %s" % (url, _reason(e))) from e
     return port
+
+
+def find_terminals(vid: int = USB_VID, pid: int = USB_PID) -> list[str]:
+    """Device paths of the USB serial ports with these ids, sorted."""
+    return sorted(p.device for p in list_ports.comports() if p.vid == vid and p.pid == pid)
 
 
 def _reason(e: Exception) -> str:

@@ -146,6 +146,12 @@ class Session:
             raise MalformedMessage("the sealed body does not hold valid CBOR")
 
     @property
+    def last_counter(self) -> int:
+        """Counter of the last frame opened (-1: none). Each side seals with counters 0, 1,
+        2... so a jump shows that frames were lost: the sync's stream relies on it."""
+        return self._last_received
+
+    @property
     def closed(self) -> bool:
         return self._send is None
 

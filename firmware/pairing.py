@@ -1,0 +1,133 @@
+"""Pairing with a practice PC on the terminal's screen and keypad, and unpairing.
+
+A part of App (first in App.parts): open() puts up the pairing screen, and PAIR requests
+are answered only while it is up, so nobody pairs behind the user's back. The screen shows
+the 6-digit code both sides derived; OK confirms that the PC shows the same, CANCEL refuses.
+The pairing is written to flash before the terminal's last answer, so the PC never keeps a
+pairing the terminal lost. Unpairing overwrites the key in RAM and erases it from flash.
+"""
+
+from hw import hal
+from protocol import messages
+from protocol.pairing import TerminalPairing
+from protocol.security_errors import PairingError
+
+# What the part shows.
+CLOSED = 0
+WAITING = 1  # screen up, no PC yet
+CODE = 2  # code shown: OK or CANCEL
+CONFIRMED = 3  # OK pressed, waiting for the PC
+PAIRED = 4
+REFUSED = 5
+FAILED = 6
+UNPAIR = 7  # "unpair? OK / CANCEL"
+UNPAIRED = 8
+NOT_PAIRED = 9
+
+
+def _code(code):
+    return "%s %s" % (code[:3], code[3:])
+
+
+class PairingPart:
+    def __init__(self, board, link, gate, store):
+        """`gate`: the link's protocol.auth.TerminalAuth; `store`: a PairingStore."""
+        self.board = board
+        self.gate = gate
+        self.store = store
+        self.attempt = None
+        self.view = CLOSED
+        link.on(messages.PAIR, self._on_pair)
+
+    # ------------------------------------------------------------ App's part protocol
+
+    def active(self):
+        return self.view != CLOSED
+
+    def open(self):
+        """The user chose "pair a PC": a new attempt, fresh keys."""
+        self.attempt = TerminalPairing(self.board.serial_number, self.board.random_bytes)
+        self.view = WAITING
+
+    def ask_unpair(self):
+        self.view = UNPAIR if self.gate.pairing is not None else NOT_PAIRED
+
+    def close(self):
+        if self.attempt is not None and self.attempt.state not in ("paired", "failed"):
+            self.attempt.refuse()
+        self.attempt = None
+        self.view = CLOSED
+
+    def step(self, key):
+        if key is None:
+            return False
+        view = self.view
+        if view == CODE:
+            if key == hal.KEY_OK:
+                self.attempt.confirm()  # type: ignore[union-attr]
+                self.view = CONFIRMED
+            elif key == hal.KEY_CANCEL:
+                self.attempt.refuse()  # type: ignore[union-attr]
+                self.view = REFUSED
+            return True
+        if view == UNPAIR:
+            if key == hal.KEY_OK:
+                self.gate.unpair()
+                self.store.erase()
+                self.board.emit("EVENT", {"unpaired": True})
+                self.view = UNPAIRED
+            elif key == hal.KEY_CANCEL:
+                self.view = CLOSED
+            return True
+        if key in (hal.KEY_OK, hal.KEY_CANCEL):
+            self.close()
+            return True
+        return False
+
+    def screen(self):
+        v = self.view
+        a = self.attempt
+        if v == WAITING:
+            return ["Appairage d'un PC", "Sur le PC, lancez", "tla-agent pair", "ANNUL: quitter"]
+        if v == CODE and a is not None:
+            return ["Code: " + _code(a.code), "Meme code sur le PC?", "OK: oui", "ANNUL: non"]
+        if v == CONFIRMED:
+            return ["Code confirme", "Attente du PC...", "", "ANNUL: quitter"]
+        if v == PAIRED and a is not None:
+            return ["Appaire avec", (a.agent_id or "")[:20], "", "OK: terminer"]
+        if v == REFUSED:
+            return ["Appairage refuse", "Rien n'est garde", "", "OK: terminer"]
+        if v == FAILED:
+            return ["Appairage echoue", "Codes differents ou", "echange altere", "OK: terminer"]
+        if v == UNPAIR:
+            peer = self.gate.pairing.peer if self.gate.pairing is not None else ""
+            return ["Desappairer le PC", peer[:20], "OK: oui", "ANNUL: non"]
+        if v == UNPAIRED:
+            return ["PC desappaire", "Il ne peut plus", "synchroniser", "OK: terminer"]
+        if v == NOT_PAIRED:
+            return ["Aucun PC appaire", "", "", "OK: terminer"]
+        return ["", "", "", ""]
+
+    # ------------------------------------------------------------ PAIR
+
+    def _on_pair(self, body, seq):
+        a = self.attempt
+        if a is None or self.view not in (WAITING, CODE, CONFIRMED, PAIRED):
+            raise PairingError(
+                "the terminal is not showing its pairing screen: press MENU, then 1, on it"
+            )
+        try:
+            reply = a.on_request(body)
+        except PairingError:
+            if a.state in ("failed", "refused"):
+                self.view = REFUSED if a.state == "refused" else FAILED
+            raise
+        if a.state == "comparing":
+            self.view = CODE
+        elif a.state == "paired" and self.view != PAIRED:
+            # Kept in flash before the answer that lets the PC keep its own copy.
+            self.store.save(a.pairing)
+            self.gate.set_pairing(a.pairing)
+            self.board.emit("EVENT", {"paired": a.agent_id})
+            self.view = PAIRED
+        return messages.PAIR, reply

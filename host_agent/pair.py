@@ -1,0 +1,66 @@
+"""Pairing this PC with a terminal, on the agent's side: the X25519 exchange over the link,
+the 6-digit code shown here and on the terminal, the user's confirmation on both sides, and
+the pairing key kept in the database (docs/agent.md, docs/protocol.md "Pairing")."""
+
+import time
+
+from host_agent.client import LinkClient, TerminalError
+from host_agent.store import Store
+from protocol import messages
+from protocol.pairing import AgentPairing
+from protocol.security_errors import PairingError
+
+WAIT_S = 120  # how long the terminal's user has to press OK
+
+
+class PairError(Exception):
+    """Pairing did not complete; nothing was kept. One plain sentence."""
+
+
+def pair(link: LinkClient, store: Store, confirm, rng=None, wait_s=WAIT_S, sleep=time.sleep):
+    """Pair with the terminal on `link`. `confirm(code, serial) -> bool` shows the code to
+    the user and asks whether the terminal shows the same; the pairing is kept only when
+    the user said yes here and pressed OK there. Returns (serial, agent id)."""
+    hello = link.request(messages.HELLO, {})
+    if hello.get("proto") != messages.PROTOCOL_VERSION:
+        raise PairError(
+            "the terminal speaks protocol %s, this agent speaks %d: update the older one"
+            % (hello.get("proto"), messages.PROTOCOL_VERSION)
+        )
+    serial = str(hello.get("serial"))
+    agent_id = store.agent_id()
+    attempt = AgentPairing(agent_id, rng)
+    request = attempt.request()
+    asked = False
+    deadline = link.clock() + wait_s
+    try:
+        while request is not None:
+            reply = link.request(messages.PAIR, request)
+            request = attempt.on_reply(reply)
+            if attempt.state == "confirming" and not asked:
+                # The terminal shows its code from now on: the user compares them.
+                asked = True
+                if not confirm(attempt.code, serial):
+                    raise PairError(
+                        "the codes differ: nothing was kept (press CANCEL on the terminal)"
+                    )
+            if attempt.waiting:
+                if link.clock() > deadline:
+                    raise PairError("nobody pressed OK on the terminal within %d s" % wait_s)
+                sleep(0.3)
+    except TerminalError as e:
+        if e.code == messages.E_PAIRING_FAILED:
+            raise PairError("the terminal refused the pairing: %s" % _detail(e)) from e
+        raise
+    except PairingError as e:
+        raise PairError("pairing failed: %s" % e) from e
+    if attempt.pairing is None:
+        raise PairError("the terminal did not complete the pairing")
+    model, firmware = str(hello.get("model", "")), str(hello.get("fw", ""))
+    store.save_pairing(serial, attempt.pairing, agent_id, model, firmware)
+    return serial, agent_id
+
+
+def _detail(error):
+    text = str(error)
+    return text.split(": ", 2)[-1] if ": " in text else text

@@ -1,0 +1,260 @@
+"""Bodies of the sync messages (STATUS, SET_TIME, PULL, RECORDS, ACK, OPPOSITION, ACCESS_LOG):
+builders for the sender, checked readers for the receiver (docs/protocol.md "Sync").
+
+They travel sealed (protocol/session.py). A reader never trusts a body: it raises
+MalformedMessage (answered with ERROR 3) on a missing field, a wrong type or a wrong size.
+"""
+
+from protocol import fields
+from protocol._compat import const
+from protocol.security_errors import MalformedMessage
+from protocol.session import MAX_PLAINTEXT
+
+U32 = 0xFFFFFFFF
+SHA_SIZE = const(32)
+CERT_ID_SIZE = const(8)
+
+# RECORDS: the stream's bytes travel as one CBOR byte string (3-byte head) per frame.
+RECORDS_CHUNK = MAX_PLAINTEXT - 3
+# Frames of a RECORDS stream the agent lets the terminal send ahead of its reading: enough to
+# keep a 115200-baud line busy while the agent verifies and commits (one frame is ~90 ms).
+WINDOW = const(6)
+# One ACK carries at most this many runs of record numbers (about 11 bytes each).
+MAX_RUNS = const(64)
+MAX_CERT_IDS = const(64)
+# ACCESS_LOG: raw entries per reply are cut to fit one frame.
+LOG_REPLY_BYTES = MAX_PLAINTEXT - 24
+
+
+def _need(body, key):
+    value = fields.need_map(body).get(key)
+    if value is None:
+        raise MalformedMessage("field %r is missing" % key)
+    return value
+
+
+def _opt_int(body, key, low, high, default=None):
+    if key not in fields.need_map(body):
+        return default
+    return fields.get_int(body, key, low, high)
+
+
+def _get_bool(body, key):
+    value = fields.need_map(body).get(key, False)
+    if value is not True and value is not False:
+        raise MalformedMessage("field %r must be true or false" % key)
+    return value
+
+
+def _get_blob(body, key, max_len):
+    """Byte string `key` of 0 to max_len bytes (empty when absent)."""
+    value = fields.need_map(body).get(key, b"")
+    if not isinstance(value, bytes) or len(value) > max_len:
+        raise MalformedMessage("field %r must be at most %d bytes" % (key, max_len))
+    return value
+
+
+# ---------------------------------------------------------------- record number runs
+
+
+def runs_of(numbers):
+    """Ascending distinct ints -> [[first, count], ...] (the form ACK carries)."""
+    out = []
+    for n in numbers:
+        if out and out[-1][0] + out[-1][1] == n:
+            out[-1][1] += 1
+        else:
+            out.append([n, 1])
+    return out
+
+
+def read_runs(body, key):
+    """The runs of field `key` (absent: []), checked: ascending, disjoint, at most MAX_RUNS."""
+    value = fields.need_map(body).get(key, [])
+    if not isinstance(value, list) or len(value) > MAX_RUNS:
+        raise MalformedMessage("field %r must be a list of at most %d runs" % (key, MAX_RUNS))
+    end = 0
+    for run in value:
+        if not isinstance(run, list) or len(run) != 2:
+            raise MalformedMessage("a run is [first record, count]")
+        first, count = run
+        if type(first) is not int or type(count) is not int:
+            raise MalformedMessage("a run is two integers")
+        if first < 1 or count < 1 or first + count - 1 > U32 or first < end:
+            raise MalformedMessage("runs must be ascending, disjoint record numbers")
+        end = first + count
+    return value
+
+
+# ---------------------------------------------------------------- STATUS
+
+
+def status_reply(serial, now, next_rec, first_unacked, unacked, rejected, log_seq, opp, free):
+    """The terminal's answer to STATUS: who it is, its clock, what its journal holds."""
+    return {
+        "serial": serial,
+        "time": now,
+        "next": next_rec,
+        "first": first_unacked,
+        "unacked": unacked,
+        "rejected": rejected,
+        "log": log_seq,
+        "opp": opp,
+        "free": free,
+    }
+
+
+def read_status(body):
+    """A STATUS reply, checked (the agent's side)."""
+    fields.get_text(body, "serial", 64)
+    for key in ("time", "next", "first", "unacked", "rejected", "log", "opp", "free"):
+        fields.get_int(body, key, 0, 0xFFFFFFFFFFFF)
+    return body
+
+
+# ---------------------------------------------------------------- SET_TIME
+
+
+def set_time(epoch):
+    return {"time": epoch}
+
+
+def read_time(body):
+    """The epoch seconds of a SET_TIME request or reply (2020 to 2100)."""
+    return fields.get_int(body, "time", 1577836800, 4102444800)
+
+
+# ---------------------------------------------------------------- PULL / RECORDS
+
+
+def pull(after, upto):
+    """Ask for the record stream after record `after`, frames 0..upto-1 of it. The same
+    request again with a larger `upto` is a credit grant for the same stream."""
+    return {"after": after, "upto": upto}
+
+
+def read_pull(body):
+    return fields.get_int(body, "after", 0, U32), fields.get_int(body, "upto", 1, U32)
+
+
+def read_records(body):
+    """The stream bytes a RECORDS frame carries (a byte string of at most RECORDS_CHUNK)."""
+    if not isinstance(body, bytes) or len(body) > RECORDS_CHUNK:
+        raise MalformedMessage(
+            "a RECORDS body is a byte string of at most %d bytes" % RECORDS_CHUNK
+        )
+    return body
+
+
+# ---------------------------------------------------------------- ACK
+
+
+def ack(ok=(), bad=(), certs=(), log=0):
+    """What the agent committed: sheets filed (`ok` runs), quarantined (`bad` runs),
+    certificates it holds (ids) and the access log through entry `log`."""
+    body = {}
+    if ok:
+        body["ok"] = list(ok)
+    if bad:
+        body["bad"] = list(bad)
+    if certs:
+        body["certs"] = list(certs)
+    if log:
+        body["log"] = log
+    return body
+
+
+def read_ack(body):
+    """(ok runs, bad runs, certificate ids, log entry number) of an ACK request."""
+    ok = read_runs(body, "ok")
+    bad = read_runs(body, "bad")
+    certs = fields.need_map(body).get("certs", [])
+    if not isinstance(certs, list) or len(certs) > MAX_CERT_IDS:
+        raise MalformedMessage("field 'certs' must be a list of at most %d ids" % MAX_CERT_IDS)
+    for cid in certs:
+        if not isinstance(cid, bytes) or len(cid) != CERT_ID_SIZE:
+            raise MalformedMessage("a certificate id is %d bytes" % CERT_ID_SIZE)
+    log = _opt_int(body, "log", 1, U32, 0)
+    return ok, bad, certs, log
+
+
+def ack_reply(ok, bad):
+    """The terminal's answer once the states are on flash: how many sheets changed."""
+    return {"ok": ok, "bad": bad}
+
+
+# ---------------------------------------------------------------- ACCESS_LOG
+
+
+def log_request(after):
+    return {"after": after}
+
+
+def read_log_request(body):
+    return fields.get_int(body, "after", 0, U32)
+
+
+def log_reply(entries, more):
+    """Raw access-log entries (hash of the previous entry, then CBOR [number, when, who,
+    card, card_id, what]: firmware/accesslog_flash.py) and whether more follow."""
+    return {"entries": entries, "more": more}
+
+
+def read_log_reply(body):
+    entries = fields.need_map(body).get("entries")
+    if not isinstance(entries, list):
+        raise MalformedMessage("field 'entries' must be a list")
+    for e in entries:
+        if not isinstance(e, bytes) or len(e) < SHA_SIZE + 1:
+            raise MalformedMessage("an access-log entry is the previous hash and CBOR")
+    return entries, _get_bool(body, "more")
+
+
+# ---------------------------------------------------------------- OPPOSITION
+
+
+def opposition_chunk(version, base, index, add=b"", remove=b"", end=None):
+    """One chunk of an opposition list update to `version`: a full list when `base` is
+    None, else a delta from the terminal's version `base`. `add` and `remove` are entries
+    (protocol/opposition_entries.py), ascending across the chunks. `end`: (count, SHA-256)
+    of the whole resulting list, on the last chunk."""
+    body = {"v": version, "i": index}
+    if base is None:
+        body["full"] = True
+    else:
+        body["base"] = base
+    if add:
+        body["add"] = add
+    if remove:
+        body["del"] = remove
+    if end is not None:
+        body["end"] = True
+        body["count"] = end[0]
+        body["sha"] = end[1]
+    return body
+
+
+class OppositionChunk:
+    """A checked OPPOSITION chunk (the terminal's side)."""
+
+    def __init__(self, body):
+        self.version = fields.get_int(body, "v", 1, U32)
+        self.index = fields.get_int(body, "i", 0, U32)
+        self.full = _get_bool(body, "full")
+        self.base = None if self.full else fields.get_int(body, "base", 0, U32)
+        self.add = _get_blob(body, "add", MAX_PLAINTEXT)
+        self.remove = _get_blob(body, "del", MAX_PLAINTEXT)
+        self.end = _get_bool(body, "end")
+        self.count = fields.get_int(body, "count", 0, U32) if self.end else None
+        self.sha = fields.get_bytes(body, "sha", SHA_SIZE) if self.end else None
+        if self.full and self.remove:
+            raise MalformedMessage("a full list removes nothing")
+
+
+def opposition_reply(version, next_index):
+    """The terminal's answer: the list version it holds and the next chunk it expects."""
+    return {"v": version, "next": next_index}
+
+
+def read_opposition_reply(body):
+    return fields.get_int(body, "v", 0, U32), fields.get_int(body, "next", 0, U32)
