@@ -73,7 +73,7 @@ class Visit:
         self.message = None  # lines shown until OK or CANCEL, then `after()`
         self.after = None
         self.reviewing = False
-        self.blocked = False  # flash under its reserve: cards refused until they leave
+        self.blocked = None  # flash under its reserve: the slots whose cards must leave first
         self.saved = None  # signing.Signed of the sheet just saved, shown until the card leaves
 
     # ------------------------------------------------------------ part protocol
@@ -108,13 +108,13 @@ class Visit:
 
     def step(self, key=None):
         """One round: the reading first (cards in and out, reads), then this visit."""
-        slots = self.board.slots
         if self.blocked:
-            # Refused for lack of room: nothing is read until both cards are out.
-            if not slots["cps"].present() and not slots["vitale"].present():
-                self.blocked = False
-                return True
-            return key is not None
+            # Refused for lack of room: nothing is read until the cards that came are out.
+            for name in self.blocked:
+                if self.board.slots[name].present():
+                    return key is not None
+            self.blocked = None
+            return True
         if self._refuse_for_room():
             return True
         mine = self._own_screen() or self._wants(key)
@@ -127,16 +127,17 @@ class Visit:
         return busy
 
     def _refuse_for_room(self):
-        """Before a new visit starts (a card arrives with nothing going on): refuse it when
-        the flash is under its reserve, so the sheets stored are never at risk."""
-        if self.journal is None or not self.reading.idle() or self.sheet is not None:
+        """Before a new visit starts (a card arrives with no visit going on): refuse it
+        when the flash is under its reserve, so the sheets stored are never at risk."""
+        if self.journal is None or self.sheet is not None or self._own_screen():
             return False
-        slots = self.board.slots
-        if not slots["cps"].present() and not slots["vitale"].present():
+        came = []
+        for name in ("cps", "vitale"):
+            if not self.reading.present[name] and self.board.slots[name].present():
+                came.append(name)
+        if not came or self.journal.can_accept_sheet():
             return False
-        if self.journal.can_accept_sheet():
-            return False
-        self.blocked = True
+        self.blocked = came
         self.board.emit("EVENT", {"refused": "sync needed"})
         return True
 
@@ -161,9 +162,10 @@ class Visit:
         when it did."""
         r = self.reading
         if self.saved is not None:
+            # Cards out: the visit is over. A failed copy stays on the screen until OK.
             gone = self.patient is not None and not self.board.slots["vitale"].present()
-            if gone or not r.cps_ready():
-                self.saved = None  # the visit is over
+            if (gone or not r.cps_ready()) and self.saved.copied is not False:
+                self.saved = None
                 self.patient = None
             return False
         if self.sheet is None:
