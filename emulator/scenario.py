@@ -165,6 +165,9 @@ def play_command(
     interpreter: Annotated[
         str, typer.Option("--interpreter", "-i", help="cpython, micropython or both.")
     ] = "cpython",
+    timeout: Annotated[
+        float, typer.Option(help="Seconds to wait for each expectation before failing.")
+    ] = 15.0,
 ):
     """Play each scenario on a fresh terminal with a blank flash and check every
     expectation it states; prints one line per scenario, and the failing step."""
@@ -180,7 +183,7 @@ def play_command(
             raise typer.Exit(2)
         for name in names:
             try:
-                saved, seconds = play_file(path, name)
+                saved, seconds = play_file(path, name, timeout)
             except ScenarioError as e:
                 failed += 1
                 print("FAIL %s (%s): %s" % (path.stem, name, e))

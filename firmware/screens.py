@@ -111,7 +111,8 @@ def patient(card, first_row, today):
 
 
 def remove_vitale_done():
-    return ["Feuille terminee", "", "Retirez la carte", "Vitale"]
+    """The patient's card stays in after its visit: it is not read again until it leaves."""
+    return ["Retirez la carte", "Vitale du patient", "", ""]
 
 
 # ---------------------------------------------------------------- the visit

@@ -643,8 +643,10 @@ class Visit:
                 s, r.cps, r.vitale, self.patient, self.journal, self.storage.certs
             )
         except (hal.CardError, JournalError) as e:
-            # Nothing saved: the order number reserved, if any, is a gap (R161-44 1°).
+            # Nothing saved: the order number reserved, if any, is a gap (R161-44 1°). The
+            # patient's card is done with (its message says it all): out, then in again.
             self._clear()
+            r.finish_patient()
             self._say(screens.not_saved(self._why(e)))
             self.board.emit("EVENT", {"not_saved": type(e).__name__})
             return
