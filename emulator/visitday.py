@@ -114,8 +114,12 @@ class VisitDay:
                 return "V%02d" % (act.coef // 100)
         return "?"
 
+    def storage(self, board):
+        """What the terminal keeps in flash, opened as the App opens it."""
+        return Storage(board, segment_bytes=self.segment_bytes)
+
     def run(self, board, report):
-        storage = Storage(board, segment_bytes=self.segment_bytes)
+        storage = self.storage(board)
         journal, log = storage.journal, storage.access_log
         report.booted(journal, log)
         if not already_purged(journal):

@@ -1,10 +1,12 @@
-"""Deliberately broken journals, for tests/test_powercut.py: the power-cut bench must catch
-each of them (a checker that cannot fail proves nothing)."""
+"""Deliberately broken journals and terminals, for tests/test_powercut*.py: the power-cut bench
+must catch each of them (a checker that cannot fail proves nothing)."""
 
+from emulator.visitday import VisitDay
 from emulator.workday import SyntheticDay
 from firmware import records
 from firmware.accesslog_flash import FlashAccessLog
 from firmware.journal import Journal
+from protocol import bundle
 
 
 class _OrdersInRamOnly(Journal):
@@ -41,3 +43,32 @@ class SavesTooEarly(SyntheticDay):
     def open_storage(self, board):
         fs = board.filesystem()
         return _SavedBeforeCommit(fs, segment_bytes=self.segment_bytes), FlashAccessLog(fs)
+
+
+class VisitsSavedTooEarly(VisitDay):
+    """The real day, a journal that says a sheet is saved before it is committed."""
+
+    def storage(self, board):
+        storage = VisitDay.storage(self, board)
+        journal = storage.journal
+        journal._later = None
+        journal._write = lambda fn, path, data: _SavedBeforeCommit._write(journal, fn, path, data)
+        return storage
+
+
+class VisitsHalfSigned(VisitDay):
+    """The real day, a terminal that stores a sheet without the Vitale card's signature
+    (and without a reason): what a card pulled between the two signatures must never do."""
+
+    def storage(self, board):
+        storage = VisitDay.storage(self, board)
+        journal = storage.journal
+        append = journal.append_sheet
+
+        def append_half_signed(payload, order_no, pro_id, completion_date, third_party):
+            b = bundle.decode(payload)
+            payload = bundle.encode(b.sheet, b.cps_signature, b.cps_cert)
+            return append(payload, order_no, pro_id, completion_date, third_party)
+
+        journal.append_sheet = append_half_signed
+        return storage
