@@ -360,32 +360,36 @@ class Syncer:
         batch = Batch()
         new_certs = []
         silences = 0
+        gap = False  # a frame was lost since the stream (re)started
         self._start_stream(puller)
         while True:
+            if len(self.summary.received_records) > 50 * (status["unacked"] + 10):
+                raise LinkError("the line to the terminal loses too much: check the cable")
             messages_in = self.link.receive(self.silence_s)
             if not messages_in:
                 silences += 1
                 if silences > MAX_SILENCES:
                     raise LinkError("the terminal stopped answering during the sync")
+                gap = False
                 self._start_stream(puller)  # a frame (or our PULL) was lost: ask again
                 continue
             silences = 0
-            restart = False
+            restart = lost = False
             for m in messages_in:
-                if m.seq in self._acks and m.mtype in (messages.ACK, messages.ERROR):
-                    self._on_ack_reply(m)
-                    continue
-                if m.mtype == messages.ERROR and m.seq == puller.seq:
-                    try:
+                gap = gap or m.gap
+                try:
+                    if m.seq in self._acks and m.mtype in (messages.ACK, messages.ERROR):
+                        self._on_ack_reply(m)
+                        continue
+                    if m.mtype == messages.ERROR and m.seq == puller.seq:
                         self.link.check_error(m)
-                    except SessionLost:
-                        self._authenticate()
-                        restart = True
-                        break
-                if m.mtype != messages.RECORDS or restart:
+                except SessionLost:
+                    lost = True  # the terminal rebooted: open a session again
+                    break
+                if m.mtype != messages.RECORDS or m.seq != puller.seq or restart:
                     continue
-                if m.gap:
-                    restart = True  # frames were lost just before this one
+                if gap:
+                    restart = True  # frames were lost: the stream is not whole any more
                     continue
                 entries = puller.on_records(m.seq, m.body)
                 if entries is None:
@@ -413,7 +417,13 @@ class Syncer:
                 if grant is not None:
                     self.link.send(messages.PULL, grant, puller.seq)
             self.summary.bytes = self.link.bytes_in + self.link.bytes_out
+            if lost:
+                self._authenticate()
+                self._acks = {}
+                self._confirm_unacknowledged()
+                restart = True
             if restart:
+                gap = False
                 self._start_stream(puller)
                 continue
             if puller.ended:

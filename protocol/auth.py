@@ -105,6 +105,7 @@ class TerminalAuth:
         self._rng = rng or urandom
         self._pairing = pairing
         self._pending = None  # (SessionSecrets) of the last challenge sent
+        self._pending_ask = None  # (pairing id, agent nonce, reply) of that challenge
         self._done = None  # (agent proof, reply) of the session opened last
         self.session = None
         self.refused = 0
@@ -154,10 +155,22 @@ class TerminalAuth:
                 raise NotPaired("this terminal is not paired; pair it first")
             if pairing.pairing_id != pairing_id:
                 raise NotPaired("this terminal is paired with another agent")
+            asked = self._pending_ask
+            if (
+                self._pending is not None
+                and asked is not None
+                and asked[:2] == (pairing_id, agent_nonce)
+            ):
+                # The same request again (a retransmission, a duplicated frame): the same
+                # challenge, still unspent, rather than a new one that would void the proof
+                # the agent is computing for the first.
+                return asked[2]
             nonce = self._rng(NONCE_SIZE)
             th = auth_transcript(pairing_id, agent_nonce, nonce)
             self._pending = SessionSecrets(pairing.key, th)
-            return {"step": 1, "nonce": nonce}
+            reply = {"step": 1, "nonce": nonce}
+            self._pending_ask = (pairing_id, agent_nonce, reply)
+            return reply
         mac = fields.get_bytes(body, "mac", PROOF_SIZE)
         pending = self._pending
         if pending is None:

@@ -191,8 +191,13 @@ def run_faulty(seed, tmp, attempts=6):
         kill_at = 0 if last or r.random() < 0.6 else r.randrange(5, 200)
 
         def after_commit(rec_nos, r=r, last=last):
-            if not last and r.random() < 0.2:
+            if last:
+                return
+            if r.random() < 0.2:
                 raise Killed("agent killed between a commit and its acknowledgement")
+            if r.random() < 0.1:
+                world.boot()  # the terminal reboots in the middle of the sync
+                stats["reboots"] += 1
 
         stats["attempts"] += 1
         try:
@@ -213,3 +218,80 @@ def run_faulty(seed, tmp, attempts=6):
     stats["sheets"] = len(saved)
     store.close()
     return problems, stats
+
+
+def tamper_on_flash(storage, rec_no):
+    """Change one byte of the stored sheet `rec_no` in its journal file, with the record's
+    CRC recomputed, as someone with the flash in hand would (reboot the terminal after)."""
+    from firmware import journal, records
+
+    fs = storage.fs
+    for name in fs.listdir(journal.DIR):
+        if not records.is_hex_name(name):
+            continue
+        path = journal.DIR + "/" + name
+        f = fs.open(path, "rb")
+        data = f.read()
+        f.close()
+        with records.RecordFile(fs, path) as rf:
+            found = [
+                (b, o) for t, b, o in rf if t == journal.T_SHEET and records.u32(b, 0) == rec_no
+            ]
+        if found:
+            body, offset = found[0]
+            bad = bytearray(body)
+            bad[18 + (len(body) - 18) // 2] ^= 0x01  # in the signed bundle, past the header
+            end = offset + records.OVERHEAD + len(body)
+            f = fs.open(path, "wb")
+            f.write(data[:offset] + records.frame(journal.T_SHEET, bytes(bad)) + data[end:])
+            f.close()
+            return
+    raise KeyError("no sheet %d on the flash" % rec_no)
+
+
+def flash_image(path, n, serial=SERIAL):
+    """A terminal's flash image file holding `n` saved sheets; {rec_no: bundle}."""
+    from emulator.simboard import SimBoard
+    from firmware.storage import Storage
+
+    with open(path, "w+b") as f:
+        saved = add_sheets(Storage(SimBoard(serial_number=serial, flash_store=f)), n)
+    return saved
+
+
+def store_records(db_path, serial=SERIAL):
+    """host_records() of a database file, opened afresh."""
+    store = Store(db_path)
+    try:
+        return host_records(store, serial)
+    finally:
+        store.close()
+
+
+def pair_over_port(terminal, store, port):
+    """Pair an emulated terminal (emulator/terminal.py) with `store` over its pty."""
+    import time
+
+    from host_agent.transport import open_port
+
+    terminal.press("MENU")
+    terminal.press("1")
+    deadline = time.monotonic() + 20
+    while terminal.screen[0] != "Appairage d'un PC":
+        assert time.monotonic() < deadline, "no pairing screen"
+        time.sleep(0.02)
+    link = LinkClient(open_port(port))
+
+    def confirm(code, serial):
+        while not terminal.screen[0].startswith("Code: "):
+            time.sleep(0.02)
+        assert terminal.screen[0] == "Code: %s %s" % (code[:3], code[3:])
+        terminal.press("OK")
+        return True
+
+    try:
+        serial = pair(link, store, confirm)[0]
+    finally:
+        link.port.close()
+    terminal.press("OK")
+    return serial
