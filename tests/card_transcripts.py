@@ -1,6 +1,7 @@
-"""Record the card transcripts the portable reading tests replay under both interpreters:
-each scenario of tests/portable/_cardkit.py runs against the real virtual cards (emulator/
-cards, CPython only: they sign with `cryptography`) and every exchange is written down.
+"""Record the card transcripts the portable reading and visit tests replay under both
+interpreters: each scenario of tests/portable/_cardkit.py and each visit of _visitkit.py runs
+against the real virtual cards (emulator/cards, CPython only: they sign with `cryptography`)
+and every exchange is written down.
 
     .venv/bin/python tests/card_transcripts.py --write   # after changing cards or flow
 
@@ -19,6 +20,7 @@ for p in (str(ROOT), str(PORTABLE)):
         sys.path.insert(0, p)
 
 import _cardkit  # noqa: E402
+import _visitkit  # noqa: E402
 
 from emulator.cards import fixtures  # noqa: E402
 from emulator.simboard import SimSlot  # noqa: E402
@@ -56,8 +58,21 @@ def record(name):
     return {"vitale": vitale.record, "cps": cps.record}
 
 
+def record_visit(name):
+    vitale_card, cps_card, pin, keys = _visitkit.VISITS[name]
+    vitale = RecordingSlot("vitale", fixtures.make(vitale_card))
+    cps = RecordingSlot("cps", fixtures.make(cps_card))
+    app = _visitkit.make_visit_app(vitale, cps)
+    _visitkit.run_visit(app, vitale, cps, pin, keys)
+    assert len(_visitkit.sheets(app)) == 1, app.board.display.lines
+    return {"vitale": vitale.record, "cps": cps.record}
+
+
 def record_all():
-    return {name: record(name) for name in sorted(_cardkit.SCENARIOS)}
+    out = {name: record(name) for name in sorted(_cardkit.SCENARIOS)}
+    for name in sorted(_visitkit.VISITS):
+        out[name] = record_visit(name)
+    return out
 
 
 def dumps(transcripts) -> str:

@@ -164,6 +164,7 @@ SCENARIOS = {
     "unknown-in-vitale": ("unknown", "gp", "4827 OK"),
     "cps-in-vitale": ("nurse", "gp", "4827 OK"),
     "vitale-in-cps": ("single", "family", ""),
+    "closed-dependant": ("closed-dependant", "gp", "4827 OK"),
 }
 OPPOSED = ("1000000055",)  # the fixture "opposed" card's serial (emulator/cards/fixtures.py)
 

@@ -1,0 +1,45 @@
+"""Portable helpers of the visit tests (both interpreters): an App on a fake board with a
+littlefs in RAM, and the visits recorded in card_transcripts.json (tests/card_transcripts.py
+records them from the virtual cards: both signatures and the copy included)."""
+
+from _cardkit import NOW, press, run_scenario, settle
+from _fakes import FakeBoard
+from _flashfs import Disk
+
+from firmware.app import App
+from firmware.opposition import MemoryOppositionList
+
+# Visits recorded: (vitale card, cps card, PIN keys, keys from the patient screen to the end).
+# "visit": a GP's visit to a single holder, VG, MD, IK 7 km, the patient pays, signed.
+VISIT_KEYS = "1 1 1 2 OK 1 3 OK 1 4 7 OK OK 4 1"
+VISITS = {
+    "visit": ("single", "gp", "4827 OK", VISIT_KEYS + " OK"),
+}
+PRO = "10001234565"  # the gp fixture's holder id
+
+
+def make_visit_app(vitale_slot, cps_slot, blocks=32):
+    """An App at NOW on a fake board with simulated flash (`app.disk`) and these slots."""
+    disk = Disk(blocks)
+    board = FakeBoard()
+    board.slots = {"vitale": vitale_slot, "cps": cps_slot}
+    board.flash = disk.flash
+    board.filesystem = lambda format_if_blank=True: disk.fs
+    board.clock.set(NOW)
+    app = App(board, opposition=MemoryOppositionList(()))
+    app.disk = disk
+    return app
+
+
+def run_visit(app, vitale_slot, cps_slot, pin_keys, visit_keys, check=None):
+    """CPS in, PIN, Vitale in (run_scenario), then the visit's keys one word at a time."""
+    run_scenario(app, vitale_slot, cps_slot, pin_keys)
+    for word in visit_keys.split(" "):
+        press(app, word)
+        if check:
+            check()
+    settle(app)
+
+
+def sheets(app):
+    return list(app.storage.journal.records_after(0, 0, 0, None))
