@@ -5,10 +5,8 @@ device. The firmware runs in this process (CPython) or under the real `micropyth
 """
 
 import enum
-import re
 import select
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -173,49 +171,39 @@ def demo(
             "--micropython", help="Run the firmware under micropython instead of CPython."
         ),
     ] = False,
+    db: Annotated[Path, typer.Option(help="The practice's database the demo makes afresh.")] = Path(
+        "demo.db"
+    ),
 ):
-    """The end-to-end demonstration: boot the emulated terminal, then let `tla-agent`
-    greet it over the pty and print the terminal's identity."""
+    """The end-to-end demonstration: the emulated terminal plays a day of home visits,
+    then `tla-agent` pairs with it over a pty, syncs the day into demo.db and sums it up
+    (sheets per fund, amounts, deadlines)."""
+    from emulator import demo as the_demo
+
     interpreter = "micropython" if micropython else "cpython"
     console.rule("tla demo: emulated terminal (%s) + practice-PC agent" % interpreter)
-    emu = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "emulator.cli",
-            "run",
-            "--interpreter",
-            interpreter,
-            "--quiet",
-            "--for",
-            "60",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    t0 = time.monotonic()
     try:
-        port = None
-        assert emu.stdout is not None
-        for line in emu.stdout:
-            console.print("[dim]emulator:[/] " + line.rstrip())
-            m = re.match(re.escape(PORT_LINE) + r"(\S+)", line)
-            if m:
-                port = m.group(1)
-                break
-        if not port:
-            err.print("[red]error:[/] the emulator did not start")
-            raise typer.Exit(1)
-        console.print("$ tla-agent hello --port %s" % port)
-        agent = subprocess.run([sys.executable, "-m", "host_agent.cli", "hello", "--port", port])
-        if agent.returncode != 0:
-            raise typer.Exit(agent.returncode)
-    finally:
-        emu.terminate()
-        try:
-            emu.wait(10)
-        except subprocess.TimeoutExpired:
-            emu.kill()
-    console.rule("demo done")
+        saved = the_demo.run(interpreter, db, console)
+    except the_demo.DemoError as e:
+        err.print("[red]error:[/] %s" % e)
+        raise typer.Exit(1) from None
+    console.rule(
+        "demo done: %d sheets saved, paired, synced into %s in %.0f s"
+        % (len(saved), db, time.monotonic() - t0)
+    )
+
+
+@app.command("export-root")
+def export_root(
+    out: Annotated[Path, typer.Argument(help="Where to write it (PEM).")],
+):
+    """Write the root certificate of the virtual cards' test PKI (PEM): the root that
+    `tla-agent sync --root` trusts when it syncs an emulated terminal."""
+    from cryptography.hazmat.primitives import serialization
+
+    out.write_bytes(fixtures.pki().root_cert.public_bytes(serialization.Encoding.PEM))
+    console.print("wrote %s (the emulator's test root: not a real PKI)" % out)
 
 
 def main():

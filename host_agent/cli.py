@@ -5,6 +5,7 @@ Pair a terminal once (`pair`), then `sync` it (or let `watch` sync it whenever i
 in). Errors are one plain line on stderr and a non-zero exit code (docs/agent.md).
 """
 
+import sys
 import time
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -21,7 +22,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from host_agent import cli_lots, transport, watch
+from host_agent import cli_lots, status, transport, watch
 from host_agent.cli_lots import DEFAULT_DB, DbOption
 from host_agent.client import LinkClient, LinkError
 from host_agent.pair import PairError, pair
@@ -37,8 +38,10 @@ app = typer.Typer(
     add_completion=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-console = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# Tables and the progress bar keep their columns whole when the output goes to a pipe.
+_WIDTH = None if sys.stdout.isatty() else 160
+console = Console(highlight=False, soft_wrap=True, width=_WIDTH)
+err = Console(stderr=True, highlight=False, soft_wrap=True, width=_WIDTH)
 
 EXIT_REFUSED = 1  # the terminal or the input refused: nothing changed
 EXIT_LINK = 5  # the port failed or the terminal stopped answering: run the command again
@@ -480,6 +483,80 @@ def _show(value) -> str:
     if hasattr(value, "__dict__"):
         return ", ".join("%s %s" % (k, v) for k, v in vars(value).items() if v is not None)
     return str(value)
+
+
+@sheets_app.command("summary")
+def summarize_sheets(
+    db: DbOption = DEFAULT_DB,
+    terminal: TerminalOption = None,
+    today: Annotated[
+        str, typer.Option(help="Count deadlines as on this day (YYYY-MM-DD) instead of today.")
+    ] = "",
+):
+    """Sheets per fund: how many, the fees, what the fund pays (third-party payment), and
+    the nearest transmission deadline of those not transmitted (R161-47 I 1°: 3 working
+    days when the patient paid, 8 with third-party payment)."""
+    store = _store(db)
+    try:
+        day = dates.days_to_ymd(
+            dates.days_from_civil(*dates.parse_iso(today))
+            if today
+            else dates.paris_day(int(time.time()))
+        )
+    except ValueError as e:
+        fail("--today: %s" % e)
+    funds: dict = {}
+    for r in store.sheets(terminal):
+        if r["purged"] is not None:
+            continue
+        f = funds.setdefault(r["fund"], {"sheets": 0, "fees": 0, "third": 0, "next": None})
+        f["sheets"] += 1
+        f["fees"] += r["fees"]
+        f["third"] += r["third_party"]
+    for w in status.waiting(store, day):
+        f = funds.get(w.row["fund"])
+        if f is not None and (terminal is None or w.row["terminal"] == terminal):
+            if f["next"] is None or (w.deadline, w.left) < f["next"]:
+                f["next"] = (w.deadline, w.left)
+    table = Table(title="sheets per fund, on %s" % _iso(day))
+    for column in (
+        "fund",
+        "sheets",
+        "fees",
+        "paid by the fund",
+        "paid by patients",
+        "next deadline",
+    ):
+        table.add_column(column, justify="left" if column == "fund" else "right")
+    total = {"sheets": 0, "fees": 0, "third": 0}
+    for fund in sorted(funds):
+        f = funds[fund]
+        nxt = "-"
+        if f["next"] is not None:
+            left = f["next"][1]
+            nxt = "%s (%s)" % (
+                _iso(f["next"][0]),
+                "%d working days left" % left if left >= 0 else "[red]%d days overdue[/]" % -left,
+            )
+        table.add_row(
+            fund,
+            str(f["sheets"]),
+            _euros(f["fees"]),
+            _euros(f["third"]),
+            _euros(f["fees"] - f["third"]),
+            nxt,
+        )
+        for key in total:
+            total[key] += f[key]
+    table.add_row(
+        "all",
+        str(total["sheets"]),
+        _euros(total["fees"]),
+        _euros(total["third"]),
+        _euros(total["fees"] - total["third"]),
+        "",
+    )
+    console.print(table)
 
 
 # ---------------------------------------------------------------------- opposition list

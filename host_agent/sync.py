@@ -185,6 +185,7 @@ class Syncer:
             status = self._status()
             self.summary.pending = status["unacked"]
             self._db(self.store.finish_sync, self.terminal_id, self.sync_id, self.summary.bytes)
+            self.progress.stage("synced")
         except (LinkError, SyncError, MalformedMessage) as e:
             self._end("interrupted", e)
             raise

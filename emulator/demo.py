@@ -1,0 +1,174 @@
+"""`make demo` (`tla-emu demo`): a day of home visits on the emulated terminal, then the
+practice PC's agent pairs with it over a pty, syncs the day into demo.db and sums it up.
+
+The terminal plays emulator/scenarios/day.json (12 patients of the fixture cards: single
+holders, dependants, third-party payment, exemptions); everything on the PC side is the real
+`tla-agent` command, run as a user would run it. The demo answers the pairing question for
+the user once it has compared the two codes itself, and says so.
+"""
+
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from rich.console import Console
+
+from emulator.cards import fixtures
+from emulator.ptylink import PtyBridge
+from emulator.scenario import DAY, play_day
+from emulator.scenario_play import load
+from emulator.terminal import make_terminal
+from protocol import dates
+
+SERIAL = "TLA-DEMO-0001"
+AGENT = [sys.executable, "-m", "host_agent.cli"]
+
+
+class DemoError(Exception):
+    """A step of the demo failed; one plain sentence."""
+
+
+def _wait_screen(terminal, prefix, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while not terminal.screen[0].startswith(prefix):
+        if time.monotonic() > deadline:
+            raise DemoError(
+                "the terminal never showed %r (it shows %r)" % (prefix, terminal.screen)
+            )
+        time.sleep(0.02)
+    return terminal.screen
+
+
+def _agent(console, db, *args):
+    """Run `tla-agent ARGS --db DB`, its output straight to ours (its progress bar too)."""
+    console.print("[bold]$ tla-agent %s --db %s[/]" % (" ".join(args), db))
+    sys.stdout.flush()
+    done = subprocess.run(AGENT + list(args) + ["--db", str(db)])
+    if done.returncode:
+        raise DemoError("tla-agent %s failed (exit code %d)" % (args[0], done.returncode))
+
+
+def _pair(console, terminal, port, db):
+    """Open the pairing screen, run `tla-agent pair`, compare the codes, confirm both."""
+    console.print("[dim]terminal:[/] MENU, 1: pair a PC")
+    terminal.press("MENU")
+    terminal.press("1")
+    _wait_screen(terminal, "Appairage d'un PC")
+    console.print("[bold]$ tla-agent pair --port %s --db %s[/]" % (port, db))
+    agent = subprocess.Popen(
+        AGENT + ["pair", "--port", port, "--db", str(db)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert agent.stdin is not None and agent.stdout is not None
+    code = None
+    for line in agent.stdout:
+        console.print(line.rstrip())
+        m = re.search(r"code is: (\d{3} \d{3})", line)
+        if m:
+            code = m.group(1)
+            break
+    if code is None:
+        agent.wait(10)
+        raise DemoError("tla-agent pair printed no code (exit code %s)" % agent.returncode)
+    shown = _wait_screen(terminal, "Code: ")[0][len("Code: ") :]
+    console.print("[dim]terminal screen:[/] %s" % " | ".join(terminal.screen))
+    if shown != code:
+        agent.kill()
+        raise DemoError("the codes differ (terminal %s, PC %s): not pairing" % (shown, code))
+    console.print(
+        "[green]demo:[/] the terminal shows %s and tla-agent printed %s: they match, so the "
+        "demo answers [bold]y[/] on the PC and presses [bold]OK[/] on the terminal for you"
+        % (shown, code)
+    )
+    agent.stdin.write("y\n")
+    agent.stdin.flush()
+    terminal.press("OK")
+    rest, _ = agent.communicate(timeout=60)
+    question = "Does the terminal show the same code?"
+    for line in rest.splitlines():
+        if line.startswith(question):  # the prompt, then the line after our answer
+            console.print(question + " [bold]y[/] [dim](answered by the demo)[/]")
+            line = line.split(": ", 1)[-1]
+        console.print(line)
+    if agent.returncode:
+        raise DemoError("pairing failed (exit code %d)" % agent.returncode)
+    _wait_screen(terminal, "Appaire avec")
+    console.print("[dim]terminal screen:[/] %s" % " | ".join(terminal.screen))
+    terminal.press("OK")
+
+
+def _write_root(db: Path) -> Path:
+    """The card PKI's root, where `tla-agent sync` looks by default: root.pem next to the
+    database. The demo's cards come from the emulator's test PKI."""
+    path = db.parent / "root.pem"
+    cert = fixtures.pki().root_cert
+    path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return path
+
+
+def lots(console, db):
+    """Lots of the day: the lots engineer's step (tla-agent lots build, seal) goes here."""
+
+
+def run(interpreter: str, db: Path, console: Console | None = None) -> list:
+    """The whole demo; returns the summaries of the sheets the terminal saved."""
+    console = console or Console(highlight=False, soft_wrap=True)
+    db = Path(db).resolve()
+    for path in (db, Path(str(db) + "-wal"), Path(str(db) + "-shm")):
+        path.unlink(missing_ok=True)  # a fresh practice database each time
+    bridge = PtyBridge().start()
+    with tempfile.TemporaryDirectory(prefix="tla-demo-") as tmp:
+        terminal = make_terminal(
+            interpreter,
+            bridge.terminal_path,
+            serial_number=SERIAL,
+            flash_path=str(Path(tmp) / "flash.img"),
+            opposition=fixtures.OPPOSED_SERIALS,
+        )
+        try:
+            terminal.start()
+            terminal.wait_event("READY", 30)
+            console.rule("1. a day of home visits on terminal %s (%s)" % (SERIAL, interpreter))
+            saved = play_day(terminal)
+            for s in saved:
+                console.print(
+                    "saved no. %s: record %s, %s, %s EUR%s"
+                    % (
+                        s.get("order"),
+                        s.get("rec"),
+                        " ".join(s.get("acts", [])),
+                        _euros(s.get("fees", 0)),
+                        ", third-party %s EUR" % _euros(s["third_party"])
+                        if s.get("third_party")
+                        else "",
+                    )
+                )
+            console.rule("2. pairing the practice PC with the terminal")
+            _pair(console, terminal, bridge.host_path, db)
+            console.rule("3. sync: verify, file, acknowledge")
+            console.print("demo: the card PKI's test root is %s" % _write_root(db))
+            _agent(console, db, "sync", "--port", bridge.host_path)
+            console.rule("4. what the practice holds")
+            _agent(console, db, "sheets", "summary", "--today", _iso_of(saved))
+            _agent(console, db, "status", "--today", _iso_of(saved))
+            lots(console, db)
+        finally:
+            terminal.stop()
+            bridge.close()
+    return saved
+
+
+def _euros(cents):
+    return "%d,%02d" % divmod(int(cents), 100)
+
+
+def _iso_of(saved):
+    """The day of the scenario's visits, YYYY-MM-DD: the demo counts deadlines from it."""
+    y, m, d = dates.paris_date(load(str(DAY))["start"])
+    return "%04d-%02d-%02d" % (y, m, d)
