@@ -121,6 +121,7 @@ class VisitDay:
     def run(self, board, report):
         storage = self.storage(board)
         journal, log = storage.journal, storage.access_log
+        assert journal is not None  # the board has a flash
         report.booted(journal, log)
         if not already_purged(journal):
             _reporting(journal, log, report, self.key_of)

@@ -57,7 +57,7 @@ def sign_and_save(sheet, cps, vitale, patient, journal, certs):
     if not certs.has(cps_cert):
         certs.add(cps.cert)
     vitale_cert = None
-    if vitale_signs:
+    if vitale_signs and patient is not None:
         vitale_cert = bytes(patient.cert_id)
         if not certs.has(vitale_cert):
             der = vitale.read_certificate()

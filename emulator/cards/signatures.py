@@ -15,9 +15,10 @@ def _certificates(names):
         if name in _SEEN:
             continue
         card = fixtures.make(name)
-        if getattr(card, "key", None) is not None:
+        key = getattr(card, "key", None)
+        if key is not None:
             unit = "CPS" if card.kind == "cps" else "Vitale"
-            _KEYS[bytes(pki.cert_id(card.cert))] = (unit, card.cert, card.key.public_key())
+            _KEYS[bytes(pki.cert_id(card.cert))] = (unit, card.cert, key.public_key())
         _SEEN.add(name)
     return _KEYS
 
@@ -37,7 +38,7 @@ def bundle_problems(payload, names) -> list:
         ("CPS", b.cps_signature, b.cps_cert),
         ("Vitale", b.vitale_signature, b.vitale_cert),
     ):
-        if signature is None:
+        if signature is None or cid is None:
             if who == "CPS":
                 wrong.append("no CPS signature (R161-43)")
             elif s.unsigned_reason is None and not s.degraded:
