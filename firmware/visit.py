@@ -49,6 +49,10 @@ def birth_rank(card, b):
     return n
 
 
+def _nothing(*args):
+    pass
+
+
 def _under(found, prefix):
     """The problems of `found` about the field `prefix` or inside it."""
     return [p for p in found if p.path == prefix or p.path.startswith(prefix + ".")]
@@ -67,14 +71,49 @@ class Visit:
         self.patient = None  # the VitaleCard of the visit; None for a degraded sheet
         self.who = None  # the card's beneficiary treated
         self.entry = None  # what the keypad fills now (firmware/entry.py), or None
-        self.then = None  # what to do with the entry's value
-        self.back = None  # where CANCEL leads
-        self.out = None  # what to do with a menu number that names no item
+        self.then = _nothing  # what to do with the entry's value
+        self.back = _nothing  # where CANCEL leads
+        self.out = _nothing  # what to do with a menu number that names no item
         self.message = None  # lines shown until OK or CANCEL, then `after()`
         self.after = None
         self.reviewing = False
         self.blocked = None  # flash under its reserve: the slots whose cards must leave first
         self.saved = None  # signing.Signed of the sheet just saved, shown until the card leaves
+
+    # ------------------------------------------------------------ what a visit has
+
+    def _draft(self) -> Sheet:
+        """The sheet being made; only asked for while a visit is going on."""
+        s = self.sheet
+        if s is None:
+            raise RuntimeError("no visit going on")
+        return s
+
+    def _cps(self):
+        card = self.reading.cps_card
+        if card is None:
+            raise RuntimeError("no CPS read")
+        return card
+
+    def _who(self):
+        who = self.who
+        if who is None:
+            raise RuntimeError("no beneficiary chosen")
+        return who
+
+    def _journal(self):
+        j = self.journal
+        if j is None:
+            raise RuntimeError("no journal on this board")
+        return j
+
+    def _tariff(self, code):
+        """The nomenclature entry of `code` for the sheet's profession and version."""
+        s = self._draft()
+        e = nomenclature.lookup(s.nomenclature, s.profession, code)
+        if e is None:
+            raise ValueError("code %r not in the nomenclature" % code)
+        return e
 
     # ------------------------------------------------------------ part protocol
 
@@ -83,7 +122,7 @@ class Visit:
 
     def _own_screen(self):
         return (
-            self.blocked
+            self.blocked is not None
             or self.message is not None
             or self.entry is not None
             or self.reviewing
@@ -100,8 +139,8 @@ class Visit:
                 return screens.menu(self.entry)
             return screens.typing(self.entry)
         if self.reviewing:
-            s = self.sheet
-            return screens.review(s.fees, s.third_party, self._vitale_signs())  # type: ignore[union-attr]
+            s = self._draft()
+            return screens.review(s.fees, s.third_party, self._vitale_signs())
         if self.saved is not None:
             return screens.saved(self.saved.order_no, self.saved.copied)
         return self.reading.screen()
@@ -215,13 +254,13 @@ class Visit:
             got = what.key(key)
             if got == DONE:
                 self.entry = None
-                self.then(what.value)  # type: ignore[misc]
+                self.then(what.value)
             elif got == CANCEL:
                 self.entry = None
-                self.back()  # type: ignore[misc]
+                self.back()
             elif got == OUT:
                 self.entry = None
-                self.out(what.value)  # type: ignore[misc]
+                self.out(what.value)
             return
         r = self.reading
         if r.patient is not None and self.sheet is None:
@@ -254,16 +293,18 @@ class Visit:
         """What the Vitale card says, for the validator: (rights, dependants, NIR, fund)."""
         if self.patient is None:
             return None, None, None, None
-        card, who = self.patient, self.who
+        card, who = self.patient, self._who()
         dependants = []
         for b in card.beneficiaries:
             if b.rank != 1:
                 dependants.append((b.nir or None, b.birth_date, birth_rank(card, b)))
-        return (who.rights_from, who.rights_until), dependants, card.nir, who.fund  # type: ignore[union-attr]
+        return (who.rights_from, who.rights_until), dependants, card.nir, who.fund
 
     def _problems(self, prefix=None):
         rights, dependants, nir, fund = self._facts()
-        found = sheet_validation.problems(self.sheet, self._today(), rights, dependants, nir, fund)
+        found = sheet_validation.problems(
+            self._draft(), self._today(), rights, dependants, nir, fund
+        )
         return found if prefix is None else _under(found, prefix)
 
     def _refused(self, found, undo=None, then=None):
@@ -278,7 +319,7 @@ class Visit:
 
     def _choose_beneficiary(self, rank):
         card = self.reading.patient
-        if self.journal is None or not self.journal.can_accept_sheet():
+        if not self._journal().can_accept_sheet():
             self._say(screens.sync_needed()[:3] + ["OK: continuer"])
             return
         b = card.beneficiary(rank)
@@ -296,7 +337,7 @@ class Visit:
 
     def _start_degraded(self):
         """No Vitale card at all (R161-43): the insured's NIR and fund typed, CPS alone."""
-        if not self.journal.can_accept_sheet():  # type: ignore[union-attr]
+        if not self._journal().can_accept_sheet():
             self._say(screens.sync_needed()[:3] + ["OK: continuer"])
             return
         self.patient = None
@@ -316,10 +357,10 @@ class Visit:
 
     def _degraded_fund(self, nir, fund):
         self._new_sheet(None)
-        s = self.sheet
-        s.insured = nir  # type: ignore[union-attr]
-        s.fund = fund  # type: ignore[union-attr]
-        s.degraded = True  # type: ignore[union-attr]
+        s = self._draft()
+        s.insured = nir
+        s.fund = fund
+        s.degraded = True
         found = self._problems("insured") + self._problems("fund")
         if self._refused(found, self._clear, self._start_degraded):
             return
@@ -327,7 +368,7 @@ class Visit:
 
     def _choose_situation(self):
         """The practice situation (R161-42 2° a): asked only when the CPS has several."""
-        situations = self.reading.cps_card.situations  # type: ignore[union-attr]
+        situations = self._cps().situations
         if len(situations) == 1:
             self._situation_chosen(0)
             return
@@ -338,24 +379,24 @@ class Visit:
         )
 
     def _situation_chosen(self, index):
-        cps = self.reading.cps_card
+        cps = self._cps()
         if self.sheet is None:
             self._new_sheet(self.who)
-        s = self.sheet
-        s.situation = cps.situations[index].billing  # type: ignore[union-attr]
+        s = self._draft()
+        s.situation = cps.situations[index].billing
         self.board.emit("EVENT", {"visit": {"degraded": self.patient is None}})
         self._sheet_menu()
 
     def _new_sheet(self, who):
-        cps = self.reading.cps_card
+        cps = self._cps()
         day = self._today()
-        profession = int(cps.profession) if cps.profession.isdigit() else 0  # type: ignore[union-attr]
+        profession = int(cps.profession) if cps.profession.isdigit() else 0
         sheet = Sheet(
             nomenclature=nomenclature.version_at(day),
             terminal=self.board.serial_number,
             order_no=1,  # a placeholder for the validator: reserved at signing
             completion=day,
-            professional=cps.holder_id,  # type: ignore[union-attr]
+            professional=cps.holder_id,
             profession=profession,
             acts=[],
             fees=0,
@@ -375,7 +416,7 @@ class Visit:
     # ------------------------------------------------------------ the sheet menu
 
     def _sheet_menu(self):
-        s = self.sheet
+        s = self._draft()
         if s is None:
             return
         self.reviewing = False
@@ -391,9 +432,9 @@ class Visit:
         elif index == 1:
             self._ask(entry.Menu("Options", OPTIONS_MENU), self._option)
         elif index == 2:
-            if self.sheet.acts:  # type: ignore[union-attr]
-                self.sheet.acts.pop()  # type: ignore[union-attr]
-                nomenclature.price(self.sheet)
+            if self._draft().acts:
+                self._draft().acts.pop()
+                nomenclature.price(self._draft())
             self._sheet_menu()
         else:
             self._ask(entry.Menu("Paiement", PAYMENT_MENU), self._payment)
@@ -407,16 +448,15 @@ class Visit:
     # ------------------------------------------------------------ acts
 
     def _codes(self):
-        s = self.sheet
-        return nomenclature.codes(s.nomenclature, s.profession)  # type: ignore[union-attr]
+        s = self._draft()
+        return nomenclature.codes(s.nomenclature, s.profession)
 
     def _add_act(self):
         codes = self._codes()
-        n = len(self.sheet.acts) + 1  # type: ignore[union-attr]
+        n = len(self._draft().acts) + 1
         items = []
         for code in codes:
-            e = nomenclature.lookup(self.sheet.nomenclature, self.sheet.profession, code)  # type: ignore[union-attr]
-            items.append(("%-4s%s" % (code, e[T.LABEL]))[:17])  # type: ignore[index]
+            items.append(("%-4s%s" % (code, self._tariff(code)[T.LABEL]))[:17])
         self._ask(
             entry.Menu("Acte %d: code" % n, items),
             lambda i: self._act_code(codes[i]),
@@ -425,7 +465,7 @@ class Visit:
 
     def _unknown_code(self, n):
         # R161-42 5°: an act is a code of the nomenclature; the menu lists those allowed.
-        path = "acts.%d.code" % (len(self.sheet.acts) + 1)  # type: ignore[union-attr]
+        path = "acts.%d.code" % (len(self._draft().acts) + 1)
         self.board.emit("EVENT", {"refused": {"field": path, "rule": "unknown"}})
         self._say(
             screens.message("Code d'acte inconnu (%d): choisissez dans la liste." % n),
@@ -433,32 +473,29 @@ class Visit:
         )
 
     def _act_code(self, code):
-        s = self.sheet
-        e = nomenclature.lookup(s.nomenclature, s.profession, code)  # type: ignore[union-attr]
-        title = "Acte %d: %s" % (len(s.acts) + 1, code)  # type: ignore[union-attr]
+        e = self._tariff(code)
+        title = "Acte %d: %s" % (len(self._draft().acts) + 1, code)
         if code in PER_KM:
             self._ask(
                 entry.Digits(title, "Distance (km)", 4),
                 lambda km: self._act_coef(code, int(km) * 100),
             )
-        elif e[T.MIN_COEF] == e[T.MAX_COEF]:  # type: ignore[index]
-            self._act_coef(code, e[T.MIN_COEF])  # type: ignore[index]
+        elif e[T.MIN_COEF] == e[T.MAX_COEF]:
+            self._act_coef(code, e[T.MIN_COEF])
         else:
             self._ask(entry.Hundredths(title, "Coefficient", 5), lambda c: self._act_coef(code, c))
 
     def _act_coef(self, code, coef):
-        title = "Acte %d: %s" % (len(self.sheet.acts) + 1, code)  # type: ignore[union-attr]
+        title = "Acte %d: %s" % (len(self._draft().acts) + 1, code)
         self._ask(
             entry.Date(title, "Date (JJMMAAAA)", self._today()),
             lambda day: self._act_date(code, coef, day),
         )
 
     def _act_date(self, code, coef, day):
-        s = self.sheet
-        e = nomenclature.lookup(s.nomenclature, s.profession, code)  # type: ignore[union-attr]
-        if e[T.FLAGS] & T.RANKED:  # type: ignore[index]
+        if self._tariff(code)[T.FLAGS] & T.RANKED:
             # R161-42 7°: the order number of the act that day (1st in full, 2nd at half).
-            title = "Acte %d: %s" % (len(s.acts) + 1, code)  # type: ignore[union-attr]
+            title = "Acte %d: %s" % (len(self._draft().acts) + 1, code)
             self._ask(
                 entry.Digits(title, "Rang (1 ou 2)", 1),
                 lambda rank: self._act_done(Act(code=code, coef=coef, date=day, rank=int(rank))),
@@ -467,12 +504,12 @@ class Visit:
             self._act_done(Act(code=code, coef=coef, date=day))
 
     def _act_done(self, act):
-        s = self.sheet
-        s.acts.append(act)  # type: ignore[union-attr]
+        s = self._draft()
+        s.acts.append(act)
         nomenclature.price(s)
 
         def undo():
-            s.acts.pop()  # type: ignore[union-attr]
+            s.acts.pop()
             nomenclature.price(s)
 
         if not self._refused(self._problems("acts"), undo):
@@ -498,7 +535,7 @@ class Visit:
 
     def _accident_kind(self, index):
         if index == 2:
-            self.sheet.accident = None  # type: ignore[union-attr]
+            self._draft().accident = None
             self._sheet_menu()
             return
         kind = (F.COMMON_ACCIDENT, F.WORK_ACCIDENT)[index]
@@ -511,8 +548,8 @@ class Visit:
         )
 
     def _accident_done(self, accident):
-        s = self.sheet
-        s.accident = accident  # type: ignore[union-attr]
+        s = self._draft()
+        s.accident = accident
         if not self._refused(self._problems("accident"), lambda: setattr(s, "accident", None)):
             self._sheet_menu()
 
@@ -524,7 +561,7 @@ class Visit:
         if card is not None and card.exemptions is not None:
             day = self._today()
             for e in card.exemptions:
-                if e.rank == self.who.rank and e.active(day):  # type: ignore[union-attr]
+                if e.rank == self._who().rank and e.active(day):
                     found.append(e)
         if not found:
             self._say(
@@ -536,9 +573,9 @@ class Visit:
         self._ask(entry.Menu("Exoneration", items), lambda i: self._exemption_chosen(found, i))
 
     def _exemption_chosen(self, found, index):
-        s = self.sheet
+        s = self._draft()
         if index >= len(found):
-            s.exemption = None  # type: ignore[union-attr]
+            s.exemption = None
         else:
             code = _EXEMPTION_OF_CARD.get(found[index].code)
             if code is None:
@@ -547,11 +584,11 @@ class Visit:
                     self._sheet_menu,
                 )
                 return
-            s.exemption = code  # type: ignore[union-attr]
+            s.exemption = code
         self._sheet_menu()
 
     def _agreement(self, ref):
-        self.sheet.agreement = ref or None  # type: ignore[union-attr]
+        self._draft().agreement = ref or None
         self._sheet_menu()
 
     def _prescription_date(self, day):
@@ -566,8 +603,8 @@ class Visit:
         )
 
     def _prescription_done(self, prescription):
-        s = self.sheet
-        s.prescription = prescription  # type: ignore[union-attr]
+        s = self._draft()
+        s.prescription = prescription
         found = self._problems("prescription")
         if not self._refused(found, lambda: setattr(s, "prescription", None)):
             self._sheet_menu()
@@ -575,23 +612,23 @@ class Visit:
     # ------------------------------------------------------------ payment, review, signing
 
     def _payment(self, index):
-        s = self.sheet
+        s = self._draft()
         if index == 0:
             self._paid(0)
         elif index == 1:
-            self._paid(s.fees)  # type: ignore[union-attr]
+            self._paid(s.fees)
         elif index == 2:
             self._ask(entry.Hundredths("Tiers payant", "Montant", 7, " EUR"), self._paid)
         else:
             self._ask(
                 entry.Hundredths("Part du patient", "Montant", 7, " EUR"),
-                lambda part: self._paid(s.fees - part),  # type: ignore[union-attr]
+                lambda part: self._paid(s.fees - part),
             )
 
     def _paid(self, third_party):
-        s = self.sheet
-        s.third_party = third_party  # type: ignore[union-attr]
-        s.payment = F.THIRD_PARTY if third_party != 0 else F.PATIENT_PAID  # type: ignore[union-attr]
+        s = self._draft()
+        s.third_party = third_party
+        s.payment = F.THIRD_PARTY if third_party != 0 else F.PATIENT_PAID
         found = []
         if third_party > sheet_validation.MAX_FEES:
             # A typing slip: no sheet is worth that much (R161-42 8°).
@@ -605,7 +642,7 @@ class Visit:
             self._review()
 
     def _vitale_signs(self):
-        return self.patient is not None and self.sheet.unsigned_reason is None  # type: ignore[union-attr]
+        return self.patient is not None and self._draft().unsigned_reason is None
 
     def _review(self):
         """Everything validated, the amounts shown: OK signs, MENU records why the patient
@@ -628,13 +665,13 @@ class Visit:
             )
 
     def _reason(self, index):
-        self.sheet.unsigned_reason = _REASONS[index]  # type: ignore[union-attr]
+        self._draft().unsigned_reason = _REASONS[index]
         self._review()
 
     def _sign(self):
-        s = self.sheet
+        s = self._draft()
         r = self.reading
-        s.completion = self._today()  # type: ignore[union-attr]
+        s.completion = self._today()
         if self._refused(self._problems()):
             return
         self.show(screens.signing())
@@ -654,19 +691,19 @@ class Visit:
 
     def _why(self, error):
         if isinstance(error, (hal.CardRemoved, hal.CardAbsent)):
-            return "carte %s retiree." % ("CPS" if error.slot == "cps" else "Vitale")  # type: ignore[attr-defined]
+            return "carte %s retiree." % ("CPS" if error.slot == "cps" else "Vitale")
         if isinstance(error, hal.CardIOError):
             return "carte muette."
         return str(error)
 
     def _after_save(self, done):
-        s = self.sheet
+        s = self._draft()
         r = self.reading
         card = self.patient
         log = self.storage.access_log
         if card is not None:
             what = []
-            if s.unsigned_reason is None:  # type: ignore[union-attr]
+            if s.unsigned_reason is None:
                 what.append("signature")
             if done.copied is not None:
                 what.append("copie" if done.copied else "copie interrompue")
@@ -674,13 +711,13 @@ class Visit:
                 # R162-1-10 c: what was done with the patient's card.
                 log.record(
                     self.board.clock.now(),
-                    r.cps_card.holder_id,
+                    self._cps().holder_id,
                     "vitale",
                     card.serial,
                     ",".join(what),
-                )  # type: ignore[union-attr]
+                )
         # The access log's head goes into the journal with each sheet (docs/journal.md).
-        self.journal.anchor_access_log(*log.head_anchor())  # type: ignore[union-attr]
+        self._journal().anchor_access_log(*log.head_anchor())
         self.board.emit("EVENT", {"saved": self._summary(done)})
         self.sheet = None
         self.who = None
@@ -690,18 +727,18 @@ class Visit:
 
     def _summary(self, done):
         """What a bench may see of a saved sheet: numbers and amounts, no NIR."""
-        s = self.sheet
+        s = self._draft()
         return {
             "rec": done.rec_no,
             "order": done.order_no,
             "sha256": hashlib.sha256(done.record).digest().hex(),
-            "acts": [a.code for a in s.acts],  # type: ignore[union-attr]
-            "fees": s.fees,  # type: ignore[union-attr]
-            "third_party": s.third_party,  # type: ignore[union-attr]
+            "acts": [a.code for a in s.acts],
+            "fees": s.fees,
+            "third_party": s.third_party,
             "rank": self.who.rank if self.who is not None else None,
-            "exemption": s.exemption,  # type: ignore[union-attr]
-            "unsigned_reason": s.unsigned_reason,  # type: ignore[union-attr]
-            "degraded": s.degraded,  # type: ignore[union-attr]
+            "exemption": s.exemption,
+            "unsigned_reason": s.unsigned_reason,
+            "degraded": s.degraded,
             "copied": done.copied,
         }
 
