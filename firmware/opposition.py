@@ -6,13 +6,16 @@ denounced, which the terminal must refuse. The card layer asks `contains()` at e
 5-byte entries (protocol/opposition_entries.py) searched in place by binary search, with
 bounded RAM; the PC updates it with a full list or a delta, in chunks (OPPOSITION).
 
-    opposition/list = entry * count | trailer
+    opposition/list = entry * count | index | trailer
+    index           = every STRIDE-th entry (entries 0, STRIDE, 2 STRIDE...)
     trailer         = "TLAO" | version u32 | count u32 | SHA-256 of the entries (32)
 
-An update is written to `opposition/list.new` (a full list as it arrives; a delta merged
-from the old list, `opposition/add` and `opposition/del`), checked against the count and
-digest the PC announced, then renamed over the list: a power cut leaves the old list or the
-new one, never a mix.
+A look-up searches the index first, then STRIDE entries: littlefs finds a file position by
+walking its block list back from the end of the file, so the index, at the end, costs few
+flash reads, and only one seek goes far into the list. An update is written to
+`opposition/list.new` (a full list as it arrives; a delta merged from the old list,
+`opposition/add` and `opposition/del`), checked against the count and digest the PC
+announced, then renamed over the list: a power cut leaves the old list or the new one.
 """
 
 import hashlib
@@ -25,12 +28,14 @@ from protocol.sync_messages import opposition_reply
 DIR = "opposition"
 LIST = DIR + "/list"
 NEW = DIR + "/list.new"
+INDEX = DIR + "/index.new"
 ADD = DIR + "/add"
 DEL = DIR + "/del"
 MAGIC = b"TLAO"
 TRAILER = 44
 SIZE = entries.SIZE
-_SCAN = 32  # entries read at once at the end of a binary search (160 bytes)
+STRIDE = 512  # entries between two index entries: 2,560 bytes, within a littlefs block or two
+_SCAN = 32  # entries read at once at the end of a search (160 bytes)
 _BLOCK = 51 * SIZE  # 255 bytes: read and write buffers of a merge
 
 
@@ -47,22 +52,97 @@ class MemoryOppositionList(OppositionList):
         return card_serial in self.serials
 
 
-def _trailer(version, count, digest):
-    return MAGIC + version.to_bytes(4, "big") + count.to_bytes(4, "big") + digest
+def _index_size(count):
+    return (count + STRIDE - 1) // STRIDE
+
+
+class _ListWriter:
+    """Writes NEW: entries in ascending order as they come, their index aside (INDEX),
+    then at finish() the index and the trailer. Its files stay open between add() calls
+    until pause() (a full list arriving chunk by chunk is paused between chunks)."""
+
+    def __init__(self, fs):
+        self.fs = fs
+        self.count = 0
+        self.sha = hashlib.sha256()
+        self.data = None
+        self.index = None
+        self.mode = "wb"
+
+    def _open(self):
+        if self.data is None:
+            self.data = self.fs.open(NEW, self.mode)
+            self.index = self.fs.open(INDEX, self.mode)
+            self.mode = "ab"
+
+    def pause(self):
+        for f in (self.data, self.index):
+            if f is not None:
+                f.close()
+        self.data = self.index = None
+
+    def add(self, data):
+        """Whole entries, above every one before (the caller checked)."""
+        self._open()
+        n = len(data) // SIZE
+        i = (-self.count) % STRIDE  # the first of them at a multiple of STRIDE
+        while i < n:
+            self.index.write(data[i * SIZE : (i + 1) * SIZE])  # type: ignore[union-attr]
+            i += STRIDE
+        self.data.write(data)  # type: ignore[union-attr]
+        self.sha.update(data)
+        self.count += n
+
+    def finish(self, version, count, sha) -> bool:
+        """When the list is the one announced (`count`, `sha`), append the index and the
+        trailer and put it in place of the list (True); else drop it."""
+        self._open()
+        self.index.close()  # type: ignore[union-attr]
+        self.index = None
+        data = self.data
+        digest = self.sha.digest()
+        ok = self.count == count and digest == sha
+        try:
+            if ok:
+                src = self.fs.open(INDEX, "rb")
+                try:
+                    while True:
+                        block = src.read(_BLOCK)
+                        if not block:
+                            break
+                        data.write(block)  # type: ignore[union-attr]
+                finally:
+                    src.close()
+                trailer = MAGIC + version.to_bytes(4, "big") + count.to_bytes(4, "big") + digest
+                data.write(trailer)  # type: ignore[union-attr]
+        finally:
+            data.close()  # type: ignore[union-attr]
+            self.data = None
+        self.fs.remove(INDEX)
+        if ok:
+            self.fs.rename(NEW, LIST)
+        else:
+            self.fs.remove(NEW)
+        return ok
+
+    def abort(self):
+        try:
+            self.pause()
+        except OSError:
+            pass
 
 
 class _Transfer:
     """An update being received: which one, the next chunk expected, the last entries."""
 
-    def __init__(self, chunk):
+    def __init__(self, chunk, writer):
         self.key = (chunk.version, chunk.full, chunk.base)
         self.version = chunk.version
         self.full = chunk.full
         self.next = 0
         self.last_add: "bytes | None" = None
         self.last_del: "bytes | None" = None
-        self.count = 0
-        self.sha = hashlib.sha256()  # of a full list, as it arrives
+        self.writer = writer  # a full list is written as it arrives
 
 
 class FlashOppositionList(OppositionList):
@@ -79,7 +159,7 @@ class FlashOppositionList(OppositionList):
         self._xfer = None
         if not fs.exists(DIR):
             fs.mkdir(DIR)
-        for leftover in (NEW, ADD, DEL):
+        for leftover in (NEW, INDEX, ADD, DEL):
             if fs.exists(leftover):
                 fs.remove(leftover)  # an update cut short: never installed
         if fs.exists(LIST):
@@ -97,7 +177,11 @@ class FlashOppositionList(OppositionList):
         finally:
             f.close()
         count = records.u32(t, 8) if len(t) == TRAILER else -1
-        if len(t) != TRAILER or t[:4] != MAGIC or count * SIZE + TRAILER != size:
+        if (
+            len(t) != TRAILER
+            or t[:4] != MAGIC
+            or (count + _index_size(count)) * SIZE + TRAILER != size
+        ):
             self.problems.append("liste d'opposition illisible: a recharger depuis le PC")
             return
         self.version = records.u32(t, 4)
@@ -110,11 +194,25 @@ class FlashOppositionList(OppositionList):
             key = entries.encode(card_serial)
         except ValueError:
             return False  # not a card serial: it cannot be on the list
-        lo, hi = 0, self.count
-        if not hi:
+        n = self.count
+        if not n:
             return False
         f = self.fs.open(LIST, "rb")
         try:
+            # The index: the last stride whose first entry is not above the key.
+            base = n * SIZE
+            lo, hi = 0, _index_size(n)
+            while lo < hi:
+                mid = (lo + hi) // 2
+                f.seek(base + mid * SIZE)
+                self.reads += 1
+                if f.read(SIZE) <= key:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            if not lo:
+                return False  # below the first entry
+            lo, hi = (lo - 1) * STRIDE, min(n, lo * STRIDE)
             while hi - lo > _SCAN:
                 mid = (lo + hi) // 2
                 f.seek(mid * SIZE)
@@ -149,8 +247,9 @@ class FlashOppositionList(OppositionList):
         if self.fs.exists(LIST):
             return
         data = b"".join(sorted(entries.encode(s) for s in serials))
-        h = hashlib.sha256(data).digest()
-        records.write_new(self.fs, LIST, data + _trailer(0, len(data) // SIZE, h))
+        w = _ListWriter(self.fs)
+        w.add(data)
+        w.finish(0, len(data) // SIZE, hashlib.sha256(data).digest())
         self._load()
 
     def receive(self, chunk):
@@ -160,7 +259,7 @@ class FlashOppositionList(OppositionList):
             self._abort()
             if not chunk.full and chunk.base != self.version:
                 return opposition_reply(self.version, 0)  # the PC then sends a full list
-            self._xfer = _Transfer(chunk)  # its files are made by the first append
+            self._xfer = _Transfer(chunk, _ListWriter(self.fs) if chunk.full else None)
         x = self._xfer
         if x is None or x.key != (chunk.version, chunk.full, chunk.base):
             return opposition_reply(self.version, 0)
@@ -172,11 +271,9 @@ class FlashOppositionList(OppositionList):
         except ValueError as e:
             self._abort()
             raise MalformedMessage(str(e))
-        if x.full:
-            if chunk.add:
-                records.append(self.fs, NEW, chunk.add)
-                x.sha.update(chunk.add)
-                x.count += len(chunk.add) // SIZE
+        if x.writer is not None:
+            x.writer.add(chunk.add)
+            x.writer.pause()  # nothing stays open between two messages
         else:
             if chunk.add:
                 records.append(self.fs, ADD, chunk.add)
@@ -188,25 +285,21 @@ class FlashOppositionList(OppositionList):
         return opposition_reply(self.version, x.next)
 
     def _finish(self, x, count, sha):
-        if x.full:
-            got_count, got_sha = x.count, x.sha.digest()
-        else:
-            got_count, got_sha = self._merge()
+        writer = x.writer if x.writer is not None else self._merge()
+        x.writer = None
         self._xfer = None
-        if got_count != count or got_sha != sha:
-            self._abort()  # not the list the PC has: keep ours, the PC sends a full one
-            return
-        records.append(self.fs, NEW, _trailer(x.version, got_count, got_sha))
-        self.fs.rename(NEW, LIST)
-        self.version = x.version
-        self.count = got_count
-        for path in (ADD, DEL):
-            if self.fs.exists(path):
-                self.fs.remove(path)
+        # Not the list the PC has: ours stays, and the PC sends a full one.
+        if writer.finish(x.version, count, sha):
+            self.version = x.version
+            self.count = count
+        self._abort()
 
     def _abort(self):
+        x = self._xfer
         self._xfer = None
-        for path in (NEW, ADD, DEL):
+        if x is not None and x.writer is not None:
+            x.writer.abort()
+        for path in (NEW, INDEX, ADD, DEL):
             if self.fs.exists(path):
                 self.fs.remove(path)
 
@@ -231,17 +324,16 @@ class FlashOppositionList(OppositionList):
             f.close()
 
     def _merge(self):
-        """Write old list + added - removed into NEW; returns (count, SHA-256)."""
+        """A writer holding old list + added - removed (bounded RAM: three buffered
+        readers, one buffered writer)."""
         old = self._entries(LIST, self.count * SIZE)
         add = self._entries(ADD, self._size(ADD))
         rem = self._entries(DEL, self._size(DEL))
         a = next(old, None)
         b = next(add, None)
         d = next(rem, None)
-        h = hashlib.sha256()
+        w = _ListWriter(self.fs)
         out = bytearray()
-        count = 0
-        f = self.fs.open(NEW, "wb")
         try:
             while a is not None or b is not None:
                 if b is None or (a is not None and a < b):
@@ -261,16 +353,12 @@ class FlashOppositionList(OppositionList):
                 if d == x:
                     continue
                 out.extend(x)
-                count += 1
                 if len(out) >= _BLOCK:
-                    f.write(out)
-                    h.update(out)
+                    w.add(bytes(out))
                     out = bytearray()
             if out:
-                f.write(out)
-                h.update(out)
+                w.add(bytes(out))
         finally:
-            f.close()
             for reader in (old, add, rem):
                 reader.close()  # closes its file now, not at garbage collection
-        return count, h.digest()
+        return w

@@ -81,6 +81,13 @@ def test_full_list_in_chunks_then_lookups_take_few_reads():
     for _ in range(50):
         s = "%010d" % (1000000000 + rng.below(899999999))
         assert opp.contains(s) == (s in serials)
+    # Around the index's strides, and past both ends.
+    for i in (1, 510, 511, 512, 513, 1023, 1024, 1025, 1535, 1536, 1998):
+        assert opp.contains(serials[i]), i
+        between = "%010d" % (int(serials[i]) - 1)
+        assert opp.contains(between) == (between in serials)
+    assert not opp.contains("%010d" % (int(serials[0]) - 1))
+    assert not opp.contains("%010d" % (int(serials[-1]) + 1))
     print("reads per look-up at most", most)
     assert most <= 8  # log2(2000 / 32) + 1
     assert list(opp.serials()) == serials
