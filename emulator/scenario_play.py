@@ -25,6 +25,7 @@ import json
 from hw import hal
 
 ACTIONS = ("insert", "remove", "keys", "clock", "advance")
+KEPT = 16  # screens and events a player keeps (an expectation looks at those of one step)
 EXPECTATIONS = ("screen", "saved", "event")
 
 
@@ -143,7 +144,8 @@ def expectation_met(step, screens, events, current):
 
 def play(driver, scenario, skip=None):
     """Play `scenario` on `driver`: its setup, each visit (unless `skip(visit)` is true),
-    its teardown. ScenarioError names the step that failed."""
+    its teardown. ScenarioError names the step that failed. `scenario["visits"]` may be a
+    generator: a long day is then never whole in RAM."""
     driver.set_time(scenario["start"])
     _play_steps(driver, scenario.get("setup", []), "setup")
     for visit in scenario["visits"]:
@@ -228,7 +230,7 @@ class HistoryDisplay(hal.Display):
             self.lines = lines
             self.count += 1
             self.recent.append((self.count, lines))
-            if len(self.recent) > 64:
+            if len(self.recent) > KEPT:
                 self.recent.pop(0)
 
 
@@ -269,7 +271,7 @@ class PlayBoard(hal.Board):
         if kind == "EVENT":
             self.event_count += 1
             self.events.append((self.event_count, payload))
-            if len(self.events) > 64:
+            if len(self.events) > KEPT:
                 self.events.pop(0)
 
 

@@ -53,7 +53,13 @@ def visit_steps(n):
     ]
 
 
+def _visits(count):
+    for n in range(1, count + 1):
+        yield {"name": "V%02d" % n, "steps": visit_steps(n)}
+
+
 def day_scenario(visits):
+    """The day as a scenario; its visits come one at a time (a generator)."""
     return {
         "name": "powercut-day",
         "start": START,
@@ -61,7 +67,7 @@ def day_scenario(visits):
             {"insert": "cps", "card": CPS[0], "screen": "Code PIN"},
             {"keys": CPS[1] + " OK", "screen": "Inserer carte Vitale"},
         ],
-        "visits": [{"name": "V%02d" % n, "steps": visit_steps(n)} for n in range(1, visits + 1)],
+        "visits": _visits(visits),
         "teardown": [{"remove": "cps", "screen": "Inserer les cartes"}],
     }
 
