@@ -26,15 +26,11 @@ MAX_REF_DIGITS = 20  # references typed on the keypad (the sheet allows 32 chara
 # Card exemption codes (docs/cards.md) that name a provision of the sheet's list (R161-42 9°).
 _EXEMPTION_OF_CARD = {1: F.LONG_TERM_ILLNESS, 2: F.MATERNITY, 3: F.WORK_RELATED}
 
-SHEET_MENU = ("Ajouter un acte", "Options", "Retirer dernier acte", "Paiement, signer")
+# Menu items are at most 17 characters: a menu line is ">1 " and the item (screens.menu).
+SHEET_MENU = ("Ajouter un acte", "Options", "Retirer un acte", "Paiement, signer")
 OPTIONS_MENU = ("Accident", "Exoneration", "Accord prealable", "Prescription")
-ACCIDENT_MENU = ("Cause par un tiers", "Travail/maladie pro", "Pas d'accident")
-PAYMENT_MENU = (
-    "Patient paie tout",
-    "Tiers payant total",
-    "Tiers payant: somme",
-    "Part patient: somme",
-)
+ACCIDENT_MENU = ("Cause: un tiers", "Travail, mal. pro", "Pas d'accident")
+PAYMENT_MENU = ("Patient paie tout", "Tiers payant tout", "Tiers p.: montant", "Part du patient")
 REASON_MENU = ("Ne peut exprimer", "Location materiel", "Laboratoire", "Le patient signe")
 _REASONS = (F.CANNOT_EXPRESS_WILL, F.DEVICE_RENTAL, F.LABORATORY, None)
 

@@ -59,6 +59,11 @@ def test_a_visit_is_signed_by_both_cards_and_saved_the_same_on_both_interpreters
     print("bundle", len(stored[0].payload), hashlib.sha256(stored[0].payload).digest().hex())
     saved = events(app, "saved")[-1]["saved"]
     assert saved["sha256"] == hashlib.sha256(stored[0].payload).digest().hex()
+    # Every screen of the visit fits the 4 x 20 display, in ASCII.
+    for shown in app.board.display.history:
+        assert len(shown) <= 4, shown
+        for line in shown:
+            assert len(line) <= 20 and all(32 <= ord(c) < 127 for c in line), shown
 
 
 def test_both_cards_in_and_no_pin_no_signature():
@@ -219,6 +224,14 @@ def test_idle_screen_warns_of_a_close_deadline():
     assert visit.idle_warning(1795604800) == "FSE: delai depasse!"
     j.acknowledge([2], 20261125)
     assert visit.idle_warning(1795604800) is None  # the third-party one has until 30/11
+
+
+def test_menus_fit_the_display():
+    from firmware import visit
+
+    for items in (visit.SHEET_MENU, visit.OPTIONS_MENU, visit.ACCIDENT_MENU, visit.PAYMENT_MENU):
+        for item in items + visit.REASON_MENU:
+            assert len(item) <= 17, item  # ">1 " + the item on 20 characters
 
 
 def test_keypad_entries():
