@@ -35,22 +35,28 @@ PATIENTS = (
 )
 
 
-def visit_steps(n):
-    """The steps of visit `n` (scenario steps, emulator/scenario_play.py): a GP's visit,
-    travel and n km; every third one in third-party payment."""
-    card, name, rank = PATIENTS[(n - 1) % len(PATIENTS)]
+def gp_visit(card, name, rank, km, third_party=False):
+    """The steps (emulator/scenario_play.py) of a GP's visit to the beneficiary `rank` of the
+    fixture `card` (`name`: its patient screen's first line): VG, MD and `km` km, the
+    patient paying or third-party payment, signed ("Enregistree no"), the card out."""
     return [
-        {"clock": START + n * VISIT_EVERY},
         {"insert": "vitale", "card": card, "screen": name},
         {"keys": str(rank), "screen": "Lieu d'exercice"},
         {"keys": "1", "screen": "Actes:0"},
         {"keys": "1 2 OK", "screen": "Actes:1"},
         {"keys": "1 3 OK", "screen": "Actes:2"},
-        {"keys": "1 4 %d OK OK" % n, "screen": "Actes:3"},
-        {"keys": "4 2" if n % 3 == 0 else "4 1", "screen": "Total"},
+        {"keys": "1 4 %d OK OK" % km, "screen": "Actes:3"},
+        {"keys": "4 2" if third_party else "4 1", "screen": "Total"},
         {"keys": "OK", "screen": "Enregistree no"},
         {"remove": "vitale", "screen": "Inserer carte Vitale"},
     ]
+
+
+def visit_steps(n):
+    """The steps of visit `n` of the day: the next patient, n km, every third one in
+    third-party payment."""
+    card, name, rank = PATIENTS[(n - 1) % len(PATIENTS)]
+    return [{"clock": START + n * VISIT_EVERY}] + gp_visit(card, name, rank, n, n % 3 == 0)
 
 
 def _visits(count):

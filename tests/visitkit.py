@@ -4,6 +4,7 @@ typical visit, and what was stored, read back from the flash and checked."""
 
 import io
 
+from emulator import visitday
 from emulator.cards import fixtures
 from emulator.scenario import SimHands, sim_slots
 from emulator.scenario_play import AppDriver, PlayBoard, play
@@ -74,22 +75,11 @@ def cps_in(cps="gp"):
 
 def up_to_review(card="single", who="MARTIN PAUL", rank=1, km=7):
     """A GP's visit (VG, MD, IK km), the patient paying, up to the review screen."""
-    return [
-        {"insert": "vitale", "card": card, "screen": who},
-        {"keys": str(rank), "screen": "Lieu d'exercice"},
-        {"keys": "1", "screen": "Actes:0"},
-        {"keys": "1 2 OK", "screen": "Actes:1"},
-        {"keys": "1 3 OK", "screen": "Actes:2"},
-        {"keys": "1 4 %d OK OK" % km, "screen": "Actes:3"},
-        {"keys": "4 1", "screen": "Total"},
-    ]
+    return gp_visit(card, who, rank, km)[:-2]
 
 
 def gp_visit(card="single", who="MARTIN PAUL", rank=1, km=7):
-    return up_to_review(card, who, rank, km) + [
-        {"keys": "OK", "screen": "Enregistree no"},
-        {"remove": "vitale", "screen": "Inserer carte Vitale"},
-    ]
+    return visitday.gp_visit(card, who, rank, km)
 
 
 def verified(term, payload, today=20261118):
