@@ -144,6 +144,10 @@ def main():
     from bench import cards
 
     cards.main()
+    section("sync: 1,000 sheets at 115200 8N1 beside ZMODEM, host ingest, opposition look-ups, exactly once")
+    from bench import sync
+
+    sync.main()
 
 
 if __name__ == "__main__":

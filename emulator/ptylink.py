@@ -33,6 +33,7 @@ class PtyBridge:
         self._thread = threading.Thread(target=self._run, name="pty-bridge", daemon=True)
         # When each direction's line is free again (paced mode).
         self._line_free = {"t2h": 0.0, "h2t": 0.0}
+        self._full = {"t2h": False, "h2t": False}  # the last read took a whole chunk
 
     def start(self):
         self._thread.start()
@@ -54,12 +55,17 @@ class PtyBridge:
     def __exit__(self, *exc):
         self.close()
 
-    def _pace(self, direction, n):
+    def _pace(self, direction, n, waiting):
+        """Hold `n` bytes for their time on the line. `waiting`: the previous read found
+        more bytes than it took, so these were queued already: like a UART draining its
+        buffer they follow the previous ones back to back, however late this thread woke
+        (without it, every oversleep would be an idle gap the real line never has)."""
         if not self.baud:
             return
         byte_time = self.bits_per_byte / self.baud
         now = time.monotonic()
-        start = max(now, self._line_free[direction])
+        free = self._line_free[direction]
+        start = free if waiting else max(now, free)
         self._line_free[direction] = start + n * byte_time
         delay = self._line_free[direction] - now
         if delay > 0:
@@ -75,10 +81,12 @@ class PtyBridge:
             return False
         if not data:
             return False
+        waiting = self._full[direction]
+        self._full[direction] = len(data) == chunk
         if self.fault is not None:
             data = self.fault(direction, data)
         if data:
-            self._pace(direction, len(data))
+            self._pace(direction, len(data), waiting)
             self.bytes[direction] += len(data)
             view = memoryview(data)
             while view:

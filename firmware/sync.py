@@ -39,6 +39,7 @@ class _Stream:
         self.writer = StreamWriter(sm.RECORDS_CHUNK)
         self.last_entry = False  # the END entry is in the writer
         self.done = False
+        self.marked = False  # its sheets were marked synced
 
 
 def _nothing():
@@ -186,12 +187,12 @@ class Sync:
 
     def _mark_synced(self, s):
         """Sheets sent in a finished stream are "synced" until the PC's ACK (informative)."""
-        if self.journal is None or s.position <= s.after:
+        if self.journal is None or s.position <= s.after or s.marked:
             return
+        s.marked = True
         day = self._today()
         for piece in _pieces([[s.after + 1, s.position - s.after]]):
             self.journal.mark_synced(piece, day)
-        s.after = s.position  # marked once
 
     # ------------------------------------------------------------ ACK
 

@@ -16,7 +16,7 @@ from cryptography import x509
 
 from host_agent.client import LinkClient, LinkError, SessionLost, TerminalError
 from host_agent.store import Store, StoreError
-from host_agent.verify import verify_bundle
+from host_agent.verify import Verifier
 from protocol import auth, bundle, cbor, dates, messages, opposition_entries
 from protocol import sync_messages as sm
 from protocol.pull import Puller
@@ -146,8 +146,8 @@ class Syncer:
         self.terminal_id = 0
         self.sync_id = 0
         self.pairing = None
-        self.known = {}  # certificate id -> x509.Certificate
-        self.authorities = []  # known CA certificates (intermediates)
+        self.known = set()  # ids of the certificates the verifier holds
+        self.verifier = Verifier({}, self.root)
         self.summary = Summary("")
         self._acks = {}  # seq of an ACK sent mid-stream -> (ok, bad) awaiting its answer
 
@@ -310,34 +310,24 @@ class Syncer:
     # ------------------------------------------------------------ sheets
 
     def _load_certificates(self):
-        self.known = {}
-        self.authorities = []
+        self.verifier = Verifier({}, self.root)
+        self.known = set()
         for cid, der in self._db(self.store.certificates).items():
             self._know(cid, der)
 
     def _know(self, cid, der):
+        """Learn a card or authority certificate (a damaged one is left out: the sheets it
+        signed are then refused as signed by an unknown certificate)."""
         try:
-            cert = x509.load_der_x509_certificate(der)
+            self.verifier.add(der)
         except ValueError:
             return
-        self.known[cid] = cert
-        try:
-            if cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca:
-                self.authorities.append(cert)
-        except x509.ExtensionNotFound:
-            pass
+        self.known.add(cid)
 
-    def _verify(self, rec_no, data, today):
-        """(sheet, None) when the bundle verifies, else (None, reason)."""
-        certs = list(self.authorities)
-        try:
-            decoded = bundle.decode(data)
-            for cid in (decoded.cps_cert, decoded.vitale_cert):
-                if cid is not None and cid in self.known:
-                    certs.append(self.known[cid])
-        except bundle.BundleFormatError:
-            pass  # verify_bundle says why
-        result = verify_bundle(data, certs, self.root, today)
+    def verify(self, rec_no, data, today):
+        """(sheet, None) when the bundle verifies, else (None, reason). The certificates
+        are indexed once a sync, and a chain checked once a day (host_agent.verify)."""
+        result = self.verifier.verify(data, today)
         sheet = result.sheet
         if not result.ok or sheet is None:
             return None, result.reason
@@ -404,7 +394,7 @@ class Syncer:
                             new_certs.append(cid)
                     elif etype == SHEET:
                         self.summary.received_records.append(rec_no)
-                        sheet, reason = self._verify(rec_no, body, today)
+                        sheet, reason = self.verify(rec_no, body, today)
                         if sheet is None:
                             batch.rejected.append((rec_no, body, reason))
                         else:

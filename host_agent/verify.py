@@ -132,26 +132,53 @@ def verify_bundle(data, certificates, root, today=None) -> Verification:
     `certificates`: the known card (and intermediate) certificates, x509.Certificate or
     DER bytes, as a list or as a dict by certificate id; `root`: the trusted root (same
     forms); `today` (YYYYMMDD) bounds the sheet's dates, by default the date in France."""
-    if today is None:
-        today = dates.days_to_ymd(dates.paris_day(int(time.time())))
-    try:
-        decoded = bundle.decode(data)
-    except bundle.BundleFormatError as e:
-        return Verification(False, "the bundle is malformed: %s" % e)
-    try:
-        care_sheet = sheet.decode(decoded.sheet)
-    except sheet.SheetFormatError as e:
-        return Verification(False, "the care sheet is malformed: %s" % e, decoded)
-    try:
-        _check_signatures(decoded, care_sheet, _by_id(certificates), _certificate(root))
-    except _Refused as e:
-        return Verification(False, str(e), decoded, care_sheet)
-    found = sheet_validation.problems(care_sheet, today)
-    if found:
-        more = " (and %d more problems)" % (len(found) - 1) if len(found) > 1 else ""
-        reason = "the care sheet is refused: %s%s" % (problem_in_english(found[0]), more)
-        return Verification(False, reason, decoded, care_sheet)
-    return Verification(True, "", decoded, care_sheet)
+    return Verifier(certificates, root).verify(data, today)
+
+
+class Verifier:
+    """verify_bundle() for many bundles: the certificates are indexed once (by id, by
+    subject), and a chain found valid on a day is not checked again that day (a sync
+    verifies hundreds of sheets signed by a few cards). `add(der)` learns a certificate."""
+
+    def __init__(self, certificates, root):
+        self.root = _certificate(root)
+        self.known = _by_id(certificates)
+        self.by_subject = {c.subject: c for c in self.known.values()}
+        self._chains = set()  # (certificate id, day) whose chain verified
+
+    def add(self, der) -> bytes:
+        cert = _certificate(der)
+        cid = bundle.cert_id(cert.public_bytes(serialization.Encoding.DER))
+        self.known[cid] = cert
+        self.by_subject[cert.subject] = cert
+        return cid
+
+    def verify(self, data, today=None) -> Verification:
+        if today is None:
+            today = dates.days_to_ymd(dates.paris_day(int(time.time())))
+        try:
+            decoded = bundle.decode(data)
+        except bundle.BundleFormatError as e:
+            return Verification(False, "the bundle is malformed: %s" % e)
+        try:
+            care_sheet = sheet.decode(decoded.sheet)
+        except sheet.SheetFormatError as e:
+            return Verification(False, "the care sheet is malformed: %s" % e, decoded)
+        try:
+            _check_signatures(decoded, care_sheet, self)
+        except _Refused as e:
+            return Verification(False, str(e), decoded, care_sheet)
+        found = sheet_validation.problems(care_sheet, today)
+        if found:
+            more = " (and %d more problems)" % (len(found) - 1) if len(found) > 1 else ""
+            reason = "the care sheet is refused: %s%s" % (problem_in_english(found[0]), more)
+            return Verification(False, reason, decoded, care_sheet)
+        return Verification(True, "", decoded, care_sheet)
+
+    def check_chain(self, who, cid, cert, day):
+        if (cid, day) not in self._chains:
+            _check_chain(who, cert, self.by_subject, self.root, day)
+            self._chains.add((cid, day))
 
 
 def signature_problem(who, signature, digest, cert, certificates, root, day) -> str:
@@ -161,7 +188,8 @@ def signature_problem(who, signature, digest, cert, certificates, root, day) -> 
     try:
         cert = _certificate(cert)
         if root is not None:
-            _check_chain(who, cert, _by_id(certificates), _certificate(root), day)
+            by_subject = {c.subject: c for c in _by_id(certificates).values()}
+            _check_chain(who, cert, by_subject, _certificate(root), day)
         _check_signature(who, cert, signature, digest)
     except _Refused as e:
         return str(e)
@@ -185,7 +213,7 @@ def _by_id(certificates):
     return result
 
 
-def _check_signatures(decoded, care_sheet, known, root):
+def _check_signatures(decoded, care_sheet, verifier):
     # R161-43: never a sheet without the professional's signature.
     if decoded.cps_signature is None:
         raise _Refused("the CPS signature is missing (R161-43)")
@@ -205,16 +233,15 @@ def _check_signatures(decoded, care_sheet, known, root):
         signers.append(("Vitale", decoded.vitale_signature, decoded.vitale_cert))
     digest = bundle.digest(decoded.sheet)
     for who, signature, cid in signers:
-        cert = known.get(cid)
+        cert = verifier.known.get(cid)
         if cert is None:
             raise _Refused("the %s certificate %s is unknown" % (who, cid.hex()))
-        _check_chain(who, cert, known, root, day)
+        verifier.check_chain(who, cid, cert, day)
         _check_signature(who, cert, signature, digest)
 
 
-def _check_chain(who, cert, known, root, day):
-    """`cert` chains to `root` through `known` issuers, each valid on `day`."""
-    by_subject = {c.subject: c for c in known.values()}
+def _check_chain(who, cert, by_subject, root, day):
+    """`cert` chains to `root` through the issuers `by_subject` holds, each valid on `day`."""
     current = cert
     for _ in range(MAX_CHAIN):
         _check_validity(who, current, day)

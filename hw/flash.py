@@ -145,3 +145,47 @@ class NorFlash(BlockDevice):
         """Push the image to its file (the unix board calls this on sync)."""
         if hasattr(self.store, "flush"):
             self.store.flush()
+
+
+class RamStore:
+    """A fixed-size file in RAM for NorFlash: one bytearray allocated once and blank
+    (0xFF), so a simulated flash never grows a buffer by copies the way BytesIO does (on
+    MicroPython a 400 KB BytesIO needs its whole size again, in one piece, to grow)."""
+
+    def __init__(self, size):
+        self.buf = bytearray(size)
+        blank = b"\xff" * 4096
+        for at in range(0, size, 4096):
+            n = min(4096, size - at)
+            self.buf[at : at + n] = blank[:n]
+        self.pos = 0
+
+    def seek(self, pos, whence=0):
+        if whence == 2:
+            pos += len(self.buf)
+        elif whence == 1:
+            pos += self.pos
+        self.pos = pos
+        return pos
+
+    def tell(self):
+        return self.pos
+
+    def read(self, n):
+        data = bytes(self.buf[self.pos : self.pos + n])
+        self.pos += len(data)
+        return data
+
+    def readinto(self, buf):
+        n = min(len(buf), len(self.buf) - self.pos)
+        buf[:n] = memoryview(self.buf)[self.pos : self.pos + n]
+        self.pos += n
+        return n
+
+    def write(self, data):
+        n = len(data)
+        if self.pos + n > len(self.buf):
+            raise OSError("RamStore: write past the end")
+        self.buf[self.pos : self.pos + n] = data
+        self.pos += n
+        return n

@@ -247,5 +247,6 @@ def test_a_port_that_vanishes_mid_sync(tmp_path):
         assert len(states) == 60  # the terminal keeps every sheet
         for rec_no, state in states.items():
             assert state != ACKED or rec_no in filed  # acknowledged only once filed
+        store.close()
     finally:
         term.close()

@@ -1,10 +1,8 @@
 """A littlefs on simulated NOR flash in RAM that a test can reboot, for portable tests of the
 journal, the certificate store and the access log (both interpreters)."""
 
-import io
-
 from hw._compat import mount_littlefs
-from hw.flash import NorFlash
+from hw.flash import NorFlash, RamStore
 
 
 class Disk:
@@ -13,7 +11,7 @@ class Disk:
 
     def __init__(self, blocks=64):
         self.blocks = blocks
-        self.flash = NorFlash(io.BytesIO(), block_count=blocks)
+        self.flash = NorFlash(RamStore(blocks * 4096), block_count=blocks)
         self.fs = mount_littlefs(self.flash)
 
     def reboot(self):

@@ -2,15 +2,13 @@
 port, and a small agent that drives the terminal's App frame by frame with the protocol's
 own pieces (pairing, AUTH, sealed requests, the RECORDS stream)."""
 
-import io
-
 from _fakes import FakeClock, FakeDisplay, FakeKeypad, LoopPort
 from _kit import Rng
 
 from firmware.main import build
 from hw import hal
 from hw._compat import mount_littlefs
-from hw.flash import NorFlash
+from hw.flash import NorFlash, RamStore
 from protocol import auth, frame, messages, pairing
 from protocol.pull import Puller
 
@@ -22,7 +20,7 @@ class FlashBoard(hal.Board):
     name = "flash"
 
     def __init__(self, serial="TLA-TEST-0001", store=None, blocks=96, seed=1):
-        self.store = store if store is not None else io.BytesIO()
+        self.store = store if store is not None else RamStore(blocks * 4096)
         self.blocks = blocks
         flash = NorFlash(self.store, block_count=blocks)
         super().__init__(serial, {}, flash, LoopPort(), FakeClock(), FakeDisplay(), FakeKeypad())

@@ -265,3 +265,11 @@ def test_malformed_sync_bodies_get_error_3_sealed():
         assert mtype == messages.ERROR and reply["code"] == messages.E_BAD_BODY, reply
     j = app.storage.journal
     assert [j.status(r) for r in recs] == [SIGNED, SIGNED]
+
+
+def test_credit_granted_after_the_end_sends_nothing_more():
+    app, agent, recs = _paired(5)
+    entries, puller = agent.pull()
+    assert puller.ended
+    late = agent.wire(messages.PULL, sm.pull(puller.start_after, puller.upto + 6), puller.seq)
+    assert agent.exchange(late) == []  # the same stream: it is over
