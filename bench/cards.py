@@ -85,8 +85,8 @@ def unix_board(quickack):
 
 
 def pcsc(quickack):
+    from emulator.pcscd import VPCD_READERS, pcscd
     from hw.pcsc import PcscSlot
-    from tests.pcsc import VPCD_READERS, pcscd
 
     try:
         with pcscd():

@@ -177,7 +177,8 @@ def demo(
 ):
     """The end-to-end demonstration: the emulated terminal plays a day of home visits,
     then `tla-agent` pairs with it over a pty, syncs the day into demo.db and sums it up
-    (sheets per fund, amounts, deadlines)."""
+    (sheets per fund, amounts, deadlines), builds the lots, seals them with the GP's
+    virtual CPS through pcscd and puts them in the outbox beside the database."""
     from emulator import demo as the_demo
 
     interpreter = "micropython" if micropython else "cpython"
@@ -189,7 +190,7 @@ def demo(
         err.print("[red]error:[/] %s" % e)
         raise typer.Exit(1) from None
     console.rule(
-        "demo done: %d sheets saved, paired, synced into %s in %.0f s"
+        "demo done: %d sheets saved, synced into %s and put in lots, in %.0f s"
         % (len(saved), db, time.monotonic() - t0)
     )
 

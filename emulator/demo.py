@@ -1,5 +1,7 @@
 """`make demo` (`tla-emu demo`): a day of home visits on the emulated terminal, then the
-practice PC's agent pairs with it over a pty, syncs the day into demo.db and sums it up.
+practice PC's agent pairs with it over a pty, syncs the day into demo.db and sums it up,
+then groups the sheets into lots, has the GP's CPS seal them through the real PC/SC stack
+(pcscd, vsmartcard's virtual reader, pyscard) and puts them in the outbox for the funds.
 
 The terminal plays emulator/scenarios/day.json (12 patients of the fixture cards: single
 holders, dependants, third-party payment, exemptions); everything on the PC side is the real
@@ -8,6 +10,7 @@ the user once it has compared the two codes itself, and says so.
 """
 
 import re
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -43,11 +46,12 @@ def _wait_screen(terminal, prefix, timeout=20.0):
     return terminal.screen
 
 
-def _agent(console, db, *args):
-    """Run `tla-agent ARGS --db DB`, its output straight to ours (its progress bar too)."""
-    console.print("[bold]$ tla-agent %s --db %s[/]" % (" ".join(args), db))
+def _agent(console, db, *args, stdin=None):
+    """Run `tla-agent ARGS --db DB`, its output straight to ours (its progress bar too);
+    `stdin`: text typed into it (the PIN for --pin-stdin, never shown)."""
+    console.print("[bold]$ tla-agent %s[/]" % shlex.join(list(args) + ["--db", str(db)]))
     sys.stdout.flush()
-    done = subprocess.run(AGENT + list(args) + ["--db", str(db)])
+    done = subprocess.run(AGENT + list(args) + ["--db", str(db)], input=stdin, text=True)
     if done.returncode:
         raise DemoError("tla-agent %s failed (exit code %d)" % (args[0], done.returncode))
 
@@ -112,8 +116,56 @@ def _write_root(db: Path) -> Path:
     return path
 
 
-def lots(console, db):
-    """Lots of the day: the lots engineer's step (tla-agent lots build, seal) goes here."""
+def lots(console, db, today):
+    """Lots of the day: build them, seal them with the GP's CPS in "Virtual PCD 00 01" (the
+    virtual card served to vpcd, its PIN typed on stdin as `--pin-stdin` takes it), send
+    them to the outbox beside the database, list them. Without pcscd (a PC where it is not
+    installed and we are not root) the lots stay open and the demo says how to seal them."""
+    from emulator.cardserver import VPCD_PORTS, CardServer
+    from emulator.pcscd import VPCD_READERS, pcscd
+
+    _agent(console, db, "lots", "build", "--today", today)
+    reader = VPCD_READERS[1]
+    try:
+        with pcscd():
+            server = CardServer(fixtures.make("gp"), VPCD_PORTS[1])
+            server.start()
+            try:
+                _wait_card(reader)
+                console.print("[dim]the GP's CPS is in %r; the demo types its PIN[/]" % reader)
+                _agent(
+                    console,
+                    db,
+                    "lots",
+                    "seal",
+                    "--reader",
+                    reader,
+                    "--pin-stdin",
+                    stdin=fixtures.pin("gp") + "\n",
+                )
+            finally:
+                server.remove()
+    except RuntimeError as e:
+        console.print("[yellow]the lots stay open: %s[/]" % e)
+        console.print("to seal them: run pcscd, put the CPS in a reader, `tla-agent lots seal`")
+        _agent(console, db, "lots", "list")
+        return
+    _agent(console, db, "lots", "send", "--via", "outbox")
+    _agent(console, db, "lots", "list")
+
+
+def _wait_card(reader, timeout=10.0):
+    from hw.pcsc import PcscSlot
+
+    slot = PcscSlot("demo", reader)
+    try:
+        deadline = time.monotonic() + timeout
+        while not slot.present():
+            if time.monotonic() > deadline:
+                raise DemoError("the virtual CPS did not reach pcscd in %r" % reader)
+            time.sleep(0.05)
+    finally:
+        slot.close()
 
 
 def run(interpreter: str, db: Path, console: Console | None = None) -> list:
@@ -157,7 +209,8 @@ def run(interpreter: str, db: Path, console: Console | None = None) -> list:
             console.rule("4. what the practice holds")
             _agent(console, db, "sheets", "summary", "--today", _iso_of(saved))
             _agent(console, db, "status", "--today", _iso_of(saved))
-            lots(console, db)
+            console.rule("5. lots for the funds: build, seal with the CPS, send")
+            lots(console, db, _iso_of(saved))
         finally:
             terminal.stop()
             bridge.close()

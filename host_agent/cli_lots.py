@@ -410,7 +410,7 @@ def send_lots(
     funds: Annotated[
         Path | None,
         typer.Option(
-            help="Funds settings (TOML: [smtp] and [funds.CODE] name, email; default: "
+            help="Funds settings (TOML: \\[smtp] and \\[funds.CODE] name, email; default: "
             "'funds.toml' beside the database). The SMTP password comes from $%s."
             % sending.PASSWORD_ENV,
             show_default=False,

@@ -10,11 +10,11 @@ import pytest
 
 from emulator.cards import fixtures
 from emulator.cardserver import VPCD_PORTS, CardServer
+from emulator.pcscd import VPCD_READERS, pcscd
 from host_agent import lotfile, lots
 from host_agent.store import Store
 from hw.pcsc import PcscSlot
 from tests import lots_kit as kit
-from tests.pcsc import VPCD_READERS, pcscd
 
 ROOT = Path(__file__).resolve().parent.parent
 CPS_READER = VPCD_READERS[1]

@@ -10,11 +10,11 @@ import pytest
 
 from emulator.cards import fixtures
 from emulator.cardserver import VPCD_PORTS, CardServer
+from emulator.pcscd import VPCD_READERS, pcscd
 from emulator.ptylink import PtyBridge
 from emulator.simboard import SimClock
 from emulator.terminal import InProcessTerminal
 from hw.pcsc import PcscSlot
-from tests.pcsc import VPCD_READERS, pcscd
 
 NOW = 1795000000
 

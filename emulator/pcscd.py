@@ -1,5 +1,5 @@
-"""pcscd for the tests: use the running one, or start `pcscd --foreground` (root, Debian's
-pcscd with vsmartcard-vpcd) and stop it afterwards. Only one pcscd may run on a machine.
+"""pcscd for the tests, the bench and the demo: use the running one, or start `pcscd
+--foreground` (root, Debian's pcscd with vsmartcard-vpcd) and stop it afterwards. Only one pcscd may run on a machine.
 
 pcscd is started without APDU logging (-a would log VERIFY commands, PINs included).
 """

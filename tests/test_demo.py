@@ -1,0 +1,57 @@
+"""`make demo` as a user runs it (`tla-emu demo`), under both interpreters: the terminal's
+day of 12 visits ends up in the practice database, every sheet verifying; the lots built
+from them are sealed by the GP's virtual CPS through pcscd and land in the outbox, where
+each lot file verifies on its own (seal, certificate chain, every sheet); the PIN the demo
+types shows nowhere."""
+
+import subprocess
+import sys
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+
+from emulator.cards import fixtures
+from host_agent import lotfile
+from host_agent.store import Store
+from host_agent.verify import Verifier
+
+DAY_SHEETS = 12
+
+
+@pytest.mark.parametrize("interpreter", ["cpython", "micropython"])
+def test_make_demo_files_the_day_and_sends_sealed_lots(tmp_path, interpreter):
+    db = tmp_path / "demo.db"
+    cmd = [sys.executable, "-m", "emulator.cli", "demo", "--db", str(db)]
+    if interpreter == "micropython":
+        cmd.append("--micropython")
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    output = done.stdout + done.stderr
+    assert "demo done: %d sheets saved" % DAY_SHEETS in output
+    assert fixtures.pin("gp") not in output
+
+    store = Store(db)
+    try:
+        certificates = list(store.certificates().values())
+        root = fixtures.pki().root_cert.public_bytes(serialization.Encoding.DER)
+        verifier = Verifier(certificates, root)
+        bundles = [bytes(r[0]) for r in store.db.execute("SELECT bundle FROM sheets")]
+        assert len(bundles) == DAY_SHEETS
+        for data in bundles:
+            check = verifier.verify(data, 20261118)
+            assert check.ok, check.reason
+        lots = store.db.execute("SELECT status, fund, sheets FROM lots").fetchall()
+    finally:
+        store.close()
+    assert sorted(r[0] for r in lots) == ["sent", "sent"], lots
+    assert sum(r[2] for r in lots) == DAY_SHEETS
+
+    files = sorted((tmp_path / "outbox").glob("*/*.tla"))
+    assert len(files) == len(lots)
+    in_lots = []
+    for path in files:
+        check = lotfile.verify_lot(path.read_bytes(), root=root, certificates=certificates)
+        assert check.ok, (path, check.reason)
+        assert check.lot is not None and check.lot.header["fund"] == path.parent.name
+        in_lots += check.lot.bundles
+    assert sorted(in_lots) == sorted(bundles)  # each sheet in one lot, byte for byte
