@@ -441,11 +441,18 @@ class Syncer:
         """Wait a little for the ACK answers still due; whatever stays unconfirmed is
         acknowledged again (from the database) with retries."""
         deadline = self.link.clock() + self.silence_s
-        while self._acks and self.link.clock() < deadline:
+        lost = False
+        while self._acks and self.link.clock() < deadline and not lost:
             for m in self.link.receive(deadline - self.link.clock()):
                 if m.seq in self._acks and m.mtype in (messages.ACK, messages.ERROR):
-                    self._on_ack_reply(m)
+                    try:
+                        self._on_ack_reply(m)
+                    except SessionLost:
+                        lost = True  # the terminal rebooted after the stream: AUTH again
+                        break
         self._acks = {}
+        if lost:
+            self._authenticate()
         self._confirm_unacknowledged()
 
     # ------------------------------------------------------------ access log

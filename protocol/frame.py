@@ -19,7 +19,7 @@ from protocol.messages import E_BAD_BODY, E_TOO_LARGE, E_VERSION, PROTOCOL_VERSI
 
 HEADER_SIZE = const(4)
 CRC_SIZE = const(4)
-MAX_BODY = const(1024)
+MAX_BODY = const(2048)
 MAX_RAW = HEADER_SIZE + MAX_BODY + CRC_SIZE
 # COBS adds one byte per 254 and one more; this bounds the receive buffer.
 MAX_WIRE = MAX_RAW + MAX_RAW // 254 + 1
