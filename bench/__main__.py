@@ -128,7 +128,7 @@ def visit_day_heap():
 def main():
     section("codec: CBOR and frames")
     portable("codec_portable.py")
-    section("link security: X25519, HKDF, pairing, AUTH, sealed 1024-byte frames")
+    section("link security: X25519, HKDF, pairing, AUTH, sealed full frames")
     portable("crypto_portable.py")
     section("journal: flash per sheet, capacity, reserve (emulator/workday.py for the day)")
     portable("journal_portable.py")

@@ -80,8 +80,16 @@ def paced_sync(interpreter, image, saved, tmp):
     )
     print(
         "  payload %.0f bytes/s = %.3f of the line rate (%d bytes/s); the terminal sent %d "
-        "bytes (%.3f of the line while pulling); %d stream restarts"
-        % (payload / pull, payload / pull / LINE, LINE, line, line / total / LINE, summary.restarts)
+        "bytes (the line busy %.3f of the pull, %.3f of the whole sync); %d stream restarts"
+        % (
+            payload / pull,
+            payload / pull / LINE,
+            LINE,
+            line,
+            line / pull / LINE,
+            line / total / LINE,
+            summary.restarts,
+        )
     )
     return payload
 

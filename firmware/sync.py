@@ -1,6 +1,6 @@
 """The terminal's side of a sync with the practice PC: the sealed messages STATUS, SET_TIME,
-PULL (and the RECORDS stream it opens), ACK, ACCESS_LOG and OPPOSITION (docs/protocol.md
-"Sync").
+PULL (and the RECORDS stream it opens), ACK, ACCESS_LOG and OPPOSITION (docs/agent.md
+"How a sync goes").
 
 The PC pulls; the terminal streams the certificates the PC lacks and the sheets it has not
 acknowledged, never more frames than the PC's credit allows, and marks sheets acknowledged

@@ -27,7 +27,7 @@ from host_agent.cli_lots import DEFAULT_DB, DbOption
 from host_agent.client import LinkClient, LinkError
 from host_agent.pair import PairError, pair
 from host_agent.store import Store, StoreError
-from host_agent.sync import EXIT_DATABASE, Summary, Syncer, SyncError, load_root
+from host_agent.sync import EXIT_DATABASE, EXIT_VERSION, Summary, Syncer, SyncError, load_root
 from host_agent.sync import Progress as SyncProgress
 from host_agent.transport import TransportError, open_port
 from protocol import bundle, dates, messages, opposition_entries, sheet, sheet_fields
@@ -99,7 +99,7 @@ def hello(
         link = LinkClient(open_port(port))
         reply = link.request(messages.HELLO, {}, timeout=timeout)
     except (TransportError, LinkError) as e:
-        fail(str(e))
+        fail(str(e), EXIT_LINK)
     table = Table(title="tla terminal on %s" % port, show_header=False)
     table.add_row("serial number", str(reply.get("serial")))
     table.add_row("model", str(reply.get("model")))
@@ -111,7 +111,7 @@ def hello(
         fail(
             "the terminal speaks protocol %s, this agent speaks %d: update the older one"
             % (reply.get("proto"), messages.PROTOCOL_VERSION),
-            2,
+            EXIT_VERSION,
         )
 
 
@@ -153,7 +153,7 @@ def pair_terminal(
     try:
         serial, agent_id = pair(link, store, confirm, wait_s=wait)
     except PairError as e:
-        fail(str(e))
+        fail(str(e), e.exit)
     except LinkError as e:
         fail(str(e), EXIT_LINK)
     except StoreError as e:

@@ -26,6 +26,7 @@ from host_agent import (
     status,
 )
 from host_agent.store import Store, StoreError
+from host_agent.sync import EXIT_DATABASE
 from protocol import bundle, dates
 
 DB_ENV = "TLA_AGENT_DB"
@@ -67,7 +68,7 @@ def _store(db: Path) -> Store:
     try:
         return Store(db)
     except StoreError as e:
-        _fail(str(e))
+        _fail(str(e), EXIT_DATABASE)
 
 
 def _today(text: str) -> int:

@@ -6,6 +6,7 @@ import time
 
 from host_agent.client import LinkClient, TerminalError
 from host_agent.store import Store
+from host_agent.sync import EXIT_VERSION
 from protocol import messages
 from protocol.pairing import AgentPairing
 from protocol.security_errors import PairingError
@@ -14,7 +15,12 @@ WAIT_S = 120  # how long the terminal's user has to press OK
 
 
 class PairError(Exception):
-    """Pairing did not complete; nothing was kept. One plain sentence."""
+    """Pairing did not complete; nothing was kept. One plain sentence; `exit`: the
+    command's exit code (host_agent.sync's EXIT_VERSION for another protocol version)."""
+
+    def __init__(self, message, exit=1):
+        super().__init__(message)
+        self.exit = exit
 
 
 def pair(link: LinkClient, store: Store, confirm, rng=None, wait_s=WAIT_S, sleep=time.sleep):
@@ -25,7 +31,8 @@ def pair(link: LinkClient, store: Store, confirm, rng=None, wait_s=WAIT_S, sleep
     if hello.get("proto") != messages.PROTOCOL_VERSION:
         raise PairError(
             "the terminal speaks protocol %s, this agent speaks %d: update the older one"
-            % (hello.get("proto"), messages.PROTOCOL_VERSION)
+            % (hello.get("proto"), messages.PROTOCOL_VERSION),
+            EXIT_VERSION,
         )
     serial = str(hello.get("serial"))
     agent_id = store.agent_id()

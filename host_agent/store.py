@@ -211,6 +211,8 @@ class Store:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")
             self.db.execute("PRAGMA foreign_keys=ON")
+            # Freed and overwritten content is zeroed, not left in free pages (pairing keys).
+            self.db.execute("PRAGMA secure_delete=ON")
             self.migrate()
             if not new:
                 check = self.db.execute("PRAGMA quick_check").fetchone()[0]
@@ -304,7 +306,8 @@ class Store:
         with self.transaction() as db:
             terminal_id = self.terminal(serial, model, firmware)
             db.execute(
-                "UPDATE pairings SET revoked = ? WHERE terminal_id = ? AND revoked IS NULL",
+                "UPDATE pairings SET revoked = ?, pairing_key = zeroblob(length(pairing_key)) "
+                "WHERE terminal_id = ? AND revoked IS NULL",
                 (now, terminal_id),
             )
             db.execute(
@@ -328,7 +331,8 @@ class Store:
     def forget_pairing(self, serial: str) -> int:
         """Revoke the pairing with `serial` (the key stays unusable); returns how many."""
         cur = self.db.execute(
-            "UPDATE pairings SET revoked = ? WHERE revoked IS NULL AND terminal_id = "
+            "UPDATE pairings SET revoked = ?, pairing_key = zeroblob(length(pairing_key)) "
+            "WHERE revoked IS NULL AND terminal_id = "
             "(SELECT id FROM terminals WHERE serial = ?)",
             (int(time.time()), serial),
         )

@@ -186,9 +186,12 @@ class Syncer:
             self.summary.pending = status["unacked"]
             self._db(self.store.finish_sync, self.terminal_id, self.sync_id, self.summary.bytes)
             self.progress.stage("synced")
-        except (LinkError, SyncError, MalformedMessage) as e:
+        except (LinkError, SyncError) as e:
             self._end("interrupted", e)
             raise
+        except MalformedMessage as e:  # sealed and authentic, yet not what was asked
+            self._end("interrupted", e)
+            raise LinkError("the terminal sent an answer this agent cannot read (%s)" % e) from e
         except BaseException as e:
             self._end("failed", e)
             raise

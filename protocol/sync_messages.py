@@ -1,5 +1,5 @@
 """Bodies of the sync messages (STATUS, SET_TIME, PULL, RECORDS, ACK, OPPOSITION, ACCESS_LOG):
-builders for the sender, checked readers for the receiver (docs/protocol.md "Sync").
+builders for the sender, checked readers for the receiver (docs/agent.md "How a sync goes").
 
 They travel sealed (protocol/session.py). A reader never trusts a body: it raises
 MalformedMessage (answered with ERROR 3) on a missing field, a wrong type or a wrong size.

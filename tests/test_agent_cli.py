@@ -109,12 +109,21 @@ def test_sheets_quarantine_summary_and_access_log(tmp_path):
     assert missing.exit_code == 1
 
 
+def _file_bytes(store):
+    """The database's bytes on disk, once the WAL is written back into it."""
+    store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return store.path.read_bytes()
+
+
 def test_unpair_forgets_the_key(tmp_path):
     world, store, root = kit.paired_world(tmp_path)
+    key = store.pairing(kit.SERIAL).key
+    assert key in _file_bytes(store)
     assert "no longer syncs terminal %s" % kit.SERIAL in _run(
         "unpair", kit.SERIAL, "--db", store.path
     )
     assert store.pairing(kit.SERIAL) is None
+    assert key not in _file_bytes(store)  # wiped, not only marked revoked
     again = runner.invoke(app, ["unpair", kit.SERIAL, "--db", str(store.path)])
     assert again.exit_code == 1
 

@@ -261,3 +261,23 @@ def test_sqlite_errors_are_plain_sentences(tmp_path):
     assert isinstance(e.value.__cause__, sqlite3.Error)
     assert set(kit.terminal_states(world).values()) <= {SIGNED, 2}
     assert REJECTED not in kit.terminal_states(world).values()
+
+
+def test_a_malformed_answer_stops_the_sync_as_a_link_error_and_loses_nothing(
+    tmp_path, monkeypatch
+):
+    from protocol import sync_messages
+    from protocol.security_errors import MalformedMessage
+
+    world, store, root = kit.paired_world(tmp_path)
+    saved = kit.add_sheets(world.app.storage, 5)
+
+    def malformed(reply):
+        raise MalformedMessage("an ACCESS_LOG answer is a map")
+
+    with monkeypatch.context() as m:
+        m.setattr(sync_messages, "read_log_reply", malformed)
+        with pytest.raises(LinkError, match="an answer this agent cannot read"):
+            kit.agent(world, store, root).run()
+    kit.agent(world, store, root).run()
+    assert kit.check_exactly_once(world, store, saved) == []
