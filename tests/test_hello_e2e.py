@@ -87,7 +87,7 @@ def test_agent_reports_a_missing_port_in_one_line():
         capture_output=True,
         text=True,
     )
-    assert out.returncode == 1
+    assert out.returncode == 5  # EXIT_LINK, as for sync
     assert out.stderr.strip().startswith("error: cannot open the terminal's port")
     assert len(out.stderr.strip().splitlines()) == 1
     assert "Traceback" not in out.stderr
