@@ -80,16 +80,9 @@ def paced_sync(interpreter, image, saved, tmp):
     )
     print(
         "  payload %.0f bytes/s = %.3f of the line rate (%d bytes/s); the terminal sent %d "
-        "bytes (the line busy %.3f of the pull, %.3f of the whole sync); %d stream restarts"
-        % (
-            payload / pull,
-            payload / pull / LINE,
-            LINE,
-            line,
-            line / pull / LINE,
-            line / total / LINE,
-            summary.restarts,
-        )
+        "bytes in all (the line busy %.3f of the whole sync, pairing and AUTH included); %d "
+        "stream restarts"
+        % (payload / pull, payload / pull / LINE, LINE, line, line / total / LINE, summary.restarts)
     )
     return payload
 
