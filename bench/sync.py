@@ -80,7 +80,7 @@ def paced_sync(interpreter, image, saved, tmp):
     )
     print(
         "  payload %.0f bytes/s = %.3f of the line rate (%d bytes/s); the terminal sent %d "
-        "bytes in all (the line busy %.3f of the whole sync, pairing and AUTH included); %d "
+        "bytes in all (the line busy %.3f of the whole sync, HELLO and AUTH included); %d "
         "stream restarts"
         % (payload / pull, payload / pull / LINE, LINE, line, line / total / LINE, summary.restarts)
     )
