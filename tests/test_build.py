@@ -1,5 +1,6 @@
 """Build checks of the code that runs on the terminal: every file of firmware/, protocol/
 and hw/ compiles with mpy-cross, and pyright finds no error against MicroPython's stubs."""
+
 import json
 import subprocess
 import sys

@@ -1,6 +1,7 @@
 """End to end over a real pty: `tla-emu run` boots the terminal (CPython or micropython),
 `tla-agent hello` opens the pty with pyserial and prints the identity; bad frames sent over
 the same pty get ERROR frames or are dropped, and HELLO is still served afterwards."""
+
 import re
 import subprocess
 import sys
@@ -17,7 +18,19 @@ PORT_RE = re.compile(r"Serial port: (\S+)")
 @pytest.fixture(params=["cpython", "micropython"])
 def emulator(request):
     proc = subprocess.Popen(
-        [sys.executable, "-m", "emulator.cli", "run", "-i", request.param, "-q", "--for", "60", "--serial", "TLA-E2E-%s" % request.param[:3].upper()],
+        [
+            sys.executable,
+            "-m",
+            "emulator.cli",
+            "run",
+            "-i",
+            request.param,
+            "-q",
+            "--for",
+            "60",
+            "--serial",
+            "TLA-E2E-%s" % request.param[:3].upper(),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -66,12 +79,18 @@ def test_bad_input_over_the_pty_then_hello(emulator):
     ser = serial.serial_for_url(port, timeout=0.05)
     try:
         unknown = _exchange(ser, frame.encode(0x55, 11, {}))
-        assert unknown[0].mtype == messages.ERROR and unknown[0].body["code"] == messages.E_UNKNOWN_TYPE
+        assert (
+            unknown[0].mtype == messages.ERROR
+            and unknown[0].body["code"] == messages.E_UNKNOWN_TYPE
+        )
         version = _exchange(ser, frame.encode(messages.HELLO, 12, {}, version=7))
         assert version[0].mtype == messages.ERROR and version[0].body["code"] == messages.E_VERSION
         big = frame.encode_raw(messages.HELLO, 13, b"\x40" * 3000, max_body=4000)
         too_large = _exchange(ser, big)
-        assert too_large[0].mtype == messages.ERROR and too_large[0].body["code"] == messages.E_TOO_LARGE
+        assert (
+            too_large[0].mtype == messages.ERROR
+            and too_large[0].body["code"] == messages.E_TOO_LARGE
+        )
         bad_crc = bytearray(frame.encode(messages.HELLO, 14, {}))
         bad_crc[3] ^= 1
         assert _exchange(ser, bytes(bad_crc), timeout=0.5) == []  # counted drop, no answer

@@ -263,9 +263,7 @@ def test_sqlite_errors_are_plain_sentences(tmp_path):
     assert REJECTED not in kit.terminal_states(world).values()
 
 
-def test_a_malformed_answer_stops_the_sync_as_a_link_error_and_loses_nothing(
-    tmp_path, monkeypatch
-):
+def test_a_malformed_answer_stops_the_sync_as_a_link_error_and_loses_nothing(tmp_path, monkeypatch):
     from protocol import sync_messages
     from protocol.security_errors import MalformedMessage
 
