@@ -11,6 +11,7 @@ the user once it has compared the two codes itself, and says so.
 
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -150,8 +151,14 @@ def lots(console, db, today):
         console.print("to seal them: run pcscd, put the CPS in a reader, `tla-agent lots seal`")
         _agent(console, db, "lots", "list")
         return
-    _agent(console, db, "lots", "send", "--via", "outbox")
+    _agent(console, db, "lots", "send", "--via", "outbox", "--outbox", str(_outbox(db)))
     _agent(console, db, "lots", "list")
+
+
+def _outbox(db: Path) -> Path:
+    """The demo's own outbox beside its database (demo-outbox/ for demo.db), made afresh
+    with the database: lot numbers start again at 1 each run."""
+    return db.parent / (db.stem + "-outbox")
 
 
 def _wait_card(reader, timeout=10.0):
@@ -174,6 +181,7 @@ def run(interpreter: str, db: Path, console: Console | None = None) -> list:
     db = Path(db).resolve()
     for path in (db, Path(str(db) + "-wal"), Path(str(db) + "-shm")):
         path.unlink(missing_ok=True)  # a fresh practice database each time
+    shutil.rmtree(_outbox(db), ignore_errors=True)  # and the lots it sent
     bridge = PtyBridge().start()
     with tempfile.TemporaryDirectory(prefix="tla-demo-") as tmp:
         terminal = make_terminal(

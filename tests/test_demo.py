@@ -2,7 +2,7 @@
 day of 12 visits ends up in the practice database, every sheet verifying; the lots built
 from them are sealed by the GP's virtual CPS through pcscd and land in the outbox, where
 each lot file verifies on its own (seal, certificate chain, every sheet); the PIN the demo
-types shows nowhere."""
+types shows nowhere; a second run starts afresh."""
 
 import subprocess
 import sys
@@ -21,6 +21,10 @@ DAY_SHEETS = 12
 @pytest.mark.parametrize("interpreter", ["cpython", "micropython"])
 def test_make_demo_files_the_day_and_sends_sealed_lots(tmp_path, interpreter):
     db = tmp_path / "demo.db"
+    # What an earlier demo left: its lots, whose numbers this run gives again.
+    stale = tmp_path / "demo-outbox" / "011750000" / "10001234565-000002.tla"
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"an earlier demo's lot")
     cmd = [sys.executable, "-m", "emulator.cli", "demo", "--db", str(db)]
     if interpreter == "micropython":
         cmd.append("--micropython")
@@ -46,7 +50,7 @@ def test_make_demo_files_the_day_and_sends_sealed_lots(tmp_path, interpreter):
     assert sorted(r[0] for r in lots) == ["sent", "sent"], lots
     assert sum(r[2] for r in lots) == DAY_SHEETS
 
-    files = sorted((tmp_path / "outbox").glob("*/*.tla"))
+    files = sorted((tmp_path / "demo-outbox").glob("*/*.tla"))
     assert len(files) == len(lots)
     in_lots = []
     for path in files:
