@@ -85,13 +85,14 @@ def parse_iso(text):
     if len(parts) != 3 or len(parts[0]) != 4 or len(parts[1]) != 2 or len(parts[2]) != 2:
         raise ValueError("date must be written YYYY-MM-DD: %r" % text)
     y, m, d = int(parts[0]), int(parts[1]), int(parts[2])
-    if (
-        not (1 <= m <= 12)
-        or not (1 <= d <= 31)
-        or civil_from_days(days_from_civil(y, m, d)) != (y, m, d)
-    ):
+    if not _is_real(y, m, d):
         raise ValueError("no such date: %r" % text)
     return (y, m, d)
+
+
+def _is_real(y, m, d) -> bool:
+    # days_from_civil accepts 31 February (as 3 March): the round trip says it is no date
+    return 1 <= m <= 12 and 1 <= d <= 31 and civil_from_days(days_from_civil(y, m, d)) == (y, m, d)
 
 
 def ymd_tuple(ymd):
@@ -101,7 +102,8 @@ def ymd_tuple(ymd):
 
 def ymd_to_days(ymd) -> int:
     """Day number (days since 1970-01-01) of a YYYYMMDD int."""
-    return days_from_civil(ymd // 10000, ymd // 100 % 100, ymd % 100)
+    y, m, d = ymd_tuple(ymd)
+    return days_from_civil(y, m, d)
 
 
 def days_to_ymd(z) -> int:
@@ -115,4 +117,4 @@ def is_ymd(value) -> bool:
     if type(value) is not int or not 19000101 <= value <= 21991231:
         return False
     y, m, d = ymd_tuple(value)
-    return 1 <= m <= 12 and 1 <= d <= 31 and civil_from_days(days_from_civil(y, m, d)) == (y, m, d)
+    return _is_real(y, m, d)

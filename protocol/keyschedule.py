@@ -32,10 +32,7 @@ INFO_SESSION_KEYS = b"tla session keys v1"
 
 def transcript(label, *fields) -> bytes:
     """SHA-256 of the deterministic CBOR array [label, *fields]."""
-    items = [label]
-    for f in fields:
-        items.append(f)
-    return hashlib.sha256(cbor.encode(items)).digest()
+    return hashlib.sha256(cbor.encode([label] + list(fields))).digest()
 
 
 def pair_commitment(agent_public, agent_nonce) -> bytes:

@@ -35,7 +35,7 @@ class Puller:
         self.reader = StreamReader()
         self.ended = False
         self.restarts += 1
-        return sm.pull(self.start_after, self.upto)
+        return self.request()
 
     def request(self):
         """The PULL body of the current stream (to resend after a timeout: it grants the

@@ -7,12 +7,12 @@ MalformedMessage (answered with ERROR 3) on a missing field, a wrong type or a w
 
 from protocol import fields
 from protocol._compat import const
+from protocol.bundle import CERT_ID_BYTES
 from protocol.security_errors import MalformedMessage
 from protocol.session import MAX_PLAINTEXT
 
 U32 = 0xFFFFFFFF
 SHA_SIZE = const(32)
-CERT_ID_SIZE = const(8)
 
 # RECORDS: the stream's bytes travel as one CBOR byte string (3-byte head) per frame.
 RECORDS_CHUNK = MAX_PLAINTEXT - 3
@@ -24,13 +24,6 @@ MAX_RUNS = const(64)
 MAX_CERT_IDS = const(64)
 # ACCESS_LOG: raw entries per reply are cut to fit one frame.
 LOG_REPLY_BYTES = MAX_PLAINTEXT - 24
-
-
-def _need(body, key):
-    value = fields.need_map(body).get(key)
-    if value is None:
-        raise MalformedMessage("field %r is missing" % key)
-    return value
 
 
 def _opt_int(body, key, low, high, default=None):
@@ -172,8 +165,8 @@ def read_ack(body):
     if not isinstance(certs, list) or len(certs) > MAX_CERT_IDS:
         raise MalformedMessage("field 'certs' must be a list of at most %d ids" % MAX_CERT_IDS)
     for cid in certs:
-        if not isinstance(cid, bytes) or len(cid) != CERT_ID_SIZE:
-            raise MalformedMessage("a certificate id is %d bytes" % CERT_ID_SIZE)
+        if not isinstance(cid, bytes) or len(cid) != CERT_ID_BYTES:
+            raise MalformedMessage("a certificate id is %d bytes" % CERT_ID_BYTES)
     log = _opt_int(body, "log", 1, U32, 0)
     return ok, bad, certs, log
 
