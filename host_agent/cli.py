@@ -5,13 +5,11 @@ Pair a terminal once (`pair`), then `sync` it (or let `watch` sync it whenever i
 in). Errors are one plain line on stderr and a non-zero exit code (docs/agent.md).
 """
 
-import sys
 import time
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -23,14 +21,32 @@ from rich.progress import (
 from rich.table import Table
 
 from host_agent import cli_lots, status, transport, watch
-from host_agent.cli_lots import DEFAULT_DB, DbOption
+from host_agent.cli_lots import (
+    DEFAULT_DB,
+    DbOption,
+    _euros,
+    _instant,
+    _iso,
+    _store,
+    _today,
+    console,
+    fail,
+)
 from host_agent.client import LinkClient, LinkError
 from host_agent.pair import PairError, pair
 from host_agent.store import Store, StoreError
-from host_agent.sync import EXIT_DATABASE, EXIT_VERSION, Summary, Syncer, SyncError, load_root
+from host_agent.sync import (
+    EXIT_DATABASE,
+    EXIT_VERSION,
+    Summary,
+    Syncer,
+    SyncError,
+    load_root,
+    version_mismatch,
+)
 from host_agent.sync import Progress as SyncProgress
 from host_agent.transport import TransportError, open_port
-from protocol import bundle, dates, messages, opposition_entries, sheet, sheet_fields
+from protocol import bundle, messages, opposition_entries, sheet, sheet_fields
 
 app = typer.Typer(
     help=__doc__,
@@ -38,12 +54,7 @@ app = typer.Typer(
     add_completion=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-# Tables and the progress bar keep their columns whole when the output goes to a pipe.
-_WIDTH = None if sys.stdout.isatty() else 160
-console = Console(highlight=False, soft_wrap=True, width=_WIDTH)
-err = Console(stderr=True, highlight=False, soft_wrap=True, width=_WIDTH)
-
-EXIT_REFUSED = 1  # the terminal or the input refused: nothing changed
+# Output, errors and exit codes as the lot commands' (host_agent.cli_lots).
 EXIT_LINK = 5  # the port failed or the terminal stopped answering: run the command again
 
 PORT_HELP = "The terminal's port: a device (/dev/ttyACM0), a pty path, or a pyserial URL (socket://host:port)."
@@ -68,18 +79,6 @@ TerminalOption = Annotated[
 @app.callback()
 def _root():
     """tla-agent: collect, verify and file the care sheets of tla terminals."""
-
-
-def fail(message: str, code: int = EXIT_REFUSED) -> NoReturn:
-    err.print("[red]error:[/] " + message)
-    raise typer.Exit(code)
-
-
-def _store(db: Path) -> Store:
-    try:
-        return Store(db)
-    except StoreError as e:
-        fail(str(e), EXIT_DATABASE)
 
 
 def _link(port: str) -> LinkClient:
@@ -107,12 +106,9 @@ def hello(
     table.add_row("protocol", str(reply.get("proto")))
     table.add_row("board", str(reply.get("board")))
     console.print(table)
-    if reply.get("proto") != messages.PROTOCOL_VERSION:
-        fail(
-            "the terminal speaks protocol %s, this agent speaks %d: update the older one"
-            % (reply.get("proto"), messages.PROTOCOL_VERSION),
-            EXIT_VERSION,
-        )
+    mismatch = version_mismatch(reply)
+    if mismatch:
+        fail(mismatch, EXIT_VERSION)
 
 
 # ---------------------------------------------------------------------- pairing
@@ -373,18 +369,6 @@ sheets_app = typer.Typer(help="The care sheets filed by the syncs.", no_args_is_
 app.add_typer(sheets_app, name="sheets")
 
 
-def _iso(ymd) -> str:
-    return dates.iso(dates.ymd_tuple(ymd)) if ymd else "-"
-
-
-def _when(epoch) -> str:
-    return time.strftime("%Y-%m-%d %H:%M", time.localtime(epoch)) if epoch else "-"
-
-
-def _euros(cents) -> str:
-    return "%d.%02d" % divmod(cents, 100)
-
-
 @sheets_app.command("list")
 def list_sheets(
     db: DbOption = DEFAULT_DB,
@@ -402,7 +386,11 @@ def list_sheets(
             table.add_column(column)
         for r in store.quarantined(terminal, limit):
             table.add_row(
-                str(r["id"]), r["terminal"], str(r["record_no"]), _when(r["received"]), r["reason"]
+                str(r["id"]),
+                r["terminal"],
+                str(r["record_no"]),
+                _instant(r["received"]),
+                r["reason"],
             )
     else:
         table = Table(title="filed sheets")
@@ -451,7 +439,7 @@ def show_sheet(
         show_header=False,
     )
     table.add_row("terminal", "%s, record %d" % (row["terminal"], row["record_no"]))
-    table.add_row("received", _when(row["received"]))
+    table.add_row("received", _instant(row["received"]))
     if quarantine:
         table.add_row("reason", row["reason"])
     data = bytes(row["bundle"])
@@ -497,14 +485,7 @@ def summarize_sheets(
     the nearest transmission deadline of those not transmitted (R161-47 I 1°: 3 working
     days when the patient paid, 8 with third-party payment)."""
     store = _store(db)
-    try:
-        day = dates.days_to_ymd(
-            dates.days_from_civil(*dates.parse_iso(today))
-            if today
-            else dates.paris_day(int(time.time()))
-        )
-    except ValueError as e:
-        fail("--today: %s" % e)
+    day = _today(today)
     funds: dict = {}
     for r in store.sheets(terminal):
         if r["purged"] is not None:
@@ -633,7 +614,7 @@ def show_access_log(
         table.add_row(
             r["terminal"],
             str(r["entry_no"]),
-            _when(r["at"]),
+            _instant(r["at"]),
             r["who"] or "-",
             r["card"],
             r["card_id"] or "-",

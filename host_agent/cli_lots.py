@@ -59,7 +59,7 @@ TodayOption = Annotated[
 ]
 
 
-def _fail(message: str, code: int = EXIT_REFUSED) -> NoReturn:
+def fail(message: str, code: int = EXIT_REFUSED) -> NoReturn:
     err.print("[red]error:[/] " + message)
     raise typer.Exit(code)
 
@@ -68,7 +68,7 @@ def _store(db: Path) -> Store:
     try:
         return Store(db)
     except StoreError as e:
-        _fail(str(e), EXIT_DATABASE)
+        fail(str(e), EXIT_DATABASE)
 
 
 def _today(text: str) -> int:
@@ -77,7 +77,7 @@ def _today(text: str) -> int:
     try:
         return dates.days_to_ymd(dates.days_from_civil(*dates.parse_iso(text)))
     except ValueError as e:
-        _fail("--today: %s" % e)
+        fail("--today: %s" % e)
 
 
 def _iso(ymd) -> str:
@@ -162,7 +162,7 @@ def build_lots(db: DbOption = DEFAULT_DB, today: TodayOption = ""):
     try:
         made = lots.build(store, int(time.time()))
     except lots.LotError as e:
-        _fail(str(e))
+        fail(str(e))
     if made:
         console.print(_lot_table(made, "new lots"))
         console.print("next: tla-agent lots seal (with the professional's CPS in the reader)")
@@ -185,7 +185,7 @@ def list_lots(
     wanted = tuple(state) if state else lots.STATUSES
     unknown = [s for s in wanted if s not in lots.STATUSES]
     if unknown:
-        _fail("no lot state %s (states: %s)" % (", ".join(unknown), ", ".join(lots.STATUSES)))
+        fail("no lot state %s (states: %s)" % (", ".join(unknown), ", ".join(lots.STATUSES)))
     rows = lots.all_lots(_store(db), wanted)
     if not rows:
         console.print("no lot")
@@ -208,7 +208,7 @@ def show_lot(
     try:
         row = lots.find(store, lot)
     except lots.LotError as e:
-        _fail(str(e))
+        fail(str(e))
     info = Table(title="lot %s" % lots.name(row), show_header=False)
     info.add_row("status", row["status"])
     info.add_row("fund", row["fund"])
@@ -282,7 +282,7 @@ def show_lot(
         console.print(table)
     if output is not None:
         if row["file"] is None:
-            _fail(
+            fail(
                 "lot %s has no file to write (%s)"
                 % (lots.name(row), "purged" if row["purged"] else "not sealed yet")
             )
@@ -332,12 +332,12 @@ def seal_lots(
         readers = [reader] if reader else list_readers()
         app = sealing.find_cps(readers, lambda name: PcscSlot("cps", name))
     except (sealing.SealError, hal.CardError) as e:
-        _fail(str(e), EXIT_CARD)
+        fail(str(e), EXIT_CARD)
     try:
         try:
             chosen, others = sealing.lots_to_seal(store, app, lot or [])
         except (sealing.SealError, lots.LotError) as e:
-            _fail(str(e))
+            fail(str(e))
         if others:
             console.print(
                 "%d open lot%s of other professionals wait for their CPS"
@@ -349,7 +349,7 @@ def seal_lots(
         try:
             tries = app.tries_left()
         except PinBlocked:
-            _fail(sealing.blocked_message(), EXIT_CARD)
+            fail(sealing.blocked_message(), EXIT_CARD)
         console.print(
             "CPS of %s: %d lot%s to seal"
             % (sealing.holder(app), len(chosen), "s" if len(chosen) > 1 else "")
@@ -358,17 +358,17 @@ def seal_lots(
         if len(pin) != 4 or not pin.isdigit():
             for i in range(len(pin)):
                 pin[i] = 0
-            _fail("a CPS PIN is 4 digits: nothing was sent to the card")
+            fail("a CPS PIN is 4 digits: nothing was sent to the card")
         try:
             sealing.unlock(app, pin)
         except sealing.SealError as e:
-            _fail(str(e), EXIT_CARD)
+            fail(str(e), EXIT_CARD)
         done = []
         for row in track(chosen, description="sealing", console=err, transient=True):
             try:
                 sealing.seal(store, app, row, int(time.time()))
             except (sealing.SealError, lots.LotError, hal.CardError) as e:
-                _fail(
+                fail(
                     "lot %s: %s (%d lot%s sealed before it)"
                     % (lots.name(row), e, len(done), "" if len(done) == 1 else "s"),
                     EXIT_CARD,
@@ -384,7 +384,7 @@ def _settings(db: Path, funds: Path | None) -> sending.Settings:
     try:
         return sending.load_settings(funds if funds is not None else db.parent / "funds.toml")
     except sending.SendError as e:
-        _fail(str(e))
+        fail(str(e))
 
 
 @lots_app.command("send")
@@ -434,20 +434,20 @@ def send_lots(
         try:
             transport = _settings(db, funds).smtp_transport()
         except sending.SendError as e:
-            _fail(str(e))
+            fail(str(e))
     else:
-        _fail("--via is outbox or smtp, not %r" % via)
+        fail("--via is outbox or smtp, not %r" % via)
     try:
         chosen = (
             [lots.find(store, ref) for ref in lot] if lot else lots.all_lots(store, (lots.SEALED,))
         )
     except lots.LotError as e:
-        _fail(str(e))
+        fail(str(e))
     if lot:
         for row in chosen:
             reason = sending.refusal(row)
             if reason:
-                _fail(reason)
+                fail(reason)
     if not chosen:
         console.print("no sealed lot waits to be sent")
         return
@@ -487,7 +487,7 @@ def import_acks(
     try:
         outcome = acks.apply(store, file, int(time.time()))
     except acks.AckError as e:
-        _fail(str(e))
+        fail(str(e))
     for a in outcome.acks:
         name = lots.name(a.lot)
         if a.already:
@@ -509,7 +509,7 @@ def import_acks(
             % (lots.name(row), row["sheets"])
         )
     if outcome.build_problem:
-        _fail(
+        fail(
             "the rejected sheets are free again, but no new lot was built: %s"
             % outcome.build_problem
         )
@@ -610,15 +610,11 @@ def purge_doubles(
 
 
 def _sheet_row(store, sheet_id):
-    row = store.db.execute(
-        "SELECT s.*, t.serial AS terminal FROM sheets s JOIN terminals t ON t.id = s.terminal_id WHERE s.id = ?",
-        (sheet_id,),
-    ).fetchone()
+    row = store.sheet_row(sheet_id)
     if row is None:
-        _fail("there is no sheet %d (see tla-agent status)" % sheet_id)
-    assert row is not None
+        fail("there is no sheet %d (see tla-agent status)" % sheet_id)
     if row["purged"]:
-        _fail(
+        fail(
             "the electronic double of sheet %d was purged on %s (90 days after transmission)"
             % (sheet_id, _instant(row["purged"]))
         )
@@ -627,10 +623,7 @@ def _sheet_row(store, sheet_id):
 
 def _facts(store, row, db: Path, reason="") -> duplicate.Facts:
     signed = bundle.decode(row["bundle"])
-    certs = {
-        bytes(r["cert_id"]): r["der"]
-        for r in store.db.execute("SELECT cert_id, der FROM certificates")
-    }
+    certs = store.certificates()
     lot = store.db.execute(
         "SELECT l.* FROM lot_sheets ls JOIN lots l ON l.id = ls.lot_id WHERE ls.sheet_id = ? AND ls.released IS NULL",
         (row["id"],),
@@ -655,7 +648,7 @@ def _write(path: Path, data: bytes):
         tmp.write_bytes(data)
         os.replace(tmp, path)
     except OSError as e:
-        _fail("cannot write %s: %s" % (path, e.strerror or e))
+        fail("cannot write %s: %s" % (path, e.strerror or e))
 
 
 def print_duplicate(
@@ -681,10 +674,6 @@ def print_duplicate(
     console.print("wrote %s (sheet %d, order no %d)" % (path, sheet_id, row["order_no"]))
 
 
-sheets_app = typer.Typer(help="The synced care sheets.", no_args_is_help=True)
-
-
-@sheets_app.command("export")
 def export_sheet(
     sheet_id: Annotated[int, typer.Argument(help="The sheet's id (see tla-agent status).")],
     db: DbOption = DEFAULT_DB,
@@ -716,15 +705,11 @@ def export_sheet(
     console.print("wrote %s (sheet %d, order no %d)" % (path, sheet_id, row["order_no"]))
 
 
-def register(app: typer.Typer, sheets: typer.Typer | None = None) -> None:
-    """Add these commands to tla-agent's `app`; `sheets export` goes to the `sheets` group
-    when the caller has one, else into a `sheets` group of its own."""
+def register(app: typer.Typer, sheets: typer.Typer) -> None:
+    """Add these commands to tla-agent's `app`, and `export` to its `sheets` group."""
     app.add_typer(lots_app, name="lots")
     app.add_typer(acks_app, name="acks")
     app.command("status")(show_status)
     app.command("purge")(purge_doubles)
     app.command("duplicate")(print_duplicate)
-    if sheets is not None:
-        sheets.command("export")(export_sheet)
-    else:
-        app.add_typer(sheets_app, name="sheets")
+    sheets.command("export")(export_sheet)

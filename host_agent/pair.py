@@ -6,7 +6,7 @@ import time
 
 from host_agent.client import LinkClient, TerminalError
 from host_agent.store import Store
-from host_agent.sync import EXIT_VERSION
+from host_agent.sync import EXIT_VERSION, version_mismatch
 from protocol import messages
 from protocol.pairing import AgentPairing
 from protocol.security_errors import PairingError
@@ -28,12 +28,9 @@ def pair(link: LinkClient, store: Store, confirm, rng=None, wait_s=WAIT_S, sleep
     the user and asks whether the terminal shows the same; the pairing is kept only when
     the user said yes here and pressed OK there. Returns (serial, agent id)."""
     hello = link.request(messages.HELLO, {})
-    if hello.get("proto") != messages.PROTOCOL_VERSION:
-        raise PairError(
-            "the terminal speaks protocol %s, this agent speaks %d: update the older one"
-            % (hello.get("proto"), messages.PROTOCOL_VERSION),
-            EXIT_VERSION,
-        )
+    mismatch = version_mismatch(hello)
+    if mismatch:
+        raise PairError(mismatch, EXIT_VERSION)
     serial = str(hello.get("serial"))
     agent_id = store.agent_id()
     attempt = AgentPairing(agent_id, rng)

@@ -595,39 +595,32 @@ class Store:
 
     def sheets(self, serial: str | None = None, limit: int = 0) -> list:
         """Filed sheets, newest first, with their terminal's serial."""
-        sql = "SELECT s.*, t.serial AS terminal FROM sheets s JOIN terminals t ON t.id = s.terminal_id"
-        args: tuple = ()
-        if serial:
-            sql += " WHERE t.serial = ?"
-            args = (serial,)
-        sql += " ORDER BY s.id DESC" + (" LIMIT %d" % limit if limit else "")
-        return self.db.execute(sql, args).fetchall()
+        return self._per_terminal("sheets", serial, "x.id DESC", limit)
 
     def quarantined(self, serial: str | None = None, limit: int = 0) -> list:
-        sql = "SELECT q.*, t.serial AS terminal FROM quarantine q JOIN terminals t ON t.id = q.terminal_id"
-        args: tuple = ()
-        if serial:
-            sql += " WHERE t.serial = ?"
-            args = (serial,)
-        sql += " ORDER BY q.id DESC" + (" LIMIT %d" % limit if limit else "")
-        return self.db.execute(sql, args).fetchall()
+        return self._per_terminal("quarantine", serial, "x.id DESC", limit)
 
     def sheet_row(self, sheet_id: int, quarantine: bool = False):
         table = "quarantine" if quarantine else "sheets"
-        return self.db.execute(
-            "SELECT x.*, t.serial AS terminal FROM %s x JOIN terminals t ON t.id = x.terminal_id "
-            "WHERE x.id = ?" % table,
-            (sheet_id,),
-        ).fetchone()
+        return self.db.execute(_WITH_SERIAL % table + " WHERE x.id = ?", (sheet_id,)).fetchone()
 
     def access_log(self, serial: str | None = None, limit: int = 0) -> list:
-        sql = "SELECT a.*, t.serial AS terminal FROM access_log a JOIN terminals t ON t.id = a.terminal_id"
+        return self._per_terminal("access_log", serial, "t.serial, x.entry_no DESC", limit)
+
+    def _per_terminal(self, table: str, serial: str | None, order: str, limit: int) -> list:
+        """The rows of `table` (of `serial`'s terminal only, if given) with their terminal's
+        serial, in `order`, at most `limit` (0: all)."""
+        sql = _WITH_SERIAL % table
         args: tuple = ()
         if serial:
             sql += " WHERE t.serial = ?"
             args = (serial,)
-        sql += " ORDER BY t.serial, a.entry_no DESC" + (" LIMIT %d" % limit if limit else "")
+        sql += " ORDER BY " + order + (" LIMIT %d" % limit if limit else "")
         return self.db.execute(sql, args).fetchall()
+
+
+# A table's rows (as x) with their terminal's serial (as terminal).
+_WITH_SERIAL = "SELECT x.*, t.serial AS terminal FROM %s x JOIN terminals t ON t.id = x.terminal_id"
 
 
 def sheet_bytes(data: bytes) -> bytes:

@@ -41,6 +41,17 @@ EXIT_VERSION = 2  # the terminal speaks another protocol version
 EXIT_DATABASE = 6  # the database cannot be written or read
 
 
+def version_mismatch(hello: dict) -> str | None:
+    """Why the terminal that answered `hello` cannot be talked to (another protocol
+    version), or None when it speaks this agent's."""
+    if hello.get("proto") == messages.PROTOCOL_VERSION:
+        return None
+    return "the terminal speaks protocol %s, this agent speaks %d: update the older one" % (
+        hello.get("proto"),
+        messages.PROTOCOL_VERSION,
+    )
+
+
 class Batch:
     """What one transaction files: certificates, verified sheets, refused sheets."""
 
@@ -156,12 +167,9 @@ class Syncer:
     def run(self) -> Summary:
         self.progress.stage("greeting the terminal")
         hello = self._clear(messages.HELLO, {})
-        if hello.get("proto") != messages.PROTOCOL_VERSION:
-            raise SyncError(
-                "the terminal speaks protocol %s, this agent speaks %d: update the older one"
-                % (hello.get("proto"), messages.PROTOCOL_VERSION),
-                EXIT_VERSION,
-            )
+        mismatch = version_mismatch(hello)
+        if mismatch:
+            raise SyncError(mismatch, EXIT_VERSION)
         self.serial = str(hello.get("serial"))
         self.summary = Summary(self.serial)
         self.pairing = self._db(self.store.pairing, self.serial)
