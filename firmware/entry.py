@@ -8,6 +8,7 @@ its shape: what the regulation asks is protocol/sheet_validation's job.
 """
 
 from hw import hal
+from protocol import dates
 
 DONE = "done"
 CANCEL = "cancel"
@@ -121,7 +122,6 @@ class Date(Digits):
 
     def shown(self):
         if not self.typed:
-            d = self.default
-            return "%02d/%02d/%04d" % (d % 100, d // 100 % 100, d // 10000)
+            return dates.french(dates.ymd_tuple(self.default))
         mask = self.typed + "JJMMAAAA"[len(self.typed) :]
         return "%s/%s/%s" % (mask[0:2], mask[2:4], mask[4:8])

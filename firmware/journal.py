@@ -7,7 +7,7 @@ are streamed from flash, never loaded together.
 """
 
 from firmware import records
-from protocol.dates import days_from_civil
+from protocol.dates import ymd_to_days as day_number  # emulator/powercut.py imports it from here
 
 DIR = "journal"
 ORDERS = DIR + "/orders"
@@ -111,11 +111,6 @@ class _Segment:
         self.status[i] = state
         if state in (ACKED, DISMISSED) and day_no > self.release:
             self.release = day_no
-
-
-def day_number(ymd) -> int:
-    """Days since 1970-01-01 of a YYYYMMDD date."""
-    return days_from_civil(ymd // 10000, ymd // 100 % 100, ymd % 100)
 
 
 def _check_date(ymd, what):

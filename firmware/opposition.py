@@ -159,9 +159,7 @@ class FlashOppositionList(OppositionList):
         self._xfer = None
         if not fs.exists(DIR):
             fs.mkdir(DIR)
-        for leftover in (NEW, INDEX, ADD, DEL):
-            if fs.exists(leftover):
-                fs.remove(leftover)  # an update cut short: never installed
+        self._abort()  # the files of an update cut short: never installed
         if fs.exists(LIST):
             self._load()
 

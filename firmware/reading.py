@@ -19,8 +19,7 @@ CPS_SESSION_S = 4 * 3600  # how long a verified PIN stays good while the CPS sta
 
 def today(clock):
     """The French civil date (YYYYMMDD) at the terminal's clock: the care date."""
-    y, m, d = dates.paris_date(clock.now())
-    return y * 10000 + m * 100 + d
+    return dates.days_to_ymd(dates.paris_day(clock.now()))
 
 
 class Message:

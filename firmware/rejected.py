@@ -9,6 +9,7 @@ for later. The reason is on the PC (`tla-agent sheets list --quarantine`).
 from firmware.journal import REJECTED
 from firmware.reading import today
 from hw import hal
+from protocol import dates
 
 
 class RejectedSheets:
@@ -56,6 +57,6 @@ class RejectedSheets:
         return [
             "%d refusee(s) par PC" % self.count,
             "Feuille no %d" % r.order_no,
-            "du %02d/%02d/%04d" % (d % 100, d // 100 % 100, d // 10000),
+            "du " + dates.french(dates.ymd_tuple(d)),
             "OK: vu  ANNUL: apres",
         ]

@@ -91,14 +91,11 @@ def insert_vitale(name, profession):
 def beneficiary_line(b, today):
     """'1 MARIE   12/05/1985': rank, first name, birth date; '!' when rights are closed."""
     mark = " " if b.rights_valid(today) else "!"
-    birth = b.birth_date
-    return "%d%s%-7s %02d/%02d/%04d" % (
+    return "%d%s%-7s %s" % (
         b.rank,
         mark,
         b.first_names[0][:7],
-        birth % 100,
-        birth // 100 % 100,
-        birth // 10000,
+        dates.french(dates.ymd_tuple(b.birth_date)),
     )
 
 

@@ -54,8 +54,7 @@ def sign_and_save(sheet, cps, vitale, patient, journal, certs):
     # Certificates first, read from a card only when the store lacks them: a sheet is
     # never saved without the certificates that verify it.
     cps_cert = _certificate_id(cps.cert, card.cert_id)
-    if not certs.has(cps_cert):
-        certs.add(cps.cert)
+    certs.add(cps.cert)  # a no-op when the store holds it
     vitale_cert = None
     if vitale_signs and patient is not None:
         vitale_cert = bytes(patient.cert_id)

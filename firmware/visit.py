@@ -413,8 +413,6 @@ class Visit:
 
     def _sheet_menu(self):
         s = self._draft()
-        if s is None:
-            return
         self.reviewing = False
         self._ask(
             entry.Menu(screens.sheet_title(len(s.acts), s.fees), SHEET_MENU),
@@ -748,8 +746,7 @@ class Visit:
             return None
         if not j.can_accept_sheet():
             return "Synchro necessaire"
-        y, m, d = dates.paris_date(now)
-        day = y * 10000 + m * 100 + d
+        day = dates.days_to_ymd(dates.paris_day(now))
         least = None
         for third_party in (False, True):
             oldest = j.oldest_unacknowledged_date(third_party)

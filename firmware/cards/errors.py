@@ -7,6 +7,7 @@ which the card layer lets through unchanged: `except hal.CardError` catches ever
 
 from firmware.cards import profile
 from hw import hal
+from protocol import dates
 
 
 class CardLayerError(hal.CardError):
@@ -129,11 +130,7 @@ class CardExpired(CardLayerError):
         if today < valid_from:
             text = "Carte pas encore valide."
         else:
-            text = "Carte expiree le %02d/%02d/%04d." % (
-                valid_until % 100,
-                valid_until // 100 % 100,
-                valid_until // 10000,
-            )
+            text = "Carte expiree le %s." % dates.french(dates.ymd_tuple(valid_until))
         super().__init__(text)
         self.valid_from = valid_from
         self.valid_until = valid_until

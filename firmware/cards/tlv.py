@@ -56,13 +56,6 @@ def read_header(data, pos, end):
     return tag, n, start
 
 
-def is_constructed(tag) -> bool:
-    """Bit 6 of the first tag byte."""
-    while tag > 0xFF:
-        tag >>= 8
-    return bool(tag & 0x20)
-
-
 def parse(data, max_items=MAX_ITEMS):
     """The objects of `data` in order, as a list of (tag, value bytes); `data` must hold
     nothing else."""
