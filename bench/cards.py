@@ -5,6 +5,7 @@ or can be started; with and without TCP_QUICKACK on the card side."""
 
 import time
 
+from emulator import waiting
 from emulator.cards import fixtures
 from emulator.cardserver import VPCD_PORTS, CardServer
 from emulator.simboard import SimSlot
@@ -19,9 +20,7 @@ SELECT = bytes.fromhex("00A4040C0B") + bytes.fromhex("D250000002564954414C45")
 
 
 def _wait(slot, present=True, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while slot.present() != present and time.monotonic() < deadline:
-        time.sleep(0.01)
+    waiting.until(lambda: slot.present() == present, timeout, 0.01)
 
 
 def scenario(vitale_slot, cps_slot):

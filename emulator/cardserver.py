@@ -38,7 +38,6 @@ class CardServer:
         self._sock = None
         self._thread = None
         self._closed = threading.Event()
-        self.pulled = threading.Event()
 
     # ------------------------------------------------------------ control
 
@@ -83,9 +82,6 @@ class CardServer:
     def connected(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
-    def wait_pulled(self, timeout=10.0) -> bool:
-        return self.pulled.wait(timeout)
-
     # ------------------------------------------------------------ serving
 
     def _recv_exact(self, n):
@@ -124,7 +120,6 @@ class CardServer:
                     continue
                 if self._count():
                     self._log("> %s (card pulled out)" % redact(msg).hex())
-                    self.pulled.set()
                     break
                 try:
                     response = self.card.execute(msg)
@@ -158,7 +153,6 @@ class CardServer:
         elif code == _ATR:
             if self._count():
                 self._log("ATR? (card pulled out)")
-                self.pulled.set()
                 raise EOFError
             self._send(self.card.atr())
 

@@ -15,7 +15,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
@@ -26,6 +25,7 @@ from emulator.ptylink import PtyBridge
 from emulator.scenario import DAY, play_day
 from emulator.scenario_play import load
 from emulator.terminal import make_terminal
+from emulator.waiting import until
 from protocol import dates
 
 SERIAL = "TLA-DEMO-0001"
@@ -37,13 +37,8 @@ class DemoError(Exception):
 
 
 def _wait_screen(terminal, prefix, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while not terminal.screen[0].startswith(prefix):
-        if time.monotonic() > deadline:
-            raise DemoError(
-                "the terminal never showed %r (it shows %r)" % (prefix, terminal.screen)
-            )
-        time.sleep(0.02)
+    if not until(lambda: terminal.screen[0].startswith(prefix), timeout):
+        raise DemoError("the terminal never showed %r (it shows %r)" % (prefix, terminal.screen))
     return terminal.screen
 
 
@@ -166,11 +161,8 @@ def _wait_card(reader, timeout=10.0):
 
     slot = PcscSlot("demo", reader)
     try:
-        deadline = time.monotonic() + timeout
-        while not slot.present():
-            if time.monotonic() > deadline:
-                raise DemoError("the virtual CPS did not reach pcscd in %r" % reader)
-            time.sleep(0.05)
+        if not until(slot.present, timeout, 0.05):
+            raise DemoError("the virtual CPS did not reach pcscd in %r" % reader)
     finally:
         slot.close()
 

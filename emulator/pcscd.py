@@ -7,23 +7,13 @@ pcscd is started without APDU logging (-a would log VERIFY commands, PINs includ
 import os
 import shutil
 import subprocess
-import time
 from contextlib import contextmanager
 
+from emulator import waiting
 from hw.pcsc import list_readers
 
 VPCD_READERS = ("Virtual PCD 00 00", "Virtual PCD 00 01")
 INSTALL = "apt-get install -y pcscd vsmartcard-vpcd libpcsclite-dev"
-
-
-def _wait_readers(timeout):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        readers = list_readers()
-        if all(r in readers for r in VPCD_READERS):
-            return readers
-        time.sleep(0.05)
-    return list_readers()
 
 
 @contextmanager
@@ -40,7 +30,8 @@ def pcscd(timeout=10.0):
             [binary, "--foreground"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
     try:
-        readers = _wait_readers(timeout)
+        waiting.until(lambda: set(VPCD_READERS) <= set(list_readers()), timeout, 0.05)
+        readers = list_readers()
         missing = [r for r in VPCD_READERS if r not in readers]
         if missing:
             raise RuntimeError(

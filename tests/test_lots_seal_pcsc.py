@@ -3,7 +3,6 @@ virtual CPS served by the card server to "Virtual PCD 00 01", pyscard in the age
 verifies; a wrong PIN is refused with the tries left; the third blocks the card; a CPS of
 another professional is refused; the PIN appears in no output."""
 
-import time
 from pathlib import Path
 
 import pytest
@@ -11,6 +10,7 @@ import pytest
 from emulator.cards import fixtures
 from emulator.cardserver import VPCD_PORTS, CardServer
 from emulator.pcscd import VPCD_READERS, pcscd
+from emulator.waiting import until
 from host_agent import lotfile, lots
 from host_agent.store import Store
 from hw.pcsc import PcscSlot
@@ -26,15 +26,6 @@ def readers():
         yield names
 
 
-def _wait(predicate, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return False
-
-
 class Cps:
     """A fresh fixture CPS in the vpcd reader for the length of a with-block."""
 
@@ -45,14 +36,14 @@ class Cps:
     def __enter__(self):
         self.server.start()
         slot = PcscSlot("probe", CPS_READER)
-        assert _wait(slot.present), "the virtual CPS did not reach pcscd"
+        assert until(slot.present, 10.0), "the virtual CPS did not reach pcscd"
         slot.close()
         return self.card
 
     def __exit__(self, *exc):
         self.server.remove()
         slot = PcscSlot("probe", CPS_READER)
-        _wait(lambda: not slot.present())  # vpcd takes the next card once this one left
+        until(lambda: not slot.present(), 10.0)  # vpcd takes the next card once this one left
         slot.close()
 
 

@@ -14,6 +14,7 @@ from emulator.pcscd import VPCD_READERS, pcscd
 from emulator.ptylink import PtyBridge
 from emulator.simboard import SimClock
 from emulator.terminal import InProcessTerminal
+from emulator.waiting import until
 from hw.pcsc import PcscSlot
 
 NOW = 1795000000
@@ -26,21 +27,11 @@ def readers():
 
 
 def _present(slot, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if slot.present():
-            return True
-        time.sleep(0.02)
-    return False
+    return until(slot.present, timeout)
 
 
 def _gone(slot, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not slot.present():
-            return True
-        time.sleep(0.02)
-    return False
+    return until(lambda: not slot.present(), timeout)
 
 
 def _until(terminal, key, timeout=15.0):
@@ -74,9 +65,7 @@ def test_terminal_reads_virtual_cards_through_pcscd(readers, t0):
         read = _until(terminal, "read")["read"]
         assert read["serial"] == "1000000022" and read["ranks"] == [1, 2, 3, 4]
         assert read["exemptions"] == 2
-        deadline = time.monotonic() + 5
-        while terminal.screen[0] != "DUPONT MARIE" and time.monotonic() < deadline:
-            time.sleep(0.01)
+        until(lambda: terminal.screen[0] == "DUPONT MARIE", 5, 0.01)
         assert terminal.screen[0] == "DUPONT MARIE"
         assert vitale.exchanges > 10 and cps.exchanges > 10  # all through pcscd
         # Pulling the Vitale card out of its (virtual) reader: the terminal notices.

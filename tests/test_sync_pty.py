@@ -6,12 +6,12 @@ import re
 import subprocess
 import sys
 import threading
-import time
 
 import pytest
 
 from emulator.ptylink import PtyBridge
 from emulator.terminal import make_terminal
+from emulator.waiting import until
 from firmware.journal import ACKED
 from host_agent.client import LinkClient
 from host_agent.store import Store
@@ -25,12 +25,8 @@ AGENT = [sys.executable, "-m", "host_agent.cli"]
 
 
 def _wait(predicate, timeout=20.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.02)
-    raise AssertionError("timed out waiting for %s" % what)
+    if not until(predicate, timeout):
+        raise AssertionError("timed out waiting for %s" % what)
 
 
 class Terminal:
