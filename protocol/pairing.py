@@ -85,8 +85,8 @@ class Pairing:
 
 
 def _shared(private, peer_public, whose):
-    secret = x25519.scalarmult(private, peer_public)
-    if x25519.is_zero(secret):
+    secret = x25519.exchange(private, peer_public)
+    if secret is None:
         raise PairingError("the %s's public key is unusable" % whose)
     return secret
 

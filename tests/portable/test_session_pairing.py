@@ -165,7 +165,9 @@ def test_a_second_step_one_while_the_code_shows_abandons_and_keeps_the_code():
     rng = Rng(31)
     terminal = pairing.TerminalPairing("TLA-EMU-0001", seeded(rng))
     agent = pairing.AgentPairing("PC-A", seeded(rng))
-    step3 = agent.on_reply(terminal.on_request(agent.on_reply(terminal.on_request(agent.request()))))
+    step3 = agent.on_reply(
+        terminal.on_request(agent.on_reply(terminal.on_request(agent.request())))
+    )
     assert terminal.state == "comparing" and terminal.code == agent.code
     intruder = pairing.AgentPairing("PC-M", seeded(rng))
     raises(PairingAbandoned, terminal.on_request, intruder.request())
