@@ -28,6 +28,7 @@ UNPAIR = 7  # "unpair? OK / CANCEL"
 UNPAIRED = 8
 NOT_PAIRED = 9
 ABANDONED = 10  # a second PAIR step 1 came: reopen the screen from the menu
+ERASE_FAILED = 11  # unpaired in RAM, but the key block did not erase
 
 
 def _code(code):
@@ -77,8 +78,12 @@ class PairingPart:
             return True
         if view == UNPAIR:
             if key == hal.KEY_OK:
-                self.gate.unpair()
-                self.store.erase()
+                self.gate.unpair()  # the key in RAM is overwritten first, whatever follows
+                try:
+                    self.store.erase()
+                except OSError:
+                    self.view = ERASE_FAILED
+                    return True
                 self.board.emit("EVENT", {"unpaired": True})
                 self.view = UNPAIRED
             elif key == hal.KEY_CANCEL:
@@ -113,6 +118,8 @@ class PairingPart:
             return ["Desappairer le PC", peer[:20], "OK: oui", "ANNUL: non"]
         if v == UNPAIRED:
             return ["PC desappaire", "Il ne peut plus", "synchroniser", "OK: terminer"]
+        if v == ERASE_FAILED:
+            return ["PC desappaire", "Cle non effacee:", "flash en panne", "OK: terminer"]
         if v == NOT_PAIRED:
             return ["Aucun PC appaire", "", "", "OK: terminer"]
         return ["", "", "", ""]
