@@ -14,34 +14,22 @@ import stat
 import pytest
 import serial
 
-from emulator.ptylink import PtyBridge
-from emulator.terminal import make_terminal
+from emulator.simboard import open_private_image
 from emulator.waiting import until
-from host_agent.client import LinkClient
 from host_agent.store import Store
-from host_agent.transport import open_port
 from protocol import frame, keyschedule, messages, pairing, x25519
 from tests import sync_kit as kit
+from tests.test_sync_pty import Terminal
 
 ATTACKS = 1000
 BATCH = 10
 
 
-class Pty:
-    """The emulated terminal behind a pty, its flash in `tmp/flash.img`."""
+class Pty(Terminal):
+    """The emulated terminal behind a pty (tests/test_sync_pty.py), its flash empty."""
 
     def __init__(self, tmp, interpreter):
-        self.image = tmp / "flash.img"
-        self.bridge = PtyBridge().start()
-        self.t = make_terminal(
-            interpreter,
-            self.bridge.terminal_path,
-            serial_number=kit.SERIAL,
-            flash_path=str(self.image),
-        )
-        self.t.start()
-        self.t.wait_event("READY", 60)
-        self.port = self.bridge.host_path
+        super().__init__(tmp, interpreter, 0)
 
     def open_screen(self):
         self.t.press("MENU")
@@ -51,10 +39,6 @@ class Pty:
     def wait_screen(self, first_line):
         if not until(lambda: self.t.screen[0] == first_line, 30):
             raise AssertionError("screen %r, not %r" % (self.t.screen, first_line))
-
-    def close(self):
-        self.t.stop()
-        self.bridge.close()
 
 
 @pytest.fixture(params=["cpython", "micropython"])
@@ -83,7 +67,7 @@ def _hello(ser, decoder, seq):
 
 def test_a_thousand_step_ones_over_the_pty_get_one_answer(term):
     term.open_screen()
-    assert stat.S_IMODE(os.stat(term.image).st_mode) == 0o600  # created private
+    assert _mode(term.image) == 0o600  # the emulator made it private
     ser = serial.serial_for_url(term.port, timeout=0.02)
     decoder = frame.Decoder()
     public = x25519.public_key(os.urandom(32))
@@ -132,32 +116,50 @@ def test_a_second_step_one_while_the_code_shows_over_the_pty(term):
         ser.close()
 
 
-@pytest.mark.parametrize("interpreter", ["cpython", "micropython"])
-def test_after_unpair_the_image_file_holds_no_byte_of_the_key(tmp_path, interpreter):
+def _image(term):
+    """The image file's bytes as the OS has them (the in-process terminal's file is
+    buffered: pushed first; micropython's is not buffered)."""
+    board = getattr(term.t, "board", None)
+    if board is not None:
+        board.flash.flush()
+    return term.image.read_bytes()
+
+
+def test_after_unpair_the_image_file_holds_no_byte_of_the_key(term, tmp_path):
     store = Store(tmp_path / "agent.db")
-    term = Pty(tmp_path, interpreter)
     try:
         serial_number = kit.pair_over_port(term.t, store, term.port)
         key = store.pairing(serial_number).key
     finally:
-        term.close()
-    image = term.image.read_bytes()
+        store.close()
+    image = _image(term)
     assert image.count(key) == 1  # the search finds it before unpairing: the key block
-    assert stat.S_IMODE(os.stat(term.image).st_mode) == 0o600
-    term = Pty(tmp_path, interpreter)  # the same image, rebooted
-    try:
-        link = LinkClient(open_port(term.port))
-        try:
-            assert link.request(messages.HELLO, {})["serial"] == kit.SERIAL
-        finally:
-            link.port.close()
-        for key_name in ("MENU", "2"):
-            term.t.press(key_name)
-        term.wait_screen("Desappairer le PC")
-        term.t.press("OK")
-        term.wait_screen("PC desappaire")
-    finally:
-        term.close()
-    image = term.image.read_bytes()
+    assert image[: len(image) - 4096].count(key) == 0  # never in littlefs' blocks
+    for key_name in ("MENU", "2"):
+        term.t.press(key_name)
+    term.wait_screen("Desappairer le PC")
+    term.t.press("OK")
+    term.wait_screen("PC desappaire")
+    image = _image(term)
     assert image.count(key) == 0 and image.count(key[:8]) == 0
-    store.close()
+    assert image[-4096:] == b"\xff" * 4096 and _mode(term.image) == 0o600
+
+
+def _mode(path):
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def test_flash_images_are_created_0600(tmp_path):
+    from hw.boards.unix import _open_image
+
+    new = tmp_path / "new.img"
+    open_private_image(new).close()
+    assert _mode(new) == 0o600
+    loose = tmp_path / "loose.img"
+    loose.write_bytes(b"")
+    os.chmod(loose, 0o644)
+    open_private_image(loose).close()  # an image the emulator writes to is made private
+    assert _mode(loose) == 0o600
+    board_made = tmp_path / "board.img"
+    _open_image(str(board_made)).close()  # the unix board under CPython
+    assert _mode(board_made) == 0o600
