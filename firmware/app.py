@@ -16,7 +16,7 @@ from firmware.link import Link
 from firmware.menu import Menu
 from firmware.opposition import FlashOppositionList, MemoryOppositionList
 from firmware.pairing import PairingPart
-from firmware.pairing_store import PairingStore, key_block_of
+from firmware.pairing_store import PairingStore, drop_legacy, key_block_of
 from firmware.reading import CPS_SESSION_S, Reading
 from firmware.rejected import RejectedSheets
 from firmware.storage import Storage
@@ -42,6 +42,7 @@ class App:
         # The pairing kept in flash opens sessions; sync messages need one (docs/protocol.md).
         # It lives in a raw block outside littlefs, so that unpairing leaves no copy.
         self.pairings = PairingStore(key_block_of(board.flash))
+        drop_legacy(self.storage.fs, self.pairings.problems)
         self.gate = TerminalAuth(self.pairings.load(), board.random_bytes)
         self.link = Link(board.port, self.gate)
         self.link.on(messages.HELLO, self._on_hello)

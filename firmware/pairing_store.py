@@ -15,6 +15,18 @@ from protocol.pairing import Pairing
 from protocol.security_errors import SecurityError
 
 
+LEGACY_PATH = "pairing"  # where firmware before the key block kept it, in littlefs
+
+
+def drop_legacy(fs, problems):
+    """Remove a pairing file an older firmware left in littlefs (the key in clear); its
+    old blocks keep the bytes until littlefs reuses them, so the terminal must be paired
+    again, and that is said."""
+    if fs is not None and fs.exists(LEGACY_PATH):
+        fs.remove(LEGACY_PATH)
+        problems.append("ancien appairage efface: appairez de nouveau le terminal")
+
+
 def key_block_of(flash):
     """The KeyBlock of a board's flash, or None when it reserves no raw block."""
     if flash is None or not getattr(flash, "reserved", 0):

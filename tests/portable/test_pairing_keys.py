@@ -93,3 +93,13 @@ def test_a_torn_or_damaged_key_block_is_reported_not_half_read():
     print(store.problems[0])
     # littlefs never reaches the reserved block
     raises(Exception, flash.writeblocks, 2, b"x", 0)
+
+
+def test_a_pairing_file_of_an_older_firmware_is_removed_and_said():
+    board = FlashBoard(seed=15)
+    app = boot(board)
+    with app.storage.fs.open("pairing", "wb") as f:
+        f.write(b"an old pairing record with its key in clear")
+    app = boot(board.reboot())
+    assert not app.storage.fs.exists("pairing") and app.gate.pairing is None
+    assert app.pairings.problems == ["ancien appairage efface: appairez de nouveau le terminal"]
