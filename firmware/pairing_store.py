@@ -14,7 +14,6 @@ from protocol import cbor
 from protocol.pairing import Pairing
 from protocol.security_errors import SecurityError
 
-
 LEGACY_PATH = "pairing"  # where firmware before the key block kept it, in littlefs
 
 
