@@ -229,9 +229,8 @@ class InProcessTerminal(TerminalBase):
             self._thread.join(5)
         if self.board is not None:
             self.board.port.close()
-            store = self.board.flash.store
-            if self.flash_path and not store.closed:
-                store.close()  # the image on disk is whole once stopped (buffered file)
+            if self.flash_path:  # the image on disk is whole once stopped (buffered file)
+                self.board.flash.store.close()
         return 0 if self.error is None else 1
 
 
@@ -280,9 +279,7 @@ class MicroPythonTerminal(TerminalBase):
         self.relays: dict = {}
 
     def start(self):
-        # The firmware would create the image with the default mode (MicroPython has no
-        # chmod): made here first, 0600, as it will hold the pairing key.
-        open_private_image(self.flash_path).close()
+        open_private_image(self.flash_path).close()  # 0600 first: MicroPython has no chmod
         cfg = os.path.join(self._tmp.name, "board.json")
         with open(cfg, "w") as f:
             json.dump(self.config, f)
