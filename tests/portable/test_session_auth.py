@@ -4,9 +4,9 @@ handshake, and forward secrecy: a recorded session plus the pairing key does not
 (both interpreters)."""
 
 from _kit import Rng, raises
-from _session_kit import authenticate, decode_one, pair, seeded
+from _session_kit import agent_receiver, authenticate, decode_one, pair, seeded
 
-from protocol import auth, keyschedule, messages, pairing, session, x25519
+from protocol import auth, keyschedule, messages, pairing, x25519
 from protocol.security_errors import AuthFailed, BadMac, NotPaired, SecurityError
 
 
@@ -175,24 +175,13 @@ def test_a_recorded_session_and_the_pairing_key_do_not_decrypt():
         (old_th, b""),  # the schedule before forward secrecy: this used to decrypt
     ]
     for salt, dh in guesses:
-        recv = _session_of(keyschedule.SessionSecrets(key, salt, dh))
+        recv = agent_receiver(keyschedule.SessionSecrets(key, salt, dh))
         raises(BadMac, recv.open, decode_one(wire))
     # with the terminal's ephemeral private key (drawn after its nonce) it opens
     dh = x25519.scalarmult(t_drawn[1], step1["epk"])
-    recv = _session_of(keyschedule.SessionSecrets(key, th, dh))
+    recv = agent_receiver(keyschedule.SessionSecrets(key, th, dh))
     assert recv.open_body(decode_one(wire)) == {"r": [b"care sheet of a patient"]}
     print("guesses refused:", len(guesses))
-
-
-def _session_of(secrets):
-    """The agent's receiving side of a session with these secrets."""
-    return session.Session(
-        "agent",
-        secrets.enc_agent_to_terminal,
-        secrets.mac_agent_to_terminal,
-        secrets.enc_terminal_to_agent,
-        secrets.mac_terminal_to_agent,
-    )
 
 
 def test_a_restarted_handshake_opens_a_fresh_session():

@@ -7,9 +7,10 @@ that AUTH, which neither side keeps (docs/protocol.md "Session opening").
 """
 
 from _kit import raises
+from _session_kit import agent_receiver
 from _sync_agent import Agent, FlashBoard, boot
 
-from protocol import frame, keyschedule, messages, session, x25519
+from protocol import frame, keyschedule, messages, x25519
 from protocol.record_stream import SHEET
 from protocol.security_errors import BadMac
 
@@ -42,17 +43,6 @@ def _frames(wire, direction):
     return out
 
 
-def _receiving(secrets):
-    """The agent's receiving half of a session under these secrets."""
-    return session.Session(
-        "agent",
-        secrets.enc_agent_to_terminal,
-        secrets.mac_agent_to_terminal,
-        secrets.enc_terminal_to_agent,
-        secrets.mac_terminal_to_agent,
-    )
-
-
 def test_a_recorded_sync_and_the_pairing_key_open_nothing():
     app = boot(FlashBoard(seed=41))
     agent = Agent(app, seed=42)
@@ -83,7 +73,7 @@ def test_a_recorded_sync_and_the_pairing_key_open_nothing():
         (th, x25519.scalarmult(key, t1["epk"])),
     ]
     for salt, dh in guesses:
-        receiver = _receiving(keyschedule.SessionSecrets(key, salt, dh))
+        receiver = agent_receiver(keyschedule.SessionSecrets(key, salt, dh))
         for fr in records:
             raises(BadMac, receiver.open, fr)
     everything = b"".join(data for _, data in wire)
