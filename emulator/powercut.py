@@ -331,7 +331,7 @@ def check(image_bytes, promises, workload, blocks=BLOCKS, final=False):
 
 
 def blank_image(path, blocks=BLOCKS):
-    with open(path, "wb") as f:
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as f:
         f.write(b"\xff" * (BLOCK_SIZE * blocks))
 
 

@@ -163,6 +163,7 @@ class SimBoard(hal.Board):
             flash_store if flash_store is not None else io.BytesIO(),
             block_count=flash_blocks,
             cut_at=cut_at,
+            reserved=1,  # the key block (firmware/keyblock.py), after littlefs' blocks
         )
         super().__init__(
             serial_number=serial_number,
@@ -190,6 +191,14 @@ class SimBoard(hal.Board):
 
     def idle(self):
         self.clock.sleep_ms(2)
+
+
+def open_private_image(path):
+    """The flash image file at `path`, opened read-write: created 0600 when missing, and
+    made 0600 when it exists, since it holds the pairing key (its key block)."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    os.fchmod(fd, 0o600)
+    return os.fdopen(fd, "r+b")
 
 
 def open_pty_port(path) -> PtyPort:

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import firmware
 from emulator.cardserver import CardServer, SlotRelay
-from emulator.simboard import SimBoard, SimClock, SimSlot
+from emulator.simboard import SimBoard, SimClock, SimSlot, open_private_image
 from hw.boards.unix import PtyPort
 
 SLOTS = ("vitale", "cps")
@@ -156,8 +156,7 @@ class InProcessTerminal(TerminalBase):
 
         store = None
         if self.flash_path:
-            Path(self.flash_path).touch()
-            store = open(self.flash_path, "r+b")
+            store = open_private_image(self.flash_path)
         board = SimBoard(
             serial_number=self.serial_number,
             flash_store=store,
@@ -230,6 +229,8 @@ class InProcessTerminal(TerminalBase):
             self._thread.join(5)
         if self.board is not None:
             self.board.port.close()
+            if self.flash_path:  # the image on disk is whole once stopped (buffered file)
+                self.board.flash.store.close()
         return 0 if self.error is None else 1
 
 
@@ -278,6 +279,7 @@ class MicroPythonTerminal(TerminalBase):
         self.relays: dict = {}
 
     def start(self):
+        open_private_image(self.flash_path).close()  # 0600 first: MicroPython has no chmod
         cfg = os.path.join(self._tmp.name, "board.json")
         with open(cfg, "w") as f:
             json.dump(self.config, f)

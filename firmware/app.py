@@ -16,7 +16,7 @@ from firmware.link import Link
 from firmware.menu import Menu
 from firmware.opposition import FlashOppositionList, MemoryOppositionList
 from firmware.pairing import PairingPart
-from firmware.pairing_store import PairingStore
+from firmware.pairing_store import PairingStore, drop_legacy, key_block_of
 from firmware.reading import CPS_SESSION_S, Reading
 from firmware.rejected import RejectedSheets
 from firmware.storage import Storage
@@ -40,7 +40,9 @@ class App:
         self.storage = storage if storage is not None else Storage(board)
         self.state = IDLE
         # The pairing kept in flash opens sessions; sync messages need one (docs/protocol.md).
-        self.pairings = PairingStore(self.storage.fs)
+        # It lives in a raw block outside littlefs, so that unpairing leaves no copy.
+        self.pairings = PairingStore(key_block_of(board.flash))
+        drop_legacy(self.storage.fs, self.pairings.problems)
         self.gate = TerminalAuth(self.pairings.load(), board.random_bytes)
         self.link = Link(board.port, self.gate)
         self.link.on(messages.HELLO, self._on_hello)

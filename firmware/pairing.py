@@ -3,8 +3,12 @@
 A part of App (first in App.parts): open() puts up the pairing screen, and PAIR requests
 are answered only while it is up, so nobody pairs behind the user's back. The screen shows
 the 6-digit code both sides derived; OK confirms that the PC shows the same, CANCEL refuses.
-The pairing is written to flash before the terminal's last answer, so the PC never keeps a
-pairing the terminal lost. Unpairing overwrites the key in RAM and erases it from flash.
+The terminal answers one PAIR step 1 per opening of the screen: any other step 1 ends the
+attempt on an "abandoned" screen (with the code, if one was computed), and only the keypad
+opens a new one; so a man in the middle has one try at matching codes per opening
+(docs/protocol.md "Pairing"). The pairing is written to flash before the terminal's last
+answer, so the PC never keeps a pairing the terminal lost. Unpairing overwrites the key in
+RAM and erases it from flash (firmware/pairing_store.py: a raw block, not littlefs).
 """
 
 from hw import hal
@@ -23,6 +27,8 @@ FAILED = 6
 UNPAIR = 7  # "unpair? OK / CANCEL"
 UNPAIRED = 8
 NOT_PAIRED = 9
+ABANDONED = 10  # a second PAIR step 1 came: reopen the screen from the menu
+ERASE_FAILED = 11  # unpaired in RAM, but the key block did not erase
 
 
 def _code(code):
@@ -72,8 +78,12 @@ class PairingPart:
             return True
         if view == UNPAIR:
             if key == hal.KEY_OK:
-                self.gate.unpair()
-                self.store.erase()
+                self.gate.unpair()  # the key in RAM is overwritten first, whatever follows
+                try:
+                    self.store.erase()
+                except OSError:
+                    self.view = ERASE_FAILED
+                    return True
                 self.board.emit("EVENT", {"unpaired": True})
                 self.view = UNPAIRED
             elif key == hal.KEY_CANCEL:
@@ -89,7 +99,7 @@ class PairingPart:
         a = self.attempt
         if v == WAITING:
             return ["Appairage d'un PC", "Sur le PC, lancez", "tla-agent pair", "ANNUL: quitter"]
-        if v == CODE and a is not None:
+        if v == CODE and a is not None and a.code is not None:
             return ["Code: " + _code(a.code), "Meme code sur le PC?", "OK: oui", "ANNUL: non"]
         if v == CONFIRMED:
             return ["Code confirme", "Attente du PC...", "", "ANNUL: quitter"]
@@ -99,11 +109,17 @@ class PairingPart:
             return ["Appairage refuse", "Rien n'est garde", "", "OK: terminer"]
         if v == FAILED:
             return ["Appairage echoue", "Codes differents ou", "echange altere", "OK: terminer"]
+        if v == ABANDONED:
+            # Every code that was computed is shown, even one the abandon cut short.
+            shown = "Code %s annule" % _code(a.code) if a is not None and a.code else ""
+            return ["Appairage abandonne", "2e demande recue", shown, "OK: terminer"]
         if v == UNPAIR:
             peer = self.gate.pairing.peer if self.gate.pairing is not None else ""
             return ["Desappairer le PC", peer[:20], "OK: oui", "ANNUL: non"]
         if v == UNPAIRED:
             return ["PC desappaire", "Il ne peut plus", "synchroniser", "OK: terminer"]
+        if v == ERASE_FAILED:
+            return ["PC desappaire", "Cle non effacee:", "flash en panne", "OK: terminer"]
         if v == NOT_PAIRED:
             return ["Aucun PC appaire", "", "", "OK: terminer"]
         return ["", "", "", ""]
@@ -119,8 +135,10 @@ class PairingPart:
         try:
             reply = a.on_request(body)
         except PairingError:
-            if a.state in ("failed", "refused"):
-                self.view = REFUSED if a.state == "refused" else FAILED
+            ended = {"failed": FAILED, "refused": REFUSED, "abandoned": ABANDONED}
+            if a.state in ended and self.view != ended[a.state]:
+                self.view = ended[a.state]
+                self.board.emit("EVENT", {"pairing": a.state})
             raise
         if a.state == "comparing":
             self.view = CODE

@@ -1,45 +1,63 @@
-"""The terminal's pairing with its practice PC, kept in flash: one file `pairing` holding one
-record (firmware/records.py) whose body is the CBOR of protocol.pairing.Pairing.to_store().
+"""The terminal's pairing with its practice PC, kept in a raw flash block outside littlefs
+(firmware/keyblock.py): one record whose body is the CBOR of
+protocol.pairing.Pairing.to_store().
 
-The file holds the pairing key: it is written only here, never logged. A board without
-flash (unit tests) keeps the pairing in RAM only.
+Why not a littlefs file: littlefs is copy-on-write, so the old blocks of a rewritten or
+removed file keep the key readable in the raw flash long after unpairing. The key block is
+erased in place: after erase() the key's bytes are nowhere in the image (docs/journal.md
+"Keys outside littlefs"). The record holds the pairing key: written only here, never
+logged. A board whose flash has no reserved block (unit tests) keeps the pairing in RAM.
 """
 
-from firmware import records
+from firmware.keyblock import KeyBlock
 from protocol import cbor
 from protocol.pairing import Pairing
 from protocol.security_errors import SecurityError
 
-PATH = "pairing"
-T_PAIRING = 0x50  # "P"
+LEGACY_PATH = "pairing"  # where firmware before the key block kept it, in littlefs
+
+
+def drop_legacy(fs, problems):
+    """Remove a pairing file an older firmware left in littlefs (the key in clear); its
+    old blocks keep the bytes until littlefs reuses them, so the terminal must be paired
+    again, and that is said."""
+    if fs is not None and fs.exists(LEGACY_PATH):
+        fs.remove(LEGACY_PATH)
+        problems.append("ancien appairage efface: appairez de nouveau le terminal")
+
+
+def key_block_of(flash):
+    """The KeyBlock of a board's flash, or None when it reserves no raw block."""
+    if flash is None or not getattr(flash, "reserved", 0):
+        return None
+    return KeyBlock(flash, 0)
 
 
 class PairingStore:
-    """load() / save(pairing) / erase() on `fs` (None: nothing is kept)."""
+    """load() / save(pairing) / erase() on a KeyBlock (None: nothing is kept)."""
 
-    def __init__(self, fs):
-        self.fs = fs
+    def __init__(self, block):
+        self.block = block
         self.problems = []
 
     def load(self):
         """The stored Pairing, or None (never paired, unpaired, or unreadable: reported)."""
-        if self.fs is None or not self.fs.exists(PATH):
+        if self.block is None:
             return None
-        rec = records.first_record(self.fs, PATH)
         try:
-            if rec is None or rec[0] != T_PAIRING:
-                raise ValueError
-            return Pairing.from_store(cbor.decode(rec[1]))
+            body = self.block.read()
+            return None if body is None else Pairing.from_store(cbor.decode(body))
         except (ValueError, SecurityError):
             self.problems.append("appairage illisible: appairez de nouveau le terminal")
             return None
 
     def save(self, pairing):
-        """Keep `pairing` (atomic replace): once this returns, it survives a power cut."""
-        if self.fs is not None:
-            body = cbor.encode(pairing.to_store())
-            records.write_new(self.fs, PATH, records.frame(T_PAIRING, body))
+        """Keep `pairing`: once this returns, it survives a power cut (a cut during it
+        leaves no pairing, and the PC, which never got the last answer, keeps none)."""
+        if self.block is not None:
+            self.block.write(cbor.encode(pairing.to_store()))
 
     def erase(self):
-        if self.fs is not None and self.fs.exists(PATH):
-            self.fs.remove(PATH)
+        """Unpairing: the block erased and checked blank (OSError when it is not)."""
+        if self.block is not None:
+            self.block.erase()

@@ -7,6 +7,10 @@ that operation and every later one raise PowerCut and change nothing, so the ima
 exactly what had been written, as after a real loss of power. Optionally the interrupted
 operation is torn (its first bytes land), and a hook runs at the cut: the power-cut bench
 (emulator/powercut.py) ends the whole process there, as a real power loss would.
+
+`reserved` blocks after the filesystem's (the same image file, its last blocks) are raw
+flash that littlefs never sees: hw/keyblock.py keeps key material there, because a block
+that is erased in place holds no old copy, which littlefs' copy-on-write cannot promise.
 """
 
 from hw.hal import (
@@ -35,6 +39,7 @@ class NorFlash(BlockDevice):
         on_write=None,
         tear=0,
         on_cut=None,
+        reserved=0,
     ):
         """`store`: a seekable binary file (read/write) of block_size * block_count bytes,
         created blank (0xFF) when shorter; an unbuffered file keeps every write even if
@@ -43,7 +48,9 @@ class NorFlash(BlockDevice):
         data)` is called after each applied write (op is "prog" or "erase"). `tear`: bytes
         of the interrupted operation that still land (a program's first bytes, or the
         first bytes of an erase), 0 for none. `on_cut(n)` is called at the cut, after the
-        torn bytes landed and before PowerCut is raised (it may end the process)."""
+        torn bytes landed and before PowerCut is raised (it may end the process).
+        `reserved`: raw blocks stored after the `block_count` the filesystem sees, reached
+        only by read_reserved / program_reserved / erase_reserved."""
         self.store = store
         self.block_size = block_size
         self.block_count = block_count
@@ -56,8 +63,9 @@ class NorFlash(BlockDevice):
         self.erases = 0
         self.bytes_programmed = 0
         self.powered = True
+        self.reserved = reserved
         self._blank = b"\xff" * block_size
-        size = block_size * block_count
+        size = block_size * (block_count + reserved)
         store.seek(0, 2)
         have = store.tell()
         while have < size:
@@ -74,8 +82,10 @@ class NorFlash(BlockDevice):
         """Write operations (programs and erases) applied so far."""
         return self.programs + self.erases
 
-    def _address(self, block_num, offset, length):
-        if block_num < 0 or block_num >= self.block_count or offset < 0:
+    def _address(self, block_num, offset, length, limit=None):
+        if limit is None:
+            limit = self.block_count
+        if block_num < 0 or block_num >= limit or offset < 0:
             raise FlashError("flash address out of range: block %d" % block_num)
         if offset + length > self.block_size:
             raise FlashError("flash access crosses the end of block %d" % block_num)
@@ -109,7 +119,9 @@ class NorFlash(BlockDevice):
     def writeblocks(self, block_num, buf, offset=0):
         if offset is None:
             offset = 0
-        addr = self._address(block_num, offset, len(buf))
+        self._program(self._address(block_num, offset, len(buf)), block_num, buf, offset)
+
+    def _program(self, addr, block_num, buf, offset):
         data = bytes(buf)
         self._power_check(addr, data)
         n = len(data)
@@ -123,13 +135,40 @@ class NorFlash(BlockDevice):
             self.on_write("prog", block_num, offset, data)
 
     def erase(self, block_num):
-        addr = self._address(block_num, 0, self.block_size)
+        self._erase(self._address(block_num, 0, self.block_size), block_num)
+
+    def _erase(self, addr, block_num):
         self._power_check(addr, self._blank, erase=True)
         self.store.seek(addr)
         self.store.write(self._blank)
         self.erases += 1
         if self.on_write:
             self.on_write("erase", block_num, 0, b"")
+
+    # Reserved raw blocks: numbered 0.. after the filesystem's, same NOR rules and counters.
+
+    def _reserved_address(self, index, offset, length):
+        block_num = self.block_count + index
+        if index < 0:
+            raise FlashError("no reserved flash block %d" % index)
+        return block_num, self._address(block_num, offset, length, self.block_count + self.reserved)
+
+    def read_reserved(self, index, offset, n) -> bytes:
+        _, addr = self._reserved_address(index, offset, n)
+        self.reads += 1
+        self.store.seek(addr)
+        data = self.store.read(n)
+        if len(data) != n:
+            raise FlashError("short read from the flash image")
+        return data
+
+    def program_reserved(self, index, offset, data):
+        block_num, addr = self._reserved_address(index, offset, len(data))
+        self._program(addr, block_num, data, offset)
+
+    def erase_reserved(self, index):
+        block_num, addr = self._reserved_address(index, 0, self.block_size)
+        self._erase(addr, block_num)
 
     def ioctl(self, op, arg):
         if op == IOCTL_BLOCK_COUNT:

@@ -1,15 +1,18 @@
-"""Opening a session (AUTH messages), sans-IO: fresh nonces from both sides, then each side
-proves it holds the pairing key before the other goes on; the result is a protocol.session.
+"""Opening a session (AUTH messages), sans-IO: fresh nonces and ephemeral X25519 keys from
+both sides, then each side proves it holds the pairing key before the other goes on; the
+result is a protocol.session whose keys need both the pairing key and the ephemeral secret
+(forward secrecy: the pairing key alone does not open a recorded session).
 
 Steps (agent asks, terminal answers; docs/protocol.md "Session opening"):
-  1. {step 1, pid, nonce}  ->  {step 1, nonce}
-  2. {step 2, mac}         ->  {step 2, mac}   (the terminal answers only a correct proof)
+  1. {step 1, pid, nonce, epk}  ->  {step 1, nonce, epk}
+  2. {step 2, mac}              ->  {step 2, mac}   (the terminal answers only a correct proof)
 """
 
-from protocol import fields
+from protocol import fields, x25519
 from protocol._compat import urandom
 from protocol.hmac_sha256 import compare_digest
 from protocol.keyschedule import (
+    KEY_SIZE,
     NONCE_SIZE,
     PAIRING_ID_SIZE,
     PROOF_SIZE,
@@ -18,6 +21,14 @@ from protocol.keyschedule import (
 )
 from protocol.security_errors import AuthFailed, NotPaired
 from protocol.session import Session
+
+
+def _dh(private, peer_epk):
+    """The ephemeral shared secret; a low-order point (all-zero secret) proves nothing."""
+    secret = x25519.exchange(private, peer_epk)
+    if secret is None:
+        raise AuthFailed("the peer's ephemeral key is unusable")
+    return secret
 
 
 def _agent_session(s):
@@ -43,16 +54,24 @@ def _terminal_session(s):
 class AgentAuth:
     """The agent's side of AUTH. Drive it with request() and on_reply(reply_body); when
     on_reply returns None, `session` is open. A failed attempt is not retried: make a new
-    AgentAuth (new nonce).
+    AgentAuth (new nonce, new ephemeral key).
 
-    `state`: "challenge" -> "proving" -> "open", or "failed".
+    `state`: "challenge" -> "proving" -> "open", or "failed". `rng(n)` gives the nonce
+    first, then the ephemeral private key, which is dropped once the session is open.
     """
 
     def __init__(self, pairing, rng=None):
         rng = rng or urandom
         self._pairing = pairing
         self._nonce = rng(NONCE_SIZE)
-        self._request = {"step": 1, "pid": pairing.pairing_id, "nonce": self._nonce}
+        self._ephemeral = rng(KEY_SIZE)
+        self._epk = x25519.public_key(self._ephemeral)
+        self._request = {
+            "step": 1,
+            "pid": pairing.pairing_id,
+            "nonce": self._nonce,
+            "epk": self._epk,
+        }
         self._secrets = None
         self.session = None
         self.state = "challenge"
@@ -69,11 +88,16 @@ class AgentAuth:
     def on_reply(self, body):
         """Take the terminal's AUTH reply; return the next request body, or None when open."""
         step = fields.get_int(body, "step", 1, 2)
-        if step == 1 and self.state in ("challenge", "proving"):
-            # A later step 1 reply is a newer challenge (the terminal keeps only its last).
+        if step == 1 and self.state in ("challenge", "proving") and self._ephemeral is not None:
+            # A later step 1 reply is a newer challenge (the terminal keeps only its last):
+            # our ephemeral key meets its new one, still within this one attempt.
             terminal_nonce = fields.get_bytes(body, "nonce", NONCE_SIZE)
-            th = auth_transcript(self._pairing.pairing_id, self._nonce, terminal_nonce)
-            self._secrets = SessionSecrets(self._pairing.key, th)
+            terminal_epk = fields.get_bytes(body, "epk", KEY_SIZE)
+            dh = _dh(self._ephemeral, terminal_epk)
+            th = auth_transcript(
+                self._pairing.pairing_id, self._nonce, terminal_nonce, self._epk, terminal_epk
+            )
+            self._secrets = SessionSecrets(self._pairing.key, th, dh)
             self.state = "proving"
             self._request = {"step": 2, "mac": self._secrets.proof_agent}
             return self._request
@@ -81,14 +105,19 @@ class AgentAuth:
         if step == 2 and self.state == "proving" and secrets is not None:
             mac = fields.get_bytes(body, "mac", PROOF_SIZE)
             if not compare_digest(mac, secrets.proof_terminal):
-                self._secrets = None
-                self.state = "failed"
+                self._end("failed")
                 raise AuthFailed("the terminal did not prove the pairing key")
             self.session = _agent_session(secrets)
-            self._secrets = None
-            self.state = "open"
+            self._end("open")
             return None
         raise AuthFailed("AUTH reply of step %d out of order (state %s)" % (step, self.state))
+
+    def _end(self, state):
+        # The ephemeral private key and the derived secrets go: only the session's keys
+        # remain, and they die with it (forward secrecy).
+        self._secrets = None
+        self._ephemeral = None
+        self.state = state
 
 
 class TerminalAuth:
@@ -98,14 +127,17 @@ class TerminalAuth:
     a new AUTH is under way and is replaced only when the new one succeeds.
 
     Nothing keyed leaves the terminal before the agent has proved the pairing key: an
-    unpaired agent gets a nonce and an error, never a proof and never a session.
+    unpaired agent gets a nonce, an ephemeral key and an error, never a proof and never a
+    session. Each new challenge draws a new ephemeral key (two scalar multiplications,
+    docs/protocol.md gives the cost) whose private half is dropped at once, once the
+    session secrets are derived; an identical step 1 again gets the same challenge.
     """
 
     def __init__(self, pairing=None, rng=None):
         self._rng = rng or urandom
         self._pairing = pairing
         self._pending = None  # (SessionSecrets) of the last challenge sent
-        self._pending_ask = None  # (pairing id, agent nonce, reply) of that challenge
+        self._pending_ask = None  # (pairing id, agent nonce, agent epk, reply) of that challenge
         self._done = None  # (agent proof, reply) of the session opened last
         self.session = None
         self.refused = 0
@@ -150,6 +182,7 @@ class TerminalAuth:
         if step == 1:
             pairing_id = fields.get_bytes(body, "pid", PAIRING_ID_SIZE)
             agent_nonce = fields.get_bytes(body, "nonce", NONCE_SIZE)
+            agent_epk = fields.get_bytes(body, "epk", KEY_SIZE)
             pairing = self._pairing
             if pairing is None:
                 raise NotPaired("this terminal is not paired; pair it first")
@@ -159,17 +192,22 @@ class TerminalAuth:
             if (
                 self._pending is not None
                 and asked is not None
-                and asked[:2] == (pairing_id, agent_nonce)
+                and asked[:3] == (pairing_id, agent_nonce, agent_epk)
             ):
                 # The same request again (a retransmission, a duplicated frame): the same
                 # challenge, still unspent, rather than a new one that would void the proof
-                # the agent is computing for the first.
-                return asked[2]
+                # the agent is computing for the first. Safe with ephemerals: our key was
+                # used with this agent key only, and its private half is already gone.
+                return asked[3]
             nonce = self._rng(NONCE_SIZE)
-            th = auth_transcript(pairing_id, agent_nonce, nonce)
-            self._pending = SessionSecrets(pairing.key, th)
-            reply = {"step": 1, "nonce": nonce}
-            self._pending_ask = (pairing_id, agent_nonce, reply)
+            ephemeral = self._rng(KEY_SIZE)
+            epk = x25519.public_key(ephemeral)
+            dh = _dh(ephemeral, agent_epk)
+            ephemeral = None  # never kept: a later flash or RAM dump cannot recompute dh
+            th = auth_transcript(pairing_id, agent_nonce, nonce, agent_epk, epk)
+            self._pending = SessionSecrets(pairing.key, th, dh)
+            reply = {"step": 1, "nonce": nonce, "epk": epk}
+            self._pending_ask = (pairing_id, agent_nonce, agent_epk, reply)
             return reply
         mac = fields.get_bytes(body, "mac", PROOF_SIZE)
         pending = self._pending

@@ -20,7 +20,7 @@ ID_MAX_LEN = 64
 # Labels: every derivation has its own, so no output of one can stand for another.
 PAIR_COMMIT = "tla pair commit v1"
 PAIR_TRANSCRIPT = "tla pair v1"
-AUTH_TRANSCRIPT = "tla auth v1"
+AUTH_TRANSCRIPT = "tla auth v2"  # v2: with the ephemeral X25519 keys of forward secrecy
 INFO_PAIRING_ID = b"tla pairing id v1"
 INFO_PAIRING_KEY = b"tla pairing key v1"
 INFO_PAIR_CONFIRM_AGENT = b"tla pair confirm agent v1"
@@ -78,17 +78,26 @@ class PairSecrets:
         return "PairSecrets(<hidden>)"
 
 
-def auth_transcript(pairing_id, agent_nonce, terminal_nonce) -> bytes:
-    """The AUTH transcript hash: the pairing id and both fresh nonces."""
-    return transcript(AUTH_TRANSCRIPT, pairing_id, agent_nonce, terminal_nonce)
+def auth_transcript(pairing_id, agent_nonce, terminal_nonce, agent_epk, terminal_epk) -> bytes:
+    """The AUTH transcript hash: the pairing id, both fresh nonces, both ephemeral keys."""
+    return transcript(
+        AUTH_TRANSCRIPT, pairing_id, agent_nonce, terminal_nonce, agent_epk, terminal_epk
+    )
 
 
 class SessionSecrets:
-    """What AUTH derives from the pairing key and its transcript: both proofs of
-    possession and the four session keys (encryption and MAC, each direction)."""
+    """What AUTH derives from the pairing key, the ephemeral X25519 secret and the
+    transcript: both proofs of possession and the four session keys (encryption and MAC,
+    each direction).
 
-    def __init__(self, pairing_key, auth_th):
-        prk = extract(auth_th, pairing_key)
+    The ephemeral secret `dh` goes into the key material beside the pairing key, so the
+    pairing key alone (a flash dump, a stolen PC) does not give the keys of a recorded
+    session: each side drops its ephemeral private key once these are derived (forward
+    secrecy). The pairing key in the same input keeps the proofs bound to the pairing, so a
+    man in the middle without it cannot substitute ephemeral keys."""
+
+    def __init__(self, pairing_key, auth_th, dh):
+        prk = extract(auth_th, pairing_key + dh)
         self.proof_agent = expand(prk, INFO_AUTH_PROOF_AGENT, PROOF_SIZE)
         self.proof_terminal = expand(prk, INFO_AUTH_PROOF_TERMINAL, PROOF_SIZE)
         keys = expand(prk, INFO_SESSION_KEYS, 4 * KEY_SIZE)

@@ -22,11 +22,21 @@ from protocol.keyschedule import (
     pair_commitment,
     pair_transcript,
 )
-from protocol.security_errors import MalformedMessage, NotPaired, PairingError, PairingMismatch
+from protocol.security_errors import (
+    MalformedMessage,
+    NotPaired,
+    PairingAbandoned,
+    PairingError,
+    PairingMismatch,
+)
 
 
 class Pairing:
     """What each side keeps: the pairing id, the pairing key and the peer's identity.
+
+    `peer` is the other side's `id` from PAIR step 1, which the pairing transcript covers
+    (so the code the user compared and both confirmations vouch for it): the agent files
+    the pairing under it, never under HELLO's serial, which nothing authenticates.
 
     The key never shows in repr or str; `forget()` overwrites it (unpairing).
     """
@@ -75,8 +85,8 @@ class Pairing:
 
 
 def _shared(private, peer_public, whose):
-    secret = x25519.scalarmult(private, peer_public)
-    if x25519.is_zero(secret):
+    secret = x25519.exchange(private, peer_public)
+    if secret is None:
         raise PairingError("the %s's public key is unusable" % whose)
     return secret
 
@@ -169,6 +179,8 @@ class AgentPairing:
             mac = fields.get_bytes(body, "mac", PROOF_SIZE)
             if not compare_digest(mac, secrets.confirm_terminal):
                 raise PairingMismatch("the terminal derived another key: pairing refused")
+            # Filed under the terminal id of step 1, which the transcript covers (and so the
+            # code and both confirmations): never HELLO's serial, which nothing authenticates.
             self.pairing = Pairing(secrets.pairing_id, secrets.pairing_key, self.terminal_id)
             self._forget_secrets()
             self.state = "paired"
@@ -185,13 +197,18 @@ class AgentPairing:
 
 
 class TerminalPairing:
-    """The terminal's side of one pairing attempt. Feed it with on_request(body), which
-    returns the reply body or raises a SecurityError (answer with an ERROR frame of its
-    `code`). Create one when the user opens the pairing screen, and answer PAIR only then.
+    """The terminal's side of one pairing attempt: one opening of the pairing screen by the
+    user. Feed it with on_request(body), which returns the reply body or raises a
+    SecurityError (answer with an ERROR frame of its `code`). Create one when the user opens
+    the pairing screen, and answer PAIR only then.
 
     `state`: "idle" -> "committed" -> "comparing" (show `code`; call confirm() or refuse()
-    from the keypad) -> "confirmed" -> "paired" (keep `pairing`), or "refused", "failed".
-    A new step 1 before the end starts over with fresh keys (and a new code).
+    from the keypad) -> "confirmed" -> "paired" (keep `pairing`), or "refused", "failed",
+    "abandoned". One step 1 is answered per attempt (its exact retransmission gets the same
+    answer): any other step 1 abandons the attempt (PairingAbandoned), so a man in the
+    middle gets one terminal nonce, hence one try at matching codes, per opening of the
+    screen (docs/protocol.md "Pairing"). `code` stays readable once computed, abandoned
+    or not, so that the screen can show every code there ever was.
     """
 
     def __init__(self, terminal_id, rng=None):
@@ -203,7 +220,6 @@ class TerminalPairing:
         self.code = None
         self.agent_id = None
         self.pairing = None
-        self.attempts = 0
         self._start = None
         self._secrets = None
         self._agent_nonce = None
@@ -212,6 +228,11 @@ class TerminalPairing:
 
     def __repr__(self):
         return "TerminalPairing(%s, %s)" % (self.terminal_id, self.state)
+
+    @property
+    def answered(self) -> bool:
+        """True once a step 1 was answered: the attempt has spent its one terminal nonce."""
+        return self._asked1 is not None
 
     def on_request(self, body):
         """The reply body to a PAIR request body."""
@@ -228,28 +249,39 @@ class TerminalPairing:
             raise
 
     def _step1(self, body):
-        if self.state in ("paired", "refused", "failed"):
+        if self.state in ("paired", "refused", "failed", "abandoned"):
             raise PairingError("this pairing attempt is over; start a new one on the terminal")
-        agent_id = fields.get_text(body, "id", ID_MAX_LEN)
-        agent_public = fields.get_bytes(body, "pub", KEY_SIZE)
-        commit = fields.get_bytes(body, "commit", 32)
-        if self._reply1 is not None and self._asked1 == (agent_id, agent_public, commit):
-            # The same request again (our reply was lost): the same answer. Safe, since the
-            # agent's nonce stays bound by the same commitment.
-            return self._reply1
+        try:
+            agent_id = fields.get_text(body, "id", ID_MAX_LEN)
+            agent_public = fields.get_bytes(body, "pub", KEY_SIZE)
+            commit = fields.get_bytes(body, "commit", 32)
+        except MalformedMessage:
+            if self.answered:
+                self._abandon()
+            raise
+        asked = (agent_id, agent_public, commit)
+        if self.answered:
+            if asked == self._asked1 and self._reply1 is not None:
+                # The same request again (our reply was lost): the same answer. It carries
+                # nothing new: the agent's nonce stays bound by the same commitment.
+                return self._reply1
+            # A second, different step 1: answering it would hand out a second terminal
+            # nonce, hence a second try at making the two codes meet. The attempt ends.
+            self._abandon()
+            raise PairingAbandoned(
+                "a second PAIR step 1 reached this pairing screen: pairing abandoned; "
+                "open the pairing screen again on the terminal"
+            )
         private = self._rng(KEY_SIZE)
         public = x25519.public_key(private)
         nonce = self._rng(NONCE_SIZE)
-        # The shared secret is computed at once, so an unusable agent key is refused now.
+        # The shared secret is computed at once, so an unusable agent key is refused now
+        # (before any nonce leaves: a refused step 1 spends nothing).
         shared = _shared(private, agent_public, "agent")
         self._start = (agent_id, agent_public, commit, public, nonce, shared)
-        self._secrets = None
-        self._agent_nonce = None
-        self.code = None
         self.agent_id = agent_id
-        self.attempts += 1
         self.state = "committed"
-        self._asked1 = (agent_id, agent_public, commit)
+        self._asked1 = asked
         self._reply1 = {"step": 1, "id": self.terminal_id, "pub": public, "nonce": nonce}
         return self._reply1
 
@@ -283,6 +315,8 @@ class TerminalPairing:
         if self.state == "comparing":
             return {"step": 3, "wait": True}
         if self.state == "confirmed":
+            # The peer is the agent id of step 1, which the transcript (hence the code the
+            # user compared and both confirmations) covers: never an unauthenticated name.
             self.pairing = Pairing(secrets.pairing_id, secrets.pairing_key, self.agent_id)
             self.state = "paired"
         return {"step": 3, "mac": secrets.confirm_terminal}
@@ -295,10 +329,14 @@ class TerminalPairing:
 
     def refuse(self):
         """The user saw different codes (or cancelled): nothing is kept."""
-        if self.state in ("paired", "failed"):
+        if self.state in ("paired", "failed", "abandoned"):
             return
         self._fail()
         self.state = "refused"
+
+    def _abandon(self):
+        self._fail()
+        self.state = "abandoned"
 
     def _fail(self):
         self._start = None

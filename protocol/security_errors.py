@@ -29,6 +29,11 @@ class PairingMismatch(PairingError):
     or a damaged exchange)."""
 
 
+class PairingAbandoned(PairingError):
+    """A second PAIR step 1 reached one opening of the terminal's pairing screen: the attempt
+    ends (a man in the middle gets one try per opening), and the user must open it again."""
+
+
 class NotPaired(SecurityError):
     """No pairing key for this peer: the terminal is not paired, or paired with another agent."""
 

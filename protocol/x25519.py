@@ -1,7 +1,8 @@
 """X25519 Diffie-Hellman (RFC 7748): a pure-Python Montgomery ladder for MicroPython, the
 platform's own (via protocol._compat) where there is one.
 
-Only pairing uses it, with fresh single-use keys on both sides; see docs/protocol.md.
+Pairing and every AUTH use it, with fresh single-use keys on both sides (AUTH's ephemeral
+exchange gives forward secrecy); see docs/protocol.md.
 """
 
 from protocol._compat import x25519_native
@@ -91,3 +92,10 @@ def is_zero(secret) -> bool:
     for b in secret:
         acc |= b
     return acc == 0
+
+
+def exchange(private, peer_public):
+    """The shared secret X25519(private, peer_public), or None when it is all zeros (a
+    low-order peer point: a secret anyone knows, to be refused by the caller)."""
+    secret = scalarmult(private, peer_public)
+    return None if is_zero(secret) else secret

@@ -71,9 +71,20 @@ def test_session_by_the_documented_key_schedule_and_frame_format():
     p, s = V["pairing"], V["session"]
     key, pid = H(p["pairing_key"]), H(p["pairing_id"])
     na, nt = H(s["agent_nonce"]), H(s["terminal_nonce"])
-    transcript = th("tla auth v1", pid, na, nt)
+    a_eph = X25519PrivateKey.from_private_bytes(H(s["agent_ephemeral_private"]))
+    t_eph = X25519PrivateKey.from_private_bytes(H(s["terminal_ephemeral_private"]))
+    a_epk = a_eph.public_key().public_bytes_raw()
+    t_epk = t_eph.public_key().public_bytes_raw()
+    assert (a_epk.hex(), t_epk.hex()) == (
+        s["agent_ephemeral_public"],
+        s["terminal_ephemeral_public"],
+    )
+    dh = a_eph.exchange(X25519PublicKey.from_public_bytes(t_epk))
+    assert dh == t_eph.exchange(X25519PublicKey.from_public_bytes(a_epk))
+    assert dh.hex() == s["ephemeral_shared_secret"]
+    transcript = th("tla auth v2", pid, na, nt, a_epk, t_epk)
     assert transcript.hex() == s["transcript"]
-    prk = extract(transcript, key)
+    prk = extract(transcript, key + dh)
     proof_a = expand(prk, b"tla auth proof agent v1", 32)
     proof_t = expand(prk, b"tla auth proof terminal v1", 32)
     assert (proof_a.hex(), proof_t.hex()) == (s["proof_agent"], s["proof_terminal"])
@@ -88,8 +99,8 @@ def test_session_by_the_documented_key_schedule_and_frame_format():
         assert keys[32 * i : 32 * i + 32].hex() == s[name]
     bodies = [cbor2.loads(H(m["body_cbor"])) for m in s["messages"]]
     assert bodies == [
-        {"step": 1, "pid": pid, "nonce": na},
-        {"step": 1, "nonce": nt},
+        {"step": 1, "pid": pid, "nonce": na, "epk": a_epk},
+        {"step": 1, "nonce": nt, "epk": t_epk},
         {"step": 2, "mac": proof_a},
         {"step": 2, "mac": proof_t},
     ]
@@ -125,3 +136,39 @@ def _cobs_decode(data):
         if code < 0xFF and i < len(data):
             out.append(0)
     return bytes(out)
+
+
+def test_forward_secrecy_the_pairing_key_alone_opens_no_recorded_frame():
+    # What a later thief of the pairing key holds: the key and the recorded AUTH bodies and
+    # frames. The derivations open to him (the old v1 schedule, v2 without the ephemeral
+    # secret) give keys under which no frame's tag verifies; the documented one with the
+    # ephemeral secret (which neither side keeps) does, so this check can fail.
+    p, s = V["pairing"], V["session"]
+    key, pid = H(p["pairing_key"]), H(p["pairing_id"])
+    bodies = [cbor2.loads(H(m["body_cbor"])) for m in s["messages"]]
+    na, nt, a_epk, t_epk = (
+        bodies[0]["nonce"],
+        bodies[1]["nonce"],
+        bodies[0]["epk"],
+        bodies[1]["epk"],
+    )
+    v2 = th("tla auth v2", pid, na, nt, a_epk, t_epk)
+    candidates = {
+        "v1 schedule": extract(th("tla auth v1", pid, na, nt), key),
+        "v2, no dh": extract(v2, key),
+        "v2, dh zero": extract(v2, key + bytes(32)),
+        "v2, documented": extract(v2, key + H(s["ephemeral_shared_secret"])),
+    }
+    opened = []
+    for name, prk in candidates.items():
+        keys = expand(prk, b"tla session keys v1", 128)
+        mac = {"agent": keys[32:64], "terminal": keys[96:128]}
+        ok = True
+        for f in s["frames"]:
+            sealed = H(f["sealed"])
+            header = bytes([1, f["type"]]) + f["seq"].to_bytes(2, "big")
+            tag = hmac.new(mac[f["from"]], header + sealed[:-16], hashlib.sha256).digest()[:16]
+            ok = ok and hmac.compare_digest(tag, sealed[-16:])
+        if ok:
+            opened.append(name)
+    assert opened == ["v2, documented"]

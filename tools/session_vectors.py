@@ -31,6 +31,8 @@ INPUTS = {
     "terminal_pair_nonce": fixed("tla vector terminal pair nonce", 16),
     "agent_auth_nonce": fixed("tla vector agent auth nonce", 16),
     "terminal_auth_nonce": fixed("tla vector terminal auth nonce", 16),
+    "agent_auth_ephemeral": fixed("tla vector agent auth ephemeral", 32),
+    "terminal_auth_ephemeral": fixed("tla vector terminal auth ephemeral", 32),
 }
 
 
@@ -108,13 +110,20 @@ def build():
         "messages": exchange,
     }
 
-    agent_auth = auth.AgentAuth(agent.pairing, scripted(i["agent_auth_nonce"]))
-    terminal_auth = auth.TerminalAuth(terminal.pairing, scripted(i["terminal_auth_nonce"]))
-    exchange = record(agent_auth, terminal_auth.on_request)
-    auth_th = keyschedule.auth_transcript(
-        secrets.pairing_id, i["agent_auth_nonce"], i["terminal_auth_nonce"]
+    agent_auth = auth.AgentAuth(
+        agent.pairing, scripted(i["agent_auth_nonce"], i["agent_auth_ephemeral"])
     )
-    keys = keyschedule.SessionSecrets(secrets.pairing_key, auth_th)
+    terminal_auth = auth.TerminalAuth(
+        terminal.pairing, scripted(i["terminal_auth_nonce"], i["terminal_auth_ephemeral"])
+    )
+    exchange = record(agent_auth, terminal_auth.on_request)
+    agent_epk = x25519.public_key(i["agent_auth_ephemeral"])
+    terminal_epk = x25519.public_key(i["terminal_auth_ephemeral"])
+    dh = x25519.scalarmult(i["agent_auth_ephemeral"], terminal_epk)
+    auth_th = keyschedule.auth_transcript(
+        secrets.pairing_id, i["agent_auth_nonce"], i["terminal_auth_nonce"], agent_epk, terminal_epk
+    )
+    keys = keyschedule.SessionSecrets(secrets.pairing_key, auth_th, dh)
     assert agent_auth.session is not None and terminal_auth.session is not None
     sides = {"agent": agent_auth.session, "terminal": terminal_auth.session}
     frames = []
@@ -137,6 +146,11 @@ def build():
     session_part = {
         "agent_nonce": i["agent_auth_nonce"].hex(),
         "terminal_nonce": i["terminal_auth_nonce"].hex(),
+        "agent_ephemeral_private": i["agent_auth_ephemeral"].hex(),
+        "agent_ephemeral_public": agent_epk.hex(),
+        "terminal_ephemeral_private": i["terminal_auth_ephemeral"].hex(),
+        "terminal_ephemeral_public": terminal_epk.hex(),
+        "ephemeral_shared_secret": dh.hex(),
         "transcript": auth_th.hex(),
         "proof_agent": keys.proof_agent.hex(),
         "proof_terminal": keys.proof_terminal.hex(),

@@ -292,8 +292,15 @@ def _open_image(path):
     try:
         return open(path, "r+b")
     except OSError:
+        pass
+    # The image holds the pairing key: readable by its owner only. CPython creates it 0600;
+    # MicroPython has no os.open nor chmod, so the emulator creates it 0600 before boot.
+    os_open = getattr(os, "open", None)
+    if os_open is not None:
+        os.close(os_open(path, os.O_RDWR | os.O_CREAT, 0o600))  # type: ignore[attr-defined]
+    else:
         open(path, "wb").close()
-        return open(path, "r+b")
+    return open(path, "r+b")
 
 
 class UnixBoard(hal.Board):
@@ -311,6 +318,7 @@ class UnixBoard(hal.Board):
             _open_image(config["flash"]),
             block_size=config.get("block_size", 4096),
             block_count=config.get("flash_blocks", 512),
+            reserved=1,  # the key block (firmware/keyblock.py), after littlefs' blocks
         )
         slots = {}
         for slot_name, tcp_port in config.get("slots", {}).items():

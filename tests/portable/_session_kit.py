@@ -1,7 +1,7 @@
 """Helpers for the portable pairing and session tests: scripted randomness, a whole
 pairing, an opened session pair, and re-framing of altered raw frames."""
 
-from protocol import auth, cobs, frame, pairing
+from protocol import auth, cobs, frame, pairing, session
 from protocol.crc import crc32_bytes
 
 
@@ -69,3 +69,15 @@ def wire_of(raw_without_crc):
     sends, so that only the session can notice."""
     raw = bytes(raw_without_crc) + crc32_bytes(raw_without_crc)
     return b"\x00" + cobs.encode(raw) + b"\x00"
+
+
+def agent_receiver(secrets):
+    """The agent's receiving half of a session under keyschedule.SessionSecrets `secrets`:
+    what an eavesdropper who derived them would open the terminal's frames with."""
+    return session.Session(
+        "agent",
+        secrets.enc_agent_to_terminal,
+        secrets.mac_agent_to_terminal,
+        secrets.enc_terminal_to_agent,
+        secrets.mac_terminal_to_agent,
+    )

@@ -20,9 +20,10 @@ class FlashBoard(hal.Board):
     name = "flash"
 
     def __init__(self, serial="TLA-TEST-0001", store=None, blocks=96, seed=1):
-        self.store = store if store is not None else RamStore(blocks * 4096)
+        # one more block than littlefs sees: the key block of the pairing
+        self.store = store if store is not None else RamStore((blocks + 1) * 4096)
         self.blocks = blocks
-        flash = NorFlash(self.store, block_count=blocks)
+        flash = NorFlash(self.store, block_count=blocks, reserved=1)
         super().__init__(serial, {}, flash, LoopPort(), FakeClock(), FakeDisplay(), FakeKeypad())
         self.events = []
         self.rng = Rng(seed)

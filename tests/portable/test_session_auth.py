@@ -1,12 +1,13 @@
 """Session opening (AUTH): mutual proof of the pairing key; an unpaired agent or terminal
-never reaches an open session; replayed proofs, unpairing, retransmissions (both
-interpreters)."""
+never reaches an open session; replayed proofs, unpairing, retransmissions, a restarted
+handshake, and forward secrecy: a recorded session plus the pairing key does not decrypt
+(both interpreters)."""
 
 from _kit import Rng, raises
-from _session_kit import authenticate, decode_one, pair, seeded
+from _session_kit import agent_receiver, authenticate, decode_one, pair, seeded
 
-from protocol import auth, messages, pairing
-from protocol.security_errors import AuthFailed, NotPaired, SecurityError
+from protocol import auth, keyschedule, messages, pairing, x25519
+from protocol.security_errors import AuthFailed, BadMac, NotPaired, SecurityError
 
 
 def _paired(seed):
@@ -34,7 +35,7 @@ def test_an_agent_without_the_key_gets_nothing():
     ta = auth.TerminalAuth(t_pairing, seeded(Rng(4)))
     aa = auth.AgentAuth(impostor, seeded(Rng(5)))
     reply = ta.on_request(aa.request())
-    assert sorted(reply) == ["nonce", "step"]  # a fresh nonce, nothing keyed
+    assert sorted(reply) == ["epk", "nonce", "step"]  # fresh nonce and key, nothing keyed
     e = raises(AuthFailed, ta.on_request, aa.on_reply(reply))
     assert e.code == messages.E_AUTH_FAILED
     assert ta.session is None and aa.session is None and ta.refused == 1
@@ -134,3 +135,91 @@ def test_no_key_material_in_reprs_or_messages():
     key = t_pairing.key
     for text in texts:
         assert key.hex() not in text and repr(key)[2:-1] not in text, text
+
+
+def _recording(rng):
+    """An rng(n) drawing from `rng` that keeps every draw (the test's view of the secrets)."""
+    drawn = []
+
+    def draw(n):
+        value = rng.bytes(n)
+        drawn.append(value)
+        return value
+
+    return draw, drawn
+
+
+def test_a_recorded_session_and_the_pairing_key_do_not_decrypt():
+    # Forward secrecy: an eavesdropper records AUTH and a sealed RECORDS frame, and later
+    # gets the pairing key (a flash dump, a stolen PC). Every key he can derive from what he
+    # holds fails to open the frame; only the ephemeral secret, gone from both sides, opens it.
+    a_pairing, t_pairing = _paired(28)
+    t_rng, t_drawn = _recording(Rng(29))
+    aa = auth.AgentAuth(a_pairing, seeded(Rng(30)))
+    ta = auth.TerminalAuth(t_pairing, t_rng)
+    step1 = aa.request()
+    reply1 = ta.on_request(step1)
+    aa.on_reply(ta.on_request(aa.on_reply(reply1)))
+    wire = ta.session.encode(messages.RECORDS, 5, {"r": [b"care sheet of a patient"]})
+    assert aa._ephemeral is None and ta._pending is None  # nothing ephemeral is kept
+    key, pid = t_pairing.key, t_pairing.pairing_id
+    th = keyschedule.auth_transcript(
+        pid, step1["nonce"], reply1["nonce"], step1["epk"], reply1["epk"]
+    )
+    old_th = keyschedule.transcript("tla auth v1", pid, step1["nonce"], reply1["nonce"])
+    guesses = [
+        (th, b""),
+        (th, bytes(32)),
+        (th, x25519.scalarmult(key, step1["epk"])),
+        (th, x25519.scalarmult(key, reply1["epk"])),
+        (old_th, b""),  # the schedule before forward secrecy: this used to decrypt
+    ]
+    for salt, dh in guesses:
+        recv = agent_receiver(keyschedule.SessionSecrets(key, salt, dh))
+        raises(BadMac, recv.open, decode_one(wire))
+    # with the terminal's ephemeral private key (drawn after its nonce) it opens
+    dh = x25519.scalarmult(t_drawn[1], step1["epk"])
+    recv = agent_receiver(keyschedule.SessionSecrets(key, th, dh))
+    assert recv.open_body(decode_one(wire)) == {"r": [b"care sheet of a patient"]}
+    print("guesses refused:", len(guesses))
+
+
+def test_a_restarted_handshake_opens_a_fresh_session():
+    a_pairing, t_pairing = _paired(31)
+    ta = auth.TerminalAuth(t_pairing, seeded(Rng(32)))
+    old_agent, old = authenticate(auth.AgentAuth(a_pairing, seeded(Rng(33))), ta)
+    first = auth.AgentAuth(a_pairing, seeded(Rng(34)))
+    lost = ta.on_request(first.request())  # this reply is lost on the way
+    assert ta.on_request(first.request()) == lost  # a retransmission: the same challenge
+    # the agent gives up and restarts: a new nonce, a new ephemeral key, a new challenge
+    again = auth.AgentAuth(a_pairing, seeded(Rng(35)))
+    again_step1 = again.request()
+    reply = ta.on_request(again_step1)
+    assert reply["epk"] != lost["epk"] and reply["nonce"] != lost["nonce"]
+    assert ta.session is old and not old.closed  # untouched until the new one opens
+    agent_session, _ = authenticate(again, ta)
+    assert ta.session is not old and old.closed
+    fr = decode_one(agent_session.encode(messages.STATUS, 9, {}))
+    assert ta.session.open_body(fr) == {}
+    # the first attempt's proof, computed for the lost challenge, opens nothing
+    raises(AuthFailed, ta.on_request, first.on_reply(lost))
+    # the same step 1 replayed after the session opened gets a new challenge (a new
+    # ephemeral key), and the open session stays
+    opened = ta.session
+    assert ta.on_request(again_step1)["epk"] != reply["epk"]
+    assert ta.session is opened and not opened.closed
+
+
+def test_low_order_ephemeral_keys_are_refused():
+    a_pairing, t_pairing = _paired(36)
+    for u in (bytes(32), b"\x01" + bytes(31)):
+        ta = auth.TerminalAuth(t_pairing, seeded(Rng(37)))
+        aa = auth.AgentAuth(a_pairing, seeded(Rng(38)))
+        step1 = dict(aa.request())
+        step1["epk"] = u
+        raises(AuthFailed, ta.on_request, step1)
+        reply = dict(ta.on_request(aa.request()))
+        reply["epk"] = u
+        e = raises(AuthFailed, aa.on_reply, reply)
+        assert ta.session is None and aa.session is None
+    print(e)

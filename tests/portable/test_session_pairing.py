@@ -9,6 +9,7 @@ from protocol import cbor, messages, pairing, x25519
 from protocol.security_errors import (
     MalformedMessage,
     NotPaired,
+    PairingAbandoned,
     PairingError,
     PairingMismatch,
     SecurityError,
@@ -139,21 +140,53 @@ def test_retransmitted_requests_get_the_same_answers():
     assert agent.on_reply(a3) is None
 
 
-def test_a_new_step_one_starts_over_with_a_new_code():
+def test_a_second_step_one_abandons_the_attempt():
+    # One terminal nonce per opening of the pairing screen: a second, different step 1
+    # ends the attempt instead of starting over (a new nonce would be a new try at
+    # matching the agent's code, docs/protocol.md "Pairing").
     rng = Rng(16)
     terminal = pairing.TerminalPairing("TLA-EMU-0001", seeded(rng))
     first = pairing.AgentPairing("PC-A", seeded(rng))
-    first.on_reply(terminal.on_request(first.request()))
-    terminal.on_request(first.request())
-    code1 = terminal.code
+    step1 = first.request()
+    reply = terminal.on_request(step1)
+    assert terminal.answered and terminal.on_request(step1) == reply  # a retransmission
     second = pairing.AgentPairing("PC-A", seeded(rng))
-    second.on_reply(terminal.on_request(second.request()))
-    assert terminal.state == "committed" and terminal.code is None and terminal.attempts == 2
-    terminal.on_request(second.request())
-    assert terminal.code == second.code != code1
-    raises(
-        PairingMismatch, terminal.on_request, {"step": 3, "mac": first.on_reply({"step": 2})["mac"]}
+    e = raises(PairingAbandoned, terminal.on_request, second.request())
+    assert e.code == messages.E_PAIRING_FAILED
+    assert terminal.state == "abandoned" and terminal.code is None
+    # nothing more is answered in this attempt: not the first step 1 again, not step 2
+    raises(PairingError, terminal.on_request, step1)
+    raises(PairingError, terminal.on_request, first.on_reply(reply))
+    assert terminal.pairing is None and terminal.state == "abandoned"
+    print(e)
+
+
+def test_a_second_step_one_while_the_code_shows_abandons_and_keeps_the_code():
+    rng = Rng(31)
+    terminal = pairing.TerminalPairing("TLA-EMU-0001", seeded(rng))
+    agent = pairing.AgentPairing("PC-A", seeded(rng))
+    step3 = agent.on_reply(
+        terminal.on_request(agent.on_reply(terminal.on_request(agent.request())))
     )
+    assert terminal.state == "comparing" and terminal.code == agent.code
+    intruder = pairing.AgentPairing("PC-M", seeded(rng))
+    raises(PairingAbandoned, terminal.on_request, intruder.request())
+    assert terminal.state == "abandoned" and terminal.code == agent.code  # still shown
+    raises(PairingError, terminal.confirm)  # the OK key no longer confirms anything
+    raises(PairingError, terminal.on_request, step3)
+    assert terminal.pairing is None
+    # a malformed step 1 after the answer abandons too
+    t2 = pairing.TerminalPairing("TLA-EMU-0001", seeded(rng))
+    t2.on_request(pairing.AgentPairing("PC-A", seeded(rng)).request())
+    raises(MalformedMessage, t2.on_request, {"step": 1, "id": 7})
+    assert t2.state == "abandoned"
+
+
+def test_the_peer_is_the_id_of_the_authenticated_transcript():
+    # What each side files the pairing under: the other's step-1 id, covered by the code.
+    agent, terminal = pair("PC-CABINET-07", "TLA-SERIAL-42", seeded(Rng(32)), seeded(Rng(33)))
+    assert agent.pairing.peer == agent.terminal_id == "TLA-SERIAL-42"
+    assert terminal.pairing.peer == terminal.agent_id == "PC-CABINET-07"
 
 
 def test_steps_out_of_order_are_refused():

@@ -88,8 +88,12 @@ def test_pairing_derived_values():
 def _replay_auth():
     agent, terminal = _replay_pairing()
     s = V["session"]
-    a = auth.AgentAuth(agent.pairing, scripted(H(s["agent_nonce"])))
-    t = auth.TerminalAuth(terminal.pairing, scripted(H(s["terminal_nonce"])))
+    a = auth.AgentAuth(
+        agent.pairing, scripted(H(s["agent_nonce"]), H(s["agent_ephemeral_private"]))
+    )
+    t = auth.TerminalAuth(
+        terminal.pairing, scripted(H(s["terminal_nonce"]), H(s["terminal_ephemeral_private"]))
+    )
     _replay(a, t.on_request, s["messages"])
     return a.session, t.session
 
@@ -97,11 +101,19 @@ def _replay_auth():
 def test_session_key_schedule():
     s = V["session"]
     key = H(V["pairing"]["pairing_key"])
+    a_epk = x25519.public_key(H(s["agent_ephemeral_private"]))
+    t_epk = x25519.public_key(H(s["terminal_ephemeral_private"]))
+    assert (a_epk.hex(), t_epk.hex()) == (
+        s["agent_ephemeral_public"],
+        s["terminal_ephemeral_public"],
+    )
+    dh = x25519.scalarmult(H(s["terminal_ephemeral_private"]), a_epk)
+    assert dh.hex() == s["ephemeral_shared_secret"]
     th = keyschedule.auth_transcript(
-        H(V["pairing"]["pairing_id"]), H(s["agent_nonce"]), H(s["terminal_nonce"])
+        H(V["pairing"]["pairing_id"]), H(s["agent_nonce"]), H(s["terminal_nonce"]), a_epk, t_epk
     )
     assert th.hex() == s["transcript"]
-    k = keyschedule.SessionSecrets(key, th)
+    k = keyschedule.SessionSecrets(key, th, dh)
     for name in (
         "proof_agent",
         "proof_terminal",

@@ -1,0 +1,131 @@
+"""The terminal's pairing screen against a man in the middle (both interpreters): one PAIR
+step 1 answered per opening of the screen, the "abandoned" screen for any other, the
+firmware alive and serving HELLO afterwards, and a new opening from the keypad that pairs.
+
+What the attacks show: 1,000 step 1s into one opening get one answer (one terminal nonce:
+one try at matching the agent's code, docs/protocol.md "Pairing"), no code and no key; a
+second step 1 while the code is on screen (the old TypeError crash) ends the attempt with
+the code still shown and keeps nothing.
+"""
+
+from _kit import Rng
+from _sync_agent import Agent, FlashBoard, boot
+
+from protocol import frame, keyschedule, messages, pairing, x25519
+
+ATTACKS = 1000
+
+
+def _open_screen(app):
+    app.board.keypad.keys.extend(["MENU", "1"])
+    app.step()
+    app.step()
+    assert app.board.display.lines[0] == "Appairage d'un PC", app.board.display.lines
+
+
+def _step1s(rng, n):
+    """n distinct step 1s of a man in the middle: his one key, a new commitment each time
+    (a new nonce he could reveal), under the agent's name."""
+    public = x25519.public_key(rng.bytes(32))
+    for _ in range(n):
+        commit = keyschedule.pair_commitment(public, rng.bytes(16))
+        yield {"step": 1, "id": "PC-CABINET-01", "pub": public, "commit": commit}
+
+
+def _hello_answers(agent):
+    mtype, _, body = agent.ask(messages.HELLO, {})
+    return mtype == messages.HELLO and body["serial"] == agent.app.board.serial_number
+
+
+def _screens(board):
+    return [tuple(lines) for lines in board.display.history]
+
+
+def test_a_thousand_step_ones_into_one_screen_get_one_answer():
+    board = FlashBoard(seed=3)
+    app = boot(board)
+    agent = Agent(app, seed=4)
+    _open_screen(app)
+    rng = Rng(5)
+    answers, errors, seq = [], [], 1000
+    batch = []
+    for body in _step1s(rng, ATTACKS):
+        seq += 1
+        batch.append(frame.encode(messages.PAIR, seq, body))
+        if len(batch) == 20:
+            for mtype, _, reply in agent.exchange(b"".join(batch), steps=12):
+                (answers if mtype == messages.PAIR else errors).append(reply)
+            batch = []
+    assert len(answers) + len(errors) == ATTACKS, (len(answers), len(errors))
+    assert len(answers) == 1 and "nonce" in answers[0]
+    assert {e["code"] for e in errors} == {messages.E_PAIRING_FAILED}
+    assert app.board.display.lines[:2] == ["Appairage abandonne", "2e demande recue"]
+    # No code was ever computable (no step 2 came before the abandon), none shown, no key.
+    assert app.pairing.attempt.code is None
+    assert not [s for s in _screens(board) if s[0].startswith("Code")]
+    assert app.gate.pairing is None and ("EVENT", {"pairing": "abandoned"}) in board.events
+    # The attacker reveals the nonce of his answered try: too late, nothing is shown or kept.
+    mtype, _, reply = agent.ask(messages.PAIR, {"step": 2, "nonce": bytes(16)})
+    assert mtype == messages.ERROR and reply["code"] == messages.E_PAIRING_FAILED
+    assert app.gate.pairing is None and not [e for e in board.events if "paired" in e[1]]
+    assert _hello_answers(agent)
+    print(len(answers), len(errors), errors[0]["msg"], errors[-1]["msg"])
+    # The user closes the screen and opens it again: a real pairing goes through.
+    board.keypad.keys.append("OK")
+    app.step()
+    code = agent.pair()
+    assert app.gate.pairing is not None and app.gate.pairing.peer == "PC-TEST"
+    assert ("Code: %s %s" % (code[:3], code[3:])) in [s[0] for s in _screens(board)]
+
+
+def _up_to_the_code(agent):
+    """An agent's pairing up to the code on the terminal's screen; returns the AgentPairing."""
+    attempt = pairing.AgentPairing("PC-TEST", agent.rng.bytes)
+    request = attempt.request()
+    while attempt.state != "confirming":
+        mtype, _, reply = agent.ask(messages.PAIR, request)
+        assert mtype == messages.PAIR, reply
+        request = attempt.on_reply(reply)
+    return attempt
+
+
+def test_a_second_step_one_while_the_code_shows_abandons_and_the_firmware_lives():
+    board = FlashBoard(seed=6)
+    app = boot(board)
+    agent = Agent(app, seed=7)
+    _open_screen(app)
+    attempt = _up_to_the_code(agent)
+    shown = "%s %s" % (attempt.code[:3], attempt.code[3:])
+    assert board.display.lines[0] == "Code: " + shown
+    intruder = pairing.AgentPairing("PC-M", Rng(8).bytes)
+    mtype, _, reply = agent.ask(messages.PAIR, intruder.request())
+    assert mtype == messages.ERROR and reply["code"] == messages.E_PAIRING_FAILED
+    for _ in range(5):
+        app.step()  # the screen is redrawn: this used to raise TypeError (code None)
+    assert board.display.lines == [
+        "Appairage abandonne",
+        "2e demande recue",
+        "Code %s annule" % shown,
+        "OK: terminer",
+    ]
+    # OK no longer confirms, and the agent's step 3 gets nothing
+    board.keypad.keys.append("OK")
+    app.step()
+    mtype, _, reply = agent.ask(messages.PAIR, attempt.request())
+    assert mtype == messages.ERROR and app.gate.pairing is None
+    assert _hello_answers(agent)
+    print(reply["msg"])
+    # a new opening pairs
+    assert len(agent.pair()) == 6 and app.gate.pairing is not None
+
+
+def test_a_lost_reply_to_step_one_is_answered_again_without_abandon():
+    board = FlashBoard(seed=9)
+    app = boot(board)
+    agent = Agent(app, seed=10)
+    _open_screen(app)
+    attempt = pairing.AgentPairing("PC-TEST", agent.rng.bytes)
+    first = agent.ask(messages.PAIR, attempt.request())
+    again = agent.ask(messages.PAIR, attempt.request())
+    assert first[0] == again[0] == messages.PAIR and first[2] == again[2]
+    assert app.pairing.attempt.state == "committed"
