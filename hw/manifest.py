@@ -1,0 +1,20 @@
+# Frozen-module manifest of the hw package (MicroPython's tools/manifestfile.py runs it,
+# micropython-lib style). `include("hw", board="rp2350")` freezes the RP2350 board and its
+# drivers, `board="unix"` the unix board; pcsc.py (pyscard, CPython only) is never frozen.
+# The manifest runs with this folder as its working directory.
+import os
+
+options.defaults(board="rp2350")
+_SKIP = {"manifest.py", "pcsc.py"}
+# The other board's file stays out of the image.
+_SKIP.add("unix.py" if options.board == "rp2350" else "rp2350.py")
+package(
+    "hw",
+    files=sorted(
+        os.path.relpath(os.path.join(d, f))
+        for d, _, names in os.walk(".")
+        for f in names
+        if f.endswith(".py") and f not in _SKIP
+    ),
+    base_path="..",
+)
