@@ -75,6 +75,8 @@ class T0Card:
             return self._emit(bytes((h[1],)) + data + sw)
         if self.retained and self.retained[0] == h[:4]:
             response = self.retained[1]
+        elif h[1] in INCOMING:
+            response = self.app.execute(h[:4])  # P3 = 0 on a data-in command: case 1
         else:
             response = self.app.execute(h)
         self.retained = None

@@ -54,12 +54,14 @@ class ReplayApp:
     """The card's application answering from a recorded transcript (tests/portable/
     card_transcripts.json): the APDUs must come in order. Under T=0 a case 4 command
     reaches the card without its Le (ISO 7816-3, 12.2.4): that is the only difference
-    allowed. `pull` (a callable) runs when the card is asked for exchange number `pull_at`."""
+    allowed. `marks` tells where in the line's character count each APDU ran."""
 
-    def __init__(self, exchanges):
+    def __init__(self, exchanges, line=None):
         self.exchanges = exchanges
         self.pos = 0
         self.executed = []
+        self.line = line
+        self.marks = []  # (APDU hex, line.count when the card ran it)
 
     def power_up(self):
         while self.pos < len(self.exchanges) and self.exchanges[self.pos][0] == "atr":
@@ -77,6 +79,8 @@ class ReplayApp:
             raise AssertionError("APDU %d is %s, expected %s" % (self.pos, got, want))
         self.pos += 1
         self.executed.append(got)
+        if self.line is not None:
+            self.marks.append((got, self.line.count))
         return bytes.fromhex(response)
 
 
@@ -85,9 +89,10 @@ class ContactReplaySlot(ContactSlot):
     remove() move the card in and out of the simulated slot (the scenario drivers use them)."""
 
     def __init__(self, name, exchanges, protocols, **options):
-        self.app = ReplayApp(exchanges)
+        line = SimLine()
+        self.app = ReplayApp(exchanges, line)
         self.card = ContactCard(self.app, protocols, **options)
-        super().__init__(name, SimLine())
+        super().__init__(name, line)
 
     def insert(self):
         self.line.insert(self.card)
