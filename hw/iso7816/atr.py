@@ -85,7 +85,8 @@ class Atr:
         tck = t1_done = False
         t = 0  # protocol announced by the previous TD (T=0 before TD1)
         end = 2
-        for i, ta, tb, tc, td, end in _groups(raw):
+        for group in _groups(raw):
+            i, ta, tb, tc, td, end = group  # `end` outlives the loop: historical bytes
             if i == 1:
                 if ta is not None:
                     self._rates(ta)

@@ -10,8 +10,8 @@ CardIOError, and the card is deactivated (6.4) before the error leaves.
 
 from hw import hal
 from hw.iso7816 import atr as atr_mod
-from hw.iso7816 import pps, timing
 from hw.iso7816 import line as L
+from hw.iso7816 import pps, timing
 from hw.iso7816.errors import Garbled, Gone, Mute
 from hw.iso7816.t0 import T0
 from hw.iso7816.t1 import T1

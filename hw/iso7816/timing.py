@@ -6,7 +6,24 @@ so the line converts them to time with the clock it runs: 1 ETU = F / D clock cy
 # Table 7: clock rate conversion integer Fi and maximum clock (kHz), indexed by TA1's high
 # nibble; 0 marks an RFU value.
 FI = (372, 372, 558, 744, 1116, 1488, 1860, 0, 0, 512, 768, 1024, 1536, 2048, 0, 0)
-FMAX_KHZ = (4000, 5000, 6000, 8000, 12000, 16000, 20000, 0, 0, 5000, 7500, 10000, 15000, 20000, 0, 0)
+FMAX_KHZ = (
+    4000,
+    5000,
+    6000,
+    8000,
+    12000,
+    16000,
+    20000,
+    0,
+    0,
+    5000,
+    7500,
+    10000,
+    15000,
+    20000,
+    0,
+    0,
+)
 # Table 8: baud rate adjustment integer Di, indexed by TA1's low nibble.
 DI = (0, 1, 2, 4, 8, 16, 32, 64, 12, 20, 0, 0, 0, 0, 0, 0)
 
