@@ -5,9 +5,13 @@
 import os
 
 options.defaults(board="rp2350")
-_SKIP = {"manifest.py", "pcsc.py"}
-# The other board's file stays out of the image.
-_SKIP.add("unix.py" if options.board == "rp2350" else "rp2350.py")
+_SKIP = {"manifest.py", "pcsc.py", "_boot.py"}
+# The other board's files stay out of the image (the device's flash is rp2.Flash, not the
+# file-backed NOR of hw/flash.py).
+if options.board == "rp2350":
+    _SKIP.update(("unix.py", "flash.py"))
+else:
+    _SKIP.add("rp2350.py")
 package(
     "hw",
     files=sorted(

@@ -14,7 +14,7 @@ MicroPython's own rp2.py over a simulated _rp2).
 """
 # The PIO assembler defines the instruction names while it runs the programs' bodies.
 # ruff: noqa: F821
-# pyright: reportUndefinedVariable=false
+# pyright: reportUndefinedVariable=false, reportCallIssue=false, reportIndexIssue=false
 
 CYCLES_PER_ETU = 8
 

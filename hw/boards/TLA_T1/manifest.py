@@ -1,5 +1,9 @@
-# Frozen modules of the TLA-T1 terminal image (RP2350): the rp2 port's own set, then tla.
-include("$(PORT_DIR)/boards/manifest.py")
+# Frozen modules of the TLA-T1 terminal image (RP2350): rp2's own rp2.py and asyncio, tla's
+# _boot.py in place of the port's (it mounts "/" on a small partition and starts the
+# firmware), then tla's packages.
+freeze("$(PORT_DIR)/modules", "rp2.py")
+module("_boot.py")
+include("$(MPY_DIR)/extmod/asyncio")
 include("../../../protocol")
 include("../../../firmware")
 include("../../../hw", board="rp2350")
