@@ -24,7 +24,10 @@ class PioCardLine(L.CardLine):
         self.error_signal = False
         self.tx = rp2.StateMachine(sm_tx)
         self.rx = rp2.StateMachine(sm_rx)
+        self.pio = rp2.PIO(sm_rx // 4)
         self._tx_prog = P.tx_program(rp2)
+        self._rx_prog = None
+        self._rx_key = None
         self._receiving = False
         self._configure()
 
@@ -38,8 +41,14 @@ class PioCardLine(L.CardLine):
         self.tx.active(0)
         self.rx.active(0)
         self.tx.init(self._tx_prog, freq=hz, set_base=self.io, out_base=self.io, in_base=self.io)
-        rx = P.rx_program(self.rp2, self.error_signal, self.inverse)
-        self.rx.init(rx, freq=hz, set_base=self.io, in_base=self.io, jmp_pin=self.io)
+        key = (self.error_signal, self.inverse)
+        if key != self._rx_key:
+            # 32 instructions a PIO block: the receiver variant in use, never all four.
+            if self._rx_prog is not None:
+                self.pio.remove_program(self._rx_prog)
+            self._rx_prog = P.rx_program(self.rp2, self.error_signal, self.inverse)
+            self._rx_key = key
+        self.rx.init(self._rx_prog, freq=hz, set_base=self.io, in_base=self.io, jmp_pin=self.io)
         self._receiving = False
 
     def _etu_us(self, etu):
