@@ -28,7 +28,7 @@ class PioCardLine(L.CardLine):
         self._tx_prog = P.tx_program(rp2)
         self._rx_prog = None
         self._rx_key = None
-        self._receiving = False
+        self._mode = None  # "tx" or "rx": which state machine runs
         self._configure()
 
     # ------------------------------------------------------------ configuration
@@ -49,7 +49,7 @@ class PioCardLine(L.CardLine):
             self._rx_prog = P.rx_program(self.rp2, self.error_signal, self.inverse)
             self._rx_key = key
         self.rx.init(self._rx_prog, freq=hz, set_base=self.io, in_base=self.io, jmp_pin=self.io)
-        self._receiving = False
+        self._mode = None
 
     def _etu_us(self, etu):
         return etu * self.f * 1000000 // (self.d * self.clock_hz) + 1
@@ -95,18 +95,18 @@ class PioCardLine(L.CardLine):
         self._configure()
 
     def _listen(self):
-        if not self._receiving:
+        if self._mode != "rx":
             self.tx.active(0)
             self.rx.restart()
             self.rx.active(1)
-            self._receiving = True
+            self._mode = "rx"
 
     def send(self, byte):
-        if self._receiving:
+        if self._mode != "tx":
             self.rx.active(0)
             self.tx.restart()
             self.tx.active(1)
-            self._receiving = False
+            self._mode = "tx"
         self.tx.put(P.frame(byte, self.inverse))
         start = self.ticks_us()
         limit = self._etu_us(14)  # the TX program pushes its sample 11 ETU after the start

@@ -19,6 +19,13 @@ class PIO:
     SHIFT_LEFT, SHIFT_RIGHT = 0, 1
     JOIN_NONE, JOIN_TX, JOIN_RX = 0, 1, 2
     IRQ_SM0 = 0x100
+    removed = []  # programs removed from any block (tests look)
+
+    def __init__(self, n=0):
+        self.n = n
+
+    def remove_program(self, prog=None):
+        PIO.removed.append(prog)
 
 
 def load_rp2(state_machine=None):
