@@ -20,9 +20,7 @@ CYCLES_PER_ETU = 8
 
 
 def tx_program(rp2):
-    @rp2.asm_pio(
-        set_init=rp2.PIO.IN_LOW, out_init=rp2.PIO.IN_LOW, out_shiftdir=rp2.PIO.SHIFT_RIGHT
-    )
+    @rp2.asm_pio(set_init=rp2.PIO.IN_LOW, out_init=rp2.PIO.IN_LOW, out_shiftdir=rp2.PIO.SHIFT_RIGHT)
     def iso_tx():
         pull(block)
         set(x, 9)

@@ -7,9 +7,8 @@ the card's characters become waveforms the RX program samples. Direct convention
 
 import io
 
-from simhw.pio import PIO, load_rp2, run
-
 from hw.flash import NorFlash
+from simhw.pio import PIO, load_rp2, run
 
 E = 8  # PIO cycles an ETU (hw/drivers/pio_iso7816.py)
 TX_START = 2  # iso_tx's start bit begins after its pull and set
