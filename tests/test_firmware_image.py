@@ -94,3 +94,43 @@ def test_the_32_bit_binary_runs_the_frozen_firmware(built, tmp_path):
     size, where = proc.stdout.split()[:2]
     # A frozen module's __file__ is its name in the image, not a path on the disk.
     assert size == "4" and where == "firmware/app.py", proc.stdout
+
+
+# The RP2350's C stack in the TLA-T1 image: 8 KB of SCRATCH_Y plus __micropy_extra_stack__
+# (hw/boards/TLA_T1/mpconfigboard.cmake). MicroPython raises "maximum recursion depth
+# exceeded" past it, so the firmware's imports must stay well inside.
+DEVICE_STACK = 8 * 1024 + 36864
+STACK_PROBE = """
+import builtins, micropython
+real = builtins.__import__
+peak = [0]
+def imp(name, *args):
+    peak[0] = max(peak[0], micropython.stack_use())
+    return real(name, *args)
+builtins.__import__ = imp
+import hw.boards.unix, firmware.main, firmware.app
+print(peak[0])
+"""
+
+
+def test_the_firmware_imports_within_the_devices_c_stack(built, tmp_path):
+    probe = tmp_path / "probe.py"
+    probe.write_text(STACK_PROBE)
+    env = dict(os.environ, MICROPYPATH=".frozen")
+    proc = subprocess.run(
+        [str(UNIX32), str(probe)], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr
+    peak = int(proc.stdout.split()[-1])
+    print("deepest import at %d bytes of C stack (device: %d)" % (peak, DEVICE_STACK))
+    assert peak < DEVICE_STACK - 4096
+    nm = shutil.which("arm-none-eabi-nm")
+    if not nm:
+        return
+    elf = subprocess.run([nm, str(built / "tla-t1.elf")], capture_output=True, text=True).stdout
+    sym = {
+        line.split()[2]: int(line.split()[0], 16)
+        for line in elf.splitlines()
+        if len(line.split()) == 3
+    }
+    assert sym["__StackTop"] - sym["__StackBottom"] == DEVICE_STACK

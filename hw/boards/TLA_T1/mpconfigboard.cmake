@@ -10,3 +10,9 @@ endif()
 if(NOT MICROPY_FROZEN_MANIFEST)
     set(MICROPY_FROZEN_MANIFEST ${MICROPY_BOARD_DIR}/manifest.py)
 endif()
+# C stack: the port gives the RP2350 8 KB + 4 KB, but importing tla's firmware nests
+# imports nine deep and peaks at about 38 KB of C stack (measured on the 32-bit unix build,
+# docs/board.md): 36 KB more, taken from the end of the GC heap. The port's own
+# --defsym comes first on the link line; this later one wins.
+cmake_language(DEFER CALL target_link_options firmware PRIVATE
+    -Wl,--defsym=__micropy_extra_stack__=36864)
