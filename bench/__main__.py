@@ -72,8 +72,8 @@ def day_heap(spec, title, imports, cards=False, frozen=False):
     on a device); and the working heap the day needs beyond them: with a large heap, the
     largest ballast held after the imports with which the day still completes. `cards`: the
     day plays visits, its cards served from here. `frozen`: run `make firmware`'s 32-bit
-    binary instead, whose firmware/, protocol/ and hw/ are frozen (only the bench's own
-    emulator modules are precompiled, in a folder holding no tla source)."""
+    binary instead, whose firmware/, protocol/, hw/ and the bench's portable emulator
+    modules are frozen (run in a folder holding no tla source)."""
     from emulator import powercut
     from emulator.powercut import BLOCKS, Promises, _child_micropython, blank_image
 
@@ -97,7 +97,8 @@ def day_heap(spec, title, imports, cards=False, frozen=False):
             "visitday.py",
             "scenario_play.py",
         )
-        sources += [ROOT / "emulator" / n for n in portable]
+        if not frozen:  # the frozen build holds these too (hw/boards/unix_frozen/manifest.py)
+            sources += [ROOT / "emulator" / n for n in portable]
         for src in sources:
             out = Path(tmp) / src.relative_to(ROOT).with_suffix(".mpy")
             out.parent.mkdir(parents=True, exist_ok=True)
@@ -196,7 +197,7 @@ def visit_day_heap_frozen():
         return
     day_heap(
         "emulator.visitday:VisitDay",
-        "real 20-visit day, 32-bit build, firmware/protocol/hw frozen",
+        "real 20-visit day, 32-bit build, tla and the bench's harness frozen",
         ("emulator.powercut_child", "emulator.visitday", "hw.boards.unix"),
         cards=True,
         frozen=True,

@@ -39,12 +39,22 @@ def _frozen32_missing():
     if not FROZEN32.exists():
         return "no build/firmware/out/micropython-tla32: run `make firmware`"
     built = FROZEN32.stat().st_mtime
-    for part in ("firmware", "protocol", "hw"):
-        for p in (ROOT / part).rglob("*.py"):
-            if p.stat().st_mtime > built:
-                return "micropython-tla32 is older than %s: run `make firmware`" % p.relative_to(
-                    ROOT
-                )
+    # What hw/boards/unix_frozen/manifest.py freezes.
+    frozen = [p for part in ("firmware", "protocol", "hw") for p in (ROOT / part).rglob("*.py")]
+    frozen += list((ROOT / "emulator" / "contacts").glob("*.py"))
+    frozen += [
+        ROOT / "emulator" / n
+        for n in (
+            "__init__.py",
+            "powercut_child.py",
+            "visitday.py",
+            "scenario_play.py",
+            "workday.py",
+        )
+    ]
+    for p in frozen:
+        if p.stat().st_mtime > built:
+            return "micropython-tla32 is older than %s: run `make firmware`" % p.relative_to(ROOT)
     return None
 
 
