@@ -1,3 +1,5 @@
+# pyright: reportUndefinedVariable=false, reportAttributeAccessIssue=false
+# (a build script: CPython runs it inside MicroPython's manifestfile.py, not the device)
 # Frozen-module manifest of the hw package (MicroPython's tools/manifestfile.py runs it,
 # micropython-lib style). `include("hw", board="rp2350")` freezes the RP2350 board and its
 # drivers, `board="unix"` the unix board; pcsc.py (pyscard, CPython only) is never frozen.

@@ -1,3 +1,5 @@
+# pyright: reportUndefinedVariable=false, reportAttributeAccessIssue=false
+# (a build script: CPython runs it inside MicroPython's manifestfile.py, not the device)
 # Frozen-module manifest of the protocol package (MicroPython's tools/manifestfile.py runs it,
 # micropython-lib style; hw/boards/TLA_T1/manifest.py and hw/boards/unix_frozen/manifest.py
 # include it). The manifest runs with this folder as its working directory.

@@ -90,13 +90,13 @@ class ContactCard:
             if len(self._pps) < 2 or len(self._pps) < 3 + bin(self._pps[1] >> 4).count("1"):
                 return []
             return self._pps_answer(bytes(self._pps))
-        self._start(self.protocols[0])
-        return self.engine.receive(byte)
+        return self._start(self.protocols[0]).receive(byte)
 
     def _start(self, protocol):
         engine = T1Card if protocol == 1 else T0Card
         self.engine = engine(self.app, **self.engine_options)
         self._pps = None
+        return self.engine
 
     def _pps_answer(self, req):
         t = req[1] & 0x0F

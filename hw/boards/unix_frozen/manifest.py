@@ -1,3 +1,5 @@
+# pyright: reportUndefinedVariable=false, reportAttributeAccessIssue=false
+# (a build script: CPython runs it inside MicroPython's manifestfile.py, not the device)
 # Frozen modules of the unix build that stands in for the device (`make firmware`, 32-bit):
 # the unix port's standard set, then tla with the unix board, and the emulator's portable
 # harness (the power-cut child, the visit day, the character-level cards), so `make bench`
