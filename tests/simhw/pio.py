@@ -5,6 +5,7 @@ MicroPython's rp2.py (the module the device freezes) comes from the unpacked sou
 `_rp2` and `micropython`. Without the tree the callers skip: CI always builds it first.
 """
 
+import os
 import sys
 import types
 from collections import deque
@@ -29,8 +30,11 @@ class PIO:
 
 
 def load_rp2(state_machine=None):
-    """MicroPython's rp2 module, on CPython; None when the source tree is absent."""
+    """MicroPython's rp2 module, on CPython; None when the source tree is absent (outside
+    .ci/run, which sets TLA_REQUIRE_FIRMWARE: there the tests must run)."""
     if not RP2_PY.exists():
+        if os.environ.get("TLA_REQUIRE_FIRMWARE"):
+            raise RuntimeError("%s is missing: `make firmware` did not run" % RP2_PY)
         return None
     _rp2 = types.ModuleType("_rp2")
     _rp2.PIO = PIO
