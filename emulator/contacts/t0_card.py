@@ -6,7 +6,7 @@ answers ACK (INS), or ~INS byte by byte when `one_by_one`, takes P3 bytes, runs 
 command that expects data, P3 is Le: a length that is not the response's earns 6Cxx, and
 the same header with the right P3 is answered from that response without running the
 command again. Options: `nulls` NULL bytes before each answer, `mute_after` commands
-answered before the card falls silent, `gap` ETUs the card thinks before answering.
+answered before the card falls silent (or an application answering None), `gap` ETUs the card thinks before answering.
 """
 
 # Instructions whose data flows to the card (ISO 7816-4): SELECT, VERIFY, MSE, PSO,
@@ -57,6 +57,8 @@ class T0Card:
         h = bytes(self.header)
         self.header = bytearray()
         response = self.app.execute(h + bytes(self.data))
+        if response is None:
+            return []  # the application does not answer: a mute card
         data, sw = response[:-2], response[-2:]
         if data:
             self.pending, self.pending_sw = data, sw
@@ -80,6 +82,8 @@ class T0Card:
         else:
             response = self.app.execute(h)
         self.retained = None
+        if response is None:
+            return []
         data, sw = response[:-2], response[-2:]
         if data and len(data) != want:
             self.retained = (h[:4], response)

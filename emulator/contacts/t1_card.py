@@ -100,6 +100,8 @@ class T1Card:
         if self.mute_after is not None and self.commands > self.mute_after:
             return []
         response = self.app.execute(apdu)
+        if response is None:
+            return []  # the application does not answer: a mute card
         if self.ifs_request is not None:
             self.held, self.ifsc, self.ifs_request = response, self.ifs_request, None
             return self._emit(block(0, 0xC1, bytes((self.ifsc,))))

@@ -3,7 +3,8 @@ through the ISO 7816-3 driver, character by character, on both interpreters: the
 replay the visit's transcript (tests/portable/card_transcripts.json) behind a T=0 and a
 T=1 engine (emulator/contacts), and the bundle saved is byte for byte the one the
 APDU-level replay saves (tests/portable/test_visit.py). A card pulled in the middle of a
-block of the signature saves nothing half-signed."""
+block of the signature, or falling silent at it, saves nothing half-signed and says so in
+French on the screen."""
 
 import hashlib
 
@@ -78,4 +79,19 @@ def test_the_cps_pulled_in_the_middle_of_its_signature_block():
         assert sheets(app) == [] and not cps.line.vcc
         lines = app.board.display.lines
         print(offset, lines)
+        assert lines[0] == "Feuille NON enreg.", lines
+
+
+def test_a_cps_that_falls_silent_at_its_signature():
+    for protocols in ((0,), (1,)):
+        # The card says nothing to its PSO (one too slow for the waiting time its ATR set
+        # is the same to the reader): a hal error, the French screen, nothing saved.
+        t = TRANSCRIPTS["visit"]
+        vitale = ContactReplaySlot("vitale", t["vitale"], protocols)
+        cps = ContactReplaySlot("cps", t["cps"], protocols, mute_at=PSO_SIGN)
+        app = make_visit_app(vitale, cps)
+        run_visit(app, vitale, cps, *VISITS["visit"][2:])
+        lines = app.board.display.lines
+        print(protocols, lines)
+        assert sheets(app) == [] and not cps.line.vcc
         assert lines[0] == "Feuille NON enreg.", lines
