@@ -129,9 +129,8 @@ class T1:
         chunks = [apdu[i : i + self.ifsc] for i in range(0, len(apdu), self.ifsc)] or [b""]
         k = 0
         out = bytearray()
-        sent = self._i_block(chunks[0], len(chunks) > 1)
-        again = sent  # what a retransmission request gets
-        pending = sent
+        pending = self._i_block(chunks[0], len(chunks) > 1)  # what goes out next
+        again = pending  # what a retransmission request (an R-block) gets
         errors = 0
         wtx = 1
         wtx_total = 0
@@ -173,7 +172,7 @@ class T1:
                     self.ns ^= 1  # our chained block acknowledged: the next one
                     k += 1
                     errors = 0
-                    pending = again = sent = self._i_block(chunks[k], k < len(chunks) - 1)
+                    pending = again = self._i_block(chunks[k], k < len(chunks) - 1)
                     continue
                 errors += 1
                 if errors > MAX_RETRIES:
