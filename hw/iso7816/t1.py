@@ -71,7 +71,7 @@ class T1:
             if not self.line.detect():
                 raise Gone()
             raise Mute()
-        raw = bytearray((first,))
+        raw = bytearray((first & 0xFF,))
         bad = first == L.PARITY
         while len(raw) < 3 or len(raw) < 4 + raw[2]:
             c = self._char(self.cwt)
