@@ -4,8 +4,8 @@ Blocks are gathered character by character; a bad LRC or length earns R(error). 
 are chained both ways (the reader's up to the card's IFSC, the card's up to the IFSD the
 reader announced by S(IFS)); an R-block that is not an acknowledgement makes the card send
 its last block again; S(RESYNCH) resets the sequence numbers. Options: `wtx_at` (commands
-before which the card asks S(WTX request) for `wtx` times BWT and then answers after `slow`
-ETUs), `corrupt` (indices of the blocks the card sends whose LRC it damages),
+before which the card asks S(WTX request) for `wtx` times BWT, `wtx_repeat` times, and then
+answers after `slow` ETUs), `corrupt` (indices of the blocks the card sends whose LRC it damages),
 `ifs_request` (the card asks for a new IFSC before its first answer), `ifsc` (the card's
 IFSC, as in its ATR), `mute_after`, `gap`.
 """
@@ -20,6 +20,7 @@ class T1Card:
         ifsc=254,
         wtx_at=(),
         wtx=2,
+        wtx_repeat=1,
         slow=0,
         corrupt=(),
         ifs_request=None,
@@ -32,6 +33,8 @@ class T1Card:
         self.ifsd = 32
         self.wtx_at = wtx_at
         self.wtx = wtx
+        self.wtx_repeat = wtx_repeat  # S(WTX request)s before the answer
+        self._wtx_left = 0
         self.slow = slow
         self.corrupt = corrupt
         self.ifs_request = ifs_request
@@ -81,6 +84,9 @@ class T1Card:
             self.ifsd = inf[0]
             return self._emit(block(0, 0xE1, inf))
         if pcb == 0xE3 and self.held is not None:  # WTX response: the answer, late
+            self._wtx_left -= 1
+            if self._wtx_left > 0:
+                return self._emit(block(0, 0xC3, bytes((self.wtx,))))  # more time again
             held, self.held = self.held, None
             return self._send_response(held, gap=self.slow)
         if pcb == 0xE1:  # IFS response to our request: now the answer
@@ -107,6 +113,7 @@ class T1Card:
             return self._emit(block(0, 0xC1, bytes((self.ifsc,))))
         if self.commands in self.wtx_at:
             self.held = response
+            self._wtx_left = self.wtx_repeat
             return self._emit(block(0, 0xC3, bytes((self.wtx,))))
         return self._send_response(response)
 

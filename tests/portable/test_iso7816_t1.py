@@ -2,8 +2,9 @@
 (emulator/contacts), on both interpreters: IFSD announced, chaining both ways, an IFSC
 change asked by the card, WTX, a damaged block retransmitted (bad LRC, a parity error, a
 character damaged on its way to the card), resynchronisation after repeated errors, and the
-faults past recovery (a card that keeps garbling, a mute card, the card pulled in the
-middle of a block) a hal error with the card deactivated, within the waits the ATR set."""
+faults past recovery (a card that keeps garbling, a mute card, a card asking for more time
+without end, the card pulled in the middle of a block) a hal error with the card
+deactivated, within the waits the ATR set."""
 
 from _contactkit import contact, error_of
 
@@ -49,6 +50,15 @@ def test_wtx_gives_the_card_more_time():
     slot, line, card = _t1(wtx_at=(1,), wtx=3, slow=2 * BWT)
     assert slot.transmit(READ)[-2:] == b"\x90\x00"
     assert line.longest_wait == 3 * BWT  # one wait of 3 x BWT, then BWT again
+
+
+def test_a_card_asking_for_time_without_end_is_cut_short():
+    slot, line, card = _t1(wtx_at=(1,), wtx=100, wtx_repeat=1000)
+    engine = card.engine
+    e = error_of(slot.transmit, READ)
+    assert isinstance(e, hal.CardIOError) and "more time" in str(e) and not line.vcc
+    # 255 BWTs granted in all (MAX_WTX_TOTAL), then the reader gives up.
+    assert line.longest_wait == 100 * BWT and engine._wtx_left > 990
 
 
 def test_a_damaged_block_is_sent_again():
