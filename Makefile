@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.tla-installed
 STUBS  := $(VENV)/mpy-stubs
 ARGS   ?=
 
-.PHONY: demo test bench lint setup clean
+.PHONY: demo test bench lint setup clean firmware
 
 setup: $(STAMP)
 
@@ -38,3 +38,7 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info
+
+# The device image and the 32-bit frozen unix binary, from ../shared/micropython (docs/board.md).
+firmware:
+	@sh tools/firmware.sh

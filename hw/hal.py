@@ -272,6 +272,11 @@ class Board:
         """Called by the main loop when nothing happened: wait a little (or sleep)."""
         self.clock.sleep_ms(5)
 
+    def power_ok(self) -> bool:
+        """True when the supply allows a flash write or a signing to start (a battery
+        board says False below its threshold, docs/board.md); mains and PCs: always."""
+        return True
+
     def emit(self, kind: str, payload) -> None:
         """Report an event (screen shown, sheet saved...) to a test bench; no-op on a device."""
 

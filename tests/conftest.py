@@ -1,9 +1,13 @@
-"""pytest harness: each portable test module (tests/portable/test_*.py) runs twice in one
-session, under CPython (collected by pytest as usual) and under the real `micropython`
-command (through tests/portable/runner.py); each of its tests becomes an item
-`test_x[micropython]`, and an item `same-output[micropython]` fails when the two
-interpreters printed anything different. The session's summary says how many portable
-tests ran under micropython.
+"""pytest harness: each portable test module (tests/portable/test_*.py) runs three times in
+one session: under CPython (collected by pytest as usual), under the real `micropython`
+command, and under the 32-bit unix build with tla's modules frozen that `make firmware`
+leaves in build/firmware/out (both through tests/portable/runner.py); each of its tests
+becomes an item `test_x[micropython]` and `test_x[frozen32]`, and an item
+`same-output[...]` fails when an interpreter printed anything different from CPython. The
+frozen binary finds tla's packages in `.frozen`, which comes before the repository on its
+path. Without that binary (or with one older than the sources) the frozen32 items skip,
+saying why; under .ci/run (TLA_REQUIRE_FIRMWARE=1) they fail instead. The session's
+summary says how many portable tests ran under each.
 """
 
 import ast
@@ -21,8 +25,46 @@ RUNNER = PORTABLE / "runner.py"
 sys.path.insert(0, str(ROOT))
 from emulator.terminal import micropython_command, micropython_env  # noqa: E402
 
+FROZEN32 = ROOT / "build" / "firmware" / "out" / "micropython-tla32"
+INTERPRETERS = ("micropython", "frozen32")
+
 _runs: dict = {}
-_stats = {"modules": 0, "passed": 0, "failed": 0, "same": 0, "differ": 0}
+_stats = {
+    name: {"modules": 0, "passed": 0, "failed": 0, "same": 0, "differ": 0} for name in INTERPRETERS
+}
+
+
+def _frozen32_missing():
+    """Why the frozen binary cannot stand for the sources, or None when it can."""
+    if not FROZEN32.exists():
+        return "no build/firmware/out/micropython-tla32: run `make firmware`"
+    built = FROZEN32.stat().st_mtime
+    # What hw/boards/unix_frozen/manifest.py freezes.
+    frozen = [p for part in ("firmware", "protocol", "hw") for p in (ROOT / part).rglob("*.py")]
+    frozen += list((ROOT / "emulator" / "contacts").glob("*.py"))
+    frozen += [
+        ROOT / "emulator" / n
+        for n in (
+            "__init__.py",
+            "powercut_child.py",
+            "visitday.py",
+            "scenario_play.py",
+            "workday.py",
+        )
+    ]
+    for p in frozen:
+        if p.stat().st_mtime > built:
+            return "micropython-tla32 is older than %s: run `make firmware`" % p.relative_to(ROOT)
+    return None
+
+
+def _interpreter_command(interpreter):
+    """The command line of an interpreter. The 32-bit build's default heap is 1 MB; some
+    portable tests hold simulated flash images of several hundred KB, as the 64-bit
+    `micropython` allows (4 MB here): the heap figure that counts is `make bench`'s."""
+    if interpreter == "frozen32":
+        return [str(FROZEN32), "-X", "heapsize=4M"]
+    return [micropython_command()]
 
 
 def _parse(output: str) -> tuple[dict, dict]:
@@ -49,8 +91,10 @@ def _parse(output: str) -> tuple[dict, dict]:
 def run_portable(path: Path, interpreter: str) -> subprocess.CompletedProcess:
     key = (str(path), interpreter)
     if key not in _runs:
-        if interpreter == "micropython":
-            cmd, env = [micropython_command(), str(RUNNER), str(path)], micropython_env()
+        if interpreter in INTERPRETERS:
+            # MICROPYPATH is ".frozen:ROOT": the frozen binary's own modules win.
+            cmd = _interpreter_command(interpreter) + [str(RUNNER), str(path)]
+            env = micropython_env()
         else:
             cmd, env = [sys.executable, str(RUNNER), str(path)], dict(os.environ)
         try:
@@ -81,10 +125,25 @@ def _test_names(path: Path) -> list:
 
 class MicroPythonFile(pytest.File):
     def collect(self):
-        _stats["modules"] += 1
-        for name in _test_names(self.path):
-            yield MicroPythonItem.from_parent(self, name=name + "[micropython]", test=name)
-        yield SameOutputItem.from_parent(self, name="same-output[micropython]")
+        for interpreter in INTERPRETERS:
+            _stats[interpreter]["modules"] += 1
+            for name in _test_names(self.path):
+                yield MicroPythonItem.from_parent(
+                    self, name="%s[%s]" % (name, interpreter), test=name, interpreter=interpreter
+                )
+            yield SameOutputItem.from_parent(
+                self, name="same-output[%s]" % interpreter, interpreter=interpreter
+            )
+
+
+def _require(interpreter):
+    if interpreter != "frozen32":
+        return
+    why = _frozen32_missing()
+    if why:
+        if os.environ.get("TLA_REQUIRE_FIRMWARE"):
+            pytest.fail(why)
+        pytest.skip(why)
 
 
 class PortableFailure(Exception):
@@ -92,26 +151,36 @@ class PortableFailure(Exception):
 
 
 class MicroPythonItem(pytest.Item):
-    def __init__(self, *, test, **kwargs):
+    def __init__(self, *, test, interpreter="micropython", **kwargs):
         super().__init__(**kwargs)
         self.test = test
+        self.interpreter = interpreter
 
     def runtest(self):
-        proc = run_portable(self.path, "micropython")
+        _require(self.interpreter)
+        stats = _stats[self.interpreter]
+        proc = run_portable(self.path, self.interpreter)
         results, printed = _parse(proc.stdout)
         if self.test not in results:
-            _stats["failed"] += 1
+            stats["failed"] += 1
             raise PortableFailure(
-                "%s did not run under micropython (exit %s)\n%s\n%s"
-                % (self.test, proc.returncode, proc.stdout[-3000:], proc.stderr[-3000:])
+                "%s did not run under %s (exit %s)\n%s\n%s"
+                % (
+                    self.test,
+                    self.interpreter,
+                    proc.returncode,
+                    proc.stdout[-3000:],
+                    proc.stderr[-3000:],
+                )
             )
         ok, message = results[self.test]
         if not ok:
-            _stats["failed"] += 1
+            stats["failed"] += 1
             raise PortableFailure(
-                "under micropython: %s\n%s" % (message, "\n".join(printed.get(self.test, [])))
+                "under %s: %s\n%s"
+                % (self.interpreter, message, "\n".join(printed.get(self.test, [])))
             )
-        _stats["passed"] += 1
+        stats["passed"] += 1
 
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, PortableFailure):
@@ -119,20 +188,26 @@ class MicroPythonItem(pytest.Item):
         return super().repr_failure(excinfo)
 
     def reportinfo(self):
-        return self.path, None, "%s[micropython]" % self.test
+        return self.path, None, "%s[%s]" % (self.test, self.interpreter)
 
 
 class SameOutputItem(pytest.Item):
+    def __init__(self, *, interpreter="micropython", **kwargs):
+        super().__init__(**kwargs)
+        self.interpreter = interpreter
+
     def runtest(self):
-        mpy = run_portable(self.path, "micropython")
+        _require(self.interpreter)
+        stats = _stats[self.interpreter]
+        mpy = run_portable(self.path, self.interpreter)
         cpy = run_portable(self.path, "cpython")
         m_results, m_out = _parse(mpy.stdout)
         c_results, c_out = _parse(cpy.stdout)
         if set(c_results) != set(m_results):
-            _stats["differ"] += 1
+            stats["differ"] += 1
             raise PortableFailure(
-                "tests run differ: cpython ran %s, micropython ran %s\n%s"
-                % (sorted(c_results), sorted(m_results), mpy.stderr[-2000:])
+                "tests run differ: cpython ran %s, %s ran %s\n%s"
+                % (sorted(c_results), self.interpreter, sorted(m_results), mpy.stderr[-2000:])
             )
         diffs = []
         for name, (ok, _) in sorted(c_results.items()):
@@ -143,14 +218,14 @@ class SameOutputItem(pytest.Item):
                     b = m_lines[i] if i < len(m_lines) else "<nothing>"
                     if a != b:
                         diffs.append(
-                            "%s line %d:\n  cpython:     %s\n  micropython: %s"
-                            % (name, i + 1, a, b)
+                            "%s line %d:\n  cpython: %s\n  %s: %s"
+                            % (name, i + 1, a, self.interpreter, b)
                         )
                         break
         if diffs:
-            _stats["differ"] += 1
+            stats["differ"] += 1
             raise PortableFailure("outputs differ between interpreters:\n" + "\n".join(diffs))
-        _stats["same"] += 1
+        stats["same"] += 1
 
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, PortableFailure):
@@ -158,7 +233,7 @@ class SameOutputItem(pytest.Item):
         return super().repr_failure(excinfo)
 
     def reportinfo(self):
-        return self.path, None, "same-output[micropython]"
+        return self.path, None, "same-output[%s]" % self.interpreter
 
 
 def pytest_collect_file(file_path: Path, parent):
@@ -172,24 +247,31 @@ def pytest_collect_file(file_path: Path, parent):
 
 
 def pytest_terminal_summary(terminalreporter):
-    if not _stats["modules"]:
-        return
-    version = subprocess.run(
-        [micropython_command(), "-c", "import sys; print(sys.implementation.version)"],
-        capture_output=True,
-        text=True,
-        env=micropython_env(),
-    ).stdout.strip()
-    terminalreporter.write_line(
-        "micropython %s: ran %d portable tests from %d modules: %d passed, %d failed; "
-        "output identical to CPython in %d of %d modules"
-        % (
-            version,
-            _stats["passed"] + _stats["failed"],
-            _stats["modules"],
-            _stats["passed"],
-            _stats["failed"],
-            _stats["same"],
-            _stats["same"] + _stats["differ"],
+    for interpreter in INTERPRETERS:
+        st = _stats[interpreter]
+        if not st["modules"]:
+            continue
+        if interpreter == "frozen32" and _frozen32_missing():
+            terminalreporter.write_line("frozen32: skipped (%s)" % _frozen32_missing())
+            continue
+        version = subprocess.run(
+            _interpreter_command(interpreter)
+            + ["-c", "import sys; print(sys.implementation.version)"],
+            capture_output=True,
+            text=True,
+            env=micropython_env(),
+        ).stdout.strip()
+        terminalreporter.write_line(
+            "%s %s: ran %d portable tests from %d modules: %d passed, %d failed; "
+            "output identical to CPython in %d of %d modules"
+            % (
+                interpreter,
+                version,
+                st["passed"] + st["failed"],
+                st["modules"],
+                st["passed"],
+                st["failed"],
+                st["same"],
+                st["same"] + st["differ"],
+            )
         )
-    )

@@ -1,0 +1,136 @@
+"""The TLA-T1 terminal: an RP2350 (Pico 2 class, 4 MB flash) with two card slots behind
+TDA8035 interface chips, a 4 x 20 HD44780 display on a PCF8574 backpack, a 4 x 4 keypad,
+a DS3231 clock with its own cell, the battery on VSYS and the USB CDC link. The only file
+that knows the pins (docs/board.md has the schematic's table and the parts list).
+
+`Rp2350Board()` builds every part from `machine` and `rp2`; the frozen _boot.py (this
+folder's TLA_T1/_boot.py) calls `run()`, which starts the firmware unless MENU is held.
+"""
+
+from hw import hal
+from hw._compat import mount_littlefs
+from hw.drivers.battery import Battery, GuardedFlash
+from hw.drivers.cdc_port import CdcPort
+from hw.drivers.ds3231 import Ds3231Clock
+from hw.drivers.hd44780 import Hd44780
+from hw.drivers.keypad import MatrixKeypad
+from hw.drivers.pio_card_line import PioCardLine
+from hw.iso7816.slot import ContactSlot
+
+# ---------------------------------------------------------------- pin map (GPIO numbers)
+I2C_ID, PIN_SDA, PIN_SCL, I2C_HZ = 0, 4, 5, 400000  # display backpack and DS3231
+LCD_ADDRESS = 0x27
+KEY_ROWS = (6, 7, 8, 9)
+KEY_COLS = (10, 11, 12, 13)
+# Each slot: I/O, CLK (PWM), RST, CMDVCC (active low), OFF (card present and powered fine),
+# and its two PIO state machines (send, receive) in its own PIO block.
+SLOTS = {
+    "vitale": {"io": 14, "clk": 15, "rst": 16, "cmdvcc": 17, "off": 18, "sm": (0, 1)},
+    "cps": {"io": 20, "clk": 21, "rst": 22, "cmdvcc": 26, "off": 27, "sm": (4, 5)},
+}
+PIN_VSYS_ADC = 29  # Pico 2: VSYS / 3 on ADC3; the cell feeds VSYS through a Schottky diode
+PIN_LED = 25
+CARD_CLOCK_HZ = 4000000  # 4 MHz: Fi 512 / Di 16 gives 125 kbit/s after PPS
+
+# ---------------------------------------------------------------- flash partitions
+# rp2.Flash() is the 3 MB after the 1 MB firmware (hw/boards/TLA_T1/mpconfigboard.cmake):
+# the first 256 KB is the REPL's "/" (mounted by _boot.py), the rest tla's journal.
+ROOT_FS_BYTES = 256 * 1024
+FLASH_PAGE = 256  # the flash programs whole 256-byte pages
+STORAGE_BYTES = 3 * 1024 * 1024
+
+
+class Rp2350Board(hal.Board):
+    name = "rp2350"
+
+    def __init__(self, machine=None, rp2=None, port=None, timefns=None):
+        """`machine`, `rp2`: the modules (the device's by default; tests pass simulated
+        ones, with a `port` and `timefns` = (ticks_us, ticks_diff, ticks_ms, sleep_ms))."""
+        if machine is None:
+            import machine  # type: ignore[no-redef]
+        if rp2 is None:
+            import rp2  # type: ignore[no-redef]
+        if timefns is None:
+            import time
+
+            timefns = (time.ticks_us, time.ticks_diff, time.ticks_ms, time.sleep_ms)
+        ticks_us, ticks_diff, ticks_ms, sleep_ms = timefns
+        Pin = machine.Pin
+        self.machine = machine
+        i2c = machine.I2C(I2C_ID, sda=Pin(PIN_SDA), scl=Pin(PIN_SCL), freq=I2C_HZ)
+        display = Hd44780(i2c, LCD_ADDRESS, sleep_ms)
+        keypad = MatrixKeypad(
+            [Pin(p, Pin.OUT, value=1) for p in KEY_ROWS],
+            [Pin(p, Pin.IN, Pin.PULL_UP) for p in KEY_COLS],
+        )
+        self.battery = Battery(machine.ADC(PIN_VSYS_ADC), divider=3)
+        ticks = (ticks_us, ticks_diff)
+        slots = {}
+        for name, p in SLOTS.items():
+            line = PioCardLine(
+                rp2,
+                Pin(p["io"], Pin.IN, Pin.PULL_UP),
+                machine.PWM(Pin(p["clk"])),
+                Pin(p["rst"], Pin.OUT, value=0),
+                Pin(p["cmdvcc"], Pin.OUT, value=1),
+                Pin(p["off"], Pin.IN, Pin.PULL_UP),
+                p["sm"][0],
+                p["sm"][1],
+                CARD_CLOCK_HZ,
+                ticks,
+            )
+            slots[name] = ContactSlot(name, line, clock_khz=CARD_CLOCK_HZ // 1000)
+        flash = GuardedFlash(
+            rp2.Flash(start=ROOT_FS_BYTES, len=STORAGE_BYTES - ROOT_FS_BYTES), self.battery
+        )
+        clock = Ds3231Clock(i2c, ticks_ms, sleep_ms)
+        serial = "TLA-" + "".join("%02X" % b for b in machine.unique_id())
+        super().__init__(serial, slots, flash, port or _usb_port(), clock, display, keypad)
+        self.led = Pin(PIN_LED, Pin.OUT, value=0)
+
+    def filesystem(self, format_if_blank=True):
+        return mount_littlefs(self.flash, format_if_blank, prog_size=FLASH_PAGE)
+
+    def random_bytes(self, n):
+        import os
+
+        return os.urandom(n)  # the RP2350's TRNG
+
+    def power_ok(self):
+        """True when the battery allows a flash write or a signing to start."""
+        return self.battery.can_write()
+
+    def idle(self):
+        self.machine.idle()  # wait for the next interrupt (USB, timer tick)
+        self.clock.sleep_ms(5)
+
+
+def _usb_port():
+    import select
+    import sys
+
+    import micropython
+
+    poll = select.poll()
+    poll.register(sys.stdin, select.POLLIN)
+    return CdcPort(sys.stdin.buffer, sys.stdout.buffer, poll, micropython.kbd_intr)
+
+
+def menu_held(machine=None):
+    """True when MENU is held at power-up: the REPL stays on the USB port instead."""
+    if machine is None:
+        import machine  # type: ignore[no-redef]
+    Pin = machine.Pin
+    rows = [Pin(p, Pin.OUT, value=1) for p in KEY_ROWS]
+    col = Pin(KEY_COLS[3], Pin.IN, Pin.PULL_UP)
+    rows[2].value(0)  # MENU: third row, fourth column (hw/drivers/keypad.py LAYOUT)
+    held = not col.value()
+    rows[2].value(1)
+    return held
+
+
+def run():
+    """Start the firmware on this board (from _boot.py)."""
+    from firmware.main import main
+
+    main(Rp2350Board())

@@ -1,0 +1,208 @@
+"""The board file itself (hw/boards/rp2350.py) imported and run on the PC, over simulated
+`machine` and `rp2` (tests/simhw: MicroPython's own rp2.asm_pio, and state machines that run
+the PIO programs on rp2040-pio-emulator): a card powered, negotiated and read through the
+PIO card line over T=1 and T=0, with a parity error each way; the display's nibble writes
+seen as a 4 x 20 screen; the keypad's debouncing; the battery guard refusing flash writes;
+the RTC round-tripping dates and refusing a time it lost."""
+
+import pytest
+from simhw import devices, rp2sim
+from simhw import machine as simmachine
+
+from emulator.contacts.card import ContactCard
+from hw import hal
+from hw.boards import rp2350
+from hw.drivers import battery as bat
+from hw.drivers.ds3231 import ClockLost
+
+rp2 = rp2sim.make()
+pytestmark = pytest.mark.skipif(
+    rp2 is None, reason="MicroPython's rp2.py comes from `make firmware` (build/firmware)"
+)
+PINS = rp2350.SLOTS
+
+
+class EchoCard:
+    def power_up(self):
+        pass
+
+    def execute(self, apdu):
+        if apdu[1] == 0xB0:
+            return bytes(range(apdu[4] or 16)) + b"\x90\x00"
+        return b"\x90\x00"
+
+
+class Port(hal.Port):
+    def read(self, max_bytes=256):
+        return b""
+
+    def write(self, data):
+        return len(data)
+
+
+class Time:
+    """Virtual microseconds: every look at the clock moves it on 5 us."""
+
+    def __init__(self):
+        self.us = 0
+
+    def ticks_us(self):
+        self.us += 5
+        return self.us
+
+    def fns(self):
+        return (self.ticks_us, lambda a, b: a - b, lambda: self.ticks_us() // 1000, lambda ms: None)
+
+
+def _mv_to_raw(mv):
+    return mv * 65535 // (3 * 3300)
+
+
+@pytest.fixture
+def world():
+    sim = simmachine.SimBoard()
+    lcd, rtc = devices.LcdBackpack(), devices.Ds3231()
+    sim.i2c = {0x27: lcd, 0x68: rtc}
+    sim.adc[rp2350.PIN_VSYS_ADC] = _mv_to_raw(3900)
+    wires = {}
+    for name, p in PINS.items():
+        wire = rp2sim.Wire()
+        wires[name] = wire
+        rp2sim.StateMachine.wires[p["io"]] = wire
+        sim.inputs[p["off"]] = lambda w=wire: 1 if w.card is not None else 0
+        sim.on_output[p["cmdvcc"]] = lambda v, w=wire: w.power(not v)
+        sim.on_output[p["rst"]] = wire.reset
+    keys = set()  # (row, col) held down
+
+    def column(j):
+        def read():
+            for i, r in enumerate(rp2350.KEY_ROWS):
+                if (i, j) in keys and sim.outputs.get(r, 1) == 0:
+                    return 0
+            return 1
+
+        return read
+
+    for j, c in enumerate(rp2350.KEY_COLS):
+        sim.inputs[c] = column(j)
+    board = rp2350.Rp2350Board(simmachine.make(sim), rp2, Port(), Time().fns())
+    return board, sim, lcd, rtc, wires, keys
+
+
+def test_a_card_read_through_the_pio_line_over_t1_and_t0(world):
+    board, sim, lcd, rtc, wires, keys = world
+    for name, protocols in (("vitale", (1,)), ("cps", (0,))):
+        slot, wire = board.slots[name], wires[name]
+        assert not slot.present()
+        wire.card = ContactCard(EchoCard(), protocols)
+        assert slot.present()
+        atr = slot.power_on()
+        assert atr == wire.card.atr and slot.transport.protocol == protocols[0]
+        assert sim.pwm[PINS[name]["clk"]].duty_u16() == 32768  # CLK running at 4 MHz
+        assert sim.pwm[PINS[name]["clk"]].freq() == 4000000
+        # After PPS the PIO runs 8 cycles an ETU of Fi 512 / Di 16 at 4 MHz: 1 MHz.
+        assert slot.line.rx.freq == 1000000 and slot.line.tx.freq == 1000000
+        assert slot.transmit(bytes.fromhex("00b0000008")) == bytes(range(8)) + b"\x90\x00"
+        # A parity error on a character the card sends, and one on a character it gets.
+        wire.garble = {wire.sent + 2}
+        wire.reject = {wire.got + 1}
+        assert slot.transmit(bytes.fromhex("00b0000004")) == bytes(range(4)) + b"\x90\x00"
+        slot.power_off()
+        assert not wire.powered and sim.outputs[PINS[name]["rst"]] == 0
+    # Under T=0 the card's bad character earned the reader's error signal and came again;
+    # under T=1 the block was asked again (no error signal on the line).
+    assert wires["cps"].error_signals == 1 and wires["vitale"].error_signals == 0
+
+
+def test_a_card_pulled_from_the_slot(world):
+    board, sim, lcd, rtc, wires, keys = world
+    slot, wire = board.slots["vitale"], wires["vitale"]
+    wire.card = ContactCard(EchoCard(), (1,))
+    slot.power_on()
+    wire.card = None
+    with pytest.raises(hal.CardRemoved):
+        slot.transmit(bytes.fromhex("00b0000008"))
+    with pytest.raises(hal.CardAbsent):
+        slot.power_on()
+
+
+def test_the_display_shows_what_the_nibbles_wrote(world):
+    board, sim, lcd, rtc, wires, keys = world
+    board.display.show(["Inserer carte CPS", "", "Carte Vitale: ok", "OK: continuer"])
+    assert lcd.screen() == [
+        "Inserer carte CPS   ",
+        " " * 20,
+        "Carte Vitale: ok    ",
+        "OK: continuer       ",
+    ]
+    writes = sim.i2c_writes
+    board.display.show(["Inserer carte CPS", "Code PIN: ****", "Carte Vitale: ok", "OK: continuer"])
+    assert lcd.screen()[1] == "Code PIN: ****      "
+    assert sim.i2c_writes - writes == 4 * (1 + 20)  # only the row that changed, 4 writes a byte
+    board.display.show(["un texte bien trop long pour la ligne", "\xe9t\xe9"])
+    assert lcd.screen()[0] == "un texte bien trop l" and lcd.screen()[1].startswith("?t?")
+
+
+def test_the_keypad_debounces(world):
+    board, sim, lcd, rtc, wires, keys = world
+    kp = board.keypad
+    assert [kp.get_key() for _ in range(5)] == [None] * 5
+    keys.add((3, 3))  # OK
+    got = [kp.get_key() for _ in range(6)]
+    assert got == [None, None, "OK", None, None, None]  # 3 stable scans, then once only
+    keys.clear()
+    # Bounce: pressed and released on alternate scans never makes a key.
+    bounce = []
+    for n in range(8):
+        (keys.add if n % 2 == 0 else keys.discard)((0, 1))
+        bounce.append(kp.get_key())
+    assert bounce == [None] * 8
+    keys.clear()
+    for _ in range(3):
+        kp.get_key()
+    keys.update({(0, 0), (1, 1)})  # two keys at once: none
+    assert [kp.get_key() for _ in range(4)] == [None] * 4
+    keys.clear()
+    for _ in range(3):
+        kp.get_key()
+    keys.add((2, 3))
+    assert [kp.get_key() for _ in range(3)][-1] == hal.KEY_MENU
+
+
+def test_the_battery_guard_refuses_flash_writes(world):
+    board, sim, lcd, rtc, wires, keys = world
+    fs = board.filesystem()
+    with fs.open("day.bin", "wb") as f:
+        f.write(b"sheet" * 100)
+    assert board.power_ok()
+    sim.adc[rp2350.PIN_VSYS_ADC] = _mv_to_raw(bat.WRITE_MIN_MV - 20)
+    assert not board.power_ok()
+    assert bat.WRITE_MIN_MV - 40 <= board.battery.millivolts() < bat.WRITE_MIN_MV
+    with pytest.raises(bat.LowBattery):
+        board.flash.writeblocks(3, bytes(256))
+    with pytest.raises(bat.LowBattery):
+        board.flash.ioctl(hal.IOCTL_BLOCK_ERASE, 3)
+    buf = bytearray(256)
+    board.flash.readblocks(0, buf)  # reading still works
+    sim.adc[rp2350.PIN_VSYS_ADC] = _mv_to_raw(3700)
+    with fs.open("day.bin", "rb") as f:
+        assert f.read() == b"sheet" * 100
+
+
+def test_the_rtc_round_trips_dates_and_says_when_it_lost_the_time(world):
+    board, sim, lcd, rtc, wires, keys = world
+    with pytest.raises(ClockLost):
+        board.clock.now()  # OSF set at power-up: no made-up date
+    for epoch in (1795000000, 1830297599, 1835395200, 4102444800 - 1, 4107542400):
+        board.clock.set(epoch)
+        assert board.clock.now() == epoch, epoch
+    # 2028-02-29 12:00:00 UTC, in the registers as BCD.
+    board.clock.set(1835438400)
+    assert bytes(rtc.regs[0:7]) == bytes((0x00, 0x00, 0x12, 2, 0x29, 0x02, 0x28))
+    with pytest.raises(ValueError):
+        board.clock.set(946684800 - 1)  # 1999: outside what the DS3231 keeps
+
+
+def test_serial_number_from_the_chip_id(world):
+    board = world[0]
+    assert board.serial_number == "TLA-E6614C311B7A2F35"
