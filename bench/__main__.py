@@ -1,5 +1,7 @@
 """`make bench`: run every benchmark and print its figures (under both interpreters where
-the code is portable). Figures are for reading, not pass/fail."""
+the code is portable). Figures are for reading, not pass/fail. `make bench ARGS="powercut
+sync"` runs only those sections (names in SECTIONS); the power-cut sweeps alone take about
+an hour on a 2-core machine."""
 
 import subprocess
 import sys
@@ -167,32 +169,81 @@ def visit_day_heap():
     )
 
 
-def main():
-    section("codec: CBOR and frames")
+def codec():
     portable("codec_portable.py")
-    section("link security: X25519, HKDF, pairing, AUTH, sealed full frames")
+
+
+def crypto():
     portable("crypto_portable.py")
-    section("journal: flash per sheet, capacity, reserve (emulator/workday.py for the day)")
+
+
+def journal():
     portable("journal_portable.py")
-    section("journal: MicroPython heap of a 20-visit day")
-    journal_day_heap()
-    section("visits: flash per signed sheet with real sheets, sheets a 2 MiB flash holds")
+
+
+def visits_flash():
     from bench import visits
 
     visits.flash_per_sheet()
-    section("visits: MicroPython heap of the real 20-visit day")
-    visit_day_heap()
-    section("cards: APDU and reading-scenario times by transport")
+
+
+def cards():
     from bench import cards
 
     cards.main()
-    section(
-        "sync: 1,000 sheets at 115200 8N1 beside ZMODEM, host ingest, opposition look-ups, exactly once"
-    )
+
+
+def sync():
     from bench import sync
 
     sync.main()
 
 
+def powercut():
+    from bench import powercut
+
+    powercut.main()
+
+
+SECTIONS = (  # name (`make bench ARGS="name ..."` runs only those), title, function
+    ("codec", "codec: CBOR and frames", codec),
+    ("crypto", "link security: X25519, HKDF, pairing, AUTH, sealed full frames", crypto),
+    (
+        "journal",
+        "journal: flash per sheet, capacity, reserve (emulator/workday.py for the day)",
+        journal,
+    ),
+    ("journal-heap", "journal: MicroPython heap of a 20-visit day", journal_day_heap),
+    (
+        "visits",
+        "visits: flash per signed sheet with real sheets, sheets a 2 MiB flash holds",
+        visits_flash,
+    ),
+    ("visits-heap", "visits: MicroPython heap of the real 20-visit day", visit_day_heap),
+    ("cards", "cards: APDU and reading-scenario times by transport", cards),
+    (
+        "sync",
+        "sync: 1,000 sheets at 115200 8N1 beside ZMODEM, host ingest, opposition look-ups, exactly once",
+        sync,
+    ),
+    (
+        "powercut",
+        "power cuts: every cut point, single and linear modes, both interpreters",
+        powercut,
+    ),
+)
+
+
+def main(names):
+    known = [name for name, _, _ in SECTIONS]
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        sys.exit("bench: no section %s (sections: %s)" % (", ".join(unknown), ", ".join(known)))
+    for name, title, run in SECTIONS:
+        if not names or name in names:
+            section(title)
+            run()
+
+
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
