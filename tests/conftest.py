@@ -3,7 +3,8 @@ session, under CPython (collected by pytest as usual) and under the real `microp
 command (through tests/portable/runner.py); each of its tests becomes an item
 `test_x[micropython]`, and an item `same-output[micropython]` fails when the two
 interpreters printed anything different. The session's summary says how many portable
-tests ran under micropython.
+tests ran under micropython. A session that leaves a process running fails
+(tests/leftover_processes.py).
 """
 
 import ast
@@ -19,7 +20,11 @@ PORTABLE = ROOT / "tests" / "portable"
 RUNNER = PORTABLE / "runner.py"
 
 sys.path.insert(0, str(ROOT))
+from emulator import procgroup  # noqa: E402
 from emulator.terminal import micropython_command, micropython_env  # noqa: E402
+from tests.leftover_processes import LeftoverCheck  # noqa: E402
+
+PORTABLE_LIVENESS_S = 900  # one module's run, far above its time on a loaded machine
 
 _runs: dict = {}
 _stats = {"modules": 0, "passed": 0, "failed": 0, "same": 0, "differ": 0}
@@ -54,18 +59,17 @@ def run_portable(path: Path, interpreter: str) -> subprocess.CompletedProcess:
         else:
             cmd, env = [sys.executable, str(RUNNER), str(path)], dict(os.environ)
         try:
-            _runs[key] = subprocess.run(
+            _runs[key] = procgroup.run(
                 cmd,
+                timeout=PORTABLE_LIVENESS_S,
                 cwd=ROOT,
                 env=env,
-                capture_output=True,
                 encoding="utf-8",
                 errors="replace",
-                timeout=600,
             )
         except subprocess.TimeoutExpired as e:
             _runs[key] = subprocess.CompletedProcess(
-                cmd, -9, e.stdout or "", "timed out after 600 s"
+                cmd, -9, e.stdout or "", "timed out after %d s" % PORTABLE_LIVENESS_S
             )
     return _runs[key]
 
@@ -161,6 +165,10 @@ class SameOutputItem(pytest.Item):
         return self.path, None, "same-output[micropython]"
 
 
+def pytest_configure(config):
+    config.pluginmanager.register(LeftoverCheck(), "tla-leftover-processes")
+
+
 def pytest_collect_file(file_path: Path, parent):
     if (
         file_path.parent == PORTABLE
@@ -174,9 +182,9 @@ def pytest_collect_file(file_path: Path, parent):
 def pytest_terminal_summary(terminalreporter):
     if not _stats["modules"]:
         return
-    version = subprocess.run(
+    version = procgroup.run(
         [micropython_command(), "-c", "import sys; print(sys.implementation.version)"],
-        capture_output=True,
+        timeout=60,
         text=True,
         env=micropython_env(),
     ).stdout.strip()

@@ -1,0 +1,73 @@
+"""Children die with their parents: emulator/procgroup.py (a command in its own session,
+killed as a group on timeout and when it ends) and the session's check for processes left
+behind (tests/leftover_processes.py). Each test shows what would otherwise survive: a
+grandchild holding the pipes of a timed-out command, a daemon-like background job, a
+process orphaned by its parent's death."""
+
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+
+from emulator import procgroup
+from tests.leftover_processes import running_descendants
+
+LINUX = sys.platform.startswith("linux")
+
+
+def _alive(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            stat = f.read()
+    except OSError:
+        return False
+    return stat[stat.rfind(")") + 2] != "Z"
+
+
+def _reap(pid):
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass  # not ours to reap (or reaped already)
+
+
+@pytest.mark.skipif(not LINUX, reason="reads /proc")
+def test_a_timed_out_command_takes_its_grandchildren_with_it():
+    # The shell starts a long sleep that keeps stdout open, prints its pid, and waits:
+    # without the group kill, communicate() would wait for the sleep too.
+    script = "sleep 300 & echo $!; wait"
+    with pytest.raises(subprocess.TimeoutExpired) as e:
+        procgroup.run(["sh", "-c", script], timeout=2, text=True)
+    grandchild = int(e.value.stdout.split()[0])
+    _reap(grandchild)
+    assert not _alive(grandchild)
+
+
+@pytest.mark.skipif(not LINUX, reason="reads /proc")
+def test_what_a_finished_command_leaves_in_its_group_is_killed():
+    done = procgroup.run(["sh", "-c", "sleep 300 >/dev/null 2>&1 & echo $!"], timeout=60, text=True)
+    assert done.returncode == 0
+    background = int(done.stdout.split()[0])
+    _reap(background)  # orphaned, it was re-parented to this session (the subreaper)
+    assert not _alive(background)
+
+
+@pytest.mark.skipif(not LINUX, reason="reads /proc")
+def test_an_orphan_is_still_seen_as_left_behind():
+    """What the session check relies on: a process whose parent died is re-parented to
+    the session (child subreaper), so it is still listed among its descendants."""
+    out = subprocess.run(
+        ["sh", "-c", "sleep 300 >/dev/null 2>&1 & echo $!"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    orphan = int(out.stdout.split()[0])
+    try:
+        assert orphan in running_descendants()
+    finally:
+        os.kill(orphan, signal.SIGKILL)
+        _reap(orphan)
+    assert orphan not in running_descendants()
