@@ -2,10 +2,12 @@
 
 A test or a sweep that is stopped (its timeout, Ctrl-C, a CI's SIGKILL) must not leave its
 children running: a killed power-cut sweep once left its forked workers cutting power for
-58 more minutes. So a command is started in a session of its own (its own process group,
-which its forks and their children join unless they start one of their own), and the
-whole group is killed when the command times out, when the caller fails, and when the
-command ends (whatever it left behind). A forked worker also asks Linux to kill it when its
+58 more minutes. So a command is started in a process group of its own (which its forks
+and their children join unless they make one of their own), and the whole group is killed
+when the command times out, when the caller fails, and when the command ends (whatever it
+left behind). A group, not a new session: a session leader that opens a tty without
+O_NOCTTY (the firmware opening its pty) makes it its controlling terminal and is sent
+SIGHUP when the pty closes. A forked worker also asks Linux to kill it when its
 parent dies (PR_SET_PDEATHSIG), for when its parent alone is killed.
 """
 
@@ -25,20 +27,20 @@ def _signal_group(proc):
 
 
 def kill_group(proc):
-    """SIGKILL every process of `proc`'s group (proc was started with start_new_session),
-    then reap `proc`."""
+    """SIGKILL every process of `proc`'s group (proc was started by start()), then reap
+    `proc`."""
     _signal_group(proc)
     proc.wait()
 
 
 def start(cmd, **kwargs):
-    """subprocess.Popen(cmd, **kwargs) in a session of its own."""
-    return subprocess.Popen(cmd, start_new_session=True, **kwargs)
+    """subprocess.Popen(cmd, **kwargs) in a process group of its own."""
+    return subprocess.Popen(cmd, process_group=0, **kwargs)
 
 
 def run(cmd, timeout, input=None, **kwargs):
-    """subprocess.run(cmd) in a session of its own, stdout and stderr captured unless
-    given: on timeout the whole group is killed and TimeoutExpired raised (with what was
+    """subprocess.run(cmd) in a process group of its own, stdout and stderr captured and
+    stdin empty unless given: on timeout the whole group is killed and TimeoutExpired raised (with what was
     printed); the group is killed too if this process is interrupted, and once the command
     is done (nothing it started outlives it). `timeout` is a liveness bound: generous."""
     if "capture_output" in kwargs and kwargs.pop("capture_output"):
@@ -47,6 +49,7 @@ def run(cmd, timeout, input=None, **kwargs):
     kwargs.setdefault("stderr", subprocess.PIPE)
     if input is not None:
         kwargs["stdin"] = subprocess.PIPE
+    kwargs.setdefault("stdin", subprocess.DEVNULL)  # a background group must not read a tty
     proc = start(cmd, **kwargs)
     try:
         out, err = proc.communicate(input, timeout=timeout)

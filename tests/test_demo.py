@@ -29,7 +29,7 @@ def test_make_demo_files_the_day_and_sends_sealed_lots(tmp_path, interpreter):
     cmd = [sys.executable, "-m", "emulator.cli", "demo", "--db", str(db)]
     if interpreter == "micropython":
         cmd.append("--micropython")
-    # Its own session: on the liveness bound the demo's terminal, agent and pcscd die too.
+    # Its own process group: on the liveness bound the demo's terminal, agent and pcscd die too.
     done = procgroup.run(cmd, timeout=LIVENESS_S, text=True, cwd=tmp_path)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     output = done.stdout + done.stderr

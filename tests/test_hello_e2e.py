@@ -19,7 +19,7 @@ PORT_RE = re.compile(r"Serial port: (\S+)")
 @pytest.fixture(params=["cpython", "micropython"])
 def emulator(request):
     # --for: the emulator's own liveness bound, far above the tests' time on a loaded
-    # machine (the fixture stops it); its own session: nothing outlives the fixture.
+    # machine (the fixture stops it); its own process group: nothing outlives the fixture.
     proc = procgroup.start(
         [
             sys.executable,

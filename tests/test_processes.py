@@ -1,4 +1,4 @@
-"""Children die with their parents: emulator/procgroup.py (a command in its own session,
+"""Children die with their parents: emulator/procgroup.py (a command in its own process group,
 killed as a group on timeout and when it ends) and the session's check for processes left
 behind (tests/leftover_processes.py). Each test shows what would otherwise survive: a
 grandchild holding the pipes of a timed-out command, a daemon-like background job, a
