@@ -7,11 +7,12 @@ or `DONE`, see emulator/powercut_child.py) come back as a list.
 
 Children die with the bench: a forked child and the pool worker that forked it are killed
 by Linux if their parent dies (emulator/procgroup.py); a micropython child is killed by a
-watchdog after a generous bound, and stays in the bench's process group, which the tests
-kill as a whole.
+watchdog after a generous bound (a forked child too), and stays in the bench's process
+group, which the tests kill as a whole.
 """
 
 import os
+import signal
 import subprocess
 import threading
 import traceback
@@ -26,7 +27,7 @@ from emulator.terminal import code_root, free_port, micropython_command, micropy
 BLOCKS = 128  # 512 KiB of 4 KiB blocks: plenty for a day, quick to copy and mount
 BLOCK_SIZE = 4096
 INTERPRETERS = ("cpython", "micropython")
-WATCHDOG_S = 300  # liveness bound of one micropython run (a day takes a few seconds)
+WATCHDOG_S = 300  # liveness bound of one child (a whole day takes a few seconds)
 
 
 def blank_image(path, blocks=BLOCKS):
@@ -65,14 +66,20 @@ def _child_cpython(image, cut, tear, spec, seed, blocks):
             code = 1
         os._exit(code)
     os.close(w)
+    watchdog = threading.Timer(WATCHDOG_S, os.kill, (pid, signal.SIGKILL))
+    watchdog.start()
     chunks = []
     try:
         with os.fdopen(r, "rb") as pipe:
             for chunk in iter(lambda: pipe.read(65536), b""):
                 chunks.append(chunk)
     finally:
+        watchdog.cancel()  # before the child is reaped: its pid is not reused until then
         os.waitpid(pid, 0)
-    return b"".join(chunks).decode().splitlines()
+    lines = b"".join(chunks).decode().splitlines()
+    if not lines or lines[-1].split()[1:2] not in (["CUT"], ["DONE"], ["CRASH"]):
+        lines.append("0 CRASH the child ended without a word (killed after %d s?)" % WATCHDOG_S)
+    return lines
 
 
 def _move_card(servers, ports, words):
