@@ -50,13 +50,13 @@ def summary(proc):
 @pytest.mark.parametrize(
     "interpreter,seed,mode,every,workload",
     [
-        ("cpython", 1, "single", 4, None),
+        ("cpython", 1, "single", 8, None),
         ("micropython", 2, "single", 12, None),
-        ("cpython", 3, "single", 10, VISITS),
+        ("cpython", 3, "single", 20, VISITS),
         ("micropython", 4, "single", 40, VISITS),
-        ("cpython", 5, "linear", 16, None),
+        ("cpython", 5, "linear", 30, None),
         ("micropython", 6, "linear", 60, None),
-        ("cpython", 7, "linear", 25, VISITS),
+        ("cpython", 7, "linear", 40, VISITS),
         ("micropython", 8, "linear", 120, VISITS),
     ],
 )
@@ -108,13 +108,13 @@ def test_bad_id_is_one_clear_line(bad):
     "workload,symptom,mode,every",
     [
         ("tests.powercut_faulty:ReusesOrders", "order number was handed out twice", "single", 7),
-        ("tests.powercut_faulty:SavesTooEarly", "shown as saved is missing", "single", 7),
-        ("tests.powercut_faulty:VisitsSavedTooEarly", "shown as saved is missing", "single", 60),
+        ("tests.powercut_faulty:SavesTooEarly", "shown as saved is missing", "single", 15),
+        ("tests.powercut_faulty:VisitsSavedTooEarly", "shown as saved is missing", "single", 120),
         (
             "tests.powercut_faulty:VisitsHalfSigned",
             "no Vitale signature and no reason",
             "single",
-            60,
+            120,
         ),
     ],
 )
@@ -133,9 +133,9 @@ def test_a_cut_during_recovery_is_what_only_the_linear_mode_sees():
     """RepairsUnsafely rewrites its orders file at every boot, not atomically: harmless
     unless the power goes during that boot, which the single mode never does."""
     workload = "tests.powercut_faulty:RepairsUnsafely"
-    single = replay("-i", "cpython", "--mode", "single", "--every", "40", "--workload", workload)
+    single = replay("-i", "cpython", "--mode", "single", "--every", "80", "--workload", workload)
     assert single.returncode == 0 and summary(single)["failures"] == 0, single.stdout
-    linear = replay("-i", "cpython", "--mode", "linear", "--every", "40", "--workload", workload)
+    linear = replay("-i", "cpython", "--mode", "linear", "--every", "80", "--workload", workload)
     assert summary(linear)["failures"] > 0
     failed = re.findall(r"^FAIL cpython-s1-c(\d+(?:,\d+)+): ", linear.stdout, re.M)
     assert failed, linear.stdout
