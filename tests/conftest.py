@@ -3,8 +3,7 @@ session, under CPython (collected by pytest as usual) and under the real `microp
 command (through tests/portable/runner.py); each of its tests becomes an item
 `test_x[micropython]`, and an item `same-output[micropython]` fails when the two
 interpreters printed anything different. The session's summary says how many portable
-tests ran under micropython. A session that leaves a process running fails
-(tests/leftover_processes.py).
+tests ran under micropython.
 """
 
 import ast
@@ -22,9 +21,6 @@ RUNNER = PORTABLE / "runner.py"
 sys.path.insert(0, str(ROOT))
 from emulator import procgroup  # noqa: E402
 from emulator.terminal import micropython_command, micropython_env  # noqa: E402
-from tests.leftover_processes import LeftoverCheck  # noqa: E402
-
-PORTABLE_LIVENESS_S = 900  # one module's run, far above its time on a loaded machine
 
 _runs: dict = {}
 _stats = {"modules": 0, "passed": 0, "failed": 0, "same": 0, "differ": 0}
@@ -49,6 +45,9 @@ def _parse(output: str) -> tuple[dict, dict]:
         elif current is not None:
             printed[current].append(line)
     return results, printed
+
+
+PORTABLE_LIVENESS_S = 900  # one module's run, far above its time on a loaded machine
 
 
 def run_portable(path: Path, interpreter: str) -> subprocess.CompletedProcess:
@@ -166,6 +165,9 @@ class SameOutputItem(pytest.Item):
 
 
 def pytest_configure(config):
+    """A session that leaves a process running fails (tests/leftover_processes.py)."""
+    from tests.leftover_processes import LeftoverCheck
+
     config.pluginmanager.register(LeftoverCheck(), "tla-leftover-processes")
 
 
@@ -182,9 +184,9 @@ def pytest_collect_file(file_path: Path, parent):
 def pytest_terminal_summary(terminalreporter):
     if not _stats["modules"]:
         return
-    version = procgroup.run(
+    version = subprocess.run(
         [micropython_command(), "-c", "import sys; print(sys.implementation.version)"],
-        timeout=60,
+        capture_output=True,
         text=True,
         env=micropython_env(),
     ).stdout.strip()
