@@ -31,7 +31,8 @@ WATCHDOG_S = 300  # liveness bound of one child (a whole day takes a few seconds
 
 
 def blank_image(path, blocks=BLOCKS):
-    with open(path, "wb") as f:
+    # 0600 like every flash image the emulator writes (a terminal's holds its pairing key)
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as f:
         f.write(b"\xff" * (BLOCK_SIZE * blocks))
 
 
