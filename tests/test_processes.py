@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from emulator import procgroup
+from emulator import procgroup, waiting
 from tests.leftover_processes import running_descendants
 
 LINUX = sys.platform.startswith("linux")
@@ -33,16 +33,30 @@ def _reap(pid):
         pass  # not ours to reap (or reaped already)
 
 
+def _running(argv):
+    """Pids of the running processes whose command line is exactly `argv`."""
+    want = "\0".join(argv).encode() + b"\0"
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open("/proc/%s/cmdline" % entry, "rb") as f:
+                if f.read() == want and _alive(int(entry)):
+                    found.append(int(entry))
+        except (OSError, ValueError):
+            continue
+    return found
+
+
 @pytest.mark.skipif(not LINUX, reason="reads /proc")
 def test_a_timed_out_command_takes_its_grandchildren_with_it():
-    # The shell starts a long sleep that keeps stdout open, prints its pid, and waits:
-    # without the group kill, communicate() would wait for the sleep too.
-    script = "sleep 300 & echo $!; wait"
-    with pytest.raises(subprocess.TimeoutExpired) as e:
-        procgroup.run(["sh", "-c", script], timeout=2, text=True)
-    grandchild = int(e.value.stdout.split()[0])
-    _reap(grandchild)
-    assert not _alive(grandchild)
+    # The shell starts a long sleep that keeps stdout open and waits for it: without the
+    # group kill, communicate() would wait for the sleep too. The sleep is found by its
+    # unique command line, not by what the shell printed in time.
+    sleep = ["sleep", "299.%d" % os.getpid()]
+    with pytest.raises(subprocess.TimeoutExpired):
+        procgroup.run(["sh", "-c", " ".join(sleep) + " & wait"], timeout=3, text=True)
+    # SIGKILL was sent to the group; dying takes the kernel a moment (a liveness bound)
+    assert waiting.until(lambda: _running(sleep) == [], 30), _running(sleep)
 
 
 @pytest.mark.skipif(not LINUX, reason="reads /proc")
@@ -50,8 +64,8 @@ def test_what_a_finished_command_leaves_in_its_group_is_killed():
     done = procgroup.run(["sh", "-c", "sleep 300 >/dev/null 2>&1 & echo $!"], timeout=60, text=True)
     assert done.returncode == 0
     background = int(done.stdout.split()[0])
+    assert waiting.until(lambda: not _alive(background), 30), "the background job lives"
     _reap(background)  # orphaned, it was re-parented to this session (the subreaper)
-    assert not _alive(background)
 
 
 @pytest.mark.skipif(not LINUX, reason="reads /proc")
