@@ -93,6 +93,9 @@ def replay(
     if mode not in MODES or not 2 <= depth <= 5:
         print("error: --mode is single or linear, --depth 2 to 5", file=sys.stderr)
         raise typer.Exit(2)
+    if every < 1 or jobs < 1:
+        print("error: --every and --jobs are 1 or more", file=sys.stderr)
+        raise typer.Exit(2)
     cuts_per_chain = 1 if mode == "single" else depth
     label = mode if mode == "single" else "linear-%d" % depth
     names = INTERPRETERS if interpreter == "both" else (interpreter,)

@@ -97,9 +97,20 @@ def test_a_chain_of_cuts_in_the_recovery_of_the_real_day_replays_by_its_id():
     assert out.rstrip().endswith("micropython-s1-c700,12,3: ok")
 
 
-@pytest.mark.parametrize("bad", ["c123", "cpython-s1-c", "cpython-s1-c12,", "cpython-s1-c0,4"])
-def test_bad_id_is_one_clear_line(bad):
-    proc = replay(bad)
+@pytest.mark.parametrize(
+    "bad",
+    [
+        ["c123"],
+        ["cpython-s1-c"],
+        ["cpython-s1-c12,"],
+        ["cpython-s1-c0,4"],
+        ["--mode", "sideways"],
+        ["--mode", "linear", "--depth", "1"],
+        ["--every", "0"],
+    ],
+)
+def test_a_bad_id_or_mode_is_one_clear_line(bad):
+    proc = replay(*bad)
     assert proc.returncode == 2
     assert proc.stderr.strip().startswith("error:") and "Traceback" not in proc.stderr
 
