@@ -8,7 +8,8 @@ it stays a descendant and is seen here. At the end the descendants still running
 listed from /proc; they get a grace period to end on their own (a generous liveness bound,
 paid only when something is left), then are killed, listed in the summary, and the
 session's exit status is set to failed. Zombies (ended, not yet reaped) are not running
-and do not count. Elsewhere than Linux the plugin does nothing.
+and do not count. Elsewhere than Linux the plugin does nothing. `pytest -p
+tests.leftover_processes` loads it alone (as tests/test_processes.py does).
 """
 
 import os
@@ -18,7 +19,7 @@ import pytest
 
 from emulator import waiting
 
-GRACE_S = 15.0
+GRACE_S = float(os.environ.get("TLA_LEFTOVER_GRACE_S", "15"))  # tests/test_processes.py: less
 _PR_SET_CHILD_SUBREAPER = 36  # <linux/prctl.h>
 
 
@@ -93,3 +94,9 @@ class LeftoverCheck:
                 "%d processes outlived the session (still running %d s after it): every child "
                 "a test starts must die with it (emulator/procgroup.py)" % (len(self.left), GRACE_S)
             )
+
+
+def pytest_configure(config):
+    """Loaded as a plugin module (-p) rather than by tests/conftest.py."""
+    if not config.pluginmanager.has_plugin("tla-leftover-processes"):
+        config.pluginmanager.register(LeftoverCheck(), "tla-leftover-processes")

@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +16,7 @@ from emulator import procgroup, waiting
 from tests.leftover_processes import running_descendants
 
 LINUX = sys.platform.startswith("linux")
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _alive(pid):
@@ -85,3 +87,30 @@ def test_an_orphan_is_still_seen_as_left_behind():
         os.kill(orphan, signal.SIGKILL)
         _reap(orphan)
     assert orphan not in running_descendants()
+
+
+LEAKY_TEST = """
+import subprocess
+
+def test_leaves_a_process_behind():
+    subprocess.Popen(["sleep", "%s"])
+"""
+
+
+@pytest.mark.skipif(not LINUX, reason="reads /proc")
+def test_a_session_that_leaves_a_process_behind_fails(tmp_path):
+    sleep = ["sleep", "298.%d" % os.getpid()]
+    (tmp_path / "test_leaky.py").write_text(LEAKY_TEST % sleep[1])
+    env = dict(os.environ, TLA_LEFTOVER_GRACE_S="0.5")
+    done = procgroup.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+        + ["-p", "tests.leftover_processes", str(tmp_path / "test_leaky.py")],
+        timeout=300,
+        cwd=ROOT,
+        env=env,
+        text=True,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "1 passed" in done.stdout  # the test itself passed: the session failed
+    assert "processes left behind" in done.stdout and " ".join(sleep) in done.stdout
+    assert _running(sleep) == []  # and the process was killed
