@@ -17,7 +17,7 @@ INSTALL = "apt-get install -y pcscd vsmartcard-vpcd libpcsclite-dev"
 
 
 @contextmanager
-def pcscd(timeout=10.0):
+def pcscd(timeout=60.0):
     """Yield the PC/SC reader names once vpcd's two readers are there."""
     proc = None
     if not list_readers():
