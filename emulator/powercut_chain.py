@@ -114,9 +114,10 @@ def explore(interpreter, seed, first, index=0, depth=1, spec=DEFAULT_WORKLOAD, w
     `depth` cuts, (first, c2), (first, c2, c3). Each recovery boot is run uncut once (that
     ends the chain so far, and is checked), which gives its window: its writes up to and
     including its first promise (its repair and the interrupted step done again); the next
-    cut lands in that window, at a write picked from `index` (the first cut's rank in the
-    sweep) so that consecutive first cuts step through every write of the window and,
-    for a third cut, every pair. Returns [(cuts, what is wrong)], what each chain adds."""
+    cut lands in that window, the second at `1 + index % window` (`index`: the first cut's
+    rank in the sweep) so that consecutive first cuts step through every write of the
+    window, the third at `1 + (first - 1) // window2 % window3` so that a whole sweep meets
+    every pair. Returns [(cuts, what is wrong)], what each chain adds."""
     boots = _Boots(interpreter, seed, spec, workdir)
     promises = Promises()
     results = []
@@ -140,7 +141,11 @@ def explore(interpreter, seed, first, index=0, depth=1, spec=DEFAULT_WORKLOAD, w
             window = min(window, recovered.writes)
             if len(cuts) == depth or recovered.outcome != "DONE" or not recovered.writes:
                 return results
-            cuts.append(1 + (index // span) % window)
+            # Mixed radix: the second cut steps with the first cut's rank, the later ones
+            # with its write (in a whole sweep rank = write - 1, so every pair is met; in
+            # a sample the third cut still moves from one first cut to the next).
+            number = index if len(cuts) == 1 else first - 1
+            cuts.append(1 + (number // span) % window)
             span *= window
             Path(boots.image).write_bytes(cut_image)
     finally:
