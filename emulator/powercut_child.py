@@ -3,7 +3,8 @@ Portable: `micropython emulator/powercut_child.py ...` runs it; on CPython the b
 
 It boots a board whose flash is the image (written through, op by op), lets the workload
 run, and reports each promise the terminal made ("saved no. N", an acknowledgement, an
-access-log entry) as a line with the flash operation count, then `CUT n` or `DONE n`.
+access-log entry) as a line with the flash operation count (`BOOTED` once the storage is
+open and repaired), then `CUT n` or `DONE n`.
 """
 
 import binascii
@@ -30,6 +31,7 @@ class Reporter:
         self.out(" ".join([str(self.flash.writes)] + [str(w) for w in words]))
 
     def booted(self, journal, log):
+        self._say("BOOTED")  # the writes of mounting and the storage's repair
         for problem in journal.problems + log.problems:
             self._say("PROBLEM", problem.replace(" ", "_"))
 

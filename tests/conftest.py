@@ -23,6 +23,7 @@ PORTABLE = ROOT / "tests" / "portable"
 RUNNER = PORTABLE / "runner.py"
 
 sys.path.insert(0, str(ROOT))
+from emulator import procgroup  # noqa: E402
 from emulator.terminal import micropython_command, micropython_env  # noqa: E402
 
 FROZEN32 = ROOT / "build" / "firmware" / "out" / "micropython-tla32"
@@ -88,6 +89,9 @@ def _parse(output: str) -> tuple[dict, dict]:
     return results, printed
 
 
+PORTABLE_LIVENESS_S = 900  # one module's run, far above its time on a loaded machine
+
+
 def run_portable(path: Path, interpreter: str) -> subprocess.CompletedProcess:
     key = (str(path), interpreter)
     if key not in _runs:
@@ -98,18 +102,17 @@ def run_portable(path: Path, interpreter: str) -> subprocess.CompletedProcess:
         else:
             cmd, env = [sys.executable, str(RUNNER), str(path)], dict(os.environ)
         try:
-            _runs[key] = subprocess.run(
+            _runs[key] = procgroup.run(
                 cmd,
+                timeout=PORTABLE_LIVENESS_S,
                 cwd=ROOT,
                 env=env,
-                capture_output=True,
                 encoding="utf-8",
                 errors="replace",
-                timeout=600,
             )
         except subprocess.TimeoutExpired as e:
             _runs[key] = subprocess.CompletedProcess(
-                cmd, -9, e.stdout or "", "timed out after 600 s"
+                cmd, -9, e.stdout or "", "timed out after %d s" % PORTABLE_LIVENESS_S
             )
     return _runs[key]
 
@@ -234,6 +237,13 @@ class SameOutputItem(pytest.Item):
 
     def reportinfo(self):
         return self.path, None, "same-output[%s]" % self.interpreter
+
+
+def pytest_configure(config):
+    """A session that leaves a process running fails (tests/leftover_processes.py)."""
+    from tests.leftover_processes import LeftoverCheck
+
+    config.pluginmanager.register(LeftoverCheck(), "tla-leftover-processes")
 
 
 def pytest_collect_file(file_path: Path, parent):

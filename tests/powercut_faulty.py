@@ -1,11 +1,12 @@
 """Deliberately broken journals and terminals, for tests/test_powercut*.py: the power-cut bench
-must catch each of them (a checker that cannot fail proves nothing)."""
+must catch each of them (a checker that cannot fail proves nothing). RepairsUnsafely breaks
+only in a recovery boot: the single mode cannot see it, the linear mode must."""
 
 from emulator.visitday import VisitDay
 from emulator.workday import SyntheticDay
 from firmware import records
 from firmware.accesslog_flash import FlashAccessLog
-from firmware.journal import Journal
+from firmware.journal import ORDERS, Journal
 from protocol import bundle
 
 
@@ -31,6 +32,33 @@ class _SavedBeforeCommit(Journal):
             self._later = (fn, path, data)
         else:
             fn(self.fs, path, data)
+
+
+class _RewritesOrdersAtBoot(Journal):
+    def __init__(self, fs, **options):
+        Journal.__init__(self, fs, **options)
+        if fs.exists(ORDERS):
+            # The bug: a boot-time "compaction" of the orders file that is not atomic. A
+            # cut between the delete and the write loses every reservation.
+            data = open_read(fs, ORDERS)
+            fs.remove(ORDERS)
+            f = fs.open(ORDERS, "wb")
+            f.write(data)
+            f.close()
+
+
+def open_read(fs, path):
+    f = fs.open(path, "rb")
+    try:
+        return f.read()
+    finally:
+        f.close()
+
+
+class RepairsUnsafely(SyntheticDay):
+    def open_storage(self, board):
+        fs = board.filesystem()
+        return _RewritesOrdersAtBoot(fs, segment_bytes=self.segment_bytes), FlashAccessLog(fs)
 
 
 class ReusesOrders(SyntheticDay):

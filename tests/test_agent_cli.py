@@ -6,7 +6,6 @@ each error as one plain line with its exit code."""
 import subprocess
 import sys
 import threading
-import time
 
 import serial.tools.list_ports
 from typer.testing import CliRunner
@@ -14,6 +13,7 @@ from typer.testing import CliRunner
 from emulator.cards import fixtures
 from emulator.ptylink import PtyBridge
 from emulator.terminal import make_terminal
+from emulator.waiting import until
 from firmware.opposition import FlashOppositionList
 from host_agent import transport
 from host_agent.cli import app
@@ -22,6 +22,7 @@ from tests import sync_kit as kit
 
 runner = CliRunner()
 AGENT = [sys.executable, "-m", "host_agent.cli"]
+LIVENESS_S = 120.0  # a bound for what must happen, far above its time on a loaded machine
 
 
 def _run(*args):
@@ -182,22 +183,22 @@ def test_watch_finds_the_usb_terminal_and_survives_unplug_and_replug(tmp_path, m
     kit.pair_over_port(terminal, store, bridge.host_path)
     store.close()
     root = kit.write_root(tmp_path)
-    plugged = {"on": True}
-    monkeypatch.setattr(
-        serial.tools.list_ports,
-        "comports",
-        lambda: [_Port(bridge.host_path), _Port("/dev/other")][: 1 if plugged["on"] else 0],
-    )
+    plugged = {"on": True, "looked_unplugged": 0}
+
+    def comports():
+        if plugged["on"]:
+            return [_Port(bridge.host_path)]
+        plugged["looked_unplugged"] += 1
+        return []
+
+    monkeypatch.setattr(serial.tools.list_ports, "comports", comports)
 
     def unplug_then_replug():
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if len(kit.store_records(db)[0]) == 5:
-                break
-            time.sleep(0.1)
-        time.sleep(0.5)
+        # Events, not durations: unplug once the first sync filed the sheets, plug back
+        # once the watch has looked and found nothing (twice: "gone", then waiting).
+        until(lambda: len(kit.store_records(db)[0]) == 5, LIVENESS_S, 0.05)
         plugged["on"] = False
-        time.sleep(1.5)
+        until(lambda: plugged["looked_unplugged"] >= 2, LIVENESS_S, 0.02)
         plugged["on"] = True
 
     helper = threading.Thread(target=unplug_then_replug)

@@ -4,18 +4,19 @@ from them are sealed by the GP's virtual CPS through pcscd and land in the outbo
 each lot file verifies on its own (seal, certificate chain, every sheet); the PIN the demo
 types shows nowhere; a second run starts afresh."""
 
-import subprocess
 import sys
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 
+from emulator import procgroup
 from emulator.cards import fixtures
 from host_agent import lotfile
 from host_agent.store import Store
 from host_agent.verify import Verifier
 
 DAY_SHEETS = 12
+LIVENESS_S = 1200  # a hung demo, not a slow one: far above its time on a loaded machine
 
 
 @pytest.mark.parametrize("interpreter", ["cpython", "micropython"])
@@ -28,7 +29,8 @@ def test_make_demo_files_the_day_and_sends_sealed_lots(tmp_path, interpreter):
     cmd = [sys.executable, "-m", "emulator.cli", "demo", "--db", str(db)]
     if interpreter == "micropython":
         cmd.append("--micropython")
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    # Its own process group: on the liveness bound the demo's terminal, agent and pcscd die too.
+    done = procgroup.run(cmd, timeout=LIVENESS_S, text=True, cwd=tmp_path)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     output = done.stdout + done.stderr
     assert "demo done: %d sheets saved" % DAY_SHEETS in output

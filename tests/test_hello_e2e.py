@@ -10,6 +10,7 @@ import time
 import pytest
 import serial
 
+from emulator import procgroup
 from protocol import frame, messages
 
 PORT_RE = re.compile(r"Serial port: (\S+)")
@@ -17,7 +18,9 @@ PORT_RE = re.compile(r"Serial port: (\S+)")
 
 @pytest.fixture(params=["cpython", "micropython"])
 def emulator(request):
-    proc = subprocess.Popen(
+    # --for: the emulator's own liveness bound, far above the tests' time on a loaded
+    # machine (the fixture stops it); its own process group: nothing outlives the fixture.
+    proc = procgroup.start(
         [
             sys.executable,
             "-m",
@@ -27,7 +30,7 @@ def emulator(request):
             request.param,
             "-q",
             "--for",
-            "60",
+            "900",
             "--serial",
             "TLA-E2E-%s" % request.param[:3].upper(),
         ],
@@ -35,18 +38,21 @@ def emulator(request):
         stderr=subprocess.PIPE,
         text=True,
     )
-    port = None
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        m = PORT_RE.search(line)
-        if m:
-            port = m.group(1)
-            break
-    assert port, proc.stderr.read() if proc.stderr else "no port"
-    yield request.param, port
-    proc.terminate()
-    proc.wait(10)
-    assert proc.returncode == 0, proc.stderr.read() if proc.stderr else ""
+    try:
+        port = None
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            m = PORT_RE.search(line)
+            if m:
+                port = m.group(1)
+                break
+        assert port, proc.stderr.read() if proc.stderr else "no port"
+        yield request.param, port
+        proc.terminate()
+        proc.wait(60)
+        assert proc.returncode == 0, proc.stderr.read() if proc.stderr else ""
+    finally:
+        procgroup.kill_group(proc)
 
 
 def test_agent_hello_prints_identity(emulator):
@@ -62,7 +68,9 @@ def test_agent_hello_prints_identity(emulator):
     assert ("unix" if interpreter == "micropython" else "sim") in out.stdout
 
 
-def _exchange(ser, data, timeout=3.0):
+def _exchange(ser, data, timeout=30.0):
+    """The frames answered to `data`, waiting at most `timeout` (a liveness bound) for the
+    first."""
     ser.write(data)
     dec = frame.Decoder()
     events = []

@@ -26,15 +26,18 @@ def readers():
         yield names
 
 
-def _present(slot, timeout=10.0):
+LIVENESS_S = 60.0  # waits for what must happen: generous, reached only when it hangs
+
+
+def _present(slot, timeout=LIVENESS_S):
     return until(slot.present, timeout)
 
 
-def _gone(slot, timeout=10.0):
+def _gone(slot, timeout=LIVENESS_S):
     return until(lambda: not slot.present(), timeout)
 
 
-def _until(terminal, key, timeout=15.0):
+def _until(terminal, key, timeout=LIVENESS_S):
     deadline = time.monotonic() + timeout
     while True:
         event = terminal.wait_event("EVENT", max(0.1, deadline - time.monotonic()))

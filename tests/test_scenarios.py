@@ -161,7 +161,7 @@ def test_a_broken_expectation_names_its_step(tmp_path):
         play_file(bad, "cpython", timeout=1.0)
     proc = subprocess.run(
         [sys.executable, "-m", "emulator.cli", "play", str(bad), str(SCENARIOS / "degraded.json")]
-        + ["--timeout", "1"],
+        + ["--timeout", "10"],  # a step's liveness bound: the broken one waits it out
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -8,12 +8,14 @@ run_faulty(SEED, Path('/tmp')))"`.
 """
 
 import concurrent.futures
+import os
 import sqlite3
 import tempfile
 from pathlib import Path
 
 import pytest
 
+from emulator import procgroup
 from emulator.linksim import Faults, Killed
 from firmware.journal import ACKED, REJECTED, SIGNED
 from host_agent.client import LinkError
@@ -39,7 +41,10 @@ def run_seeds(seeds, workers=2):
     """[(seed, problems, stats)] of each seed, on `workers` processes."""
     seeds = list(seeds)
     parts = [seeds[i::workers] for i in range(workers)]
-    with concurrent.futures.ProcessPoolExecutor(workers) as pool:
+    # The workers die with this process, even when it is killed (no seeds run on alone).
+    with concurrent.futures.ProcessPoolExecutor(
+        workers, initializer=procgroup.die_with_parent, initargs=(os.getpid(),)
+    ) as pool:
         results = [r for part in pool.map(_seeds, parts) for r in part]
     return sorted(results, key=lambda r: r[0])
 
