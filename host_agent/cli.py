@@ -20,7 +20,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from host_agent import cli_lots, status, transport, watch
+from host_agent import answers, cli_lots, guard, status, transport, watch
 from host_agent.cli_lots import (
     DEFAULT_DB,
     DbOption,
@@ -33,6 +33,7 @@ from host_agent.cli_lots import (
     fail,
 )
 from host_agent.client import LinkClient, LinkError
+from host_agent.output import line, styled
 from host_agent.pair import PairError, pair
 from host_agent.store import Store, StoreError
 from host_agent.sync import (
@@ -96,15 +97,15 @@ def hello(
     """Greet the terminal and print who it is (serial number, firmware, protocol)."""
     try:
         link = LinkClient(open_port(port))
-        reply = link.request(messages.HELLO, {}, timeout=timeout)
+        reply = answers.hello(link.request(messages.HELLO, {}, timeout=timeout))
     except (TransportError, LinkError) as e:
         fail(str(e), EXIT_LINK)
     table = Table(title="tla terminal on %s" % port, show_header=False)
-    table.add_row("serial number", str(reply.get("serial")))
-    table.add_row("model", str(reply.get("model")))
-    table.add_row("firmware", str(reply.get("fw")))
-    table.add_row("protocol", str(reply.get("proto")))
-    table.add_row("board", str(reply.get("board")))
+    table.add_row("serial number", reply["serial"])
+    table.add_row("model", reply["model"])
+    table.add_row("firmware", reply["fw"])
+    table.add_row("protocol", repr(reply["proto"])[:20])
+    table.add_row("board", reply["board"])
     console.print(table)
     mismatch = version_mismatch(reply)
     if mismatch:
@@ -138,8 +139,10 @@ def pair_terminal(
 
     def confirm(code, serial):
         console.print(
-            "Terminal %s shows a code. This PC's code is: [bold]%s %s[/]"
-            % (serial, code[:3], code[3:])
+            line(
+                "Terminal %s shows a code. This PC's code is: " % serial,
+                ("%s %s" % (code[:3], code[3:]), "bold"),
+            )
         )
         if yes:
             console.print("Same code? yes (--yes)")
@@ -256,10 +259,8 @@ def _print_summary(s: Summary):
     )
     if s.confirmed:
         console.print("  %d sheets filed earlier were acknowledged again" % s.confirmed)
-    console.print(
-        "  %d access-log entries collected%s"
-        % (s.log_entries, ", [red]%d with a broken chain[/]" % s.log_broken if s.log_broken else "")
-    )
+    broken = (", ", ("%d with a broken chain" % s.log_broken, "red")) if s.log_broken else ()
+    console.print(line("  %d access-log entries collected" % s.log_entries, *broken))
     if s.opposition is not None:
         console.print("  opposition list version %d sent" % s.opposition)
     console.print("  the terminal holds %d sheets not acknowledged" % s.pending)
@@ -353,7 +354,7 @@ def watch_terminals(
         elif event == "synced":
             _print_summary(detail)
         elif event == "failed":
-            console.print("%s [yellow]sync stopped:[/] %s" % (stamp, detail))
+            console.print(line(stamp + " ", ("sync stopped:", "yellow"), " %s" % detail))
         elif event == "gone":
             console.print("%s terminal on %s unplugged" % (stamp, found))
 
@@ -517,8 +518,9 @@ def summarize_sheets(
             left = f["next"][1]
             nxt = "%s (%s)" % (
                 _iso(f["next"][0]),
-                "%d working days left" % left if left >= 0 else "[red]%d days overdue[/]" % -left,
+                "%d working days left" % left if left >= 0 else "%d days overdue" % -left,
             )
+            nxt = styled(nxt, "red") if left < 0 else nxt
         table.add_row(
             fund,
             str(f["sheets"]),
@@ -559,8 +561,8 @@ def read_serials(path: Path) -> list[bytes]:
     except UnicodeDecodeError:
         fail("%s is not a text file of card serials" % path)
     found = set()
-    for number, line in enumerate(lines, 1):
-        text = line.split("#", 1)[0].strip()
+    for number, raw in enumerate(lines, 1):
+        text = raw.split("#", 1)[0].strip()
         if not text:
             continue
         try:
@@ -619,7 +621,7 @@ def show_access_log(
             r["card"],
             r["card_id"] or "-",
             r["what"],
-            "ok" if r["chain_ok"] else "[red]BROKEN[/]",
+            "ok" if r["chain_ok"] else styled("BROKEN", "red"),
         )
     console.print(table)
 
@@ -629,7 +631,10 @@ cli_lots.register(app, sheets=sheets_app)
 
 
 def main():
-    app()
+    try:
+        app()
+    except Exception as e:  # the last guard: one plain line, never a traceback
+        raise SystemExit(guard.report(e)) from None
 
 
 if __name__ == "__main__":

@@ -8,10 +8,9 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import track
 from rich.table import Table
 
@@ -25,20 +24,15 @@ from host_agent import (
     sending,
     status,
 )
+from host_agent.output import EXIT_REFUSED, console, err, fail, line, styled  # noqa: F401
 from host_agent.store import Store, StoreError
 from host_agent.sync import EXIT_DATABASE
 from protocol import bundle, dates
 
 DB_ENV = "TLA_AGENT_DB"
 DEFAULT_DB = Path.home() / ".local" / "share" / "tla" / "agent.db"
-EXIT_REFUSED = 1  # the request cannot be done (bad input, wrong state): nothing changed
 EXIT_CARD = 3  # the CPS refused (wrong or blocked PIN, no card)
 EXIT_SEND = 4  # a transport failed: the lots stay sealed, to be sent again
-
-# Tables keep their columns whole when the output goes to a file or a pipe.
-_WIDTH = None if sys.stdout.isatty() else 160
-console = Console(highlight=False, soft_wrap=True, width=_WIDTH)
-err = Console(stderr=True, highlight=False, soft_wrap=True, width=_WIDTH)
 
 DbOption = Annotated[
     Path,
@@ -57,11 +51,6 @@ TodayOption = Annotated[
         show_default=False,
     ),
 ]
-
-
-def fail(message: str, code: int = EXIT_REFUSED) -> NoReturn:
-    err.print("[red]error:[/] " + message)
-    raise typer.Exit(code)
 
 
 def _store(db: Path) -> Store:
@@ -92,10 +81,10 @@ def _euros(cents) -> str:
     return "%d.%02d" % divmod(cents, 100)
 
 
-def _left(n: int) -> str:
+def _left(n: int):
     if n < 0:
-        return "[red]%d overdue[/]" % -n
-    return "[yellow]%d[/]" % n if n <= 1 else str(n)
+        return styled("%d overdue" % -n, "red")
+    return styled(n, "yellow") if n <= 1 else str(n)
 
 
 # ---------------------------------------------------------------------- lots
@@ -132,9 +121,12 @@ def _warn_overdue(store, today):
     if not late:
         return
     err.print(
-        "[yellow]warning:[/] %d sheet%s past the transmission deadline (R161-47 I 1°): "
-        "send %s now, or give a paper duplicate (tla-agent duplicate ID)"
-        % (len(late), "s are" if len(late) > 1 else " is", "them" if len(late) > 1 else "it")
+        line(
+            ("warning:", "yellow"),
+            " %d sheet%s past the transmission deadline (R161-47 I 1°): "
+            "send %s now, or give a paper duplicate (tla-agent duplicate ID)"
+            % (len(late), "s are" if len(late) > 1 else " is", "them" if len(late) > 1 else "it"),
+        )
     )
     for w in late:
         err.print(
@@ -226,9 +218,9 @@ def show_lot(
         )
         info.add_row(
             "check",
-            "[green]totals, digest and CPS seal verify[/]"
+            styled("totals, digest and CPS seal verify", "green")
             if check
-            else "[red]%s[/]" % check.reason,
+            else styled(check.reason, "red"),
         )
     if row["purged"]:
         info.add_row("purged", _instant(row["purged"]))
@@ -277,7 +269,7 @@ def show_lot(
                 _instant(a["at"]),
                 a["via"],
                 a["destination"],
-                "sent" if a["ok"] else "[red]%s[/]" % a["error"],
+                "sent" if a["ok"] else styled(a["error"], "red"),
             )
         console.print(table)
     if output is not None:
@@ -459,8 +451,10 @@ def send_lots(
         except sending.SendError as e:
             failed += 1
             err.print(
-                "[red]lot %s not sent:[/] %s (it stays sealed: run tla-agent lots send again)"
-                % (lots.name(row), e)
+                line(
+                    ("lot %s not sent:" % lots.name(row), "red"),
+                    " %s (it stays sealed: run tla-agent lots send again)" % e,
+                )
             )
     if failed:
         raise typer.Exit(EXIT_SEND)
@@ -500,8 +494,10 @@ def import_acks(
             )
         else:
             console.print(
-                "[yellow]lot %s rejected[/] by fund %s on %s: %s"
-                % (name, a.lot["fund"], _iso(a.day), a.reason)
+                line(
+                    ("lot %s rejected" % name, "yellow"),
+                    " by fund %s on %s: %s" % (a.lot["fund"], _iso(a.day), a.reason),
+                )
             )
     for row in outcome.new_lots:
         console.print(

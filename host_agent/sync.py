@@ -8,16 +8,18 @@ acknowledged again, from the database, before anything is pulled; a record recei
 is recognised (terminal, record number, bytes) and filed once (docs/agent.md).
 """
 
-import hashlib
 import sqlite3
 import time
 
 from cryptography import x509
 
+from host_agent import answers, bounds
+from host_agent.answers import LogEntry
 from host_agent.client import LinkClient, LinkError, SessionLost, TerminalError
 from host_agent.store import Store, StoreError
+from host_agent.sync_errors import EXIT_DATABASE, EXIT_VERSION, SyncError  # noqa: F401
 from host_agent.verify import Verifier
-from protocol import auth, bundle, cbor, dates, messages, opposition_entries
+from protocol import auth, bundle, dates, messages, opposition_entries
 from protocol import sync_messages as sm
 from protocol.pull import Puller
 from protocol.record_stream import CERT, SHEET
@@ -26,19 +28,6 @@ from protocol.security_errors import AuthFailed, MalformedMessage
 BATCH_SHEETS = 64  # sheets per transaction (and per ACK)
 SILENCE_S = 2.0  # no frame of the stream for this long: ask again
 MAX_SILENCES = 5  # then the terminal is gone
-
-
-class SyncError(Exception):
-    """The sync cannot go on; the message is one plain sentence for the user, `exit` the
-    command's exit code (docs/agent.md)."""
-
-    def __init__(self, message, exit=1):
-        super().__init__(message)
-        self.exit = exit
-
-
-EXIT_VERSION = 2  # the terminal speaks another protocol version
-EXIT_DATABASE = 6  # the database cannot be written or read
 
 
 def version_mismatch(hello: dict) -> str | None:
@@ -60,28 +49,10 @@ class Batch:
         self.accepted = []  # (record number, bundle bytes, protocol.sheet.Sheet)
         self.rejected = []  # (record number, bundle bytes, reason)
         self.last_record = 0
+        self.nbytes = 0  # held in RAM until the commit
 
     def __len__(self):
         return len(self.accepted) + len(self.rejected)
-
-
-class LogEntry:
-    """An access-log entry as received: its number, fields and links."""
-
-    def __init__(self, body, previous):
-        item = cbor.decode(body[32:])
-        if not isinstance(item, list) or len(item) != 6 or type(item[0]) is not int:
-            raise MalformedMessage("an access-log entry is [number, when, who, card, id, what]")
-        self.number = item[0]
-        self.fields = [str(x) if i > 1 else x for i, x in enumerate(item)]
-        self.prev = body[:32]
-        self.chain = hashlib.sha256(body).digest()
-        # The link to the entry before, when we hold it: an edited or removed entry breaks it.
-        self.ok = previous is None or previous == self.prev
-
-    def row(self):
-        f = self.fields
-        return (self.number, f[1], f[2], f[3], f[4], f[5], self.prev, self.chain, int(self.ok))
 
 
 class Progress:
@@ -141,6 +112,7 @@ class Syncer:
         after_commit=None,
         batch_sheets=BATCH_SHEETS,
         silence_s=SILENCE_S,
+        limits=None,
     ):
         """`after_commit(rec_nos)` runs between a commit and its ACK (tests kill the agent
         there); `rng(n)` gives the session nonces (os.urandom by default)."""
@@ -153,6 +125,7 @@ class Syncer:
         self.after_commit = after_commit
         self.batch_sheets = batch_sheets
         self.silence_s = silence_s
+        self.limits = limits or bounds.Limits()  # host_agent/bounds.py
         self.serial = ""
         self.terminal_id = 0
         self.sync_id = 0
@@ -166,11 +139,11 @@ class Syncer:
 
     def run(self) -> Summary:
         self.progress.stage("greeting the terminal")
-        hello = self._clear(messages.HELLO, {})
+        hello = answers.hello(self._clear(messages.HELLO, {}))
         mismatch = version_mismatch(hello)
         if mismatch:
             raise SyncError(mismatch, EXIT_VERSION)
-        self.serial = str(hello.get("serial"))
+        self.serial = hello["serial"]
         self.summary = Summary(self.serial)
         self.pairing = self._db(self.store.pairing, self.serial)
         if self.pairing is None:
@@ -179,7 +152,7 @@ class Syncer:
                 "tla-agent pair" % self.serial
             )
         self.terminal_id = self._db(
-            self.store.terminal, self.serial, str(hello.get("model", "")), str(hello.get("fw", ""))
+            self.store.terminal, self.serial, hello["model"], hello["fw"]
         )
         self.sync_id = self._db(self.store.start_sync, self.terminal_id)
         try:
@@ -267,14 +240,14 @@ class Syncer:
         self.link.use_session(agent.session)
 
     def _set_time(self):
-        before = self._call(messages.STATUS, {})
+        before = answers.status(self._call(messages.STATUS, {}), self.limits.unacked)
         now = int(self.wall_clock())
-        offset = sm.read_time({"time": before["time"]}) - now if "time" in before else None
+        offset = before["time"] - now
         self._call(messages.SET_TIME, sm.set_time(now))
-        self._db(self.store.note_status, self.terminal_id, sm.read_status(before), offset)
+        self._db(self.store.note_status, self.terminal_id, before, offset)
 
     def _status(self):
-        status = sm.read_status(self._call(messages.STATUS, {}))
+        status = answers.status(self._call(messages.STATUS, {}), self.limits.unacked)
         self._db(self.store.note_status, self.terminal_id, status)
         return status
 
@@ -397,6 +370,7 @@ class Syncer:
                 if entries is None:
                     continue
                 for etype, rec_no, body in entries:
+                    batch.nbytes += len(body)
                     if etype == CERT:
                         cid = bundle.cert_id(body)
                         if cid not in self.known:
@@ -412,7 +386,12 @@ class Syncer:
                             batch.accepted.append((rec_no, body, sheet))
                         batch.last_record = rec_no
                         self.progress.advance(1, len(body) + 3)
-                if len(batch) >= self.batch_sheets or (puller.ended and (batch or batch.certs)):
+                    self._within_limits(batch, new_certs)
+                if (
+                    len(batch) >= self.batch_sheets
+                    or batch.nbytes >= self.limits.batch_bytes
+                    or (puller.ended and (batch or batch.certs))
+                ):
                     self._commit(batch, new_certs)
                     batch, new_certs = Batch(), []
                 grant = puller.grant()
@@ -434,6 +413,15 @@ class Syncer:
             self._commit(batch, new_certs)
         self.summary.restarts = puller.restarts
         self._finish_acks()
+
+    def _within_limits(self, batch, new_certs):
+        """Past a limit of host_agent/bounds.py: commit (and acknowledge) what was
+        received, then stop with the limit's sentence."""
+        try:
+            bounds.check(self.limits, self.summary, batch, self.link.bytes_in)
+        except bounds.LimitReached:
+            self._commit(batch, new_certs)
+            raise
 
     def _start_stream(self, puller):
         seq = self.link.next_seq()
@@ -491,6 +479,7 @@ class Syncer:
                 self._call(messages.ACK, sm.ack(log=after))
             if not more or not entries:
                 return
+            bounds.log_limit(self.limits, self.summary.log_entries)
 
     # ------------------------------------------------------------ opposition list
 

@@ -238,7 +238,7 @@ def _check_signatures(decoded, care_sheet, verifier):
     if decoded.vitale_signature is not None:
         signatures.append((decoded.vitale_signature, decoded.vitale_cert))
     digest = bundle.digest(decoded.sheet)
-    for (who, field, what), (signature, cid) in zip(SIGNERS, signatures):
+    for (who, field, what), (signature, cid) in zip(SIGNERS, signatures, strict=False):
         cert = verifier.known.get(cid)
         if cert is None:
             raise _Refused("the %s certificate %s is unknown" % (who, cid.hex()))
