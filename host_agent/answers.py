@@ -66,7 +66,7 @@ class LogEntry:
 
     def __init__(self, body, previous):
         try:
-            item = cbor.decode(bytes(body[32:]), max_depth=1, max_items=8)
+            item = cbor.decode(bytes(body[32:]), max_depth=2, max_items=16)
         except (cbor.CBORError, ValueError) as e:
             raise MalformedMessage("an access-log entry is not CBOR (%s)" % e) from None
         if not isinstance(item, list) or len(item) != 6:
