@@ -20,7 +20,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from host_agent import answers, cli_lots, guard, status, transport, watch
+from host_agent import answers, cli_check, cli_lots, guard, status, transport, watch
 from host_agent.cli_lots import (
     DEFAULT_DB,
     DbOption,
@@ -628,6 +628,7 @@ def show_access_log(
 
 # Lots, acknowledgements, status, purge, duplicates and the patient's copy (docs/lots.md).
 cli_lots.register(app, sheets=sheets_app)
+cli_check.register(app)  # tla-agent check
 
 
 def main():

@@ -46,6 +46,9 @@ def build(store: Store, now: int, sheet_ids=None) -> list:
             rows = [r for r in rows if r["id"] in wanted]
         groups = {}
         bad = []
+        damaged = _damaged(store, rows)
+        if damaged:
+            raise LotError("no lot built: %s" % damaged)
         for row in rows:
             try:
                 s = lotfile.LotSheet.from_bundle(row["bundle"])
@@ -142,9 +145,30 @@ def sheets_of(store: Store, lot_id: int) -> list:
     ).fetchall()
 
 
+def _damaged(store: Store, rows) -> str:
+    """Why some of these sheets' stored bytes cannot be used (damaged since the sync:
+    host_agent/check.py), or ""."""
+    from host_agent import check  # here: check needs cryptography, lots alone does not
+
+    certs = check.certificates(store.db)
+    found = [
+        "sheet %d %s" % (r["id"], p) for r in rows for p in [check.stored_problem(r, certs)] if p
+    ]
+    if not found:
+        return ""
+    return "%s; the database is damaged: run tla-agent check, restore it from a backup" % (
+        "; ".join(found[:5])
+    )
+
+
 def body(store: Store, lot, sealed_at: int) -> bytes:
-    """The lot file's header, sheets and trailer, from the sheets' stored bytes."""
-    members = [lotfile.LotSheet.from_bundle(r["bundle"]) for r in sheets_of(store, lot["id"])]
+    """The lot file's header, sheets and trailer, from the sheets' stored bytes, each
+    verified again first (LotError when one was damaged since the sync)."""
+    rows = sheets_of(store, lot["id"])
+    damaged = _damaged(store, rows)
+    if damaged:
+        raise LotError("lot %s cannot be sealed: %s" % (name(lot), damaged))
+    members = [lotfile.LotSheet.from_bundle(r["bundle"]) for r in rows]
     return lotfile.body(lot["professional"], lot["number"], lot["fund"], sealed_at, members)
 
 

@@ -202,6 +202,16 @@ def seal_problem(signature, digest, cert, professional, certificates, root, day)
     return ""
 
 
+def key_problem(who, cert, signature, digest) -> str:
+    """ "" when `signature` over `digest` is by `cert`'s key, else the reason (the check of
+    a stored sheet's bytes, host_agent/check.py)."""
+    try:
+        _check_signature(who, cert, signature, digest)
+    except _Refused as e:
+        return str(e)
+    return ""
+
+
 def _certificate(value):
     if isinstance(value, x509.Certificate):
         return value
