@@ -81,7 +81,7 @@ def stored_problem(row, certs) -> str:
         ("fees", s.fees),
         ("third_party", s.third_party),
     ):
-        if row[column] != value:
+        if row[column] != ("" if value is None else value):  # a text column is never NULL
             return "its %s column no longer matches the signed sheet" % column
     return ""
 

@@ -144,15 +144,27 @@ def _warn_overdue(store, today):
 
 
 @lots_app.command("build")
-def build_lots(db: DbOption = DEFAULT_DB, today: TodayOption = ""):
+def build_lots(
+    db: DbOption = DEFAULT_DB,
+    today: TodayOption = "",
+    despite: Annotated[
+        list[int] | None,
+        typer.Option(
+            "--despite-duplicate",
+            help="Put this sheet in a lot although its paper duplicate was printed (repeatable; "
+            "the lot records it). Without it such a sheet is never sent: billed once.",
+        ),
+    ] = None,
+):
     """Put the sheets waiting for a lot into new lots.
 
     One lot per professional and fund, at most 999 sheets each, numbered per professional
-    (a number is never given twice). Warns about sheets past their deadline."""
+    (a number is never given twice). A sheet whose paper duplicate was printed stays out.
+    Warns about sheets past their deadline."""
     day = _today(today)
     store = _store(db)
     try:
-        made = lots.build(store, int(time.time()))
+        made = lots.build(store, int(time.time()), despite_duplicate=despite or ())
     except lots.LotError as e:
         fail(str(e))
     if made:
@@ -634,6 +646,7 @@ def _facts(store, row, db: Path, reason="") -> duplicate.Facts:
         fund_name=fund_name,
         lot=lots.name(lot) if lot else "",
         reason=reason,
+        transmitted=lots.transmitted(store, row["id"]),
     )
 
 
@@ -667,6 +680,7 @@ def print_duplicate(
     pdf = duplicate.render(row["bundle"], _facts(store, row, db, reason), duplicate.DUPLICATE)
     path = output or Path("duplicata-%d.pdf" % sheet_id)
     _write(path, pdf)
+    lots.record_duplicate(store, sheet_id, int(time.time()), reason)  # never in a lot now
     console.print("wrote %s (sheet %d, order no %d)" % (path, sheet_id, row["order_no"]))
 
 

@@ -35,15 +35,26 @@ def name(lot) -> str:
     return lotfile.lot_name(lot["professional"], lot["number"])
 
 
-def build(store: Store, now: int, sheet_ids=None) -> list:
+def build(store: Store, now: int, sheet_ids=None, despite_duplicate=()) -> list:
     """Put every free sheet (or only those of `sheet_ids`) into new open lots, per
-    professional and fund, in completion order, at most MAX_SHEETS a lot. Returns the new
-    lots' rows. LotError, and nothing built, when a free sheet cannot go in a lot."""
+    professional and fund, in completion order, at most MAX_SHEETS a lot. A sheet whose
+    paper duplicate was printed stays out (R161-47 I: billed once), unless its id is in
+    `despite_duplicate` (the lot then records it). Returns the new lots' rows. LotError,
+    and nothing built, when a free sheet cannot go in a lot."""
+    despite = set(despite_duplicate)
     with store.transaction() as db:
         rows = db.execute(_FREE_SHEETS).fetchall()
         if sheet_ids is not None:
             wanted = set(sheet_ids)
             rows = [r for r in rows if r["id"] in wanted]
+        on_paper = duplicated(store)
+        unknown = despite - set(on_paper)
+        if unknown:
+            raise LotError(
+                "sheet %s has no paper duplicate: nothing to include despite one"
+                % ", ".join(str(i) for i in sorted(unknown))
+            )
+        rows = [r for r in rows if r["id"] not in on_paper or r["id"] in despite]
         groups = {}
         bad = []
         damaged = _damaged(store, rows)
@@ -69,11 +80,12 @@ def build(store: Store, now: int, sheet_ids=None) -> list:
         for (professional, fund), members in sorted(groups.items()):
             for start in range(0, len(members), lotfile.MAX_SHEETS):
                 chunk = members[start : start + lotfile.MAX_SHEETS]
-                made.append(_new_lot(db, professional, fund, chunk, now))
+                marks = {i: now for i in despite}
+                made.append(_new_lot(db, professional, fund, chunk, now, marks))
         return made
 
 
-def _new_lot(db, professional, fund, members, now):
+def _new_lot(db, professional, fund, members, now, despite):
     row = db.execute(
         "SELECT last FROM lot_numbers WHERE professional = ?", (professional,)
     ).fetchone()
@@ -99,10 +111,38 @@ def _new_lot(db, professional, fund, members, now):
     )
     lot_id = cur.lastrowid
     db.executemany(
-        "INSERT INTO lot_sheets (lot_id, sheet_id, position) VALUES (?, ?, ?)",
-        [(lot_id, row["id"], i) for i, (row, _) in enumerate(members, 1)],
+        "INSERT INTO lot_sheets (lot_id, sheet_id, position, despite_duplicate) "
+        "VALUES (?, ?, ?, ?)",
+        [(lot_id, row["id"], i, despite.get(row["id"])) for i, (row, _) in enumerate(members, 1)],
     )
     return db.execute("SELECT * FROM lots WHERE id = ?", (lot_id,)).fetchone()
+
+
+def record_duplicate(store: Store, sheet_id: int, now: int, reason: str = "") -> None:
+    """Note that the sheet's paper duplicate was printed: it stays out of electronic lots."""
+    store.db.execute(
+        "INSERT INTO paper_duplicates (sheet_id, made, reason) VALUES (?, ?, ?)",
+        (sheet_id, now, reason),
+    )
+
+
+def duplicated(store: Store) -> dict:
+    """{sheet id: when its first paper duplicate was printed}."""
+    rows = store.db.execute("SELECT sheet_id, MIN(made) FROM paper_duplicates GROUP BY sheet_id")
+    return {r[0]: r[1] for r in rows}
+
+
+def transmitted(store: Store, sheet_id: int) -> bool:
+    """The sheet is in a lot that was sent (R161-47 I 1°: transmitted)."""
+    marks = ",".join("?" * len(TRANSMITTED))
+    return (
+        store.db.execute(
+            "SELECT 1 FROM lot_sheets ls JOIN lots l ON l.id = ls.lot_id WHERE ls.sheet_id = ? "
+            "AND l.status IN (%s)" % marks,
+            (sheet_id, *TRANSMITTED),
+        ).fetchone()
+        is not None
+    )
 
 
 def all_lots(store: Store, statuses=STATUSES) -> list:

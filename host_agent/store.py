@@ -195,6 +195,16 @@ MIGRATIONS: list[str] = [
     );
     ALTER TABLE sheets ADD COLUMN purged INTEGER;   -- when the electronic double was deleted
     """,
+    # 3: paper duplicates, kept out of electronic lots (R161-47 I: never billed twice)
+    """
+    CREATE TABLE paper_duplicates (
+        id INTEGER PRIMARY KEY,
+        sheet_id INTEGER NOT NULL REFERENCES sheets(id),
+        made INTEGER NOT NULL,
+        reason TEXT
+    );
+    ALTER TABLE lot_sheets ADD COLUMN despite_duplicate INTEGER;  -- the user said: send it too
+    """,
 ]
 
 

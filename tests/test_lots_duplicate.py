@@ -11,6 +11,7 @@ import pytest
 from pypdf import PdfReader
 
 from host_agent import duplicate
+from host_agent.store import Store
 from protocol import bundle, nomenclature, sheet_validation
 from protocol import sheet_fields as F
 from protocol.sheet import Accident, Act
@@ -149,3 +150,36 @@ def test_no_such_sheet_is_one_line(tmp_path):
         and proc.stderr.strip() == "error: there is no sheet 999 (see tla-agent status)"
     )
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_a_sheet_with_a_paper_duplicate_stays_out_of_lots(tmp_path):
+    """R161-47 I: a sheet sent on paper is not sent electronically too (double billing),
+    unless the user says so for that sheet, which its lot records."""
+    db = tmp_path / "agent.db"
+    store, filed = kit.store_with_day(db)
+    store.close()
+    proc = kit.agent(db, "duplicate", "1", "-o", str(tmp_path / "d.pdf"), "--reason", "panne")
+    assert proc.returncode == 0, proc.stderr
+    proc = kit.agent(db, "lots", "build")
+    assert proc.returncode == 0, proc.stderr
+    store = Store(db)
+    in_lots = {r[0] for r in store.db.execute("SELECT sheet_id FROM lot_sheets")}
+    assert 1 not in in_lots and in_lots == set(filed) - {1}
+    # Explicitly, sheet 1 too: its lot records that it went despite its duplicate.
+    proc = kit.agent(db, "lots", "build", "--despite-duplicate", "1")
+    assert proc.returncode == 0, proc.stderr
+    mark = store.db.execute("SELECT despite_duplicate FROM lot_sheets WHERE sheet_id = 1")
+    assert mark.fetchone()[0] is not None
+    proc = kit.agent(db, "lots", "build", "--despite-duplicate", "2")  # no duplicate of 2
+    assert proc.returncode == 1 and "sheet 2 has no paper duplicate" in proc.stderr
+
+
+def test_the_copy_of_a_sheet_not_sent_does_not_say_transmitted(tmp_path):
+    db = tmp_path / "agent.db"
+    kit.store_with_day(db)[0].close()
+    copy = tmp_path / "copie.pdf"
+    proc = kit.agent(db, "sheets", "export", "1", "-o", str(copy))
+    assert proc.returncode == 0, proc.stderr
+    text = " ".join(text_of(copy).split())
+    assert "pas encore transmise à la caisse" in text
+    assert "électronique transmise" not in text
