@@ -58,6 +58,7 @@ app = typer.Typer(
 # Output, errors and exit codes as the lot commands' (host_agent.cli_lots).
 EXIT_LINK = 5  # the port failed or the terminal stopped answering: run the command again
 
+MAX_ID = 2**62  # ids and counts: SQLite integers are below 2^63
 PORT_HELP = "The terminal's port: a device (/dev/ttyACM0), a pty path, or a pyserial URL (socket://host:port)."
 ROOT_ENV = "TLA_ROOT_CERT"
 
@@ -92,7 +93,9 @@ def _link(port: str) -> LinkClient:
 @app.command()
 def hello(
     port: PortOption,
-    timeout: Annotated[float, typer.Option(help="Seconds to wait for each answer.")] = 3.0,
+    timeout: Annotated[
+        float, typer.Option(help="Seconds to wait for each answer.", min=0.1, max=600)
+    ] = 3.0,
 ):
     """Greet the terminal and print who it is (serial number, firmware, protocol)."""
     try:
@@ -127,14 +130,16 @@ def pair_terminal(
             help="Do not ask whether the codes match (for scripts that compared them).",
         ),
     ] = False,
-    wait: Annotated[int, typer.Option(help="Seconds to wait for OK on the terminal.")] = 120,
+    wait: Annotated[
+        int, typer.Option(help="Seconds to wait for OK on the terminal.", min=1, max=3600)
+    ] = 120,
 ):
     """Pair this PC with a terminal, once, before its first sync.
 
     On the terminal press MENU, then 1 (pair a PC), then run this. Both show the same
     6-digit code: check it, answer here, press OK on the terminal. The pairing key stays
     in the database (keep it readable by you only); the terminal keeps its own."""
-    store = _store(db)
+    store = _store(db, create=True)
     link = _link(port)
 
     def confirm(code, serial):
@@ -316,11 +321,13 @@ def watch_terminals(
     every: Annotated[
         float,
         typer.Option(
-            help="Sync again after this many seconds while it stays plugged in (0: only when plugged in again)."
+            help="Sync again after this many seconds while it stays plugged in (0: only when plugged in again).",
+            min=0,
+            max=86400,
         ),
     ] = 0.0,
     count: Annotated[
-        int, typer.Option(help="Stop after this many syncs (0: never).", hidden=True)
+        int, typer.Option(help="Stop after this many syncs (0: never).", hidden=True, min=0)
     ] = 0,
 ):
     """Wait for a terminal and sync it each time it is plugged in. Ctrl-C stops.
@@ -377,7 +384,9 @@ def list_sheets(
     quarantine: Annotated[
         bool, typer.Option("--quarantine", "-q", help="The sheets that failed verification.")
     ] = False,
-    limit: Annotated[int, typer.Option(help="At most this many, newest first (0: all).")] = 50,
+    limit: Annotated[
+        int, typer.Option(help="At most this many, newest first (0: all).", min=0, max=MAX_ID)
+    ] = 50,
 ):
     """List the filed sheets, newest first, or those in quarantine with why."""
     store = _store(db)
@@ -424,7 +433,9 @@ def list_sheets(
 
 @sheets_app.command("show")
 def show_sheet(
-    sheet_id: Annotated[int, typer.Argument(help="The sheet's id (tla-agent sheets list).")],
+    sheet_id: Annotated[
+        int, typer.Argument(help="The sheet's id (tla-agent sheets list).", min=1, max=MAX_ID)
+    ],
     db: DbOption = DEFAULT_DB,
     quarantine: Annotated[
         bool, typer.Option("--quarantine", "-q", help="A sheet in quarantine.")
@@ -582,7 +593,7 @@ def push_opposition(
     The terminal receives only what changed since the version it holds (or the whole list),
     checks that it ends with exactly this list, and refuses those cards at every read."""
     entries = read_serials(file)
-    store = _store(db)
+    store = _store(db, create=True)
     try:
         version, added, removed = store.replace_opposition(entries, file.name)
     except Exception as e:  # sqlite3.Error: a full disk, a damaged file
@@ -601,7 +612,8 @@ def show_access_log(
     db: DbOption = DEFAULT_DB,
     terminal: TerminalOption = None,
     limit: Annotated[
-        int, typer.Option(help="At most this many entries, newest first (0: all).")
+        int,
+        typer.Option(help="At most this many entries, newest first (0: all).", min=0, max=MAX_ID),
     ] = 50,
 ):
     """Show the terminals' access logs: who read which card, when, what (R162-1-10 c).

@@ -4,7 +4,6 @@ funds' acknowledgements, status, purge, paper duplicates and the patient's copy 
 Each error is one plain line on stderr with a non-zero exit code; nothing is half done.
 """
 
-import os
 import sys
 import time
 from pathlib import Path
@@ -17,6 +16,7 @@ from rich.table import Table
 from host_agent import (
     acks,
     duplicate,
+    files,
     lotfile,
     lots,
     retention,
@@ -53,9 +53,21 @@ TodayOption = Annotated[
 ]
 
 
-def _store(db: Path) -> Store:
+def _store(db: Path, create: bool = False) -> Store:
+    """The store at `db`; only the commands that create one (`create`: pair, opposition
+    push) make a new file: a mistyped --db creates nothing."""
+    if not create and not db.exists():
+        fail(
+            "no database at %s: check --db or $%s; a new one is created by the first "
+            "tla-agent pair" % (db, DB_ENV),
+            EXIT_DATABASE,
+        )
     try:
+        if not db.exists():
+            files.private_folder(db.parent)
         return Store(db)
+    except OSError as e:
+        fail("cannot create the database %s: %s" % (db, e.strerror or e), EXIT_DATABASE)
     except StoreError as e:
         fail(str(e), EXIT_DATABASE)
 
@@ -64,9 +76,12 @@ def _today(text: str) -> int:
     if not text:
         return dates.days_to_ymd(dates.paris_day(int(time.time())))
     try:
-        return dates.days_to_ymd(dates.days_from_civil(*dates.parse_iso(text)))
+        day = dates.days_to_ymd(dates.days_from_civil(*dates.parse_iso(text)))
     except ValueError as e:
         fail("--today: %s" % e)
+    if not 20000101 <= day <= 21001231:  # deadlines are counted day by day up to it
+        fail("--today: %s is not a day from 2000-01-01 to 2100-12-31" % text)
+    return day
 
 
 def _iso(ymd) -> str:
@@ -151,6 +166,8 @@ def build_lots(
         list[int] | None,
         typer.Option(
             "--despite-duplicate",
+            min=1,
+            max=2**62,
             help="Put this sheet in a lot although its paper duplicate was printed (repeatable; "
             "the lot records it). Without it such a sheet is never sent: billed once.",
         ),
@@ -290,7 +307,7 @@ def show_lot(
                 "lot %s has no file to write (%s)"
                 % (lots.name(row), "purged" if row["purged"] else "not sealed yet")
             )
-        output.write_bytes(bytes(row["file"]))
+        _write(output, bytes(row["file"]))
         console.print("wrote %s" % output)
 
 
@@ -652,16 +669,15 @@ def _facts(store, row, db: Path, reason="") -> duplicate.Facts:
 
 def _write(path: Path, data: bytes):
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name("." + path.name + ".partial")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
+        files.write_private(path, data)  # 0600 in 0700 folders: health data
     except OSError as e:
         fail("cannot write %s: %s" % (path, e.strerror or e))
 
 
 def print_duplicate(
-    sheet_id: Annotated[int, typer.Argument(help="The sheet's id (see tla-agent status).")],
+    sheet_id: Annotated[
+        int, typer.Argument(help="The sheet's id (see tla-agent status).", min=1, max=2**62)
+    ],
     db: DbOption = DEFAULT_DB,
     output: Annotated[
         Path | None,
@@ -685,7 +701,9 @@ def print_duplicate(
 
 
 def export_sheet(
-    sheet_id: Annotated[int, typer.Argument(help="The sheet's id (see tla-agent status).")],
+    sheet_id: Annotated[
+        int, typer.Argument(help="The sheet's id (see tla-agent status).", min=1, max=2**62)
+    ],
     db: DbOption = DEFAULT_DB,
     output: Annotated[
         Path | None,

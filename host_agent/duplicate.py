@@ -189,7 +189,10 @@ def _title(pdf, s, facts, mark):
         )
     else:
         sent = "transmise" if facts.transmitted else "pas encore transmise à la caisse"
-        line = "Copie remise à l'assuré de la feuille de soins électronique %s (art. R161-47 I)." % sent
+        line = (
+            "Copie remise à l'assuré de la feuille de soins électronique %s (art. R161-47 I)."
+            % sent
+        )
     pdf.multi_cell(0, 4.5, line, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
     rows = [

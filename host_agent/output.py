@@ -42,7 +42,9 @@ def styled(text, style: str) -> Text:
 
 def line(*parts) -> Text:
     """One line from plain strings and (text, style) pairs, never parsed as markup."""
-    return Text.assemble(*[(plain(p[0]), p[1]) if isinstance(p, tuple) else plain(p) for p in parts])
+    return Text.assemble(
+        *[(plain(p[0]), p[1]) if isinstance(p, tuple) else plain(p) for p in parts]
+    )
 
 
 def fail(message: str, code: int = EXIT_REFUSED) -> NoReturn:

@@ -124,7 +124,9 @@ def _plain(error) -> str:
     text = str(error).split(" (encountered processing", 1)[0]
     text = text.replace("validation failed: ", "").replace("candidates exhausted: ", "")
     text = text.replace("Python extension validator failed: ValueError: ", "")
-    return text.replace("all candidates exhausted with no interior errors", "no issuer up to the trusted root")
+    return text.replace(
+        "all candidates exhausted with no interior errors", "no issuer up to the trusted root"
+    )
 
 
 def _instant_in(who, cert, day) -> int:

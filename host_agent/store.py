@@ -8,6 +8,7 @@ agent acknowledge it to the terminal (docs/agent.md).
 """
 
 import hashlib
+import os
 import socket
 import sqlite3
 import time
@@ -232,6 +233,11 @@ class Store:
                         % (self.path, check)
                     )
         except sqlite3.DatabaseError as e:
+            if not os.access(self.path, os.W_OK) or not os.access(self.path.parent, os.W_OK):
+                raise StoreError(  # not damage: the file or its folder (-wal, -shm) read-only
+                    "the database %s or its folder is read-only for you: tla-agent writes it "
+                    "and its -wal and -shm files next to it" % self.path
+                ) from e
             raise StoreError(
                 "cannot use the database %s: %s (is it a tla database? restore it from a backup)"
                 % (self.path, e)

@@ -13,7 +13,7 @@ import time
 
 from cryptography import x509
 
-from host_agent import answers, bounds
+from host_agent import answers, bounds, files
 from host_agent.answers import LogEntry
 from host_agent.client import LinkClient, LinkError, SessionLost, TerminalError
 from host_agent.store import Store, StoreError
@@ -71,9 +71,11 @@ class Progress:
 def load_root(path) -> x509.Certificate:
     """The trusted root certificate of the card PKI, from a PEM or DER file."""
     try:
-        data = open(path, "rb").read()
+        data = files.read_small(path)
     except OSError as e:
         raise SyncError("cannot read the root certificate %s: %s" % (path, e.strerror)) from e
+    except ValueError as e:
+        raise SyncError(str(e)) from None
     try:
         if b"-----BEGIN" in data:
             return x509.load_pem_x509_certificate(data)
@@ -151,9 +153,7 @@ class Syncer:
                 "terminal %s is not paired with this PC: open MENU, 1 on it and run "
                 "tla-agent pair" % self.serial
             )
-        self.terminal_id = self._db(
-            self.store.terminal, self.serial, hello["model"], hello["fw"]
-        )
+        self.terminal_id = self._db(self.store.terminal, self.serial, hello["model"], hello["fw"])
         self.sync_id = self._db(self.store.start_sync, self.terminal_id)
         try:
             self._authenticate()

@@ -24,8 +24,27 @@ from tests import sync_kit as kit
 from tests.hostile_terminal import HostileTerminal, rewrite_answers
 
 SEED = 20261202
-KEYS = ("serial", "proto", "model", "fw", "time", "next", "first", "unacked", "rejected",
-        "log", "opp", "free", "entries", "more", "ok", "bad", "v", "next", "step")
+KEYS = (
+    "serial",
+    "proto",
+    "model",
+    "fw",
+    "time",
+    "next",
+    "first",
+    "unacked",
+    "rejected",
+    "log",
+    "opp",
+    "free",
+    "entries",
+    "more",
+    "ok",
+    "bad",
+    "v",
+    "next",
+    "step",
+)
 SEALED = (messages.STATUS, messages.SET_TIME, messages.ACCESS_LOG, messages.ACK)
 
 
@@ -120,10 +139,13 @@ def _run(syncer, outcomes):
 def _consistent(store):
     assert store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     for table in ("sheets", "quarantine"):
-        assert store.db.execute(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM %s GROUP BY terminal_id, record_no, bundle "
-            "HAVING COUNT(*) > 1)" % table
-        ).fetchone()[0] == 0
+        assert (
+            store.db.execute(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM %s GROUP BY terminal_id, record_no, bundle "
+                "HAVING COUNT(*) > 1)" % table
+            ).fetchone()[0]
+            == 0
+        )
 
 
 def test_1200_seeded_random_answers_in_the_link_simulation(tmp_path):

@@ -24,7 +24,11 @@ MARKUP = "TLA[/x]"
 
 def _agent(*args, timeout=60):
     return subprocess.run(
-        AGENT + list(args), capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL
+        AGENT + list(args),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
     )
 
 
@@ -63,20 +67,62 @@ def _unacked(reply):
 
 # (name, message type, sealed, rewrite, exit code, what the error line says)
 CASES = [
-    ("HELLO not a map", messages.HELLO, False, lambda b, s, r: (messages.HELLO, [1, 2]),
-     EXIT_LINK, "HELLO answer is not a map"),
-    ("STATUS an int", messages.STATUS, True, lambda b, s, r: (messages.STATUS, 7),
-     EXIT_LINK, "cannot read"),
-    ("STATUS a list", messages.STATUS, True, lambda b, s, r: (messages.STATUS, [1]),
-     EXIT_LINK, "cannot read"),
-    ("STATUS unacked 2^40", messages.STATUS, True, _status(_unacked),
-     EXIT_LINK, "more than a terminal holds"),
-    ("log entry not CBOR", messages.ACCESS_LOG, True, _log([bytes(32) + b"\xff\xfe"]),
-     EXIT_LINK, "not CBOR"),
-    ("log entry number 2^63", messages.ACCESS_LOG, True, _log([_entry(number=2**63)]),
-     EXIT_LINK, "number"),
-    ("log entry time a list", messages.ACCESS_LOG, True, _log([_entry(when=[1, 2])]),
-     EXIT_LINK, "when"),
+    (
+        "HELLO not a map",
+        messages.HELLO,
+        False,
+        lambda b, s, r: (messages.HELLO, [1, 2]),
+        EXIT_LINK,
+        "HELLO answer is not a map",
+    ),
+    (
+        "STATUS an int",
+        messages.STATUS,
+        True,
+        lambda b, s, r: (messages.STATUS, 7),
+        EXIT_LINK,
+        "cannot read",
+    ),
+    (
+        "STATUS a list",
+        messages.STATUS,
+        True,
+        lambda b, s, r: (messages.STATUS, [1]),
+        EXIT_LINK,
+        "cannot read",
+    ),
+    (
+        "STATUS unacked 2^40",
+        messages.STATUS,
+        True,
+        _status(_unacked),
+        EXIT_LINK,
+        "more than a terminal holds",
+    ),
+    (
+        "log entry not CBOR",
+        messages.ACCESS_LOG,
+        True,
+        _log([bytes(32) + b"\xff\xfe"]),
+        EXIT_LINK,
+        "not CBOR",
+    ),
+    (
+        "log entry number 2^63",
+        messages.ACCESS_LOG,
+        True,
+        _log([_entry(number=2**63)]),
+        EXIT_LINK,
+        "number",
+    ),
+    (
+        "log entry time a list",
+        messages.ACCESS_LOG,
+        True,
+        _log([_entry(when=[1, 2])]),
+        EXIT_LINK,
+        "when",
+    ),
 ]
 
 
@@ -127,7 +173,8 @@ def test_a_serial_with_markup_is_shown_as_is(tmp_path, kind):
     db, store, root, term = _setup(tmp_path, kind)
     with term:
         term.answer(
-            messages.HELLO, lambda b, s, real: (messages.HELLO, dict(real()[1], serial=MARKUP)),
+            messages.HELLO,
+            lambda b, s, real: (messages.HELLO, dict(real()[1], serial=MARKUP)),
             sealed=False,
         )
         run = _agent("hello", "--port", term.url)

@@ -8,7 +8,6 @@ import random
 import sqlite3
 
 import pytest
-
 from cryptography import x509
 
 from emulator.cards import fixtures

@@ -38,9 +38,7 @@ def _name(cn, serial=None, nir=None):
     return x509.Name(attrs)
 
 
-def _cert(
-    cn, key, issuer_cn, issuer_key, start=(2025, 1, 1), end=(2028, 1, 1), ca=False, **card
-):
+def _cert(cn, key, issuer_cn, issuer_key, start=(2025, 1, 1), end=(2028, 1, 1), ca=False, **card):
     """A CA certificate, or (`card`: role, serial, nir) a card certificate of the profile."""
     card.setdefault("role", "CPS")
     card.setdefault("serial", PROFESSIONAL if card["role"] == "CPS" else "2000000011")
@@ -88,8 +86,12 @@ class Pki:
         self.cps = _cert("CPS nurse", self.cps_key, "tla test CPS CA", self.ca_key)
         self.doctor = _cert("CPS GP", self.cps_key, "tla test CPS CA", self.ca_key, serial=DOCTOR)
         self.vitale = _cert(
-            "Vitale 2000000011", self.vitale_key, "tla test root", self.root_key,
-            role="Vitale", nir=_sheets.INSURED,
+            "Vitale 2000000011",
+            self.vitale_key,
+            "tla test root",
+            self.root_key,
+            role="Vitale",
+            nir=_sheets.INSURED,
         )
         self.known = [_der(c) for c in (self.ca, self.cps, self.doctor, self.vitale)]
 
@@ -249,8 +251,13 @@ def test_the_vitale_signature_must_be_the_insureds_card(pki):
     sheet_bytes = _sheets.nurse_visit().encode()
     key = ec.generate_private_key(ec.SECP256R1())
     other = _cert(
-        "Vitale other", key, "tla test root", pki.root_key,
-        role="Vitale", serial="2000000099", nir="269054958815780",
+        "Vitale other",
+        key,
+        "tla test root",
+        pki.root_key,
+        role="Vitale",
+        serial="2000000099",
+        nir="269054958815780",
     )
     data = bundle.encode(
         sheet_bytes,
@@ -281,7 +288,10 @@ def test_a_card_certificate_without_the_profile_is_refused(pki):
     sheet_bytes = _sheets.nurse_visit().encode()
     data = pki.signed(sheet_bytes, cps_key=key, cps_cert=bare)
     result = verify(pki, data, pki.known + [_der(bare)])
-    assert result.reason == "the CPS certificate is not a CPS certificate: it has no keyUsage extension"
+    assert (
+        result.reason
+        == "the CPS certificate is not a CPS certificate: it has no keyUsage extension"
+    )
 
 
 def test_missing_cps_signature(pki):
