@@ -211,19 +211,22 @@ def test_certificate_not_valid_at_the_completion_date(pki):
     assert verify(pki, pki.signed(sheet_bytes, cps_key=key, cps_cert=cert), known).ok
 
 
+def _signed_by(sheet_bytes, cps, vitale):
+    """A bundle whose "CPS" and "Vitale" signatures are by these (key, certificate)."""
+    args = [sheet_bytes]
+    for key, cert in (cps, vitale):
+        args += [_sign(key, sheet_bytes), bundle.cert_id(_der(cert))]
+    return bundle.encode(*args)
+
+
 def test_the_cps_signature_must_be_the_sheets_professionals_cps(pki):
     """Signer binding (docs/care-sheet.md step 3): a valid card of the PKI that is not the
     professional's CPS may not sign as "CPS"."""
     sheet_bytes = _sheets.nurse_visit().encode()  # the nurse 60001234567's
     # A patient's Vitale card signs in the CPS's place, naming its own (valid) certificate.
-    data = bundle.encode(
-        sheet_bytes,
-        _sign(pki.vitale_key, sheet_bytes),
-        bundle.cert_id(_der(pki.vitale)),
-        _sign(pki.vitale_key, sheet_bytes),
-        bundle.cert_id(_der(pki.vitale)),
+    result = verify(
+        pki, _signed_by(sheet_bytes, (pki.vitale_key, pki.vitale), (pki.vitale_key, pki.vitale))
     )
-    result = verify(pki, data)
     assert not result.ok
     assert result.reason == (
         "the CPS certificate is not a CPS certificate: it has not the CPS policy %s"
@@ -236,14 +239,7 @@ def test_the_cps_signature_must_be_the_sheets_professionals_cps(pki):
         "the CPS certificate is 10001234567's, not the sheet's professional 60001234567"
     )
     # A CPS certificate used as the Vitale one.
-    data = bundle.encode(
-        sheet_bytes,
-        _sign(pki.cps_key, sheet_bytes),
-        bundle.cert_id(_der(pki.cps)),
-        _sign(pki.cps_key, sheet_bytes),
-        bundle.cert_id(_der(pki.cps)),
-    )
-    result = verify(pki, data)
+    result = verify(pki, _signed_by(sheet_bytes, (pki.cps_key, pki.cps), (pki.cps_key, pki.cps)))
     assert result.reason.startswith("the Vitale certificate is not a Vitale certificate")
 
 
@@ -259,13 +255,7 @@ def test_the_vitale_signature_must_be_the_insureds_card(pki):
         serial="2000000099",
         nir="269054958815780",
     )
-    data = bundle.encode(
-        sheet_bytes,
-        _sign(pki.cps_key, sheet_bytes),
-        bundle.cert_id(_der(pki.cps)),
-        _sign(key, sheet_bytes),
-        bundle.cert_id(_der(other)),
-    )
+    data = _signed_by(sheet_bytes, (pki.cps_key, pki.cps), (key, other))
     result = verify(pki, data, pki.known + [_der(other)])
     assert not result.ok
     # The reason names no NIR: it is shown in the quarantine list.
