@@ -696,7 +696,11 @@ def print_duplicate(
     pdf = duplicate.render(row["bundle"], _facts(store, row, db, reason), duplicate.DUPLICATE)
     path = output or Path("duplicata-%d.pdf" % sheet_id)
     _write(path, pdf)
-    lots.record_duplicate(store, sheet_id, int(time.time()), reason)  # never in a lot now
+    left = lots.record_duplicate(store, sheet_id, int(time.time()), reason)  # never in a lot
+    if left:
+        console.print(
+            "sheet %d left the open lot %s: it is not sent electronically" % (sheet_id, left)
+        )
     console.print("wrote %s (sheet %d, order no %d)" % (path, sheet_id, row["order_no"]))
 
 

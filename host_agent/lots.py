@@ -118,12 +118,34 @@ def _new_lot(db, professional, fund, members, now, despite):
     return db.execute("SELECT * FROM lots WHERE id = ?", (lot_id,)).fetchone()
 
 
-def record_duplicate(store: Store, sheet_id: int, now: int, reason: str = "") -> None:
-    """Note that the sheet's paper duplicate was printed: it stays out of electronic lots."""
-    store.db.execute(
-        "INSERT INTO paper_duplicates (sheet_id, made, reason) VALUES (?, ?, ?)",
-        (sheet_id, now, reason),
-    )
+def record_duplicate(store: Store, sheet_id: int, now: int, reason: str = "") -> str:
+    """Note that the sheet's paper duplicate was printed: it stays out of electronic lots,
+    and leaves the open lot it was in (which is deleted when it empties; its number is not
+    given again). Returns that lot's name, or ""."""
+    with store.transaction() as db:
+        db.execute(
+            "INSERT INTO paper_duplicates (sheet_id, made, reason) VALUES (?, ?, ?)",
+            (sheet_id, now, reason),
+        )
+        lot = db.execute(
+            "SELECT l.* FROM lot_sheets ls JOIN lots l ON l.id = ls.lot_id WHERE ls.sheet_id = ? "
+            "AND ls.released IS NULL AND l.status = ?",
+            (sheet_id, OPEN),
+        ).fetchone()
+        if lot is None:
+            return ""
+        db.execute(
+            "DELETE FROM lot_sheets WHERE lot_id = ? AND sheet_id = ?", (lot["id"], sheet_id)
+        )
+        db.execute(
+            "UPDATE lots SET sheets = t.n, fees = t.fees, third_party = t.third FROM (SELECT "
+            "COUNT(*) AS n, COALESCE(SUM(s.fees), 0) AS fees, COALESCE(SUM(s.third_party), 0) "
+            "AS third FROM lot_sheets ls JOIN sheets s ON s.id = ls.sheet_id WHERE ls.lot_id = ?) "
+            "AS t WHERE lots.id = ?",
+            (lot["id"], lot["id"]),
+        )
+        db.execute("DELETE FROM lots WHERE id = ? AND sheets = 0", (lot["id"],))
+        return name(lot)
 
 
 def duplicated(store: Store) -> dict:
@@ -179,7 +201,8 @@ def find(store: Store, ref: str):
 def sheets_of(store: Store, lot_id: int) -> list:
     """The lot's sheets in lot order (released ones included, for a rejected lot)."""
     return store.db.execute(
-        "SELECT s.*, ls.position, ls.released FROM lot_sheets ls JOIN sheets s ON s.id = "
+        "SELECT s.*, ls.position, ls.released, ls.despite_duplicate FROM lot_sheets ls "
+        "JOIN sheets s ON s.id = "
         "ls.sheet_id WHERE ls.lot_id = ? ORDER BY ls.position",
         (lot_id,),
     ).fetchall()
@@ -208,6 +231,13 @@ def body(store: Store, lot, sealed_at: int) -> bytes:
     damaged = _damaged(store, rows)
     if damaged:
         raise LotError("lot %s cannot be sealed: %s" % (name(lot), damaged))
+    on_paper = duplicated(store)
+    twice = [r["id"] for r in rows if r["id"] in on_paper and r["despite_duplicate"] is None]
+    if twice:  # printed on paper after the lot was built: never billed twice (R161-47 I)
+        raise LotError(
+            "lot %s cannot be sealed: sheet %s went on paper since the lot was built (tla-agent "
+            "duplicate); it would be billed twice" % (name(lot), ", ".join(map(str, twice)))
+        )
     members = [lotfile.LotSheet.from_bundle(r["bundle"]) for r in rows]
     return lotfile.body(lot["professional"], lot["number"], lot["fund"], sealed_at, members)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from host_agent import duplicate
+from host_agent import duplicate, lotfile
 from host_agent.store import Store
 from protocol import bundle, nomenclature, sheet_validation
 from protocol import sheet_fields as F
@@ -183,3 +183,32 @@ def test_the_copy_of_a_sheet_not_sent_does_not_say_transmitted(tmp_path):
     text = " ".join(text_of(copy).split())
     assert "pas encore transmise à la caisse" in text
     assert "électronique transmise" not in text
+
+
+def test_a_duplicate_after_the_build_takes_the_sheet_out_of_its_open_lot(tmp_path):
+    from host_agent import lots, sealing
+    from emulator.cards import fixtures
+
+    store, _ = kit.store_with_day(tmp_path / "agent.db")
+    lots.build(store, kit.NOW)
+    app = kit.cps_app("nurse")
+    lot = sealing.lots_to_seal(store, app, [])[0][0]
+    members = lots.sheets_of(store, lot["id"])
+    first = members[0]["id"]
+    assert lots.record_duplicate(store, first, kit.NOW, "panne") == lots.name(lot)
+    after = lots.find(store, lots.name(lot))
+    assert [s["id"] for s in lots.sheets_of(store, lot["id"])] == [m["id"] for m in members[1:]]
+    assert after["sheets"] == len(members) - 1
+    assert after["fees"] == sum(m["fees"] for m in members[1:])
+    sealing.unlock(app, bytearray(fixtures.pin("nurse").encode()))
+    file = sealing.seal(store, app, after, kit.NOW + 60)
+    app.forget()
+    assert len(lotfile.parse(file).bundles) == len(members) - 1
+    # Had it stayed in (a lot built with the sheet, then the duplicate noted by hand),
+    # sealing would refuse: never billed twice.
+    store.db.execute(
+        "INSERT INTO lot_sheets (lot_id, sheet_id, position) VALUES (?, ?, 99)",
+        (after["id"], first),
+    )
+    with pytest.raises(lots.LotError, match="went on paper since the lot was built"):
+        lots.body(store, after, kit.NOW + 120)
