@@ -28,11 +28,12 @@ def check_database(
         ),
     ] = None,
 ):
-    """Verify the database: SQLite's integrity check, every stored sheet against its digest
-    and signatures (and, with the root certificate, its certificates up to the root and
-    its signers), each terminal's record numbers without a hole, the quarantine's and the
-    access log's hashes, each sealed lot against its file. Reads only; exit 8 when
-    something is wrong, each finding on its own line."""
+    """Verify the whole database: stored sheets, record numbers, quarantine, access log, lots.
+
+    SQLite's integrity check; every stored sheet against its digest and signatures (with
+    the root certificate, its certificates and signers too); each terminal's record numbers
+    without a hole; the quarantine's and the access log's hashes; each sealed lot against
+    its file. Reads only; exit 8 when something is wrong, each finding on its own line."""
     if not db.is_file():
         fail("no database at %s" % db, EXIT_DATABASE)
     root_path = root if root is not None else db.parent / "root.pem"
