@@ -71,7 +71,7 @@ class LogEntry:
             raise MalformedMessage("an access-log entry is not CBOR (%s)" % e) from None
         if not isinstance(item, list) or len(item) != 6:
             raise MalformedMessage("an access-log entry is [number, when, who, card, id, what]")
-        fields.get_int({"number": item[0]}, "number", 1, MAX_LOG_NUMBER)
+        number = fields.get_int({"number": item[0]}, "number", 1, MAX_LOG_NUMBER)
         fields.get_int({"when": item[1]}, "when", 0, MAX_EPOCH)
         for value in item[2:]:
             if not isinstance(value, str) or len(value) > MAX_LOG_TEXT:
@@ -79,7 +79,7 @@ class LogEntry:
                     "an access-log entry's who, card, id and what are text of at most %d "
                     "characters" % MAX_LOG_TEXT
                 )
-        self.number = item[0]
+        self.number = number
         self.fields = item
         self.prev = bytes(body[:32])
         self.chain = hashlib.sha256(body).digest()

@@ -67,7 +67,7 @@ def stored_problem(row, certs) -> str:
         ("CPS", b.cps_signature, b.cps_cert),
         ("Vitale", b.vitale_signature, b.vitale_cert),
     ):
-        if signature is None:
+        if signature is None or cid is None:
             continue
         cert = certs.get(bytes(cid))
         if cert is None:
@@ -187,5 +187,5 @@ def _lots(db, certs, root, report):
                 (lot["id"],),
             )
         ]
-        if stored != list(check.lot.bundles) and lot["purged"] is None:
+        if check.lot is not None and stored != list(check.lot.bundles) and lot["purged"] is None:
             report.add("lot %s: its file's sheets are not the stored sheets" % name)

@@ -47,7 +47,7 @@ def pair(link: LinkClient, store: Store, confirm, rng=None, wait_s=WAIT_S, sleep
                 if not answers.is_serial(attempt.terminal_id):
                     raise PairError(
                         "the terminal's identity %r is not a terminal serial: nothing was kept"
-                        % attempt.terminal_id[:40]
+                        % str(attempt.terminal_id)[:40]
                     )
                 if not confirm(attempt.code, attempt.terminal_id):
                     raise PairError(
@@ -68,7 +68,7 @@ def pair(link: LinkClient, store: Store, confirm, rng=None, wait_s=WAIT_S, sleep
     # Filed under the identity the pairing transcript authenticated (the code the user
     # compared covers it), never HELLO's serial: a device that says another terminal's
     # serial in HELLO cannot replace that terminal's pairing.
-    serial = attempt.pairing.peer
+    serial = str(attempt.pairing.peer)
     model, firmware = (hello["model"], hello["fw"]) if hello["serial"] == serial else ("", "")
     store.save_pairing(serial, attempt.pairing, agent_id, model, firmware)
     return serial, agent_id

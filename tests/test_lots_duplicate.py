@@ -186,8 +186,8 @@ def test_the_copy_of_a_sheet_not_sent_does_not_say_transmitted(tmp_path):
 
 
 def test_a_duplicate_after_the_build_takes_the_sheet_out_of_its_open_lot(tmp_path):
-    from host_agent import lots, sealing
     from emulator.cards import fixtures
+    from host_agent import lots, sealing
 
     store, _ = kit.store_with_day(tmp_path / "agent.db")
     lots.build(store, kit.NOW)
