@@ -49,7 +49,13 @@ def test_lot_files_exports_and_the_database_are_private(tmp_path):
             ("duplicate", "1", "-o", str(out / "d.pdf")),
             ("sheets", "export", "1", "-o", str(out / "c.pdf")),
             ("sheets", "export", "1", "--signed", "-o", str(out / "s.tla")),
-            ("lots", "show", lots.name(lots.all_lots(Store(db), (lots.SENT,))[0]), "-o", str(out / "l.lot")),
+            (
+                "lots",
+                "show",
+                lots.name(lots.all_lots(Store(db), (lots.SENT,))[0]),
+                "-o",
+                str(out / "l.lot"),
+            ),
         ):
             run = kit.agent(db, *args)
             assert run.returncode == 0, run.stderr
