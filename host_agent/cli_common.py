@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.table import Table
 
 from host_agent import files, status
 from host_agent.output import EXIT_REFUSED, console, err, fail, line, styled  # noqa: F401
@@ -28,6 +29,11 @@ DbOption = Annotated[
         help="The agent's database (SQLite). Default: $%s, else %s." % (DB_ENV, DEFAULT_DB),
         show_default=False,
     ),
+]
+MAX_ID = 2**62  # ids and counts: SQLite integers are below 2^63
+SheetId = Annotated[
+    int,
+    typer.Argument(help="The sheet's id (tla-agent sheets list, status).", min=1, max=MAX_ID),
 ]
 TodayOption = Annotated[
     str,
@@ -128,3 +134,11 @@ def _read_pin(from_stdin: bool, tries: int) -> bytearray:
         return bytearray(text.strip().encode())
     note = "" if tries >= 3 else " (%d %s left)" % (tries, "try" if tries == 1 else "tries")
     return bytearray(typer.prompt("CPS PIN%s" % note, hide_input=True).strip().encode())
+
+
+def _table(title, *columns) -> Table:
+    """A table titled `title` with these columns, in this order."""
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column)
+    return table

@@ -12,11 +12,13 @@ from host_agent import acks, duplicate, lots, retention, sending, status
 from host_agent.cli_common import (
     DEFAULT_DB,
     DbOption,
+    SheetId,
     TodayOption,
     _instant,
     _iso,
     _left,
     _store,
+    _table,
     _today,
     _write,
     console,
@@ -106,19 +108,11 @@ def show_status(db: DbOption = DEFAULT_DB, today: TodayOption = ""):
     if not waiting:
         console.print("every sheet was transmitted")
         return
-    table = Table(title="sheets not transmitted, on %s" % _iso(day))
-    for column in (
-        "sheet",
-        "terminal",
-        "order no",
-        "fund",
-        "completed",
-        "payment",
-        "deadline",
-        "working days left",
-        "lot",
-    ):
-        table.add_column(column)
+    table = _table(
+        "sheets not transmitted, on %s" % _iso(day),
+        *("sheet", "terminal", "order no", "fund", "completed", "payment", "deadline"),
+        *("working days left", "lot"),
+    )
     for w in waiting:
         r = w.row
         table.add_row(
@@ -204,9 +198,7 @@ def _facts(store, row, db: Path, reason="") -> duplicate.Facts:
 
 
 def print_duplicate(
-    sheet_id: Annotated[
-        int, typer.Argument(help="The sheet's id (see tla-agent status).", min=1, max=2**62)
-    ],
+    sheet_id: SheetId,
     db: DbOption = DEFAULT_DB,
     output: Annotated[
         Path | None,
@@ -234,9 +226,7 @@ def print_duplicate(
 
 
 def export_sheet(
-    sheet_id: Annotated[
-        int, typer.Argument(help="The sheet's id (see tla-agent status).", min=1, max=2**62)
-    ],
+    sheet_id: SheetId,
     db: DbOption = DEFAULT_DB,
     output: Annotated[
         Path | None,

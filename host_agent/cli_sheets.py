@@ -11,11 +11,14 @@ from rich.table import Table
 from host_agent import status
 from host_agent.cli_common import (
     DEFAULT_DB,
+    MAX_ID,
     DbOption,
+    SheetId,
     _euros,
     _instant,
     _iso,
     _store,
+    _table,
     _today,
     console,
     fail,
@@ -24,7 +27,6 @@ from host_agent.output import styled
 from host_agent.sync_errors import EXIT_DATABASE
 from protocol import bundle, opposition_entries, sheet, sheet_fields
 
-MAX_ID = 2**62  # ids and counts: SQLite integers are below 2^63
 TerminalOption = Annotated[
     str | None, typer.Option("--terminal", "-t", help="Only this terminal (serial number).")
 ]
@@ -49,36 +51,18 @@ def list_sheets(
     """List the filed sheets, newest first, or those in quarantine with why."""
     store = _store(db)
     if quarantine:
-        table = Table(title="sheets in quarantine")
-        for column in ("id", "terminal", "record", "received", "reason"):
-            table.add_column(column)
+        table = _table("sheets in quarantine", "id", "terminal", "record", "received", "reason")
         for r in store.quarantined(terminal, limit):
-            table.add_row(
-                str(r["id"]),
-                r["terminal"],
-                str(r["record_no"]),
-                _instant(r["received"]),
-                r["reason"],
-            )
+            table.add_row(*_where(r), _instant(r["received"]), r["reason"])
     else:
-        table = Table(title="filed sheets")
-        for column in (
-            "id",
-            "terminal",
-            "record",
-            "order no",
-            "professional",
-            "fund",
-            "completed",
-            "fees",
-            "third party",
-        ):
-            table.add_column(column)
+        table = _table(
+            "filed sheets",
+            *("id", "terminal", "record", "order no", "professional", "fund", "completed"),
+            *("fees", "third party"),
+        )
         for r in store.sheets(terminal, limit):
             table.add_row(
-                str(r["id"]),
-                r["terminal"],
-                str(r["record_no"]),
+                *_where(r),
                 str(r["order_no"]),
                 r["professional"],
                 r["fund"],
@@ -89,11 +73,14 @@ def list_sheets(
     console.print(table)
 
 
+def _where(row) -> tuple:
+    """A sheet's id, terminal and record number, as table cells."""
+    return str(row["id"]), row["terminal"], str(row["record_no"])
+
+
 @sheets_app.command("show")
 def show_sheet(
-    sheet_id: Annotated[
-        int, typer.Argument(help="The sheet's id (tla-agent sheets list).", min=1, max=MAX_ID)
-    ],
+    sheet_id: SheetId,
     db: DbOption = DEFAULT_DB,
     quarantine: Annotated[
         bool, typer.Option("--quarantine", "-q", help="A sheet in quarantine.")
