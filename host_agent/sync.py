@@ -13,13 +13,14 @@ import time
 
 from cryptography import x509
 
-from host_agent import answers, bounds, files
-from host_agent.answers import LogEntry
+from host_agent import answers, bounds
 from host_agent.client import LinkClient, LinkError, SessionLost, TerminalError
 from host_agent.store import Store, StoreError
+from host_agent.sync_after import AfterSheets
 from host_agent.sync_errors import EXIT_DATABASE, EXIT_VERSION, SyncError  # noqa: F401
+from host_agent.sync_parts import Batch, Progress, Summary, load_root  # noqa: F401
 from host_agent.verify import Verifier
-from protocol import auth, bundle, dates, messages, opposition_entries
+from protocol import auth, bundle, dates, messages
 from protocol import sync_messages as sm
 from protocol.pull import Puller
 from protocol.record_stream import CERT, SHEET
@@ -41,68 +42,7 @@ def version_mismatch(hello: dict) -> str | None:
     )
 
 
-class Batch:
-    """What one transaction files: certificates, verified sheets, refused sheets."""
-
-    def __init__(self):
-        self.certs = []  # DER
-        self.accepted = []  # (record number, bundle bytes, protocol.sheet.Sheet)
-        self.rejected = []  # (record number, bundle bytes, reason)
-        self.last_record = 0
-        self.nbytes = 0  # held in RAM until the commit
-
-    def __len__(self):
-        return len(self.accepted) + len(self.rejected)
-
-
-class Progress:
-    """What a sync reports as it goes (the CLI draws it); every method may be left as is."""
-
-    def stage(self, text):
-        pass
-
-    def expect(self, sheets):
-        pass
-
-    def advance(self, sheets, nbytes):
-        pass
-
-
-def load_root(path) -> x509.Certificate:
-    """The trusted root certificate of the card PKI, from a PEM or DER file."""
-    try:
-        data = files.read_small(path)
-    except OSError as e:
-        raise SyncError("cannot read the root certificate %s: %s" % (path, e.strerror)) from e
-    except ValueError as e:
-        raise SyncError(str(e)) from None
-    try:
-        if b"-----BEGIN" in data:
-            return x509.load_pem_x509_certificate(data)
-        return x509.load_der_x509_certificate(data)
-    except ValueError:
-        raise SyncError("%s is not a certificate (PEM or DER)" % path) from None
-
-
-class Summary:
-    """What a sync did."""
-
-    def __init__(self, serial):
-        self.serial = serial
-        self.filed = 0
-        self.rejected = 0
-        self.confirmed = 0  # earlier sheets whose ACK was lost, acknowledged again
-        self.certs = 0
-        self.log_entries = 0
-        self.log_broken = 0
-        self.opposition = None  # the version sent, if one was
-        self.pending = 0  # unacknowledged on the terminal at the end
-        self.bytes = 0
-        self.restarts = 0
-        self.received_records = []  # record numbers the stream carried (tests)
-
-
-class Syncer:
+class Syncer(AfterSheets):
     def __init__(
         self,
         store: Store,
@@ -454,85 +394,6 @@ class Syncer:
             self._authenticate()
         self._confirm_unacknowledged()
 
-    # ------------------------------------------------------------ access log
-
-    def _access_log(self):
-        self.progress.stage("collecting the access log")
-        head, chain = self._db(self.store.log_head, self.terminal_id)
-        after = head
-        while True:
-            reply = self._call(messages.ACCESS_LOG, sm.log_request(after))
-            bodies, more = sm.read_log_reply(reply)
-            entries = []
-            for body in bodies:
-                e = LogEntry(body, chain)
-                if e.number <= after:
-                    continue
-                if e.number != after + 1 and chain is not None:
-                    e.ok = False  # entries are missing before this one
-                entries.append(e)
-                chain, after = e.chain, e.number
-                self.summary.log_broken += 0 if e.ok else 1
-            self._db(self.store.add_log, self.terminal_id, entries)
-            self.summary.log_entries += len(entries)
-            if entries:
-                self._call(messages.ACK, sm.ack(log=after))
-            if not more or not entries:
-                return
-            bounds.log_limit(self.limits, self.summary.log_entries)
-
-    # ------------------------------------------------------------ opposition list
-
-    def _opposition(self, status):
-        version, count, sha = self._db(self.store.opposition_version)
-        if not version or status["opp"] == version:
-            return
-        self.progress.stage("sending the opposition list (version %d)" % version)
-        delta = self._db(self.store.opposition_delta, status["opp"])
-        if delta is not None and len(delta[0]) + len(delta[1]) < count:
-            if self._send_list(version, status["opp"], delta[0], delta[1], count, sha):
-                self.summary.opposition = version
-                return
-        if not self._send_list(version, None, self.store.opposition_entries(), (), count, sha):
-            raise SyncError("terminal %s did not take the opposition list" % self.serial)
-        self.summary.opposition = version
-
-    def _send_list(self, version, base, add, remove, count, sha) -> bool:
-        """Send one update chunk by chunk (the terminal writes each to flash before it
-        answers: a slow flash is never flooded); True once the terminal holds `version`."""
-        chunks = _chunks(version, base, add, remove, count, sha)
-        i = 0
-        for _ in range(3 * len(chunks) + 3):
-            held, nxt = sm.read_opposition_reply(self._call(messages.OPPOSITION, chunks[i]))
-            if nxt == 0:
-                return False  # another base than the terminal's, or the transfer was dropped
-            if nxt >= len(chunks):
-                return held == version  # not so when the result's digest differed
-            i = nxt  # the next one, or again from one the terminal did not get
-        return False
-
 
 def _numbers(runs):
     return [n for first, count in runs for n in range(first, first + count)]
-
-
-def _chunks(version, base, add, remove, count, sha):
-    """OPPOSITION bodies carrying `add` and `remove` entries, PER_CHUNK a chunk in all; the
-    last one announces the resulting list's count and digest."""
-    per = opposition_entries.PER_CHUNK
-    add, remove = list(add), list(remove)
-    parts = []
-    a = d = 0
-    while True:
-        block = add[a : a + per]
-        dels = remove[d : d + per - len(block)]
-        a += len(block)
-        d += len(dels)
-        parts.append((b"".join(block), b"".join(dels)))
-        if a >= len(add) and d >= len(remove):
-            break
-    last = len(parts) - 1
-    return [
-        sm.opposition_chunk(version, base, i, p[0], p[1], (count, sha) if i == last else None)
-        for i, p in enumerate(parts)
-    ]
