@@ -15,6 +15,7 @@ version)."""
 import random
 from collections import Counter
 
+from host_agent import check
 from host_agent.client import LinkClient, LinkError
 from host_agent.store import Store
 from host_agent.sync import Syncer, SyncError
@@ -175,6 +176,9 @@ def test_1200_seeded_random_answers_in_the_link_simulation(tmp_path):
     assert sorted(set(filed) | set(quarantined)) == sorted(saved)
     assert all(len(v) == 1 for v in quarantined.values())
     assert kit.check_marks(world, store) == []
+    store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    report = check.check_database(store.path, root)  # `tla-agent check` finds nothing wrong
+    assert report, report.findings
 
 
 def test_40_seeded_random_answers_over_socket(tmp_path):

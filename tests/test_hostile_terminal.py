@@ -158,8 +158,9 @@ def test_each_malformed_answer_ends_in_one_plain_line(tmp_path, kind, case):
         assert run.returncode == code, (run.returncode, run.stdout, run.stderr)
         assert says in _one_plain_line(run), run.stderr
         if mtype == messages.HELLO:
-            run = _agent("hello", "--port", term.url)
-            assert run.returncode == code and says in _one_plain_line(run)
+            for args in (("hello",), ("pair", "--yes", "--wait", "5", "--db", str(db))):
+                run = _agent(*args, "--port", term.url)
+                assert run.returncode == code and says in _one_plain_line(run), run.stderr
     _consistent(db)
     # Nothing half done: what was filed before the bad answer is whole (the sheets come
     # before the access log), and a later honest sync finishes the job.
@@ -167,6 +168,8 @@ def test_each_malformed_answer_ends_in_one_plain_line(tmp_path, kind, case):
         honest.app.gate.set_pairing(term.app.gate.pairing)
         run = _agent("sync", "--port", honest.url, "--db", str(db), "--root", str(root))
         assert run.returncode == 0, run.stderr
+    run = _agent("check", "--db", str(db), "--root", str(root))  # and the store checks out
+    assert run.returncode == 0 and "the database is consistent" in run.stdout, run.stdout
 
 
 def test_a_serial_with_markup_is_shown_as_is(tmp_path, kind):
