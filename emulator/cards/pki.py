@@ -26,6 +26,7 @@ DEFAULT_SEED = b"tla test PKI 1"
 _ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 _ECDSA = ec.ECDSA(Prehashed(hashes.SHA256()), deterministic_signing=True)
 ORGANISATION = "tla test PKI"
+_POLICY = {"CPS": profile.CPS_CERT_POLICY, "Vitale": profile.VITALE_CERT_POLICY}  # role marks
 
 
 def derive_key(seed: bytes, label: str) -> ec.EllipticCurvePrivateKey:
@@ -72,7 +73,7 @@ def card_profile(builder, unit, issuer_key):
     """`builder` with the extensions of a `unit` ("CPS" or "Vitale") card certificate
     (docs/cards.md, "Card certificates"): not a CA, signing and non-repudiation only, the
     role's policy, and the issuer's key id."""
-    policy = {"CPS": profile.CPS_CERT_POLICY, "Vitale": profile.VITALE_CERT_POLICY}[unit]
+    policy = _POLICY[unit]
     return (
         builder.add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(
@@ -153,6 +154,12 @@ class TestPki:
         units = cert.subject.get_attributes_for_oid(NameOID.ORGANIZATIONAL_UNIT_NAME)
         key = cert.public_key()
         if [a.value for a in units] != [unit] or not isinstance(key, ec.EllipticCurvePublicKey):
+            return None
+        try:  # the role mark too (docs/cards.md "Card certificates")
+            policies = cert.extensions.get_extension_for_class(x509.CertificatePolicies).value
+        except x509.ExtensionNotFound:
+            return None
+        if _POLICY[unit] not in [p.policy_identifier.dotted_string for p in policies]:
             return None
         return key
 
