@@ -27,8 +27,9 @@ def is_serial(value) -> bool:
 
 
 def hello(body) -> dict:
-    """HELLO's answer as {serial, model, fw, proto, board}: the serial checked, the other
-    texts cut to MAX_TEXT; LinkError for anything else (a list, a serial "TLA\\n")."""
+    """HELLO's answer with its serial checked and model, fw and board made text of at most
+    MAX_TEXT (other keys as received); LinkError for anything else (a list, a serial
+    "TLA\\n")."""
     if not isinstance(body, dict):
         raise LinkError("the terminal's HELLO answer is not a map: is it a tla terminal?")
     serial = body.get("serial")
@@ -37,7 +38,8 @@ def hello(body) -> dict:
             "the terminal's HELLO answer has no valid serial number (1 to 32 printable "
             "ASCII characters): is it a tla terminal?"
         )
-    out = {"serial": serial, "proto": body.get("proto")}
+    # Other keys pass through as received, for whoever reads them to check.
+    out = dict(body, serial=serial, proto=body.get("proto"))
     for key in ("model", "fw", "board"):
         value = body.get(key, "")
         out[key] = (value if isinstance(value, str) else repr(value))[:MAX_TEXT]
