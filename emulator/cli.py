@@ -203,7 +203,11 @@ def export_root(
     `tla-agent sync --root` trusts when it syncs an emulated terminal."""
     from cryptography.hazmat.primitives import serialization
 
-    out.write_bytes(fixtures.pki().root_cert.public_bytes(serialization.Encoding.PEM))
+    try:
+        out.write_bytes(fixtures.pki().root_cert.public_bytes(serialization.Encoding.PEM))
+    except OSError as e:  # a missing folder, no permission: one line, not a traceback
+        typer.echo("error: cannot write %s: %s" % (out, e.strerror or e), err=True)
+        raise typer.Exit(1) from None
     console.print("wrote %s (the emulator's test root: not a real PKI)" % out)
 
 

@@ -16,6 +16,7 @@ from protocol import dates
 FORMAT = "tla-ack/1"
 ACCEPTED, REJECTED = "accepted", "rejected"
 _LOT_NAME = re.compile(r"^[0-9]{11}-[0-9]{6}$")
+MAX_REASON = 1000  # characters of a fund's reason kept and shown
 
 
 class AckError(Exception):
@@ -100,6 +101,10 @@ def _one(store, item, fund, where) -> Ack:
     if lot["fund"] != fund:
         raise AckError("%s: lot %s went to fund %s, not %s" % (where, name, lot["fund"], fund))
     digest = item.get("sha256")
+    if digest is not None and not isinstance(digest, str):
+        raise AckError("%s: sha256 must be the lot file's SHA-256 in hex" % where)
+    if len(reason) > MAX_REASON:
+        raise AckError("%s: the reason is longer than %d characters" % (where, MAX_REASON))
     if digest is not None and (
         lot["file_digest"] is None or digest.lower() != bytes(lot["file_digest"]).hex()
     ):

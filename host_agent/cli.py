@@ -20,19 +20,16 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from host_agent import cli_lots, status, transport, watch
+from host_agent import answers, cli_check, cli_lots, cli_sheets, guard, transport, watch
 from host_agent.cli_lots import (
     DEFAULT_DB,
     DbOption,
-    _euros,
-    _instant,
-    _iso,
     _store,
-    _today,
     console,
     fail,
 )
 from host_agent.client import LinkClient, LinkError
+from host_agent.output import line
 from host_agent.pair import PairError, pair
 from host_agent.store import Store, StoreError
 from host_agent.sync import (
@@ -46,7 +43,7 @@ from host_agent.sync import (
 )
 from host_agent.sync import Progress as SyncProgress
 from host_agent.transport import TransportError, open_port
-from protocol import bundle, messages, opposition_entries, sheet, sheet_fields
+from protocol import messages
 
 app = typer.Typer(
     help=__doc__,
@@ -71,9 +68,6 @@ RootOption = Annotated[
         show_default=False,
     ),
 ]
-TerminalOption = Annotated[
-    str | None, typer.Option("--terminal", "-t", help="Only this terminal (serial number).")
-]
 
 
 @app.callback()
@@ -91,20 +85,22 @@ def _link(port: str) -> LinkClient:
 @app.command()
 def hello(
     port: PortOption,
-    timeout: Annotated[float, typer.Option(help="Seconds to wait for each answer.")] = 3.0,
+    timeout: Annotated[
+        float, typer.Option(help="Seconds to wait for each answer.", min=0.1, max=600)
+    ] = 3.0,
 ):
     """Greet the terminal and print who it is (serial number, firmware, protocol)."""
     try:
         link = LinkClient(open_port(port))
-        reply = link.request(messages.HELLO, {}, timeout=timeout)
+        reply = answers.hello(link.request(messages.HELLO, {}, timeout=timeout))
     except (TransportError, LinkError) as e:
         fail(str(e), EXIT_LINK)
     table = Table(title="tla terminal on %s" % port, show_header=False)
-    table.add_row("serial number", str(reply.get("serial")))
-    table.add_row("model", str(reply.get("model")))
-    table.add_row("firmware", str(reply.get("fw")))
-    table.add_row("protocol", str(reply.get("proto")))
-    table.add_row("board", str(reply.get("board")))
+    table.add_row("serial number", reply["serial"])
+    table.add_row("model", reply["model"])
+    table.add_row("firmware", reply["fw"])
+    table.add_row("protocol", repr(reply["proto"])[:20])
+    table.add_row("board", reply["board"])
     console.print(table)
     mismatch = version_mismatch(reply)
     if mismatch:
@@ -126,20 +122,24 @@ def pair_terminal(
             help="Do not ask whether the codes match (for scripts that compared them).",
         ),
     ] = False,
-    wait: Annotated[int, typer.Option(help="Seconds to wait for OK on the terminal.")] = 120,
+    wait: Annotated[
+        int, typer.Option(help="Seconds to wait for OK on the terminal.", min=1, max=3600)
+    ] = 120,
 ):
     """Pair this PC with a terminal, once, before its first sync.
 
     On the terminal press MENU, then 1 (pair a PC), then run this. Both show the same
     6-digit code: check it, answer here, press OK on the terminal. The pairing key stays
     in the database (keep it readable by you only); the terminal keeps its own."""
-    store = _store(db)
+    store = _store(db, create=True)
     link = _link(port)
 
     def confirm(code, serial):
         console.print(
-            "Terminal %s shows a code. This PC's code is: [bold]%s %s[/]"
-            % (serial, code[:3], code[3:])
+            line(
+                "Terminal %s shows a code. This PC's code is: " % serial,
+                ("%s %s" % (code[:3], code[3:]), "bold"),
+            )
         )
         if yes:
             console.print("Same code? yes (--yes)")
@@ -256,10 +256,8 @@ def _print_summary(s: Summary):
     )
     if s.confirmed:
         console.print("  %d sheets filed earlier were acknowledged again" % s.confirmed)
-    console.print(
-        "  %d access-log entries collected%s"
-        % (s.log_entries, ", [red]%d with a broken chain[/]" % s.log_broken if s.log_broken else "")
-    )
+    broken = (", ", ("%d with a broken chain" % s.log_broken, "red")) if s.log_broken else ()
+    console.print(line("  %d access-log entries collected" % s.log_entries, *broken))
     if s.opposition is not None:
         console.print("  opposition list version %d sent" % s.opposition)
     console.print("  the terminal holds %d sheets not acknowledged" % s.pending)
@@ -315,11 +313,13 @@ def watch_terminals(
     every: Annotated[
         float,
         typer.Option(
-            help="Sync again after this many seconds while it stays plugged in (0: only when plugged in again)."
+            help="Sync again after this many seconds while it stays plugged in (0: only when plugged in again).",
+            min=0,
+            max=86400,
         ),
     ] = 0.0,
     count: Annotated[
-        int, typer.Option(help="Stop after this many syncs (0: never).", hidden=True)
+        int, typer.Option(help="Stop after this many syncs (0: never).", hidden=True, min=0)
     ] = 0,
 ):
     """Wait for a terminal and sync it each time it is plugged in. Ctrl-C stops.
@@ -353,7 +353,7 @@ def watch_terminals(
         elif event == "synced":
             _print_summary(detail)
         elif event == "failed":
-            console.print("%s [yellow]sync stopped:[/] %s" % (stamp, detail))
+            console.print(line(stamp + " ", ("sync stopped:", "yellow"), " %s" % detail))
         elif event == "gone":
             console.print("%s terminal on %s unplugged" % (stamp, found))
 
@@ -363,273 +363,15 @@ def watch_terminals(
         console.print("stopped")
 
 
-# ---------------------------------------------------------------------- sheets
-
-sheets_app = typer.Typer(help="The care sheets filed by the syncs.", no_args_is_help=True)
-app.add_typer(sheets_app, name="sheets")
-
-
-@sheets_app.command("list")
-def list_sheets(
-    db: DbOption = DEFAULT_DB,
-    terminal: TerminalOption = None,
-    quarantine: Annotated[
-        bool, typer.Option("--quarantine", "-q", help="The sheets that failed verification.")
-    ] = False,
-    limit: Annotated[int, typer.Option(help="At most this many, newest first (0: all).")] = 50,
-):
-    """List the filed sheets, newest first, or those in quarantine with why."""
-    store = _store(db)
-    if quarantine:
-        table = Table(title="sheets in quarantine")
-        for column in ("id", "terminal", "record", "received", "reason"):
-            table.add_column(column)
-        for r in store.quarantined(terminal, limit):
-            table.add_row(
-                str(r["id"]),
-                r["terminal"],
-                str(r["record_no"]),
-                _instant(r["received"]),
-                r["reason"],
-            )
-    else:
-        table = Table(title="filed sheets")
-        for column in (
-            "id",
-            "terminal",
-            "record",
-            "order no",
-            "professional",
-            "fund",
-            "completed",
-            "fees",
-            "third party",
-        ):
-            table.add_column(column)
-        for r in store.sheets(terminal, limit):
-            table.add_row(
-                str(r["id"]),
-                r["terminal"],
-                str(r["record_no"]),
-                str(r["order_no"]),
-                r["professional"],
-                r["fund"],
-                _iso(r["completion"]),
-                _euros(r["fees"]),
-                _euros(r["third_party"]),
-            )
-    console.print(table)
-
-
-@sheets_app.command("show")
-def show_sheet(
-    sheet_id: Annotated[int, typer.Argument(help="The sheet's id (tla-agent sheets list).")],
-    db: DbOption = DEFAULT_DB,
-    quarantine: Annotated[
-        bool, typer.Option("--quarantine", "-q", help="A sheet in quarantine.")
-    ] = False,
-):
-    """Show one sheet: every item it carries, its signatures, where it came from."""
-    store = _store(db)
-    row = store.sheet_row(sheet_id, quarantine)
-    if row is None:
-        fail("no %s with id %d" % ("sheet in quarantine" if quarantine else "sheet", sheet_id))
-    table = Table(
-        title="%s %d" % ("quarantined sheet" if quarantine else "sheet", sheet_id),
-        show_header=False,
-    )
-    table.add_row("terminal", "%s, record %d" % (row["terminal"], row["record_no"]))
-    table.add_row("received", _instant(row["received"]))
-    if quarantine:
-        table.add_row("reason", row["reason"])
-    data = bytes(row["bundle"])
-    try:
-        b = bundle.decode(data)
-        for who, sig, cid in (
-            ("CPS", b.cps_signature, b.cps_cert),
-            ("Vitale", b.vitale_signature, b.vitale_cert),
-        ):
-            table.add_row(
-                who + " signature", "certificate %s" % cid.hex() if sig and cid else "none"
-            )
-        s = sheet.decode(b.sheet)
-        for f in sheet_fields.SHEET:
-            value = getattr(s, f[sheet_fields.NAME], None)
-            if value is not None:
-                table.add_row(
-                    "%s (%s)" % (f[sheet_fields.NAME], f[sheet_fields.ARTICLE]), _show(value)
-                )
-    except (bundle.BundleFormatError, sheet.SheetFormatError) as e:
-        table.add_row("content", "cannot be decoded: %s (%d bytes)" % (e, len(data)))
-    console.print(table)
-
-
-def _show(value) -> str:
-    """A sheet's value for the table: records as their fields, lists one per line."""
-    if isinstance(value, list):
-        return "\n".join(_show(v) for v in value)
-    if hasattr(value, "__dict__"):
-        return ", ".join("%s %s" % (k, v) for k, v in vars(value).items() if v is not None)
-    return str(value)
-
-
-@sheets_app.command("summary")
-def summarize_sheets(
-    db: DbOption = DEFAULT_DB,
-    terminal: TerminalOption = None,
-    today: Annotated[
-        str, typer.Option(help="Count deadlines as on this day (YYYY-MM-DD) instead of today.")
-    ] = "",
-):
-    """Sheets per fund: how many, the fees, what the fund pays (third-party payment), and
-    the nearest transmission deadline of those not transmitted (R161-47 I 1°: 3 working
-    days when the patient paid, 8 with third-party payment)."""
-    store = _store(db)
-    day = _today(today)
-    funds: dict = {}
-    for r in store.sheets(terminal):
-        if r["purged"] is not None:
-            continue
-        f = funds.setdefault(r["fund"], {"sheets": 0, "fees": 0, "third": 0, "next": None})
-        f["sheets"] += 1
-        f["fees"] += r["fees"]
-        f["third"] += r["third_party"]
-    for w in status.waiting(store, day):
-        f = funds.get(w.row["fund"])
-        if f is not None and (terminal is None or w.row["terminal"] == terminal):
-            if f["next"] is None or (w.deadline, w.left) < f["next"]:
-                f["next"] = (w.deadline, w.left)
-    table = Table(title="sheets per fund, on %s" % _iso(day))
-    for column in (
-        "fund",
-        "sheets",
-        "fees",
-        "paid by the fund",
-        "paid by patients",
-        "next deadline",
-    ):
-        table.add_column(column, justify="left" if column == "fund" else "right")
-    total = {"sheets": 0, "fees": 0, "third": 0}
-    for fund in sorted(funds):
-        f = funds[fund]
-        nxt = "-"
-        if f["next"] is not None:
-            left = f["next"][1]
-            nxt = "%s (%s)" % (
-                _iso(f["next"][0]),
-                "%d working days left" % left if left >= 0 else "[red]%d days overdue[/]" % -left,
-            )
-        table.add_row(
-            fund,
-            str(f["sheets"]),
-            _euros(f["fees"]),
-            _euros(f["third"]),
-            _euros(f["fees"] - f["third"]),
-            nxt,
-        )
-        for key in total:
-            total[key] += f[key]
-    table.add_row(
-        "all",
-        str(total["sheets"]),
-        _euros(total["fees"]),
-        _euros(total["third"]),
-        _euros(total["fees"] - total["third"]),
-        "",
-    )
-    console.print(table)
-
-
-# ---------------------------------------------------------------------- opposition list
-
-opposition_app = typer.Typer(
-    help="The opposition list (R161-33-7): cards every terminal must refuse.",
-    no_args_is_help=True,
-)
-app.add_typer(opposition_app, name="opposition")
-
-
-def read_serials(path: Path) -> list[bytes]:
-    """The sorted, distinct entries of a list file: one 10-digit card serial a line,
-    blank lines and #-comments ignored."""
-    try:
-        lines = path.read_text().splitlines()
-    except OSError as e:
-        fail("cannot read %s: %s" % (path, e.strerror))
-    except UnicodeDecodeError:
-        fail("%s is not a text file of card serials" % path)
-    found = set()
-    for number, line in enumerate(lines, 1):
-        text = line.split("#", 1)[0].strip()
-        if not text:
-            continue
-        try:
-            found.add(opposition_entries.encode(text))
-        except ValueError:
-            fail("%s line %d: %r is not a 10-digit Vitale card serial" % (path, number, text))
-    return sorted(found)
-
-
-@opposition_app.command("push")
-def push_opposition(
-    file: Annotated[Path, typer.Argument(help="The list: one 10-digit card serial a line.")],
-    db: DbOption = DEFAULT_DB,
-):
-    """Make FILE the opposition list; every terminal gets it at its next sync.
-
-    The terminal receives only what changed since the version it holds (or the whole list),
-    checks that it ends with exactly this list, and refuses those cards at every read."""
-    entries = read_serials(file)
-    store = _store(db)
-    try:
-        version, added, removed = store.replace_opposition(entries, file.name)
-    except Exception as e:  # sqlite3.Error: a full disk, a damaged file
-        fail("cannot write the database %s: %s" % (db, e), EXIT_DATABASE)
-    console.print(
-        "opposition list version %d: %d cards (%d added, %d removed); terminals get it at "
-        "their next sync" % (version, len(entries), added, removed)
-    )
-
-
-# ---------------------------------------------------------------------- access log
-
-
-@app.command("access-log")
-def show_access_log(
-    db: DbOption = DEFAULT_DB,
-    terminal: TerminalOption = None,
-    limit: Annotated[
-        int, typer.Option(help="At most this many entries, newest first (0: all).")
-    ] = 50,
-):
-    """Show the terminals' access logs: who read which card, when, what (R162-1-10 c).
-
-    Each entry is chained to the one before; a broken link (an entry edited or removed on
-    the terminal) is marked."""
-    store = _store(db)
-    table = Table(title="access log")
-    for column in ("terminal", "no", "when", "who", "card", "card id", "what", "chain"):
-        table.add_column(column)
-    for r in store.access_log(terminal, limit):
-        table.add_row(
-            r["terminal"],
-            str(r["entry_no"]),
-            _instant(r["at"]),
-            r["who"] or "-",
-            r["card"],
-            r["card_id"] or "-",
-            r["what"],
-            "ok" if r["chain_ok"] else "[red]BROKEN[/]",
-        )
-    console.print(table)
-
-
-# Lots, acknowledgements, status, purge, duplicates and the patient's copy (docs/lots.md).
-cli_lots.register(app, sheets=sheets_app)
+cli_lots.register(app, sheets=cli_sheets.register(app))  # sheets, opposition, access log
+cli_check.register(app)  # tla-agent check
 
 
 def main():
-    app()
+    try:
+        app()
+    except Exception as e:  # the last guard: one plain line, never a traceback
+        raise SystemExit(guard.report(e)) from None
 
 
 if __name__ == "__main__":

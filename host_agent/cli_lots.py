@@ -1,102 +1,43 @@
-"""tla-agent's commands for what follows the sync: lots (build, seal, send, list, show), the
-funds' acknowledgements, status, purge, paper duplicates and the patient's copy (docs/lots.md).
+"""tla-agent's lot commands: build, list, show, seal (with the CPS), send (docs/lots.md).
+The acknowledgements, status, purge, duplicates and copies are in host_agent/cli_paper.py.
 
 Each error is one plain line on stderr with a non-zero exit code; nothing is half done.
 """
 
-import os
-import sys
 import time
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import track
 from rich.table import Table
 
-from host_agent import (
-    acks,
-    duplicate,
-    lotfile,
-    lots,
-    retention,
-    sealing,
-    sending,
-    status,
+from host_agent import lotfile, lots, sealing, sending
+from host_agent.cli_common import (  # noqa: F401 - DbOption and the rest, for cli.py
+    DB_ENV,
+    DEFAULT_DB,
+    EXIT_DATABASE,
+    EXIT_REFUSED,
+    DbOption,
+    TodayOption,
+    _euros,
+    _instant,
+    _iso,
+    _left,
+    _read_pin,
+    _store,
+    _today,
+    _warn_overdue,
+    _write,
+    console,
+    err,
+    fail,
+    line,
+    styled,
 )
-from host_agent.store import Store, StoreError
-from host_agent.sync import EXIT_DATABASE
-from protocol import bundle, dates
 
-DB_ENV = "TLA_AGENT_DB"
-DEFAULT_DB = Path.home() / ".local" / "share" / "tla" / "agent.db"
-EXIT_REFUSED = 1  # the request cannot be done (bad input, wrong state): nothing changed
 EXIT_CARD = 3  # the CPS refused (wrong or blocked PIN, no card)
 EXIT_SEND = 4  # a transport failed: the lots stay sealed, to be sent again
-
-# Tables keep their columns whole when the output goes to a file or a pipe.
-_WIDTH = None if sys.stdout.isatty() else 160
-console = Console(highlight=False, soft_wrap=True, width=_WIDTH)
-err = Console(stderr=True, highlight=False, soft_wrap=True, width=_WIDTH)
-
-DbOption = Annotated[
-    Path,
-    typer.Option(
-        "--db",
-        envvar=DB_ENV,
-        help="The agent's database (SQLite). Default: $%s, else %s." % (DB_ENV, DEFAULT_DB),
-        show_default=False,
-    ),
-]
-TodayOption = Annotated[
-    str,
-    typer.Option(
-        "--today",
-        help="Count deadlines and retention as on this day (YYYY-MM-DD) instead of today.",
-        show_default=False,
-    ),
-]
-
-
-def fail(message: str, code: int = EXIT_REFUSED) -> NoReturn:
-    err.print("[red]error:[/] " + message)
-    raise typer.Exit(code)
-
-
-def _store(db: Path) -> Store:
-    try:
-        return Store(db)
-    except StoreError as e:
-        fail(str(e), EXIT_DATABASE)
-
-
-def _today(text: str) -> int:
-    if not text:
-        return dates.days_to_ymd(dates.paris_day(int(time.time())))
-    try:
-        return dates.days_to_ymd(dates.days_from_civil(*dates.parse_iso(text)))
-    except ValueError as e:
-        fail("--today: %s" % e)
-
-
-def _iso(ymd) -> str:
-    return dates.iso(dates.ymd_tuple(ymd)) if ymd else "-"
-
-
-def _instant(epoch) -> str:
-    return time.strftime("%Y-%m-%d %H:%M", time.localtime(epoch)) if epoch else "-"
-
-
-def _euros(cents) -> str:
-    return "%d.%02d" % divmod(cents, 100)
-
-
-def _left(n: int) -> str:
-    if n < 0:
-        return "[red]%d overdue[/]" % -n
-    return "[yellow]%d[/]" % n if n <= 1 else str(n)
-
 
 # ---------------------------------------------------------------------- lots
 
@@ -127,40 +68,30 @@ def _lot_table(rows, title) -> Table:
     return table
 
 
-def _warn_overdue(store, today):
-    late = status.overdue(store, today)
-    if not late:
-        return
-    err.print(
-        "[yellow]warning:[/] %d sheet%s past the transmission deadline (R161-47 I 1°): "
-        "send %s now, or give a paper duplicate (tla-agent duplicate ID)"
-        % (len(late), "s are" if len(late) > 1 else " is", "them" if len(late) > 1 else "it")
-    )
-    for w in late:
-        err.print(
-            "  sheet %d (order no %d, %s) completed %s, deadline %s: %d working day%s late"
-            % (
-                w.row["id"],
-                w.row["order_no"],
-                w.row["terminal"],
-                _iso(w.row["completion"]),
-                _iso(w.deadline),
-                -w.left,
-                "" if w.left == -1 else "s",
-            )
-        )
-
-
 @lots_app.command("build")
-def build_lots(db: DbOption = DEFAULT_DB, today: TodayOption = ""):
+def build_lots(
+    db: DbOption = DEFAULT_DB,
+    today: TodayOption = "",
+    despite: Annotated[
+        list[int] | None,
+        typer.Option(
+            "--despite-duplicate",
+            min=1,
+            max=2**62,
+            help="Put this sheet in a lot although its paper duplicate was printed (repeatable; "
+            "the lot records it). Without it such a sheet is never sent: billed once.",
+        ),
+    ] = None,
+):
     """Put the sheets waiting for a lot into new lots.
 
     One lot per professional and fund, at most 999 sheets each, numbered per professional
-    (a number is never given twice). Warns about sheets past their deadline."""
+    (a number is never given twice). A sheet whose paper duplicate was printed stays out.
+    Warns about sheets past their deadline."""
     day = _today(today)
     store = _store(db)
     try:
-        made = lots.build(store, int(time.time()))
+        made = lots.build(store, int(time.time()), despite_duplicate=despite or ())
     except lots.LotError as e:
         fail(str(e))
     if made:
@@ -226,9 +157,9 @@ def show_lot(
         )
         info.add_row(
             "check",
-            "[green]totals, digest and CPS seal verify[/]"
+            styled("totals, digest and CPS seal verify", "green")
             if check
-            else "[red]%s[/]" % check.reason,
+            else styled(check.reason, "red"),
         )
     if row["purged"]:
         info.add_row("purged", _instant(row["purged"]))
@@ -277,7 +208,7 @@ def show_lot(
                 _instant(a["at"]),
                 a["via"],
                 a["destination"],
-                "sent" if a["ok"] else "[red]%s[/]" % a["error"],
+                "sent" if a["ok"] else styled(a["error"], "red"),
             )
         console.print(table)
     if output is not None:
@@ -286,16 +217,8 @@ def show_lot(
                 "lot %s has no file to write (%s)"
                 % (lots.name(row), "purged" if row["purged"] else "not sealed yet")
             )
-        output.write_bytes(bytes(row["file"]))
+        _write(output, bytes(row["file"]))
         console.print("wrote %s" % output)
-
-
-def _read_pin(from_stdin: bool, tries: int) -> bytearray:
-    if from_stdin:
-        line = sys.stdin.readline()
-        return bytearray(line.strip().encode())
-    note = "" if tries >= 3 else " (%d %s left)" % (tries, "try" if tries == 1 else "tries")
-    return bytearray(typer.prompt("CPS PIN%s" % note, hide_input=True).strip().encode())
 
 
 @lots_app.command("seal")
@@ -459,257 +382,18 @@ def send_lots(
         except sending.SendError as e:
             failed += 1
             err.print(
-                "[red]lot %s not sent:[/] %s (it stays sealed: run tla-agent lots send again)"
-                % (lots.name(row), e)
+                line(
+                    ("lot %s not sent:" % lots.name(row), "red"),
+                    " %s (it stays sealed: run tla-agent lots send again)" % e,
+                )
             )
     if failed:
         raise typer.Exit(EXIT_SEND)
 
 
-# ---------------------------------------------------------------------- acknowledgements
-
-acks_app = typer.Typer(
-    help="The funds' acknowledgements of lots (docs/lots.md).", no_args_is_help=True
-)
-
-
-@acks_app.command("import")
-def import_acks(
-    file: Annotated[Path, typer.Argument(help="An acknowledgement file (JSON, format tla-ack/1).")],
-    db: DbOption = DEFAULT_DB,
-):
-    """Import a fund's acknowledgement file (JSON, docs/lots.md).
-
-    An accepted lot is closed; a rejected lot's sheets go into a new lot (to seal and send
-    again), and the fund's reason is shown. A malformed file or an unknown lot changes
-    nothing."""
-    store = _store(db)
-    try:
-        outcome = acks.apply(store, file, int(time.time()))
-    except acks.AckError as e:
-        fail(str(e))
-    for a in outcome.acks:
-        name = lots.name(a.lot)
-        if a.already:
-            console.print(
-                "lot %s: already recorded as %s" % (name, "accepted" if a.accepted else "rejected")
-            )
-        elif a.accepted:
-            console.print(
-                "lot %s accepted by fund %s on %s: closed" % (name, a.lot["fund"], _iso(a.day))
-            )
-        else:
-            console.print(
-                "[yellow]lot %s rejected[/] by fund %s on %s: %s"
-                % (name, a.lot["fund"], _iso(a.day), a.reason)
-            )
-    for row in outcome.new_lots:
-        console.print(
-            "its sheets are in the new lot %s (%d sheets): seal and send it"
-            % (lots.name(row), row["sheets"])
-        )
-    if outcome.build_problem:
-        fail(
-            "the rejected sheets are free again, but no new lot was built: %s"
-            % outcome.build_problem
-        )
-
-
-# ---------------------------------------------------------------------- status, purge
-
-
-def show_status(db: DbOption = DEFAULT_DB, today: TodayOption = ""):
-    """Show what waits: terminals, and sheets by time left before their deadline.
-
-    Per terminal, the last sync and the sheets not transmitted yet; then every sheet not
-    transmitted, by working days left before its deadline, overdue first (R161-47 I 1°:
-    3 working days when the patient paid, 8 with third-party payment)."""
-    day = _today(today)
-    store = _store(db)
-    terms = Table(title="terminals")
-    rows = status.terminals(store)
-    # The sync notes how many sheets a terminal still held (not synced) at its last sync.
-    held = bool(rows) and "pending" in rows[0].keys()
-    for column in ("terminal", "last sync", "sheets filed, not transmitted"):
-        terms.add_column(column)
-    if held:
-        terms.add_column("left on the terminal at last sync")
-    for t in rows:
-        cells = [t["serial"], _instant(t["last_sync"]) if t["last_sync"] else "never"]
-        cells.append(str(t["waiting"]))
-        if held:
-            cells.append("-" if t["pending"] is None else str(t["pending"]))
-        terms.add_row(*cells)
-    console.print(terms)
-    waiting = status.waiting(store, day)
-    if not waiting:
-        console.print("every sheet was transmitted")
-        return
-    table = Table(title="sheets not transmitted, on %s" % _iso(day))
-    for column in (
-        "sheet",
-        "terminal",
-        "order no",
-        "fund",
-        "completed",
-        "payment",
-        "deadline",
-        "working days left",
-        "lot",
-    ):
-        table.add_column(column)
-    for w in waiting:
-        r = w.row
-        table.add_row(
-            str(r["id"]),
-            r["terminal"],
-            str(r["order_no"]),
-            r["fund"],
-            _iso(r["completion"]),
-            "third party" if r["payment"] == 1 else "patient",
-            _iso(w.deadline),
-            _left(w.left),
-            "%s (%s)" % (w.lot_name, w.lot_status) if w.lot_name else "-",
-        )
-    console.print(table)
-
-
-def purge_doubles(
-    db: DbOption = DEFAULT_DB,
-    today: TodayOption = "",
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Say what would go, remove nothing.")
-    ] = False,
-):
-    """Remove electronic doubles kept 90 days past transmission and acknowledged.
-
-    Removes the signed sheets, lot files and patients' NIRs of lots the funds acknowledged,
-    once 90 days have passed since their transmission (R161-47 I 1°); keeps everything
-    else and says what it kept and why. Order numbers, dates and amounts stay (a sheet is
-    an invoice, R161-49)."""
-    day = _today(today)
-    store = _store(db)
-    plan = retention.plan(store, day) if dry_run else retention.purge(store, day, int(time.time()))
-    verb = "would remove" if dry_run else "removed"
-    console.print(
-        "%s the electronic doubles of %d sheet%s in %d lot%s%s"
-        % (
-            verb,
-            plan.sheets,
-            "" if plan.sheets == 1 else "s",
-            len(plan.lots),
-            "" if len(plan.lots) == 1 else "s",
-            (": " + ", ".join(lots.name(r) for r in plan.lots)) if plan.lots else "",
-        )
-    )
-    for reason, n in plan.kept:
-        console.print("kept %d sheet%s: %s" % (n, "" if n == 1 else "s", reason))
-
-
-# ---------------------------------------------------------------------- paper
-
-
-def _sheet_row(store, sheet_id):
-    row = store.sheet_row(sheet_id)
-    if row is None:
-        fail("there is no sheet %d (see tla-agent status)" % sheet_id)
-    if row["purged"]:
-        fail(
-            "the electronic double of sheet %d was purged on %s (90 days after transmission)"
-            % (sheet_id, _instant(row["purged"]))
-        )
-    return row
-
-
-def _facts(store, row, db: Path, reason="") -> duplicate.Facts:
-    signed = bundle.decode(row["bundle"])
-    certs = store.certificates()
-    lot = store.db.execute(
-        "SELECT l.* FROM lot_sheets ls JOIN lots l ON l.id = ls.lot_id WHERE ls.sheet_id = ? AND ls.released IS NULL",
-        (row["id"],),
-    ).fetchone()
-    try:
-        fund_name = sending.load_settings(db.parent / "funds.toml").fund_name(row["fund"])
-    except sending.SendError:
-        fund_name = ""
-    return duplicate.Facts(
-        professional_name=duplicate.holder_name(certs.get(bytes(signed.cps_cert))),
-        insured_name=duplicate.holder_name(certs.get(bytes(signed.vitale_cert or b""))),
-        fund_name=fund_name,
-        lot=lots.name(lot) if lot else "",
-        reason=reason,
-    )
-
-
-def _write(path: Path, data: bytes):
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name("." + path.name + ".partial")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    except OSError as e:
-        fail("cannot write %s: %s" % (path, e.strerror or e))
-
-
-def print_duplicate(
-    sheet_id: Annotated[int, typer.Argument(help="The sheet's id (see tla-agent status).")],
-    db: DbOption = DEFAULT_DB,
-    output: Annotated[
-        Path | None,
-        typer.Option("--output", "-o", help="The PDF to write (default: duplicata-ID.pdf here)."),
-    ] = None,
-    reason: Annotated[
-        str, typer.Option(help="Why the sheet could not be transmitted (printed on it, in French).")
-    ] = "",
-):
-    """Write a sheet's paper duplicate: a PDF marked DUPLICATA.
-
-    For the patient or the fund when the electronic transmission failed (R161-47 I): every
-    item of R161-42, in plain French. The professional signs it by hand."""
-    store = _store(db)
-    row = _sheet_row(store, sheet_id)
-    pdf = duplicate.render(row["bundle"], _facts(store, row, db, reason), duplicate.DUPLICATE)
-    path = output or Path("duplicata-%d.pdf" % sheet_id)
-    _write(path, pdf)
-    console.print("wrote %s (sheet %d, order no %d)" % (path, sheet_id, row["order_no"]))
-
-
-def export_sheet(
-    sheet_id: Annotated[int, typer.Argument(help="The sheet's id (see tla-agent status).")],
-    db: DbOption = DEFAULT_DB,
-    output: Annotated[
-        Path | None,
-        typer.Option(
-            "--output", "-o", help="Where to write (default: copie-ID.pdf or sheet-ID.tla here)."
-        ),
-    ] = None,
-    signed: Annotated[
-        bool,
-        typer.Option(
-            "--signed",
-            help="Write the sheet's exact signed bytes (bundle) instead of a readable PDF.",
-        ),
-    ] = False,
-):
-    """Give the patient a copy of a transmitted sheet (R161-47 I).
-
-    A PDF marked COPIE, or with --signed the sheet's exact signed bytes as transmitted."""
-    store = _store(db)
-    row = _sheet_row(store, sheet_id)
-    if signed:
-        data, path = bytes(row["bundle"]), output or Path("sheet-%d.tla" % sheet_id)
-    else:
-        data = duplicate.render(row["bundle"], _facts(store, row, db), duplicate.COPY)
-        path = output or Path("copie-%d.pdf" % sheet_id)
-    _write(path, data)
-    console.print("wrote %s (sheet %d, order no %d)" % (path, sheet_id, row["order_no"]))
-
-
 def register(app: typer.Typer, sheets: typer.Typer) -> None:
-    """Add these commands to tla-agent's `app`, and `export` to its `sheets` group."""
+    """Add the lot commands to tla-agent's `app`, then those of host_agent/cli_paper.py."""
+    from host_agent import cli_paper
+
     app.add_typer(lots_app, name="lots")
-    app.add_typer(acks_app, name="acks")
-    app.command("status")(show_status)
-    app.command("purge")(purge_doubles)
-    app.command("duplicate")(print_duplicate)
-    sheets.command("export")(export_sheet)
+    cli_paper.register(app, sheets)

@@ -111,6 +111,7 @@ class Facts:
         lot="",
         made=None,
         reason="",
+        transmitted=False,
     ):
         self.professional_name = professional_name
         self.insured_name = insured_name
@@ -118,6 +119,7 @@ class Facts:
         self.lot = lot
         self.made = int(time.time()) if made is None else made
         self.reason = reason
+        self.transmitted = transmitted  # its lot was sent: a copy may say "transmise"
 
 
 class _Page(FPDF):
@@ -186,7 +188,11 @@ def _title(pdf, s, facts, mark):
             "Duplicata sur papier d'une feuille de soins électronique (art. R161-47 I) : %s." % why
         )
     else:
-        line = "Copie remise à l'assuré de la feuille de soins électronique transmise (art. R161-47 I)."
+        sent = "transmise" if facts.transmitted else "pas encore transmise à la caisse"
+        line = (
+            "Copie remise à l'assuré de la feuille de soins électronique %s (art. R161-47 I)."
+            % sent
+        )
     pdf.multi_cell(0, 4.5, line, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
     rows = [

@@ -216,7 +216,6 @@ def verify_lot(data, root=None, certificates=()) -> LotCheck:
     verified in full (host_agent.verify.verify_bundle, with `certificates`)."""
     # Imported here: verify pulls in `cryptography`, which parsing a lot does not need.
     from cryptography import x509
-    from cryptography.x509.oid import NameOID
 
     from host_agent import verify
 
@@ -260,22 +259,14 @@ def verify_lot(data, root=None, certificates=()) -> LotCheck:
         cert = x509.load_der_x509_certificate(seal["certificate"])
     except ValueError:
         return LotCheck(False, "the seal's certificate is not an X.509 certificate", lot)
-    holder = [a.value for a in cert.subject.get_attributes_for_oid(NameOID.SERIAL_NUMBER)]
-    if holder != [h["professional"]]:
-        return LotCheck(
-            False,
-            "the seal's CPS certificate is %s's, the lot is %s's"
-            % (", ".join(str(v) for v in holder) or "nobody", h["professional"]),
-            lot,
-        )
     day = dates.days_to_ymd(dates.paris_day(h["sealed"]))
     if len(seal["signature"]) != bundle.SIGNATURE_BYTES:
         return LotCheck(False, "the seal's signature is not 64 bytes", lot)
-    problem = verify.signature_problem(
-        "CPS seal",
+    problem = verify.seal_problem(
         seal["signature"],
         seal_digest(lot.body),
         cert,
+        h["professional"],
         list(certificates),
         root,
         day,

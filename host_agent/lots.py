@@ -35,17 +35,31 @@ def name(lot) -> str:
     return lotfile.lot_name(lot["professional"], lot["number"])
 
 
-def build(store: Store, now: int, sheet_ids=None) -> list:
+def build(store: Store, now: int, sheet_ids=None, despite_duplicate=()) -> list:
     """Put every free sheet (or only those of `sheet_ids`) into new open lots, per
-    professional and fund, in completion order, at most MAX_SHEETS a lot. Returns the new
-    lots' rows. LotError, and nothing built, when a free sheet cannot go in a lot."""
+    professional and fund, in completion order, at most MAX_SHEETS a lot. A sheet whose
+    paper duplicate was printed stays out (R161-47 I: billed once), unless its id is in
+    `despite_duplicate` (the lot then records it). Returns the new lots' rows. LotError,
+    and nothing built, when a free sheet cannot go in a lot."""
+    despite = set(despite_duplicate)
     with store.transaction() as db:
         rows = db.execute(_FREE_SHEETS).fetchall()
         if sheet_ids is not None:
             wanted = set(sheet_ids)
             rows = [r for r in rows if r["id"] in wanted]
+        on_paper = duplicated(store)
+        unknown = despite - set(on_paper)
+        if unknown:
+            raise LotError(
+                "sheet %s has no paper duplicate: nothing to include despite one"
+                % ", ".join(str(i) for i in sorted(unknown))
+            )
+        rows = [r for r in rows if r["id"] not in on_paper or r["id"] in despite]
         groups = {}
         bad = []
+        damaged = _damaged(store, rows)
+        if damaged:
+            raise LotError("no lot built: %s" % damaged)
         for row in rows:
             try:
                 s = lotfile.LotSheet.from_bundle(row["bundle"])
@@ -66,11 +80,12 @@ def build(store: Store, now: int, sheet_ids=None) -> list:
         for (professional, fund), members in sorted(groups.items()):
             for start in range(0, len(members), lotfile.MAX_SHEETS):
                 chunk = members[start : start + lotfile.MAX_SHEETS]
-                made.append(_new_lot(db, professional, fund, chunk, now))
+                marks = {i: now for i in despite}
+                made.append(_new_lot(db, professional, fund, chunk, now, marks))
         return made
 
 
-def _new_lot(db, professional, fund, members, now):
+def _new_lot(db, professional, fund, members, now, despite):
     row = db.execute(
         "SELECT last FROM lot_numbers WHERE professional = ?", (professional,)
     ).fetchone()
@@ -96,10 +111,60 @@ def _new_lot(db, professional, fund, members, now):
     )
     lot_id = cur.lastrowid
     db.executemany(
-        "INSERT INTO lot_sheets (lot_id, sheet_id, position) VALUES (?, ?, ?)",
-        [(lot_id, row["id"], i) for i, (row, _) in enumerate(members, 1)],
+        "INSERT INTO lot_sheets (lot_id, sheet_id, position, despite_duplicate) "
+        "VALUES (?, ?, ?, ?)",
+        [(lot_id, row["id"], i, despite.get(row["id"])) for i, (row, _) in enumerate(members, 1)],
     )
     return db.execute("SELECT * FROM lots WHERE id = ?", (lot_id,)).fetchone()
+
+
+def record_duplicate(store: Store, sheet_id: int, now: int, reason: str = "") -> str:
+    """Note that the sheet's paper duplicate was printed: it stays out of electronic lots,
+    and leaves the open lot it was in (which is deleted when it empties; its number is not
+    given again). Returns that lot's name, or ""."""
+    with store.transaction() as db:
+        db.execute(
+            "INSERT INTO paper_duplicates (sheet_id, made, reason) VALUES (?, ?, ?)",
+            (sheet_id, now, reason),
+        )
+        lot = db.execute(
+            "SELECT l.* FROM lot_sheets ls JOIN lots l ON l.id = ls.lot_id WHERE ls.sheet_id = ? "
+            "AND ls.released IS NULL AND l.status = ?",
+            (sheet_id, OPEN),
+        ).fetchone()
+        if lot is None:
+            return ""
+        db.execute(
+            "DELETE FROM lot_sheets WHERE lot_id = ? AND sheet_id = ?", (lot["id"], sheet_id)
+        )
+        db.execute(
+            "UPDATE lots SET sheets = t.n, fees = t.fees, third_party = t.third FROM (SELECT "
+            "COUNT(*) AS n, COALESCE(SUM(s.fees), 0) AS fees, COALESCE(SUM(s.third_party), 0) "
+            "AS third FROM lot_sheets ls JOIN sheets s ON s.id = ls.sheet_id WHERE ls.lot_id = ?) "
+            "AS t WHERE lots.id = ?",
+            (lot["id"], lot["id"]),
+        )
+        db.execute("DELETE FROM lots WHERE id = ? AND sheets = 0", (lot["id"],))
+        return name(lot)
+
+
+def duplicated(store: Store) -> dict:
+    """{sheet id: when its first paper duplicate was printed}."""
+    rows = store.db.execute("SELECT sheet_id, MIN(made) FROM paper_duplicates GROUP BY sheet_id")
+    return {r[0]: r[1] for r in rows}
+
+
+def transmitted(store: Store, sheet_id: int) -> bool:
+    """The sheet is in a lot that was sent (R161-47 I 1°: transmitted)."""
+    marks = ",".join("?" * len(TRANSMITTED))
+    return (
+        store.db.execute(
+            "SELECT 1 FROM lot_sheets ls JOIN lots l ON l.id = ls.lot_id WHERE ls.sheet_id = ? "
+            "AND l.status IN (%s)" % marks,
+            (sheet_id, *TRANSMITTED),
+        ).fetchone()
+        is not None
+    )
 
 
 def all_lots(store: Store, statuses=STATUSES) -> list:
@@ -136,15 +201,44 @@ def find(store: Store, ref: str):
 def sheets_of(store: Store, lot_id: int) -> list:
     """The lot's sheets in lot order (released ones included, for a rejected lot)."""
     return store.db.execute(
-        "SELECT s.*, ls.position, ls.released FROM lot_sheets ls JOIN sheets s ON s.id = "
+        "SELECT s.*, ls.position, ls.released, ls.despite_duplicate FROM lot_sheets ls "
+        "JOIN sheets s ON s.id = "
         "ls.sheet_id WHERE ls.lot_id = ? ORDER BY ls.position",
         (lot_id,),
     ).fetchall()
 
 
+def _damaged(store: Store, rows) -> str:
+    """Why some of these sheets' stored bytes cannot be used (damaged since the sync:
+    host_agent/check.py), or ""."""
+    from host_agent import check  # here: check needs cryptography, lots alone does not
+
+    certs = check.certificates(store.db)
+    found = [
+        "sheet %d %s" % (r["id"], p) for r in rows for p in [check.stored_problem(r, certs)] if p
+    ]
+    if not found:
+        return ""
+    return "%s; the database is damaged: run tla-agent check, restore it from a backup" % (
+        "; ".join(found[:5])
+    )
+
+
 def body(store: Store, lot, sealed_at: int) -> bytes:
-    """The lot file's header, sheets and trailer, from the sheets' stored bytes."""
-    members = [lotfile.LotSheet.from_bundle(r["bundle"]) for r in sheets_of(store, lot["id"])]
+    """The lot file's header, sheets and trailer, from the sheets' stored bytes, each
+    verified again first (LotError when one was damaged since the sync)."""
+    rows = sheets_of(store, lot["id"])
+    damaged = _damaged(store, rows)
+    if damaged:
+        raise LotError("lot %s cannot be sealed: %s" % (name(lot), damaged))
+    on_paper = duplicated(store)
+    twice = [r["id"] for r in rows if r["id"] in on_paper and r["despite_duplicate"] is None]
+    if twice:  # printed on paper after the lot was built: never billed twice (R161-47 I)
+        raise LotError(
+            "lot %s cannot be sealed: sheet %s went on paper since the lot was built (tla-agent "
+            "duplicate); it would be billed twice" % (name(lot), ", ".join(map(str, twice)))
+        )
+    members = [lotfile.LotSheet.from_bundle(r["bundle"]) for r in rows]
     return lotfile.body(lot["professional"], lot["number"], lot["fund"], sealed_at, members)
 
 

@@ -4,6 +4,7 @@ the pairing key kept in the database (docs/agent.md, docs/protocol.md "Pairing")
 
 import time
 
+from host_agent import answers
 from host_agent.client import LinkClient, TerminalError
 from host_agent.store import Store
 from host_agent.sync import EXIT_VERSION, version_mismatch
@@ -27,11 +28,10 @@ def pair(link: LinkClient, store: Store, confirm, rng=None, wait_s=WAIT_S, sleep
     """Pair with the terminal on `link`. `confirm(code, serial) -> bool` shows the code to
     the user and asks whether the terminal shows the same; the pairing is kept only when
     the user said yes here and pressed OK there. Returns (serial, agent id)."""
-    hello = link.request(messages.HELLO, {})
+    hello = answers.hello(link.request(messages.HELLO, {}))
     mismatch = version_mismatch(hello)
     if mismatch:
         raise PairError(mismatch, EXIT_VERSION)
-    serial = str(hello.get("serial"))
     agent_id = store.agent_id()
     attempt = AgentPairing(agent_id, rng)
     request = attempt.request()
@@ -44,7 +44,12 @@ def pair(link: LinkClient, store: Store, confirm, rng=None, wait_s=WAIT_S, sleep
             if attempt.state == "confirming" and not asked:
                 # The terminal shows its code from now on: the user compares them.
                 asked = True
-                if not confirm(attempt.code, serial):
+                if not answers.is_serial(attempt.terminal_id):
+                    raise PairError(
+                        "the terminal's identity %r is not a terminal serial: nothing was kept"
+                        % str(attempt.terminal_id)[:40]
+                    )
+                if not confirm(attempt.code, attempt.terminal_id):
                     raise PairError(
                         "the codes differ: nothing was kept (press CANCEL on the terminal)"
                     )
@@ -60,7 +65,11 @@ def pair(link: LinkClient, store: Store, confirm, rng=None, wait_s=WAIT_S, sleep
         raise PairError("pairing failed: %s" % e) from e
     if attempt.pairing is None:
         raise PairError("the terminal did not complete the pairing")
-    model, firmware = str(hello.get("model", "")), str(hello.get("fw", ""))
+    # Filed under the identity the pairing transcript authenticated (the code the user
+    # compared covers it), never HELLO's serial: a device that says another terminal's
+    # serial in HELLO cannot replace that terminal's pairing.
+    serial = str(attempt.pairing.peer)
+    model, firmware = (hello["model"], hello["fw"]) if hello["serial"] == serial else ("", "")
     store.save_pairing(serial, attempt.pairing, agent_id, model, firmware)
     return serial, agent_id
 

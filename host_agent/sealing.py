@@ -100,8 +100,8 @@ def seal(store, app: CpsApp, lot, now: int) -> bytes:
     with the card's certificate, keep the sealed file. Returns the file."""
     lot_body = lots.body(store, lot, now)
     signature = app.sign(lotfile.seal_digest(lot_body))
-    problem = verify.signature_problem(
-        "CPS", signature, lotfile.seal_digest(lot_body), app.cert, (), None, 0
+    problem = verify.seal_problem(
+        signature, lotfile.seal_digest(lot_body), app.cert, lot["professional"], (), None, 0
     )
     if problem:
         raise SealError(

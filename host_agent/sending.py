@@ -13,7 +13,7 @@ import tomllib
 from email.message import EmailMessage
 from pathlib import Path
 
-from host_agent import lotfile, lots
+from host_agent import files, lotfile, lots
 
 PASSWORD_ENV = "TLA_SMTP_PASSWORD"  # the SMTP password never sits in the settings file
 
@@ -53,19 +53,14 @@ class Outbox(Transport):
     def send(self, lot, file: bytes) -> None:
         target = Path(self.destination(lot))
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
+            files.private_folder(target.parent)
             if target.exists():
                 # Handed over before but not noted (the agent stopped in between): the same
                 # bytes are that very delivery; other bytes under this name are not ours.
                 if target.read_bytes() == file:
                     return
                 raise SendError("%s already exists with other content" % target)
-            partial = target.with_name("." + target.name + ".partial")
-            with open(partial, "wb") as f:
-                f.write(file)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(partial, target)
+            files.write_private(target, file)  # 0600: it holds NIRs
             directory = os.open(target.parent, os.O_RDONLY)
             try:
                 os.fsync(directory)

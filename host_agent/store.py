@@ -8,6 +8,7 @@ agent acknowledge it to the terminal (docs/agent.md).
 """
 
 import hashlib
+import os
 import socket
 import sqlite3
 import time
@@ -15,8 +16,9 @@ from pathlib import Path
 
 from cryptography import x509
 
+from host_agent.schema import MIGRATIONS
+from host_agent.store_lists import StoreLists
 from protocol import bundle as bundles
-from protocol import opposition_entries
 from protocol.pairing import Pairing
 
 
@@ -24,181 +26,7 @@ class StoreError(Exception):
     """The database cannot be used; the message is one plain sentence."""
 
 
-# Each migration brings the schema from version i to i + 1 (PRAGMA user_version).
-MIGRATIONS: list[str] = [
-    # 1: the sync issue's tables
-    """
-    CREATE TABLE terminals (
-        id INTEGER PRIMARY KEY,
-        serial TEXT NOT NULL UNIQUE,
-        model TEXT,
-        firmware TEXT,
-        first_seen INTEGER NOT NULL,
-        last_seen INTEGER NOT NULL,
-        last_sync INTEGER,                          -- end of the last complete sync
-        cursor INTEGER NOT NULL DEFAULT 0,          -- last record number committed
-        access_cursor INTEGER NOT NULL DEFAULT 0,   -- last access-log entry committed
-        pending INTEGER,                            -- sheets it held unacknowledged at last sync
-        rejected INTEGER,                           -- rejected sheets it still shows
-        opposition INTEGER NOT NULL DEFAULT 0,      -- version of the opposition list it holds
-        clock_offset INTEGER                        -- its clock minus ours before SET_TIME, s
-    );
-    CREATE TABLE pairings (
-        id INTEGER PRIMARY KEY,
-        terminal_id INTEGER NOT NULL REFERENCES terminals(id),
-        pairing_id BLOB NOT NULL UNIQUE,
-        pairing_key BLOB NOT NULL,                  -- secret: the file is created 0600
-        agent_id TEXT NOT NULL,                     -- the name this agent gave itself
-        created INTEGER NOT NULL,
-        revoked INTEGER
-    );
-    CREATE TABLE certificates (
-        cert_id BLOB PRIMARY KEY,                   -- first 8 bytes of SHA-256 of der
-        der BLOB NOT NULL,
-        subject TEXT NOT NULL,
-        received INTEGER NOT NULL
-    );
-    CREATE TABLE sheets (
-        id INTEGER PRIMARY KEY,
-        terminal_id INTEGER NOT NULL REFERENCES terminals(id),
-        record_no INTEGER NOT NULL,                 -- the terminal's journal record number
-        bundle BLOB NOT NULL,                       -- exact signed bytes, as received
-        digest BLOB NOT NULL UNIQUE,                -- SHA-256 of the sheet bytes
-        order_no INTEGER NOT NULL,
-        professional TEXT NOT NULL,
-        situation INTEGER NOT NULL,
-        insured TEXT NOT NULL,
-        beneficiary TEXT,                           -- "birth/rank" of a dependant, else NULL
-        fund TEXT NOT NULL,
-        completion INTEGER NOT NULL,                -- YYYYMMDD
-        payment INTEGER NOT NULL,
-        fees INTEGER NOT NULL,                      -- cents
-        third_party INTEGER NOT NULL,               -- cents
-        signed_by_patient INTEGER NOT NULL,
-        received INTEGER NOT NULL,
-        sync_id INTEGER,                            -- the sync that brought it
-        acked INTEGER,                              -- when the terminal confirmed our ACK
-        UNIQUE (terminal_id, record_no),
-        UNIQUE (terminal_id, professional, order_no)
-    );
-    CREATE INDEX sheets_completion ON sheets(completion);
-    CREATE TABLE quarantine (
-        id INTEGER PRIMARY KEY,
-        terminal_id INTEGER NOT NULL REFERENCES terminals(id),
-        record_no INTEGER NOT NULL,
-        bundle BLOB NOT NULL,                       -- the bytes as received, never deleted
-        bundle_digest BLOB NOT NULL,                -- SHA-256 of those bytes
-        reason TEXT NOT NULL,
-        received INTEGER NOT NULL,
-        sync_id INTEGER,
-        acked INTEGER,                              -- when the terminal confirmed our ACK
-        UNIQUE (terminal_id, record_no, bundle_digest)
-    );
-    CREATE TABLE access_log (
-        id INTEGER PRIMARY KEY,
-        terminal_id INTEGER NOT NULL REFERENCES terminals(id),
-        entry_no INTEGER NOT NULL,
-        at INTEGER NOT NULL,
-        who TEXT NOT NULL,
-        card TEXT NOT NULL,
-        card_id TEXT NOT NULL,
-        what TEXT NOT NULL,
-        prev BLOB NOT NULL,                         -- SHA-256 of the previous entry (link)
-        chain BLOB NOT NULL,                        -- SHA-256 of this entry
-        chain_ok INTEGER NOT NULL,                  -- 0: the link to the previous entry broke
-        UNIQUE (terminal_id, entry_no)
-    );
-    CREATE TABLE sync_sessions (
-        id INTEGER PRIMARY KEY,
-        terminal_id INTEGER REFERENCES terminals(id),
-        started INTEGER NOT NULL,
-        ended INTEGER,
-        status TEXT NOT NULL,                       -- running, ok, interrupted, failed
-        sheets INTEGER NOT NULL DEFAULT 0,
-        rejected INTEGER NOT NULL DEFAULT 0,
-        bytes INTEGER NOT NULL DEFAULT 0,
-        error TEXT
-    );
-    CREATE TABLE opposition_versions (
-        version INTEGER PRIMARY KEY,                -- 1, 2, ...: what terminals hold
-        created INTEGER NOT NULL,
-        count INTEGER NOT NULL,
-        sha256 BLOB NOT NULL,                       -- of the sorted 5-byte entries
-        source TEXT NOT NULL
-    );
-    CREATE TABLE opposition (
-        entry BLOB PRIMARY KEY                      -- a card serial, 5 bytes (sorted order)
-    ) WITHOUT ROWID;
-    CREATE TABLE opposition_changes (
-        version INTEGER NOT NULL,
-        entry BLOB NOT NULL,
-        added INTEGER NOT NULL,                     -- 1 added in this version, 0 removed
-        PRIMARY KEY (version, entry)
-    ) WITHOUT ROWID;
-    CREATE TABLE settings (
-        key TEXT PRIMARY KEY,
-        value TEXT NOT NULL
-    );
-    """,
-    # 2: lots, their sending, the funds' acknowledgements, retention (docs/lots.md)
-    """
-    CREATE TABLE lot_numbers (
-        professional TEXT PRIMARY KEY,
-        last INTEGER NOT NULL                       -- the last lot number given, never again
-    );
-    CREATE TABLE lots (
-        id INTEGER PRIMARY KEY,
-        professional TEXT NOT NULL,
-        number INTEGER NOT NULL,                    -- per professional, never reused
-        fund TEXT NOT NULL,
-        status TEXT NOT NULL,                       -- open, sealed, sent, acknowledged, rejected
-        built INTEGER NOT NULL,
-        sheets INTEGER NOT NULL,
-        fees INTEGER NOT NULL,                      -- cents
-        third_party INTEGER NOT NULL,               -- cents
-        sealed INTEGER,
-        cps_cert BLOB,                              -- id of the certificate of the sealing CPS
-        file BLOB,                                  -- the sealed lot file, NULL once purged
-        file_digest BLOB,                           -- SHA-256 of the sealed lot file
-        sent INTEGER,
-        sent_via TEXT,
-        acked INTEGER,
-        ack_reason TEXT,
-        purged INTEGER,
-        UNIQUE (professional, number)
-    );
-    CREATE TABLE lot_sheets (
-        lot_id INTEGER NOT NULL REFERENCES lots(id),
-        sheet_id INTEGER NOT NULL REFERENCES sheets(id),
-        position INTEGER NOT NULL,
-        released INTEGER,                           -- when a negative acknowledgement freed it
-        PRIMARY KEY (lot_id, sheet_id)
-    );
-    CREATE UNIQUE INDEX lot_sheets_one_lot ON lot_sheets(sheet_id) WHERE released IS NULL;
-    CREATE TABLE lot_sendings (
-        id INTEGER PRIMARY KEY,
-        lot_id INTEGER NOT NULL REFERENCES lots(id),
-        at INTEGER NOT NULL,
-        via TEXT NOT NULL,                          -- outbox, smtp
-        destination TEXT NOT NULL,
-        ok INTEGER NOT NULL,
-        error TEXT
-    );
-    CREATE TABLE fund_acks (
-        id INTEGER PRIMARY KEY,
-        lot_id INTEGER NOT NULL REFERENCES lots(id),
-        imported INTEGER NOT NULL,
-        accepted INTEGER NOT NULL,
-        day INTEGER NOT NULL,                       -- the fund's date, YYYYMMDD
-        reason TEXT,
-        source TEXT NOT NULL                        -- name of the file imported
-    );
-    ALTER TABLE sheets ADD COLUMN purged INTEGER;   -- when the electronic double was deleted
-    """,
-]
-
-
-class Store:
+class Store(StoreLists):
     def __init__(self, path: str | Path):
         self.path = Path(path)
         new = not self.path.exists()
@@ -222,6 +50,11 @@ class Store:
                         % (self.path, check)
                     )
         except sqlite3.DatabaseError as e:
+            if not os.access(self.path, os.W_OK) or not os.access(self.path.parent, os.W_OK):
+                raise StoreError(  # not damage: the file or its folder (-wal, -shm) read-only
+                    "the database %s or its folder is read-only for you: tla-agent writes it "
+                    "and its -wal and -shm files next to it" % self.path
+                ) from e
             raise StoreError(
                 "cannot use the database %s: %s (is it a tla database? restore it from a backup)"
                 % (self.path, e)
@@ -508,119 +341,6 @@ class Store:
                 "AND acked IS NULL",
                 [(now, terminal_id, n) for n in bad],
             )
-
-    # ---------------------------------------------------------------- access log
-
-    def log_head(self, terminal_id: int):
-        """(entry number, SHA-256) of the last access-log entry filed, or (0, None)."""
-        row = self.db.execute(
-            "SELECT entry_no, chain FROM access_log WHERE terminal_id = ? "
-            "ORDER BY entry_no DESC LIMIT 1",
-            (terminal_id,),
-        ).fetchone()
-        return (row["entry_no"], bytes(row["chain"])) if row else (0, None)
-
-    def add_log(self, terminal_id: int, entries) -> None:
-        """File access-log entries (host_agent.sync.LogEntry) and move the cursor."""
-        if not entries:
-            return
-        with self.transaction() as db:
-            db.executemany(
-                "INSERT OR IGNORE INTO access_log (terminal_id, entry_no, at, who, card, card_id,"
-                " what, prev, chain, chain_ok) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                [(terminal_id, *e.row()) for e in entries],
-            )
-            db.execute(
-                "UPDATE terminals SET access_cursor = MAX(access_cursor, ?) WHERE id = ?",
-                (entries[-1].number, terminal_id),
-            )
-
-    # ---------------------------------------------------------------- opposition list
-
-    def opposition_version(self):
-        """(version, count, SHA-256) of the current list, or (0, 0, None) when none."""
-        row = self.db.execute(
-            "SELECT version, count, sha256 FROM opposition_versions ORDER BY version DESC LIMIT 1"
-        ).fetchone()
-        return (row["version"], row["count"], bytes(row["sha256"])) if row else (0, 0, None)
-
-    def replace_opposition(self, entries: list, source: str):
-        """Make `entries` (sorted, distinct 5-byte entries) the current list: a new version
-        with its changes, unless it is the same list. Returns (version, added, removed)."""
-        version, _, sha = self.opposition_version()
-        digest = opposition_entries.digest(entries)
-        if digest == sha:
-            return version, 0, 0
-        wanted = set(entries)
-        with self.transaction() as db:
-            held = {bytes(r[0]) for r in db.execute("SELECT entry FROM opposition")}
-            added = sorted(wanted - held)
-            removed = sorted(held - wanted)
-            version += 1
-            db.executemany("DELETE FROM opposition WHERE entry = ?", [(e,) for e in removed])
-            db.executemany("INSERT INTO opposition (entry) VALUES (?)", [(e,) for e in added])
-            db.executemany(
-                "INSERT INTO opposition_changes (version, entry, added) VALUES (?, ?, ?)",
-                [(version, e, 1) for e in added] + [(version, e, 0) for e in removed],
-            )
-            db.execute(
-                "INSERT INTO opposition_versions (version, created, count, sha256, source) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (version, int(time.time()), len(entries), digest, source),
-            )
-        return version, len(added), len(removed)
-
-    def opposition_entries(self):
-        """The current list's entries, ascending."""
-        for (entry,) in self.db.execute("SELECT entry FROM opposition ORDER BY entry"):
-            yield bytes(entry)
-
-    def opposition_delta(self, base: int):
-        """(added, removed) entries, ascending, that turn version `base` into the current
-        list; None when `base` is not a version of this database."""
-        current = self.opposition_version()[0]
-        if base < 1 or base > current:
-            return None
-        rows = self.db.execute(
-            "SELECT entry, added FROM opposition_changes c WHERE version > ? AND version = "
-            "(SELECT MAX(version) FROM opposition_changes d WHERE d.entry = c.entry AND "
-            "d.version > ?) ORDER BY entry",
-            (base, base),
-        ).fetchall()
-        added = [bytes(r["entry"]) for r in rows if r["added"]]
-        removed = [bytes(r["entry"]) for r in rows if not r["added"]]
-        return added, removed
-
-    # ---------------------------------------------------------------- reading (tla-agent)
-
-    def sheets(self, serial: str | None = None, limit: int = 0) -> list:
-        """Filed sheets, newest first, with their terminal's serial."""
-        return self._per_terminal("sheets", serial, "x.id DESC", limit)
-
-    def quarantined(self, serial: str | None = None, limit: int = 0) -> list:
-        return self._per_terminal("quarantine", serial, "x.id DESC", limit)
-
-    def sheet_row(self, sheet_id: int, quarantine: bool = False):
-        table = "quarantine" if quarantine else "sheets"
-        return self.db.execute(_WITH_SERIAL % table + " WHERE x.id = ?", (sheet_id,)).fetchone()
-
-    def access_log(self, serial: str | None = None, limit: int = 0) -> list:
-        return self._per_terminal("access_log", serial, "t.serial, x.entry_no DESC", limit)
-
-    def _per_terminal(self, table: str, serial: str | None, order: str, limit: int) -> list:
-        """The rows of `table` (of `serial`'s terminal only, if given) with their terminal's
-        serial, in `order`, at most `limit` (0: all)."""
-        sql = _WITH_SERIAL % table
-        args: tuple = ()
-        if serial:
-            sql += " WHERE t.serial = ?"
-            args = (serial,)
-        sql += " ORDER BY " + order + (" LIMIT %d" % limit if limit else "")
-        return self.db.execute(sql, args).fetchall()
-
-
-# A table's rows (as x) with their terminal's serial (as terminal).
-_WITH_SERIAL = "SELECT x.*, t.serial AS terminal FROM %s x JOIN terminals t ON t.id = x.terminal_id"
 
 
 def sheet_bytes(data: bytes) -> bytes:

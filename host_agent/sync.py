@@ -8,16 +8,19 @@ acknowledged again, from the database, before anything is pulled; a record recei
 is recognised (terminal, record number, bytes) and filed once (docs/agent.md).
 """
 
-import hashlib
 import sqlite3
 import time
 
 from cryptography import x509
 
+from host_agent import answers, bounds
 from host_agent.client import LinkClient, LinkError, SessionLost, TerminalError
 from host_agent.store import Store, StoreError
+from host_agent.sync_after import AfterSheets
+from host_agent.sync_errors import EXIT_DATABASE, EXIT_VERSION, SyncError  # noqa: F401
+from host_agent.sync_parts import Batch, Progress, Summary, load_root  # noqa: F401
 from host_agent.verify import Verifier
-from protocol import auth, bundle, cbor, dates, messages, opposition_entries
+from protocol import auth, bundle, dates, messages
 from protocol import sync_messages as sm
 from protocol.pull import Puller
 from protocol.record_stream import CERT, SHEET
@@ -26,19 +29,6 @@ from protocol.security_errors import AuthFailed, MalformedMessage
 BATCH_SHEETS = 64  # sheets per transaction (and per ACK)
 SILENCE_S = 2.0  # no frame of the stream for this long: ask again
 MAX_SILENCES = 5  # then the terminal is gone
-
-
-class SyncError(Exception):
-    """The sync cannot go on; the message is one plain sentence for the user, `exit` the
-    command's exit code (docs/agent.md)."""
-
-    def __init__(self, message, exit=1):
-        super().__init__(message)
-        self.exit = exit
-
-
-EXIT_VERSION = 2  # the terminal speaks another protocol version
-EXIT_DATABASE = 6  # the database cannot be written or read
 
 
 def version_mismatch(hello: dict) -> str | None:
@@ -52,84 +42,7 @@ def version_mismatch(hello: dict) -> str | None:
     )
 
 
-class Batch:
-    """What one transaction files: certificates, verified sheets, refused sheets."""
-
-    def __init__(self):
-        self.certs = []  # DER
-        self.accepted = []  # (record number, bundle bytes, protocol.sheet.Sheet)
-        self.rejected = []  # (record number, bundle bytes, reason)
-        self.last_record = 0
-
-    def __len__(self):
-        return len(self.accepted) + len(self.rejected)
-
-
-class LogEntry:
-    """An access-log entry as received: its number, fields and links."""
-
-    def __init__(self, body, previous):
-        item = cbor.decode(body[32:])
-        if not isinstance(item, list) or len(item) != 6 or type(item[0]) is not int:
-            raise MalformedMessage("an access-log entry is [number, when, who, card, id, what]")
-        self.number = item[0]
-        self.fields = [str(x) if i > 1 else x for i, x in enumerate(item)]
-        self.prev = body[:32]
-        self.chain = hashlib.sha256(body).digest()
-        # The link to the entry before, when we hold it: an edited or removed entry breaks it.
-        self.ok = previous is None or previous == self.prev
-
-    def row(self):
-        f = self.fields
-        return (self.number, f[1], f[2], f[3], f[4], f[5], self.prev, self.chain, int(self.ok))
-
-
-class Progress:
-    """What a sync reports as it goes (the CLI draws it); every method may be left as is."""
-
-    def stage(self, text):
-        pass
-
-    def expect(self, sheets):
-        pass
-
-    def advance(self, sheets, nbytes):
-        pass
-
-
-def load_root(path) -> x509.Certificate:
-    """The trusted root certificate of the card PKI, from a PEM or DER file."""
-    try:
-        data = open(path, "rb").read()
-    except OSError as e:
-        raise SyncError("cannot read the root certificate %s: %s" % (path, e.strerror)) from e
-    try:
-        if b"-----BEGIN" in data:
-            return x509.load_pem_x509_certificate(data)
-        return x509.load_der_x509_certificate(data)
-    except ValueError:
-        raise SyncError("%s is not a certificate (PEM or DER)" % path) from None
-
-
-class Summary:
-    """What a sync did."""
-
-    def __init__(self, serial):
-        self.serial = serial
-        self.filed = 0
-        self.rejected = 0
-        self.confirmed = 0  # earlier sheets whose ACK was lost, acknowledged again
-        self.certs = 0
-        self.log_entries = 0
-        self.log_broken = 0
-        self.opposition = None  # the version sent, if one was
-        self.pending = 0  # unacknowledged on the terminal at the end
-        self.bytes = 0
-        self.restarts = 0
-        self.received_records = []  # record numbers the stream carried (tests)
-
-
-class Syncer:
+class Syncer(AfterSheets):
     def __init__(
         self,
         store: Store,
@@ -141,6 +54,7 @@ class Syncer:
         after_commit=None,
         batch_sheets=BATCH_SHEETS,
         silence_s=SILENCE_S,
+        limits=None,
     ):
         """`after_commit(rec_nos)` runs between a commit and its ACK (tests kill the agent
         there); `rng(n)` gives the session nonces (os.urandom by default)."""
@@ -153,6 +67,7 @@ class Syncer:
         self.after_commit = after_commit
         self.batch_sheets = batch_sheets
         self.silence_s = silence_s
+        self.limits = limits or bounds.Limits()  # host_agent/bounds.py
         self.serial = ""
         self.terminal_id = 0
         self.sync_id = 0
@@ -166,11 +81,11 @@ class Syncer:
 
     def run(self) -> Summary:
         self.progress.stage("greeting the terminal")
-        hello = self._clear(messages.HELLO, {})
+        hello = answers.hello(self._clear(messages.HELLO, {}))
         mismatch = version_mismatch(hello)
         if mismatch:
             raise SyncError(mismatch, EXIT_VERSION)
-        self.serial = str(hello.get("serial"))
+        self.serial = hello["serial"]
         self.summary = Summary(self.serial)
         self.pairing = self._db(self.store.pairing, self.serial)
         if self.pairing is None:
@@ -178,9 +93,7 @@ class Syncer:
                 "terminal %s is not paired with this PC: open MENU, 1 on it and run "
                 "tla-agent pair" % self.serial
             )
-        self.terminal_id = self._db(
-            self.store.terminal, self.serial, str(hello.get("model", "")), str(hello.get("fw", ""))
-        )
+        self.terminal_id = self._db(self.store.terminal, self.serial, hello["model"], hello["fw"])
         self.sync_id = self._db(self.store.start_sync, self.terminal_id)
         try:
             self._authenticate()
@@ -267,14 +180,14 @@ class Syncer:
         self.link.use_session(agent.session)
 
     def _set_time(self):
-        before = self._call(messages.STATUS, {})
+        before = answers.status(self._call(messages.STATUS, {}), self.limits.unacked)
         now = int(self.wall_clock())
-        offset = sm.read_time({"time": before["time"]}) - now if "time" in before else None
+        offset = before["time"] - now
         self._call(messages.SET_TIME, sm.set_time(now))
-        self._db(self.store.note_status, self.terminal_id, sm.read_status(before), offset)
+        self._db(self.store.note_status, self.terminal_id, before, offset)
 
     def _status(self):
-        status = sm.read_status(self._call(messages.STATUS, {}))
+        status = answers.status(self._call(messages.STATUS, {}), self.limits.unacked)
         self._db(self.store.note_status, self.terminal_id, status)
         return status
 
@@ -397,6 +310,7 @@ class Syncer:
                 if entries is None:
                     continue
                 for etype, rec_no, body in entries:
+                    batch.nbytes += len(body)
                     if etype == CERT:
                         cid = bundle.cert_id(body)
                         if cid not in self.known:
@@ -412,7 +326,12 @@ class Syncer:
                             batch.accepted.append((rec_no, body, sheet))
                         batch.last_record = rec_no
                         self.progress.advance(1, len(body) + 3)
-                if len(batch) >= self.batch_sheets or (puller.ended and (batch or batch.certs)):
+                    self._within_limits(batch, new_certs)
+                if (
+                    len(batch) >= self.batch_sheets
+                    or batch.nbytes >= self.limits.batch_bytes
+                    or (puller.ended and (batch or batch.certs))
+                ):
                     self._commit(batch, new_certs)
                     batch, new_certs = Batch(), []
                 grant = puller.grant()
@@ -434,6 +353,15 @@ class Syncer:
             self._commit(batch, new_certs)
         self.summary.restarts = puller.restarts
         self._finish_acks()
+
+    def _within_limits(self, batch, new_certs):
+        """Past a limit of host_agent/bounds.py: commit (and acknowledge) what was
+        received, then stop with the limit's sentence."""
+        try:
+            bounds.check(self.limits, self.summary, batch, self.link.bytes_in)
+        except bounds.LimitReached:
+            self._commit(batch, new_certs)
+            raise
 
     def _start_stream(self, puller):
         seq = self.link.next_seq()
@@ -466,84 +394,6 @@ class Syncer:
             self._authenticate()
         self._confirm_unacknowledged()
 
-    # ------------------------------------------------------------ access log
-
-    def _access_log(self):
-        self.progress.stage("collecting the access log")
-        head, chain = self._db(self.store.log_head, self.terminal_id)
-        after = head
-        while True:
-            reply = self._call(messages.ACCESS_LOG, sm.log_request(after))
-            bodies, more = sm.read_log_reply(reply)
-            entries = []
-            for body in bodies:
-                e = LogEntry(body, chain)
-                if e.number <= after:
-                    continue
-                if e.number != after + 1 and chain is not None:
-                    e.ok = False  # entries are missing before this one
-                entries.append(e)
-                chain, after = e.chain, e.number
-                self.summary.log_broken += 0 if e.ok else 1
-            self._db(self.store.add_log, self.terminal_id, entries)
-            self.summary.log_entries += len(entries)
-            if entries:
-                self._call(messages.ACK, sm.ack(log=after))
-            if not more or not entries:
-                return
-
-    # ------------------------------------------------------------ opposition list
-
-    def _opposition(self, status):
-        version, count, sha = self._db(self.store.opposition_version)
-        if not version or status["opp"] == version:
-            return
-        self.progress.stage("sending the opposition list (version %d)" % version)
-        delta = self._db(self.store.opposition_delta, status["opp"])
-        if delta is not None and len(delta[0]) + len(delta[1]) < count:
-            if self._send_list(version, status["opp"], delta[0], delta[1], count, sha):
-                self.summary.opposition = version
-                return
-        if not self._send_list(version, None, self.store.opposition_entries(), (), count, sha):
-            raise SyncError("terminal %s did not take the opposition list" % self.serial)
-        self.summary.opposition = version
-
-    def _send_list(self, version, base, add, remove, count, sha) -> bool:
-        """Send one update chunk by chunk (the terminal writes each to flash before it
-        answers: a slow flash is never flooded); True once the terminal holds `version`."""
-        chunks = _chunks(version, base, add, remove, count, sha)
-        i = 0
-        for _ in range(3 * len(chunks) + 3):
-            held, nxt = sm.read_opposition_reply(self._call(messages.OPPOSITION, chunks[i]))
-            if nxt == 0:
-                return False  # another base than the terminal's, or the transfer was dropped
-            if nxt >= len(chunks):
-                return held == version  # not so when the result's digest differed
-            i = nxt  # the next one, or again from one the terminal did not get
-        return False
-
 
 def _numbers(runs):
     return [n for first, count in runs for n in range(first, first + count)]
-
-
-def _chunks(version, base, add, remove, count, sha):
-    """OPPOSITION bodies carrying `add` and `remove` entries, PER_CHUNK a chunk in all; the
-    last one announces the resulting list's count and digest."""
-    per = opposition_entries.PER_CHUNK
-    add, remove = list(add), list(remove)
-    parts = []
-    a = d = 0
-    while True:
-        block = add[a : a + per]
-        dels = remove[d : d + per - len(block)]
-        a += len(block)
-        d += len(dels)
-        parts.append((b"".join(block), b"".join(dels)))
-        if a >= len(add) and d >= len(remove):
-            break
-    last = len(parts) - 1
-    return [
-        sm.opposition_chunk(version, base, i, p[0], p[1], (count, sha) if i == last else None)
-        for i, p in enumerate(parts)
-    ]

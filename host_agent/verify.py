@@ -7,7 +7,6 @@ received and never re-encoded (docs/care-sheet.md).
 """
 
 import time
-from datetime import UTC, datetime
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -15,9 +14,15 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed, encode_dss_signature
 
+from host_agent import signers
 from protocol import bundle, dates, sheet, sheet_validation
 
-MAX_CHAIN = 4  # certificates between a card's and the root, the card's included
+# What each signature must name (host_agent/signers.py): who, its role, the sheet's field
+# that names its holder, and that field in English.
+SIGNERS = (
+    ("CPS", "professional", "the sheet's professional"),
+    ("Vitale", "insured", "the sheet's insured"),
+)
 
 # English for each rule of protocol/sheet_validation.RULES ("%s": the field, "%(detail)s").
 RULE_TEXT = {
@@ -103,8 +108,7 @@ class Verification:
         return "Verification(ok=%r, reason=%r)" % (self.ok, self.reason)
 
 
-class _Refused(Exception):
-    pass
+_Refused = signers.Refused
 
 
 def field_in_english(path) -> str:
@@ -143,14 +147,12 @@ class Verifier:
     def __init__(self, certificates, root):
         self.root = _certificate(root)
         self.known = _by_id(certificates)
-        self.by_subject = {c.subject: c for c in self.known.values()}
-        self._chains = set()  # (certificate id, day) whose chain verified
+        self._chains = set()  # (certificate id, role, day) whose chain verified
 
     def add(self, der) -> bytes:
         cert = _certificate(der)
         cid = bundle.cert_id(cert.public_bytes(serialization.Encoding.DER))
         self.known[cid] = cert
-        self.by_subject[cert.subject] = cert
         return cid
 
     def verify(self, data, today=None) -> Verification:
@@ -175,21 +177,35 @@ class Verifier:
             return Verification(False, reason, decoded, care_sheet)
         return Verification(True, "", decoded, care_sheet)
 
-    def check_chain(self, who, cid, cert, day):
-        if (cid, day) not in self._chains:
-            _check_chain(who, cert, self.by_subject, self.root, day)
-            self._chains.add((cid, day))
+    def check_chain(self, who, role, cid, cert, day):
+        if (cid, role, day) not in self._chains:
+            signers.check_path(who, role, cert, self.known.values(), self.root, day)
+            self._chains.add((cid, role, day))
 
 
-def signature_problem(who, signature, digest, cert, certificates, root, day) -> str:
-    """ "" when `signature` (64 bytes r || s) over `digest` is by `cert`'s key and, unless
-    `root` is None, `cert` chains to `root` through `certificates`, each valid on `day`
-    (YYYYMMDD); else the reason, one English sentence. For a lot's CPS seal (lotfile.py)."""
+def seal_problem(signature, digest, cert, professional, certificates, root, day) -> str:
+    """ "" when `signature` (64 bytes r || s) over `digest` is by `cert`'s key, `cert` is a
+    CPS certificate naming `professional` and, unless `root` is None, chains to `root`
+    through `certificates` on `day` (YYYYMMDD); else the reason, one English sentence.
+    For a lot's CPS seal (lotfile.py, sealing.py): the same binding as a sheet's."""
+    who = "CPS seal"
     try:
         cert = _certificate(cert)
+        signers.check_role(who, "CPS", cert)
+        signers.check_names(who, "CPS", cert, professional, "the lot's professional")
         if root is not None:
-            by_subject = {c.subject: c for c in _by_id(certificates).values()}
-            _check_chain(who, cert, by_subject, _certificate(root), day)
+            known = _by_id(certificates).values()
+            signers.check_path(who, "CPS", cert, known, _certificate(root), day)
+        _check_signature(who, cert, signature, digest)
+    except _Refused as e:
+        return str(e)
+    return ""
+
+
+def key_problem(who, cert, signature, digest) -> str:
+    """ "" when `signature` over `digest` is by `cert`'s key, else the reason (the check of
+    a stored sheet's bytes, host_agent/check.py)."""
+    try:
         _check_signature(who, cert, signature, digest)
     except _Refused as e:
         return str(e)
@@ -228,73 +244,20 @@ def _check_signatures(decoded, care_sheet, verifier):
     day = care_sheet.completion
     if not dates.is_ymd(day):
         raise _Refused("the care sheet has no valid completion date to check certificates at")
-    signers = [("CPS", decoded.cps_signature, decoded.cps_cert)]
+    signatures = [(decoded.cps_signature, decoded.cps_cert)]
     if decoded.vitale_signature is not None:
-        signers.append(("Vitale", decoded.vitale_signature, decoded.vitale_cert))
+        signatures.append((decoded.vitale_signature, decoded.vitale_cert))
     digest = bundle.digest(decoded.sheet)
-    for who, signature, cid in signers:
+    for (who, field, what), (signature, cid) in zip(SIGNERS, signatures, strict=False):
         cert = verifier.known.get(cid)
         if cert is None:
             raise _Refused("the %s certificate %s is unknown" % (who, cid.hex()))
-        verifier.check_chain(who, cid, cert, day)
+        # The role and the name first: a valid Vitale or other professional's certificate
+        # gets the reason that says so, not a path error.
+        signers.check_role(who, who, cert)
+        signers.check_names(who, who, cert, getattr(care_sheet, field), what)
+        verifier.check_chain(who, who, cid, cert, day)
         _check_signature(who, cert, signature, digest)
-
-
-def _check_chain(who, cert, by_subject, root, day):
-    """`cert` chains to `root` through the issuers `by_subject` holds, each valid on `day`."""
-    current = cert
-    for _ in range(MAX_CHAIN):
-        _check_validity(who, current, day)
-        if current.issuer == root.subject:
-            issuer = root
-        else:
-            issuer = by_subject.get(current.issuer)
-            if issuer is None or issuer is current:
-                raise _Refused("the %s certificate does not chain to the trusted root" % who)
-            if not _is_ca(issuer):
-                raise _Refused("the %s certificate's issuer is not a certificate authority" % who)
-        try:
-            current.verify_directly_issued_by(issuer)
-        except (ValueError, TypeError, InvalidSignature):
-            raise _Refused(
-                "the %s certificate is not validly signed by %s"
-                % (who, issuer.subject.rfc4514_string())
-            ) from None
-        if issuer is root:
-            return
-        current = issuer
-    raise _Refused("the %s certificate's chain is longer than %d" % (who, MAX_CHAIN))
-
-
-def _is_ca(cert):
-    try:
-        return cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
-    except x509.ExtensionNotFound:
-        return False
-
-
-def _check_validity(who, cert, day):
-    """Valid at some time of the completion date (a French civil day)."""
-    z = dates.ymd_to_days(day)
-    start = z * 86400 - dates.paris_offset(z * 86400)
-    end = start + 86400
-    not_before = cert.not_valid_before_utc.timestamp()
-    not_after = cert.not_valid_after_utc.timestamp()
-    if not_before >= end or not_after < start:
-        raise _Refused(
-            "the %s certificate %s was not valid on %s (valid %s to %s)"
-            % (
-                who,
-                cert.subject.rfc4514_string(),
-                dates.iso(dates.ymd_tuple(day)),
-                _utc(not_before),
-                _utc(not_after),
-            )
-        )
-
-
-def _utc(epoch):
-    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _check_signature(who, cert, signature, digest):

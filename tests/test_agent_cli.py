@@ -131,6 +131,13 @@ def test_unpair_forgets_the_key(tmp_path):
 
 def test_errors_are_one_plain_line(tmp_path):
     db = tmp_path / "agent.db"
+    no_db = subprocess.run(
+        AGENT + ["sync", "--port", "/dev/nonexistent-tla", "--db", str(db)],
+        capture_output=True,
+        text=True,
+    )
+    assert "no database at" in _one_line_error(no_db, 6) and not db.exists()
+    Store(db).close()  # as the first `pair` leaves it
     no_root = subprocess.run(
         AGENT + ["sync", "--port", "/dev/nonexistent-tla", "--db", str(db)],
         capture_output=True,

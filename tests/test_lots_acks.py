@@ -85,6 +85,7 @@ BAD_FILES = {
     "other fund": "OTHERFUND",
     "contradiction": "CONTRADICTS",
     "never sent": "UNSENT",
+    "sha256 not text": "SHANUM",
 }
 
 
@@ -103,6 +104,7 @@ def test_a_bad_ack_file_is_refused_in_one_line_and_changes_nothing(sent, case):
         "OTHERFUND": [good, entry(lyon[0])],
         "CONTRADICTS": [good],
         "UNSENT": [good],
+        "SHANUM": [dict(good, sha256=12)],
     }
     if text in variants:
         if text == "CONTRADICTS":
@@ -122,6 +124,18 @@ def test_a_bad_ack_file_is_refused_in_one_line_and_changes_nothing(sent, case):
     assert proc.returncode == 1
     assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
     assert list(store.db.iterdump()) == before
+
+
+def test_a_reason_with_markup_is_applied_and_shown_as_is(sent):
+    """A fund's reason is untrusted text: `acks import` and `lots show` print "[/x]" as is
+    (they used to apply the file, then crash on it, and `lots show` crashed from then on)."""
+    store, _, tmp = sent
+    bad = [r for r in lots.all_lots(store) if r["fund"] == "011750000"][1]
+    path = ack_file(tmp / "ack.json", "011750000", entry(bad, "rejected", "refus [/x] [red]"))
+    proc = kit.agent(tmp / "agent.db", "acks", "import", str(path))
+    assert proc.returncode == 0 and "refus [/x] [red]" in proc.stdout, proc.stderr
+    shown = kit.agent(tmp / "agent.db", "lots", "show", lots.name(bad))
+    assert shown.returncode == 0 and "refus [/x] [red]" in shown.stdout, shown.stderr
 
 
 def test_purge_keeps_90_days_after_transmission_and_says_what_it_kept(sent):

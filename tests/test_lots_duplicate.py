@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from host_agent import duplicate
+from host_agent import duplicate, lotfile
+from host_agent.store import Store
 from protocol import bundle, nomenclature, sheet_validation
 from protocol import sheet_fields as F
 from protocol.sheet import Accident, Act
@@ -149,3 +150,65 @@ def test_no_such_sheet_is_one_line(tmp_path):
         and proc.stderr.strip() == "error: there is no sheet 999 (see tla-agent status)"
     )
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_a_sheet_with_a_paper_duplicate_stays_out_of_lots(tmp_path):
+    """R161-47 I: a sheet sent on paper is not sent electronically too (double billing),
+    unless the user says so for that sheet, which its lot records."""
+    db = tmp_path / "agent.db"
+    store, filed = kit.store_with_day(db)
+    store.close()
+    proc = kit.agent(db, "duplicate", "1", "-o", str(tmp_path / "d.pdf"), "--reason", "panne")
+    assert proc.returncode == 0, proc.stderr
+    proc = kit.agent(db, "lots", "build")
+    assert proc.returncode == 0, proc.stderr
+    store = Store(db)
+    in_lots = {r[0] for r in store.db.execute("SELECT sheet_id FROM lot_sheets")}
+    assert 1 not in in_lots and in_lots == set(filed) - {1}
+    # Explicitly, sheet 1 too: its lot records that it went despite its duplicate.
+    proc = kit.agent(db, "lots", "build", "--despite-duplicate", "1")
+    assert proc.returncode == 0, proc.stderr
+    mark = store.db.execute("SELECT despite_duplicate FROM lot_sheets WHERE sheet_id = 1")
+    assert mark.fetchone()[0] is not None
+    proc = kit.agent(db, "lots", "build", "--despite-duplicate", "2")  # no duplicate of 2
+    assert proc.returncode == 1 and "sheet 2 has no paper duplicate" in proc.stderr
+
+
+def test_the_copy_of_a_sheet_not_sent_does_not_say_transmitted(tmp_path):
+    db = tmp_path / "agent.db"
+    kit.store_with_day(db)[0].close()
+    copy = tmp_path / "copie.pdf"
+    proc = kit.agent(db, "sheets", "export", "1", "-o", str(copy))
+    assert proc.returncode == 0, proc.stderr
+    text = " ".join(text_of(copy).split())
+    assert "pas encore transmise à la caisse" in text
+    assert "électronique transmise" not in text
+
+
+def test_a_duplicate_after_the_build_takes_the_sheet_out_of_its_open_lot(tmp_path):
+    from emulator.cards import fixtures
+    from host_agent import lots, sealing
+
+    store, _ = kit.store_with_day(tmp_path / "agent.db")
+    lots.build(store, kit.NOW)
+    app = kit.cps_app("nurse")
+    lot = sealing.lots_to_seal(store, app, [])[0][0]
+    members = lots.sheets_of(store, lot["id"])
+    first = members[0]["id"]
+    assert lots.record_duplicate(store, first, kit.NOW, "panne") == lots.name(lot)
+    after = lots.find(store, lots.name(lot))
+    assert [s["id"] for s in lots.sheets_of(store, lot["id"])] == [m["id"] for m in members[1:]]
+    assert after["sheets"] == len(members) - 1
+    assert after["fees"] == sum(m["fees"] for m in members[1:])
+    sealing.unlock(app, bytearray(fixtures.pin("nurse").encode()))
+    file = sealing.seal(store, app, after, kit.NOW + 60)
+    app.forget()
+    assert len(lotfile.parse(file).bundles) == len(members) - 1
+    # Had it stayed in (a lot built with the sheet, then the duplicate noted by hand),
+    # sealing would refuse: never billed twice.
+    store.db.execute(
+        "INSERT INTO lot_sheets (lot_id, sheet_id, position) VALUES (?, ?, 99)",
+        (after["id"], first),
+    )
+    with pytest.raises(lots.LotError, match="went on paper since the lot was built"):
+        lots.body(store, after, kit.NOW + 120)

@@ -201,7 +201,7 @@ def test_a_corrupted_database_file(tmp_path):
     store.close()
     data = bytearray(store.path.read_bytes())
     for i in range(4096, len(data), 4096):
-        data[i + 100 : i + 140] = b"\xa5" * 40  # every page but the header damaged
+        data[i : i + 40] = b"\xa5" * 40  # every page but the first: its b-tree header damaged
     store.path.write_bytes(bytes(data))
     with pytest.raises(StoreError, match="restore it from a backup") as e:
         Store(store.path)

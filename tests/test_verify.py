@@ -15,6 +15,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed, decode_dss_signature
 from cryptography.x509.oid import NameOID
 
+from emulator.cards import pki as test_pki
+from firmware.cards import profile
 from host_agent.verify import verify_bundle
 from protocol import bundle, cbor
 from protocol import sheet_fields as F
@@ -23,23 +25,41 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "portable"))
 import _sheets  # noqa: E402
 
 TODAY = _sheets.TODAY
+PROFESSIONAL = "60001234567"  # the nurse of _sheets
+DOCTOR = "10001234567"
 
 
-def _name(cn):
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+def _name(cn, serial=None, nir=None):
+    attrs = [x509.NameAttribute(NameOID.COMMON_NAME, cn)]
+    if serial:
+        attrs.append(x509.NameAttribute(NameOID.SERIAL_NUMBER, serial))
+    if nir:
+        attrs.append(x509.NameAttribute(NameOID.USER_ID, nir))
+    return x509.Name(attrs)
 
 
-def _cert(cn, key, issuer_cn, issuer_key, start=(2025, 1, 1), end=(2028, 1, 1), ca=False):
+def _cert(cn, key, issuer_cn, issuer_key, start=(2025, 1, 1), end=(2028, 1, 1), ca=False, **card):
+    """A CA certificate, or (`card`: role, serial, nir) a card certificate of the profile."""
+    card.setdefault("role", "CPS")
+    card.setdefault("serial", PROFESSIONAL if card["role"] == "CPS" else "2000000011")
     builder = (
         x509.CertificateBuilder()
-        .subject_name(_name(cn))
-        .issuer_name(_name(issuer_cn))
+        .subject_name(_name(cn, *(() if ca else (card["serial"], card.get("nir")))))
+        .issuer_name(issuer_cn if isinstance(issuer_cn, x509.Name) else _name(issuer_cn))
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(datetime(*start, tzinfo=UTC))
         .not_valid_after(datetime(*end, tzinfo=UTC))
-        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
     )
+    if ca:
+        builder = builder.add_extension(
+            x509.BasicConstraints(ca=True, path_length=None), critical=True
+        ).add_extension(
+            x509.KeyUsage(False, False, False, False, False, True, True, False, False),
+            critical=True,
+        )
+    else:
+        builder = test_pki.card_profile(builder, card["role"], issuer_key)
     return builder.sign(issuer_key, hashes.SHA256())
 
 
@@ -55,23 +75,36 @@ def _sign(key, data):
 
 
 class Pki:
-    """Root -> CPS CA -> CPS card certificate; root -> Vitale card certificate."""
+    """Root -> CPS CA -> CPS card certificates (one per professional); root -> Vitale card
+    certificate of the sheets' insured."""
 
     def __init__(self):
         new = lambda: ec.generate_private_key(ec.SECP256R1())  # noqa: E731
         self.root_key, self.ca_key, self.cps_key, self.vitale_key = new(), new(), new(), new()
         self.root = _cert("tla test root", self.root_key, "tla test root", self.root_key, ca=True)
         self.ca = _cert("tla test CPS CA", self.ca_key, "tla test root", self.root_key, ca=True)
-        self.cps = _cert("CPS 60001234567", self.cps_key, "tla test CPS CA", self.ca_key)
-        self.vitale = _cert("Vitale 1800275123456", self.vitale_key, "tla test root", self.root_key)
-        self.known = [_der(self.ca), _der(self.cps), _der(self.vitale)]
+        self.cps = _cert("CPS nurse", self.cps_key, "tla test CPS CA", self.ca_key)
+        self.doctor = _cert("CPS GP", self.cps_key, "tla test CPS CA", self.ca_key, serial=DOCTOR)
+        self.vitale = _cert(
+            "Vitale 2000000011",
+            self.vitale_key,
+            "tla test root",
+            self.root_key,
+            role="Vitale",
+            nir=_sheets.INSURED,
+        )
+        self.known = [_der(c) for c in (self.ca, self.cps, self.doctor, self.vitale)]
 
-    def signed(self, sheet_bytes, vitale=True, cps_key=None, cps_cert=None):
+    def signed(self, sheet_bytes, vitale=True, cps_key=None, cps_cert=None, vitale_key=None):
+        if cps_cert is None:
+            cps_cert = self.doctor if DOCTOR.encode() in sheet_bytes else self.cps
         cps_key = cps_key or self.cps_key
-        cps_cert = cps_cert or self.cps
         args = [sheet_bytes, _sign(cps_key, sheet_bytes), bundle.cert_id(_der(cps_cert))]
         if vitale:
-            args += [_sign(self.vitale_key, sheet_bytes), bundle.cert_id(_der(self.vitale))]
+            args += [
+                _sign(vitale_key or self.vitale_key, sheet_bytes),
+                bundle.cert_id(_der(self.vitale)),
+            ]
         return bundle.encode(*args)
 
 
@@ -140,10 +173,10 @@ def test_wrong_certificate(pki):
     print(result.reason)
     # Issued by a card certificate instead of a certificate authority.
     fake_key = ec.generate_private_key(ec.SECP256R1())
-    fake = _cert("CPS fake", fake_key, "CPS 60001234567", pki.cps_key)
+    fake = _cert("CPS fake", fake_key, pki.cps.subject, pki.cps_key)
     known = pki.known + [_der(fake)]
     result = verify(pki, pki.signed(sheet_bytes, cps_key=fake_key, cps_cert=fake), known)
-    assert not result.ok and "not a certificate authority" in result.reason, result.reason
+    assert not result.ok and "must be asserted in a CA certificate" in result.reason, result.reason
     print(result.reason)
 
 
@@ -153,11 +186,12 @@ def test_wrong_root(pki):
     other = _cert("another root", other_key, "another root", other_key, ca=True)
     result = verify(pki, data, root=other)
     assert not result.ok and "does not chain to the trusted root" in result.reason
+    assert "no issuer up to the trusted root" in result.reason
     print(result.reason)
     # Same name as the real root, another key: the signature on the certificates fails.
     impostor = _cert("tla test root", other_key, "tla test root", other_key, ca=True)
     result = verify(pki, data, root=impostor)
-    assert not result.ok and "is not validly signed by CN=tla test root" in result.reason
+    assert not result.ok and "signature does not match" in result.reason, result.reason
     print(result.reason)
 
 
@@ -175,6 +209,79 @@ def test_certificate_not_valid_at_the_completion_date(pki):
     cert = _cert("CPS last day", key, "tla test CPS CA", pki.ca_key, (2024, 1, 1), (2026, 11, 18))
     known = pki.known + [_der(cert)]
     assert verify(pki, pki.signed(sheet_bytes, cps_key=key, cps_cert=cert), known).ok
+
+
+def _signed_by(sheet_bytes, cps, vitale):
+    """A bundle whose "CPS" and "Vitale" signatures are by these (key, certificate)."""
+    args = [sheet_bytes]
+    for key, cert in (cps, vitale):
+        args += [_sign(key, sheet_bytes), bundle.cert_id(_der(cert))]
+    return bundle.encode(*args)
+
+
+def test_the_cps_signature_must_be_the_sheets_professionals_cps(pki):
+    """Signer binding (docs/care-sheet.md step 3): a valid card of the PKI that is not the
+    professional's CPS may not sign as "CPS"."""
+    sheet_bytes = _sheets.nurse_visit().encode()  # the nurse 60001234567's
+    # A patient's Vitale card signs in the CPS's place, naming its own (valid) certificate.
+    result = verify(
+        pki, _signed_by(sheet_bytes, (pki.vitale_key, pki.vitale), (pki.vitale_key, pki.vitale))
+    )
+    assert not result.ok
+    assert result.reason == (
+        "the CPS certificate is not a CPS certificate: it has not the CPS policy %s"
+        % profile.CPS_CERT_POLICY
+    )
+    # Another professional's CPS (the GP's, valid, of the same PKI) signs the nurse's sheet.
+    result = verify(pki, pki.signed(sheet_bytes, cps_cert=pki.doctor))
+    assert not result.ok
+    assert result.reason == (
+        "the CPS certificate is 10001234567's, not the sheet's professional 60001234567"
+    )
+    # A CPS certificate used as the Vitale one.
+    result = verify(pki, _signed_by(sheet_bytes, (pki.cps_key, pki.cps), (pki.cps_key, pki.cps)))
+    assert result.reason.startswith("the Vitale certificate is not a Vitale certificate")
+
+
+def test_the_vitale_signature_must_be_the_insureds_card(pki):
+    sheet_bytes = _sheets.nurse_visit().encode()
+    key = ec.generate_private_key(ec.SECP256R1())
+    other = _cert(
+        "Vitale other",
+        key,
+        "tla test root",
+        pki.root_key,
+        role="Vitale",
+        serial="2000000099",
+        nir="269054958815780",
+    )
+    data = _signed_by(sheet_bytes, (pki.cps_key, pki.cps), (key, other))
+    result = verify(pki, data, pki.known + [_der(other)])
+    assert not result.ok
+    # The reason names no NIR: it is shown in the quarantine list.
+    assert result.reason == "the Vitale certificate is not the card of the sheet's insured"
+
+
+def test_a_card_certificate_without_the_profile_is_refused(pki):
+    """A certificate of the right name, chained, but without the role's extensions."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    bare = (
+        x509.CertificateBuilder()
+        .subject_name(_name("CPS bare", PROFESSIONAL))
+        .issuer_name(pki.ca.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(datetime(2025, 1, 1, tzinfo=UTC))
+        .not_valid_after(datetime(2028, 1, 1, tzinfo=UTC))
+        .sign(pki.ca_key, hashes.SHA256())
+    )
+    sheet_bytes = _sheets.nurse_visit().encode()
+    data = pki.signed(sheet_bytes, cps_key=key, cps_cert=bare)
+    result = verify(pki, data, pki.known + [_der(bare)])
+    assert (
+        result.reason
+        == "the CPS certificate is not a CPS certificate: it has no keyUsage extension"
+    )
 
 
 def test_missing_cps_signature(pki):
@@ -204,7 +311,8 @@ def test_an_invalid_sheet_is_refused_in_english(pki):
     sheet = _sheets.nurse_visit()
     sheet.insured = sheet.insured[:14] + "0"
     sheet.acts[0].code = "XYZ"
-    result = verify(pki, pki.signed(sheet.encode()))
+    sheet.unsigned_reason = F.NO_SIGNATURE_KEY  # no Vitale certificate to name the NIR
+    result = verify(pki, pki.signed(sheet.encode(), vitale=False))
     assert not result.ok
     assert result.reason == (
         "the care sheet is refused: the insured's NIR is not valid (and 1 more problems)"

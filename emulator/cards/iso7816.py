@@ -327,11 +327,12 @@ class SigningCard(VirtualCard):
 
     key = None
 
-    def issue_key(self, pki_, unit, label, common_name, subject_serial, valid) -> dict:
+    def issue_key(self, pki_, unit, label, common_name, subject_serial, valid, nir=None) -> dict:
         """Give the card its key and certificate from the test PKI; returns the files'
         contents {certificate, certificate id}."""
+        since, until = pki.date_utc(valid[0]), pki.date_utc(valid[1])
         self.key, self.cert = pki_.issue(
-            label, unit, common_name, subject_serial, pki.date_utc(valid[0]), pki.date_utc(valid[1])
+            label, unit, common_name, subject_serial, since, until, nir
         )
         return {profile.EF_CERTIFICATE: self.cert, profile.EF_CERT_ID: pki.cert_id(self.cert)}
 

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
 )
 from cryptography.x509.oid import NameOID
 
+from firmware.cards import profile
 from protocol.bundle import cert_id  # noqa: F401 - the one definition, used by the cards
 
 DEFAULT_SEED = b"tla test PKI 1"
@@ -25,6 +26,7 @@ DEFAULT_SEED = b"tla test PKI 1"
 _ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 _ECDSA = ec.ECDSA(Prehashed(hashes.SHA256()), deterministic_signing=True)
 ORGANISATION = "tla test PKI"
+_POLICY = {"CPS": profile.CPS_CERT_POLICY, "Vitale": profile.VITALE_CERT_POLICY}  # role marks
 
 
 def derive_key(seed: bytes, label: str) -> ec.EllipticCurvePrivateKey:
@@ -53,7 +55,7 @@ def verify_digest(public_key: ec.EllipticCurvePublicKey, digest: bytes, signatur
     return True
 
 
-def _name(unit, common_name, serial=None):
+def _name(unit, common_name, serial=None, holder_nir=None):
     attrs = [
         x509.NameAttribute(NameOID.COUNTRY_NAME, "FR"),
         x509.NameAttribute(NameOID.ORGANIZATION_NAME, ORGANISATION),
@@ -62,7 +64,31 @@ def _name(unit, common_name, serial=None):
     ]
     if serial:
         attrs.append(x509.NameAttribute(NameOID.SERIAL_NUMBER, serial))
+    if holder_nir:
+        attrs.append(x509.NameAttribute(NameOID.USER_ID, holder_nir))
     return x509.Name(attrs)
+
+
+def card_profile(builder, unit, issuer_key):
+    """`builder` with the extensions of a `unit` ("CPS" or "Vitale") card certificate
+    (docs/cards.md, "Card certificates"): not a CA, signing and non-repudiation only, the
+    role's policy, and the issuer's key id."""
+    policy = _POLICY[unit]
+    return (
+        builder.add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(True, True, False, False, False, False, False, False, False),
+            critical=True,
+        )
+        .add_extension(
+            x509.CertificatePolicies([x509.PolicyInformation(x509.ObjectIdentifier(policy), None)]),
+            critical=False,
+        )
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()),
+            critical=False,
+        )
+    )
 
 
 def _utc(y, m, d):
@@ -99,28 +125,22 @@ class TestPki:
         digest = hashlib.sha256(self.seed + b"/serial/" + label.encode()).digest()
         return int.from_bytes(digest[:8], "big") >> 1 or 1
 
-    def issue(self, label, unit, common_name, serial, not_before, not_after):
+    def issue(self, label, unit, common_name, serial, not_before, not_after, holder_nir=None):
         """(private key, certificate DER) of the card `label`; `unit` is "CPS" or "Vitale",
-        `serial` goes into the subject's serialNumber (card serial or CPS holder id)."""
+        `serial` goes into the subject's serialNumber (the CPS holder's id, or the Vitale
+        card's serial), `holder_nir` (Vitale) into its userId."""
         key = derive_key(self.seed, label)
-        cert = (
+        builder = (
             x509.CertificateBuilder()
-            .subject_name(_name(unit, common_name, serial))
+            .subject_name(_name(unit, common_name, serial, holder_nir))
             .issuer_name(self.root_cert.subject)
             .public_key(key.public_key())
             .serial_number(self._serial(label))
             .not_valid_before(not_before)
             .not_valid_after(not_after)
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(
-                x509.KeyUsage(True, True, False, False, False, False, False, False, False),
-                critical=True,
-            )
-            .add_extension(
-                x509.AuthorityKeyIdentifier.from_issuer_public_key(self.root_key.public_key()),
-                critical=False,
-            )
-            .sign(self.root_key, hashes.SHA256(), ecdsa_deterministic=True)
+        )
+        cert = card_profile(builder, unit, self.root_key).sign(
+            self.root_key, hashes.SHA256(), ecdsa_deterministic=True
         )
         return key, cert.public_bytes(serialization.Encoding.DER)
 
@@ -134,6 +154,12 @@ class TestPki:
         units = cert.subject.get_attributes_for_oid(NameOID.ORGANIZATIONAL_UNIT_NAME)
         key = cert.public_key()
         if [a.value for a in units] != [unit] or not isinstance(key, ec.EllipticCurvePublicKey):
+            return None
+        try:  # the role mark too (docs/cards.md "Card certificates")
+            policies = cert.extensions.get_extension_for_class(x509.CertificatePolicies).value
+        except x509.ExtensionNotFound:
+            return None
+        if _POLICY[unit] not in [p.policy_identifier.dotted_string for p in policies]:
             return None
         return key
 

@@ -81,6 +81,7 @@ class VirtualVitale(SigningCard):
                     "%s %s" % (data["usage_name"], data["first_names"][0]),
                     data["serial"],
                     (data["valid_from"], data["valid_until"]),
+                    data["nir"],
                 )
             )
         self.add_files("vitale", contents)

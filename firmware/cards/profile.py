@@ -100,6 +100,13 @@ MAX_CERT_BYTES = 1024
 MAX_RESPONSE_BYTES = 1024  # the longest response the firmware accepts (GET RESPONSE chains)
 CHAIN_BLOCK = 200  # bytes of command data per block when chaining (PSO VERIFY CERTIFICATE)
 
+# The card certificates' role marks (docs/cards.md, "Card certificates"): the policy OID in
+# the certificatePolicies extension of a CPS or Vitale certificate. tla's own arc, 2.25 and
+# a UUID (ITU-T X.667), since the real SESAM-Vitale PKI's OIDs are not public.
+CERT_POLICY_ARC = "2.25.318272941830981324051732414308296480314"
+CPS_CERT_POLICY = CERT_POLICY_ARC + ".1"
+VITALE_CERT_POLICY = CERT_POLICY_ARC + ".2"
+
 # ---------------------------------------------------------------- BER-TLV tags
 
 # Formats: "template" (constructed), "digits" (ASCII digits), "text" (printable ASCII),

@@ -1,0 +1,191 @@
+"""`tla-agent check`: does the database still hold what was filed? (docs/agent.md, "Checking
+the database"). SQLite's own integrity check; every stored bundle against its digest, its
+signatures and (with the root) its certificates' path and signer binding; the decoded
+columns against the signed sheet; each terminal's record numbers without a hole (a deleted
+row is a finding); each quarantined bundle against its digest; each access-log entry
+against its chain hash and link; each sealed lot against its file's digest, its seal and
+its sheets' stored bytes.
+
+Nothing here writes: the file is opened read-only. `stored_problem()` is also what `lots
+build` and `lots seal` ask of each sheet before they use its bytes (host_agent/lots.py).
+"""
+
+import hashlib
+import sqlite3
+
+from cryptography import x509
+
+from host_agent import lotfile, verify
+from protocol import bundle, cbor, dates
+
+MAX_FINDINGS = 200  # shown; the count says how many more
+
+
+class Report:
+    def __init__(self):
+        self.findings = []
+        self.counted = {"sheets": 0, "quarantined": 0, "log entries": 0, "lots": 0}
+        self.more = 0
+
+    def add(self, text):
+        if len(self.findings) < MAX_FINDINGS:
+            self.findings.append(text)
+        else:
+            self.more += 1
+
+    def __bool__(self):
+        return not self.findings
+
+
+def certificates(db) -> dict:
+    """{cert id: x509.Certificate} of the certificates table (a damaged one left out)."""
+    out = {}
+    for row in db.execute("SELECT cert_id, der FROM certificates"):
+        try:
+            out[bytes(row[0])] = x509.load_der_x509_certificate(bytes(row[1]))
+        except ValueError:
+            pass
+    return out
+
+
+def stored_problem(row, certs) -> str:
+    """ "" when the stored sheet `row` (a sheets row) is the bytes that were verified at the
+    sync: its bundle decodes, the sheet's SHA-256 is the `digest` column, each signature
+    verifies with the key of the certificate it names, and the columns lots use are the
+    sheet's; else what is wrong, one sentence. (The path to the root was checked at the
+    sync; `check` with the root checks it again.)"""
+    data = bytes(row["bundle"])
+    try:
+        b = bundle.decode(data)
+        s = lotfile.LotSheet.from_bundle(data)
+    except (bundle.BundleFormatError, lotfile.LotFormatError) as e:
+        return "its stored bytes no longer decode (%s)" % e
+    if hashlib.sha256(b.sheet).digest() != bytes(row["digest"]):
+        return "its stored sheet bytes no longer match their digest"
+    digest = bundle.digest(b.sheet)
+    for who, signature, cid in (
+        ("CPS", b.cps_signature, b.cps_cert),
+        ("Vitale", b.vitale_signature, b.vitale_cert),
+    ):
+        if signature is None or cid is None:
+            continue
+        cert = certs.get(bytes(cid))
+        if cert is None:
+            return "its %s certificate %s is not in the database" % (who, bytes(cid).hex())
+        problem = verify.key_problem(who, cert, signature, digest)
+        if problem:
+            return problem
+    for column, value in (
+        ("professional", s.professional),
+        ("fund", s.fund),
+        ("fees", s.fees),
+        ("third_party", s.third_party),
+    ):
+        if row[column] != ("" if value is None else value):  # a text column is never NULL
+            return "its %s column no longer matches the signed sheet" % column
+    return ""
+
+
+def check_database(path, root) -> Report:
+    """Check the database file at `path` (read-only); `root`: the trusted root certificate,
+    or None to check signatures by key only."""
+    report = Report()
+    db = sqlite3.connect("file:%s?mode=ro" % path, uri=True)
+    db.row_factory = sqlite3.Row
+    try:
+        for (line,) in db.execute("PRAGMA integrity_check(50)"):
+            if line != "ok":
+                report.add("SQLite: %s" % line)
+        certs = certificates(db)
+        verifier = verify.Verifier(list(certs.values()), root) if root is not None else None
+        _sheets(db, certs, verifier, report)
+        _quarantine(db, report)
+        _record_numbers(db, report)
+        _access_log(db, report)
+        _lots(db, certs, root, report)
+    finally:
+        db.close()
+    return report
+
+
+def _sheets(db, certs, verifier, report):
+    for row in db.execute("SELECT * FROM sheets WHERE purged IS NULL ORDER BY id"):
+        report.counted["sheets"] += 1
+        problem = stored_problem(row, certs)
+        if not problem and verifier is not None:
+            received = dates.days_to_ymd(dates.paris_day(row["received"]))
+            result = verifier.verify(bytes(row["bundle"]), received)
+            problem = "" if result.ok else result.reason
+        if problem:
+            report.add("sheet %d: %s" % (row["id"], problem))
+
+
+def _quarantine(db, report):
+    for row in db.execute("SELECT id, bundle, bundle_digest FROM quarantine ORDER BY id"):
+        report.counted["quarantined"] += 1
+        if hashlib.sha256(bytes(row["bundle"])).digest() != bytes(row["bundle_digest"]):
+            report.add("quarantined sheet %d: its bytes no longer match their digest" % row["id"])
+
+
+def _record_numbers(db, report):
+    """Every record number from a terminal's first to its cursor is filed or quarantined:
+    the agent pulls them in order and never skips one."""
+    for t in db.execute("SELECT id, serial, cursor FROM terminals ORDER BY id"):
+        numbers = {
+            r[0]
+            for r in db.execute(
+                "SELECT record_no FROM sheets WHERE terminal_id = ? UNION "
+                "SELECT record_no FROM quarantine WHERE terminal_id = ?",
+                (t["id"], t["id"]),
+            )
+        }
+        if not numbers:
+            continue
+        top = max(max(numbers), t["cursor"])
+        holes = [n for n in range(min(numbers), top + 1) if n not in numbers]
+        if holes:
+            shown = ", ".join(str(n) for n in holes[:10]) + (" ..." if len(holes) > 10 else "")
+            report.add(
+                "terminal %s: %d record number(s) received but missing here: %s"
+                % (t["serial"], len(holes), shown)
+            )
+
+
+def _access_log(db, report):
+    last = {}
+    for row in db.execute("SELECT * FROM access_log ORDER BY terminal_id, entry_no"):
+        report.counted["log entries"] += 1
+        fields = [row[k] for k in ("entry_no", "at", "who", "card", "card_id", "what")]
+        body = bytes(row["prev"]) + cbor.encode(fields)
+        where = "access-log entry %d of terminal %d" % (row["entry_no"], row["terminal_id"])
+        if hashlib.sha256(body).digest() != bytes(row["chain"]):
+            report.add("%s: it no longer matches its chain hash" % where)
+        before = last.get(row["terminal_id"])
+        if before is not None and before[0] == row["entry_no"] - 1 and row["chain_ok"]:
+            if before[1] != bytes(row["prev"]):
+                report.add("%s: its link to the entry before is broken here" % where)
+        last[row["terminal_id"]] = (row["entry_no"], bytes(row["chain"]))
+
+
+def _lots(db, certs, root, report):
+    for lot in db.execute("SELECT * FROM lots WHERE file IS NOT NULL ORDER BY id"):
+        report.counted["lots"] += 1
+        name = lotfile.lot_name(lot["professional"], lot["number"])
+        file = bytes(lot["file"])
+        if hashlib.sha256(file).digest() != bytes(lot["file_digest"] or b""):
+            report.add("lot %s: its file no longer matches its digest" % name)
+            continue
+        check = lotfile.verify_lot(file, root, list(certs.values()))
+        if not check.ok:
+            report.add("lot %s: %s" % (name, check.reason))
+            continue
+        stored = [
+            bytes(r[0])
+            for r in db.execute(
+                "SELECT s.bundle FROM lot_sheets ls JOIN sheets s ON s.id = ls.sheet_id "
+                "WHERE ls.lot_id = ? ORDER BY ls.position",
+                (lot["id"],),
+            )
+        ]
+        if check.lot is not None and stored != list(check.lot.bundles) and lot["purged"] is None:
+            report.add("lot %s: its file's sheets are not the stored sheets" % name)

@@ -1,0 +1,48 @@
+"""Files the agent writes that hold health data (lot files with NIRs, duplicates, copies,
+exports, the database and its folder): folders it creates are 0700, files 0600, whatever
+the umask, and a file appears whole or not at all (docs/agent.md, "Files")."""
+
+import os
+from pathlib import Path
+
+MAX_ROOT_BYTES = 64 * 1024  # a root certificate is a few hundred bytes; never read /dev/zero
+
+
+def private_folder(folder) -> None:
+    """Create `folder` and its missing parents, each 0700 (existing ones are left alone)."""
+    folder = Path(folder)
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for path in reversed(missing):
+        os.mkdir(path, 0o700)
+        os.chmod(path, 0o700)  # mkdir's mode is masked by the umask
+
+
+def write_private(path, data: bytes) -> None:
+    """Write `data` to `path`, mode 0600, atomically (a partial file is never left under
+    `path`), synced to disk. OSError as the system says."""
+    path = Path(path)
+    private_folder(path.parent)
+    partial = path.with_name("." + path.name + ".partial")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb", closefd=False) as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+    finally:
+        os.close(fd)
+    os.replace(partial, path)
+
+
+def read_small(path, limit=MAX_ROOT_BYTES) -> bytes:
+    """The bytes of a small file; ValueError when it holds more than `limit` bytes (or is
+    a device that never ends)."""
+    with open(path, "rb") as f:
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError("%s is larger than %d bytes: not a certificate" % (path, limit))
+    return data

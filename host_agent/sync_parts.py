@@ -1,0 +1,68 @@
+"""What a sync carries and reports (host_agent/sync.py): the batch of one transaction, the
+progress the CLI draws, the summary, and the trusted root certificate it verifies against."""
+
+from cryptography import x509
+
+from host_agent import files
+from host_agent.sync_errors import SyncError
+
+
+class Batch:
+    """What one transaction files: certificates, verified sheets, refused sheets."""
+
+    def __init__(self):
+        self.certs = []  # DER
+        self.accepted = []  # (record number, bundle bytes, protocol.sheet.Sheet)
+        self.rejected = []  # (record number, bundle bytes, reason)
+        self.last_record = 0
+        self.nbytes = 0  # held in RAM until the commit
+
+    def __len__(self):
+        return len(self.accepted) + len(self.rejected)
+
+
+class Progress:
+    """What a sync reports as it goes (the CLI draws it); every method may be left as is."""
+
+    def stage(self, text):
+        pass
+
+    def expect(self, sheets):
+        pass
+
+    def advance(self, sheets, nbytes):
+        pass
+
+
+def load_root(path) -> x509.Certificate:
+    """The trusted root certificate of the card PKI, from a PEM or DER file."""
+    try:
+        data = files.read_small(path)
+    except OSError as e:
+        raise SyncError("cannot read the root certificate %s: %s" % (path, e.strerror)) from e
+    except ValueError as e:
+        raise SyncError(str(e)) from None
+    try:
+        if b"-----BEGIN" in data:
+            return x509.load_pem_x509_certificate(data)
+        return x509.load_der_x509_certificate(data)
+    except ValueError:
+        raise SyncError("%s is not a certificate (PEM or DER)" % path) from None
+
+
+class Summary:
+    """What a sync did."""
+
+    def __init__(self, serial):
+        self.serial = serial
+        self.filed = 0
+        self.rejected = 0
+        self.confirmed = 0  # earlier sheets whose ACK was lost, acknowledged again
+        self.certs = 0
+        self.log_entries = 0
+        self.log_broken = 0
+        self.opposition = None  # the version sent, if one was
+        self.pending = 0  # unacknowledged on the terminal at the end
+        self.bytes = 0
+        self.restarts = 0
+        self.received_records = []  # record numbers the stream carried (tests)
