@@ -30,6 +30,7 @@ class Run:
         self.seen = []  # every event the test took from the terminal
         self.lines = []
         self.trace = []
+        self.app_log = None  # the in-process access log, read before the image closes
         kwargs = {
             "on_show": self.screens.append,
             "opposition": fixtures.OPPOSED_SERIALS,
@@ -58,7 +59,10 @@ class Run:
         if self.interpreter == "micropython":
             outputs += self.t.stderr_lines
         else:
-            outputs += [repr(e.as_list()) for e in self.t.app.access_log.entries()]
+            if self.app_log is None:
+                self.app_log = [repr(e.as_list()) for e in self.t.app.access_log.entries()]
+            assert self.app_log, "the access log recorded the card reads"
+            outputs += self.app_log
             outputs += [repr(lines) for lines in self.t.board.display.history]
         return "\n".join(outputs), self.flash_path.read_bytes()
 
@@ -99,6 +103,10 @@ class Run:
         self.t.press("OK")
 
     def stop(self):
+        if self.interpreter == "cpython" and self.app_log is None and self.t.app is not None:
+            # The in-process terminal closes its flash image when it stops: read its access
+            # log while the filesystem is still mounted.
+            self.app_log = [repr(e.as_list()) for e in self.t.app.access_log.entries()]
         code = self.t.stop()
         self.bridge.close()
         return code
