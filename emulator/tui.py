@@ -84,8 +84,7 @@ class TerminalView(App):
     #log { height: 1fr; border: round $panel; }
     """
     BINDINGS = [
-        Binding(pc, "key('%s')" % key, key, show=False, priority=True)
-        for pc, key in KEYMAP.items()
+        Binding(pc, "key('%s')" % key, key, show=False, priority=True) for pc, key in KEYMAP.items()
     ] + [Binding("ctrl+q", "quit", "Quit", priority=True)]
 
     def __init__(

@@ -5,15 +5,15 @@ when it quits. TLA_TUI_SCREENSHOT=PATH also saves the view as SVG (docs/img/).""
 
 import asyncio
 import os
+import sys
 from pathlib import Path
 
 import pytest
 from rich.text import Text
-
-from emulator.tui import TerminalView, display_text, plain
 from textual.widgets import RichLog, Select, Static
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+from emulator.tui import TerminalView, display_text, plain
+from firmware.version import FIRMWARE_VERSION
 
 
 def shown(app) -> list:
@@ -83,7 +83,28 @@ def test_keys_cards_and_display_reach_the_firmware_under_cpython():
             await pilot.click("#key-cancel")  # the ANNUL button of the view
             await until(pilot, showing(app, "Inserer les cartes"), "the pairing left")
             port = str(app.query_one("#port", Static).content)
-            assert port.startswith("Serial port: /dev/") and os.path.exists(app.bench.port)
+            assert port == "Serial port: %s\nTerminal TLA-EMU-0001, firmware %s, under cpython" % (
+                app.bench.port,
+                FIRMWARE_VERSION,
+            )
+            agent = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "host_agent.cli",
+                "hello",
+                "--port",
+                app.bench.port,
+                stdout=asyncio.subprocess.PIPE,
+                start_new_session=True,
+            )
+            try:
+                out, _ = await asyncio.wait_for(agent.communicate(), 60)  # the view runs on
+            finally:
+                if agent.returncode is None:
+                    agent.kill()
+                    await agent.wait()
+            assert agent.returncode == 0 and "TLA-EMU-0001" in out.decode()
+            await until(pilot, lambda: '"hello"' in log_text(app), "the hello in the event log")
             await pilot.press("ctrl+q")
 
     asyncio.run(scenario())
