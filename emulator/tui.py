@@ -146,6 +146,8 @@ class TerminalView(App):
     def on_mount(self) -> None:
         for button in self.query(Button):
             button.can_focus = False  # Enter and the arrows are the terminal's, not theirs
+        self.query_one("#display", Static).border_title = "Ecran"
+        self.query_one("#log", RichLog).border_title = "Event log"
         o = self.options
         self.bench = Bench(
             o["interpreter"],
