@@ -96,7 +96,10 @@ class Bench:
 
     def boot(self, timeout=20.0) -> dict:
         apply_slots(self.terminal, self.slots, before_start=True)
-        self.terminal.start()
+        try:
+            self.terminal.start()
+        except (RuntimeError, OSError) as e:  # no micropython command, a flash image unusable
+            raise BootError("the terminal did not start: %s" % e) from None
         try:
             ready = self.terminal.wait_event("READY", timeout=timeout)
         except TimeoutError:

@@ -96,8 +96,8 @@ def run(
     try:
         try:
             ready = bench.boot()
-        except BootError:
-            err.print("[red]error:[/] the terminal did not boot (see the messages above)")
+        except BootError as e:
+            err.print("[red]error:[/] %s (see the messages above)" % escape(str(e)))
             raise typer.Exit(3) from None
         console.print(
             "tla-emu: terminal %s (firmware %s) running under %s"

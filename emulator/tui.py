@@ -227,8 +227,12 @@ class TerminalView(App):
 
     # ------------------------------------------------------------ what the bench does
 
+    def running(self) -> bool:
+        return self.bench is not None and not self.boot_error and self.bench.terminal.alive()
+
     def action_key(self, key: str) -> None:
-        if self.bench is not None and self.bench.terminal.alive():
+        if self.running():
+            assert self.bench is not None
             self.bench.terminal.press(key)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -242,12 +246,14 @@ class TerminalView(App):
 
     def insert(self, slot, card) -> None:
         """Put fixture card `card` into `slot` (the one there is pulled first)."""
-        if self.bench is None:
+        if not self.running():
+            self.log_line("no terminal running: %s stays out" % card)
             return
+        assert self.bench is not None
         try:
             self.bench.terminal.remove(slot)
             self.bench.terminal.insert(slot, fixtures.make(card))
-        except (KeyError, ValueError, RuntimeError) as e:
+        except (KeyError, ValueError, RuntimeError, OSError) as e:
             self.log_line("cannot insert %s: %s" % (card, e))
             return
         self.cards[slot] = card
@@ -255,11 +261,12 @@ class TerminalView(App):
         self.show_slots()
 
     def pull(self, slot) -> None:
-        if self.bench is None or self.cards[slot] is None:
+        if not self.running() or self.cards[slot] is None:
             return
+        assert self.bench is not None
         try:
             self.bench.terminal.remove(slot)
-        except (ValueError, RuntimeError) as e:
+        except (ValueError, RuntimeError, OSError) as e:
             self.log_line("cannot pull the %s card: %s" % (slot, e))
             return
         self.log_line("bench: %s pulled from the %s slot" % (self.cards[slot], slot))

@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 from rich.text import Text
 from textual.widgets import RichLog, Select, Static
+from typer.testing import CliRunner
 
+from emulator import cli
 from emulator.tui import TerminalView, display_text, plain
 from firmware.version import FIRMWARE_VERSION
 
@@ -121,14 +123,45 @@ def test_any_fixture_card_in_either_slot():
             await until(pilot, showing(app, "Inserer les cartes"), "the idle screen")
             app.query_one("#card-vitale", Select).value = "expired-card"
             await pilot.click("#insert-vitale")
-            await until(pilot, lambda: app.cards["vitale"] == "expired-card", "the insert")
+            await until(pilot, showing(app, "Inserer la carte"), "the CPS asked for first")
             app.query_one("#card-cps", Select).value = "unknown"  # a bank card in the CPS slot
             await pilot.click("#insert-cps")
-            await until(pilot, lambda: not showing(app, "Inserer les cartes")(), "a reaction")
-            assert shown(app) == [line.rstrip() for line in app.bench.terminal.screen]
+            await until(pilot, showing(app, "Ce n'est pas une"), "the bank card refused")
+            assert shown(app) == [
+                "Lecteur CPS:",
+                "Ce n'est pas une",
+                "carte CPS.",
+                "Retirez la carte",
+            ]
+            await until(pilot, lambda: "NotACpsCard" in log_text(app), "the event logged")
+            assert "CPS slot: unknown" in str(app.query_one("#label-cps").content)
 
     asyncio.run(scenario())
     assert not app.bench.terminal.alive()
+
+
+def test_a_terminal_that_cannot_start_is_said_and_nothing_is_left(monkeypatch):
+    def missing():
+        raise RuntimeError("the micropython command was not found")
+
+    monkeypatch.setattr("emulator.terminal.micropython_command", missing)
+    app = TerminalView("micropython")
+
+    async def scenario():
+        async with app.run_test(size=(110, 32)) as pilot:
+            await until(pilot, lambda: "micropython command" in log_text(app), "the error")
+            await pilot.press("1")  # no terminal: the key goes nowhere, nothing breaks
+            await pilot.click("#insert-vitale")
+            await until(pilot, lambda: "no terminal running" in log_text(app), "the refusal")
+
+    asyncio.run(scenario())
+    assert app.boot_error == "the terminal did not start: the micropython command was not found"
+    assert not app.bench.bridge._thread.is_alive()
+
+
+def test_the_command_is_wired():
+    result = CliRunner().invoke(cli.app, ["tui", "--help"])
+    assert result.exit_code == 0 and "Esc = ANNUL" in result.output
 
 
 def test_micropython_terminal_under_the_view_ends_with_it():
