@@ -149,7 +149,9 @@ def tui(
     `tla-agent`. Ctrl+Q quits and stops the terminal. See docs/emulator.md."""
     from emulator.tui import TerminalView
 
-    view = TerminalView(interpreter.value, serial, flash, baud, heapsize, slot or [])
+    view = TerminalView(
+        interpreter.value, serial=serial, flash=flash, baud=baud, heapsize=heapsize, slots=slot
+    )
     view.run()
     if view.boot_error:
         err.print("[red]error:[/] %s" % escape(view.boot_error))

@@ -87,24 +87,12 @@ class TerminalView(App):
         Binding(pc, "key('%s')" % key, key, show=False, priority=True) for pc, key in KEYMAP.items()
     ] + [Binding("ctrl+q", "quit", "Quit", priority=True)]
 
-    def __init__(
-        self,
-        interpreter="cpython",
-        serial="TLA-EMU-0001",
-        flash=None,
-        baud=0,
-        heapsize=None,
-        slots=(),
-    ):
+    def __init__(self, interpreter="cpython", **bench_options):
+        """`bench_options`: Bench's (serial, flash, baud, heapsize, slots), as `tla-emu run`
+        takes them; the terminal starts when the view does."""
         super().__init__()
-        self.options = {
-            "interpreter": interpreter,
-            "serial": serial,
-            "flash": flash,
-            "baud": baud,
-            "heapsize": heapsize,
-            "slots": list(slots or ()),
-        }
+        self.interpreter = str(interpreter)
+        self.bench_options = bench_options
         self.bench: Bench | None = None
         self.cards = {"vitale": None, "cps": None}  # what the PC side put in each slot
         self.lines: queue.Queue = queue.Queue()  # micropython's messages, from its threads
@@ -148,23 +136,14 @@ class TerminalView(App):
             button.can_focus = False  # Enter and the arrows are the terminal's, not theirs
         self.query_one("#display", Static).border_title = "Ecran"
         self.query_one("#log", RichLog).border_title = "Event log"
-        o = self.options
-        self.bench = Bench(
-            o["interpreter"],
-            o["serial"],
-            o["flash"],
-            o["baud"],
-            o["heapsize"],
-            o["slots"],
-            on_line=self.lines.put,
-        )
+        self.bench = Bench(self.interpreter, **self.bench_options, on_line=self.lines.put)
         try:
             ready = self.bench.boot()
         except BootError as e:
             self.boot_error = str(e)
             self.log_line("error: %s" % e)
             ready = {}
-        for spec in o["slots"]:
+        for spec in self.bench.slots:
             slot, _, source = spec.partition("=")
             self.cards[slot] = source
         self.query_one("#port", Static).update(
@@ -172,7 +151,7 @@ class TerminalView(App):
                 "Serial port: %s\nTerminal %s, firmware %s, under %s"
                 % (
                     self.bench.port,
-                    plain(o["serial"]),
+                    plain(self.bench.terminal.serial_number),
                     plain(ready.get("fw", "?")),
                     self.bench.interpreter,
                 )

@@ -80,17 +80,24 @@ class Run:
         return self.proc.stderr.read()
 
 
-@pytest.mark.parametrize("interpreter", ["cpython", "micropython"])
-def test_piped_whole_lines_drive_the_terminal(interpreter):
+def piped(interpreter, text, until="|Inserer carte Vitale|"):
+    """`tla-emu run` fed `text` at once through a pipe, before the terminal is even up (a
+    pipe, not a person), stopped once a line holds `until`; returns (run, its stderr)."""
     run = Run(interpreter)
     try:
         assert run.proc.stdin is not None
-        # Written at once, before the terminal is even up: a pipe, not a person.
-        run.proc.stdin.write("insert cps gp\n4827 OK\n")
+        run.proc.stdin.write(text)
         run.proc.stdin.close()
-        run.wait_for("|Inserer carte Vitale|")
+        run.wait_for(until)
     finally:
         err = run.stop()
+    assert run.proc.returncode == 0, err
+    return run, err
+
+
+@pytest.mark.parametrize("interpreter", ["cpython", "micropython"])
+def test_piped_whole_lines_drive_the_terminal(interpreter):
+    run, _ = piped(interpreter, "insert cps gp\n4827 OK\n")
     screens = run.screens()
     assert ["BERNARD CLAIRE", "Code PIN: ****", "", "OK valider"] in screens
     assert screens[-1] == [
@@ -100,21 +107,12 @@ def test_piped_whole_lines_drive_the_terminal(interpreter):
         "MENU: sans la carte",
     ]
     assert "Serial port: /dev/" in run.text()
-    assert run.proc.returncode == 0, err
 
 
 @pytest.mark.parametrize("interpreter", ["cpython", "micropython"])
 def test_spaced_digits_lower_case_and_a_bad_line(interpreter):
-    run = Run(interpreter)
-    try:
-        assert run.proc.stdin is not None
-        run.proc.stdin.write("insert cps nurse\nbogus 12\n1 5 9 3\nok\n")
-        run.proc.stdin.close()
-        run.wait_for("|Inserer carte Vitale|")
-    finally:
-        err = run.stop()
+    run, err = piped(interpreter, "insert cps nurse\nbogus 12\n1 5 9 3\nok\n")
     screens = run.screens()
     # The bad line pressed nothing: the PIN is the four digits that followed it.
     assert screens[-1][:3] == ["PETIT LUC", "Infirmier", "Inserer carte Vitale"], screens
     assert "no such key on the terminal: 'BOGUS'" in err
-    assert run.proc.returncode == 0, err
