@@ -75,7 +75,7 @@ class Bench:
         on_line=None,
     ):
         self.interpreter = str(interpreter)
-        self.slots = list(slots or ())
+        self.slots: list[str] = list(slots or ())
         self.bridge = PtyBridge(baud=baud).start()
         kwargs = {
             "serial_number": serial,

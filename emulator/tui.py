@@ -14,7 +14,7 @@ import queue
 
 from rich.text import Text
 from textual.app import App, ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Footer, Label, RichLog, Select, Static
 
@@ -83,9 +83,14 @@ class TerminalView(App):
     .slot Button { min-width: 8; width: auto; margin: 0 0 0 1; }
     #log { height: 1fr; border: round $panel; }
     """
-    BINDINGS = [
-        Binding(pc, "key('%s')" % key, key, show=False, priority=True) for pc, key in KEYMAP.items()
-    ] + [Binding("ctrl+q", "quit", "Quit", priority=True)]
+    # Priority: the keys are the terminal's whatever widget has the focus.
+    BINDINGS: list[BindingType] = [
+        *(
+            Binding(pc, "key('%s')" % key, key, show=False, priority=True)
+            for pc, key in KEYMAP.items()
+        ),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+    ]
 
     def __init__(self, interpreter="cpython", **bench_options):
         """`bench_options`: Bench's (serial, flash, baud, heapsize, slots), as `tla-emu run`
@@ -94,7 +99,7 @@ class TerminalView(App):
         self.interpreter = str(interpreter)
         self.bench_options = bench_options
         self.bench: Bench | None = None
-        self.cards = {"vitale": None, "cps": None}  # what the PC side put in each slot
+        self.cards: dict[str, str | None] = {"vitale": None, "cps": None}  # what the bench put in
         self.lines: queue.Queue = queue.Queue()  # micropython's messages, from its threads
         self.shown = -1  # the terminal's screen_count drawn last
         self.boot_error = None
