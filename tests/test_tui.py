@@ -4,6 +4,7 @@ screen, untrusted text stays plain, and every thread and process the view starts
 when it quits. TLA_TUI_SCREENSHOT=PATH also saves the view as SVG (docs/img/)."""
 
 import asyncio
+import hashlib
 import os
 import sys
 from pathlib import Path
@@ -14,8 +15,10 @@ from textual.widgets import RichLog, Select, Static
 from typer.testing import CliRunner
 
 from emulator import cli
+from emulator.scenario import SCENARIOS, play_file
 from emulator.tui import TerminalView, display_text, plain
 from firmware.version import FIRMWARE_VERSION
+from tests import sync_kit as kit
 
 
 def shown(app) -> list:
@@ -89,23 +92,8 @@ def test_keys_cards_and_display_reach_the_firmware_under_cpython():
                 app.bench.port,
                 FIRMWARE_VERSION,
             )
-            agent = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "host_agent.cli",
-                "hello",
-                "--port",
-                app.bench.port,
-                stdout=asyncio.subprocess.PIPE,
-                start_new_session=True,
-            )
-            try:
-                out, _ = await asyncio.wait_for(agent.communicate(), 60)  # the view runs on
-            finally:
-                if agent.returncode is None:
-                    agent.kill()
-                    await agent.wait()
-            assert agent.returncode == 0 and "TLA-EMU-0001" in out.decode()
+            status, out = await agent("hello", "--port", app.bench.port)  # the view runs on
+            assert status == 0 and "TLA-EMU-0001" in out
             await until(pilot, lambda: '"hello"' in log_text(app), "the hello in the event log")
             await pilot.press("ctrl+q")
 
@@ -177,6 +165,55 @@ def test_micropython_terminal_under_the_view_ends_with_it():
     assert proc is not None and proc.poll() is not None  # the micropython process is gone
     assert not app.bench.terminal.servers  # and its card servers
     assert not app.bench.bridge._thread.is_alive()
+
+
+async def agent(*args):
+    """`tla-agent ARGS` to its end (60 s at most, then killed); returns (exit code, stdout)."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "host_agent.cli",
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        out, _ = await asyncio.wait_for(proc.communicate(), 60)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    return proc.returncode, out.decode()
+
+
+def test_the_agent_pairs_and_syncs_over_the_views_port(tmp_path):
+    """A terminal prepared by `tla-emu play --flash`, in the view: paired with the keys of
+    the view (MENU, 1, OK) and synced by `tla-agent` over the pty the view shows."""
+    image = tmp_path / "flash.img"
+    saved, _ = play_file(SCENARIOS / "gp-single.json", "cpython", flash=image)
+    app = TerminalView("cpython", flash=image)
+    db, root = str(tmp_path / "agent.db"), str(kit.write_root(tmp_path))
+
+    async def scenario():
+        async with app.run_test(size=(110, 32)) as pilot:
+            await until(pilot, showing(app, "Inserer les cartes"), "the idle screen")
+            port = app.bench.port
+            await pilot.press("m", "1")
+            await until(pilot, showing(app, "Appairage d'un PC"), "the pairing screen")
+            pairing = asyncio.ensure_future(agent("pair", "--port", port, "--db", db, "--yes"))
+            await until(pilot, showing(app, "Code: "), "the code on the terminal")
+            code = shown(app)[0][len("Code: ") :]
+            await pilot.press("enter")  # OK: the codes are the same
+            status, out = await pairing
+            assert status == 0 and "This PC's code is: %s" % code in out, out
+            await pilot.press("enter")  # closes the pairing screen
+            status, out = await agent("sync", "--port", port, "--db", db, "--root", root)
+            assert status == 0 and "1 sheets filed, 0 quarantined" in out, out
+
+    asyncio.run(scenario())
+    filed, quarantined = kit.store_records(tmp_path / "agent.db", "TLA-EMU-0001")
+    assert [hashlib.sha256(b).hexdigest() for b in filed.values()] == [saved[0]["sha256"]]
+    assert not quarantined and not app.bench.terminal.alive()
 
 
 def test_untrusted_text_is_plain():
