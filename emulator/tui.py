@@ -34,6 +34,7 @@ KEYMAP.update(
         "up": "UP",
         "down": "DOWN",
         "m": "MENU",
+        "M": "MENU",
         "f2": "MENU",
     }
 )

@@ -198,7 +198,7 @@ def test_the_agent_pairs_and_syncs_over_the_views_port(tmp_path):
         async with app.run_test(size=(110, 32)) as pilot:
             await until(pilot, showing(app, "Inserer les cartes"), "the idle screen")
             port = app.bench.port
-            await pilot.press("m", "1")
+            await pilot.press("M", "1")  # shift+m: MENU too
             await until(pilot, showing(app, "Appairage d'un PC"), "the pairing screen")
             pairing = asyncio.ensure_future(agent("pair", "--port", port, "--db", db, "--yes"))
             await until(pilot, showing(app, "Code: "), "the code on the terminal")
