@@ -99,20 +99,15 @@ def piped(interpreter, text, until="|Inserer carte Vitale|"):
 def test_piped_whole_lines_drive_the_terminal(interpreter):
     run, _ = piped(interpreter, "insert cps gp\n4827 OK\n")
     screens = run.screens()
-    assert ["BERNARD CLAIRE", "Code PIN: ****", "", "OK valider"] in screens
-    assert screens[-1] == [
-        "BERNARD CLAIRE",
-        "Medecin",
-        "Inserer carte Vitale",
-        "MENU: sans la carte",
-    ]
+    pin = screens.index(["BERNARD CLAIRE", "Code PIN: ****", "", "OK valider"])
+    ready = ["BERNARD CLAIRE", "Medecin", "Inserer carte Vitale", "MENU: sans la carte"]
+    assert ready in screens[pin:]  # (micropython's stop pulls the card: one more screen)
     assert "Serial port: /dev/" in run.text()
 
 
 @pytest.mark.parametrize("interpreter", ["cpython", "micropython"])
 def test_spaced_digits_lower_case_and_a_bad_line(interpreter):
     run, err = piped(interpreter, "insert cps nurse\nbogus 12\n1 5 9 3\nok\n")
-    screens = run.screens()
     # The bad line pressed nothing: the PIN is the four digits that followed it.
-    assert screens[-1][:3] == ["PETIT LUC", "Infirmier", "Inserer carte Vitale"], screens
+    assert ["PETIT LUC", "Infirmier", "Inserer carte Vitale"] in [s[:3] for s in run.screens()]
     assert "no such key on the terminal: 'BOGUS'" in err
