@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from emulator.cards import fixtures
-from emulator.cards_cli import apply_slots, console_command
+from emulator.cards_cli import apply_slots, console_command, parse_slot
 from emulator.ptylink import PtyBridge
 from emulator.scenario_play import ScenarioError, split_keys
 from emulator.terminal import make_terminal
@@ -52,6 +52,17 @@ SlotOption = Annotated[
         'cps=pcsc:"READER NAME" (a PC/SC reader of this PC). Repeatable.',
     ),
 ]
+
+
+def check_slots(specs):
+    """Refuse a bad `--slot` before anything starts (typer.BadParameter: a usage error)."""
+    known = [name for name, _kind, _ in fixtures.names()]
+    for spec in specs or ():
+        _slot, kind, value = parse_slot(spec)
+        if kind == "fixture" and value not in known:
+            raise typer.BadParameter(
+                "no fixture card named %r (see `tla-emu cards list`)" % value, param_hint="--slot"
+            )
 
 
 class BootError(Exception):

@@ -25,6 +25,7 @@ from emulator.bench import (
     InterpreterOption,
     SerialOption,
     SlotOption,
+    check_slots,
 )
 from emulator.cards import fixtures
 from emulator.cards_cli import app as cards_app
@@ -81,6 +82,7 @@ def run(
         if not quiet:
             console.print(render_screen(lines))
 
+    check_slots(slot)
     bench = Bench(
         interpreter,
         serial,
@@ -149,6 +151,7 @@ def tui(
     `tla-agent`. Ctrl+Q quits and stops the terminal. See docs/emulator.md."""
     from emulator.tui import TerminalView
 
+    check_slots(slot)
     view = TerminalView(
         interpreter.value, serial=serial, flash=flash, baud=baud, heapsize=heapsize, slots=slot
     )

@@ -151,7 +151,9 @@ class TerminalView(App):
             ready = {}
         for spec in self.bench.slots:
             slot, _, source = spec.partition("=")
-            self.cards[slot] = source
+            self.cards[slot] = (
+                source[len("fixture:") :] if source.startswith("fixture:") else source
+            )
         self.query_one("#port", Static).update(
             Text(
                 "Serial port: %s\nTerminal %s, firmware %s, under %s"

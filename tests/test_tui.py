@@ -128,6 +128,20 @@ def test_any_fixture_card_in_either_slot():
     assert not app.bench.terminal.alive()
 
 
+def test_a_slot_option_card_is_in_from_the_start():
+    app = TerminalView("cpython", slots=["cps=fixture:nurse"])
+
+    async def scenario():
+        async with app.run_test(size=(110, 32)) as pilot:
+            await until(pilot, showing(app, "PETIT LUC"), "the nurse's CPS read")
+            assert "CPS slot: nurse" in str(app.query_one("#label-cps").content)
+            await pilot.click("#pull-cps")
+            await until(pilot, showing(app, "Inserer les cartes"), "the CPS pulled")
+
+    asyncio.run(scenario())
+    assert not app.bench.terminal.alive()
+
+
 def test_a_terminal_that_cannot_start_is_said_and_nothing_is_left(monkeypatch):
     def missing():
         raise RuntimeError("the micropython command was not found")
@@ -147,9 +161,12 @@ def test_a_terminal_that_cannot_start_is_said_and_nothing_is_left(monkeypatch):
     assert not app.bench.bridge._thread.is_alive()
 
 
-def test_the_command_is_wired():
+def test_the_command_is_wired_and_refuses_a_bad_slot_before_starting():
     result = CliRunner().invoke(cli.app, ["tui", "--help"])
     assert result.exit_code == 0 and "Esc = ANNUL" in result.output
+    for spec in ("vitale=fixture:nobody", "drawer=fixture:single"):
+        result = CliRunner().invoke(cli.app, ["tui", "--slot", spec])
+        assert result.exit_code == 2, result.output  # a usage error, no view, no terminal
 
 
 def test_micropython_terminal_under_the_view_ends_with_it():
