@@ -4,7 +4,6 @@ The terminal's serial port is a real pty that `tla-agent` opens like a USB or se
 device. The firmware runs in this process (CPython) or under the real `micropython`.
 """
 
-import enum
 import select
 import signal
 import sys
@@ -14,14 +13,24 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
+from emulator.bench import (
+    BaudOption,
+    Bench,
+    BootError,
+    FlashOption,
+    HeapsizeOption,
+    Interpreter,
+    InterpreterOption,
+    SerialOption,
+    SlotOption,
+    check_slots,
+)
 from emulator.cards import fixtures
 from emulator.cards_cli import app as cards_app
-from emulator.cards_cli import apply_slots, console_command
 from emulator.powercut import app as replay_app
-from emulator.ptylink import PtyBridge
 from emulator.scenario import app as play_app
-from emulator.terminal import make_terminal
 
 app = typer.Typer(
     help=__doc__,
@@ -36,11 +45,6 @@ console = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
-class Interpreter(enum.StrEnum):
-    cpython = "cpython"
-    micropython = "micropython"
-
-
 PORT_LINE = "Serial port: "
 
 
@@ -53,114 +57,108 @@ def render_screen(lines) -> str:
 
 @app.command()
 def run(
-    interpreter: Annotated[
-        Interpreter,
-        typer.Option(
-            "--interpreter",
-            "-i",
-            help="Run the firmware in this process (cpython) or under the real micropython command.",
-        ),
-    ] = Interpreter.cpython,
-    serial: Annotated[
-        str, typer.Option(help="Serial number the terminal reports.")
-    ] = "TLA-EMU-0001",
-    flash: Annotated[
-        Path | None,
-        typer.Option(help="Flash image file to use (kept between runs). Default: a temporary one."),
-    ] = None,
-    baud: Annotated[
-        int,
-        typer.Option(
-            help="Pace the serial line like a UART at this rate (0: as fast as possible)."
-        ),
-    ] = 0,
+    interpreter: InterpreterOption = Interpreter.cpython,
+    serial: SerialOption = "TLA-EMU-0001",
+    flash: FlashOption = None,
+    baud: BaudOption = 0,
     seconds: Annotated[
         float, typer.Option("--for", help="Stop after this many seconds (0: run until Ctrl-C).")
     ] = 0,
-    heapsize: Annotated[
-        str | None, typer.Option(help="MicroPython heap size, e.g. 96k (micropython only).")
-    ] = None,
+    heapsize: HeapsizeOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not draw the screen.")] = False,
-    slot: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--slot",
-            help="Back a card slot: vitale=fixture:NAME (a fixture card, see `cards list`) or "
-            'cps=pcsc:"READER NAME" (a PC/SC reader of this PC). Repeatable.',
-        ),
-    ] = None,
+    slot: SlotOption = None,
 ):
     """Boot the emulated terminal and print the pty path of its serial port.
 
-    Open that path with `tla-agent hello --port PATH`. Type key names (0-9, OK, CANCEL,
-    BACK, UP, DOWN, MENU) and Enter to press keys, `insert vitale NAME` or `remove cps` to
-    move fixture cards; Ctrl-C stops the terminal. The opposition list holds the fixture
-    cards reported stolen until a sync fills it.
+    Open that path with `tla-agent hello --port PATH`. Type keys and Enter: `4827 OK`,
+    `4 8 2 7`, `menu` (0-9, OK, CANCEL, BACK, UP, DOWN, MENU, as scenario files write
+    them); `insert vitale NAME` or `remove cps` move fixture cards. Lines may be piped in
+    (each one waits for the screen to settle). Ctrl-C stops the terminal. The opposition
+    list holds the fixture cards reported stolen until a sync fills it. `tla-emu tui` is
+    the same terminal in a full-screen view.
     """
-    bridge = PtyBridge(baud=baud).start()
 
     def show(lines):
         if not quiet:
             console.print(render_screen(lines))
 
-    kwargs = {
-        "serial_number": serial,
-        "flash_path": str(flash) if flash else None,
-        "on_show": show,
-        "opposition": fixtures.OPPOSED_SERIALS,
-    }
-    if interpreter is Interpreter.micropython:
-        kwargs["heapsize"] = heapsize
-        kwargs["on_line"] = lambda line: err.print("[dim]micropython:[/] " + line)
-    terminal = make_terminal(interpreter.value, bridge.terminal_path, **kwargs)
+    check_slots(slot)
+    bench = Bench(
+        interpreter,
+        serial,
+        flash,
+        baud,
+        heapsize,
+        slot or [],
+        on_show=show,
+        on_line=lambda line: err.print("[dim]micropython:[/] " + escape(line)),
+    )
     stop = {"now": False}
     signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
     try:
-        apply_slots(terminal, slot or [], before_start=True)
-        terminal.start()
         try:
-            ready = terminal.wait_event("READY", timeout=20)
-        except TimeoutError:
-            err.print("[red]error:[/] the terminal did not boot (see the messages above)")
+            ready = bench.boot()
+        except BootError as e:
+            err.print("[red]error:[/] %s (see the messages above)" % escape(str(e)))
             raise typer.Exit(3) from None
         console.print(
             "tla-emu: terminal %s (firmware %s) running under %s"
-            % (serial, (ready or {}).get("fw", "?"), interpreter.value)
+            % (serial, escape(str(ready.get("fw", "?"))), interpreter.value)
         )
-        console.print(PORT_LINE + bridge.host_path)
-        apply_slots(terminal, slot or [], before_start=False)
+        console.print(PORT_LINE + bench.port)
         sys.stdout.flush()
         deadline = time.monotonic() + seconds if seconds else None
-
-        stdin = sys.stdin if sys.stdin is not None and sys.stdin.isatty() else None
-        while not stop["now"] and terminal.alive():
+        stdin = sys.stdin
+        piped = stdin is not None and not stdin.isatty()
+        while not stop["now"] and bench.terminal.alive():
             if deadline and time.monotonic() >= deadline:
                 break
-            if stdin is not None:
-                ready_in, _, _ = select.select([stdin], [], [], 0.1)
-                if ready_in:
-                    line = stdin.readline()
-                    if not line:
-                        stdin = None
-                    elif console_command(terminal, line):
-                        pass
-                    elif line.strip():
-                        try:
-                            terminal.press(
-                                line.strip().upper() if not line.strip().isdigit() else line.strip()
-                            )
-                        except ValueError as e:
-                            err.print("[yellow]%s[/]" % e)
-            else:
+            if stdin is None:
                 time.sleep(0.1)
+                continue
+            ready_in, _, _ = select.select([stdin], [], [], 0.1)
+            if ready_in:
+                line = stdin.readline()
+                if not line:
+                    stdin = None  # end of the pipe: the terminal runs on (--for, Ctrl-C)
+                    continue
+                problem = bench.type_line(line)
+                if problem:
+                    err.print("[yellow]%s[/]" % escape(problem))
+                if piped:
+                    bench.settle()
     except KeyboardInterrupt:
         pass
     finally:
-        code = terminal.stop()
-        bridge.close()
+        code = bench.stop()
     if code not in (0, None):
         err.print("[red]error:[/] the terminal firmware stopped with exit code %s" % code)
         raise typer.Exit(1)
+
+
+@app.command()
+def tui(
+    interpreter: InterpreterOption = Interpreter.cpython,
+    serial: SerialOption = "TLA-EMU-0001",
+    flash: FlashOption = None,
+    baud: BaudOption = 0,
+    heapsize: HeapsizeOption = None,
+    slot: SlotOption = None,
+):
+    """The emulated terminal in a full-screen bench view: its display, its keypad on the
+    keyboard (digits, Enter = OK, Esc = ANNUL, Backspace, arrows, M = MENU), a fixture card
+    to insert or pull in each slot, the firmware's events and the serial pty path for
+    `tla-agent`. Ctrl+Q quits and stops the terminal. See docs/emulator.md."""
+    from emulator.tui import TerminalView
+
+    check_slots(slot)
+    view = TerminalView(
+        interpreter.value, serial=serial, flash=flash, baud=baud, heapsize=heapsize, slots=slot
+    )
+    view.run()
+    if view.boot_error:
+        err.print("[red]error:[/] %s" % escape(view.boot_error))
+        raise typer.Exit(3)
 
 
 @app.command()

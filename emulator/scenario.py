@@ -124,16 +124,18 @@ def sim_slots():
     return {"vitale": SimSlot("vitale"), "cps": SimSlot("cps")}
 
 
-def play_file(path, interpreter="cpython", timeout=15.0):
-    """Play one scenario file on a fresh terminal (blank flash) of `interpreter`; returns
-    (saved summaries, seconds). ScenarioError on failure."""
+def play_file(path, interpreter="cpython", timeout=15.0, flash=None, serial="TLA-EMU-0001"):
+    """Play one scenario file on a fresh terminal of `interpreter`, its flash a blank
+    temporary one or the image file `flash` (kept, with the sheets saved); returns (saved
+    summaries, seconds). ScenarioError on failure."""
     scenario = load(str(path))
     bridge = PtyBridge().start()
     with tempfile.TemporaryDirectory(prefix="tla-play-") as tmp:
         terminal = make_terminal(
             interpreter,
             bridge.terminal_path,
-            flash_path=str(Path(tmp) / "flash.img"),
+            serial_number=serial,
+            flash_path=str(flash) if flash else str(Path(tmp) / "flash.img"),
             opposition=fixtures.OPPOSED_SERIALS,
         )
         t0 = time.monotonic()
@@ -168,22 +170,40 @@ def play_command(
     timeout: Annotated[
         float, typer.Option(help="Seconds to wait for each expectation before failing.")
     ] = 15.0,
+    flash: Annotated[
+        Path | None,
+        typer.Option(
+            help="Play on this flash image (created if missing) and keep it: `tla-emu run "
+            "--flash IMAGE` then starts with the sheets saved waiting for the PC. The "
+            "scenarios play one after the other on it, their sheets added to those it holds."
+        ),
+    ] = None,
+    serial: Annotated[
+        str, typer.Option(help="Serial number of the terminal (with --flash: the later run's).")
+    ] = "TLA-EMU-0001",
 ):
-    """Play each scenario on a fresh terminal with a blank flash and check every
-    expectation it states; prints one line per scenario, and the failing step."""
+    """Play each scenario on a fresh terminal with a blank flash (or --flash IMAGE) and
+    check every expectation it states; prints one line per scenario, and the failing step."""
     if interpreter not in ("cpython", "micropython", "both"):
         print("error: --interpreter is cpython, micropython or both", file=sys.stderr)
+        raise typer.Exit(2)
+    if flash is not None and interpreter == "both":
+        print(
+            "error: --flash prepares one terminal: choose cpython or micropython", file=sys.stderr
+        )
         raise typer.Exit(2)
     names = ("cpython", "micropython") if interpreter == "both" else (interpreter,)
     paths = files or sorted(SCENARIOS.glob("*.json"))
     failed = 0
+    kept = 0
     for path in paths:
         if not path.exists():
             print("error: no scenario file %s" % path, file=sys.stderr)
             raise typer.Exit(2)
         for name in names:
             try:
-                saved, seconds = play_file(path, name, timeout)
+                saved, seconds = play_file(path, name, timeout, flash, serial)
+                kept += len(saved)
             except ScenarioError as e:
                 failed += 1
                 print("FAIL %s (%s): %s" % (path.stem, name, e))
@@ -191,4 +211,10 @@ def play_command(
             print(
                 "ok   %s (%s): %d sheet(s) saved, %.1f s" % (path.stem, name, len(saved), seconds)
             )
+    if flash is not None:
+        print(
+            "flash image %s: %d more sheet(s) of terminal %s waiting for the PC; "
+            "start it with: tla-emu run --flash %s --serial %s"
+            % (flash, kept, serial, flash, serial)
+        )
     raise typer.Exit(1 if failed else 0)
