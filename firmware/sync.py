@@ -8,6 +8,8 @@ or rejected only when an ACK says the PC committed them (R161-47 I: a sheet not
 acknowledged is never dropped). `pump()`, called by the main loop, sends the stream.
 """
 
+import gc
+
 from firmware.journal import REJECTED, SIGNED, SYNCED
 from firmware.reading import today
 from hw.hal import PortError
@@ -144,11 +146,13 @@ class Sync:
                 s.sent += 1
                 if s.last_entry and not s.writer.pending():
                     s.done = True
-        except (PortError, SecurityError):
-            # The cable went, or the session ended: this stream is over. The PC sees the
-            # gap (session counters, or silence) and asks again after its last sheet.
+        except (PortError, SecurityError, MemoryError):
+            # The cable went, the session ended, or the heap ran out: this stream is over.
+            # The PC sees the gap (session counters, or silence) and asks again after its
+            # last sheet.
             self.link.port_errors += 1
             self.stream = None
+            gc.collect()
         finally:
             if sheets is not None:
                 sheets.close()
