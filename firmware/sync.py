@@ -64,6 +64,8 @@ def _pieces(runs):
 class Sync:
     def __init__(self, board, storage, opposition, link):
         self.board = board
+        self.storage = storage
+        self.damage_reported = False  # a STATUS has told the PC of the flash damage
         self.journal = storage.journal
         self.certs = storage.certs
         self.log = storage.access_log
@@ -93,6 +95,9 @@ class Sync:
 
     def _status(self, body, seq):
         j = self.journal
+        high = sm.read_status_request(body)
+        if j is not None and high:
+            j.raise_next(high + 1)  # numbers the PC holds are never issued again
         nxt = first = j.next_rec_no if j is not None else 1
         if j is not None:
             for r in j.headers((SIGNED, SYNCED)):
@@ -108,7 +113,10 @@ class Sync:
             getattr(self.log, "seq", 0),
             getattr(self.opposition, "version", 0),
             j.free_bytes() if j is not None else 0,
+            self.storage.flash_state,
+            self.storage.damaged_runs(),
         )
+        self.damage_reported = True
         return messages.STATUS, reply
 
     def _set_time(self, body, seq):

@@ -82,9 +82,23 @@ def read_runs(body, key):
 # ---------------------------------------------------------------- STATUS
 
 
-def status_reply(serial, now, next_rec, first_unacked, unacked, rejected, log_seq, opp, free):
-    """The terminal's answer to STATUS: who it is, its clock, what its journal holds."""
-    return {
+def status_request(high=0):
+    """STATUS asks; `high`: the highest record number the PC holds from this terminal, so
+    that the terminal never issues it again, whatever its flash lost."""
+    return {"high": high} if high else {}
+
+
+def read_status_request(body):
+    return _opt_int(body, "high", 0, U32, 0)
+
+
+def status_reply(
+    serial, now, next_rec, first_unacked, unacked, rejected, log_seq, opp, free, flash=0, damaged=()
+):
+    """The terminal's answer to STATUS: who it is, its clock, what its journal holds, and
+    (when not 0 / empty) the state of its flash and the runs of record numbers the flash
+    damage took (docs/protocol.md "Flash damage")."""
+    body = {
         "serial": serial,
         "time": now,
         "next": next_rec,
@@ -95,13 +109,20 @@ def status_reply(serial, now, next_rec, first_unacked, unacked, rejected, log_se
         "opp": opp,
         "free": free,
     }
+    if flash:
+        body["flash"] = flash
+    if damaged:
+        body["damaged"] = [list(r) for r in damaged[:MAX_RUNS]]
+    return body
 
 
 def read_status(body):
-    """A STATUS reply, checked (the agent's side)."""
+    """A STATUS reply, checked (the agent's side); "flash" and "damaged" default to 0, []."""
     fields.get_text(body, "serial", 64)
     for key in ("time", "next", "first", "unacked", "rejected", "log", "opp", "free"):
         fields.get_int(body, key, 0, 0xFFFFFFFFFFFF)
+    body["flash"] = _opt_int(body, "flash", 0, 255, 0)
+    body["damaged"] = read_runs(body, "damaged")
     return body
 
 
