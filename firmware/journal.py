@@ -369,7 +369,7 @@ class Journal(JournalMount):
         try:
             with records.RecordFile(self.fs, seg.path, 0 if damaged else peek) as rf:
                 rec = rf.next()
-                while rec is not None or (damaged and rf.outcome == records.DAMAGED):
+                while rec is not None or (damaged and rf.outcome != records.END):
                     if rec is None:
                         rec = rf.resync((T_SHEET,))
                         if rec is None:

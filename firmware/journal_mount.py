@@ -122,12 +122,18 @@ class JournalMount:
             rec = reader.next()
         while True:
             if rec is None:
-                if reader.outcome != records.DAMAGED:
+                # A bad record with a valid one after it is damage, whatever its length
+                # says; only a bad record with nothing valid after it is a torn tail.
+                stopped, at = reader.outcome, reader.offset
+                if stopped == records.END:
                     break
-                self._damaged(seg, "enregistrement endommage a l'octet %d" % reader.offset)
                 rec = reader.resync(_TYPES)
                 if rec is None:
+                    reader.outcome = stopped
+                    if stopped == records.DAMAGED:
+                        self._damaged(seg, "enregistrement endommage a l'octet %d" % at)
                     break
+                self._damaged(seg, "enregistrement endommage a l'octet %d" % at)
             self._apply(seg, rec[0], rec[1])
             rec = reader.next()
         if not seg.read_only:
