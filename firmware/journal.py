@@ -80,6 +80,7 @@ class Journal(JournalMount):
         self._anchor_seq = 0
         self._anchor_hash = b"\x00" * 32
         self.damaged = []  # runs (first, count) of record numbers the damage took
+        self.corrupt_fs = False  # littlefs found its metadata corrupt after mounting
         self._mount()
 
     # ------------------------------------------------------------ order numbers
@@ -108,7 +109,7 @@ class Journal(JournalMount):
     def can_accept_sheet(self) -> bool:
         """False when free space is under the reserve: the terminal asks for a sync and
         keeps that room for states, acknowledgements and the access log."""
-        return self.fs.free_bytes() >= self.reserve_bytes + SHEET_ROOM
+        return self.free_bytes() >= self.reserve_bytes + SHEET_ROOM
 
     def append_sheet(self, payload, order_no, pro_id, completion_date, third_party) -> int:
         """Save a signed sheet; returns its record number once it is committed ("saved").
@@ -393,7 +394,15 @@ class Journal(JournalMount):
         return oldest
 
     def free_bytes(self) -> int:
-        return self.fs.free_bytes()
+        """Free bytes of the flash; 0 when littlefs finds its own metadata corrupt while
+        counting (damage: the terminal then refuses visits and says so)."""
+        try:
+            return self.fs.free_bytes()
+        except OSError:
+            if not self.corrupt_fs:
+                self.corrupt_fs = True
+                self.problems.append("systeme de fichiers endommage: visites refusees")
+            return 0
 
     def segment_count(self) -> int:
         return len(self._segments)
