@@ -75,7 +75,7 @@ def build_image(sheets, blocks=FLASH_BLOCKS):
         storage.access_log.record(1795000000 + i, PRO, "vitale", "%010d" % i, "lecture")
         rec = storage.journal.append_sheet(_payload(i), order, PRO, DAY, i % 3 == 0)
         promised[rec] = (order, _payload(i))
-    return bytearray(store.buf), promised
+    return store.buf, promised
 
 
 def used_blocks(image):
@@ -106,11 +106,11 @@ class Figures:
         ]
 
 
-def check_case(image, promised, name, figures, blocks=FLASH_BLOCKS):
-    """Boot on `image` (damaged already), check the invariant, add to `figures`."""
+def check_case(store, promised, name, figures, blocks=FLASH_BLOCKS):
+    """Boot on the image in `store` (damaged already), check the invariant, add to
+    `figures`."""
     figures.cases += 1
-    store = RamStore(len(image))
-    store.buf[:] = image
+    store.pos = 0
     try:
         storage = Storage(SweepBoard(store, blocks))
         pulled = {}
@@ -168,16 +168,17 @@ def sweep(sheets=30, blocks=None, bursts=200, seed=1, out=print):
     rng = _Rng(seed)
     figures = Figures()
     todo = range(len(image) // BLOCK) if blocks is None else blocks
+    store = RamStore(len(image))  # one image in RAM, restored before each case
     for b in todo:
-        damaged = bytearray(image)
-        damaged[b * BLOCK : (b + 1) * BLOCK] = rng.bytes(BLOCK)
-        check_case(damaged, promised, "block %d" % b, figures)
+        store.buf[:] = image
+        store.buf[b * BLOCK : (b + 1) * BLOCK] = rng.bytes(BLOCK)
+        check_case(store, promised, "block %d" % b, figures)
     for i in range(bursts):
         b = used[rng.next() % len(used)]
         at = b * BLOCK + rng.next() % (BLOCK - BURST + 1)
-        damaged = bytearray(image)
-        damaged[at : at + BURST] = rng.bytes(BURST)
-        check_case(damaged, promised, "burst %d at byte %d" % (i, at), figures)
+        store.buf[:] = image
+        store.buf[at : at + BURST] = rng.bytes(BURST)
+        check_case(store, promised, "burst %d at byte %d" % (i, at), figures)
     out(
         "damage sweep: %d sheets in a %d-block image (%d blocks used), %d block cases, %d bursts"
         " of %d bytes (seed %d)" % (sheets, FLASH_BLOCKS, len(used), len(todo), bursts, BURST, seed)
