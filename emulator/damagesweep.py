@@ -53,7 +53,9 @@ class SweepBoard(hal.Board):
     name = "damagesweep"
 
     def __init__(self, store, blocks=FLASH_BLOCKS):
-        super().__init__("TLA-DMG-0001", {}, NorFlash(store, block_count=blocks), None, None, None, None)
+        super().__init__(
+            "TLA-DMG-0001", {}, NorFlash(store, block_count=blocks), None, None, None, None
+        )
 
     def filesystem(self, format_if_blank=True):
         return mount_littlefs(self.flash, format_if_blank)
@@ -101,7 +103,8 @@ class Figures:
             "cases %d: %d booted in salvage mode, %d reported lost record numbers, %d dead"
             % (self.cases, self.salvage, self.damaged_cases, self.dead),
             "promised sheets over all cases: %d pulled intact, %d reported damaged by number,"
-            " %d silent losses, %d corrupt" % (self.intact, self.reported, self.silent, self.corrupt),
+            " %d silent losses, %d corrupt"
+            % (self.intact, self.reported, self.silent, self.corrupt),
             "new sheets after the damage: %d reused numbers" % self.reused,
         ]
 

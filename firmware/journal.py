@@ -48,9 +48,10 @@ from firmware.journal_format import (  # noqa: F401 - the journal's names, impor
     state_body,
 )
 from firmware.journal_mount import JournalMount
+from firmware.journal_read import JournalRead
 
 
-class Journal(JournalMount):
+class Journal(JournalMount, JournalRead):
     """The sheets of this terminal on its littlefs (`fs`, a hal.FileSystem).
 
     Opening mounts the journal: it reads every segment once, checks every CRC, cuts off a
@@ -65,7 +66,10 @@ class Journal(JournalMount):
         reserve_bytes=RESERVE_BYTES,
         order_batch=1,
         retention_days=RETENTION_DAYS,
+        settle=True,
     ):
+        """`settle`: bring the marks up to date at once (Storage passes False and calls
+        settle() itself, after it has recovered what the damage left in the raw blocks)."""
         self.fs = fs
         self.segment_bytes = segment_bytes
         self.reserve_bytes = reserve_bytes
@@ -81,7 +85,12 @@ class Journal(JournalMount):
         self._anchor_hash = b"\x00" * 32
         self.damaged = []  # runs (first, count) of record numbers the damage took
         self.corrupt_fs = False  # littlefs found its metadata corrupt after mounting
+        self._recovered = {}  # rec_no -> (raw scan, place): lost from segments, found raw
+        self._recovered_status = {}  # rec_no -> state, in RAM (firmware/journal_read.py)
+        self.on_recovered = None  # on_recovered(runs): the PC answered recovered sheets
         self._mount()
+        if settle:
+            self.settle()
 
     # ------------------------------------------------------------ order numbers
 
@@ -212,8 +221,8 @@ class Journal(JournalMount):
         check_date(today, "date du jour")
         day_no = day_number(today)
         allowed = ALLOWED[state]
-        changed = 0
         wanted = sorted(set(rec_nos))
+        changed = self._set_recovered(state, [n for n in wanted if n in self._recovered], allowed)
         i = 0
         for seg in self._segments:
             end = seg.first + seg.count
@@ -286,112 +295,6 @@ class Journal(JournalMount):
             self._segments.remove(seg)
             purged += seg.count
         return purged
-
-    # ------------------------------------------------------------ reading
-
-    def status(self, rec_no):
-        """State of a record number: SIGNED...DISMISSED, PURGED, or None (never given)."""
-        for seg in self._segments:
-            if seg.first <= rec_no < seg.first + seg.count:
-                return seg.status[rec_no - seg.first]
-        return PURGED if 0 < rec_no < self._next_rec else None
-
-    @property
-    def next_rec_no(self) -> int:
-        return self._next_rec
-
-    def count(self, *states) -> int:
-        return sum(seg.n(*states) for seg in self._segments)
-
-    def pending_count(self) -> int:
-        """Sheets never sent to the PC."""
-        return self.count(SIGNED)
-
-    def unacknowledged_count(self) -> int:
-        """Sheets the PC has not committed yet (never sent, or sent and not acknowledged)."""
-        return self.count(SIGNED, SYNCED)
-
-    def records_after(self, cursor=0, max_count=0, max_bytes=0, states=(SIGNED, SYNCED)):
-        """Yield the sheets (SheetRecord with payload) numbered above `cursor`, oldest
-        first, whose state is in `states` (None: every live sheet), at most `max_count` of
-        them and at most `max_bytes` of payload (the first is always given). One record is
-        in RAM at a time; do not write to the journal while iterating."""
-        return self._iter(cursor, max_count, max_bytes, states, True)
-
-    def headers(self, states=(SIGNED, SYNCED), cursor=0):
-        """Like records_after() without payloads (read past, not loaded): for deadline
-        warnings, the list of rejected sheets, counts by date."""
-        return self._iter(cursor, 0, 0, states, False)
-
-    def get(self, rec_no):
-        """The live sheet `rec_no` with its payload, or None."""
-        for r in self._iter(rec_no - 1, 1, 0, None, True):
-            return r if r.rec_no == rec_no else None
-        return None
-
-    def _iter(self, cursor, max_count, max_bytes, states, with_payload):
-        given = 0
-        size = 0
-        for seg in list(self._segments):
-            if seg.first + seg.count <= cursor + 1 or not seg.count:
-                continue
-            if states is not None and not seg.n(*states):
-                continue
-            last = 0
-            for rtype, body in self._records(seg, 0 if with_payload else SHEET_HEAD):
-                if rtype != T_SHEET:
-                    continue
-                rec_no = records.u32(body, 0)
-                k = rec_no - seg.first
-                if rec_no <= cursor or k >= seg.count:
-                    continue
-                status = seg.status[k]
-                if states is not None and status not in states:
-                    continue
-                if rec_no <= last:
-                    continue  # a repeat found past damage
-                last = rec_no
-                r = sheet_record(body, status, with_payload)
-                payload = r.payload
-                if payload is not None and max_bytes and given:
-                    if size + len(payload) > max_bytes:
-                        return
-                yield r
-                given += 1
-                size += len(payload) if payload is not None else 0
-                if max_count and given >= max_count:
-                    return
-
-    def _records(self, seg, peek):
-        """(type, body) of a segment's records. A damaged segment is read with every CRC
-        checked, past the damage (resynchronised), and a file littlefs cannot read any
-        more ends its records instead of failing the whole read."""
-        damaged = seg.read_only
-        try:
-            with records.RecordFile(self.fs, seg.path, 0 if damaged else peek) as rf:
-                rec = rf.next()
-                while rec is not None or (damaged and rf.outcome != records.END):
-                    if rec is None:
-                        rec = rf.resync((T_SHEET,))
-                        if rec is None:
-                            return
-                    yield rec[0], rec[1]
-                    rec = rf.next()
-        except OSError:
-            if not seg.read_only:
-                seg.read_only = True
-                self.problems.append("segment %s illisible: lecture seule" % seg.name)
-
-    def oldest_unacknowledged_date(self, third_party=None):
-        """Earliest completion date (YYYYMMDD) of a sheet the PC has not committed, among
-        third-party-paid sheets (True), directly paid ones (False) or all (None); None when
-        there is none. Starts the transmission deadline (R161-47 I 1°)."""
-        oldest = None
-        for r in self.headers((SIGNED, SYNCED)):
-            if third_party is None or r.third_party == third_party:
-                if oldest is None or r.completion_date < oldest:
-                    oldest = r.completion_date
-        return oldest
 
     def free_bytes(self) -> int:
         """Free bytes of the flash; 0 when littlefs finds its own metadata corrupt while

@@ -65,8 +65,14 @@ class JournalMount:
                 self._ceiling[pro] = saved
         for pro, ceiling in self._ceiling.items():
             self._next_order[pro] = ceiling + 1
+        self._mark_seen = mark
+
+    def settle(self):
+        """The first write after the mount: the lagging place of the numbers catches up
+        (written only when it differs from what the mount found)."""
+        mark = self._mark_seen
         if mark is None or mark[0] != self._next_rec - 1 or mark[1] != self._ceiling:
-            self._save_marks()  # the lagging place catches up (written only when it differs)
+            self._save_marks()
 
     def _note_lost(self, found_end, high):
         """Record numbers promised and not found: gaps inside segments, the end of a
@@ -87,10 +93,8 @@ class JournalMount:
     def _save_marks(self):
         try:
             marks.save(self.fs, self._next_rec - 1, self._ceiling)
-        except OSError as e:
-            if e.args and e.args[0] == 28:  # ENOSPC: the orders file and segments still hold
-                return
-            raise
+        except OSError as e:  # a full or failing flash: the orders file and segments hold
+            self.problems.append("reperes des numeros non ecrits (%s)" % e)
 
     def _scan(self, seg):
         try:

@@ -35,13 +35,21 @@ class Storage:
             return
         try:
             self.fs = board.filesystem()
-            self.journal = Journal(self.fs, **journal_options)
+            self.journal = Journal(self.fs, settle=False, **journal_options)
         except (FlashDamaged, OSError) as e:
             self._open_salvage(board, e)
             return
+        self.damage = DamageLog(self.fs)
+        if self.journal.damaged:
+            # Sheets lost from their segment may still lie in the raw blocks (a directory
+            # fallen back on an older copy, a file whose block chain broke): recover them.
+            from firmware.salvage import RawScan
+
+            self.journal.recover(RawScan(board.flash), self.damage.answered())
+            self.journal.on_recovered = self.damage.note_answered
+        self.journal.settle()  # writes begin only now
         self.access_log = self._open(FlashAccessLog, MemoryAccessLog)
         self.certs = self._open(CertStore, None)
-        self.damage = DamageLog(self.fs)
         self.damage.note(self.journal.damaged)
         for part in (self.journal, self.access_log, self.certs, self.damage):
             if part is not None:
