@@ -19,6 +19,8 @@ the invariant is checked:
 
 import sys
 
+from firmware.certstore import CertStore
+from firmware.journal import Journal
 from firmware.storage import Storage
 from hw import hal
 from hw._compat import mount_littlefs
@@ -70,12 +72,14 @@ def build_image(sheets, blocks=FLASH_BLOCKS):
     access-log entry a sheet; returns (image, {rec_no: (order_no, payload)})."""
     store = RamStore(blocks * BLOCK)
     storage = Storage(SweepBoard(store, blocks))
+    journal, certs, log = storage.journal, storage.certs, storage.access_log
+    assert isinstance(journal, Journal) and isinstance(certs, CertStore) and log is not None
     promised = {}
     for i in range(1, sheets + 1):
-        order = storage.journal.reserve_order(PRO)
-        storage.certs.add(b"\x30\x82 cert %d" % (i % 2) * 20)
-        storage.access_log.record(1795000000 + i, PRO, "vitale", "%010d" % i, "lecture")
-        rec = storage.journal.append_sheet(_payload(i), order, PRO, DAY, i % 3 == 0)
+        order = journal.reserve_order(PRO)
+        certs.add(b"\x30\x82 cert %d" % (i % 2) * 20)
+        log.record(1795000000 + i, PRO, "vitale", "%010d" % i, "lecture")
+        rec = journal.append_sheet(_payload(i), order, PRO, DAY, i % 3 == 0)
         promised[rec] = (order, _payload(i))
     return store.buf, promised
 
@@ -116,9 +120,11 @@ def check_case(store, promised, name, figures, blocks=FLASH_BLOCKS):
     store.pos = 0
     try:
         storage = Storage(SweepBoard(store, blocks))
+        journal = storage.journal
+        assert journal is not None
         pulled = {}
-        for r in storage.journal.records_after(0):
-            pulled[r.rec_no] = bytes(r.payload)
+        for r in journal.records_after(0):
+            pulled[r.rec_no] = r.payload
     except Exception as e:  # noqa: BLE001 - a dead boot is the finding
         figures.dead += 1
         figures.failures.append((name, "boot raised %s: %s" % (type(e).__name__, e)))
@@ -139,8 +145,8 @@ def check_case(store, promised, name, figures, blocks=FLASH_BLOCKS):
         else:
             figures.silent += 1
             figures.failures.append((name, "sheet %d lost without a word" % rec_no))
-    if not storage.salvage and storage.journal.can_accept_sheet():
-        _check_new_sheet(storage, promised, name, figures)
+    if isinstance(journal, Journal) and journal.can_accept_sheet():
+        _check_new_sheet(journal, promised, name, figures)
 
 
 def _named(runs, rec_no):
@@ -150,8 +156,7 @@ def _named(runs, rec_no):
     return False
 
 
-def _check_new_sheet(storage, promised, name, figures):
-    j = storage.journal
+def _check_new_sheet(j, promised, name, figures):
     try:
         order = j.reserve_order(PRO)
         rec = j.append_sheet(b"new sheet", order, PRO, DAY, False)
@@ -170,7 +175,7 @@ def sweep(sheets=30, blocks=None, bursts=200, seed=1, out=print):
     used = used_blocks(image)
     rng = _Rng(seed)
     figures = Figures()
-    todo = range(len(image) // BLOCK) if blocks is None else blocks
+    todo = list(range(len(image) // BLOCK) if blocks is None else blocks)
     store = RamStore(len(image))  # one image in RAM, restored before each case
     for b in todo:
         store.buf[:] = image

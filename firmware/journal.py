@@ -37,6 +37,7 @@ from firmware.journal_format import (  # noqa: F401 - the journal's names, impor
     T_STATE,
     JournalError,
     JournalFull,
+    JournalState,
     Segment,
     SheetRecord,
     check_date,
@@ -70,24 +71,7 @@ class Journal(JournalMount, JournalRead):
     ):
         """`settle`: bring the marks up to date at once (Storage passes False and calls
         settle() itself, after it has recovered what the damage left in the raw blocks)."""
-        self.fs = fs
-        self.segment_bytes = segment_bytes
-        self.reserve_bytes = reserve_bytes
-        self.order_batch = order_batch
-        self.retention_days = retention_days
-        self.problems = []
-        self._segments = []
-        self._next_rec = 1
-        self._ceiling = {}  # professional (int) -> highest order number durably reserved
-        self._next_order = {}  # professional -> next order number to hand out
-        self._saved_order = {}  # professional -> highest order number saved in a sheet
-        self._anchor_seq = 0
-        self._anchor_hash = b"\x00" * 32
-        self.damaged = []  # runs (first, count) of record numbers the damage took
-        self.corrupt_fs = False  # littlefs found its metadata corrupt after mounting
-        self._recovered = {}  # rec_no -> (raw scan, place): lost from segments, found raw
-        self._recovered_status = {}  # rec_no -> state, in RAM (firmware/journal_read.py)
-        self.on_recovered = None  # on_recovered(runs): the PC answered recovered sheets
+        JournalState.__init__(self, fs, segment_bytes, reserve_bytes, order_batch, retention_days)
         self._mount()
         if settle:
             self.settle()

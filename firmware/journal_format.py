@@ -160,3 +160,33 @@ def sheet_record(body, status, with_payload):
         status,
         body[SHEET_HEAD:] if with_payload else None,
     )
+
+
+def _ignore(runs):
+    pass
+
+
+class JournalState:
+    """Everything a Journal holds in RAM, set up before the mount (firmware/journal.py,
+    journal_mount.py and journal_read.py share it)."""
+
+    def __init__(self, fs, segment_bytes, reserve_bytes, order_batch, retention_days):
+        self.fs = fs
+        self.segment_bytes = segment_bytes
+        self.reserve_bytes = reserve_bytes
+        self.order_batch = order_batch
+        self.retention_days = retention_days
+        self.problems = []
+        self._segments = []
+        self._next_rec = 1
+        self._ceiling = {}  # professional (int) -> highest order number durably reserved
+        self._next_order = {}  # professional -> next order number to hand out
+        self._saved_order = {}  # professional -> highest order number saved in a sheet
+        self._anchor_seq = 0
+        self._anchor_hash = b"\x00" * 32
+        self.damaged = []  # runs [first, count] of record numbers the damage took
+        self.corrupt_fs = False  # littlefs found its metadata corrupt after mounting
+        self._recovered = {}  # rec_no -> S body: lost from its segment, found in raw blocks
+        self._recovered_status = {}  # rec_no -> state, in RAM (firmware/journal_read.py)
+        self.on_recovered = _ignore  # on_recovered(runs): the PC answered recovered sheets
+        self._mark_seen = None  # the marks the mount read (firmware/marks.py)

@@ -24,6 +24,7 @@ from firmware.journal_format import (
     T_ORDERS,
     T_SHEET,
     T_STATE,
+    JournalState,
     Segment,
     day_number,
     runs_of,
@@ -32,7 +33,7 @@ from firmware.journal_format import (
 _TYPES = (T_SHEET, T_STATE, T_ANCHOR)
 
 
-class JournalMount:
+class JournalMount(JournalState):
     def _mount(self):
         # (*.new files are unfinished atomic writes: never renamed, so never promised)
         for first in records.numbered_files(self.fs, DIR, self.problems, ("orders",)):

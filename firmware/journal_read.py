@@ -17,6 +17,7 @@ from firmware.journal_format import (
     SIGNED,
     SYNCED,
     T_SHEET,
+    JournalState,
     runs_of,
     sheet_record,
 )
@@ -26,7 +27,7 @@ from firmware.journal_format import (
 RECOVER_BYTES = 24 * 1024
 
 
-class JournalRead:
+class JournalRead(JournalState):
     def recover(self, scan, done=()):
         """Take the sheets of lost record numbers from `scan` (a salvage.RawScan) into RAM,
         before anything is written (the blocks they lie in are free to littlefs, so the
@@ -61,7 +62,7 @@ class JournalRead:
             if self._recovered_status.get(n) in allowed:
                 self._recovered_status[n] = state
                 changed.append(n)
-        if changed and state in (ACKED, REJECTED) and self.on_recovered is not None:
+        if changed and state in (ACKED, REJECTED):
             self.on_recovered(runs_of(changed))
         return len(changed)
 

@@ -56,9 +56,8 @@ class Storage:
                 self.problems.extend(getattr(part, "problems", ()))
         # The access log's chain head goes into the journal too, so that cutting entries off
         # the end of the log is detected (docs/journal.md).
-        seq, digest = (
-            self.access_log.head_anchor() if hasattr(self.access_log, "head_anchor") else (0, b"")
-        )
+        head_anchor = getattr(self.access_log, "head_anchor", None)
+        seq, digest = head_anchor() if head_anchor is not None else (0, b"")
         if seq:
             self.journal.anchor_access_log(seq, digest)  # no-op unless newer
 
