@@ -93,7 +93,7 @@ class Journal(JournalMount, JournalRead):
                 body += ceilings[p].to_bytes(4, "big")
             self._write(records.write_new, ORDERS, records.frame(T_ORDERS, bytes(body)))
             self._ceiling = ceilings
-            self._write(marks.save, self._next_rec - 1, ceilings)  # the second place
+            self._write(marks.save, self._issued, self._next_rec, ceilings)  # the second place
         self._next_order[pro] = n + 1
         return n
 
@@ -129,12 +129,13 @@ class Journal(JournalMount, JournalRead):
         seg.status.append(SIGNED)
         seg.size += len(data)
         self._next_rec = rec_no + 1
+        self._issued = rec_no
         self._saved_order[pro] = order_no
         # The second place of the highest number (firmware/marks.py), before "saved no. N":
         # a cut just before it leaves the segment itself, which the next boot reads. The
         # sheet is committed already: a failure here must not make it look unsaved.
         try:
-            self._write(marks.save, rec_no, self._ceiling)
+            self._write(marks.save, rec_no, rec_no + 1, self._ceiling)
         except (OSError, JournalError):
             self.problems.append("reperes des numeros non ecrits apres la feuille %d" % rec_no)
         return rec_no
@@ -144,7 +145,7 @@ class Journal(JournalMount, JournalRead):
         again, even if the flash lost every trace of them (written to the marks)."""
         if rec_no > self._next_rec:
             self._next_rec = rec_no
-            self._write(marks.save, rec_no - 1, self._ceiling)
+            self._write(marks.save, self._issued, rec_no, self._ceiling)
 
     def damaged_runs(self):
         """Runs (first, count) of record numbers the damage found at boot took."""

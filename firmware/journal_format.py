@@ -179,6 +179,7 @@ class JournalState:
         self.problems = []
         self._segments = []
         self._next_rec = 1
+        self._issued = 0  # the highest record number given to a sheet
         self._ceiling = {}  # professional (int) -> highest order number durably reserved
         self._next_order = {}  # professional -> next order number to hand out
         self._saved_order = {}  # professional -> highest order number saved in a sheet

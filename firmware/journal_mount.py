@@ -53,12 +53,13 @@ class JournalMount(JournalState):
             self.problems.append("reperes des numeros illisibles: numeros sautes si besoin")
         high = mark[0] if mark is not None else 0
         self._note_lost(found_end, high)
-        self._next_rec = max(found_end, high + 1)
+        self._issued = max(found_end - 1, high)
+        self._next_rec = max(found_end, high + 1, mark[1] if mark is not None else 0)
         if mark is None:  # nothing else bounds what the damaged segments held
             self._next_rec = max(self._next_rec, skip_end)
         if self._saved_order or self.fs.exists(ORDERS):
             self._read_orders(mark)
-        for pro, ceiling in (mark[1] if mark is not None else {}).items():
+        for pro, ceiling in (mark[2] if mark is not None else {}).items():
             if ceiling > self._ceiling.get(pro, 0):
                 self._ceiling[pro] = ceiling
         for pro, saved in self._saved_order.items():
@@ -72,7 +73,8 @@ class JournalMount(JournalState):
         """The first write after the mount: the lagging place of the numbers catches up
         (written only when it differs from what the mount found)."""
         mark = self._mark_seen
-        if mark is None or mark[0] != self._next_rec - 1 or mark[1] != self._ceiling:
+        now = (self._issued, self._next_rec, self._ceiling)
+        if mark is None or (mark[0], mark[1], mark[2]) != now:
             self._save_marks()
 
     def _note_lost(self, found_end, high):
@@ -93,7 +95,7 @@ class JournalMount(JournalState):
 
     def _save_marks(self):
         try:
-            marks.save(self.fs, self._next_rec - 1, self._ceiling)
+            marks.save(self.fs, self._issued, self._next_rec, self._ceiling)
         except OSError as e:  # a full or failing flash: the orders file and segments hold
             self.problems.append("reperes des numeros non ecrits (%s)" % e)
 

@@ -9,7 +9,9 @@ and every professional's highest order number reserved are also written into the
 boot the journal takes the higher of the two places: numbers never go back, and a record
 number above every sheet found is a lost sheet, reported by number.
 
-    M record body = highest record number u32 | per professional: id (5 bytes), order u32
+    M record body = highest record number issued u32 | next record number u32 (at least the
+                    issued one + 1; the PC's highest record raises it) | per professional:
+                    id (5 bytes), highest order number reserved u32
 """
 
 from firmware import records
@@ -18,8 +20,9 @@ PATH = "marks"
 T_MARK = 0x4D  # "M"
 
 
-def mark_body(rec_no, ceilings) -> bytes:
-    body = bytearray(rec_no.to_bytes(4, "big"))
+def mark_body(issued, next_rec, ceilings) -> bytes:
+    body = bytearray(issued.to_bytes(4, "big"))
+    body += next_rec.to_bytes(4, "big")
     for pro in sorted(ceilings):
         body += pro.to_bytes(5, "big")
         body += ceilings[pro].to_bytes(4, "big")
@@ -27,13 +30,14 @@ def mark_body(rec_no, ceilings) -> bytes:
 
 
 def read_mark(body):
-    """(highest record number, {professional: order ceiling}) of an M body, or None."""
-    if len(body) < 4 or (len(body) - 4) % 9:
+    """(highest record number issued, next record number, {professional: order ceiling})
+    of an M body, or None."""
+    if len(body) < 8 or (len(body) - 8) % 9:
         return None
     ceilings = {}
-    for i in range(4, len(body), 9):
+    for i in range(8, len(body), 9):
         ceilings[int.from_bytes(body[i : i + 5], "big")] = records.u32(body, i + 5)
-    return records.u32(body, 0), ceilings
+    return records.u32(body, 0), records.u32(body, 4), ceilings
 
 
 def load(fs):
@@ -49,6 +53,6 @@ def load(fs):
     return read_mark(rec[1])
 
 
-def save(fs, rec_no, ceilings) -> None:
+def save(fs, issued, next_rec, ceilings) -> None:
     """Replace the marks (atomic rename): once this returns, they hold."""
-    records.write_new(fs, PATH, records.frame(T_MARK, mark_body(rec_no, ceilings)))
+    records.write_new(fs, PATH, records.frame(T_MARK, mark_body(issued, next_rec, ceilings)))

@@ -149,13 +149,15 @@ class SalvagedJournal:
         for rec_no, state in done.items():
             if rec_no in self._status and state != PURGED:
                 self._status[rec_no] = ACKED if state == DISMISSED else state
+        floor = 0
         for body, _ in scan.bodies(T_MARK):
             mark = read_mark(body)
             if mark is not None:
                 high = max(high, mark[0])
+                floor = max(floor, mark[1])
         lost = [n for n in range(1, high + 1) if n not in self._sheets and n not in done]
         self.damaged = runs_of(lost)
-        self._next = high + 1
+        self._next = max(high + 1, floor)
 
     @property
     def next_rec_no(self):
