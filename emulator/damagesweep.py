@@ -17,6 +17,7 @@ the invariant is checked:
     python -m emulator.damagesweep [--sheets 30] [--blocks all|N] [--bursts 200] [--seed 1]
 """
 
+import hashlib
 import sys
 
 from firmware.certstore import CertStore
@@ -34,21 +35,21 @@ BURST = 16
 
 
 class _Rng:
-    """xorshift32, the same stream on both interpreters."""
+    """Seeded bytes from SHA-256 of a counter: the same stream on both interpreters."""
 
     def __init__(self, seed):
-        self.state = (seed * 2654435761 + 1) & 0xFFFFFFFF or 1
-
-    def next(self):
-        x = self.state
-        x ^= (x << 13) & 0xFFFFFFFF
-        x ^= x >> 17
-        x ^= (x << 5) & 0xFFFFFFFF
-        self.state = x
-        return x
+        self.seed = seed
+        self.n = 0
 
     def bytes(self, n):
-        return bytes(self.next() & 0xFF for _ in range(n))
+        out = b""
+        while len(out) < n:
+            self.n += 1
+            out += hashlib.sha256(b"%d/%d" % (self.seed, self.n)).digest()
+        return out[:n]
+
+    def next(self):
+        return int.from_bytes(self.bytes(4), "big")
 
 
 class SweepBoard(hal.Board):

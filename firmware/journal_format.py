@@ -4,6 +4,7 @@ segment's bookkeeping in RAM. Described in docs/journal.md."""
 
 from firmware import records
 from protocol.dates import ymd_to_days as day_number  # noqa: F401 - journal re-exports it
+from protocol.runs import runs_of  # noqa: F401 - the journal's runs, shared with the link
 
 DIR = "journal"
 ORDERS = DIR + "/orders"
@@ -127,17 +128,6 @@ def pro_int(pro_id) -> int:
 def pro_str(pro) -> str:
     s = str(pro)
     return "0" * (11 - len(s)) + s
-
-
-def runs_of(numbers):
-    """Sorted ints -> [(first, count)] runs."""
-    out = []
-    for n in numbers:
-        if out and out[-1][0] + out[-1][1] == n:
-            out[-1][1] += 1
-        else:
-            out.append([n, 1])
-    return out
 
 
 def state_body(state, ymd, runs) -> bytes:

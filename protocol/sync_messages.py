@@ -8,6 +8,7 @@ MalformedMessage (answered with ERROR 3) on a missing field, a wrong type or a w
 from protocol import fields
 from protocol._compat import const
 from protocol.bundle import CERT_ID_BYTES
+from protocol.runs import runs_of  # noqa: F401 - the agent builds its ACKs with it
 from protocol.security_errors import MalformedMessage
 from protocol.session import MAX_PLAINTEXT
 
@@ -48,17 +49,6 @@ def _get_blob(body, key, max_len):
 
 
 # ---------------------------------------------------------------- record number runs
-
-
-def runs_of(numbers):
-    """Ascending distinct ints -> [[first, count], ...] (the form ACK carries)."""
-    out = []
-    for n in numbers:
-        if out and out[-1][0] + out[-1][1] == n:
-            out[-1][1] += 1
-        else:
-            out.append([n, 1])
-    return out
 
 
 def read_runs(body, key):

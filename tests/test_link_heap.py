@@ -7,6 +7,7 @@ boots in, found here by bisection so the test follows the code as it grows. Once
 FakeBoard (the App alone), once over the real pty with the unix board (`firmware.main`).
 """
 
+import bisect
 import os
 import pty
 import select
@@ -40,13 +41,8 @@ print("COUNTERS", app.link.decoder.bad_body + app.link.decoder.no_memory, app.li
 
 
 def _smallest(works, low, high):
-    while low < high:
-        mid = (low + high) // 2
-        if works(mid):
-            high = mid
-        else:
-            low = mid + 1
-    return low
+    """The smallest heap in KiB, low to high, that `works` (works is monotonic)."""
+    return low + bisect.bisect_left(range(low, high), True, key=works)
 
 
 def _child(tmp_path, heap_kib):

@@ -10,19 +10,13 @@ the smallest heap the App boots with) is tests/test_link_heap.py.
 
 from _fakes import FakeBoard
 from _kit import Rng
+from test_link import _serve
 
 from firmware.app import App
 from protocol import cbor, frame, messages
 
 SEED = 9
 FRAMES = 10000
-
-
-def _serve(app, data):
-    app.board.port.feed(data)
-    while app.board.port.inbox:
-        app.step()
-    return frame.Decoder().feed(app.board.port.take())
 
 
 def _bombs():
