@@ -69,8 +69,9 @@ def test_salvage_scan_finds_records_across_block_boundaries(tmp_path: Path):
     world, _, _ = kit.paired_world(tmp_path)
     saved = kit.add_sheets(world.app.storage, 30)
     scan = RawScan(world.board.flash)
-    crossing = [p for p in scan.places[0x53] if p[3] >= 0]
-    found = {int.from_bytes(scan.read(p)[3:7], "big") for p in scan.places[0x53]}
+    sheets = list(scan.bodies(0x53))
+    crossing = [p for _, p in sheets if p[3] != 0xFFFF]  # continued in another block
+    found = {int.from_bytes(body[:4], "big") for body, _ in sheets}
     print("%d sheets found, %d across a block boundary" % (len(found), len(crossing)))
     assert found == set(saved) and crossing
 
@@ -81,7 +82,7 @@ def test_a_damaged_journal_block_is_reported_at_every_sync(tmp_path: Path):
     # Every block holding sheet 10's first bytes (littlefs' copy-on-write leaves old copies).
     scan = RawScan(world.board.flash)
     ten = (10).to_bytes(4, "big")
-    blocks = {p[0] for p in scan.places[0x53] if scan.read(p)[3:7] == ten}
+    blocks = {p[0] for body, p in scan.bodies(0x53) if body[:4] == ten}
     _overwrite(world, sorted(blocks))
     world.boot()
     storage = world.app.storage

@@ -94,8 +94,8 @@ def test_a_lost_sheet_is_named_in_every_status_and_after_a_reboot():
     # it was promised.
     scan = RawScan(app.board.flash)
     store = app.board.store
-    for block, at, total, nxt, skip in scan.places[0x53]:
-        if scan.read((block, at, total, nxt, skip))[3:7] == b"\x00\x00\x00\x06":
+    for body, (block, at, _, _, _) in scan.bodies(0x53):
+        if body[:4] == b"\x00\x00\x00\x06":
             store.buf[block * BLOCK + at + 20] ^= 0x40
     for seed in (3, 4):
         app = boot(app.board.reboot(seed))
