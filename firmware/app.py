@@ -121,7 +121,7 @@ class App:
     def _warning(self, now):
         """The idle screen's warning: flash damage until a sync has told the PC, then the
         visit's (sync needed, deadlines)."""
-        if self.storage.damage.runs() and not self.sync.damage_reported:
+        if self.storage.flash_state and not self.sync.damage_reported:
             return screens.damage_warning(self.storage.damage.affected())
         return self.visit.idle_warning(now) if self.visit is not None else None
 

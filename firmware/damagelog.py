@@ -10,6 +10,7 @@ Entries are only ever appended; a run already logged is not logged again.
 """
 
 from firmware import records
+from protocol.runs import merge_runs
 
 PATH = "damage"
 T_DAMAGE = 0x44  # "D": record numbers the damage took
@@ -38,14 +39,7 @@ class DamageLog:
 
     def runs(self):
         """Every record number logged, as ascending disjoint runs [first, count]."""
-        out = []
-        for first, count in sorted(self._runs):
-            if out and first <= out[-1][0] + out[-1][1]:
-                end = max(out[-1][0] + out[-1][1], first + count)
-                out[-1][1] = end - out[-1][0]
-            else:
-                out.append([first, count])
-        return out
+        return merge_runs(self._runs)
 
     def answered(self):
         """Runs of recovered sheets the PC has answered (never sent again)."""

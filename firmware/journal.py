@@ -19,6 +19,7 @@ from firmware.journal_format import (  # noqa: F401 - the journal's names, impor
     MAGIC,
     MAX_PAYLOAD,
     ORDERS,
+    PURGE_LOG,
     PURGED,
     REJECTED,
     RESERVE_BYTES,
@@ -31,6 +32,7 @@ from firmware.journal_format import (  # noqa: F401 - the journal's names, impor
     STATE_NAMES,
     SYNCED,
     T_ANCHOR,
+    T_GONE,
     T_HEADER,
     T_ORDERS,
     T_SHEET,
@@ -274,6 +276,14 @@ class Journal(JournalMount, JournalRead):
             head.size += len(data)
         except JournalFull:
             pass  # the note only traces the purge: on a full flash, deleting comes first
+        # The purge log tells a purged number from a lost one at the next boots (a gap
+        # between segments is damage unless purged: docs/journal.md "Flash damage").
+        log = b"".join(f.to_bytes(4, "big") + c.to_bytes(4, "big") for f, c in runs)
+        try:
+            self._write(records.append, PURGE_LOG, records.frame(T_GONE, log))
+            self._purged.extend([f, c] for f, c in runs)
+        except JournalError:
+            self.problems.append("purge non notee: ces numeros seront signales")
         purged = 0
         for seg in victims:
             self.fs.remove(seg.path)
@@ -283,14 +293,21 @@ class Journal(JournalMount, JournalRead):
 
     def free_bytes(self) -> int:
         """Free bytes of the flash; 0 when littlefs finds its own metadata corrupt while
-        counting (damage: the terminal then refuses visits and says so)."""
+        counting, or refused a write for it (damage: the terminal refuses visits)."""
+        if self.corrupt_fs:
+            return 0
         try:
             return self.fs.free_bytes()
-        except OSError:
-            if not self.corrupt_fs:
-                self.corrupt_fs = True
-                self.problems.append("systeme de fichiers endommage: visites refusees")
+        except OSError as e:
+            self.refuse_writes("comptage impossible (%s)" % e)
             return 0
+
+    def refuse_writes(self, why) -> None:
+        """littlefs found its own metadata damaged: no new visit (free_bytes() is 0 from
+        now on), said on the screen and to the PC (docs/journal.md "Flash damage")."""
+        if not self.corrupt_fs:
+            self.corrupt_fs = True
+            self.problems.append("systeme de fichiers endommage: visites refusees (%s)" % why)
 
     def segment_count(self) -> int:
         return len(self._segments)

@@ -17,6 +17,8 @@ T_SHEET = 0x53  # "S": a signed sheet
 T_STATE = 0x54  # "T": a state change of sheets of this segment
 T_ANCHOR = 0x4C  # "L": head of the access log's hash chain
 T_ORDERS = 0x4F  # "O": the orders file
+T_GONE = 0x47  # "G": runs of record numbers purged (root file PURGE_LOG)
+PURGE_LOG = "purged"  # in the root directory, beside the marks (firmware/marks.py)
 
 # Sheet states. PURGED is never stored on a sheet: a purged sheet's segment is gone.
 SIGNED = 1  # saved on the terminal, not yet sent
@@ -181,3 +183,4 @@ class JournalState:
         self._recovered_status = {}  # rec_no -> state, in RAM (firmware/journal_read.py)
         self.on_recovered = _ignore  # on_recovered(runs): the PC answered recovered sheets
         self._mark_seen = None  # the marks the mount read (firmware/marks.py)
+        self._purged = []  # runs [first, count] purge() deleted (PURGE_LOG)

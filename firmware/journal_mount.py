@@ -15,11 +15,13 @@ from firmware.journal_format import (
     LOST,
     MAGIC,
     ORDERS,
+    PURGE_LOG,
     PURGED,
     SHEET_HEAD,
     SIGNED,
     SKIP,
     T_ANCHOR,
+    T_GONE,
     T_HEADER,
     T_ORDERS,
     T_SHEET,
@@ -27,8 +29,8 @@ from firmware.journal_format import (
     JournalState,
     Segment,
     day_number,
-    runs_of,
 )
+from protocol.runs import merge_runs
 
 _TYPES = (T_SHEET, T_STATE, T_ANCHOR)
 
@@ -38,6 +40,7 @@ class JournalMount(JournalState):
         # (*.new files are unfinished atomic writes: never renamed, so never promised)
         for first in records.numbered_files(self.fs, DIR, self.problems, ("orders",)):
             self._segments.append(Segment(first))
+        self._read_purge_log()
         found_end = 1  # just past the highest record number read
         skip_end = 1  # where numbering resumes when the marks are lost too
         for seg in self._segments:
@@ -78,20 +81,55 @@ class JournalMount(JournalState):
             self._save_marks()
 
     def _note_lost(self, found_end, high):
-        """Record numbers promised and not found: gaps inside segments, the end of a
-        damaged segment up to the next one, and the end of the journal up to the marks."""
-        lost = []
+        """Record numbers promised and not found: gaps inside segments, gaps between
+        segments (and below the oldest) that no purge explains, the end of a damaged
+        segment up to the next one, and the end of the journal up to the marks. Kept as
+        intervals: a lost purge log must not cost a list of every old number."""
+        spans = []  # (first, end) half-open
         segs = self._segments
+        if segs:  # numbers below the oldest segment are purged, or lost with their file
+            spans += self._unpurged(1, segs[0].first)
         for i, seg in enumerate(segs):
             for k in range(seg.count):
                 if seg.status[k] == LOST:
-                    lost.append(seg.first + k)
-            if seg.read_only and i + 1 < len(segs):
-                lost.extend(range(seg.first + seg.count, segs[i + 1].first))
+                    spans.append((seg.first + k, seg.first + k + 1))
+            if i + 1 < len(segs):
+                # Segments follow each other: a gap is a purge, or damage (the file fell
+                # back on an older, shorter version; the rest of a damaged segment).
+                lo, hi = seg.first + seg.count, segs[i + 1].first
+                spans += [(lo, hi)] if seg.read_only else self._unpurged(lo, hi)
         if high >= found_end:
-            lost.extend(range(found_end, high + 1))
+            spans.append((found_end, high + 1))
             self.problems.append("feuilles %d a %d introuvables: endommagees" % (found_end, high))
-        self.damaged = runs_of(lost)
+        self.damaged = merge_runs([lo, hi - lo] for lo, hi in spans)
+
+    def _unpurged(self, lo, hi):
+        """The spans of [lo, hi) that no purge logged covers."""
+        out = []
+        at = lo
+        for first, count in self._purged:  # sorted and merged by _read_purge_log
+            if first + count <= at:
+                continue
+            if first >= hi:
+                break
+            if first > at:
+                out.append((at, first))
+            at = first + count
+        if at < hi:
+            out.append((at, hi))
+        return out
+
+    def _read_purge_log(self):
+        try:
+            if not self.fs.exists(PURGE_LOG):
+                return
+            with records.RecordFile(self.fs, PURGE_LOG) as rf:
+                for rtype, body, _ in rf:
+                    for i in range(0, len(body) - 7 if rtype == T_GONE else 0, 8):
+                        self._purged.append([records.u32(body, i), records.u32(body, i + 4)])
+        except OSError:
+            self.problems.append("journal des purges illisible")
+        self._purged = merge_runs(self._purged)
 
     def _save_marks(self):
         try:

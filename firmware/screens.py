@@ -194,4 +194,4 @@ def flash_unreadable():
 
 def damage_warning(affected):
     """The idle screen's line when flash damage took sheets (named to the PC by number)."""
-    return "Memoire: %d abimees" % affected if affected < 1000 else "Memoire endommagee"
+    return "Memoire: %d abimees" % affected if 0 < affected < 1000 else "Memoire endommagee"

@@ -59,7 +59,10 @@ class Storage:
         head_anchor = getattr(self.access_log, "head_anchor", None)
         seq, digest = head_anchor() if head_anchor is not None else (0, b"")
         if seq:
-            self.journal.anchor_access_log(seq, digest)  # no-op unless newer
+            try:
+                self.journal.anchor_access_log(seq, digest)  # no-op unless newer
+            except OSError as e:  # littlefs refuses to write: its metadata is damaged
+                self.journal.refuse_writes("ancre non ecrite (%s)" % e)
 
     def _open(self, cls, fallback):
         try:
@@ -87,7 +90,8 @@ class Storage:
         FLASH_UNREADABLE (salvage mode)."""
         if self.salvage:
             return FLASH_UNREADABLE
-        return FLASH_DAMAGED if self.damage.runs() else FLASH_OK
+        corrupt = self.journal is not None and self.journal.corrupt_fs
+        return FLASH_DAMAGED if self.damage.runs() or corrupt else FLASH_OK
 
     def damaged_runs(self):
         return self.damage.runs()

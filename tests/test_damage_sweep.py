@@ -27,6 +27,11 @@ def test_every_block_of_a_thirty_sheet_image_and_seeded_bursts():
     assert figures.reported  # the sweep does hit sheets, and they are named
 
 
+def test_acknowledged_sheets_before_the_damage():
+    figures = damagesweep.sweep(sheets=30, blocks=range(0, 64, 3), bursts=30, seed=4, acked=10)
+    _assert_clean(figures)
+
+
 def test_a_sample_under_micropython():
     out = subprocess.run(
         [

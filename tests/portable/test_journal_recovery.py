@@ -143,3 +143,22 @@ def test_marks_lost_alone_change_nothing_and_are_written_again():
     j = Journal(disk.reboot())
     assert j.reserve_order(PRO) == 4 and j.damaged == []
     assert disk.fs.exists("marks")
+
+
+def test_a_gap_between_segments_is_damage_unless_purged():
+    disk = Disk()
+    j = Journal(disk.fs, segment_bytes=1500)
+    fill(j, 12)  # segments of 4 sheets: 1-4, 5-8, 9-12
+    j.acknowledge(range(1, 5), DAY)
+    assert j.purge(20270301) == 4  # segment 1-4 goes, and the purge log says so
+    j = Journal(disk.reboot(), segment_bytes=1500)
+    assert j.damaged == [] and j.problems == []
+    # The middle segment falls back on an older, shorter version (its directory block
+    # damaged): sheet 8 vanishes from inside the numbering, and is named.
+    path = "journal/00000005"
+    with records.RecordFile(disk.fs, path) as rf:
+        last = [offset for _, _, offset in rf][-1]  # where sheet 8 starts
+    disk.write_raw(path, disk.read_raw(path)[:last])
+    j = Journal(disk.reboot(), segment_bytes=1500)
+    print(j.damaged)
+    assert j.damaged == [[8, 1]]
