@@ -154,6 +154,17 @@ def sheet_record(body, status, with_payload):
     )
 
 
+def oldest_completion(sheets, third_party):
+    """Earliest completion date of `sheets` (SheetRecords) paid by a third party (True),
+    directly (False) or either (None); None when there is none."""
+    oldest = None
+    for r in sheets:
+        if third_party is None or r.third_party == third_party:
+            if oldest is None or r.completion_date < oldest:
+                oldest = r.completion_date
+    return oldest
+
+
 def _ignore(runs):
     pass
 

@@ -18,6 +18,7 @@ from firmware.journal_format import (
     SYNCED,
     T_SHEET,
     JournalState,
+    oldest_completion,
     runs_of,
     sheet_record,
 )
@@ -191,9 +192,4 @@ class JournalRead(JournalState):
         """Earliest completion date (YYYYMMDD) of a sheet the PC has not committed, among
         third-party-paid sheets (True), directly paid ones (False) or all (None); None when
         there is none. Starts the transmission deadline (R161-47 I 1°)."""
-        oldest = None
-        for r in self.headers((SIGNED, SYNCED)):
-            if third_party is None or r.third_party == third_party:
-                if oldest is None or r.completion_date < oldest:
-                    oldest = r.completion_date
-        return oldest
+        return oldest_completion(self.headers((SIGNED, SYNCED)), third_party)

@@ -32,6 +32,7 @@ from firmware.journal_format import (
     T_SHEET,
     T_STATE,
     SheetRecord,
+    oldest_completion,
     runs_of,
     sheet_record,
 )
@@ -269,12 +270,7 @@ class SalvagedJournal:
         return None
 
     def oldest_unacknowledged_date(self, third_party=None):
-        oldest = None
-        for r in self.headers((SIGNED, SYNCED)):
-            if third_party is None or r.third_party == third_party:
-                if oldest is None or r.completion_date < oldest:
-                    oldest = r.completion_date
-        return oldest
+        return oldest_completion(self.headers((SIGNED, SYNCED)), third_party)
 
     def _set(self, allowed, state, rec_nos):
         changed = 0
