@@ -165,6 +165,7 @@ class SalvagedJournal:
     that the sync and the screens use. States the PC sends are kept in RAM only."""
 
     read_only = True
+    corrupt_fs = False  # (the salvage writes nothing: nothing to refuse)
 
     def __init__(self, scan):
         self.scan = scan
