@@ -95,7 +95,7 @@ class Journal(JournalMount, JournalRead):
                 body += ceilings[p].to_bytes(4, "big")
             self._write(records.write_new, ORDERS, records.frame(T_ORDERS, bytes(body)))
             self._ceiling = ceilings
-            self._write(marks.save, self._issued, self._next_rec, ceilings)  # the second place
+            self._write_marks(self._issued, self._next_rec, ceilings)  # the second place
         self._next_order[pro] = n + 1
         return n
 
@@ -137,7 +137,7 @@ class Journal(JournalMount, JournalRead):
         # a cut just before it leaves the segment itself, which the next boot reads. The
         # sheet is committed already: a failure here must not make it look unsaved.
         try:
-            self._write(marks.save, rec_no, rec_no + 1, self._ceiling)
+            self._write_marks(rec_no, rec_no + 1, self._ceiling)
         except (OSError, JournalError):
             self.problems.append("reperes des numeros non ecrits apres la feuille %d" % rec_no)
         return rec_no
@@ -147,7 +147,7 @@ class Journal(JournalMount, JournalRead):
         again, even if the flash lost every trace of them (written to the marks)."""
         if rec_no > self._next_rec:
             self._next_rec = rec_no
-            self._write(marks.save, self._issued, rec_no, self._ceiling)
+            self._write_marks(self._issued, rec_no, self._ceiling)
 
     def damaged_runs(self):
         """Runs (first, count) of record numbers the damage found at boot took."""
@@ -175,9 +175,19 @@ class Journal(JournalMount, JournalRead):
             self._segments.append(seg)
         return seg
 
-    def _write(self, fn, *args):
+    def _write_marks(self, issued, next_rec, ceilings):
+        """The second place of the numbers (firmware/marks.py); not through _write(), which
+        the power-cut bench's broken journals (tests/powercut_faulty.py) override."""
         try:
-            fn(self.fs, *args)
+            marks.save(self.fs, issued, next_rec, ceilings)
+        except OSError as e:
+            if e.args and e.args[0] == 28:  # ENOSPC
+                raise JournalFull("memoire pleine: synchronisation necessaire")
+            raise
+
+    def _write(self, fn, path, data):
+        try:
+            fn(self.fs, path, data)
         except OSError as e:
             if e.args and e.args[0] == 28:  # ENOSPC
                 raise JournalFull("memoire pleine: synchronisation necessaire")

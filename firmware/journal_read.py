@@ -11,6 +11,7 @@ again after the next boot.
 from firmware import records
 from firmware.journal_format import (
     ACKED,
+    LOST,
     PURGED,
     REJECTED,
     SHEET_HEAD,
@@ -68,12 +69,16 @@ class JournalRead(JournalState):
         return len(changed)
 
     def status(self, rec_no):
-        """State of a record number: SIGNED...DISMISSED, PURGED, or None (never given)."""
+        """State of a record number: SIGNED...DISMISSED, PURGED, LOST (flash damage took
+        it), or None (never given)."""
         if rec_no in self._recovered_status:
             return self._recovered_status[rec_no]
         for seg in self._segments:
             if seg.first <= rec_no < seg.first + seg.count:
                 return seg.status[rec_no - seg.first]
+        for first, count in self.damaged:
+            if first <= rec_no < first + count:
+                return LOST  # named to the PC as damaged, never purged
         return PURGED if 0 < rec_no < self._next_rec else None
 
     @property
