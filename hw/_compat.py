@@ -191,8 +191,9 @@ def _refuse_or_format(bdev, format_if_blank):
         raise OSError(19, "no filesystem on the flash")
 
 
-def mount_littlefs(bdev, format_if_blank=True) -> FileSystem:
+def mount_littlefs(bdev, format_if_blank=True, prog_size=LFS_PROG_SIZE) -> FileSystem:
     """Mount littlefs on `bdev`; format it first when it is blank (all 0xFF, and allowed).
+    `prog_size`: the smallest write the flash takes (256, a page, on the RP2350's).
 
     Raises FlashDamaged when the flash holds data that does not mount (it is left as it
     is), OSError when it is blank and formatting is not allowed.
@@ -202,7 +203,7 @@ def mount_littlefs(bdev, format_if_blank=True) -> FileSystem:
     if IS_MICROPYTHON:
         import vfs  # type: ignore[import-not-found]
 
-        opts = {"readsize": LFS_READ_SIZE, "progsize": LFS_PROG_SIZE, "lookahead": LFS_LOOKAHEAD}
+        opts = {"readsize": LFS_READ_SIZE, "progsize": prog_size, "lookahead": LFS_LOOKAHEAD}
         try:
             impl = vfs.VfsLfs2(bdev, mtime=False, **opts)
         except OSError:
@@ -219,8 +220,8 @@ def mount_littlefs(bdev, format_if_blank=True) -> FileSystem:
         block_size=block_size,
         block_count=block_count,
         read_size=LFS_READ_SIZE,
-        prog_size=LFS_PROG_SIZE,
-        cache_size=LFS_CACHE_SIZE,
+        prog_size=prog_size,
+        cache_size=max(LFS_CACHE_SIZE, prog_size),
         lookahead_size=LFS_LOOKAHEAD,
         block_cycles=LFS_BLOCK_CYCLES,
     )
