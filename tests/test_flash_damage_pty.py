@@ -30,7 +30,8 @@ def test_a_damaged_image_over_the_pty_under_micropython(tmp_path):
     rng = random.Random(5)
     with open(image, "r+b") as f:
         f.write(bytes(rng.getrandbits(8) for _ in range(2 * 4096)))
-    before = hashlib.sha256(image.read_bytes()).hexdigest()
+    fs_bytes = 512 * 4096  # littlefs' blocks (a raw key block may follow: pairing writes it)
+    before = hashlib.sha256(image.read_bytes()[:fs_bytes]).hexdigest()
     bridge = PtyBridge().start()
     t = make_terminal(
         "micropython", bridge.terminal_path, serial_number=kit.SERIAL, flash_path=str(image)
@@ -59,4 +60,4 @@ def test_a_damaged_image_over_the_pty_under_micropython(tmp_path):
     finally:
         t.stop()
         bridge.close()
-    assert hashlib.sha256(image.read_bytes()).hexdigest() == before
+    assert hashlib.sha256(image.read_bytes()[:fs_bytes]).hexdigest() == before
