@@ -97,17 +97,6 @@ class Progress:
         pass
 
 
-def damage_line(serial, flash, runs) -> str:
-    """One plain English line for a terminal's flash damage ("" when none); the serial is
-    the terminal's word, so only printable ASCII of it is kept."""
-    if not flash and not runs:
-        return ""
-    who = "".join(c if " " <= c <= "~" else "?" for c in str(serial)[:64])
-    state = "cannot be mounted (read-only salvage)" if flash == 2 else "is damaged"
-    lost = ", ".join(str(f) if c == 1 else "%d-%d" % (f, f + c - 1) for f, c in runs)
-    return "terminal %s: flash %s; records lost to the damage: %s" % (who, state, lost or "none")
-
-
 def load_root(path) -> x509.Certificate:
     """The trusted root certificate of the card PKI, from a PEM or DER file."""
     try:
@@ -138,7 +127,6 @@ class Summary:
         self.bytes = 0
         self.restarts = 0
         self.received_records = []  # record numbers the stream carried (tests)
-        self.damage = ""  # the terminal's flash damage, one plain line ("" when none)
 
 
 class Syncer:
@@ -255,6 +243,9 @@ class Syncer:
 
     def _call(self, mtype, body):
         """A sealed request; after a terminal reboot (no session) AUTH again, once."""
+        from host_agent import damage
+
+        body = self._db(damage.status_request, self.store, self.serial, mtype, body)
         try:
             return self.link.request(mtype, body)
         except SessionLost:
@@ -286,24 +277,12 @@ class Syncer:
         self._db(self.store.note_status, self.terminal_id, sm.read_status(before), offset)
 
     def _status(self):
-        status = sm.read_status(self._call(messages.STATUS, self._status_request()))
+        status = sm.read_status(self._call(messages.STATUS, {}))
         self._db(self.store.note_status, self.terminal_id, status)
-        self._note_damage(status)
+        from host_agent import damage
+
+        self._db(damage.note, self.store, self.serial, self.summary, status)
         return status
-
-    def _status_request(self):
-        """STATUS carries the highest record number filed here from this terminal: the
-        terminal never issues it again, whatever its flash lost (docs/protocol.md)."""
-        row = self._db(self.store.terminal_row, self.serial)
-        return sm.status_request(row["cursor"] if row is not None else 0)
-
-    def _note_damage(self, status):
-        """Flash damage the terminal reports: one plain line, kept in the settings table
-        under flash_damage:<serial> (the last report) and in the summary."""
-        line = damage_line(self.serial, status["flash"], status["damaged"])
-        if line:
-            self.summary.damage = line
-            self._db(self.store.set_setting, "flash_damage:" + self.serial, line)
 
     # ------------------------------------------------------------ acknowledgements
 

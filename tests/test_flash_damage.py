@@ -118,7 +118,7 @@ def test_the_pcs_highest_record_raises_the_terminals_numbering(tmp_path: Path):
 
 
 def test_agent_damage_line_is_plain(tmp_path: Path):
-    from host_agent.sync import damage_line
+    from host_agent.damage import damage_line
 
     line = damage_line("TLA-[red]x\x1b", 1, [[3, 1], [7, 3]])
     assert line == "terminal TLA-[red]x?: flash is damaged; records lost to the damage: 3, 7-9"
