@@ -2,15 +2,30 @@
 damage"): tell the terminal the highest record number filed here, so that it never issues
 one again whatever its flash lost, and print and keep the damage its STATUS reports."""
 
+from host_agent.client import SessionLost
 from protocol import messages
 from protocol import sync_messages as sm
 
 
-def status_request(store, serial, mtype, body):
-    """The body to send for `mtype`: a STATUS carries the highest record number filed
-    from terminal `serial` (its cursor); anything else goes as it is."""
-    if mtype != messages.STATUS or body:
-        return body
+def sealed_call(syncer, mtype, body):
+    """Syncer._call: a sealed request; after a terminal reboot (no session) AUTH again,
+    once. A STATUS carries the highest record number filed here from this terminal, and
+    the flash damage its answer reports is noted."""
+    if mtype == messages.STATUS and not body:
+        body = syncer._db(status_request, syncer.store, syncer.serial)
+    try:
+        reply = syncer.link.request(mtype, body)
+    except SessionLost:
+        syncer._authenticate()
+        reply = syncer.link.request(mtype, body)
+    if mtype == messages.STATUS:
+        status = sm.read_status(dict(reply))
+        syncer._db(note, syncer.store, syncer.serial, syncer.summary, status)
+    return reply
+
+
+def status_request(store, serial):
+    """STATUS's body: the highest record number filed from terminal `serial` (its cursor)."""
     row = store.terminal_row(serial)
     return sm.status_request(row["cursor"] if row is not None else 0)
 

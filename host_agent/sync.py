@@ -243,14 +243,9 @@ class Syncer:
 
     def _call(self, mtype, body):
         """A sealed request; after a terminal reboot (no session) AUTH again, once."""
-        from host_agent import damage
+        from host_agent import damage  # (STATUS's flash-damage fields)
 
-        body = self._db(damage.status_request, self.store, self.serial, mtype, body)
-        try:
-            return self.link.request(mtype, body)
-        except SessionLost:
-            self._authenticate()
-            return self.link.request(mtype, body)
+        return damage.sealed_call(self, mtype, body)
 
     # ------------------------------------------------------------ session and clock
 
@@ -279,9 +274,6 @@ class Syncer:
     def _status(self):
         status = sm.read_status(self._call(messages.STATUS, {}))
         self._db(self.store.note_status, self.terminal_id, status)
-        from host_agent import damage
-
-        self._db(damage.note, self.store, self.serial, self.summary, status)
         return status
 
     # ------------------------------------------------------------ acknowledgements
