@@ -18,7 +18,7 @@ def sealed_call(syncer, mtype, body):
     except SessionLost:
         syncer._authenticate()
         reply = syncer.link.request(mtype, body)
-    if mtype == messages.STATUS:
+    if mtype == messages.STATUS and isinstance(reply, dict):  # (else the caller refuses it)
         status = sm.read_status(dict(reply))
         syncer._db(note, syncer.store, syncer.serial, syncer.summary, status)
     return reply
