@@ -13,8 +13,8 @@ again), card certificates (`C`, so the PC can verify the sheets) and the number 
 firmware/marks.py: the highest record number ever issued). What is not: small littlefs
 files (they live inside littlefs' metadata, the part that was damaged; a pairing kept in
 one is paired again from MENU), the access log, the opposition list. Every record number
-from the oldest segment header found (`H`) up to the highest known that is neither found nor known to be answered by the PC is
-reported as damaged. RAM: 10 bytes a record copy found, 3 bytes a record number (measured
+from the oldest segment header found (`H`) up to the highest known that is neither found
+nor known to be answered by the PC is reported as damaged. RAM: 10 bytes a record copy found, 3 bytes a record number (measured
 under micropython: 20 KiB for 300 sheets on a 2 MiB flash).
 """
 
