@@ -83,7 +83,11 @@ class App:
         return (
             messages.HELLO,
             messages.hello_reply(
-                self.board.serial_number, FIRMWARE_VERSION, self.board.model, self.board.name
+                self.board.serial_number,
+                FIRMWARE_VERSION,
+                self.board.model,
+                self.board.name,
+                self.storage.flash_state,
             ),
         )
 
@@ -106,11 +110,22 @@ class App:
         minute = now // 60
         if force or minute != self._last_screen_minute:
             self._last_screen_minute = minute
-            if self.state == IDLE:
-                warning = self.visit.idle_warning(now) if self.visit is not None else None
+            if self.state == IDLE and self.storage.salvage:
+                self._show(screens.flash_unreadable(), True)
+            elif self.state == IDLE:
                 self._show(
-                    screens.idle(self.board.model, self.board.serial_number, now, warning), True
+                    screens.idle(
+                        self.board.model, self.board.serial_number, now, self._warning(now)
+                    ),
+                    True,
                 )
+
+    def _warning(self, now):
+        """The idle screen's warning: flash damage until a sync has told the PC, then the
+        visit's (sync needed, deadlines)."""
+        if self.storage.flash_state and not self.sync.damage_reported:
+            return screens.damage_warning(self.storage.damage.affected())
+        return self.visit.idle_warning(now) if self.visit is not None else None
 
     def _show(self, lines, force):
         if force or lines != self._last_lines:

@@ -3,156 +3,58 @@ their states (synced, acknowledged, rejected...) appended after them, order numb
 
 Format, states, recovery, retention and the reserve are described in docs/journal.md. RAM
 stays bounded: one status byte per live sheet and a few numbers per segment file; sheets
-are streamed from flash, never loaded together.
+are streamed from flash, never loaded together. The format's pieces are in
+firmware/journal_format.py, the reading of segments at boot in firmware/journal_mount.py.
 """
 
-from firmware import records
-from protocol.dates import ymd_to_days as day_number  # emulator/powercut.py imports it from here
-
-DIR = "journal"
-ORDERS = DIR + "/orders"
-FORMAT_VERSION = 1
-MAGIC = b"TLAJ"
-
-# Record types (ASCII letters, readable in a hex dump).
-T_HEADER = 0x48  # "H": first record of a segment
-T_SHEET = 0x53  # "S": a signed sheet
-T_STATE = 0x54  # "T": a state change of sheets of this segment
-T_ANCHOR = 0x4C  # "L": head of the access log's hash chain
-T_ORDERS = 0x4F  # "O": the orders file
-
-# Sheet states. PURGED is never stored on a sheet: a purged sheet's segment is gone.
-SIGNED = 1  # saved on the terminal, not yet sent
-SYNCED = 2  # sent to the practice PC, no acknowledgement yet
-ACKED = 3  # the PC committed it
-REJECTED = 4  # the PC received it and quarantined it: stays, shown on the terminal
-DISMISSED = 5  # a rejected sheet the professional has seen: retained like an acknowledged one
-PURGED = 6  # deleted after the retention period (R161-47)
-STATE_NAMES = ("?", "signed", "synced", "acknowledged", "rejected", "dismissed", "purged")
-
-# Which state may follow which: the first final answer of the PC wins, repeats change nothing.
-_ALLOWED = {
-    SYNCED: (SIGNED,),
-    ACKED: (SIGNED, SYNCED),
-    REJECTED: (SIGNED, SYNCED),
-    DISMISSED: (REJECTED,),
-    PURGED: (ACKED, DISMISSED),
-}
-
-RETENTION_DAYS = 90  # R161-47 I: the electronic double is kept at least 90 days
-SEGMENT_BYTES = 6 * 4096 - 512  # a segment closes near six 4 KiB blocks, room left for states
-RESERVE_BYTES = 8 * 4096  # see docs/journal.md: what states, acks and the access log need
-SHEET_ROOM = 2 * 4096  # free space one more sheet may take while littlefs copies a tail block
-MAX_PAYLOAD = 4096
-_SHEET_HEAD = 18  # rec u32, order u32, professional 5 bytes, date u32, flags u8
-_FLAG_THIRD_PARTY = 1
-_SKIP = 1000  # numbers skipped past damage: more than a segment can hold, never reused
-
-
-class JournalError(Exception):
-    """A journal operation that cannot be done; `str()` is a plain French sentence."""
-
-
-class JournalFull(JournalError):
-    """The flash has no room left for this write."""
+from firmware import marks, records
+from firmware.journal_format import (  # noqa: F401 - the journal's names, imported from here
+    ACKED,
+    ALLOWED,
+    DIR,
+    DISMISSED,
+    FLAG_THIRD_PARTY,
+    FORMAT_VERSION,
+    LOST,
+    MAGIC,
+    MAX_PAYLOAD,
+    ORDERS,
+    PURGE_LOG,
+    PURGED,
+    REJECTED,
+    RESERVE_BYTES,
+    RETENTION_DAYS,
+    SEGMENT_BYTES,
+    SHEET_HEAD,
+    SHEET_ROOM,
+    SIGNED,
+    SKIP,
+    STATE_NAMES,
+    SYNCED,
+    T_ANCHOR,
+    T_GONE,
+    T_HEADER,
+    T_ORDERS,
+    T_SHEET,
+    T_STATE,
+    JournalError,
+    JournalFull,
+    JournalState,
+    Segment,
+    SheetRecord,
+    check_date,
+    day_number,
+    pro_int,
+    pro_str,
+    runs_of,
+    sheet_record,
+    state_body,
+)
+from firmware.journal_mount import JournalMount
+from firmware.journal_read import JournalRead
 
 
-class SheetRecord:
-    """A sheet as the journal knows it: its header fields, status and (when read) payload."""
-
-    def __init__(self, rec_no, order_no, pro_id, completion_date, third_party, status, payload):
-        self.rec_no = rec_no
-        self.order_no = order_no
-        self.pro_id = pro_id  # CPS holder id, 11 digits (str)
-        self.completion_date = completion_date  # YYYYMMDD
-        self.third_party = third_party  # True: 8 working days to transmit, else 3 (R161-47 I 1°)
-        self.status = status
-        self.payload = payload  # the signed sheet bundle, bytes, or None (header only)
-
-    def __repr__(self):
-        return "SheetRecord(%d, order %d, %s, %d, %s, %s)" % (
-            self.rec_no,
-            self.order_no,
-            self.pro_id,
-            self.completion_date,
-            "tiers payant" if self.third_party else "paiement direct",
-            STATE_NAMES[self.status],
-        )
-
-
-class _Segment:
-    """One segment file: sheets first..first+count-1 and their states. In RAM only these
-    few fields and a status byte per sheet (a full 2 MiB flash holds about 85 segments)."""
-
-    def __init__(self, first):
-        self.first = first
-        self.status = bytearray()  # state of each sheet, in record order
-        self.release = 0  # day number of the latest acknowledgement or dismissal
-        self.size = 0
-        self.read_only = False  # damaged, or its torn tail could not be cut off
-
-    @property
-    def name(self):
-        return "%08x" % self.first
-
-    @property
-    def path(self):
-        return DIR + "/" + self.name
-
-    @property
-    def count(self):
-        return len(self.status)
-
-    def n(self, *states):
-        """How many of its sheets are in one of `states`."""
-        return sum(self.status.count(bytes((s,))) for s in states)
-
-    def set(self, i, state, day_no):
-        self.status[i] = state
-        if state in (ACKED, DISMISSED) and day_no > self.release:
-            self.release = day_no
-
-
-def _check_date(ymd, what):
-    if not isinstance(ymd, int) or not 19700101 <= ymd <= 29991231:
-        raise ValueError("%s invalide: %r (attendu AAAAMMJJ)" % (what, ymd))
-    m, d = ymd // 100 % 100, ymd % 100
-    if not (1 <= m <= 12 and 1 <= d <= 31):
-        raise ValueError("%s invalide: %r (attendu AAAAMMJJ)" % (what, ymd))
-
-
-def _pro_int(pro_id) -> int:
-    if not isinstance(pro_id, str) or len(pro_id) != 11 or not pro_id.isdigit():
-        raise ValueError("identifiant du professionnel invalide: 11 chiffres attendus")
-    return int(pro_id)
-
-
-def _pro_str(pro) -> str:
-    s = str(pro)
-    return "0" * (11 - len(s)) + s
-
-
-def _ranges(numbers):
-    """Sorted ints -> [(first, count)] runs."""
-    out = []
-    for n in numbers:
-        if out and out[-1][0] + out[-1][1] == n:
-            out[-1][1] += 1
-        else:
-            out.append([n, 1])
-    return out
-
-
-def _state_body(state, ymd, runs) -> bytes:
-    body = bytearray((state,))
-    body += ymd.to_bytes(4, "big")
-    for first, count in runs:
-        body += first.to_bytes(4, "big")
-        body += count.to_bytes(2, "big")
-    return bytes(body)
-
-
-class Journal:
+class Journal(JournalMount, JournalRead):
     """The sheets of this terminal on its littlefs (`fs`, a hal.FileSystem).
 
     Opening mounts the journal: it reads every segment once, checks every CRC, cuts off a
@@ -167,140 +69,14 @@ class Journal:
         reserve_bytes=RESERVE_BYTES,
         order_batch=1,
         retention_days=RETENTION_DAYS,
+        settle=True,
     ):
-        self.fs = fs
-        self.segment_bytes = segment_bytes
-        self.reserve_bytes = reserve_bytes
-        self.order_batch = order_batch
-        self.retention_days = retention_days
-        self.problems = []
-        self._segments = []
-        self._next_rec = 1
-        self._ceiling = {}  # professional (int) -> highest order number durably reserved
-        self._next_order = {}  # professional -> next order number to hand out
-        self._saved_order = {}  # professional -> highest order number saved in a sheet
-        self._anchor_seq = 0
-        self._anchor_hash = b"\x00" * 32
+        """`settle`: bring the marks up to date at once (Storage passes False and calls
+        settle() itself, after it has recovered what the damage left in the raw blocks)."""
+        JournalState.__init__(self, fs, segment_bytes, reserve_bytes, order_batch, retention_days)
         self._mount()
-
-    # ------------------------------------------------------------ mount and recovery
-
-    def _mount(self):
-        # (*.new files are unfinished atomic writes: never renamed, so never promised)
-        for first in records.numbered_files(self.fs, DIR, self.problems, ("orders",)):
-            self._segments.append(_Segment(first))
-        for seg in self._segments:
-            self._scan(seg)
-            end = seg.first + seg.count
-            if seg.read_only:
-                # Sheets beyond the damage may have been synced: never reuse their numbers.
-                end = seg.first + seg.size // (records.OVERHEAD + _SHEET_HEAD) + _SKIP
-            if end > self._next_rec:
-                self._next_rec = end
-        if self._saved_order or self.fs.exists(ORDERS):
-            self._read_orders()
-        for pro, saved in self._saved_order.items():
-            if saved > self._ceiling.get(pro, 0):
-                self._ceiling[pro] = saved
-        for pro, ceiling in self._ceiling.items():
-            self._next_order[pro] = ceiling + 1
-
-    def _scan(self, seg):
-        try:
-            reader = records.RecordFile(self.fs, seg.path)
-        except OSError as e:
-            self._damaged(seg, "illisible (%s)" % e)
-            return
-        seg.size = reader.size  # stays the whole file when damaged (bounds record numbers)
-        with reader:
-            self._scan_records(seg, reader)
-        if reader.outcome == records.TORN and not seg.read_only:
-            # A write the power cut short was never promised: cut it off before appending.
-            try:
-                records.truncate_copy(self.fs, seg.path, reader.offset)
-                seg.size = reader.offset
-            except OSError as e:
-                self._damaged(seg, "fin incomplete non reparee (%s)" % e)
-
-    def _scan_records(self, seg, reader):
-        rec = reader.next()
-        if rec is None or rec[0] != T_HEADER or not self._header_ok(seg, rec[1]):
-            self._damaged(seg, "en-tete illisible")
-            return
-        for rtype, body, _ in reader:
-            if rtype == T_SHEET and len(body) >= _SHEET_HEAD:
-                rec_no = records.u32(body, 0)
-                if rec_no != seg.first + seg.count:
-                    self._damaged(seg, "feuille %d hors sequence" % rec_no)
-                    return
-                order = records.u32(body, 4)
-                pro = int.from_bytes(body[8:13], "big")
-                if order > self._saved_order.get(pro, 0):
-                    self._saved_order[pro] = order
-                seg.status.append(SIGNED)
-            elif rtype == T_STATE and len(body) >= 5:
-                self._apply_state(seg, body)
-            elif rtype == T_ANCHOR and len(body) == 36:
-                self._note_anchor(records.u32(body, 0), body[4:])
-            else:
-                self._damaged(seg, "enregistrement inconnu (type %d)" % rtype)
-                return
-        if reader.outcome == records.DAMAGED:
-            self._damaged(seg, "enregistrement endommage a l'octet %d" % reader.offset)
-        else:
-            seg.size = reader.offset
-
-    def _header_ok(self, seg, body):
-        if len(body) != 45 or body[:4] != MAGIC or records.u32(body, 5) != seg.first:
-            return False
-        if body[4] != FORMAT_VERSION:
-            return False
-        self._note_anchor(records.u32(body, 9), body[13:45])
-        return True
-
-    def _damaged(self, seg, why):
-        seg.read_only = True
-        self.problems.append("segment %s/%s %s: lecture seule, conserve" % (DIR, seg.name, why))
-
-    def _apply_state(self, seg, body):
-        state = body[0]
-        ymd = records.u32(body, 1)
-        allowed = _ALLOWED.get(state)
-        if allowed is None or state == PURGED:
-            return  # PURGED notes name sheets of other (deleted) segments
-        day_no = day_number(ymd)
-        i = 5
-        while i + 6 <= len(body):
-            first = records.u32(body, i)
-            count = (body[i + 4] << 8) | body[i + 5]
-            i += 6
-            for rec_no in range(first, first + count):
-                k = rec_no - seg.first
-                if 0 <= k < seg.count and seg.status[k] in allowed:
-                    seg.set(k, state, day_no)
-
-    def _note_anchor(self, seq, digest):
-        if seq > self._anchor_seq:
-            self._anchor_seq = seq
-            self._anchor_hash = bytes(digest)
-
-    def _read_orders(self):
-        """Read the reserved ceilings; a lost or unreadable file (while sheets exist) is
-        reported and answered by skipping numbers."""
-        try:
-            rec = records.first_record(self.fs, ORDERS)
-        except OSError:
-            rec = None
-        if rec is None or rec[0] != T_ORDERS or len(rec[1]) % 9:
-            # Numbers between the last saved sheet and the lost reservations may be on a
-            # patient's card already: skip a wide margin rather than reuse one (R161-44 1°).
-            self.problems.append("fichier des numeros d'ordre illisible: numeros sautes")
-            for pro in self._saved_order:
-                self._ceiling[pro] = self._saved_order[pro] + _SKIP
-            return
-        body = rec[1]
-        for i in range(0, len(body), 9):
-            self._ceiling[int.from_bytes(body[i : i + 5], "big")] = records.u32(body, i + 5)
+        if settle:
+            self.settle()
 
     # ------------------------------------------------------------ order numbers
 
@@ -308,7 +84,7 @@ class Journal:
         """The next order number of this professional on this terminal, durably reserved
         before it is returned: never handed out again, even after a power cut (R161-44 1°).
         Reserve it before the cards sign; a number whose sheet is never saved is a gap."""
-        pro = _pro_int(pro_id)
+        pro = pro_int(pro_id)
         n = self._next_order.get(pro, 1)
         if n > self._ceiling.get(pro, 0):
             ceilings = dict(self._ceiling)
@@ -319,6 +95,7 @@ class Journal:
                 body += ceilings[p].to_bytes(4, "big")
             self._write(records.write_new, ORDERS, records.frame(T_ORDERS, bytes(body)))
             self._ceiling = ceilings
+            self._write_marks(self._issued, self._next_rec, ceilings)  # the second place
         self._next_order[pro] = n + 1
         return n
 
@@ -327,7 +104,7 @@ class Journal:
     def can_accept_sheet(self) -> bool:
         """False when free space is under the reserve: the terminal asks for a sync and
         keeps that room for states, acknowledgements and the access log."""
-        return self.fs.free_bytes() >= self.reserve_bytes + SHEET_ROOM
+        return self.free_bytes() >= self.reserve_bytes + SHEET_ROOM
 
     def append_sheet(self, payload, order_no, pro_id, completion_date, third_party) -> int:
         """Save a signed sheet; returns its record number once it is committed ("saved").
@@ -336,8 +113,8 @@ class Journal:
         so it takes the reserve if it must (check can_accept_sheet() before the visit).
         Raises JournalFull when the flash has no room at all, ValueError on bad arguments.
         """
-        pro = _pro_int(pro_id)
-        _check_date(completion_date, "date d'achevement")
+        pro = pro_int(pro_id)
+        check_date(completion_date, "date d'achevement")
         if not 0 < len(payload) <= MAX_PAYLOAD:
             raise ValueError("feuille de %d octets: taille invalide" % len(payload))
         if not self._saved_order.get(pro, 0) < order_no <= self._ceiling.get(pro, 0):
@@ -348,14 +125,33 @@ class Journal:
         head += order_no.to_bytes(4, "big")
         head += pro.to_bytes(5, "big")
         head += completion_date.to_bytes(4, "big")
-        head.append(_FLAG_THIRD_PARTY if third_party else 0)
+        head.append(FLAG_THIRD_PARTY if third_party else 0)
         data = records.frame(T_SHEET, bytes(head) + bytes(payload))
         self._write(records.append, seg.path, data)
         seg.status.append(SIGNED)
         seg.size += len(data)
         self._next_rec = rec_no + 1
+        self._issued = rec_no
         self._saved_order[pro] = order_no
+        # The second place of the highest number (firmware/marks.py), before "saved no. N":
+        # a cut just before it leaves the segment itself, which the next boot reads. The
+        # sheet is committed already: a failure here must not make it look unsaved.
+        try:
+            self._write_marks(rec_no, rec_no + 1, self._ceiling)
+        except (OSError, JournalError):
+            self.problems.append("reperes des numeros non ecrits apres la feuille %d" % rec_no)
         return rec_no
+
+    def raise_next(self, rec_no) -> None:
+        """The PC holds record numbers below `rec_no` from this terminal: never give them
+        again, even if the flash lost every trace of them (written to the marks)."""
+        if rec_no > self._next_rec:
+            self._next_rec = rec_no
+            self._write_marks(self._issued, rec_no, self._ceiling)
+
+    def damaged_runs(self):
+        """Runs (first, count) of record numbers the damage found at boot took."""
+        return list(self.damaged)
 
     def _head_for_append(self):
         segs = self._segments
@@ -367,7 +163,7 @@ class Journal:
 
     def _new_segment(self):
         first = self._next_rec
-        seg = _Segment(first)
+        seg = Segment(first)
         body = MAGIC + bytes((FORMAT_VERSION,)) + first.to_bytes(4, "big")
         body += self._anchor_seq.to_bytes(4, "big") + self._anchor_hash
         data = records.frame(T_HEADER, body)
@@ -378,6 +174,16 @@ class Journal:
         else:
             self._segments.append(seg)
         return seg
+
+    def _write_marks(self, issued, next_rec, ceilings):
+        """The second place of the numbers (firmware/marks.py); not through _write(), which
+        the power-cut bench's broken journals (tests/powercut_faulty.py) override."""
+        try:
+            marks.save(self.fs, issued, next_rec, ceilings)
+        except OSError as e:
+            if e.args and e.args[0] == 28:  # ENOSPC
+                raise JournalFull("memoire pleine: synchronisation necessaire")
+            raise
 
     def _write(self, fn, path, data):
         try:
@@ -409,11 +215,11 @@ class Journal:
         return self._set_state(DISMISSED, rec_nos, today)
 
     def _set_state(self, state, rec_nos, today):
-        _check_date(today, "date du jour")
+        check_date(today, "date du jour")
         day_no = day_number(today)
-        allowed = _ALLOWED[state]
-        changed = 0
+        allowed = ALLOWED[state]
         wanted = sorted(set(rec_nos))
+        changed = self._set_recovered(state, [n for n in wanted if n in self._recovered], allowed)
         i = 0
         for seg in self._segments:
             end = seg.first + seg.count
@@ -428,7 +234,7 @@ class Journal:
             if seg.read_only:
                 self.problems.append("etat non note: segment %s en lecture seule" % seg.name)
                 continue
-            data = records.frame(T_STATE, _state_body(state, today, _ranges(mine)))
+            data = records.frame(T_STATE, state_body(state, today, runs_of(mine)))
             self._write(records.append, seg.path, data)
             seg.size += len(data)
             for rec_no in mine:
@@ -458,7 +264,7 @@ class Journal:
         retention period before `today` (R161-47 I: 90 days), whole segment files at a
         time; a segment holding any other sheet stays. Returns the number of sheets
         deleted. Needs no free space beyond a small note; a cut leaves it to redo."""
-        _check_date(today, "date du jour")
+        check_date(today, "date du jour")
         limit = day_number(today) - self.retention_days
         victims = []
         for seg in self._segments:
@@ -474,12 +280,20 @@ class Journal:
             return 0
         runs = [(seg.first, seg.count) for seg in victims]
         head = self._segments[-1]
-        data = records.frame(T_STATE, _state_body(PURGED, today, runs))
+        data = records.frame(T_STATE, state_body(PURGED, today, runs))
         try:
             self._write(records.append, head.path, data)
             head.size += len(data)
         except JournalFull:
             pass  # the note only traces the purge: on a full flash, deleting comes first
+        # The purge log tells a purged number from a lost one at the next boots (a gap
+        # between segments is damage unless purged: docs/journal.md "Flash damage").
+        log = b"".join(f.to_bytes(4, "big") + c.to_bytes(4, "big") for f, c in runs)
+        try:
+            self._write(records.append, PURGE_LOG, records.frame(T_GONE, log))
+            self._purged.extend([f, c] for f, c in runs)
+        except JournalError:
+            self.problems.append("purge non notee: ces numeros seront signales")
         purged = 0
         for seg in victims:
             self.fs.remove(seg.path)
@@ -487,98 +301,23 @@ class Journal:
             purged += seg.count
         return purged
 
-    # ------------------------------------------------------------ reading
-
-    def status(self, rec_no):
-        """State of a record number: SIGNED...DISMISSED, PURGED, or None (never given)."""
-        for seg in self._segments:
-            if seg.first <= rec_no < seg.first + seg.count:
-                return seg.status[rec_no - seg.first]
-        return PURGED if 0 < rec_no < self._next_rec else None
-
-    @property
-    def next_rec_no(self) -> int:
-        return self._next_rec
-
-    def count(self, *states) -> int:
-        return sum(seg.n(*states) for seg in self._segments)
-
-    def pending_count(self) -> int:
-        """Sheets never sent to the PC."""
-        return self.count(SIGNED)
-
-    def unacknowledged_count(self) -> int:
-        """Sheets the PC has not committed yet (never sent, or sent and not acknowledged)."""
-        return self.count(SIGNED, SYNCED)
-
-    def records_after(self, cursor=0, max_count=0, max_bytes=0, states=(SIGNED, SYNCED)):
-        """Yield the sheets (SheetRecord with payload) numbered above `cursor`, oldest
-        first, whose state is in `states` (None: every live sheet), at most `max_count` of
-        them and at most `max_bytes` of payload (the first is always given). One record is
-        in RAM at a time; do not write to the journal while iterating."""
-        return self._iter(cursor, max_count, max_bytes, states, True)
-
-    def headers(self, states=(SIGNED, SYNCED), cursor=0):
-        """Like records_after() without payloads (read past, not loaded): for deadline
-        warnings, the list of rejected sheets, counts by date."""
-        return self._iter(cursor, 0, 0, states, False)
-
-    def get(self, rec_no):
-        """The live sheet `rec_no` with its payload, or None."""
-        for r in self._iter(rec_no - 1, 1, 0, None, True):
-            return r if r.rec_no == rec_no else None
-        return None
-
-    def _iter(self, cursor, max_count, max_bytes, states, with_payload):
-        given = 0
-        size = 0
-        for seg in list(self._segments):
-            if seg.first + seg.count <= cursor + 1 or not seg.count:
-                continue
-            if states is not None and not seg.n(*states):
-                continue
-            with records.RecordFile(self.fs, seg.path, 0 if with_payload else _SHEET_HEAD) as rf:
-                for rtype, body, _ in rf:
-                    if rtype != T_SHEET:
-                        continue
-                    rec_no = records.u32(body, 0)
-                    k = rec_no - seg.first
-                    if rec_no <= cursor or k >= seg.count:
-                        continue
-                    status = seg.status[k]
-                    if states is not None and status not in states:
-                        continue
-                    payload = body[_SHEET_HEAD:] if with_payload else None
-                    if payload is not None and max_bytes and given:
-                        if size + len(payload) > max_bytes:
-                            return
-                    yield SheetRecord(
-                        rec_no,
-                        records.u32(body, 4),
-                        _pro_str(int.from_bytes(body[8:13], "big")),
-                        records.u32(body, 13),
-                        bool(body[17] & _FLAG_THIRD_PARTY),
-                        status,
-                        payload,
-                    )
-                    given += 1
-                    size += len(payload) if payload is not None else 0
-                    if max_count and given >= max_count:
-                        return
-
-    def oldest_unacknowledged_date(self, third_party=None):
-        """Earliest completion date (YYYYMMDD) of a sheet the PC has not committed, among
-        third-party-paid sheets (True), directly paid ones (False) or all (None); None when
-        there is none. Starts the transmission deadline (R161-47 I 1°)."""
-        oldest = None
-        for r in self.headers((SIGNED, SYNCED)):
-            if third_party is None or r.third_party == third_party:
-                if oldest is None or r.completion_date < oldest:
-                    oldest = r.completion_date
-        return oldest
-
     def free_bytes(self) -> int:
-        return self.fs.free_bytes()
+        """Free bytes of the flash; 0 when littlefs finds its own metadata corrupt while
+        counting, or refused a write for it (damage: the terminal refuses visits)."""
+        if self.corrupt_fs:
+            return 0
+        try:
+            return self.fs.free_bytes()
+        except OSError as e:
+            self.refuse_writes("comptage impossible (%s)" % e)
+            return 0
+
+    def refuse_writes(self, why) -> None:
+        """littlefs found its own metadata damaged: no new visit (free_bytes() is 0 from
+        now on), said on the screen and to the PC (docs/journal.md "Flash damage")."""
+        if not self.corrupt_fs:
+            self.corrupt_fs = True
+            self.problems.append("systeme de fichiers endommage: visites refusees (%s)" % why)
 
     def segment_count(self) -> int:
         return len(self._segments)

@@ -7,7 +7,14 @@ HELLO, PAIR and AUTH travel in clear. Every other message is sealed (docs/protoc
 "Sealed frames"): its body goes to the open session first. With no session it gets ERROR 5
 in clear (the agent then opens one with AUTH); a frame the session refuses (altered,
 replayed, reordered) is counted in `refused` and dropped without an answer, like a bad CRC.
+
+No input kills the firmware: whatever a frame's handling raises (MemoryError included, on a
+terminal whose heap is a few hundred KiB) is caught here, the frame is dropped and counted
+in `dropped`, the heap is collected, and the next frame is served (docs/protocol.md
+"Decoder limits").
 """
+
+import gc
 
 from hw.hal import PortError
 from protocol import frame, messages
@@ -28,6 +35,7 @@ class Link:
         self.refused = 0  # sealed frames the session refused
         self.failures = 0  # handlers that raised something unexpected (answered ERROR 7)
         self.last_failure = ""
+        self.dropped = 0  # frames whose handling failed even to answer (no heap...): dropped
         if gate is not None:
             self.on(messages.AUTH, lambda body, seq: (messages.AUTH, gate.on_request(body)))
 
@@ -81,12 +89,25 @@ class Link:
             return False
         if not data:
             return False
-        for event in self.decoder.feed(data):
+        try:
+            events = self.decoder.feed(data)
+        except Exception as e:  # the decoder never raises on line input; a bug must not kill
+            self._drop(e)
+            self.decoder.reset()
+            return True
+        for event in events:
             try:
                 self._dispatch(event)
             except PortError:
                 self.port_errors += 1
+            except Exception as e:  # MemoryError while answering, a bug in an error path
+                self._drop(e)
         return True
+
+    def _drop(self, e):
+        self.dropped += 1
+        self.last_failure = "%s: %s" % (type(e).__name__, e)
+        gc.collect()
 
     def _dispatch(self, event):
         if isinstance(event, frame.FrameError):
@@ -129,7 +150,9 @@ class Link:
             return
         except PortError:
             raise
-        except Exception as e:  # a flash error, a bug: answered, and the loop goes on
+        except Exception as e:  # a flash error, no heap, a bug: answered, the loop goes on
+            if isinstance(e, MemoryError):
+                gc.collect()  # room for the ERROR frame
             self.failures += 1
             self.last_failure = "%s: %s" % (type(e).__name__, e)
             self.send_error(messages.E_INTERNAL, seq, type(e).__name__, sealed)

@@ -19,9 +19,10 @@ def build(board, opposition_seed=(), **options):
     if board.flash is not None and "opposition" not in options:
         storage = options.get("storage") or Storage(board)
         options["storage"] = storage
-        opposition = FlashOppositionList(storage.fs)
-        opposition.seed(opposition_seed)
-        options["opposition"] = opposition
+        if storage.fs is not None:  # (salvage mode: the App keeps the list in RAM)
+            opposition = FlashOppositionList(storage.fs)
+            opposition.seed(opposition_seed)
+            options["opposition"] = opposition
     return App(board, **options)
 
 

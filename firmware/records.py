@@ -85,6 +85,36 @@ class RecordFile:
         self.offset = end
         return head[0], rest[:n], at
 
+    def resync(self, types):
+        """After DAMAGED: the next record further on whose type is in `types` and whose CRC
+        holds, or None (then `outcome` is DAMAGED). Reads a small chunk at a time; the CRC
+        tells a true record from bytes that only look like one."""
+        damaged_at = self.offset
+        at = damaged_at + 1
+        while at + OVERHEAD <= self.size:
+            self.f.seek(at)
+            chunk = self.f.read(min(_CHUNK, self.size - at))
+            if not chunk:
+                break
+            best = -1
+            for t in types:
+                j = chunk.find(bytes((t,)))
+                if j >= 0 and (best < 0 or j < best):
+                    best = j
+            if best < 0:
+                at += len(chunk)
+                continue
+            self.offset = at + best
+            peek, self.peek = self.peek, 0
+            rec = self.next()
+            self.peek = peek
+            if rec is not None:
+                return rec
+            at += best + 1
+        self.offset = damaged_at
+        self.outcome = DAMAGED
+        return None
+
 
 def first_record(fs, path):
     """The first record of `path` as (type, body, offset), or None (empty, torn, damaged)."""

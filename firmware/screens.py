@@ -178,6 +178,20 @@ def not_saved(reason):
     return lines + ["OK: continuer"]
 
 
-def sync_needed():
-    """Flash under its reserve: no new sheet until the PC has synced (docs/journal.md)."""
+def sync_needed(damaged=False):
+    """Flash under its reserve: no new sheet until the PC has synced (docs/journal.md); or
+    (`damaged`) a flash littlefs cannot mount: no new sheet at all."""
+    if damaged:
+        return flash_unreadable()
     return ["Synchro necessaire", "Memoire presque", "pleine: feuilles", "refusees"]
+
+
+def flash_unreadable():
+    """A flash that does not mount (docs/journal.md "Flash damage"): never formatted; the
+    PC can still pull what survives; pairing again is on MENU."""
+    return ["Memoire endommagee", "Visites refusees", "Synchroniser le PC", "MENU: appairer"]
+
+
+def damage_warning(affected):
+    """The idle screen's line when flash damage took sheets (named to the PC by number)."""
+    return "Memoire: %d abimees" % affected if 0 < affected < 1000 else "Memoire endommagee"

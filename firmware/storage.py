@@ -1,14 +1,24 @@
 """What the terminal keeps in flash, opened together at boot: the journal of sheets, the
-access log and the certificate store on the board's littlefs.
+access log and the certificate store on the board's littlefs, and the damage log.
 
 A board without flash (unit tests) gets the in-memory access log and no journal. Problems
 found while mounting (damaged files, kept and never deleted) are gathered in `problems`.
+
+Flash damage is loud, never silent (docs/journal.md "Flash damage"): a flash littlefs cannot
+mount (or whose journal directory it cannot read) is never formatted; the storage opens in
+salvage mode (`salvage` True): nothing is written, the journal and certificates are what a
+read-only scan of the raw blocks finds (firmware/salvage.py), the terminal refuses visits
+and the PC still pulls what survives. Record numbers the damage took, found at boot, go to
+the damage log (`damage`), which every STATUS reports.
 """
 
 from firmware.accesslog import MemoryAccessLog
 from firmware.accesslog_flash import FlashAccessLog
 from firmware.certstore import CertStore
+from firmware.damagelog import DamageLog
 from firmware.journal import Journal
+from hw.hal import FlashDamaged
+from protocol.messages import FLASH_DAMAGED, FLASH_OK, FLASH_UNREADABLE
 
 
 class Storage:
@@ -18,17 +28,70 @@ class Storage:
         self.journal = None
         self.certs = None
         self.problems = []
+        self.salvage = False
+        self.damage = DamageLog(None)
         if board.flash is None:
             self.access_log = MemoryAccessLog()
             return
-        self.fs = board.filesystem()
-        self.journal = Journal(self.fs, **journal_options)
-        self.access_log = FlashAccessLog(self.fs)
-        self.certs = CertStore(self.fs)
-        for part in (self.journal, self.access_log, self.certs):
-            self.problems.extend(part.problems)
+        try:
+            self.fs = board.filesystem()
+            self.journal = Journal(self.fs, settle=False, **journal_options)
+        except (FlashDamaged, OSError) as e:
+            self._open_salvage(board, e)
+            return
+        self.damage = DamageLog(self.fs)
+        if self.journal.damaged:
+            # Sheets lost from their segment may still lie in the raw blocks (a directory
+            # fallen back on an older copy, a file whose block chain broke): recover them.
+            from firmware.salvage import RawScan
+
+            self.journal.recover(RawScan(board.flash), self.damage.answered())
+            self.journal.on_recovered = self.damage.note_answered
+        self.journal.settle()  # writes begin only now
+        self.access_log = self._open(FlashAccessLog, MemoryAccessLog)
+        self.certs = self._open(CertStore, None)
+        self.damage.note(self.journal.damaged)
+        for part in (self.journal, self.access_log, self.certs, self.damage):
+            if part is not None:
+                self.problems.extend(getattr(part, "problems", ()))
         # The access log's chain head goes into the journal too, so that cutting entries off
         # the end of the log is detected (docs/journal.md).
-        seq, digest = self.access_log.head_anchor()
+        head_anchor = getattr(self.access_log, "head_anchor", None)
+        seq, digest = head_anchor() if head_anchor is not None else (0, b"")
         if seq:
-            self.journal.anchor_access_log(seq, digest)  # no-op unless newer
+            try:
+                self.journal.anchor_access_log(seq, digest)  # no-op unless newer
+            except OSError as e:  # littlefs refuses to write: its metadata is damaged
+                self.journal.refuse_writes("ancre non ecrite (%s)" % e)
+
+    def _open(self, cls, fallback):
+        try:
+            return cls(self.fs)
+        except OSError as e:  # its directory is damaged: loud, and the terminal goes on
+            self.problems.append("%s illisible (%s)" % (cls.__name__, e))
+            return fallback() if fallback is not None else None
+
+    def _open_salvage(self, board, error):
+        from firmware.salvage import RawScan, SalvagedCerts, SalvagedJournal
+
+        self.fs = None
+        self.salvage = True
+        scan = RawScan(board.flash)
+        self.journal = SalvagedJournal(scan)
+        self.certs = SalvagedCerts(scan)
+        self.access_log = MemoryAccessLog()
+        self.damage.note(self.journal.damaged)
+        self.problems.append("memoire endommagee (%s): lecture seule" % type(error).__name__)
+        self.problems.extend(self.journal.problems)
+
+    @property
+    def flash_state(self) -> int:
+        """FLASH_OK, FLASH_DAMAGED (records lost, named by the damage log) or
+        FLASH_UNREADABLE (salvage mode)."""
+        if self.salvage:
+            return FLASH_UNREADABLE
+        corrupt = self.journal is not None and self.journal.corrupt_fs
+        return FLASH_DAMAGED if self.damage.runs() or corrupt else FLASH_OK
+
+    def damaged_runs(self):
+        return self.damage.runs()

@@ -8,6 +8,8 @@ or rejected only when an ACK says the PC committed them (R161-47 I: a sheet not
 acknowledged is never dropped). `pump()`, called by the main loop, sends the stream.
 """
 
+import gc
+
 from firmware.journal import REJECTED, SIGNED, SYNCED
 from firmware.reading import today
 from hw.hal import PortError
@@ -62,6 +64,8 @@ def _pieces(runs):
 class Sync:
     def __init__(self, board, storage, opposition, link):
         self.board = board
+        self.storage = storage
+        self.damage_reported = False  # a STATUS has told the PC of the flash damage
         self.journal = storage.journal
         self.certs = storage.certs
         self.log = storage.access_log
@@ -91,6 +95,9 @@ class Sync:
 
     def _status(self, body, seq):
         j = self.journal
+        high = sm.read_status_request(body)
+        if j is not None and high:
+            j.raise_next(high + 1)  # numbers the PC holds are never issued again
         nxt = first = j.next_rec_no if j is not None else 1
         if j is not None:
             for r in j.headers((SIGNED, SYNCED)):
@@ -106,7 +113,10 @@ class Sync:
             getattr(self.log, "seq", 0),
             getattr(self.opposition, "version", 0),
             j.free_bytes() if j is not None else 0,
+            self.storage.flash_state,
+            self.storage.damaged_runs(),
         )
+        self.damage_reported = True
         return messages.STATUS, reply
 
     def _set_time(self, body, seq):
@@ -144,11 +154,13 @@ class Sync:
                 s.sent += 1
                 if s.last_entry and not s.writer.pending():
                     s.done = True
-        except (PortError, SecurityError):
-            # The cable went, or the session ended: this stream is over. The PC sees the
-            # gap (session counters, or silence) and asks again after its last sheet.
+        except (PortError, SecurityError, MemoryError):
+            # The cable went, the session ended, or the heap ran out: this stream is over.
+            # The PC sees the gap (session counters, or silence) and asks again after its
+            # last sheet.
             self.link.port_errors += 1
             self.stream = None
+            gc.collect()
         finally:
             if sheets is not None:
                 sheets.close()

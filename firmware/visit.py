@@ -127,7 +127,7 @@ class Visit:
 
     def screen(self):
         if self.blocked:
-            return screens.sync_needed()
+            return screens.sync_needed(self.storage.salvage)
         if self.message is not None:
             return self.message
         if self.entry is not None:
@@ -316,7 +316,7 @@ class Visit:
     def _choose_beneficiary(self, rank):
         card = self.reading.patient
         if not self._journal().can_accept_sheet():
-            self._say(screens.sync_needed()[:3] + ["OK: continuer"])
+            self._say(screens.sync_needed(self.storage.salvage)[:3] + ["OK: continuer"])
             return
         b = card.beneficiary(rank)
         if b is None:
@@ -334,7 +334,7 @@ class Visit:
     def _start_degraded(self):
         """No Vitale card at all (R161-43): the insured's NIR and fund typed, CPS alone."""
         if not self._journal().can_accept_sheet():
-            self._say(screens.sync_needed()[:3] + ["OK: continuer"])
+            self._say(screens.sync_needed(self.storage.salvage)[:3] + ["OK: continuer"])
             return
         self.patient = None
         self.who = None

@@ -261,6 +261,9 @@ def _print_summary(s: Summary):
     if s.opposition is not None:
         console.print("  opposition list version %d sent" % s.opposition)
     console.print("  the terminal holds %d sheets not acknowledged" % s.pending)
+    damage = getattr(s, "damage", "")  # host_agent/damage.py: one plain line, no markup
+    if damage:
+        console.print("  " + damage, markup=False, highlight=False)
 
 
 def _load_root(root: Path | None, db: Path):

@@ -156,11 +156,9 @@ class Syncer(AfterSheets):
 
     def _call(self, mtype, body):
         """A sealed request; after a terminal reboot (no session) AUTH again, once."""
-        try:
-            return self.link.request(mtype, body)
-        except SessionLost:
-            self._authenticate()
-            return self.link.request(mtype, body)
+        from host_agent import damage  # (STATUS's flash-damage fields)
+
+        return damage.sealed_call(self, mtype, body)
 
     # ------------------------------------------------------------ session and clock
 

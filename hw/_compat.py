@@ -9,7 +9,13 @@
 import sys
 import time
 
-from hw.hal import IOCTL_BLOCK_COUNT, IOCTL_BLOCK_ERASE, IOCTL_BLOCK_SIZE, FileSystem
+from hw.hal import (
+    IOCTL_BLOCK_COUNT,
+    IOCTL_BLOCK_ERASE,
+    IOCTL_BLOCK_SIZE,
+    FileSystem,
+    FlashDamaged,
+)
 
 IS_MICROPYTHON = sys.implementation.name == "micropython"
 
@@ -164,7 +170,9 @@ def mount_littlefs(bdev, format_if_blank=True, prog_size=LFS_PROG_SIZE) -> FileS
     """Mount littlefs on `bdev`; format it first when it holds no filesystem (and allowed).
     `prog_size`: the smallest write the flash takes (256, a page, on the RP2350's).
 
-    Raises OSError when the flash holds no filesystem and formatting is not allowed.
+    Only a blank flash is formatted (all 0xFF but the superblock pair: _refuse_or_format).
+    Raises FlashDamaged when the flash holds data that does not mount (it is left as it
+    is), OSError when it is blank and formatting is not allowed.
     """
     block_size = bdev.ioctl(IOCTL_BLOCK_SIZE, 0)
     block_count = bdev.ioctl(IOCTL_BLOCK_COUNT, 0)
@@ -175,8 +183,7 @@ def mount_littlefs(bdev, format_if_blank=True, prog_size=LFS_PROG_SIZE) -> FileS
         try:
             impl = vfs.VfsLfs2(bdev, mtime=False, **opts)
         except OSError:
-            if not format_if_blank:
-                raise
+            _refuse_or_format(bdev, format_if_blank)
             vfs.VfsLfs2.mkfs(bdev, **opts)
             impl = vfs.VfsLfs2(bdev, mtime=False, **opts)
         return _LittleFs(impl, block_size, block_count)
@@ -197,11 +204,35 @@ def mount_littlefs(bdev, format_if_blank=True, prog_size=LFS_PROG_SIZE) -> FileS
     try:
         impl.mount()
     except littlefs.LittleFSError:
-        if not format_if_blank:
-            raise OSError(19, "no filesystem on the flash")
+        _refuse_or_format(bdev, format_if_blank)
         impl.format()
         impl.mount()
     return _LittleFs(impl, block_size, block_count)
+
+
+def is_erased(bdev, first=0) -> bool:
+    """True when every byte of the flash from block `first` on is 0xFF (never written, or
+    wholly erased). Reads one block at a time."""
+    block_size = bdev.ioctl(IOCTL_BLOCK_SIZE, 0)
+    buf = bytearray(block_size)
+    blank = b"\xff" * block_size
+    for block in range(first, bdev.ioctl(IOCTL_BLOCK_COUNT, 0)):
+        bdev.readblocks(block, buf, 0)
+        if buf != blank:
+            return False
+    return True
+
+
+def _refuse_or_format(bdev, format_if_blank):
+    """After a failed mount: format only an erased flash (and when allowed). Blocks 0 and 1
+    may hold bytes: they are littlefs' superblock pair, the only blocks a format writes, so
+    an unmountable flash with nothing beyond them is a first format the power cut short and
+    holds nothing. Anything else is damage, never formatted away: FlashDamaged
+    (docs/journal.md "Flash damage")."""
+    if not is_erased(bdev, 2):
+        raise FlashDamaged("the flash holds data littlefs cannot mount: not formatted")
+    if not format_if_blank:
+        raise OSError(19, "no filesystem on the flash")
 
 
 def tty_raw_nonblocking(fd) -> None:

@@ -50,6 +50,11 @@ class FlashError(HalError):
     """The block device failed (bad address, device error)."""
 
 
+class FlashDamaged(FlashError):
+    """The flash holds something that is not a filesystem littlefs can mount, and is not
+    blank either: never formatted, so whatever it holds can still be salvaged."""
+
+
 class PowerCut(FlashError):
     """Simulated power loss: the flash accepts nothing more (emulator and tests only)."""
 

@@ -12,6 +12,16 @@ from protocol._compat import const, is_bytes_like
 
 MAX_DEPTH = const(16)
 MAX_ITEMS = const(65536)
+MAX_TOTAL = const(1 << 30)  # items in the whole value: unbounded unless the caller says
+
+# Limits for a value that comes off the link (frames and sealed plaintexts), set from the
+# terminal's heap (docs/protocol.md "Decoder limits"): a body is at most 2 KiB, and its
+# decoded value must stay small next to the heap the App has left once booted. The largest
+# legitimate message, a full ACK (64 + 64 runs and 64 certificate ids), holds about 460
+# items and nests 3 deep.
+LINK_TOTAL = const(512)  # items in one frame's body, every level counted
+LINK_DEPTH = const(6)
+LINK_STRING = const(2048)  # bytes of one byte or text string (a frame body is <= 2 KiB)
 
 _UINT64_MAX = 0xFFFFFFFFFFFFFFFF
 _FALSE = const(0xF4)
@@ -105,12 +115,14 @@ def encode(value) -> bytes:
 
 
 class _Reader:
-    def __init__(self, data, max_depth, max_items):
+    def __init__(self, data, max_depth, max_items, max_total=MAX_TOTAL, max_string=0):
         self.data = data
         self.pos = 0
         self.end = len(data)
         self.max_depth = max_depth
         self.max_items = max_items
+        self.left = max_total  # items the whole value may still hold
+        self.max_string = max_string or self.end
 
     def take(self, n):
         start = self.pos
@@ -166,6 +178,10 @@ class _Reader:
             return n
         if major == 1:
             return -1 - n
+        if major in (2, 3) and n > self.max_string:
+            raise CBORError(
+                "string of %d bytes is over the limit of %d" % (n, self.max_string), start
+            )
         if major == 2:
             return bytes(self.take(n))
         if major == 3:
@@ -180,11 +196,19 @@ class _Reader:
             raise CBORError(
                 "container of %d items is over the limit of %d" % (n, self.max_items), start
             )
+        self.left -= n if major == 4 else 2 * n
+        if self.left < 0:
+            raise CBORError("more items than the limit of the whole value", start)
         if major == 4:
             # Every item takes at least one byte: refuse before allocating anything.
             if n > self.end - self.pos:
                 raise CBORError("array longer than the remaining input", start)
-            return [self.item(depth + 1) for _ in range(n)]
+            # One allocation of the final size: a list grown item by item doubles its
+            # storage as it goes, and needs the old and new copies at once.
+            out = [None] * n
+            for i in range(n):
+                out[i] = self.item(depth + 1)
+            return out
         # major == 5: a map
         if 2 * n > self.end - self.pos:
             raise CBORError("map longer than the remaining input", start)
@@ -205,13 +229,21 @@ class _Reader:
         return result
 
 
-def decode(data, max_depth=MAX_DEPTH, max_items=MAX_ITEMS):
-    """Decode exactly one deterministic CBOR item filling all of `data`. Raises CBORError."""
-    reader = _Reader(data, max_depth, max_items)
+def decode(data, max_depth=MAX_DEPTH, max_items=MAX_ITEMS, max_total=MAX_TOTAL, max_string=0):
+    """Decode exactly one deterministic CBOR item filling all of `data`. Raises CBORError.
+    `max_items`: items of one array or map; `max_total`: items of the whole value, every
+    level counted; `max_string`: bytes of one string (0: no limit but the input)."""
+    reader = _Reader(data, max_depth, max_items, max_total, max_string)
     value = reader.item(0)
     if reader.pos != reader.end:
         raise CBORError("trailing bytes after the CBOR item", reader.pos)
     return value
+
+
+def decode_link(data):
+    """decode() with the limits of a value that came off the link (LINK_*): what a frame
+    body or a sealed plaintext may hold."""
+    return decode(data, LINK_DEPTH, LINK_TOTAL, LINK_TOTAL, LINK_STRING)
 
 
 def decode_prefix(data, offset=0, max_depth=MAX_DEPTH, max_items=MAX_ITEMS):

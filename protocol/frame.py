@@ -12,6 +12,8 @@ Raw frame: version u8 | type u8 | seq u16 BE | body (deterministic CBOR) | CRC-3
 before it. On the wire: 0x00 | COBS(raw) | 0x00 (the leading delimiter flushes any garbage).
 """
 
+import gc
+
 from protocol import cbor, cobs
 from protocol._compat import const
 from protocol.crc import crc32, crc32_bytes
@@ -94,6 +96,7 @@ class Decoder:
         self.too_large = 0
         self.bad_version = 0
         self.bad_body = 0
+        self.no_memory = 0  # frames dropped because decoding them ran out of heap
 
     @property
     def dropped(self) -> int:
@@ -105,6 +108,7 @@ class Decoder:
             + self.too_large
             + self.bad_version
             + self.bad_body
+            + self.no_memory
         )
 
     def reset(self):
@@ -126,7 +130,14 @@ class Decoder:
                 break
             if z > start:
                 self._append(data[start:z])
-            self._end_of_frame(events)
+            try:
+                self._end_of_frame(events)
+            except MemoryError:
+                # A body the heap cannot hold (the limits of cbor.LINK_* keep this rare):
+                # the frame is dropped and counted, the heap collected, the next one served.
+                self._buf = bytearray()
+                self.no_memory += 1
+                gc.collect()
             start = z + 1
         return events
 
@@ -180,7 +191,7 @@ class Decoder:
             events.append(FrameError(E_TOO_LARGE, "frame body too large", mtype, seq))
             return
         try:
-            body = cbor.decode(raw[HEADER_SIZE:-CRC_SIZE])
+            body = cbor.decode_link(raw[HEADER_SIZE:-CRC_SIZE])
         except cbor.CBORError as e:
             self.bad_body += 1
             events.append(FrameError(E_BAD_BODY, "malformed body: %s" % e, mtype, seq))

@@ -72,12 +72,22 @@ def error_body(code, ref=None, detail=None) -> dict:
     return {"code": code, "msg": text, "ref": ref}
 
 
-def hello_reply(serial, firmware_version, model, board) -> dict:
-    """Body of the terminal's answer to HELLO: who it is and what it speaks."""
-    return {
+# HELLO's and STATUS's "flash" field (absent: 0): the state of the terminal's flash.
+FLASH_OK = const(0)
+FLASH_DAMAGED = const(1)  # records were lost: STATUS "damaged" names their numbers
+FLASH_UNREADABLE = const(2)  # littlefs cannot mount it: read-only salvage, no visits
+
+
+def hello_reply(serial, firmware_version, model, board, flash=FLASH_OK) -> dict:
+    """Body of the terminal's answer to HELLO: who it is and what it speaks; `flash` only
+    when it is not FLASH_OK (docs/protocol.md)."""
+    body = {
         "serial": serial,
         "fw": firmware_version,
         "proto": PROTOCOL_VERSION,
         "model": model,
         "board": board,
     }
+    if flash:
+        body["flash"] = flash
+    return body

@@ -141,7 +141,7 @@ class Session:
         """open() then decode the plaintext as deterministic CBOR."""
         plaintext = self.open(fr)
         try:
-            return cbor.decode(plaintext)
+            return cbor.decode_link(plaintext)
         except cbor.CBORError:
             raise MalformedMessage("the sealed body does not hold valid CBOR")
 

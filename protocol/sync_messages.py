@@ -8,6 +8,7 @@ MalformedMessage (answered with ERROR 3) on a missing field, a wrong type or a w
 from protocol import fields
 from protocol._compat import const
 from protocol.bundle import CERT_ID_BYTES
+from protocol.runs import runs_of  # noqa: F401 - the agent builds its ACKs with it
 from protocol.security_errors import MalformedMessage
 from protocol.session import MAX_PLAINTEXT
 
@@ -50,17 +51,6 @@ def _get_blob(body, key, max_len):
 # ---------------------------------------------------------------- record number runs
 
 
-def runs_of(numbers):
-    """Ascending distinct ints -> [[first, count], ...] (the form ACK carries)."""
-    out = []
-    for n in numbers:
-        if out and out[-1][0] + out[-1][1] == n:
-            out[-1][1] += 1
-        else:
-            out.append([n, 1])
-    return out
-
-
 def read_runs(body, key):
     """The runs of field `key` (absent: []), checked: ascending, disjoint, at most MAX_RUNS."""
     value = fields.need_map(body).get(key, [])
@@ -82,9 +72,23 @@ def read_runs(body, key):
 # ---------------------------------------------------------------- STATUS
 
 
-def status_reply(serial, now, next_rec, first_unacked, unacked, rejected, log_seq, opp, free):
-    """The terminal's answer to STATUS: who it is, its clock, what its journal holds."""
-    return {
+def status_request(high=0):
+    """STATUS asks; `high`: the highest record number the PC holds from this terminal, so
+    that the terminal never issues it again, whatever its flash lost."""
+    return {"high": high} if high else {}
+
+
+def read_status_request(body):
+    return _opt_int(body, "high", 0, U32, 0)
+
+
+def status_reply(
+    serial, now, next_rec, first_unacked, unacked, rejected, log_seq, opp, free, flash=0, damaged=()
+):
+    """The terminal's answer to STATUS: who it is, its clock, what its journal holds, and
+    (when not 0 / empty) the state of its flash and the runs of record numbers the flash
+    damage took (docs/protocol.md "Flash damage")."""
+    body = {
         "serial": serial,
         "time": now,
         "next": next_rec,
@@ -95,13 +99,20 @@ def status_reply(serial, now, next_rec, first_unacked, unacked, rejected, log_se
         "opp": opp,
         "free": free,
     }
+    if flash:
+        body["flash"] = flash
+    if damaged:
+        body["damaged"] = [list(r) for r in damaged[:MAX_RUNS]]
+    return body
 
 
 def read_status(body):
-    """A STATUS reply, checked (the agent's side)."""
+    """A STATUS reply, checked (the agent's side); "flash" and "damaged" default to 0, []."""
     fields.get_text(body, "serial", 64)
     for key in ("time", "next", "first", "unacked", "rejected", "log", "opp", "free"):
         fields.get_int(body, key, 0, 0xFFFFFFFFFFFF)
+    body["flash"] = _opt_int(body, "flash", 0, 255, 0)
+    body["damaged"] = read_runs(body, "damaged")
     return body
 
 

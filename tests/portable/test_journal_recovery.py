@@ -38,13 +38,29 @@ def test_torn_tail_is_ignored_and_cut_off():
 def test_bad_crc_on_last_record_is_a_torn_tail():
     disk = Disk()
     j = Journal(disk.fs)
-    fill(j, 2)
+    fill(j, 1)
+    marks_before = disk.read_raw("marks")  # a cut in the append comes before the marks
+    fill(j, 1, 1)
     path = "journal/00000001"
     data = bytearray(disk.read_raw(path))
     data[-1] ^= 0xFF
     disk.write_raw(path, bytes(data))
+    disk.write_raw("marks", marks_before)
     j = Journal(disk.reboot())
-    assert j.problems == [] and j.next_rec_no == 2
+    assert j.problems == [] and j.next_rec_no == 2 and j.damaged == []
+
+
+def test_a_lost_last_sheet_the_marks_know_is_reported_by_number():
+    disk = Disk()
+    j = Journal(disk.fs)
+    fill(j, 2)
+    path = "journal/00000001"
+    data = bytearray(disk.read_raw(path))
+    data[-1] ^= 0xFF  # sheet 2 was promised: the marks say so
+    disk.write_raw(path, bytes(data))
+    j = Journal(disk.reboot())
+    print(j.problems)
+    assert j.damaged == [[2, 1]] and j.next_rec_no == 3
 
 
 def test_damaged_record_keeps_the_segment_read_only():
@@ -60,8 +76,10 @@ def test_damaged_record_keeps_the_segment_read_only():
         print(p)
     assert len(j.problems) == 1
     assert disk.read_raw(path) == bytes(data)  # kept as it is
-    assert [r.rec_no for r in j.records_after()] == [5, 6, 7, 8]
-    assert j.acknowledge([1, 5], DAY) == 1  # the damaged segment takes no state
+    # Past the damage the scan resynchronises: only sheet 1 is lost, and said so.
+    assert [r.rec_no for r in j.records_after()] == [2, 3, 4, 5, 6, 7, 8]
+    assert j.damaged == [[1, 1]]
+    assert j.acknowledge([2, 5], DAY) == 1  # the damaged segment takes no state
     assert j.next_rec_no > 8
     fill(j, 1, 8)
     j.acknowledge(range(1, 20), DAY)
@@ -95,21 +113,52 @@ def test_segment_with_bad_header_is_kept():
     assert disk.read_raw("journal/00000001") == b"garbage, not a segment"
 
 
-def test_unreadable_orders_file_skips_numbers():
+def test_unreadable_orders_file_is_answered_by_the_marks():
     disk = Disk()
     j = Journal(disk.fs)
     fill(j, 3)
+    j.reserve_order(PRO)  # 4, reserved and never saved: a gap, never reused
     disk.write_raw("journal/orders", b"\x00\x01")
     j = Journal(disk.reboot())
     print(j.problems[0])
-    assert j.reserve_order(PRO) > 3 + 100
+    assert j.reserve_order(PRO) == 5
 
 
-def test_orders_file_lost_skips_numbers():
+def test_orders_file_and_marks_lost_skip_numbers():
     disk = Disk()
     j = Journal(disk.fs)
     fill(j, 3)
     disk.fs.remove("journal/orders")
+    disk.fs.remove("marks")
     j = Journal(disk.reboot())
     print(j.problems[0])
     assert j.reserve_order(PRO) > 3 + 100
+
+
+def test_marks_lost_alone_change_nothing_and_are_written_again():
+    disk = Disk()
+    j = Journal(disk.fs)
+    fill(j, 3)
+    disk.fs.remove("marks")
+    j = Journal(disk.reboot())
+    assert j.reserve_order(PRO) == 4 and j.damaged == []
+    assert disk.fs.exists("marks")
+
+
+def test_a_gap_between_segments_is_damage_unless_purged():
+    disk = Disk()
+    j = Journal(disk.fs, segment_bytes=1500)
+    fill(j, 12)  # segments of 4 sheets: 1-4, 5-8, 9-12
+    j.acknowledge(range(1, 5), DAY)
+    assert j.purge(20270301) == 4  # segment 1-4 goes, and the purge log says so
+    j = Journal(disk.reboot(), segment_bytes=1500)
+    assert j.damaged == [] and j.problems == []
+    # The middle segment falls back on an older, shorter version (its directory block
+    # damaged): sheet 8 vanishes from inside the numbering, and is named.
+    path = "journal/00000005"
+    with records.RecordFile(disk.fs, path) as rf:
+        last = [offset for _, _, offset in rf][-1]  # where sheet 8 starts
+    disk.write_raw(path, disk.read_raw(path)[:last])
+    j = Journal(disk.reboot(), segment_bytes=1500)
+    print(j.damaged)
+    assert j.damaged == [[8, 1]]
