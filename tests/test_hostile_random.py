@@ -2,7 +2,7 @@
 1,200 syncs against the real firmware in the in-process link simulation (virtual time,
 emulator/linksim.py), each with one answer (HELLO, STATUS, SET_TIME, ACCESS_LOG, ACK or a
 RECORDS chunk, all sealed by the real session) replaced, changed or cut at random from a
-fixed seed; then 40 more over socket:// with the real bytes on a TCP connection. Every sync
+fixed seed; then 15 more over socket:// with the real bytes on a TCP connection. Every sync
 ends normally or with SyncError / LinkError (the command's one plain line and its exit
 code, docs/agent.md), never another exception; the database stays consistent throughout
 and every sheet the terminal saved is filed (or, for an altered RECORDS chunk, quarantined)
@@ -181,13 +181,13 @@ def test_1200_seeded_random_answers_in_the_link_simulation(tmp_path):
     assert report, report.findings
 
 
-def test_40_seeded_random_answers_over_socket(tmp_path):
+def test_15_seeded_random_answers_over_socket(tmp_path):
     store = Store(tmp_path / "agent.db")
     root = kit.load_root(kit.write_root(tmp_path))
     rng = random.Random(SEED + 1)
     outcomes: Counter = Counter()
     with HostileTerminal(str(tmp_path), "socket", 3, store) as term:
-        for _ in range(40):
+        for _ in range(15):
             undo = install(term.app, rng)
             link = LinkClient(open_port(term.url))
             try:
@@ -197,4 +197,4 @@ def test_40_seeded_random_answers_over_socket(tmp_path):
                 undo()
     _consistent(store)
     print(dict(outcomes))
-    assert sum(outcomes.values()) == 40
+    assert sum(outcomes.values()) == 15

@@ -53,11 +53,11 @@ def summary(proc):
         ("cpython", 1, "single", 8, None),
         ("micropython", 2, "single", 12, None),
         ("cpython", 3, "single", 20, VISITS),
-        ("micropython", 4, "single", 40, VISITS),
+        ("micropython", 4, "single", 60, VISITS),
         ("cpython", 5, "linear", 30, None),
         ("micropython", 6, "linear", 60, None),
-        ("cpython", 7, "linear", 40, VISITS),
-        ("micropython", 8, "linear", 120, VISITS),
+        ("cpython", 7, "linear", 60, VISITS),
+        ("micropython", 8, "linear", 200, VISITS),
     ],
 )
 def test_power_cut_sweep_keeps_every_promise(interpreter, seed, mode, every, workload):
