@@ -206,3 +206,31 @@ def test_the_rtc_round_trips_dates_and_says_when_it_lost_the_time(world):
 def test_serial_number_from_the_chip_id(world):
     board = world[0]
     assert board.serial_number == "TLA-E6614C311B7A2F35"
+
+
+def test_the_pairing_key_lives_in_its_own_block_erased_in_place(world):
+    """The board reserves a raw key block outside littlefs (firmware/keyblock.py): the
+    pairing store keeps its key there, and unpairing leaves no byte of it in the flash."""
+    from firmware.pairing_store import PairingStore, key_block_of
+    from protocol.pairing import Pairing
+
+    board, sim, lcd, rtc, wires, keys = world
+    block = key_block_of(board.flash)
+    assert block is not None and board.flash.reserved == 1
+    store = PairingStore(block)
+    key = bytes(range(100, 132))
+    store.save(Pairing(bytes(8), key, "PC-CABINET"))
+    assert store.load().key == key
+    raw = board.flash.keys.store.getvalue()
+    assert key in raw  # the search below can find it
+    fs = board.filesystem()  # littlefs on the journal partition never sees the key block
+    with fs.open("day.bin", "wb") as f:
+        f.write(b"sheet" * 100)
+    assert key not in board.flash.flash.store.getvalue()
+    sim.adc[rp2350.PIN_VSYS_ADC] = _mv_to_raw(bat.WRITE_MIN_MV - 20)
+    with pytest.raises(bat.LowBattery):  # no key write starts on a low battery either
+        store.erase()
+    sim.adc[rp2350.PIN_VSYS_ADC] = _mv_to_raw(3900)
+    store.erase()
+    assert store.load() is None
+    assert board.flash.keys.store.getvalue() == b"\xff" * rp2350.KEY_BLOCK_BYTES

@@ -34,8 +34,10 @@ CARD_CLOCK_HZ = 4000000  # 4 MHz: Fi 512 / Di 16 gives 125 kbit/s after PPS
 
 # ---------------------------------------------------------------- flash partitions
 # rp2.Flash() is the 3 MB after the 1 MB firmware (hw/boards/TLA_T1/mpconfigboard.cmake):
-# the first 256 KB is the REPL's "/" (mounted by _boot.py), the rest tla's journal.
+# the first 256 KB is the REPL's "/" (mounted by _boot.py), then tla's journal, and the
+# last 4 KB block the key block, outside littlefs (firmware/keyblock.py).
 ROOT_FS_BYTES = 256 * 1024
+KEY_BLOCK_BYTES = 4096
 FLASH_PAGE = 256  # the flash programs whole 256-byte pages
 STORAGE_BYTES = 3 * 1024 * 1024
 
@@ -80,8 +82,11 @@ class Rp2350Board(hal.Board):
                 ticks,
             )
             slots[name] = ContactSlot(name, line, clock_khz=CARD_CLOCK_HZ // 1000)
+        journal_bytes = STORAGE_BYTES - ROOT_FS_BYTES - KEY_BLOCK_BYTES
         flash = GuardedFlash(
-            rp2.Flash(start=ROOT_FS_BYTES, len=STORAGE_BYTES - ROOT_FS_BYTES), self.battery
+            rp2.Flash(start=ROOT_FS_BYTES, len=journal_bytes),
+            self.battery,
+            keys=rp2.Flash(start=STORAGE_BYTES - KEY_BLOCK_BYTES, len=KEY_BLOCK_BYTES),
         )
         clock = Ds3231Clock(i2c, ticks_ms, sleep_ms)
         serial = "TLA-" + "".join("%02X" % b for b in machine.unique_id())

@@ -44,11 +44,20 @@ class LowBattery(hal.FlashError):
 class GuardedFlash(hal.BlockDevice):
     """A block device that refuses to start a program or an erase when the battery is low
     (LowBattery, a hal.FlashError: the firmware's error path, nothing half-written). Reads
-    always pass."""
+    always pass.
 
-    def __init__(self, flash, battery):
+    `keys`: an optional second block device (a small rp2.Flash region outside littlefs'
+    partition) reached only through read_reserved / program_reserved / erase_reserved, the
+    interface of hw/flash.NorFlash's reserved blocks: firmware/keyblock.py keeps the
+    pairing key there, erased in place on unpairing (docs/journal.md "Keys outside
+    littlefs"), which littlefs' copy-on-write blocks cannot promise."""
+
+    def __init__(self, flash, battery, keys=None):
         self.flash = flash
         self.battery = battery
+        self.keys = keys
+        self.block_size = flash.ioctl(hal.IOCTL_BLOCK_SIZE, 0)
+        self.reserved = keys.ioctl(hal.IOCTL_BLOCK_COUNT, 0) if keys is not None else 0
 
     def _check(self):
         mv = self.battery.millivolts()
@@ -66,3 +75,23 @@ class GuardedFlash(hal.BlockDevice):
         if op == hal.IOCTL_BLOCK_ERASE:
             self._check()
         return self.flash.ioctl(op, arg)
+
+    def _reserved(self, index):
+        if self.keys is None or not 0 <= index < self.reserved:
+            raise hal.FlashError("no reserved flash block %d" % index)
+        return self.keys
+
+    def read_reserved(self, index, offset, n):
+        buf = bytearray(n)
+        self._reserved(index).readblocks(index, buf, offset)
+        return bytes(buf)
+
+    def program_reserved(self, index, offset, data):
+        keys = self._reserved(index)
+        self._check()
+        keys.writeblocks(index, data, offset)
+
+    def erase_reserved(self, index):
+        keys = self._reserved(index)
+        self._check()
+        keys.ioctl(hal.IOCTL_BLOCK_ERASE, index)
