@@ -668,6 +668,12 @@ class Visit:
         s.completion = self._today()
         if self._refused(self._problems()):
             return
+        if not self.board.power_ok():
+            # No signing starts on a low battery (hw/drivers/battery.py): a sheet signed
+            # and then not saved would leave a copy on the card the terminal does not hold.
+            self._say(screens.message("Batterie faible: rechargez puis signez."), self._review)
+            self.board.emit("EVENT", {"refused": "battery low"})
+            return
         self.show(screens.signing())
         try:
             done = signing.sign_and_save(

@@ -271,3 +271,23 @@ def test_twins_are_told_apart_by_birth_rank():
     s = app.visit.sheet
     assert s.beneficiary.birth == 20180305 and s.beneficiary.birth_rank == 2
     assert s.insured == card.nir and s.fund == card.beneficiary(4).fund
+
+
+def test_a_low_battery_starts_no_signing_and_the_sheet_waits():
+    # hw/drivers/battery.py: below the threshold no signing starts (the board says so).
+    app, vitale, cps = _visit_app()
+    app.board.power_ok = lambda: False
+    run_visit(app, vitale, cps, *VISITS["visit"][2:])
+    lines = app.board.display.lines
+    print(lines)
+    assert lines[0].startswith("Batterie faible")
+    assert sheets(app) == [] and _sent(cps, PSO_SIGN) == [] and _sent(vitale, PSO_SIGN) == []
+    assert events(app, "refused")[-1]["refused"] == "battery low"
+    app.board.power_ok = lambda: True  # charged: OK goes back to the review, OK signs
+    press(app, "OK")
+    press(app, "OK")
+    settle(app)
+    stored = sheets(app)
+    print(app.board.display.lines)
+    assert len(stored) == 1 and stored[0].order_no == 1
+    assert len(_sent(cps, PSO_SIGN)) == 1
