@@ -214,6 +214,9 @@ def print_duplicate(
     item of R161-42, in plain French. The professional signs it by hand."""
     store = _store(db)
     row = _sheet_row(store, sheet_id)
+    refused = lots.duplicate_refusal(store, sheet_id)
+    if refused:  # before any PDF exists: a duplicate of a sheet on its way bills it twice
+        fail(refused)
     pdf = duplicate.render(row["bundle"], _facts(store, row, db, reason), duplicate.DUPLICATE)
     path = output or Path("duplicata-%d.pdf" % sheet_id)
     _write(path, pdf)

@@ -118,10 +118,41 @@ def _new_lot(db, professional, fund, members, now, despite):
     return db.execute("SELECT * FROM lots WHERE id = ?", (lot_id,)).fetchone()
 
 
+def duplicate_refusal(store: Store, sheet_id: int) -> str:
+    """Why the sheet's paper duplicate must not be printed now, or "". A sheet in a sealed,
+    sent or acknowledged lot is on its way electronically: a paper duplicate is for a
+    transmission that failed (R161-47 I), so printing one then would bill it twice. Once
+    its fund rejects the lot, the sheet is released and a duplicate may be printed."""
+    lot = store.db.execute(
+        "SELECT l.* FROM lot_sheets ls JOIN lots l ON l.id = ls.lot_id WHERE ls.sheet_id = ? "
+        "AND ls.released IS NULL AND l.status IN (?, ?, ?)",
+        (sheet_id, SEALED, SENT, ACKNOWLEDGED),
+    ).fetchone()
+    if lot is None:
+        return ""
+    return (
+        "sheet %d is in lot %s, %s: it goes to its fund electronically, and a paper "
+        "duplicate would bill it twice (R161-47 I: a duplicate is for a failed transmission; "
+        "print one if the fund rejects the lot)" % (sheet_id, name(lot), lot["status"])
+    )
+
+
+def undelivered_duplicates(store: Store, lot) -> list:
+    """Ids of the lot's sheets printed on paper without the lot recording it (--despite-
+    duplicate): such a lot is never sent (R161-47 I, no double billing)."""
+    on_paper = duplicated(store)
+    rows = sheets_of(store, lot["id"])
+    return [r["id"] for r in rows if r["id"] in on_paper and r["despite_duplicate"] is None]
+
+
 def record_duplicate(store: Store, sheet_id: int, now: int, reason: str = "") -> str:
     """Note that the sheet's paper duplicate was printed: it stays out of electronic lots,
     and leaves the open lot it was in (which is deleted when it empties; its number is not
-    given again). Returns that lot's name, or ""."""
+    given again). Returns that lot's name, or "". LotError when duplicate_refusal() says no
+    (nothing written)."""
+    refused = duplicate_refusal(store, sheet_id)
+    if refused:
+        raise LotError(refused)
     with store.transaction() as db:
         db.execute(
             "INSERT INTO paper_duplicates (sheet_id, made, reason) VALUES (?, ?, ?)",
@@ -231,8 +262,7 @@ def body(store: Store, lot, sealed_at: int) -> bytes:
     damaged = _damaged(store, rows)
     if damaged:
         raise LotError("lot %s cannot be sealed: %s" % (name(lot), damaged))
-    on_paper = duplicated(store)
-    twice = [r["id"] for r in rows if r["id"] in on_paper and r["despite_duplicate"] is None]
+    twice = undelivered_duplicates(store, lot)
     if twice:  # printed on paper after the lot was built: never billed twice (R161-47 I)
         raise LotError(
             "lot %s cannot be sealed: sheet %s went on paper since the lot was built (tla-agent "

@@ -246,6 +246,12 @@ def send(store, transport: Transport, lot, now: int) -> str:
     reason = refusal(lot)
     if reason:
         raise SendError(reason)
+    twice = lots.undelivered_duplicates(store, lot)
+    if twice:  # printed on paper since the lot was sealed: never billed twice (R161-47 I)
+        raise SendError(
+            "lot %s is not sent: sheet %s went on paper (tla-agent duplicate); it would be "
+            "billed twice" % (lots.name(lot), ", ".join(map(str, twice)))
+        )
     try:
         destination = transport.destination(lot)
         transport.send(lot, bytes(lot["file"]))

@@ -212,3 +212,40 @@ def test_a_duplicate_after_the_build_takes_the_sheet_out_of_its_open_lot(tmp_pat
     )
     with pytest.raises(lots.LotError, match="went on paper since the lot was built"):
         lots.body(store, after, kit.NOW + 120)
+
+
+def test_no_duplicate_of_a_sheet_in_a_sealed_lot_and_no_sending_of_one(tmp_path):
+    """Found by an outside review: build, seal, then `duplicate` used to print a paper
+    duplicate of a sheet whose sealed lot was then sent (billed twice, R161-47 I)."""
+    from emulator.cards import fixtures
+    from host_agent import lots, sealing, sending
+
+    db = tmp_path / "agent.db"
+    store, _ = kit.store_with_day(db)
+    lots.build(store, kit.NOW)
+    app = kit.cps_app("nurse")
+    lot = sealing.lots_to_seal(store, app, [])[0][0]
+    first = lots.sheets_of(store, lot["id"])[0]["id"]
+    sealing.unlock(app, bytearray(fixtures.pin("nurse").encode()))
+    sealing.seal(store, app, lot, kit.NOW + 60)
+    app.forget()
+    store.close()
+    pdf = tmp_path / "d.pdf"
+    proc = kit.agent(db, "duplicate", str(first), "-o", str(pdf))
+    assert proc.returncode == 1 and "would bill it twice" in proc.stderr, proc.stderr
+    assert not pdf.exists()
+    store = Store(db)
+    assert lots.duplicated(store) == {}
+    with pytest.raises(lots.LotError, match="would bill it twice"):
+        lots.record_duplicate(store, first, kit.NOW, "panne")
+    # A duplicate noted by another way (an older agent, by hand): the lot is never sent.
+    store.db.execute(
+        "INSERT INTO paper_duplicates (sheet_id, made, reason) VALUES (?, ?, '')",
+        (first, kit.NOW),
+    )
+    sealed = lots.find(store, lots.name(lot))
+    transport = sending.Outbox(tmp_path / "outbox")
+    with pytest.raises(sending.SendError, match="would be billed twice"):
+        sending.send(store, transport, sealed, kit.NOW + 120)
+    assert lots.find(store, lots.name(lot))["status"] == lots.SEALED
+    assert not (tmp_path / "outbox").exists() or not any((tmp_path / "outbox").rglob("*.tla"))
