@@ -75,7 +75,7 @@ class CertStore:
         cid = cert_id(der)
         if self.has(cid):
             return cid
-        data = records.frame(T_CERT, cid + bytes(der))
+        data = records.frame(T_CERT, cid, der)
         last = self._files[-1] if self._files else 0
         if last and self.fs.size(self._path(last)) + len(data) <= self.file_bytes:
             records.append(self.fs, self._path(last), data)

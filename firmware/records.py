@@ -21,13 +21,22 @@ TORN = 1  # the last record is incomplete or fails its CRC: a write the power cu
 DAMAGED = 2  # a bad record with data after it: the file was damaged, not cut short
 
 
-def frame(rtype, body) -> bytes:
-    """One record of type `rtype` (an int 1-254) around `body` (bytes)."""
-    n = len(body)
+def frame(rtype, body, more=b"") -> bytearray:
+    """One record of type `rtype` (an int 1-254) around `body` then `more` (bytes), built
+    in one buffer: no intermediate copy of a sheet or a certificate on the way to the
+    flash, where each copy needs a contiguous piece of the heap (docs/board.md "Heap")."""
+    k = len(body)
+    n = k + len(more)
     if n > MAX_BODY:
         raise ValueError("record body too long: %d bytes" % n)
-    head = bytes((rtype, n >> 8, n & 0xFF))
-    return head + body + crc32(body, crc32(head)).to_bytes(4, "big")
+    out = bytearray(n + OVERHEAD)
+    out[0] = rtype
+    out[1] = n >> 8
+    out[2] = n & 0xFF
+    out[3 : 3 + k] = body
+    out[3 + k : 3 + n] = more
+    out[3 + n :] = crc32(memoryview(out)[: 3 + n]).to_bytes(4, "big")
+    return out
 
 
 class RecordFile:
