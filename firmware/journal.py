@@ -126,7 +126,7 @@ class Journal(JournalMount, JournalRead):
         head += pro.to_bytes(5, "big")
         head += completion_date.to_bytes(4, "big")
         head.append(FLAG_THIRD_PARTY if third_party else 0)
-        data = records.frame(T_SHEET, bytes(head) + bytes(payload))
+        data = records.frame(T_SHEET, head, payload)
         self._write(records.append, seg.path, data)
         seg.status.append(SIGNED)
         seg.size += len(data)

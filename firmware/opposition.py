@@ -23,7 +23,6 @@ import hashlib
 from firmware import records
 from protocol import opposition_entries as entries
 from protocol.security_errors import MalformedMessage
-from protocol.sync_messages import opposition_reply
 
 DIR = "opposition"
 LIST = DIR + "/list"
@@ -253,6 +252,8 @@ class FlashOppositionList(OppositionList):
     def receive(self, chunk):
         """Take one OPPOSITION chunk (protocol.sync_messages.OppositionChunk); returns the
         reply body: the version now held and the next chunk expected (0: start over)."""
+        from protocol.sync_messages import opposition_reply  # loaded by the sync only
+
         if chunk.index == 0:
             self._abort()
             if not chunk.full and chunk.base != self.version:

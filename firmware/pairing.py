@@ -13,7 +13,6 @@ RAM and erases it from flash (firmware/pairing_store.py: a raw block, not little
 
 from hw import hal
 from protocol import messages
-from protocol.pairing import TerminalPairing
 from protocol.security_errors import PairingError
 
 # What the part shows.
@@ -52,6 +51,10 @@ class PairingPart:
 
     def open(self):
         """The user chose "pair a PC": a new attempt, fresh keys."""
+        # Imported here, not at boot: pairing is rare and its module (X25519, the key
+        # schedule) would hold heap all day (docs/board.md "Heap").
+        from protocol.pairing import TerminalPairing
+
         self.attempt = TerminalPairing(self.board.serial_number, self.board.random_bytes)
         self.view = WAITING
 

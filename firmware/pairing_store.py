@@ -11,7 +11,6 @@ logged. A board whose flash has no reserved block (unit tests) keeps the pairing
 
 from firmware.keyblock import KeyBlock
 from protocol import cbor
-from protocol.pairing import Pairing
 from protocol.security_errors import SecurityError
 
 LEGACY_PATH = "pairing"  # where firmware before the key block kept it, in littlefs
@@ -46,7 +45,12 @@ class PairingStore:
             return None
         try:
             body = self.block.read()
-            return None if body is None else Pairing.from_store(cbor.decode(body))
+            if body is None:
+                return None
+            # Only a paired terminal loads protocol.pairing (docs/board.md "Heap").
+            from protocol.pairing import Pairing
+
+            return Pairing.from_store(cbor.decode(body))
         except (ValueError, SecurityError):
             self.problems.append("appairage illisible: appairez de nouveau le terminal")
             return None

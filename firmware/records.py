@@ -13,6 +13,7 @@ from protocol.crc import crc32
 OVERHEAD = 7  # type, length, CRC
 MAX_BODY = 0xFFFF
 _CHUNK = 512  # copy buffer: bounded RAM
+_PIECE = 64  # read size of a checked peek: no body-sized buffer (docs/board.md "Heap")
 
 # How a RecordFile stopped.
 END = 0  # clean end of the file
@@ -20,25 +21,37 @@ TORN = 1  # the last record is incomplete or fails its CRC: a write the power cu
 DAMAGED = 2  # a bad record with data after it: the file was damaged, not cut short
 
 
-def frame(rtype, body) -> bytes:
-    """One record of type `rtype` (an int 1-254) around `body` (bytes)."""
-    n = len(body)
+def frame(rtype, body, more=b"") -> bytearray:
+    """One record of type `rtype` (an int 1-254) around `body` then `more` (bytes), built
+    in one buffer: no intermediate copy of a sheet or a certificate on the way to the
+    flash, where each copy needs a contiguous piece of the heap (docs/board.md "Heap")."""
+    k = len(body)
+    n = k + len(more)
     if n > MAX_BODY:
         raise ValueError("record body too long: %d bytes" % n)
-    head = bytes((rtype, n >> 8, n & 0xFF))
-    return head + body + crc32(body, crc32(head)).to_bytes(4, "big")
+    out = bytearray(n + OVERHEAD)
+    out[0] = rtype
+    out[1] = n >> 8
+    out[2] = n & 0xFF
+    out[3 : 3 + k] = body
+    out[3 + k : 3 + n] = more
+    out[3 + n :] = crc32(memoryview(out)[: 3 + n]).to_bytes(4, "big")
+    return out
 
 
 class RecordFile:
     """The records of a file, read one at a time: `with RecordFile(fs, path) as rf:` then
     `for rtype, body, offset in rf:`. Afterwards `outcome` says END, TORN or DAMAGED, and
     `offset` is where the good records end. With `peek`, only the first `peek` bytes of
-    each body are read and CRCs are not checked (for scans of files checked at boot)."""
+    each body are read and CRCs are not checked (for scans of files checked at boot); with
+    `peek` and `checked`, the CRC is checked too, over the rest of the body read in small
+    pieces: a look-up that needs a body's first bytes never holds the whole body."""
 
-    def __init__(self, fs, path, peek=0):
+    def __init__(self, fs, path, peek=0, checked=False):
         self.size = fs.size(path)
         self.f = fs.open(path, "rb")
         self.peek = peek
+        self.checked = checked
         self.offset = 0
         self.outcome = END
 
@@ -76,6 +89,9 @@ class RecordFile:
             return None
         if self.peek:
             body = f.read(min(self.peek, n))
+            if self.checked and not self._rest_holds(head, body, n):
+                self.outcome = TORN if end == self.size else DAMAGED
+                return None
             self.offset = end
             return head[0], body, at
         rest = f.read(n + 4)
@@ -84,6 +100,20 @@ class RecordFile:
             return None
         self.offset = end
         return head[0], rest[:n], at
+
+    def _rest_holds(self, head, body, n):
+        """True when the CRC of the record whose head and first body bytes were read holds,
+        reading the rest of its body _PIECE bytes at a time."""
+        crc = crc32(body, crc32(head))
+        left = n - len(body)
+        while left > 0:
+            piece = self.f.read(min(_PIECE, left))
+            if not piece:
+                return False
+            crc = crc32(piece, crc)
+            left -= len(piece)
+        tail = self.f.read(4)
+        return len(tail) == 4 and crc == int.from_bytes(tail, "big")
 
     def resync(self, types):
         """After DAMAGED: the next record further on whose type is in `types` and whose CRC

@@ -14,9 +14,11 @@ from firmware.journal import REJECTED, SIGNED, SYNCED
 from firmware.reading import today
 from hw.hal import PortError
 from protocol import messages
-from protocol import sync_messages as sm
-from protocol.record_stream import CERT, END, StreamWriter
 from protocol.security_errors import SecurityError
+
+# protocol.sync_messages and protocol.record_stream (and the session constants they pull
+# in) are imported by the first sync message, inside the handlers: a terminal making visits
+# does not hold their module objects (docs/board.md "Heap").
 
 STATE_BATCH = 64  # record numbers per journal state call: bounded RAM
 
@@ -32,6 +34,9 @@ class _Stream:
     then the sheets after `after`; `sent` frames so far, `upto` frames allowed."""
 
     def __init__(self, seq, after, certs):
+        from protocol import sync_messages as sm
+        from protocol.record_stream import StreamWriter
+
         self.seq = seq
         self.after = after
         self.upto = 0
@@ -94,6 +99,8 @@ class Sync:
     # ------------------------------------------------------------ STATUS, SET_TIME
 
     def _status(self, body, seq):
+        from protocol import sync_messages as sm
+
         j = self.journal
         high = sm.read_status_request(body)
         if j is not None and high:
@@ -120,6 +127,8 @@ class Sync:
         return messages.STATUS, reply
 
     def _set_time(self, body, seq):
+        from protocol import sync_messages as sm
+
         self.board.clock.set(sm.read_time(body))
         self.board.emit("EVENT", {"time_set": self.board.clock.now()})
         return messages.SET_TIME, sm.set_time(self.board.clock.now())
@@ -127,6 +136,8 @@ class Sync:
     # ------------------------------------------------------------ PULL and the stream
 
     def _pull(self, body, seq):
+        from protocol import sync_messages as sm
+
         after, upto = sm.read_pull(body)
         s = self.stream
         if s is None or s.seq != seq or s.after != after:
@@ -173,6 +184,8 @@ class Sync:
 
     def _fill(self, s, sheets):
         """Put one more entry into the stream; returns the sheet iterator in use."""
+        from protocol.record_stream import CERT, END
+
         if s.certs is not None:
             cid = next(s.certs, None)
             if cid is None:
@@ -209,6 +222,8 @@ class Sync:
     # ------------------------------------------------------------ ACK
 
     def _ack(self, body, seq):
+        from protocol import sync_messages as sm
+
         ok, bad, cert_ids, log_seq = sm.read_ack(body)
         j = self._need_journal()
         day = self._today()
@@ -235,6 +250,8 @@ class Sync:
     # ------------------------------------------------------------ ACCESS_LOG
 
     def _access_log(self, body, seq):
+        from protocol import sync_messages as sm
+
         after = sm.read_log_request(body)
         entries = []
         more = False
@@ -257,6 +274,8 @@ class Sync:
     # ------------------------------------------------------------ OPPOSITION
 
     def _opposition(self, body, seq):
+        from protocol import sync_messages as sm
+
         chunk = sm.OppositionChunk(body)
         if not hasattr(self.opposition, "receive"):
             raise NoStorage("this terminal keeps no opposition list in flash")

@@ -7,6 +7,7 @@ leaves no trace but the access log's. Every check of a value is protocol/sheet_v
 run on the draft sheet as each item is typed and on the whole sheet before signing.
 """
 
+import gc
 import hashlib
 
 from firmware import entry, screens, signing
@@ -721,9 +722,13 @@ class Visit:
         self.board.emit("EVENT", {"saved": self._summary(done)})
         self.sheet = None
         self.who = None
+        done.record = None  # the bundle is on flash: only its numbers are shown now
         self.saved = done
         if card is not None:
             r.finish_patient()
+        # The visit's garbage (sheet, bundle, card responses) goes now, while little is
+        # alive: what the next visit keeps is then laid low in the heap, not between holes.
+        gc.collect()
 
     def _summary(self, done):
         """What a bench may see of a saved sheet: numbers and amounts, no NIR."""

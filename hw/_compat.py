@@ -1,7 +1,8 @@
 """The few places where hw/ differs between MicroPython and CPython, in one module.
 
 - littlefs: MicroPython's built-in `vfs.VfsLfs2` over a block device; on CPython the
-  `littlefs-python` binding over the same block device. Both get the same geometry, so an
+  `littlefs-python` binding over the same block device (hw/_littlefs_cpython.py, imported
+  only there). Both get the same geometry, so an
   image written by one mounts in the other.
 - raw mode for a serial tty (termios.setraw on MicroPython, tty.setraw on CPython).
 """
@@ -11,7 +12,6 @@ import time
 
 from hw.hal import (
     IOCTL_BLOCK_COUNT,
-    IOCTL_BLOCK_ERASE,
     IOCTL_BLOCK_SIZE,
     FileSystem,
     FlashDamaged,
@@ -39,61 +39,12 @@ LFS_CACHE_SIZE = 128
 LFS_BLOCK_CYCLES = 100
 
 
-def _os_error(e):
-    """littlefs-python raises LittleFSError (code: negative errno); the FileSystem contract
-    is OSError with a positive errno, as VfsLfs2 raises on MicroPython."""
-    code = getattr(e, "code", None)
-    return OSError(-code if isinstance(code, int) and code < 0 else 5, str(e) or repr(e))
-
-
 def _lfs_call(fn, *args):
     if IS_MICROPYTHON:
         return fn(*args)
-    import littlefs  # type: ignore[import-not-found]
+    from hw._littlefs_cpython import call
 
-    try:
-        return fn(*args)
-    except littlefs.LittleFSError as e:
-        raise _os_error(e)
-
-
-class _CpyFile:
-    """A littlefs-python file whose errors are OSError (CPython only)."""
-
-    def __init__(self, f):
-        self._f = f
-
-    def read(self, n=-1):
-        return _lfs_call(self._f.read, n)
-
-    def readinto(self, buf):
-        return _lfs_call(self._f.readinto, buf)
-
-    def write(self, data):
-        return _lfs_call(self._f.write, data)
-
-    def seek(self, offset, whence=0):
-        return _lfs_call(self._f.seek, offset, whence)
-
-    def tell(self):
-        return _lfs_call(self._f.tell)
-
-    def flush(self):
-        # io.BufferedWriter.flush() does not flush its raw file: sync littlefs explicitly,
-        # so that flush() commits as it does on MicroPython.
-        _lfs_call(self._f.flush)
-        raw = getattr(self._f, "raw", None)
-        if raw is not None:
-            _lfs_call(raw.flush)
-
-    def close(self):
-        return _lfs_call(self._f.close)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
+    return call(fn, *args)
 
 
 class _LittleFs(FileSystem):
@@ -109,7 +60,11 @@ class _LittleFs(FileSystem):
         if mode[0] == "a" and not self.exists(path):
             _lfs_call(self.impl.open, path, "wb").close()
         f = _lfs_call(self.impl.open, path, mode)
-        return f if IS_MICROPYTHON else _CpyFile(f)
+        if IS_MICROPYTHON:
+            return f
+        from hw._littlefs_cpython import CpyFile
+
+        return CpyFile(f)
 
     def exists(self, path):
         try:
@@ -143,29 +98,6 @@ class _LittleFs(FileSystem):
         return (self.block_count - _lfs_call(lambda: self.impl.used_block_count)) * self.block_size
 
 
-class _LfsContext:
-    """littlefs-python user context that forwards to a MicroPython-style block device."""
-
-    def __init__(self, bdev):
-        self.bdev = bdev
-
-    def read(self, cfg, block, off, size):
-        buf = bytearray(size)
-        self.bdev.readblocks(block, buf, off)
-        return buf
-
-    def prog(self, cfg, block, off, data):
-        self.bdev.writeblocks(block, data, off)
-        return 0
-
-    def erase(self, cfg, block):
-        self.bdev.ioctl(IOCTL_BLOCK_ERASE, block)
-        return 0
-
-    def sync(self, cfg):
-        return 0
-
-
 def mount_littlefs(bdev, format_if_blank=True, prog_size=LFS_PROG_SIZE) -> FileSystem:
     """Mount littlefs on `bdev`; format it first when it holds no filesystem (and allowed).
     `prog_size`: the smallest write the flash takes (256, a page, on the RP2350's).
@@ -188,25 +120,17 @@ def mount_littlefs(bdev, format_if_blank=True, prog_size=LFS_PROG_SIZE) -> FileS
             impl = vfs.VfsLfs2(bdev, mtime=False, **opts)
         return _LittleFs(impl, block_size, block_count)
 
-    import littlefs  # type: ignore[import-not-found]
+    from hw._littlefs_cpython import mount
 
-    impl = littlefs.LittleFS(
-        context=_LfsContext(bdev),
-        mount=False,
-        block_size=block_size,
-        block_count=block_count,
-        read_size=LFS_READ_SIZE,
-        prog_size=prog_size,
-        cache_size=max(LFS_CACHE_SIZE, prog_size),
-        lookahead_size=LFS_LOOKAHEAD,
-        block_cycles=LFS_BLOCK_CYCLES,
+    geometry = (LFS_READ_SIZE, LFS_CACHE_SIZE, LFS_LOOKAHEAD, LFS_BLOCK_CYCLES)
+    impl = mount(
+        bdev,
+        block_size,
+        block_count,
+        prog_size,
+        geometry,
+        lambda: _refuse_or_format(bdev, format_if_blank),
     )
-    try:
-        impl.mount()
-    except littlefs.LittleFSError:
-        _refuse_or_format(bdev, format_if_blank)
-        impl.format()
-        impl.mount()
     return _LittleFs(impl, block_size, block_count)
 
 

@@ -2,12 +2,13 @@
 # (a build script: CPython runs it inside MicroPython's manifestfile.py, not the device)
 # Frozen-module manifest of the hw package (MicroPython's tools/manifestfile.py runs it,
 # micropython-lib style). `include("hw", board="rp2350")` freezes the RP2350 board and its
-# drivers, `board="unix"` the unix board; pcsc.py (pyscard, CPython only) is never frozen.
+# drivers, `board="unix"` the unix board; pcsc.py (pyscard) and _littlefs_cpython.py (the
+# littlefs-python binding), CPython only, are never frozen.
 # The manifest runs with this folder as its working directory.
 import os
 
 options.defaults(board="rp2350")
-_SKIP = {"manifest.py", "pcsc.py", "_boot.py"}
+_SKIP = {"manifest.py", "pcsc.py", "_boot.py", "_littlefs_cpython.py"}
 # The other board's files stay out of the image (the device's flash is rp2.Flash, not the
 # file-backed NOR of hw/flash.py).
 if options.board == "rp2350":

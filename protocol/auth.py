@@ -8,23 +8,19 @@ Steps (agent asks, terminal answers; docs/protocol.md "Session opening"):
   2. {step 2, mac}              ->  {step 2, mac}   (the terminal answers only a correct proof)
 """
 
-from protocol import fields, x25519
+from protocol import fields
 from protocol._compat import urandom
-from protocol.hmac_sha256 import compare_digest
-from protocol.keyschedule import (
-    KEY_SIZE,
-    NONCE_SIZE,
-    PAIRING_ID_SIZE,
-    PROOF_SIZE,
-    SessionSecrets,
-    auth_transcript,
-)
 from protocol.security_errors import AuthFailed, NotPaired
-from protocol.session import Session
+
+# The key schedule, X25519 and the session are imported by the first AUTH, not with this
+# module: an idle terminal holds a TerminalAuth from boot, and their module objects cost
+# it several KiB of heap (docs/board.md "Heap").
 
 
 def _dh(private, peer_epk):
     """The ephemeral shared secret; a low-order point (all-zero secret) proves nothing."""
+    from protocol import x25519
+
     secret = x25519.exchange(private, peer_epk)
     if secret is None:
         raise AuthFailed("the peer's ephemeral key is unusable")
@@ -32,6 +28,8 @@ def _dh(private, peer_epk):
 
 
 def _agent_session(s):
+    from protocol.session import Session
+
     return Session(
         "agent",
         s.enc_agent_to_terminal,
@@ -42,6 +40,8 @@ def _agent_session(s):
 
 
 def _terminal_session(s):
+    from protocol.session import Session
+
     return Session(
         "terminal",
         s.enc_terminal_to_agent,
@@ -61,6 +61,9 @@ class AgentAuth:
     """
 
     def __init__(self, pairing, rng=None):
+        from protocol import x25519
+        from protocol.keyschedule import KEY_SIZE, NONCE_SIZE
+
         rng = rng or urandom
         self._pairing = pairing
         self._nonce = rng(NONCE_SIZE)
@@ -87,6 +90,15 @@ class AgentAuth:
 
     def on_reply(self, body):
         """Take the terminal's AUTH reply; return the next request body, or None when open."""
+        from protocol.hmac_sha256 import compare_digest
+        from protocol.keyschedule import (
+            KEY_SIZE,
+            NONCE_SIZE,
+            PROOF_SIZE,
+            SessionSecrets,
+            auth_transcript,
+        )
+
         step = fields.get_int(body, "step", 1, 2)
         if step == 1 and self.state in ("challenge", "proving") and self._ephemeral is not None:
             # A later step 1 reply is a newer challenge (the terminal keeps only its last):
@@ -178,6 +190,17 @@ class TerminalAuth:
             raise
 
     def _on_request(self, body):
+        from protocol import x25519
+        from protocol.hmac_sha256 import compare_digest
+        from protocol.keyschedule import (
+            KEY_SIZE,
+            NONCE_SIZE,
+            PAIRING_ID_SIZE,
+            PROOF_SIZE,
+            SessionSecrets,
+            auth_transcript,
+        )
+
         step = fields.get_int(body, "step", 1, 2)
         if step == 1:
             pairing_id = fields.get_bytes(body, "pid", PAIRING_ID_SIZE)

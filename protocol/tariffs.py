@@ -5,22 +5,27 @@ A published version is never edited (signed sheets name it and are re-checked ag
 a tariff change is a new version with its effective date, appended to VERSIONS.
 """
 
+from protocol._compat import const
+
+# const(): the flags fold at compile time, so VERSIONS below is one constant tuple (in
+# flash when frozen) rather than tuples built in the heap at import (docs/board.md "Heap").
+
 # What an entry's flags ask of an act (R161-42 5°, 6°, 7°; R161-44 2°).
-RANKED = 1  # its cover depends on its order number that day (R161-42 7°): rank needed
-AGREEMENT = 2  # needs a prior agreement reference (R161-42 6°)
-PRESCRIBED = 4  # done on prescription: the sheet carries it (R161-44 2°)
+RANKED = const(1)  # its cover depends on its order number that day (R161-42 7°): rank needed
+AGREEMENT = const(2)  # needs a prior agreement reference (R161-42 6°)
+PRESCRIBED = const(4)  # done on prescription: the sheet carries it (R161-44 2°)
 
 # Share of the tariff paid by rank of a RANKED act: 1st in full, 2nd at half (NGAP art. 11 B).
 RANK_RATES = (100, 50)
 
 # Positions in an entry.
-CODE = 0
-PROFESSION = 1
-TARIFF = 2
-MIN_COEF = 3
-MAX_COEF = 4
-FLAGS = 5
-LABEL = 6
+CODE = const(0)
+PROFESSION = const(1)
+TARIFF = const(2)
+MIN_COEF = const(3)
+MAX_COEF = const(4)
+FLAGS = const(5)
+LABEL = const(6)
 
 # fmt: off
 # (version id, effective date, entries). An entry: (code, profession (10 doctor, 60 nurse),

@@ -124,13 +124,18 @@ class Channel:
             raise MalformedCardData("fichier trop long")
         if len(data) > total:
             raise MalformedCardData("fichier")
-        while len(data) < total:
-            want = min(256, total - len(data))
-            block = self.read_binary(len(data), want & 0xFF)
+        # The blocks are joined once at the end: no growing copy of the file on the way
+        # (each would need a larger contiguous piece of the heap: docs/board.md "Heap").
+        blocks = [data]
+        got = len(data)
+        while got < total:
+            want = min(256, total - got)
+            block = self.read_binary(got, want & 0xFF)
             if not block or len(block) > want:
                 raise MalformedCardData("fichier")
-            data += block
-        return data
+            blocks.append(block)
+            got += len(block)
+        return data if len(blocks) == 1 else b"".join(blocks)
 
     def read_fixed_file(self, fid, length):
         """The transparent file `fid` of exactly `length` bytes (at most 256)."""

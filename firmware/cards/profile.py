@@ -3,7 +3,13 @@ Vitale and CPS cards, the one place the firmware, the virtual cards and docs/car
 
 Public facts: the Vitale 2 application AID and CPS signing by MSE SET then PSO COMPUTE
 DIGITAL SIGNATURE. Everything else (files, tags, layouts) is tla's own design.
+
+Numbers and names are const(): the tables below (FILES, TAGS, STATUS_WORDS) are then
+constant tuples, in flash when frozen instead of built in the heap at import
+(docs/board.md "Heap").
 """
+
+from protocol._compat import const
 
 # ---------------------------------------------------------------- applications
 
@@ -14,42 +20,42 @@ CPS_AID = bytes.fromhex("D25000000243505320544C41")
 
 # ---------------------------------------------------------------- instructions (ISO 7816-4)
 
-CLA = 0x00
-CLA_CHAINING = 0x10  # command chaining: more blocks of the same command follow
-INS_SELECT = 0xA4
-INS_READ_BINARY = 0xB0
-INS_READ_RECORD = 0xB2
-INS_UPDATE_RECORD = 0xDC
-INS_APPEND_RECORD = 0xE2
-INS_VERIFY = 0x20
-INS_GET_CHALLENGE = 0x84
-INS_MSE = 0x22
-INS_PSO = 0x2A
-INS_GET_RESPONSE = 0xC0
-INS_INTERNAL_AUTHENTICATE = 0x88
-INS_EXTERNAL_AUTHENTICATE = 0x82
+CLA = const(0x00)
+CLA_CHAINING = const(0x10)  # command chaining: more blocks of the same command follow
+INS_SELECT = const(0xA4)
+INS_READ_BINARY = const(0xB0)
+INS_READ_RECORD = const(0xB2)
+INS_UPDATE_RECORD = const(0xDC)
+INS_APPEND_RECORD = const(0xE2)
+INS_VERIFY = const(0x20)
+INS_GET_CHALLENGE = const(0x84)
+INS_MSE = const(0x22)
+INS_PSO = const(0x2A)
+INS_GET_RESPONSE = const(0xC0)
+INS_INTERNAL_AUTHENTICATE = const(0x88)
+INS_EXTERNAL_AUTHENTICATE = const(0x82)
 
-SELECT_BY_AID = 0x04  # P1
-SELECT_EF = 0x02  # P1: elementary file under the current application, by file id
-SELECT_NO_RESPONSE = 0x0C  # P2
-RECORD_ABSOLUTE = 0x04  # P2 of READ/UPDATE RECORD: P1 is the record number
+SELECT_BY_AID = const(0x04)  # P1
+SELECT_EF = const(0x02)  # P1: elementary file under the current application, by file id
+SELECT_NO_RESPONSE = const(0x0C)  # P2
+RECORD_ABSOLUTE = const(0x04)  # P2 of READ/UPDATE RECORD: P1 is the record number
 MSE_SET_SIGN = (0x41, 0xB6)  # P1 P2: set the key for computation (digital signature template)
 PSO_SIGN = (0x9E, 0x9A)  # P1 P2: compute digital signature, input is the data to sign
 PSO_VERIFY_CERT = (0x00, 0xBE)  # P1 P2: verify certificate
 
-PIN_REF = 0x81  # P2 of VERIFY: the CPS holder's PIN (specific reference)
-KEY_SIGN = 0x81  # the card's signature key, named in MSE SET by tag 84
-KEY_CPS = 0x82  # P2 of EXTERNAL AUTHENTICATE on a Vitale: the key of the verified CPS cert
-ALG_ECDSA_P256 = 0x54  # MSE SET tag 80: ECDSA P-256, the hash (SHA-256) is computed outside
-MSE_TAG_KEY = 0x84
-MSE_TAG_ALG = 0x80
+PIN_REF = const(0x81)  # P2 of VERIFY: the CPS holder's PIN (specific reference)
+KEY_SIGN = const(0x81)  # the card's signature key, named in MSE SET by tag 84
+KEY_CPS = const(0x82)  # P2 of EXTERNAL AUTHENTICATE on a Vitale: the key of the verified CPS cert
+ALG_ECDSA_P256 = const(0x54)  # MSE SET tag 80: ECDSA P-256, the hash (SHA-256) is computed outside
+MSE_TAG_KEY = const(0x84)
+MSE_TAG_ALG = const(0x80)
 
-PIN_LENGTH = 4
-PIN_TRIES = 3
-CHALLENGE_LENGTH = 8
-DIGEST_LENGTH = 32  # SHA-256
-SIGNATURE_LENGTH = 64  # ECDSA P-256 r || s
-CERT_ID_LENGTH = 8  # first 8 bytes of SHA-256 of the certificate DER
+PIN_LENGTH = const(4)
+PIN_TRIES = const(3)
+CHALLENGE_LENGTH = const(8)
+DIGEST_LENGTH = const(32)  # SHA-256
+SIGNATURE_LENGTH = const(64)  # ECDSA P-256 r || s
+CERT_ID_LENGTH = const(8)  # first 8 bytes of SHA-256 of the certificate DER
 # INTERNAL AUTHENTICATE on a CPS signs SHA-256(AUTH_PREFIX + challenge): never a raw digest,
 # so a challenge can never be turned into a care-sheet signature.
 AUTH_PREFIX = b"tla-cps-presence"
@@ -59,20 +65,20 @@ AUTH_PREFIX = b"tla-cps-presence"
 # Elementary files (2-byte file ids) under each application. Kinds: "binary"
 # (transparent, READ BINARY), "linear" (records, READ RECORD), "cyclic" (records, the most
 # recent is record 1, APPEND RECORD pushes the oldest out).
-EF_VITALE_IDENTITY = 0x2001
-EF_VITALE_BENEFICIARIES = 0x2002
-EF_VITALE_EXEMPTIONS = 0x2004
-EF_VITALE_COPIES = 0x2005
-EF_CPS_IDENTITY = 0x3001
-EF_CPS_SITUATIONS = 0x3002
-EF_CERTIFICATE = 0x2F01  # X.509 DER of the card's signature key (both cards)
-EF_CERT_ID = 0x2F02  # its certificate id, 8 bytes (both cards)
+EF_VITALE_IDENTITY = const(0x2001)
+EF_VITALE_BENEFICIARIES = const(0x2002)
+EF_VITALE_EXEMPTIONS = const(0x2004)
+EF_VITALE_COPIES = const(0x2005)
+EF_CPS_IDENTITY = const(0x3001)
+EF_CPS_SITUATIONS = const(0x3002)
+EF_CERTIFICATE = const(0x2F01)  # X.509 DER of the card's signature key (both cards)
+EF_CERT_ID = const(0x2F02)  # its certificate id, 8 bytes (both cards)
 
 # Access conditions.
-AC_ALWAYS = "always"
-AC_NEVER = "never"
-AC_CPS = "cps"  # Vitale: only after a CPS proved its presence (R161-33-2)
-AC_PIN = "pin"  # CPS: only after the holder's PIN was verified
+AC_ALWAYS = const("always")
+AC_NEVER = const("never")
+AC_CPS = const("cps")  # Vitale: only after a CPS proved its presence (R161-33-2)
+AC_PIN = const("pin")  # CPS: only after the holder's PIN was verified
 
 # (card, file id, kind, read condition, write condition, max records, max record bytes, what)
 FILES = (
@@ -88,17 +94,17 @@ FILES = (
     ("cps", EF_CERT_ID, "binary", AC_ALWAYS, AC_NEVER, 0, 0, "certificate id"),
 )
 
-MAX_BENEFICIARIES = 8
-MAX_EXEMPTIONS = 8
-MAX_SITUATIONS = 4
-COPY_RECORDS = 5  # the cyclic file keeps the last 5 sheet copies (R161-33-1 2° d)
+MAX_BENEFICIARIES = const(8)
+MAX_EXEMPTIONS = const(8)
+MAX_SITUATIONS = const(4)
+COPY_RECORDS = const(5)  # the cyclic file keeps the last 5 sheet copies (R161-33-1 2° d)
 # One care sheet per record: typically 170-310 bytes, and 556 for the largest sheet the
 # validator accepts (12 acts, every optional item, 32-character references).
-MAX_COPY_BYTES = 600
-MAX_IDENTITY_BYTES = 512
-MAX_CERT_BYTES = 1024
-MAX_RESPONSE_BYTES = 1024  # the longest response the firmware accepts (GET RESPONSE chains)
-CHAIN_BLOCK = 200  # bytes of command data per block when chaining (PSO VERIFY CERTIFICATE)
+MAX_COPY_BYTES = const(600)
+MAX_IDENTITY_BYTES = const(512)
+MAX_CERT_BYTES = const(1024)
+MAX_RESPONSE_BYTES = const(1024)  # the longest response the firmware accepts (GET RESPONSE chains)
+CHAIN_BLOCK = const(200)  # bytes of command data per block when chaining (PSO VERIFY CERTIFICATE)
 
 # The card certificates' role marks (docs/cards.md, "Card certificates"): the policy OID in
 # the certificatePolicies extension of a CPS or Vitale certificate. tla's own arc, 2.25 and
@@ -153,36 +159,36 @@ TAGS = (
     (0xDE, "place", "text", 1, 40, "practice situation"),
 )
 
-TAG_VITALE_IDENTITY = 0x61
-TAG_BENEFICIARY = 0x62
-TAG_COVER = 0x63
-TAG_EXEMPTION = 0x64
-TAG_CPS_IDENTITY = 0x65
-TAG_SITUATION = 0x66
-TAG_ISSUER = 0xC1
-TAG_SERIAL = 0xC2
-TAG_CARD_FROM = 0xC3
-TAG_CARD_UNTIL = 0xC4
-TAG_NIR = 0xC5
-TAG_BIRTH_NAME = 0xC6
-TAG_USAGE_NAME = 0xC7
-TAG_FIRST_NAME = 0xC8
-TAG_BIRTH_DATE = 0xC9
-TAG_OBJECTS_COPIES = 0xCA
-TAG_RANK = 0xD0
-TAG_QUALITY = 0xD1
-TAG_FUND = 0xD2
-TAG_FROM = 0xD3
-TAG_UNTIL = 0xD4
-TAG_ORGANISATION = 0xD5
-TAG_CONSENT = 0xD6
-TAG_EXEMPTION_CODE = 0xD7
-TAG_LEGAL_REF = 0xD8
-TAG_HOLDER_ID = 0xDA
-TAG_PROFESSION = 0xDB
-TAG_SPECIALTY = 0xDC
-TAG_BILLING = 0xDD
-TAG_PLACE = 0xDE
+TAG_VITALE_IDENTITY = const(0x61)
+TAG_BENEFICIARY = const(0x62)
+TAG_COVER = const(0x63)
+TAG_EXEMPTION = const(0x64)
+TAG_CPS_IDENTITY = const(0x65)
+TAG_SITUATION = const(0x66)
+TAG_ISSUER = const(0xC1)
+TAG_SERIAL = const(0xC2)
+TAG_CARD_FROM = const(0xC3)
+TAG_CARD_UNTIL = const(0xC4)
+TAG_NIR = const(0xC5)
+TAG_BIRTH_NAME = const(0xC6)
+TAG_USAGE_NAME = const(0xC7)
+TAG_FIRST_NAME = const(0xC8)
+TAG_BIRTH_DATE = const(0xC9)
+TAG_OBJECTS_COPIES = const(0xCA)
+TAG_RANK = const(0xD0)
+TAG_QUALITY = const(0xD1)
+TAG_FUND = const(0xD2)
+TAG_FROM = const(0xD3)
+TAG_UNTIL = const(0xD4)
+TAG_ORGANISATION = const(0xD5)
+TAG_CONSENT = const(0xD6)
+TAG_EXEMPTION_CODE = const(0xD7)
+TAG_LEGAL_REF = const(0xD8)
+TAG_HOLDER_ID = const(0xDA)
+TAG_PROFESSION = const(0xDB)
+TAG_SPECIALTY = const(0xDC)
+TAG_BILLING = const(0xDD)
+TAG_PLACE = const(0xDE)
 
 
 def tag_spec(tag):
@@ -196,7 +202,7 @@ def tag_spec(tag):
 # ---------------------------------------------------------------- coded values
 
 # Beneficiary quality (tag D1).
-QUALITY_HOLDER = 0
+QUALITY_HOLDER = const(0)
 QUALITIES = {0: "assure", 1: "conjoint", 2: "enfant", 9: "autre"}
 
 # Exemption codes (tag D7) and what they are, for the screen.
@@ -207,30 +213,30 @@ PROFESSIONS = {"10": "Medecin", "40": "Dentiste", "50": "Sage-femme", "60": "Inf
 
 # ---------------------------------------------------------------- status words
 
-SW_OK = 0x9000
-SW_EOF = 0x6282  # end of file reached before Le bytes
-SW_AUTH_FAILED = 0x6300  # EXTERNAL AUTHENTICATE: the signature does not verify
-SW_WRONG_LENGTH = 0x6700
-SW_LAST_EXPECTED = 0x6883  # chaining: the last block was expected
-SW_INCOMPATIBLE = 0x6981  # command incompatible with the file's structure
-SW_SECURITY = 0x6982  # security status not satisfied (no CPS presented, PIN not verified)
-SW_PIN_BLOCKED = 0x6983
-SW_CONDITIONS = 0x6985  # conditions of use not satisfied (no MSE SET, holder objects...)
-SW_NO_CURRENT_EF = 0x6986
-SW_WRONG_DATA = 0x6A80
-SW_NOT_SUPPORTED = 0x6A81
-SW_FILE_NOT_FOUND = 0x6A82
-SW_RECORD_NOT_FOUND = 0x6A83
-SW_FILE_FULL = 0x6A84
-SW_WRONG_P1P2 = 0x6A86
-SW_REF_NOT_FOUND = 0x6A88  # e.g. MSE SET names a key the card does not have
-SW_WRONG_OFFSET = 0x6B00
-SW_INS_NOT_SUPPORTED = 0x6D00
-SW_CLA_NOT_SUPPORTED = 0x6E00
-SW_UNKNOWN = 0x6F00
-SW1_MORE_DATA = 0x61  # 61xx: xx more bytes, fetch them with GET RESPONSE (T=0)
-SW1_WRONG_LE = 0x6C  # 6Cxx: repeat the command with Le = xx (T=0)
-SW1_PIN_WRONG = 0x63  # 63Cx: wrong PIN, x tries left (with SW2 & 0xF0 == 0xC0)
+SW_OK = const(0x9000)
+SW_EOF = const(0x6282)  # end of file reached before Le bytes
+SW_AUTH_FAILED = const(0x6300)  # EXTERNAL AUTHENTICATE: the signature does not verify
+SW_WRONG_LENGTH = const(0x6700)
+SW_LAST_EXPECTED = const(0x6883)  # chaining: the last block was expected
+SW_INCOMPATIBLE = const(0x6981)  # command incompatible with the file's structure
+SW_SECURITY = const(0x6982)  # security status not satisfied (no CPS presented, PIN not verified)
+SW_PIN_BLOCKED = const(0x6983)
+SW_CONDITIONS = const(0x6985)  # conditions of use not satisfied (no MSE SET, holder objects...)
+SW_NO_CURRENT_EF = const(0x6986)
+SW_WRONG_DATA = const(0x6A80)
+SW_NOT_SUPPORTED = const(0x6A81)
+SW_FILE_NOT_FOUND = const(0x6A82)
+SW_RECORD_NOT_FOUND = const(0x6A83)
+SW_FILE_FULL = const(0x6A84)
+SW_WRONG_P1P2 = const(0x6A86)
+SW_REF_NOT_FOUND = const(0x6A88)  # e.g. MSE SET names a key the card does not have
+SW_WRONG_OFFSET = const(0x6B00)
+SW_INS_NOT_SUPPORTED = const(0x6D00)
+SW_CLA_NOT_SUPPORTED = const(0x6E00)
+SW_UNKNOWN = const(0x6F00)
+SW1_MORE_DATA = const(0x61)  # 61xx: xx more bytes, fetch them with GET RESPONSE (T=0)
+SW1_WRONG_LE = const(0x6C)  # 6Cxx: repeat the command with Le = xx (T=0)
+SW1_PIN_WRONG = const(0x63)  # 63Cx: wrong PIN, x tries left (with SW2 & 0xF0 == 0xC0)
 
 STATUS_WORDS = (
     (SW_OK, "success"),

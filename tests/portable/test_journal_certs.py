@@ -4,6 +4,7 @@ holds it, then pruned by whole files (portable)."""
 from _flashfs import Disk
 
 from firmware.certstore import CertStore
+from firmware.records import TORN, RecordFile
 from protocol.bundle import cert_id
 
 
@@ -40,3 +41,28 @@ def test_unknown_to_host_then_pruned():
     store = CertStore(disk.reboot())
     assert list(store.unknown_to_host()) == ids[8:]
     assert len(store) == 12 - gone
+
+
+def test_a_damaged_certificate_is_not_held():
+    # has() reads only each record's first 8 bytes (the id), yet checks its CRC over the
+    # rest of the DER, 64 bytes at a time: a certificate damaged far past its id is not
+    # "held", as when has() read the whole DER.
+    disk = Disk()
+    store = CertStore(disk.fs)
+    ids = [store.add(cert(i)) for i in range(3)]
+    path = "certs/%08x" % 1
+    good = disk.read_raw(path)
+    record = 3 + 8 + 602 + 4
+    for damaged in (1, 2):
+        raw = bytearray(good)
+        raw[damaged * record + 3 + 8 + 500] ^= 0x01  # in that record's DER, past its id
+        disk.write_raw(path, bytes(raw))
+        store = CertStore(disk.reboot())
+        assert [store.has(cid) for cid in ids] == [True] * damaged + [False] * (3 - damaged)
+        # A bad record before the file's end is damage (reported), at its end a torn write.
+        # (each has() read the file to its bad record: each reports it).
+        problem = "fichier certs/00000001 endommage: lecture partielle"
+        assert store.problems == [problem] * (3 if damaged == 1 else 0)
+    with RecordFile(disk.fs, path, 8, True) as reader:
+        assert [(t, body) for t, body, _ in reader] == [(0x43, ids[0]), (0x43, ids[1])]
+    assert reader.outcome == TORN and reader.offset == 2 * record
