@@ -12,6 +12,7 @@ RAM and erases it from flash (firmware/pairing_store.py: a raw block, not little
 """
 
 from hw import hal
+from hw.drivers.battery import LowBattery
 from protocol import messages
 from protocol.pairing import TerminalPairing
 from protocol.security_errors import PairingError
@@ -29,6 +30,7 @@ UNPAIRED = 8
 NOT_PAIRED = 9
 ABANDONED = 10  # a second PAIR step 1 came: reopen the screen from the menu
 ERASE_FAILED = 11  # unpaired in RAM, but the key block did not erase
+LOW_BATTERY = 12  # the erase was refused before it began: still paired, in RAM and flash
 
 
 def _code(code):
@@ -78,14 +80,7 @@ class PairingPart:
             return True
         if view == UNPAIR:
             if key == hal.KEY_OK:
-                self.gate.unpair()  # the key in RAM is overwritten first, whatever follows
-                try:
-                    self.store.erase()
-                except OSError:
-                    self.view = ERASE_FAILED
-                    return True
-                self.board.emit("EVENT", {"unpaired": True})
-                self.view = UNPAIRED
+                self.view = self._unpair()
             elif key == hal.KEY_CANCEL:
                 self.view = CLOSED
             return True
@@ -93,6 +88,24 @@ class PairingPart:
             self.close()
             return True
         return False
+
+    def _unpair(self):
+        """Erase the key block, then the key in RAM. A low battery refuses the erase before
+        it starts (hw/drivers/battery.py): the terminal stays paired, consistently, and
+        says so. Any other failure may have torn the block: the key in RAM goes anyway,
+        and the next boot scrubs what is left (firmware/pairing_store.py)."""
+        try:
+            self.store.erase()
+        except LowBattery:
+            return LOW_BATTERY
+        except hal.PowerCut:
+            raise  # the power is gone (emulator, power-cut bench): nothing runs after it
+        except (OSError, hal.FlashError):
+            self.gate.unpair()
+            return ERASE_FAILED
+        self.gate.unpair()
+        self.board.emit("EVENT", {"unpaired": True})
+        return UNPAIRED
 
     def screen(self):
         v = self.view
@@ -120,6 +133,8 @@ class PairingPart:
             return ["PC desappaire", "Il ne peut plus", "synchroniser", "OK: terminer"]
         if v == ERASE_FAILED:
             return ["PC desappaire", "Cle non effacee:", "flash en panne", "OK: terminer"]
+        if v == LOW_BATTERY:
+            return ["Batterie faible", "PC toujours appaire", "Rechargez et", "recommencez  OK:fin"]
         if v == NOT_PAIRED:
             return ["Aucun PC appaire", "", "", "OK: terminer"]
         return ["", "", "", ""]
