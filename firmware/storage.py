@@ -48,6 +48,8 @@ class Storage:
             self._open_salvage(board, e)
             return
         self.damage = DamageLog(self.fs)
+        if getattr(self.fs, "formatted_over", False):  # the rule as designed, never silent
+            self.problems.append("memoire initialisee (blocs 0-1 illisibles)")
         if self.journal.damaged:
             # Sheets lost from their segment may still lie in the raw blocks (a directory
             # fallen back on an older copy, a file whose block chain broke): recover them.
