@@ -134,7 +134,12 @@ class PairingPart:
         if v == REFUSED:
             return ["Appairage refuse", "Rien n'est garde", "", "OK: terminer"]
         if v == FAILED:
-            return ["Appairage echoue", shown or "Codes differents ou", "echange altere", "OK: terminer"]
+            return [
+                "Appairage echoue",
+                shown or "Codes differents ou",
+                "echange altere",
+                "OK: terminer",
+            ]
         if v == CUT_OFF:
             return ["Appairage abandonne", "apres contact", "d'un PC: rien garde", "OK: terminer"]
         if v == ABANDONED:

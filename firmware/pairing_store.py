@@ -64,6 +64,7 @@ class PairingStore:
             self.problems.append("bloc de cle non efface (%s)" % type(e).__name__)
             return
         self.problems.append("bloc de cle endommage: efface")
+
     def save(self, pairing):
         """Keep `pairing`: once this returns, it survives a power cut (a cut during it
         leaves no pairing, and the PC, which never got the last answer, keeps none)."""
