@@ -11,6 +11,8 @@ and gets the key pressed; every part is stepped each round (to see cards come an
 When no part is active the idle screen shows.
 """
 
+import gc
+
 from firmware import screens
 from firmware.link import Link
 from firmware.menu import Menu
@@ -23,7 +25,7 @@ from firmware.storage import Storage
 from firmware.sync import Sync
 from firmware.version import FIRMWARE_VERSION
 from firmware.visit import Visit
-from hw.hal import KEY_MENU
+from hw.hal import KEY_MENU, PowerCut
 from protocol import messages
 from protocol.auth import TerminalAuth
 
@@ -48,6 +50,7 @@ class App:
         self.link.on(messages.HELLO, self._on_hello)
         self._last_screen_minute = -1
         self._last_lines = None
+        self.failed_steps = 0  # rounds whose part step or screen raised (App._guarded)
         self.access_log = self.storage.access_log
         if opposition is None:  # R161-33-7: the list the PC pushes, kept in flash
             fs = self.storage.fs
@@ -145,10 +148,24 @@ class App:
             self.menu.open()
             key = None
         for part in self.parts:
-            if part.step(key if part is owner else None):
+            if self._guarded(part.step, key if part is owner else None):
                 busy = True
-        self.refresh_screen()
+        self._guarded(self.refresh_screen)
         return busy
+
+    def _guarded(self, fn, *args):
+        """Last resort, like Link.dropped for frames: whatever a part's step or the screen
+        raises (a flash error no part caught, no heap) is counted in `failed_steps` and
+        the loop goes on; the firmware never dies of a key press. A power cut (emulator,
+        power-cut bench) still ends the run."""
+        try:
+            return fn(*args)
+        except PowerCut:
+            raise
+        except Exception:  # noqa: BLE001 - the terminal must keep serving
+            self.failed_steps += 1
+            gc.collect()
+            return True
 
     def run(self, max_steps=0):
         self.refresh_screen(force=True)

@@ -52,6 +52,9 @@ from firmware.journal_format import (  # noqa: F401 - the journal's names, impor
 )
 from firmware.journal_mount import JournalMount
 from firmware.journal_read import JournalRead
+from protocol.runs import merge_runs
+
+U32 = 0xFFFFFFFF
 
 
 class Journal(JournalMount, JournalRead):
@@ -119,8 +122,10 @@ class Journal(JournalMount, JournalRead):
             raise ValueError("feuille de %d octets: taille invalide" % len(payload))
         if not self._saved_order.get(pro, 0) < order_no <= self._ceiling.get(pro, 0):
             raise ValueError("numero d'ordre %r non reserve ou deja utilise" % order_no)
-        seg = self._head_for_append()
         rec_no = self._next_rec
+        if rec_no >= U32:  # its successor must fit the marks' 4 bytes (firmware/marks.py)
+            raise JournalError("numeros de feuille epuises")
+        seg = self._head_for_append()
         head = bytearray(rec_no.to_bytes(4, "big"))
         head += order_no.to_bytes(4, "big")
         head += pro.to_bytes(5, "big")
@@ -144,8 +149,21 @@ class Journal(JournalMount, JournalRead):
 
     def raise_next(self, rec_no) -> None:
         """The PC holds record numbers below `rec_no` from this terminal: never give them
-        again, even if the flash lost every trace of them (written to the marks)."""
+        again, even if the flash lost every trace of them (written to the marks).
+
+        The numbers skipped go to the purge log first (as T_GONE runs): the next boot must
+        tell them from numbers the flash damage took (docs/journal.md "Flash damage"). The
+        next sheet starts a new segment (_head_for_append), so the gap lies between two."""
+        if rec_no > U32:
+            raise JournalError("numero de feuille %d hors limite" % rec_no)
         if rec_no > self._next_rec:
+            first, count = self._next_rec, rec_no - self._next_rec
+            log = first.to_bytes(4, "big") + count.to_bytes(4, "big")
+            try:
+                self._write(records.append, PURGE_LOG, records.frame(T_GONE, log))
+                self._purged = merge_runs(self._purged + [[first, count]])
+            except (OSError, JournalError):
+                self.problems.append("saut %d a %d non note: il sera signale" % (first, rec_no - 1))
             self._next_rec = rec_no
             self._write_marks(self._issued, rec_no, self._ceiling)
 
@@ -157,7 +175,9 @@ class Journal(JournalMount, JournalRead):
         segs = self._segments
         if segs:
             head = segs[-1]
-            if not head.read_only and head.size < self.segment_bytes:
+            # (a raise_next() leaves a gap: the numbers after it start a new segment)
+            fits = head.first + head.count == self._next_rec
+            if fits and not head.read_only and head.size < self.segment_bytes:
                 return head
         return self._new_segment()
 

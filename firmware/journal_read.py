@@ -23,6 +23,7 @@ from firmware.journal_format import (
     runs_of,
     sheet_record,
 )
+from protocol.runs import in_runs, intersect_runs, merge_runs, subtract_runs
 
 # RAM the recovered sheets may take (about 60 sheets of 380 bytes); numbers beyond it stay
 # reported as damaged. A few per cent of the heap the terminal boots with (docs/journal.md).
@@ -35,24 +36,22 @@ class JournalRead(JournalState):
         before anything is written (the blocks they lie in are free to littlefs, so the
         next write may erase them), at most RECOVER_BYTES; `done`: runs the PC already
         answered after an earlier recovery. Returns how many were recovered."""
-        lost = set()
-        for first, count in self.damaged:
-            lost.update(range(first, first + count))
-        for first, count in done:
+        # Runs throughout: a gap of a million numbers must not cost a set of them at boot.
+        damaged = merge_runs(self.damaged)
+        done = merge_runs(done)
+        for first, count in intersect_runs(damaged, done):  # sheets once recovered: few
             for n in range(first, first + count):
-                if n in lost:
-                    lost.discard(n)
-                    self._recovered_status[n] = ACKED
+                self._recovered_status[n] = ACKED
+        lost = subtract_runs(damaged, done)
         room = RECOVER_BYTES
         for body, _ in scan.bodies(T_SHEET):
             if len(body) > SHEET_HEAD and len(body) <= room:
                 rec_no = records.u32(body, 0)
-                if rec_no in lost and rec_no not in self._recovered:
+                if rec_no not in self._recovered and in_runs(rec_no, lost):
                     self._recovered[rec_no] = bytes(body)
                     self._recovered_status[rec_no] = SIGNED
                     room -= len(body)
-        found = [n for n in sorted(lost) if n not in self._recovered]
-        self.damaged = runs_of(found)
+        self.damaged = subtract_runs(lost, runs_of(sorted(self._recovered)))
         if self._recovered:
             self.problems.append("%d feuilles recuperees hors du journal" % len(self._recovered))
         return len(self._recovered)

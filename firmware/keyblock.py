@@ -29,9 +29,13 @@ class KeyBlock:
         self.size = flash.block_size
 
     def read(self):
-        """The body kept, or None when the block is erased; ValueError when damaged."""
+        """The body kept, or None when the block is erased; ValueError when damaged (an
+        erase the power cut short may leave the head blank and key bytes after it: a
+        blank head counts as erased only when the whole block is)."""
         head = self.flash.read_reserved(self.index, 0, _HEAD)
         if head == b"\xff" * _HEAD:
+            if not self.is_blank():
+                raise ValueError("the key block is neither erased nor a record")
             return None
         n = (head[5] << 8) | head[6]
         if head[:4] != MAGIC or head[4] != VERSION or _HEAD + n + 4 > self.size:
@@ -55,7 +59,13 @@ class KeyBlock:
     def erase(self):
         """Erase the block and check that every byte reads 0xFF (OSError otherwise)."""
         self.flash.erase_reserved(self.index)
+        if not self.is_blank():
+            raise OSError(5, "the key block did not erase")
+
+    def is_blank(self):
+        """True when every byte of the block reads 0xFF."""
         blank = b"\xff" * _CHECK
         for at in range(0, self.size, _CHECK):
             if self.flash.read_reserved(self.index, at, _CHECK) != blank:
-                raise OSError(5, "the key block did not erase")
+                return False
+        return True

@@ -12,6 +12,7 @@ RAM and erases it from flash (firmware/pairing_store.py: a raw block, not little
 """
 
 from hw import hal
+from hw.drivers.battery import LowBattery
 from protocol import messages
 from protocol.security_errors import PairingError
 
@@ -28,6 +29,8 @@ UNPAIRED = 8
 NOT_PAIRED = 9
 ABANDONED = 10  # a second PAIR step 1 came: reopen the screen from the menu
 ERASE_FAILED = 11  # unpaired in RAM, but the key block did not erase
+LOW_BATTERY = 12  # the erase was refused before it began: still paired, in RAM and flash
+CUT_OFF = 13  # closed after a PC answered step 1: said, so no try of a man in the middle is silent
 
 
 def _code(code):
@@ -81,25 +84,48 @@ class PairingPart:
             return True
         if view == UNPAIR:
             if key == hal.KEY_OK:
-                self.gate.unpair()  # the key in RAM is overwritten first, whatever follows
-                try:
-                    self.store.erase()
-                except OSError:
-                    self.view = ERASE_FAILED
-                    return True
-                self.board.emit("EVENT", {"unpaired": True})
-                self.view = UNPAIRED
+                self.view = self._unpair()
             elif key == hal.KEY_CANCEL:
                 self.view = CLOSED
+            return True
+        if view == WAITING and key == hal.KEY_CANCEL and self._contacted():
+            self.attempt.refuse()  # type: ignore[union-attr]
+            self.view = CUT_OFF
             return True
         if key in (hal.KEY_OK, hal.KEY_CANCEL):
             self.close()
             return True
         return False
 
+    def _contacted(self):
+        """True once a PC's step 1 was answered on this opening."""
+        return self.attempt is not None and self.attempt.state != "start"
+
+    def _unpair(self):
+        """Erase the key block, then the key in RAM. A low battery refuses the erase before
+        it starts (hw/drivers/battery.py): the terminal stays paired, consistently, and
+        says so. Any other failure may have torn the block: the key in RAM goes anyway,
+        and the next boot scrubs what is left (firmware/pairing_store.py)."""
+        try:
+            self.store.erase()
+        except LowBattery:
+            return LOW_BATTERY
+        except hal.PowerCut:
+            raise  # the power is gone (emulator, power-cut bench): nothing runs after it
+        except (OSError, hal.FlashError):
+            self.gate.unpair()
+            return ERASE_FAILED
+        self.gate.unpair()
+        self.board.emit("EVENT", {"unpaired": True})
+        return UNPAIRED
+
     def screen(self):
         v = self.view
         a = self.attempt
+        # A computed code is on every screen that ends the attempt (FAILED, ABANDONED).
+        shown = "Code %s annule" % _code(a.code) if a is not None and a.code else ""
+        if v == WAITING and self._contacted():
+            return ["Appairage d'un PC", "Un PC a repondu", "Attente du code...", "ANNUL: quitter"]
         if v == WAITING:
             return ["Appairage d'un PC", "Sur le PC, lancez", "tla-agent pair", "ANNUL: quitter"]
         if v == CODE and a is not None and a.code is not None:
@@ -111,10 +137,15 @@ class PairingPart:
         if v == REFUSED:
             return ["Appairage refuse", "Rien n'est garde", "", "OK: terminer"]
         if v == FAILED:
-            return ["Appairage echoue", "Codes differents ou", "echange altere", "OK: terminer"]
+            return [
+                "Appairage echoue",
+                shown or "Codes differents ou",
+                "echange altere",
+                "OK: terminer",
+            ]
+        if v == CUT_OFF:
+            return ["Appairage abandonne", "apres contact", "d'un PC: rien garde", "OK: terminer"]
         if v == ABANDONED:
-            # Every code that was computed is shown, even one the abandon cut short.
-            shown = "Code %s annule" % _code(a.code) if a is not None and a.code else ""
             return ["Appairage abandonne", "2e demande recue", shown, "OK: terminer"]
         if v == UNPAIR:
             peer = self.gate.pairing.peer if self.gate.pairing is not None else ""
@@ -123,6 +154,8 @@ class PairingPart:
             return ["PC desappaire", "Il ne peut plus", "synchroniser", "OK: terminer"]
         if v == ERASE_FAILED:
             return ["PC desappaire", "Cle non effacee:", "flash en panne", "OK: terminer"]
+        if v == LOW_BATTERY:
+            return ["Batterie faible", "PC toujours appaire", "Rechargez et", "recommencez  OK:fin"]
         if v == NOT_PAIRED:
             return ["Aucun PC appaire", "", "", "OK: terminer"]
         return ["", "", "", ""]

@@ -10,6 +10,7 @@ logged. A board whose flash has no reserved block (unit tests) keeps the pairing
 """
 
 from firmware.keyblock import KeyBlock
+from hw import hal
 from protocol import cbor
 from protocol.security_errors import SecurityError
 
@@ -53,7 +54,20 @@ class PairingStore:
             return Pairing.from_store(cbor.decode(body))
         except (ValueError, SecurityError):
             self.problems.append("appairage illisible: appairez de nouveau le terminal")
+            self._scrub()
             return None
+
+    def _scrub(self):
+        """A block holding no valid record (a write or an erase the power cut short) may
+        still hold key bytes: erased now and checked, so none outlive the unpairing."""
+        try:
+            self.block.erase()
+        except hal.PowerCut:
+            raise  # the power is gone (emulator, power-cut bench)
+        except (OSError, hal.FlashError) as e:  # a low battery: tried again at next boot
+            self.problems.append("bloc de cle non efface (%s)" % type(e).__name__)
+            return
+        self.problems.append("bloc de cle endommage: efface")
 
     def save(self, pairing):
         """Keep `pairing`: once this returns, it survives a power cut (a cut during it

@@ -6,9 +6,10 @@ sheet at a time (order number, completion date); OK marks it seen, CANCEL leaves
 for later. The reason is on the PC (`tla-agent sheets list --quarantine`).
 """
 
-from firmware.journal import REJECTED
+from firmware.journal import REJECTED, JournalError
 from firmware.reading import today
 from hw import hal
+from hw.drivers.battery import LowBattery
 from protocol import dates
 
 
@@ -19,12 +20,14 @@ class RejectedSheets:
         self.current = None  # the SheetRecord shown (header only)
         self.is_open = False
         self.count = 0
+        self.failed = None  # why the last OK could not mark the sheet seen
 
     def active(self):
         return self.is_open
 
     def open(self):
         self.is_open = True
+        self.failed = None
         self._next()
 
     def _next(self):
@@ -40,8 +43,20 @@ class RejectedSheets:
     def step(self, key):
         if key is None:
             return False
+        if self.failed is not None:
+            self.failed = None  # any key: back to the sheet, still unmarked
+            return True
         if key == hal.KEY_OK and self.current is not None:
-            self.journal.dismiss([self.current.rec_no], today(self.board.clock))
+            try:
+                self.journal.dismiss([self.current.rec_no], today(self.board.clock))
+            except hal.PowerCut:
+                raise  # the power is gone (emulator, power-cut bench)
+            except LowBattery:
+                self.failed = "Batterie faible"
+                return True
+            except (OSError, hal.FlashError, JournalError):
+                self.failed = "Memoire en panne"
+                return True
             self._next()
             if self.current is None:
                 self.is_open = False
@@ -50,6 +65,8 @@ class RejectedSheets:
         return True
 
     def screen(self):
+        if self.failed is not None:
+            return [self.failed, "Feuille non marquee", "vue: reessayez", "OK: retour"]
         r = self.current
         if r is None:
             return ["Aucune feuille", "refusee par le PC", "", "OK: retour"]

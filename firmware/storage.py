@@ -34,12 +34,22 @@ class Storage:
             self.access_log = MemoryAccessLog()
             return
         try:
+            self._open_flash(board, journal_options)
+        except Exception as e:  # noqa: BLE001 - MemoryError or worse must not kill every boot
+            # Any failure ends in salvage mode (the damaged-flash screen, the PC still
+            # pulls what the raw scan finds), never in a firmware that dies at each boot.
+            self._open_salvage(board, e)
+
+    def _open_flash(self, board, journal_options):
+        try:
             self.fs = board.filesystem()
             self.journal = Journal(self.fs, settle=False, **journal_options)
         except (FlashDamaged, OSError) as e:
             self._open_salvage(board, e)
             return
         self.damage = DamageLog(self.fs)
+        if getattr(self.fs, "formatted_over", False):  # the rule as designed, never silent
+            self.problems.append("memoire initialisee (blocs 0-1 illisibles)")
         if self.journal.damaged:
             # Sheets lost from their segment may still lie in the raw blocks (a directory
             # fallen back on an older copy, a file whose block chain broke): recover them.
@@ -76,13 +86,19 @@ class Storage:
 
         self.fs = None
         self.salvage = True
-        scan = RawScan(board.flash)
-        self.journal = SalvagedJournal(scan)
-        self.certs = SalvagedCerts(scan)
+        self.journal = None
+        self.certs = None
+        self.damage = DamageLog(None)
         self.access_log = MemoryAccessLog()
-        self.damage.note(self.journal.damaged)
         self.problems.append("memoire endommagee (%s): lecture seule" % type(error).__name__)
-        self.problems.extend(self.journal.problems)
+        try:
+            scan = RawScan(board.flash)
+            self.journal = SalvagedJournal(scan)
+            self.certs = SalvagedCerts(scan)
+            self.damage.note(self.journal.damaged)
+            self.problems.extend(self.journal.problems)
+        except Exception as e:  # noqa: BLE001 - the scan failing too: the screen still says it
+            self.problems.append("lecture brute impossible (%s)" % type(e).__name__)
 
     @property
     def flash_state(self) -> int:

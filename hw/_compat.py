@@ -54,6 +54,7 @@ class _LittleFs(FileSystem):
         self.impl = impl
         self.block_size = block_size
         self.block_count = block_count
+        self.formatted_over = False  # True: formatted over bytes in blocks 0-1 (said at boot)
 
     def open(self, path, mode="rb"):
         # littlefs-python's "ab" does not create a missing file; make both behave like POSIX.
@@ -115,32 +116,36 @@ def mount_littlefs(bdev, format_if_blank=True, prog_size=LFS_PROG_SIZE) -> FileS
         try:
             impl = vfs.VfsLfs2(bdev, mtime=False, **opts)
         except OSError:
-            _refuse_or_format(bdev, format_if_blank)
+            over = _refuse_or_format(bdev, format_if_blank)
             vfs.VfsLfs2.mkfs(bdev, **opts)
-            impl = vfs.VfsLfs2(bdev, mtime=False, **opts)
+            fs = _LittleFs(vfs.VfsLfs2(bdev, mtime=False, **opts), block_size, block_count)
+            fs.formatted_over = over
+            return fs
         return _LittleFs(impl, block_size, block_count)
 
     from hw._littlefs_cpython import mount
 
     geometry = (LFS_READ_SIZE, LFS_CACHE_SIZE, LFS_LOOKAHEAD, LFS_BLOCK_CYCLES)
-    impl = mount(
-        bdev,
-        block_size,
-        block_count,
-        prog_size,
-        geometry,
-        lambda: _refuse_or_format(bdev, format_if_blank),
-    )
-    return _LittleFs(impl, block_size, block_count)
+    formatted = {"over": False}
+
+    def refuse_or_format():
+        formatted["over"] = _refuse_or_format(bdev, format_if_blank)
+
+    impl = mount(bdev, block_size, block_count, prog_size, geometry, refuse_or_format)
+    fs = _LittleFs(impl, block_size, block_count)
+    fs.formatted_over = formatted["over"]
+    return fs
 
 
-def is_erased(bdev, first=0) -> bool:
-    """True when every byte of the flash from block `first` on is 0xFF (never written, or
-    wholly erased). Reads one block at a time."""
+def is_erased(bdev, first=0, end=None) -> bool:
+    """True when every byte of the flash's blocks [first, end) (end: the last block) is
+    0xFF (never written, or wholly erased). Reads one block at a time."""
     block_size = bdev.ioctl(IOCTL_BLOCK_SIZE, 0)
     buf = bytearray(block_size)
     blank = b"\xff" * block_size
-    for block in range(first, bdev.ioctl(IOCTL_BLOCK_COUNT, 0)):
+    if end is None:
+        end = bdev.ioctl(IOCTL_BLOCK_COUNT, 0)
+    for block in range(first, end):
         bdev.readblocks(block, buf, 0)
         if buf != blank:
             return False
@@ -152,11 +157,12 @@ def _refuse_or_format(bdev, format_if_blank):
     may hold bytes: they are littlefs' superblock pair, the only blocks a format writes, so
     an unmountable flash with nothing beyond them is a first format the power cut short and
     holds nothing. Anything else is damage, never formatted away: FlashDamaged
-    (docs/journal.md "Flash damage")."""
+    (docs/journal.md "Flash damage"). Returns True when blocks 0-1 held bytes."""
     if not is_erased(bdev, 2):
         raise FlashDamaged("the flash holds data littlefs cannot mount: not formatted")
     if not format_if_blank:
         raise OSError(19, "no filesystem on the flash")
+    return not is_erased(bdev, 0, 2)  # bytes in the superblock pair: said, not silent
 
 
 def tty_raw_nonblocking(fd) -> None:

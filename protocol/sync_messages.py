@@ -78,8 +78,13 @@ def status_request(high=0):
     return {"high": high} if high else {}
 
 
+# The highest "high" a STATUS may carry: far beyond any terminal's life (a sheet a minute
+# for 4,000 years), and far from 2^32, where the journal's 4-byte numbers end.
+MAX_HIGH = 1 << 31
+
+
 def read_status_request(body):
-    return _opt_int(body, "high", 0, U32, 0)
+    return _opt_int(body, "high", 0, MAX_HIGH, 0)
 
 
 def status_reply(

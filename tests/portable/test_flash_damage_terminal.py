@@ -111,3 +111,18 @@ def test_a_lost_sheet_is_named_in_every_status_and_after_a_reboot():
         assert [6, 1] in status["damaged"], status["damaged"]
     order = app.storage.journal.reserve_order(PRO)
     assert app.storage.journal.append_sheet(b"new", order, PRO, DAY, False) == 41
+
+
+def test_formatting_over_garbage_in_blocks_0_1_is_said():
+    """Outside review F5: blocks 0-1 garbage with the rest erased is a first format the
+    power cut short (the rule formats it), but not silently: a problem line says so."""
+    board = FlashBoard(seed=3)
+    app = boot(board)
+    assert app.storage.problems == []
+    buf = board.store.buf
+    for b in range(board.blocks):
+        buf[b * BLOCK : (b + 1) * BLOCK] = (b"\x5a" if b < 2 else b"\xff") * BLOCK
+    app = boot(board.reboot())
+    assert not app.storage.salvage
+    assert app.storage.problems == ["memoire initialisee (blocs 0-1 illisibles)"]
+    assert boot(app.board.reboot()).storage.problems == []

@@ -103,3 +103,25 @@ def test_a_pairing_file_of_an_older_firmware_is_removed_and_said():
     app = boot(board.reboot())
     assert not app.storage.fs.exists("pairing") and app.gate.pairing is None
     assert app.pairings.problems == ["ancien appairage efface: appairez de nouveau le terminal"]
+
+
+def test_an_unpair_erase_cut_short_is_scrubbed_at_the_next_boot():
+    """Outside review F2: the erase torn after the 7-byte head left the key behind a blank
+    head; the next boot took the block for erased and kept the key in the image."""
+    board = FlashBoard(seed=3)
+    app = boot(board)
+    agent = Agent(app, seed=4)
+    agent.pair()
+    key = agent.pairing.key
+    image = board.store.buf
+    assert _count(image, key) == 1
+    board.flash.cut_at = board.flash.writes + 1  # the key block's erase...
+    board.flash.tear = 7  # ... lands only its first 7 bytes
+    board.keypad.keys.extend(["MENU", "2", "OK"])
+    raises(PowerCut, lambda: [app.step() for _ in range(3)])
+    assert _count(image, key) == 1
+    app2 = boot(board.reboot())
+    assert app2.gate.pairing is None
+    assert app2.pairings.problems[-1] == "bloc de cle endommage: efface"
+    assert _count(image, key) == 0
+    assert boot(app2.board.reboot()).pairings.problems == []  # erased: nothing more to say

@@ -129,3 +129,74 @@ def test_a_lost_reply_to_step_one_is_answered_again_without_abandon():
     again = agent.ask(messages.PAIR, attempt.request())
     assert first[0] == again[0] == messages.PAIR and first[2] == again[2]
     assert app.pairing.attempt.state == "committed"
+
+
+def _fits(board):
+    """Every screen shown fits the 4 x 20 display, in ASCII."""
+    for lines in board.display.history:
+        assert len(lines) == 4, lines
+        for line in lines:
+            assert len(line) <= 20 and all(32 <= ord(c) < 127 for c in line), lines
+
+
+def _mitm_step1(agent):
+    public = x25519.public_key(bytes(range(1, 33)))
+    commit = keyschedule.pair_commitment(public, bytes(16))
+    reply = agent.ask(messages.PAIR, {"step": 1, "id": "PC-X", "pub": public, "commit": commit})
+    assert reply[0] == messages.PAIR and "nonce" in reply[2]
+
+
+def test_a_try_abandoned_after_step_one_is_said_on_screen():
+    """Outside review F4: the man in the middle stops after step 1 (his code would not
+    match): the screen says a PC answered, and closing it says the try was abandoned."""
+    board = FlashBoard(seed=3)
+    app = boot(board)
+    agent = Agent(app, seed=4)
+    _open_screen(app)
+    _mitm_step1(agent)
+    for _ in range(3):
+        app.step()
+    assert board.display.lines[1] == "Un PC a repondu", board.display.lines
+    board.keypad.keys.append("CANCEL")
+    app.step()
+    assert board.display.lines[:2] == ["Appairage abandonne", "apres contact"]
+    board.keypad.keys.append("OK")
+    app.step()
+    assert not app.pairing.active() and app.gate.pairing is None
+    _fits(board)
+
+
+def test_a_code_computed_then_failed_in_one_read_is_shown():
+    """Outside review F4: step 2 and a wrong step 3 in one read computed the code and went
+    from the waiting screen to "failed" without ever showing it."""
+    board = FlashBoard(seed=3)
+    app = boot(board)
+    agent = Agent(app, seed=4)
+    _open_screen(app)
+    _mitm_step1(agent)
+    data = agent.wire(messages.PAIR, {"step": 2, "nonce": bytes(16)})
+    data += agent.wire(messages.PAIR, {"step": 3, "mac": bytes(32)})
+    agent.exchange(data)
+    code = app.pairing.attempt.code
+    assert code is not None
+    lines = board.display.lines
+    print(lines)
+    assert lines[0] == "Appairage echoue"
+    assert lines[1] == "Code %s %s annule" % (code[:3], code[3:])
+    _fits(board)
+
+
+def test_every_pairing_screen_fits_4_x_20_ascii():
+    from firmware import pairing as part_module
+
+    app = boot(FlashBoard(seed=3))
+    part = app.pairing
+    part.open()
+    part.attempt.code = "123456"
+    part.attempt.agent_id = "PC-CABINET-DU-CENTRE-01"
+    for view in range(part_module.CUT_OFF + 1):
+        part.view = view
+        lines = part.screen()
+        assert len(lines) == 4, (view, lines)
+        for line in lines:
+            assert len(line) <= 20 and all(32 <= ord(c) < 127 for c in line), (view, lines)
