@@ -88,6 +88,10 @@ def serve(
     if not vitale and not cps:
         err.print("[red]error:[/] name a card: --vitale NAME and/or --cps NAME (see cards list)")
         raise typer.Exit(2)
+    # SIGTERM ends the serving loop below, cards pulled and said so: set before any card is
+    # in a reader, since a reader may use it and stop us at once (a loaded machine showed it).
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
     servers = []
     log = console.print if trace else None
     for name, port in ((vitale, vitale_port), (cps, cps_port)):
@@ -103,8 +107,6 @@ def serve(
                 s.remove()
             raise typer.Exit(1) from None
         console.print("serving %s to %s:%d" % (name, host, port))
-    done = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: done.set())
     try:
         while not done.is_set() and all(s.connected() for s in servers):
             done.wait(0.2)
