@@ -10,13 +10,14 @@ import json
 import re
 from pathlib import Path
 
-from host_agent import lotfile, lots
+from host_agent import files, lotfile, lots
 from protocol import dates
 
 FORMAT = "tla-ack/1"
 ACCEPTED, REJECTED = "accepted", "rejected"
 _LOT_NAME = re.compile(r"^[0-9]{11}-[0-9]{6}$")
 MAX_REASON = 1000  # characters of a fund's reason kept and shown
+MAX_FILE_BYTES = 1024 * 1024  # a fund's file acknowledges a few lots; never read /dev/zero
 
 
 class AckError(Exception):
@@ -46,13 +47,31 @@ class Outcome:
 
 def read(store, path) -> list:
     """Parse and check the file at `path` against the store; a list of Ack. AckError."""
-    path = Path(path)
+    return _check(store, Path(path), _load(Path(path))[1])
+
+
+def _load(path):
+    """(the file's bytes, its JSON value). AckError when unreadable, too large, not UTF-8
+    JSON, or holding text no database can store (a lone surrogate escape, "\\ud800")."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as e:
-        raise AckError("cannot read %s: %s" % (path, getattr(e, "strerror", None) or e)) from None
-    except json.JSONDecodeError as e:
-        raise AckError("%s is not an acknowledgement file: %s" % (path, e)) from None
+        raw = files.read_small(path, MAX_FILE_BYTES, "an acknowledgement file")
+    except OSError as e:
+        raise AckError("cannot read %s: %s" % (path, e.strerror or e)) from None
+    except ValueError as e:
+        raise AckError(str(e)) from None
+    try:
+        data = json.loads(raw.decode("utf-8"))
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeError:
+        raise AckError("%s is not an acknowledgement file: it is not UTF-8 text" % path) from None
+    except (ValueError, RecursionError) as e:
+        raise AckError(
+            "%s is not an acknowledgement file: %s" % (path, files.parse_problem(e))
+        ) from None
+    return raw, data
+
+
+def _check(store, path, data) -> list:
     where = path.name
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise AckError('%s is not an acknowledgement file (no "format": "%s")' % (where, FORMAT))
@@ -125,8 +144,9 @@ def _one(store, item, fund, where) -> Ack:
 def apply(store, path, now: int) -> Outcome:
     """Import the file at `path`: record every acknowledgement in one transaction, then put
     the sheets of rejected lots into new lots. AckError (nothing changed) when refused."""
-    found = read(store, path)
-    source = "%s (sha256 %s)" % (Path(path).name, _file_digest(path)[:16])
+    raw, data = _load(Path(path))
+    found = _check(store, Path(path), data)
+    source = "%s (sha256 %s)" % (Path(path).name, hashlib.sha256(raw).hexdigest()[:16])
     freed = []
     with store.transaction() as db:
         for ack in found:
@@ -164,7 +184,3 @@ def apply(store, path, now: int) -> Outcome:
         except lots.LotError as e:
             outcome.build_problem = str(e)
     return outcome
-
-
-def _file_digest(path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()

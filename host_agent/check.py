@@ -15,8 +15,8 @@ import sqlite3
 
 from cryptography import x509
 
-from host_agent import lotfile, verify
-from protocol import bundle, cbor, dates
+from host_agent import lotfile, rows, store, verify
+from protocol import bundle, cbor, dates, sheet
 
 MAX_FINDINGS = 200  # shown; the count says how many more
 
@@ -57,7 +57,7 @@ def stored_problem(row, certs) -> str:
     data = bytes(row["bundle"])
     try:
         b = bundle.decode(data)
-        s = lotfile.LotSheet.from_bundle(data)
+        lotfile.LotSheet.from_bundle(data)  # what a lot needs of it
     except (bundle.BundleFormatError, lotfile.LotFormatError) as e:
         return "its stored bytes no longer decode (%s)" % e
     if hashlib.sha256(b.sheet).digest() != bytes(row["digest"]):
@@ -75,13 +75,12 @@ def stored_problem(row, certs) -> str:
         problem = verify.key_problem(who, cert, signature, digest)
         if problem:
             return problem
-    for column, value in (
-        ("professional", s.professional),
-        ("fund", s.fund),
-        ("fees", s.fees),
-        ("third_party", s.third_party),
-    ):
-        if row[column] != ("" if value is None else value):  # a text column is never NULL
+    try:
+        columns = store.derived_columns(data, sheet.decode(b.sheet))
+    except sheet.SheetFormatError as e:
+        return "its stored sheet no longer decodes (%s)" % e
+    for column, value in columns.items():
+        if row[column] != value and not (value is None and row[column] == ""):
             return "its %s column no longer matches the signed sheet" % column
     return ""
 
@@ -96,6 +95,12 @@ def check_database(path, root) -> Report:
         for (line,) in db.execute("PRAGMA integrity_check(50)"):
             if line != "ok":
                 report.add("SQLite: %s" % line)
+        damaged = rows.damaged_values(db)
+        for text in damaged:
+            report.add(text)
+        if damaged:  # the checks below read these values as their columns' types
+            report.add("the other checks need these values repaired first (restore a backup)")
+            return report
         certs = certificates(db)
         verifier = verify.Verifier(list(certs.values()), root) if root is not None else None
         _sheets(db, certs, verifier, report)

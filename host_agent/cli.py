@@ -6,7 +6,6 @@ in). Errors are one plain line on stderr and a non-zero exit code (docs/agent.md
 """
 
 import time
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -21,6 +20,7 @@ from rich.progress import (
 from rich.table import Table
 
 from host_agent import answers, cli_check, cli_lots, cli_sheets, guard, transport, watch
+from host_agent.cli_common import RootOption, _load_root
 from host_agent.cli_lots import (
     DEFAULT_DB,
     DbOption,
@@ -38,7 +38,6 @@ from host_agent.sync import (
     Summary,
     Syncer,
     SyncError,
-    load_root,
     version_mismatch,
 )
 from host_agent.sync import Progress as SyncProgress
@@ -55,19 +54,9 @@ app = typer.Typer(
 EXIT_LINK = 5  # the port failed or the terminal stopped answering: run the command again
 
 PORT_HELP = "The terminal's port: a device (/dev/ttyACM0), a pty path, or a pyserial URL (socket://host:port)."
-ROOT_ENV = "TLA_ROOT_CERT"
+
 
 PortOption = Annotated[str, typer.Option("--port", "-p", help=PORT_HELP)]
-RootOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--root",
-        envvar=ROOT_ENV,
-        help="The card PKI's root certificate (PEM or DER) that every sheet's signatures must "
-        "chain to. Default: $%s, else root.pem next to the database." % ROOT_ENV,
-        show_default=False,
-    ),
-]
 
 
 @app.callback()
@@ -229,10 +218,6 @@ def _bar() -> Progress:
     )
 
 
-def _root_path(root: Path | None, db: Path) -> Path:
-    return root if root is not None else db.parent / "root.pem"
-
-
 def _sync_once(port: str, store: Store, root, show_bar: bool = True) -> Summary:
     link = LinkClient(open_port(port))
     try:
@@ -264,19 +249,6 @@ def _print_summary(s: Summary):
     damage = getattr(s, "damage", "")  # host_agent/damage.py: one plain line, no markup
     if damage:
         console.print("  " + damage, markup=False, highlight=False)
-
-
-def _load_root(root: Path | None, db: Path):
-    path = _root_path(root, db)
-    if not path.exists():
-        fail(
-            "no root certificate at %s: give --root FILE (the card PKI's root, PEM or DER; "
-            "the emulator's test root: tla-emu export-root FILE)" % path
-        )
-    try:
-        return load_root(path)
-    except SyncError as e:
-        fail(str(e))
 
 
 @app.command("sync")

@@ -13,10 +13,12 @@ from rich.table import Table
 from host_agent import files, status
 from host_agent.output import EXIT_REFUSED, console, err, fail, line, styled  # noqa: F401
 from host_agent.store import Store, StoreError
-from host_agent.sync_errors import EXIT_DATABASE
+from host_agent.sync_errors import EXIT_DATABASE, SyncError
+from host_agent.sync_parts import load_root
 from protocol import dates
 
 DB_ENV = "TLA_AGENT_DB"
+ROOT_ENV = "TLA_ROOT_CERT"
 DEFAULT_DB = Path.home() / ".local" / "share" / "tla" / "agent.db"
 EXIT_CARD = 3  # the CPS refused (wrong or blocked PIN, no card)
 EXIT_SEND = 4  # a transport failed: the lots stay sealed, to be sent again
@@ -27,6 +29,16 @@ DbOption = Annotated[
         "--db",
         envvar=DB_ENV,
         help="The agent's database (SQLite). Default: $%s, else %s." % (DB_ENV, DEFAULT_DB),
+        show_default=False,
+    ),
+]
+RootOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--root",
+        envvar=ROOT_ENV,
+        help="The card PKI's root certificate (PEM or DER) that every sheet's and lot's "
+        "signatures must chain to. Default: $%s, else root.pem next to the database." % ROOT_ENV,
         show_default=False,
     ),
 ]
@@ -62,6 +74,24 @@ def _store(db: Path, create: bool = False) -> Store:
         fail("cannot create the database %s: %s" % (db, e.strerror or e), EXIT_DATABASE)
     except StoreError as e:
         fail(str(e), EXIT_DATABASE)
+
+
+def _load_root(root: Path | None, db: Path, required: bool = True):
+    """The trusted root (x509) from --root, $TLA_ROOT_CERT or root.pem beside the database
+    (as `sync` checks sheets). None when not `required`, not given and no root.pem exists;
+    else a missing or unreadable root is a plain error."""
+    path = root if root is not None else db.parent / "root.pem"
+    if not path.exists():
+        if not required and root is None:
+            return None
+        fail(
+            "no root certificate at %s: give --root FILE (the card PKI's root, PEM or DER; "
+            "the emulator's test root: tla-emu export-root FILE)" % path
+        )
+    try:
+        return load_root(path)
+    except SyncError as e:
+        fail(str(e))
 
 
 def _today(text: str) -> int:

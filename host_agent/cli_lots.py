@@ -12,18 +12,20 @@ import typer
 from rich.progress import track
 from rich.table import Table
 
-from host_agent import lotfile, lots, sealing, sending
+from host_agent import lotfile, lots, sealing
 from host_agent.cli_common import (  # noqa: F401 - DbOption and the rest, for cli.py
     DB_ENV,
     DEFAULT_DB,
     EXIT_DATABASE,
     EXIT_REFUSED,
     DbOption,
+    RootOption,
     TodayOption,
     _euros,
     _instant,
     _iso,
     _left,
+    _load_root,
     _read_pin,
     _store,
     _today,
@@ -37,7 +39,6 @@ from host_agent.cli_common import (  # noqa: F401 - DbOption and the rest, for c
 )
 
 EXIT_CARD = 3  # the CPS refused (wrong or blocked PIN, no card)
-EXIT_SEND = 4  # a transport failed: the lots stay sealed, to be sent again
 
 # ---------------------------------------------------------------------- lots
 
@@ -131,11 +132,15 @@ def show_lot(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Also write the sealed lot file here.")
     ] = None,
+    root: RootOption = None,
 ):
     """Show a lot, its sheets, sending attempts and acknowledgement.
 
-    Its file is checked: header and trailer totals, digest, CPS seal."""
+    Its file is checked: header and trailer totals, digest, CPS seal, and with the trusted
+    root (--root, else root.pem beside the database) the seal's certificate chain on the
+    sealing day and every sheet's signatures."""
     store = _store(db)
+    root_cert = _load_root(root, db, required=False)
     try:
         row = lots.find(store, lot)
     except lots.LotError as e:
@@ -151,16 +156,20 @@ def show_lot(
         "built / sealed / sent", " / ".join(_instant(row[k]) for k in ("built", "sealed", "sent"))
     )
     if row["file"] is not None:
-        check = lotfile.verify_lot(row["file"])
+        check = lotfile.verify_lot(row["file"], root_cert, store.certificates().values())
         info.add_row(
             "file", "%d bytes, sha256 %s" % (len(row["file"]), bytes(row["file_digest"]).hex())
         )
-        info.add_row(
-            "check",
-            styled("totals, digest and CPS seal verify", "green")
-            if check
-            else styled(check.reason, "red"),
-        )
+        if not check:
+            verdict = styled(check.reason, "red")
+        elif root_cert is None:  # a key that signs proves nothing about whose it is
+            verdict = styled(
+                "totals and digest verify; seal key checked, chain not checked (no root)",
+                "yellow",
+            )
+        else:
+            verdict = styled("totals, digest, CPS seal and its chain to the root verify", "green")
+        info.add_row("check", verdict)
     if row["purged"]:
         info.add_row("purged", _instant(row["purged"]))
     for a in lots.acks(store, row["id"]):
@@ -240,17 +249,20 @@ def seal_lots(
             "--pin-stdin", help="Read the PIN from the first line of standard input (for scripts)."
         ),
     ] = False,
+    root: RootOption = None,
 ):
     """Seal open lots with the professional's CPS card.
 
     The CPS, in a PC/SC reader, signs each lot file. Its PIN is asked here, hidden, and
     never stored or logged; a wrong PIN says how many tries are left, and the third wrong
-    one blocks the card. A CPS of another professional than the lot's is refused."""
+    one blocks the card. A CPS of another professional than the lot's, or whose certificate
+    does not chain to the trusted root on the day (--root), is refused."""
     from firmware.cards.errors import PinBlocked
     from hw import hal
     from hw.pcsc import PcscSlot, list_readers
 
     store = _store(db)
+    root_cert = _load_root(root, db)
     try:
         readers = [reader] if reader else list_readers()
         app = sealing.find_cps(readers, lambda name: PcscSlot("cps", name))
@@ -289,7 +301,7 @@ def seal_lots(
         done = []
         for row in track(chosen, description="sealing", console=err, transient=True):
             try:
-                sealing.seal(store, app, row, int(time.time()))
+                sealing.seal(store, app, row, int(time.time()), root_cert)
             except (sealing.SealError, lots.LotError, hal.CardError) as e:
                 fail(
                     "lot %s: %s (%d lot%s sealed before it)"
@@ -303,97 +315,11 @@ def seal_lots(
         app.forget()
 
 
-def _settings(db: Path, funds: Path | None) -> sending.Settings:
-    try:
-        return sending.load_settings(funds if funds is not None else db.parent / "funds.toml")
-    except sending.SendError as e:
-        fail(str(e))
-
-
-@lots_app.command("send")
-def send_lots(
-    lot: Annotated[
-        list[str] | None,
-        typer.Argument(
-            help="Lots to send (default: every sealed lot not sent yet).", show_default=False
-        ),
-    ] = None,
-    db: DbOption = DEFAULT_DB,
-    via: Annotated[
-        str,
-        typer.Option(
-            help="outbox: write each lot into a folder per fund; smtp: e-mail it to the fund."
-        ),
-    ] = "outbox",
-    outbox: Annotated[
-        Path | None,
-        typer.Option(
-            help="The outbox folder (default: 'outbox' beside the database).", show_default=False
-        ),
-    ] = None,
-    funds: Annotated[
-        Path | None,
-        typer.Option(
-            help="Funds settings (TOML: \\[smtp] and \\[funds.CODE] name, email; default: "
-            "'funds.toml' beside the database). The SMTP password comes from $%s."
-            % sending.PASSWORD_ENV,
-            show_default=False,
-        ),
-    ] = None,
-    tries: Annotated[
-        int, typer.Option(min=1, max=10, help="Tries per lot before giving up until the next run.")
-    ] = 1,
-):
-    """Send sealed lots to their funds, one file or e-mail per lot.
-
-    A lot that fails stays sealed and is tried again by the next `lots send`; a lot already
-    sent is never sent again (the funds reject duplicates)."""
-    store = _store(db)
-    if via == "outbox":
-        transport: sending.Transport = sending.Outbox(
-            outbox if outbox is not None else db.parent / "outbox"
-        )
-    elif via == "smtp":
-        try:
-            transport = _settings(db, funds).smtp_transport()
-        except sending.SendError as e:
-            fail(str(e))
-    else:
-        fail("--via is outbox or smtp, not %r" % via)
-    try:
-        chosen = (
-            [lots.find(store, ref) for ref in lot] if lot else lots.all_lots(store, (lots.SEALED,))
-        )
-    except lots.LotError as e:
-        fail(str(e))
-    if lot:
-        for row in chosen:
-            reason = sending.refusal(row)
-            if reason:
-                fail(reason)
-    if not chosen:
-        console.print("no sealed lot waits to be sent")
-        return
-    failed = 0
-    for row in track(chosen, description="sending", console=err, transient=True):
-        try:
-            where = sending.send_with_retries(store, transport, row, tries=tries)
-            console.print("lot %s sent to %s" % (lots.name(row), where))
-        except sending.SendError as e:
-            failed += 1
-            err.print(
-                line(
-                    ("lot %s not sent:" % lots.name(row), "red"),
-                    " %s (it stays sealed: run tla-agent lots send again)" % e,
-                )
-            )
-    if failed:
-        raise typer.Exit(EXIT_SEND)
-
-
 def register(app: typer.Typer, sheets: typer.Typer) -> None:
     """Add the lot commands to tla-agent's `app`, then those of host_agent/cli_paper.py."""
-    from host_agent import cli_paper
+    from host_agent import cli_lots_send, cli_paper  # cli_lots_send adds `lots send`
+
+    assert cli_lots_send.send_lots
 
     app.add_typer(lots_app, name="lots")
     cli_paper.register(app, sheets)

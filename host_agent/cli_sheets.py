@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from host_agent import status
+from host_agent import files, status
 from host_agent.cli_common import (
     DEFAULT_DB,
     MAX_ID,
@@ -206,15 +206,21 @@ opposition_app = typer.Typer(
 )
 
 
+# An opposition list file: 11 bytes a serial, a million cards is 11 MB; never /dev/zero.
+MAX_LIST_BYTES = 16 * 1024 * 1024
+
+
 def read_serials(path: Path) -> list[bytes]:
     """The sorted, distinct entries of a list file: one 10-digit card serial a line,
     blank lines and #-comments ignored."""
     try:
-        lines = path.read_text().splitlines()
+        lines = files.read_small(path, MAX_LIST_BYTES, "an opposition list").decode().splitlines()
     except OSError as e:
         fail("cannot read %s: %s" % (path, e.strerror))
     except UnicodeDecodeError:
         fail("%s is not a text file of card serials" % path)
+    except ValueError as e:  # too large: /dev/zero would fill the memory
+        fail(str(e))
     found = set()
     for number, raw in enumerate(lines, 1):
         text = raw.split("#", 1)[0].strip()

@@ -38,11 +38,19 @@ def write_private(path, data: bytes) -> None:
     os.replace(partial, path)
 
 
-def read_small(path, limit=MAX_ROOT_BYTES) -> bytes:
+def read_small(path, limit=MAX_ROOT_BYTES, what="a certificate") -> bytes:
     """The bytes of a small file; ValueError when it holds more than `limit` bytes (or is
-    a device that never ends)."""
+    a device that never ends): `what` the file should be, for the message."""
     with open(path, "rb") as f:
         data = f.read(limit + 1)
     if len(data) > limit:
-        raise ValueError("%s is larger than %d bytes: not a certificate" % (path, limit))
+        raise ValueError("%s is larger than %d bytes: not %s" % (path, limit, what))
     return data
+
+
+def parse_problem(error) -> str:
+    """A parser's ValueError or RecursionError (a crafted file: 100,000 nested brackets,
+    a 5,000-digit number) as a short clause, never a traceback."""
+    if isinstance(error, RecursionError):
+        return "it is nested too deeply"
+    return str(error).split("; use sys.set_int_max_str_digits", 1)[0]

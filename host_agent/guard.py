@@ -4,6 +4,7 @@ the database is one transaction, so an error here never leaves one half done."""
 
 import sqlite3
 
+from host_agent import rows
 from host_agent.output import err, line
 from host_agent.sync_errors import EXIT_DATABASE
 
@@ -12,7 +13,9 @@ EXIT_INTERNAL = 70  # a bug of tla-agent (EX_SOFTWARE): please report it
 
 def report(error: BaseException) -> int:
     """Print `error` as one line; the exit code."""
-    if isinstance(error, sqlite3.OperationalError) and "readonly" in str(error).replace(" ", ""):
+    if isinstance(error, rows.RowDamaged):  # already says which row and what to do
+        message, code = str(error), EXIT_DATABASE
+    elif isinstance(error, sqlite3.OperationalError) and "readonly" in str(error).replace(" ", ""):
         message = "the database is read-only (%s): give write access to it and its folder" % error
         code = EXIT_DATABASE
     elif isinstance(error, sqlite3.DatabaseError):

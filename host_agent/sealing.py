@@ -10,7 +10,7 @@ from firmware.cards.cps import CpsApp
 from firmware.cards.errors import NotACpsCard, PinBlocked, PinWrong, WrongSlot
 from host_agent import lotfile, lots, verify
 from hw import hal
-from protocol import bundle
+from protocol import bundle, dates
 
 
 class SealError(Exception):
@@ -95,17 +95,22 @@ def blocked_message() -> str:
     return "the CPS's PIN is blocked (3 wrong PINs): unblock it with its PUK, then seal again"
 
 
-def seal(store, app: CpsApp, lot, now: int) -> bytes:
+def seal(store, app: CpsApp, lot, now: int, root) -> bytes:
     """Seal one open lot with the CPS (its PIN verified): sign the lot, check the signature
-    with the card's certificate, keep the sealed file. Returns the file."""
+    with the card's certificate, and the certificate up to the trusted `root` (through the
+    stored certificates) on the sealing day, keep the sealed file. Returns the file.
+    A self-signed or expired "CPS" is refused: no fund would accept its seal."""
     lot_body = lots.body(store, lot, now)
-    signature = app.sign(lotfile.seal_digest(lot_body))
+    day = dates.days_to_ymd(dates.paris_day(now))  # the day verify_lot checks the seal at
+    digest = lotfile.seal_digest(lot_body)
+    signature = app.sign(digest)
     problem = verify.seal_problem(
-        signature, lotfile.seal_digest(lot_body), app.cert, lot["professional"], (), None, 0
+        signature, digest, app.cert, lot["professional"], store.certificates(), root, day
     )
     if problem:
         raise SealError(
-            "the CPS's signature of lot %s does not verify: %s" % (lots.name(lot), problem)
+            "the CPS's seal of lot %s does not verify: %s (nothing was sealed)"
+            % (lots.name(lot), problem)
         )
     file = lotfile.sealed(lot_body, app.cert, signature)
     lots.record_seal(store, lot["id"], file, bundle.cert_id(app.cert), now)

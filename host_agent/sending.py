@@ -179,22 +179,47 @@ class Settings:
 
     def smtp_transport(self) -> Smtp:
         where = self.path or "the funds settings"
-        if "host" not in self.smtp or "from" not in self.smtp:
+        smtp = self.smtp
+        if "host" not in smtp or "from" not in smtp:
             raise SendError("%s has no [smtp] host and from: cannot send by e-mail" % where)
+        port, timeout = smtp.get("port", 25), smtp.get("timeout", 30)
+        if type(port) is not int or not 1 <= port <= 65535:
+            raise SendError("%s: [smtp] port must be a number from 1 to 65535" % where)
+        if type(timeout) not in (int, float) or not 0 < timeout <= 600:
+            raise SendError("%s: [smtp] timeout must be seconds, above 0 and at most 600" % where)
+        starttls, user = smtp.get("starttls", False), smtp.get("user")
+        if type(starttls) is not bool:  # "yes" must not quietly mean no TLS
+            raise SendError("%s: [smtp] starttls must be true or false" % where)
         addresses = {code: f.get("email", "") for code, f in self.funds.items()}
+        # Each goes into a header or an SMTP command: a CR or LF would add lines to it
+        # (a Bcc: to anyone), so it is refused here rather than by the e-mail library.
+        for what, value in [("[smtp] host", smtp["host"]), ("[smtp] from", smtp["from"])] + [
+            ("[funds.%s] email" % code, a) for code, a in addresses.items()
+        ]:
+            _check_line(where, what, value)
+        if user is not None:
+            _check_line(where, "[smtp] user", user)
         return Smtp(
-            self.smtp["host"],
-            int(self.smtp.get("port", 25)),
-            self.smtp["from"],
+            smtp["host"],
+            port,
+            smtp["from"],
             addresses,
-            starttls=bool(self.smtp.get("starttls", False)),
-            user=self.smtp.get("user"),
+            starttls=starttls,
+            user=user,
             password=os.environ.get(PASSWORD_ENV),
-            timeout=float(self.smtp.get("timeout", 30)),
+            timeout=float(timeout),
         )
 
     def fund_name(self, code) -> str:
         return str(self.funds.get(code, {}).get("name", ""))
+
+
+def _check_line(where, what, value) -> None:
+    if not isinstance(value, str) or any(c in value for c in "\r\n\0"):
+        raise SendError("%s: %s must be text on one line" % (where, what))
+
+
+MAX_SETTINGS_BYTES = 1024 * 1024  # a settings file is a few lines; never read /dev/zero
 
 
 def load_settings(path) -> Settings:
@@ -203,9 +228,14 @@ def load_settings(path) -> Settings:
     if not path.exists():
         return Settings(path=str(path))
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
-        raise SendError("cannot read the funds settings %s: %s" % (path, e)) from None
+        text = files.read_small(path, MAX_SETTINGS_BYTES, "a funds settings file").decode()
+        data = tomllib.loads(text)
+    except OSError as e:
+        raise SendError("cannot read the funds settings %s: %s" % (path, e.strerror or e)) from None
+    except (ValueError, RecursionError) as e:  # not UTF-8, not TOML, too large, too deep
+        raise SendError(
+            "cannot read the funds settings %s: %s" % (path, files.parse_problem(e))
+        ) from None
     smtp, funds = data.get("smtp", {}), data.get("funds", {})
     if not isinstance(smtp, dict) or not isinstance(funds, dict):
         raise SendError("%s: [smtp] and [funds.CODE] must be tables" % path)

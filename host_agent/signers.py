@@ -57,8 +57,17 @@ def role_problem(role, cert) -> str:
         return "it is a certificate authority's"
     if not (usage.digital_signature and usage.content_commitment):
         return "its key usage is not digitalSignature and nonRepudiation"
-    if policy not in [p.policy_identifier.dotted_string for p in policies]:
+    marks = [p.policy_identifier.dotted_string for p in policies]
+    if policy not in marks:
         return "it has not the %s policy %s" % (role, policy)
+    # The role marks are exclusive: one certificate with both policies would let one card
+    # sign as the professional and as the patient (R161-43: two signatures, two persons).
+    for other, (other_policy, _attribute) in ROLES.items():
+        if other != role and other_policy in marks:
+            return "it also has the %s policy %s" % (other, other_policy)
+    units = [a.value for a in cert.subject.get_attributes_for_oid(NameOID.ORGANIZATIONAL_UNIT_NAME)]
+    if units != [role]:
+        return "its subject OU is not exactly %s" % role
     return ""
 
 

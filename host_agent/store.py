@@ -16,6 +16,7 @@ from pathlib import Path
 
 from cryptography import x509
 
+from host_agent import rows
 from host_agent.schema import MIGRATIONS
 from host_agent.store_lists import StoreLists
 from protocol import bundle as bundles
@@ -42,6 +43,7 @@ class Store(StoreLists):
             # Freed and overwritten content is zeroed, not left in free pages (pairing keys).
             self.db.execute("PRAGMA secure_delete=ON")
             self.migrate()
+            self.db.row_factory = rows.typed_row_factory(self.db)
             if not new:
                 check = self.db.execute("PRAGMA quick_check").fetchone()[0]
                 if check != "ok":
@@ -280,30 +282,11 @@ class Store(StoreLists):
                 sheet.professional,
                 used["id"],
             )
-        b = sheet.beneficiary
+        columns = derived_columns(data, sheet)
         db.execute(
-            "INSERT INTO sheets (terminal_id, record_no, bundle, digest, order_no, professional,"
-            " situation, insured, beneficiary, fund, completion, payment, fees, third_party,"
-            " signed_by_patient, received, sync_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                terminal_id,
-                rec_no,
-                data,
-                digest,
-                sheet.order_no,
-                sheet.professional,
-                int(sheet.situation),
-                sheet.insured,
-                None if b is None else "%d/%d" % (b.birth, b.birth_rank),
-                sheet.fund,
-                sheet.completion,
-                sheet.payment,
-                sheet.fees,
-                sheet.third_party,
-                int(bundles.decode(data).vitale_signature is not None),
-                now,
-                sync_id,
-            ),
+            "INSERT INTO sheets (terminal_id, record_no, bundle, digest, received, sync_id, %s)"
+            " VALUES (?,?,?,?,?,?%s)" % (", ".join(columns), ",?" * len(columns)),
+            (terminal_id, rec_no, data, digest, now, sync_id, *columns.values()),
         )
         return None
 
@@ -341,6 +324,25 @@ class Store(StoreLists):
                 "AND acked IS NULL",
                 [(now, terminal_id, n) for n in bad],
             )
+
+
+def derived_columns(data: bytes, sheet) -> dict:
+    """{sheets column: value} of every column decoded from the signed bundle `data` and its
+    `sheet`: what `tla-agent check` compares with the bundle (host_agent/check.py)."""
+    b = sheet.beneficiary
+    return {
+        "order_no": sheet.order_no,
+        "professional": sheet.professional,
+        "situation": int(sheet.situation),
+        "insured": sheet.insured,
+        "beneficiary": None if b is None else "%d/%d" % (b.birth, b.birth_rank),
+        "fund": sheet.fund,
+        "completion": sheet.completion,
+        "payment": sheet.payment,
+        "fees": sheet.fees,
+        "third_party": sheet.third_party,
+        "signed_by_patient": int(bundles.decode(data).vitale_signature is not None),
+    }
 
 
 def sheet_bytes(data: bytes) -> bytes:

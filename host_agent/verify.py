@@ -247,6 +247,8 @@ def _check_signatures(decoded, care_sheet, verifier):
     signatures = [(decoded.cps_signature, decoded.cps_cert)]
     if decoded.vitale_signature is not None:
         signatures.append((decoded.vitale_signature, decoded.vitale_cert))
+    if decoded.vitale_signature is not None:
+        _check_two_keys(decoded, verifier.known)
     digest = bundle.digest(decoded.sheet)
     for (who, field, what), (signature, cid) in zip(SIGNERS, signatures, strict=False):
         cert = verifier.known.get(cid)
@@ -258,6 +260,22 @@ def _check_signatures(decoded, care_sheet, verifier):
         signers.check_names(who, who, cert, getattr(care_sheet, field), what)
         verifier.check_chain(who, who, cid, cert, day)
         _check_signature(who, cert, signature, digest)
+
+
+def _check_two_keys(decoded, known):
+    """R161-43: the professional and the patient sign, two persons with two cards; one
+    certificate or one key under both signatures is one signer, whatever its names say."""
+    if decoded.cps_cert == decoded.vitale_cert:
+        raise _Refused("the CPS and Vitale signatures name the same certificate")
+    cps, vitale = known.get(decoded.cps_cert), known.get(decoded.vitale_cert)
+    if cps is not None and vitale is not None and _key_der(cps) == _key_der(vitale):
+        raise _Refused("the CPS and Vitale certificates have the same public key")
+
+
+def _key_der(cert) -> bytes:
+    return cert.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
 
 
 def _check_signature(who, cert, signature, digest):

@@ -191,6 +191,9 @@ def day_sheets(day=DAY):
 def store_with_day(path, day=DAY) -> tuple:
     """A store holding a day's sheets: (store, {sheet id: (pro, patient, Sheet)})."""
     store = Store(path)
+    # The trusted root where tla-agent looks for it by default (beside the database), as
+    # on a practice PC: lots seal, show and send check the seal's chain to it.
+    (Path(path).parent / "root.pem").write_bytes(root_der())
     filed = {}
     for pro, patient, sheet in day_sheets(day):
         filed[file_sheet(store, sheet, sign(sheet, pro, patient))] = (pro, patient, sheet)
@@ -221,7 +224,7 @@ def seal_all(store, name, now=NOW + 60):
     app = cps_app(name)
     chosen, _ = sealing.lots_to_seal(store, app, [])
     sealing.unlock(app, bytearray(fixtures.pin(name).encode()))
-    files = [sealing.seal(store, app, lot, now) for lot in chosen]
+    files = [sealing.seal(store, app, lot, now, root_der()) for lot in chosen]
     app.forget()
     return files
 

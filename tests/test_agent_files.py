@@ -45,8 +45,10 @@ def test_lot_files_exports_and_the_database_are_private(tmp_path):
             assert _mode(folder) == 0o700, folder
         assert _mode(db) == 0o600
         out = tmp_path / "exports" / "deep"
+        # A sheet in a lot not sealed: one in a sent lot gets no paper duplicate (R161-47 I).
+        unsealed = str(min(i for i, (pro, _p, _s) in filed.items() if pro != "nurse"))
         for args in (
-            ("duplicate", "1", "-o", str(out / "d.pdf")),
+            ("duplicate", unsealed, "-o", str(out / "d.pdf")),
             ("sheets", "export", "1", "-o", str(out / "c.pdf")),
             ("sheets", "export", "1", "--signed", "-o", str(out / "s.tla")),
             (

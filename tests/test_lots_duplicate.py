@@ -201,7 +201,7 @@ def test_a_duplicate_after_the_build_takes_the_sheet_out_of_its_open_lot(tmp_pat
     assert after["sheets"] == len(members) - 1
     assert after["fees"] == sum(m["fees"] for m in members[1:])
     sealing.unlock(app, bytearray(fixtures.pin("nurse").encode()))
-    file = sealing.seal(store, app, after, kit.NOW + 60)
+    file = sealing.seal(store, app, after, kit.NOW + 60, kit.root_der())
     app.forget()
     assert len(lotfile.parse(file).bundles) == len(members) - 1
     # Had it stayed in (a lot built with the sheet, then the duplicate noted by hand),
@@ -227,7 +227,7 @@ def test_no_duplicate_of_a_sheet_in_a_sealed_lot_and_no_sending_of_one(tmp_path)
     lot = sealing.lots_to_seal(store, app, [])[0][0]
     first = lots.sheets_of(store, lot["id"])[0]["id"]
     sealing.unlock(app, bytearray(fixtures.pin("nurse").encode()))
-    sealing.seal(store, app, lot, kit.NOW + 60)
+    sealing.seal(store, app, lot, kit.NOW + 60, kit.root_der())
     app.forget()
     store.close()
     pdf = tmp_path / "d.pdf"

@@ -82,7 +82,7 @@ def test_a_damaged_sheet_in_an_open_lot_is_not_sealed(day):
     sealing.unlock(app, bytearray(fixtures.pin("nurse").encode()))
     lot = [r for r in chosen if any(s["id"] == 2 for s in lots.sheets_of(store, r["id"]))][0]
     with pytest.raises(lots.LotError, match="cannot be sealed: sheet 2 its stored"):
-        sealing.seal(store, app, lot, kit.NOW + 60)
+        sealing.seal(store, app, lot, kit.NOW + 60, kit.root_der())
     app.forget()
     assert lots.find(store, lots.name(lot))["status"] == lots.OPEN
 

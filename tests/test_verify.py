@@ -29,8 +29,10 @@ PROFESSIONAL = "60001234567"  # the nurse of _sheets
 DOCTOR = "10001234567"
 
 
-def _name(cn, serial=None, nir=None):
+def _name(cn, serial=None, nir=None, role=None):
     attrs = [x509.NameAttribute(NameOID.COMMON_NAME, cn)]
+    if role:  # a card's OU is its role (docs/cards.md), checked by signers.role_problem
+        attrs.append(x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, role))
     if serial:
         attrs.append(x509.NameAttribute(NameOID.SERIAL_NUMBER, serial))
     if nir:
@@ -44,7 +46,7 @@ def _cert(cn, key, issuer_cn, issuer_key, start=(2025, 1, 1), end=(2028, 1, 1), 
     card.setdefault("serial", PROFESSIONAL if card["role"] == "CPS" else "2000000011")
     builder = (
         x509.CertificateBuilder()
-        .subject_name(_name(cn, *(() if ca else (card["serial"], card.get("nir")))))
+        .subject_name(_name(cn, *(() if ca else (card["serial"], card.get("nir"), card["role"]))))
         .issuer_name(issuer_cn if isinstance(issuer_cn, x509.Name) else _name(issuer_cn))
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
@@ -223,23 +225,36 @@ def test_the_cps_signature_must_be_the_sheets_professionals_cps(pki):
     """Signer binding (docs/care-sheet.md step 3): a valid card of the PKI that is not the
     professional's CPS may not sign as "CPS"."""
     sheet_bytes = _sheets.nurse_visit().encode()  # the nurse 60001234567's
-    # A patient's Vitale card signs in the CPS's place, naming its own (valid) certificate.
+    # Another patient's Vitale card signs in the CPS's place, naming its own (valid)
+    # certificate.
+    key = ec.generate_private_key(ec.SECP256R1())
+    vitale = _cert(
+        "Vitale other", key, "tla test root", pki.root_key, role="Vitale", nir=_sheets.INSURED
+    )
+    known = pki.known + [_der(vitale)]
     result = verify(
-        pki, _signed_by(sheet_bytes, (pki.vitale_key, pki.vitale), (pki.vitale_key, pki.vitale))
+        pki, _signed_by(sheet_bytes, (key, vitale), (pki.vitale_key, pki.vitale)), known
     )
     assert not result.ok
     assert result.reason == (
         "the CPS certificate is not a CPS certificate: it has not the CPS policy %s"
         % profile.CPS_CERT_POLICY
     )
+    # The patient's own card signing twice: one certificate under both signatures.
+    result = verify(
+        pki, _signed_by(sheet_bytes, (pki.vitale_key, pki.vitale), (pki.vitale_key, pki.vitale))
+    )
+    assert result.reason == "the CPS and Vitale signatures name the same certificate"
     # Another professional's CPS (the GP's, valid, of the same PKI) signs the nurse's sheet.
     result = verify(pki, pki.signed(sheet_bytes, cps_cert=pki.doctor))
     assert not result.ok
     assert result.reason == (
         "the CPS certificate is 10001234567's, not the sheet's professional 60001234567"
     )
-    # A CPS certificate used as the Vitale one.
-    result = verify(pki, _signed_by(sheet_bytes, (pki.cps_key, pki.cps), (pki.cps_key, pki.cps)))
+    # A CPS certificate (another card's) used as the Vitale one.
+    other = _cert("CPS other", key, "tla test CPS CA", pki.ca_key)
+    known = pki.known + [_der(other)]
+    result = verify(pki, _signed_by(sheet_bytes, (pki.cps_key, pki.cps), (key, other)), known)
     assert result.reason.startswith("the Vitale certificate is not a Vitale certificate")
 
 
