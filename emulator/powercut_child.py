@@ -32,7 +32,7 @@ class Reporter:
 
     def booted(self, journal, log):
         self._say("BOOTED")  # the writes of mounting and the storage's repair
-        for problem in journal.problems + log.problems:
+        for problem in list(journal.problems) + list(getattr(log, "problems", ())):
             self._say("PROBLEM", problem.replace(" ", "_"))
 
     def logged(self, log):

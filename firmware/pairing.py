@@ -99,7 +99,7 @@ class PairingPart:
 
     def _contacted(self):
         """True once a PC's step 1 was answered on this opening."""
-        return self.attempt is not None and self.attempt.state != "start"
+        return self.attempt is not None and self.attempt.answered
 
     def _unpair(self):
         """Erase the key block, then the key in RAM. A low battery refuses the erase before

@@ -17,7 +17,7 @@ from firmware.accesslog_flash import FlashAccessLog
 from firmware.certstore import CertStore
 from firmware.damagelog import DamageLog
 from firmware.journal import Journal
-from hw.hal import FlashDamaged
+from hw.hal import FlashDamaged, PowerCut
 from protocol.messages import FLASH_DAMAGED, FLASH_OK, FLASH_UNREADABLE
 
 
@@ -35,6 +35,8 @@ class Storage:
             return
         try:
             self._open_flash(board, journal_options)
+        except PowerCut:  # the power went (simulated flash): there is no boot to finish
+            raise
         except Exception as e:  # noqa: BLE001 - MemoryError or worse must not kill every boot
             # Any failure ends in salvage mode (the damaged-flash screen, the PC still
             # pulls what the raw scan finds), never in a firmware that dies at each boot.

@@ -200,3 +200,15 @@ def test_every_pairing_screen_fits_4_x_20_ascii():
         assert len(lines) == 4, (view, lines)
         for line in lines:
             assert len(line) <= 20 and all(32 <= ord(c) < 127 for c in line), (view, lines)
+
+
+def test_closing_before_any_pc_answered_says_nothing_of_contact():
+    # Found by the TUI test: ANNUL on a pairing screen that no PC reached closes it.
+    board = FlashBoard(seed=3)
+    app = boot(board)
+    _open_screen(app)
+    app.board.keypad.keys.append("CANCEL")
+    app.step()
+    print(board.display.lines)
+    assert board.display.lines[0] != "Appairage abandonne"
+    assert "apres contact" not in board.display.lines
