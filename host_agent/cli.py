@@ -19,7 +19,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from host_agent import answers, cli_check, cli_lots, cli_sheets, guard, transport, watch
+from host_agent import answers, cli_check, cli_lots, cli_serve, cli_sheets, guard, transport, watch
 from host_agent.cli_common import RootOption, _load_root
 from host_agent.cli_lots import (
     DEFAULT_DB,
@@ -340,6 +340,7 @@ def watch_terminals(
 
 cli_lots.register(app, sheets=cli_sheets.register(app))  # sheets, opposition, access log
 cli_check.register(app)  # tla-agent check
+cli_serve.register(app)  # tla-agent serve: the web app (host_agent/web/)
 
 
 def main():
