@@ -6,16 +6,19 @@ a login when the app listens beyond this PC, no caching (health data), nothing f
 another site (Content-Security-Policy 'self': every asset is served from the package).
 """
 
+import logging
+
 from fastapi import FastAPI, Request
-from fastapi.exceptions import HTTPException
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
 from starlette.middleware.base import BaseHTTPMiddleware
 
 from host_agent.practice import PracticeError
 from host_agent.web import render, security
 from host_agent.web.jobs import Jobs
 
+log = logging.getLogger("tla.web")
 OPEN_PATHS = ("/connexion", "/static/")
 HEADERS = {
     "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'",
@@ -112,9 +115,22 @@ def create_app(config: security.Config) -> FastAPI:
             message=words.get(exc.status_code, "La demande n'a pas pu être traitée."),
         )
 
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> HTMLResponse:
+        # The IT person's log gets the traceback; the page one French sentence.
+        log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
+        return render.page(
+            request,
+            "error.html",
+            500,
+            title="Erreur",
+            message="Une erreur imprévue a arrêté cette action (%s) ; rien n'a été fait à "
+            "moitié : la base de données garde l'état d'avant." % type(exc).__name__,
+        )
+
     @app.get("/connexion")
     async def login_page(request: Request):
-        return render.page(request, "login.html", title="Connexion")
+        return render.page(request, "login.html", title="Connexion", error="")
 
     @app.post("/connexion")
     async def login(request: Request):
