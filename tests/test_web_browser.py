@@ -1,0 +1,229 @@
+"""`tla-agent serve` in a real browser (Debian's chromium, driven by Playwright): the
+practice unloads an emulated terminal on a pty with the page's button and watches it go, sees
+the new sheets by patient, builds the lots, seals them with the nurse's virtual CPS served
+to pcscd (PIN typed into the page), sends them, imports the funds' returns (one lot of one
+sheet rejected) and sees each sheet's state, and downloads a paper duplicate (a PDF). Then
+the PIN is in no page, no log record and no byte of the database.
+
+Screenshots of the main pages go to the test's folder, and to $TLA_SCREENSHOTS when set
+(tools/web-screenshots.sh regenerates docs/img/ with it). Run under
+`flock /tmp/tla-pcsc.lock`: pcscd's virtual readers are one per machine."""
+
+import io
+import json
+import os
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from emulator.cards import fixtures
+from emulator.cardserver import VPCD_PORTS, CardServer
+from emulator.pcscd import VPCD_READERS, pcscd
+from emulator.ptylink import PtyBridge
+from emulator.terminal import make_terminal
+from emulator.waiting import until
+from host_agent import lots
+from host_agent.store import Store
+from host_agent.web.security import Config
+from hw.pcsc import PcscSlot
+from tests import sync_kit
+from tests import web_server as served
+
+pytestmark = pytest.mark.skipif(
+    not os.path.exists(served.CHROMIUM) and not os.environ.get("CI"),
+    reason="no %s (apt-get install chromium)" % served.CHROMIUM,
+)
+SHEETS = 6  # the nurse's: 5 for the Paris fund, 1 for the Lyon fund (tests/sync_kit.py)
+PIN = fixtures.pin("nurse")
+LIVE_S = 60_000  # ms: a bound on what must happen, far above its time on a loaded machine
+
+
+@pytest.fixture
+def terminal(tmp_path):
+    """An emulated terminal on a pty, its flash holding the day's sheets, paired with a
+    fresh database: (port, database, root certificate)."""
+    image = tmp_path / "flash.img"
+    sync_kit.flash_image(image, SHEETS)
+    bridge = PtyBridge().start()
+    t = make_terminal(
+        "cpython", bridge.terminal_path, serial_number=sync_kit.SERIAL, flash_path=str(image)
+    )
+    try:
+        t.start()
+        t.wait_event("READY", 30)
+        t.set_time(sync_kit.NOW)
+        db = tmp_path / "practice" / "agent.db"
+        db.parent.mkdir(mode=0o700)
+        store = Store(db)
+        sync_kit.pair_over_port(t, store, bridge.host_path)
+        store.close()
+        yield bridge.host_path, db, sync_kit.write_root(db.parent)
+    finally:
+        t.stop()
+        bridge.close()
+
+
+def _returns(db, folder: Path) -> list:
+    """The funds' return files: Lyon rejects its lot (one sheet), Paris accepts its own."""
+    store = Store(db)
+    try:
+        sent = lots.all_lots(store, (lots.SENT,))
+    finally:
+        store.close()
+    paths = []
+    for fund in sorted({r["fund"] for r in sent}):
+        rejected = fund == "011690000"
+        entries = [
+            {
+                "lot": lots.name(r),
+                "result": "rejected" if rejected else "accepted",
+                "date": "2026-11-20",
+                **({"reason": "NIR inconnu de la caisse"} if rejected else {}),
+            }
+            for r in sent
+            if r["fund"] == fund
+        ]
+        path = folder / ("retour-%s.json" % fund)
+        path.write_text(json.dumps({"format": "tla-ack/1", "fund": fund, "acks": entries}))
+        paths.append(path)
+    return paths
+
+
+def test_a_day_at_the_practice_in_chromium(tmp_path, terminal):
+    from playwright.sync_api import expect, sync_playwright
+
+    port, db, root = terminal
+    config = Config(db, root=root, terminal_port=port, outbox=tmp_path / "outbox", today=20261118)
+    shots = served.Shots(tmp_path / "shots")
+    html = []  # every page the browser was given
+
+    def keep(response):
+        if "text/html" in response.headers.get("content-type", ""):
+            html.append(response.text())
+
+    with served.Server(config) as server, sync_playwright() as p:
+        browser = served.browser(p)
+        page = browser.new_page(viewport={"width": 1200, "height": 800}, locale="fr-FR")
+        page.set_default_timeout(LIVE_S)
+        page.on("response", keep)
+        page.goto(server.url + "/")
+        expect(page.locator("h1")).to_have_text("Accueil")
+        expect(page.locator("input[name=port]")).to_have_value(port)
+        shots.take(page, "accueil")
+
+        # Unload the terminal with the button; the page follows the sync, then says it.
+        page.click("#unload-button")
+        page.wait_for_url(re.compile(r"/decharger/[0-9a-f]+$"))
+        result = page.locator("#result")
+        expect(result).to_contain_text("%d feuilles rangées" % SHEETS)
+        shots.take(page, "dechargement")
+
+        page.click("#to-sheets")
+        rows = page.locator("#sheets tbody tr")
+        expect(rows).to_have_count(SHEETS)
+        names = rows.locator("td:first-child").all_inner_texts()
+        assert names == sorted(names, key=lambda n: (n.startswith("("), n.casefold())), names
+        assert "MARTIN PAUL" in names and "DUPONT MARIE" in names, names
+        expect(page.locator("#sheets")).to_contain_text("à mettre en lot")
+        shots.take(page, "feuilles")
+        page.click("#sheets tbody tr:first-child a")
+        expect(page.locator("#fees")).to_contain_text("€")
+        expect(page.locator("main")).to_contain_text("Acte médico-infirmier (lettre clé)")
+        shots.take(page, "feuille")
+
+        # Build, seal with the nurse's CPS in pcscd's second virtual reader, send.
+        page.goto(server.url + "/lots")
+        page.click("#build")
+        expect(page.locator(".flash")).to_contain_text("2 lots construits")
+        with pcscd():
+            cps = CardServer(fixtures.make("nurse"), VPCD_PORTS[1])
+            cps.start()
+            try:
+                assert until(PcscSlot("probe", VPCD_READERS[1]).present, 10), "no CPS in pcscd"
+                page.fill("#pin", "0000")
+                page.click("#seal")
+                expect(page.locator(".error")).to_contain_text("Code faux : encore 2 essais")
+                page.goto(server.url + "/lots")
+                page.fill("#pin", PIN)
+                page.click("#seal")
+                expect(page.locator(".flash")).to_contain_text("2 lots scellés")
+            finally:
+                cps.remove()
+        expect(page.locator("#pin")).to_have_value("")  # never put back in the page
+        page.click("#send")
+        expect(page.locator(".flash")).to_contain_text("envoyé vers")
+        expect(page.locator("#lots")).not_to_contain_text("scellé")
+        shots.take(page, "lots")
+        assert len(list((tmp_path / "outbox").glob("*/*.tla"))) == 2
+
+        # The funds' returns, each file through the page's upload.
+        for path in _returns(db, tmp_path):
+            page.goto(server.url + "/retours")
+            page.set_input_files("#return-file", str(path))
+            page.click("#import")
+            expect(page.locator(".flash")).to_contain_text("Lot ")
+        expect(page.locator("#returns")).to_contain_text("rejetée le 20/11/2026 : NIR inconnu")
+        shots.take(page, "retours")
+        page.goto(server.url + "/feuilles")
+        states = list(
+            zip(
+                rows.locator("td:first-child").all_inner_texts(),
+                rows.locator("td.state").all_inner_texts(),
+                strict=True,
+            )
+        )
+        rejected = [n for n, s in states if "rejetée une fois" in s]
+        assert len(rejected) == 1, states
+        assert sum(s == "accusée" for _, s in states) == SHEETS - 1, states
+        shots.take(page, "feuilles-etats")
+
+        # The rejected sheet's paper duplicate, downloaded.
+        page.click("#sheets a:text-is('%s')" % rejected[0])
+        page.fill("input[name=reason]", "lot rejeté par la caisse")
+        with page.expect_download() as download:
+            page.click("#duplicate")
+        pdf = tmp_path / "duplicata.pdf"
+        download.value.save_as(pdf)
+        text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.read_bytes())).pages)
+        assert "DUPLICATA" in text and "lot rejeté par la caisse" in text
+        for path, name in (("/quarantaine", "quarantaine"), ("/journal", "journal")):
+            page.goto(server.url + path)
+            shots.take(page, name)
+        page.goto(server.url + "/verification")
+        expect(page.locator("#verdict")).to_contain_text("La base de données est cohérente")
+        shots.take(page, "verification")
+        browser.close()
+        logs = list(server.logs.lines)
+
+    assert len(shots.taken) == 10 and all(p.stat().st_size > 5000 for p in shots.taken)
+    assert any("POST /lots/sceller" in line for line in logs), logs[-20:]
+    _assert_pin_nowhere(html, logs, db)
+
+
+def _assert_pin_nowhere(html, logs, db):
+    """The PIN as a word of its own (a NIR or an amount holding its digits is not it) in no
+    page and no log line; in the database's files, only inside the bytes of a stored value
+    that came from the cards (a signature, a certificate), never in a text."""
+    alone = re.compile(r"(?<![0-9A-Za-z])%s(?![0-9A-Za-z])" % PIN)
+    assert len(html) >= 15
+    for text in html:
+        assert not alone.search(text), alone.search(text)
+    for line in logs:
+        assert not alone.search(line), line
+    blobs, texts = [], []
+    with sqlite3.connect("file:%s?mode=ro" % db, uri=True) as con:
+        tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        for table in tables:
+            for row in con.execute("SELECT * FROM %s" % table):
+                for value in row:
+                    (blobs if isinstance(value, bytes) else texts).append(value)
+    assert not any(isinstance(v, str) and alone.search(v) for v in texts)
+    for path in db.parent.glob(db.name + "*"):
+        data = path.read_bytes()
+        for m in re.finditer(PIN.encode(), data):
+            # Its bytes with those before, or those after (it may end or start a value).
+            before, after = data[max(m.start() - 8, 0) : m.end()], data[m.start() : m.end() + 8]
+            assert any(before in b or after in b for b in blobs), (path.name, before, after)
