@@ -191,6 +191,15 @@ def demo(
         "demo done: %d sheets saved, synced into %s and put in lots, in %.0f s"
         % (len(saved), db, time.monotonic() - t0)
     )
+    from host_agent.cli_serve import DEFAULT_PORT, address
+
+    where = db.resolve()
+    console.print(
+        "the practice's web app on this day (in French): [bold]tla-agent serve --db %s "
+        "--outbox %s[/], then open %s in a browser"
+        % (where, the_demo.outbox_of(where), address("127.0.0.1", DEFAULT_PORT)),
+        soft_wrap=True,
+    )
 
 
 @app.command("export-root")

@@ -154,7 +154,7 @@ def test_a_day_at_the_practice_in_chromium(tmp_path, terminal):
                 cps.remove()
         expect(page.locator("#pin")).to_have_value("")  # never put back in the page
         page.click("#send")
-        expect(page.locator(".flash")).to_contain_text("envoyé vers")
+        expect(page.locator(".flash")).to_contain_text("envoyé à la caisse")
         expect(page.locator("#lots")).not_to_contain_text("scellé")
         shots.take(page, "lots")
         assert len(list((tmp_path / "outbox").glob("*/*.tla"))) == 2

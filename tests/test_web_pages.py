@@ -73,7 +73,7 @@ def test_build_seal_send_return_and_duplicate(tmp_path):
     assert "2 lots ouverts d'autres professionnels attendent leur carte CPS" in web.text(sealed)
     assert pin not in web.text(sealed)
     sent = c.post("/lots/envoyer", data={"csrf": token})
-    assert web.text(sent).count("envoyé vers") == 2
+    assert web.text(sent).count("envoyé à la caisse") == 2
     assert len(list((tmp_path / "outbox").glob("*/*.tla"))) == 2
     name, data = web.return_file(db)
     back = c.post(

@@ -94,5 +94,5 @@ class Shots:
         self.taken.append(path)
         if self.also is not None:
             self.also.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, self.also / path.name)
+            shutil.copyfile(path, self.also / ("web-" + path.name))
         return path

@@ -101,10 +101,10 @@ async def send(request: Request):
     if not results:
         return render.redirect(request, "/lots", "Aucun lot scellé n'attend d'être envoyé.")
     parts = [
-        "lot %s %s" % (lots.name(row), "envoyé vers %s" % where if where else problem)
+        "Lot %s %s." % (lots.name(row), "envoyé à la caisse %s" % row["fund"] if where else problem)
         for row, where, problem in results
     ]
-    return render.redirect(request, "/lots", "; ".join(parts) + ".")
+    return render.redirect(request, "/lots", " ".join(parts))
 
 
 @router.get("/retours")
