@@ -32,7 +32,7 @@ _CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
 class Reader:
     """A simulated PC/SC reader the app seals with (Config.slots), holding `card` or none."""
 
-    def __init__(self, name="nurse"):
+    def __init__(self, name: str | None = "nurse"):
         self.slot = SimSlot("cps")
         self.card = fixtures.make(name) if name else None
         if self.card is not None:

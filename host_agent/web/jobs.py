@@ -8,7 +8,7 @@ import threading
 import time
 
 from host_agent import french, practice
-from host_agent.sync_parts import Progress
+from host_agent.sync_parts import Progress, Summary
 from host_agent.web.security import random_id
 
 
@@ -25,7 +25,7 @@ class Job(Progress):
         self.bytes = 0
         self.started = time.monotonic()
         self.finished = False
-        self.summary = None
+        self.summary: Summary | None = None
         self.error = ""
         self.thread: threading.Thread | None = None
 

@@ -10,23 +10,24 @@ router = APIRouter()
 LIMIT = 500  # rows a page shows, newest first
 
 
-@router.get("/quarantaine")
-async def quarantine(request: Request):
+def _rows(request: Request, read) -> list:
+    """`read(store)`'s rows, on a store opened for this request only."""
     store = practice.open_store(request.app.state.config.db)
     try:
-        rows = store.quarantined(None, LIMIT)
+        return read(store)
     finally:
         store.close()
+
+
+@router.get("/quarantaine")
+async def quarantine(request: Request):
+    rows = _rows(request, lambda store: store.quarantined(None, LIMIT))
     return render.page(request, "quarantine.html", title="Quarantaine", rows=rows)
 
 
 @router.get("/journal")
 async def access_log(request: Request):
-    store = practice.open_store(request.app.state.config.db)
-    try:
-        rows = store.access_log(None, LIMIT)
-    finally:
-        store.close()
+    rows = _rows(request, lambda store: store.access_log(None, LIMIT))
     return render.page(request, "access_log.html", title="Journal des accès", rows=rows)
 
 
