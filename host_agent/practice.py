@@ -8,6 +8,7 @@ The CPS's PIN arrives in a bytearray and is wiped here whatever happens; it is n
 a message, a log or the store.
 """
 
+import contextlib
 import tempfile
 import time
 from pathlib import Path
@@ -57,6 +58,16 @@ def open_store(db: Path) -> Store:
         raise PracticeError(
             str(e), "La base de données %s ne peut pas être utilisée : %s" % (db, e), 6
         ) from None
+
+
+@contextlib.contextmanager
+def opened(db: Path):
+    """open_store(db) for the length of a with-block."""
+    store = open_store(db)
+    try:
+        yield store
+    finally:
+        store.close()
 
 
 def load_root(path: Path):

@@ -22,11 +22,8 @@ def _config(request: Request):
 
 @router.get("/lots")
 async def lots_page(request: Request):
-    store = practice.open_store(_config(request).db)
-    try:
+    with practice.opened(_config(request).db) as store:
         lines = overview.lot_lines(store)
-    finally:
-        store.close()
     counts = {s: sum(1 for r, _ in lines if r["status"] == s) for s in lots.STATUSES}
     return render.page(request, "lots.html", title="Lots", lines=lines, counts=counts)
 
@@ -34,14 +31,11 @@ async def lots_page(request: Request):
 @router.post("/lots/construire")
 async def build(request: Request):
     await checked_form(request)
-    store = practice.open_store(_config(request).db)
-    try:
+    with practice.opened(_config(request).db) as store:
         try:
             made = lots.build(store, int(time.time()))
         except lots.LotError as e:
             raise practice.PracticeError(str(e), "Aucun lot construit : %s" % e) from None
-    finally:
-        store.close()
     if not made:
         return render.redirect(request, "/lots", "Aucune feuille n'attend d'être mise en lot.")
     return render.redirect(
@@ -62,16 +56,11 @@ async def seal(request: Request):
     pin = bytearray(str(form.get("pin", "")).strip().encode())
     try:
         root = practice.load_root(config.root)
-        store = practice.open_store(config.db)
-    except practice.PracticeError:
-        practice.wipe(pin)
-        raise
-    try:
-        options = {"slots": config.slots} if config.slots is not None else {}
-        done = practice.seal_open_lots(store, pin, root, **options)
+        with practice.opened(config.db) as store:
+            options = {"slots": config.slots} if config.slots is not None else {}
+            done = practice.seal_open_lots(store, pin, root, **options)
     finally:
-        practice.wipe(pin)
-        store.close()
+        practice.wipe(pin)  # also when the root or the database is missing
     if not done.sealed:
         text = "Aucun lot ouvert de %s à sceller." % done.holder
     else:
@@ -93,11 +82,8 @@ async def send(request: Request):
     await checked_form(request)
     config = _config(request)
     root = practice.load_root(config.root)
-    store = practice.open_store(config.db)
-    try:
+    with practice.opened(config.db) as store:
         results = practice.send_sealed(store, sending.Outbox(config.outbox), root)
-    finally:
-        store.close()
     if not results:
         return render.redirect(request, "/lots", "Aucun lot scellé n'attend d'être envoyé.")
     parts = [
@@ -109,12 +95,9 @@ async def send(request: Request):
 
 @router.get("/retours")
 async def returns_page(request: Request):
-    store = practice.open_store(_config(request).db)
-    try:
+    with practice.opened(_config(request).db) as store:
         sent = [r for r, _ in overview.lot_lines(store) if r["status"] != lots.OPEN]
         acknowledged = {r["id"]: lots.acks(store, r["id"]) for r in sent}
-    finally:
-        store.close()
     return render.page(
         request, "returns.html", title="Retours des caisses", lots=sent, acks=acknowledged
     )
@@ -132,11 +115,8 @@ async def import_return(request: Request):
             "return file too large",
             "Ce fichier est trop gros pour un retour de caisse (plus de 1 Mo) : rien n'a changé.",
         )
-    store = practice.open_store(_config(request).db)
-    try:
+    with practice.opened(_config(request).db) as store:
         outcome = practice.import_return(store, data, upload.filename)
-    finally:
-        store.close()
     return render.redirect(request, "/retours", _said(outcome))
 
 

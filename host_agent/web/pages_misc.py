@@ -12,11 +12,8 @@ LIMIT = 500  # rows a page shows, newest first
 
 def _rows(request: Request, read) -> list:
     """`read(store)`'s rows, on a store opened for this request only."""
-    store = practice.open_store(request.app.state.config.db)
-    try:
+    with practice.opened(request.app.state.config.db) as store:
         return read(store)
-    finally:
-        store.close()
 
 
 @router.get("/quarantaine")

@@ -18,11 +18,8 @@ def _config(request: Request):
 @router.get("/")
 async def home(request: Request):
     config = _config(request)
-    store = practice.open_store(config.db)
-    try:
+    with practice.opened(config.db) as store:
         terminals = [(t, store.pairing(t["serial"]) is not None) for t in status.terminals(store)]
-    finally:
-        store.close()
     try:
         ports = transport.find_terminals()
     except Exception:  # no USB listing on this system: the field stays to be filled
@@ -76,22 +73,16 @@ async def unload_state(request: Request, job_id: str):
 @router.get("/feuilles")
 async def sheets(request: Request):
     config = _config(request)
-    store = practice.open_store(config.db)
-    try:
+    with practice.opened(config.db) as store:
         lines = overview.sheet_lines(store, render.today(config))
-    finally:
-        store.close()
     return render.page(request, "sheets.html", title="Feuilles de soins", lines=lines)
 
 
 @router.get("/feuilles/{sheet_id}")
 async def sheet_page(request: Request, sheet_id: int):
     config = _config(request)
-    store = practice.open_store(config.db)
-    try:
+    with practice.opened(config.db) as store:
         detail = overview.sheet_detail(store, sheet_id, render.today(config))
-    finally:
-        store.close()
     if detail is None:
         raise HTTPException(404)
     return render.page(
@@ -109,11 +100,8 @@ def _pdf(data: bytes, name: str) -> Response:
 
 @router.get("/feuilles/{sheet_id}/copie.pdf")
 async def copy_pdf(request: Request, sheet_id: int):
-    store = practice.open_store(_config(request).db)
-    try:
+    with practice.opened(_config(request).db) as store:
         pdf = practice.paper(store, sheet_id, duplicate.COPY)
-    finally:
-        store.close()
     return _pdf(pdf, "copie-%d.pdf" % sheet_id)
 
 
@@ -121,9 +109,6 @@ async def copy_pdf(request: Request, sheet_id: int):
 async def duplicate_pdf(request: Request, sheet_id: int):
     form = await checked_form(request)
     reason = " ".join(str(form.get("reason", "")).split())[:300]
-    store = practice.open_store(_config(request).db)
-    try:
+    with practice.opened(_config(request).db) as store:
         pdf = practice.paper(store, sheet_id, duplicate.DUPLICATE, reason=reason)
-    finally:
-        store.close()
     return _pdf(pdf, "duplicata-%d.pdf" % sheet_id)
