@@ -9,6 +9,7 @@ import pytest
 from pypdf import PdfReader
 
 from emulator.cards import fixtures
+from emulator.waiting import until
 from host_agent import lots
 from host_agent.store import Store
 from tests import web_kit as web
@@ -177,3 +178,36 @@ def test_the_sheet_page_reads_in_plain_french(tmp_path):
     pdf = c.get("/feuilles/1/copie.pdf")
     assert pdf.headers["content-type"] == "application/pdf"
     assert "COPIE" in PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+
+
+def test_unloading_a_port_that_does_not_open_says_so_in_french(tmp_path):
+    db = web.day(tmp_path)
+    c = web.client(db)
+    token = web.csrf(c, "/")
+    empty = c.post("/decharger", data={"csrf": token, "port": "  "})
+    assert "Indiquez le port du terminal" in web.text(empty)
+    started = c.post("/decharger", data={"csrf": token, "port": str(tmp_path / "no-such-port")})
+    assert started.url.path.startswith("/decharger/")
+    state = started.url.path + "/etat"
+    assert until(lambda: c.get(state).json()["finished"], 60), "the unloading never ended"
+    page = web.text(c.get(started.url.path))
+    assert "ne s'ouvre pas" in page and "Le terminal est-il branché" in page
+    assert "Décharger le terminal" in web.text(c.get("/"))  # a new one may start
+    (tmp_path / "root.pem").unlink()
+    refused = c.post("/decharger", data={"csrf": token, "port": "/dev/ttyACM0"})
+    assert refused.status_code == 409 and "Aucun certificat racine" in web.text(refused)
+
+
+def test_the_unloading_progress_reads_in_french():
+    from host_agent.web.jobs import Job
+
+    job = Job("/dev/ttyACM0")
+    assert job.state()["stage"] == "Connexion au terminal" and job.state()["total"] is None
+    job.stage("pulling sheets")
+    job.expect(6)
+    job.advance(2, 4000)
+    job.advance(1, 2000)
+    state = job.state()
+    assert state["stage"] == "Réception des feuilles de soins"
+    assert (state["sheets"], state["total"], state["bytes"]) == (3, 6, 6000)
+    assert not state["finished"] and state["error"] == ""
