@@ -40,7 +40,7 @@ class Config:
         self.db = Path(db)
         self.root = Path(root) if root is not None else self.db.parent / "root.pem"
         self.host = host
-        self.password_hash = _hash(password) if password else None
+        self.password_hash = _hash(password, secrets.token_bytes(16)) if password else None
         self.secret = secret if secret is not None else load_secret(self.db)
         self.terminal_port = terminal_port
         self.outbox = Path(outbox) if outbox is not None else self.db.parent / "outbox"
@@ -88,15 +88,16 @@ def read_password_file(path: Path) -> str:
     return text
 
 
-def _hash(password: str) -> bytes:
-    # scrypt: a copy of the server's memory does not hand the password over cheaply.
-    return hashlib.scrypt(password.encode(), salt=b"tla-agent serve", n=2**14, r=8, p=1)
+def _hash(password: str, salt: bytes) -> tuple[bytes, bytes]:
+    """(salt, scrypt hash): a copy of the server's memory does not hand the password over."""
+    return salt, hashlib.scrypt(password.encode(), salt=salt, n=2**14, r=8, p=1)
 
 
 def password_ok(config: Config, given: str) -> bool:
     if config.password_hash is None or len(given) > PASSWORD_MAX:
         return False
-    return hmac.compare_digest(_hash(given), config.password_hash)
+    salt, expected = config.password_hash
+    return hmac.compare_digest(_hash(given, salt)[1], expected)
 
 
 def _mac(secret: bytes, text: str) -> str:
