@@ -19,8 +19,8 @@ from emulator import procgroup
 from emulator.linksim import Faults, Killed
 from firmware.journal import ACKED, REJECTED, SIGNED
 from host_agent.client import LinkError
-from host_agent.store import Store, StoreError
 from host_agent.errors import EXIT_DATABASE, EXIT_VERSION, SyncError
+from host_agent.store import Store, StoreError
 from protocol import messages
 from tests import sync_kit as kit
 
