@@ -191,7 +191,7 @@ def demo(
         "demo done: %d sheets saved, synced into %s and put in lots, in %.0f s"
         % (len(saved), db, time.monotonic() - t0)
     )
-    from host_agent.cli_serve import DEFAULT_PORT, address
+    from host_agent.cli.serve import DEFAULT_PORT, address
 
     where = db.resolve()
     console.print(

@@ -114,6 +114,11 @@ def sheet_detail(store, sheet_id: int, today: int) -> SheetDetail | None:
     return SheetDetail(line, decoded, professional, insured)
 
 
+def terminal_lines(store) -> list:
+    """Every terminal known (status.terminals' rows) with whether a pairing is in force."""
+    return [(t, store.pairing(t["serial"]) is not None) for t in status.terminals(store)]
+
+
 def lot_lines(store) -> list:
     """Every lot, newest first, with its sheets (lot row, [sheet rows])."""
     rows = sorted(

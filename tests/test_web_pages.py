@@ -162,8 +162,9 @@ def test_a_bad_return_file_changes_nothing(tmp_path, content, words):
     token = web.csrf(c)
     before = web.dump(db)
     r = c.post("/retours", data={"csrf": token}, files={"file": ("r.json", content, "text/plain")})
-    assert r.status_code == 409 and "Le fichier de retour est refusé, rien n'a changé" in web.text(
-        r
+    assert (
+        r.status_code == 409
+        and "Le fichier de retour de la caisse est refusé ; rien n'a été modifié." in web.text(r)
     )
     assert words in web.text(r)
     assert web.dump(db) == before
@@ -191,7 +192,8 @@ def test_unloading_a_port_that_does_not_open_says_so_in_french(tmp_path):
     state = started.url.path + "/etat"
     assert until(lambda: c.get(state).json()["finished"], 60), "the unloading never ended"
     page = web.text(c.get(started.url.path))
-    assert "ne s'ouvre pas" in page and "Le terminal est-il branché" in page
+    assert "Le terminal ne répond pas sur ce port : vérifiez le câble" in page
+    assert "no such port" in page  # the English detail, for the IT person
     assert "Décharger le terminal" in web.text(c.get("/"))  # a new one may start
     (tmp_path / "root.pem").unlink()
     refused = c.post("/decharger", data={"csrf": token, "port": "/dev/ttyACM0"})

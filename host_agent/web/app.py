@@ -1,5 +1,5 @@
 """The practice's local web app (`tla-agent serve`): server-rendered pages in French over the
-same functions as the CLI (host_agent/practice.py, overview.py and the domain modules).
+same domain functions as the CLI (terminals, overview, sealing, dispatch, paper, acks...).
 
 Every page: a signed session cookie, a CSRF token in every form (a POST without it: 403),
 a login when the app listens beyond this PC, no caching (health data), nothing from
@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 from starlette.middleware.base import BaseHTTPMiddleware
 
-from host_agent.practice import PracticeError
+from host_agent.errors import EXIT_DATABASE, AgentError
 from host_agent.web import render, security
 from host_agent.web.jobs import Jobs
 
@@ -92,16 +92,19 @@ def create_app(config: security.Config) -> FastAPI:
             title="Formulaire refusé",
             message="Ce formulaire a expiré ou ne vient pas de cette application : rien n'a "
             "été fait. Rechargez la page et recommencez.",
+            detail="",
         )
 
-    @app.exception_handler(PracticeError)
-    async def _refused(request: Request, exc: PracticeError) -> HTMLResponse:
+    @app.exception_handler(AgentError)
+    async def _refused(request: Request, exc: AgentError) -> HTMLResponse:
+        # The domain's refusal: its French sentence, and the English one for the IT person.
         return render.page(
             request,
             "error.html",
-            409 if exc.exit_code != 6 else 503,
+            503 if exc.exit_code == EXIT_DATABASE else 409,
             title="Refusé",
             message=exc.french,
+            detail=str(exc),
         )
 
     @app.exception_handler(HTTPException)
@@ -113,6 +116,7 @@ def create_app(config: security.Config) -> FastAPI:
             exc.status_code,
             title="Erreur",
             message=words.get(exc.status_code, "La demande n'a pas pu être traitée."),
+            detail="",
         )
 
     @app.exception_handler(Exception)
@@ -126,6 +130,7 @@ def create_app(config: security.Config) -> FastAPI:
             title="Erreur",
             message="Une erreur imprévue a arrêté cette action (%s) ; rien n'a été fait à "
             "moitié : la base de données garde l'état d'avant." % type(exc).__name__,
+            detail="",
         )
 
     @app.get("/connexion")

@@ -7,7 +7,8 @@ One unloading at a time: a second click while one runs shows the one running.
 import threading
 import time
 
-from host_agent import french, practice
+from host_agent import french, terminals, workspace
+from host_agent.errors import AgentError
 from host_agent.sync_parts import Progress, Summary
 from host_agent.web.security import random_id
 
@@ -26,7 +27,8 @@ class Job(Progress):
         self.started = time.monotonic()
         self.finished = False
         self.summary: Summary | None = None
-        self.error = ""
+        self.error = ""  # French, for the page
+        self.detail = ""  # English, for the IT person
         self.thread: threading.Thread | None = None
 
     # The sync's Progress (host_agent/sync_parts.py), called from the job's thread.
@@ -82,12 +84,16 @@ class Jobs:
 
         def run():
             try:
-                summary = practice.unload(db, root, port, progress=job)
+                store = workspace.open_store(db)  # this thread's own connection
+                try:
+                    summary = terminals.sync_once(port, store, root, progress=job)
+                finally:
+                    store.close()
                 with job.lock:
                     job.summary = summary
-            except practice.PracticeError as e:
+            except AgentError as e:
                 with job.lock:
-                    job.error = e.french
+                    job.error, job.detail = e.french, str(e)
             except Exception as e:  # the last guard: the page says it, the thread ends
                 with job.lock:
                     job.error = "Le déchargement s'est arrêté sur une erreur imprévue : %s" % (

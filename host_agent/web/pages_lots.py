@@ -1,14 +1,15 @@
 """The lots (build, seal with the CPS, send) and the funds' returns (import a file).
 
 The CPS's PIN comes in a password field; it is turned into a bytearray at once, handed to
-host_agent.practice (which wipes it), and never logged, stored or put back in a page."""
+host_agent/sealing.py (which wipes it), and never logged, stored or put back in a page."""
 
 import time
 
 from fastapi import APIRouter, Request
 from starlette.datastructures import UploadFile
 
-from host_agent import acks, french, lots, overview, practice, sending
+from host_agent import acks, dispatch, french, lots, overview, sealing, upload, workspace
+from host_agent.errors import AgentError
 from host_agent.web import render
 from host_agent.web.app import checked_form
 
@@ -20,10 +21,13 @@ def _config(request: Request):
     return request.app.state.config
 
 
+def _names(rows) -> str:
+    return ", ".join(lots.name(r) for r in rows)
+
+
 @router.get("/lots")
 async def lots_page(request: Request):
-    with practice.opened(_config(request).db) as store:
-        lines = overview.lot_lines(store)
+    lines = await render.with_store(request, overview.lot_lines)
     counts = {s: sum(1 for r, _ in lines if r["status"] == s) for s in lots.STATUSES}
     return render.page(request, "lots.html", title="Lots", lines=lines, counts=counts)
 
@@ -31,22 +35,26 @@ async def lots_page(request: Request):
 @router.post("/lots/construire")
 async def build(request: Request):
     await checked_form(request)
-    with practice.opened(_config(request).db) as store:
-        try:
-            made = lots.build(store, int(time.time()))
-        except lots.LotError as e:
-            raise practice.PracticeError(str(e), "Aucun lot construit : %s" % e) from None
+    made = await render.with_store(request, lambda store: lots.build(store, int(time.time())))
     if not made:
         return render.redirect(request, "/lots", "Aucune feuille n'attend d'être mise en lot.")
     return render.redirect(
         request,
         "/lots",
         "%s : %s. Il reste à les sceller avec la carte CPS."
-        % (
-            french.plural(len(made), "lot construit", "lots construits"),
-            ", ".join(lots.name(r) for r in made),
-        ),
+        % (french.plural(len(made), "lot construit", "lots construits"), _names(made)),
     )
+
+
+def _seal(store, pin: bytearray, root, make_slot):
+    """(the CPS holder, the lots sealed, how many open lots of others wait)."""
+    options = {"reader": "", "make_slot": make_slot} if make_slot is not None else {}
+    session = sealing.open_session(store, [], **options)
+    try:
+        done = sealing.seal_lots(store, session, pin, root) if session.chosen else []
+        return session.holder, done, len(session.others)
+    finally:
+        session.app.forget()
 
 
 @router.post("/lots/sceller")
@@ -54,25 +62,28 @@ async def seal(request: Request):
     form = await checked_form(request)
     config = _config(request)
     pin = bytearray(str(form.get("pin", "")).strip().encode())
+    del form  # what can be dropped of the typed text goes now; the bytearray is wiped below
     try:
-        root = practice.load_root(config.root)
-        with practice.opened(config.db) as store:
-            options = {"slots": config.slots} if config.slots is not None else {}
-            done = practice.seal_open_lots(store, pin, root, **options)
+        root = workspace.root_certificate(config.root, config.db)
+        slots = config.slots() if config.slots is not None else None
+        holder, done, others = await render.with_store(
+            request, lambda store: _seal(store, pin, root, slots[1] if slots else None)
+        )
     finally:
-        practice.wipe(pin)  # also when the root or the database is missing
-    if not done.sealed:
-        text = "Aucun lot ouvert de %s à sceller." % done.holder
+        for i in range(len(pin)):  # also when the root or the database is missing
+            pin[i] = 0
+    if not done:
+        text = "Aucun lot ouvert de %s à sceller." % holder
     else:
         text = "%s par la carte CPS de %s : %s. Il reste à les envoyer." % (
-            french.plural(len(done.sealed), "lot scellé", "lots scellés"),
-            done.holder,
-            ", ".join(lots.name(r) for r in done.sealed),
+            french.plural(len(done), "lot scellé", "lots scellés"),
+            holder,
+            _names(done),
         )
-    if done.others:
+    if others:
         text += " %s d'autres professionnels attend%s leur carte CPS." % (
-            french.plural(done.others, "lot ouvert", "lots ouverts"),
-            "" if done.others == 1 else "ent",
+            french.plural(others, "lot ouvert", "lots ouverts"),
+            "" if others == 1 else "ent",
         )
     return render.redirect(request, "/lots", text)
 
@@ -81,42 +92,51 @@ async def seal(request: Request):
 async def send(request: Request):
     await checked_form(request)
     config = _config(request)
-    root = practice.load_root(config.root)
-    with practice.opened(config.db) as store:
-        results = practice.send_sealed(store, sending.Outbox(config.outbox), root)
+    root = workspace.root_certificate(config.root, config.db)
+    route = dispatch.transport("outbox", config.db, config.outbox)
+    results = await render.with_store(
+        request, lambda store: dispatch.send_lots(store, [], route, root)
+    )
     if not results:
         return render.redirect(request, "/lots", "Aucun lot scellé n'attend d'être envoyé.")
     parts = [
-        "Lot %s %s." % (lots.name(row), "envoyé à la caisse %s" % row["fund"] if where else problem)
-        for row, where, problem in results
+        "Lot %s envoyé à la caisse %s." % (lots.name(r.lot), r.lot["fund"])
+        if r.error is None
+        else "Lot %s non envoyé, il reste scellé : %s" % (lots.name(r.lot), r.error.french)
+        for r in results
     ]
     return render.redirect(request, "/lots", " ".join(parts))
 
 
 @router.get("/retours")
 async def returns_page(request: Request):
-    with practice.opened(_config(request).db) as store:
+    def read(store):
         sent = [r for r, _ in overview.lot_lines(store) if r["status"] != lots.OPEN]
-        acknowledged = {r["id"]: lots.acks(store, r["id"]) for r in sent}
+        return sent, {r["id"]: lots.acks(store, r["id"]) for r in sent}
+
+    sent, answered = await render.with_store(request, read)
     return render.page(
-        request, "returns.html", title="Retours des caisses", lots=sent, acks=acknowledged
+        request, "returns.html", title="Retours des caisses", lots=sent, acks=answered
     )
 
 
 @router.post("/retours")
 async def import_return(request: Request):
     form = await checked_form(request)
-    upload = form.get("file")
-    if not isinstance(upload, UploadFile) or not upload.filename:
+    file = form.get("file")
+    if not isinstance(file, UploadFile) or not file.filename:
         return render.redirect(request, "/retours", "Choisissez le fichier de retour à importer.")
-    data = await upload.read(MAX_RETURN_BYTES + 1)
+    data = await file.read(MAX_RETURN_BYTES + 1)
     if len(data) > MAX_RETURN_BYTES:
-        raise practice.PracticeError(
-            "return file too large",
-            "Ce fichier est trop gros pour un retour de caisse (plus de 1 Mo) : rien n'a changé.",
+        raise AgentError(
+            "the return file is larger than %d bytes" % MAX_RETURN_BYTES,
+            french="Ce fichier est trop gros pour un retour de caisse (plus de 1 Mo) : rien "
+            "n'a changé.",
         )
-    with practice.opened(_config(request).db) as store:
-        outcome = practice.import_return(store, data, upload.filename)
+    name = file.filename
+    outcome = await render.with_store(
+        request, lambda store: upload.import_return(store, data, name)
+    )
     return render.redirect(request, "/retours", _said(outcome))
 
 

@@ -1,10 +1,15 @@
 """The home page (terminals, "Décharger le terminal" and its progress) and the sheets: the
-list by patient, a sheet's page, its patient's copy and its paper duplicate (PDF)."""
+list by patient, a sheet's page, its patient's copy and its paper duplicate (PDF).
+
+Each handler parses the request, calls one domain function (host_agent/overview.py,
+terminals.py through the unloading job, paper.py) and renders what it returns."""
+
+import time
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 
-from host_agent import duplicate, overview, practice, status, transport
+from host_agent import overview, paper, transport, workspace
 from host_agent.web import render
 from host_agent.web.app import checked_form
 
@@ -15,11 +20,15 @@ def _config(request: Request):
     return request.app.state.config
 
 
+def _funds(request: Request):
+    """The funds settings (their names on the paper), beside the database."""
+    return _config(request).db.parent / "funds.toml"
+
+
 @router.get("/")
 async def home(request: Request):
     config = _config(request)
-    with practice.opened(config.db) as store:
-        terminals = [(t, store.pairing(t["serial"]) is not None) for t in status.terminals(store)]
+    terminals = await render.with_store(request, overview.terminal_lines)
     try:
         ports = transport.find_terminals()
     except Exception:  # no USB listing on this system: the field stays to be filled
@@ -44,8 +53,8 @@ async def unload(request: Request):
         return render.redirect(
             request, "/", "Indiquez le port du terminal (par exemple /dev/ttyACM0)."
         )
-    root = practice.load_root(config.root)
-    practice.open_store(config.db).close()  # a missing database: said now, not in the thread
+    root = workspace.root_certificate(config.root, config.db)
+    workspace.open_store(config.db).close()  # a missing database: said now, not in the thread
     job = request.app.state.jobs.start(config.db, root, port)
     return render.redirect(request, "/decharger/%s" % job.id)
 
@@ -72,17 +81,17 @@ async def unload_state(request: Request, job_id: str):
 
 @router.get("/feuilles")
 async def sheets(request: Request):
-    config = _config(request)
-    with practice.opened(config.db) as store:
-        lines = overview.sheet_lines(store, render.today(config))
+    day = render.today(_config(request))
+    lines = await render.with_store(request, lambda store: overview.sheet_lines(store, day))
     return render.page(request, "sheets.html", title="Feuilles de soins", lines=lines)
 
 
 @router.get("/feuilles/{sheet_id}")
 async def sheet_page(request: Request, sheet_id: int):
-    config = _config(request)
-    with practice.opened(config.db) as store:
-        detail = overview.sheet_detail(store, sheet_id, render.today(config))
+    day = render.today(_config(request))
+    detail = await render.with_store(
+        request, lambda store: overview.sheet_detail(store, sheet_id, day)
+    )
     if detail is None:
         raise HTTPException(404)
     return render.page(
@@ -100,8 +109,10 @@ def _pdf(data: bytes, name: str) -> Response:
 
 @router.get("/feuilles/{sheet_id}/copie.pdf")
 async def copy_pdf(request: Request, sheet_id: int):
-    with practice.opened(_config(request).db) as store:
-        pdf = practice.paper(store, sheet_id, duplicate.COPY)
+    funds = _funds(request)
+    _, pdf = await render.with_store(
+        request, lambda store: paper.patient_copy(store, sheet_id, funds)
+    )
     return _pdf(pdf, "copie-%d.pdf" % sheet_id)
 
 
@@ -109,6 +120,12 @@ async def copy_pdf(request: Request, sheet_id: int):
 async def duplicate_pdf(request: Request, sheet_id: int):
     form = await checked_form(request)
     reason = " ".join(str(form.get("reason", "")).split())[:300]
-    with practice.opened(_config(request).db) as store:
-        pdf = practice.paper(store, sheet_id, duplicate.DUPLICATE, reason=reason)
-    return _pdf(pdf, "duplicata-%d.pdf" % sheet_id)
+    funds = _funds(request)
+    made: list[bytes] = []  # the PDF, handed over before the duplicate is noted
+    await render.with_store(
+        request,
+        lambda store: paper.print_duplicate(
+            store, sheet_id, reason, funds, made.append, int(time.time())
+        ),
+    )
+    return _pdf(made[0], "duplicata-%d.pdf" % sheet_id)

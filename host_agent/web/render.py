@@ -2,16 +2,15 @@
 host_agent/french.py as filters. Autoescape is on for every template: a patient's name or a
 fund's reason that holds markup is shown as text, never run."""
 
-import time
 from pathlib import Path
 
 import jinja2
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 
-from host_agent import duplicate, french, lots
+from host_agent import duplicate, french, lots, workspace
 from host_agent.web.security import random_id
-from protocol import dates
 
 HERE = Path(__file__).resolve().parent
 env = jinja2.Environment(
@@ -54,10 +53,24 @@ NAV = (
 
 
 def today(config) -> int:
-    """The day deadlines are counted on (YYYYMMDD): today in Paris, or the configured one."""
-    if config.today is not None:
-        return config.today
-    return dates.days_to_ymd(dates.paris_day(int(time.time())))
+    """The day deadlines are counted on (YYYYMMDD): today in France, or the configured one."""
+    return config.today if config.today is not None else workspace.today()
+
+
+async def with_store(request, work):
+    """`work(store)`'s result, run in a worker thread on the database opened for it alone
+    (SQLite's connection stays in its thread; the server goes on answering meanwhile). A
+    missing database is an AgentError (workspace.open_store creates none)."""
+    db = request.app.state.config.db
+
+    def run():
+        store = workspace.open_store(db)
+        try:
+            return work(store)
+        finally:
+            store.close()
+
+    return await run_in_threadpool(run)
 
 
 def page(request, name: str, status_code: int = 200, **context) -> HTMLResponse:

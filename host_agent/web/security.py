@@ -38,7 +38,7 @@ class Config:
         slots=None,
     ):
         self.db = Path(db)
-        self.root = Path(root) if root is not None else self.db.parent / "root.pem"
+        self.root = Path(root) if root is not None else None  # None: root.pem beside the db
         self.host = host
         self.password_hash = _hash(password, secrets.token_bytes(16)) if password else None
         self.secret = secret if secret is not None else load_secret(self.db)

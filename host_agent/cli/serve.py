@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from host_agent.cli_common import DEFAULT_DB, DbOption, RootOption, console, fail
+from host_agent.cli.common import DEFAULT_DB, DbOption, RootOption, console, fail
 
 DEFAULT_PORT = 8765
 
