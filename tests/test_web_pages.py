@@ -178,7 +178,8 @@ def test_the_sheet_page_reads_in_plain_french(tmp_path):
     assert "payée par le patient" in page and "Infirmier ou infirmière" in page
     pdf = c.get("/feuilles/1/copie.pdf")
     assert pdf.headers["content-type"] == "application/pdf"
-    assert "COPIE" in PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+    text = PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+    assert "COPIE" in text and "Indemnité forfaitaire de déplacement" in text  # accents too
 
 
 def test_unloading_a_port_that_does_not_open_says_so_in_french(tmp_path):
