@@ -2,8 +2,9 @@
 practice unloads an emulated terminal on a pty with the page's button and watches it go, sees
 the new sheets by patient, builds the lots, seals them with the nurse's virtual CPS served
 to pcscd (PIN typed into the page), sends them, imports the funds' returns (one lot of one
-sheet rejected) and sees each sheet's state, and downloads a paper duplicate (a PDF). Then
-the PIN is in no page, no log record and no byte of the database.
+sheet rejected) and sees each sheet's state, and downloads a paper duplicate (a PDF); the
+unloading page follows a sync's progress as it changes. Then the PIN is in no page, no log
+record and no byte of the database.
 
 Screenshots of the main pages go to the test's folder, and to $TLA_SCREENSHOTS when set
 (tools/web-screenshots.sh regenerates docs/img/ with it). Run under
@@ -195,12 +196,41 @@ def test_a_day_at_the_practice_in_chromium(tmp_path, terminal):
         page.goto(server.url + "/verification")
         expect(page.locator("#verdict")).to_contain_text("La base de données est cohérente")
         shots.take(page, "verification")
+        _live_progress(page, server, shots)
         browser.close()
         logs = list(server.logs.lines)
 
-    assert len(shots.taken) == 10 and all(p.stat().st_size > 5000 for p in shots.taken)
+    assert len(shots.taken) == 11 and all(p.stat().st_size > 5000 for p in shots.taken)
     assert any("POST /lots/sceller" in line for line in logs), logs[-20:]
     _assert_pin_nowhere(html, logs, db)
+
+
+def _live_progress(page, server, shots):
+    """The unloading page follows a sync as it goes: a job held half-way (its progress set
+    by hand, as the sync's Progress calls set it) is shown, then each change of it, then
+    its end, without reloading by hand."""
+    from playwright.sync_api import expect
+
+    from host_agent.web.jobs import Job
+
+    jobs = server.app.state.jobs
+    done = next(iter(jobs.jobs.values()))  # the real unloading, ended
+    job = Job(done.port)
+    job.stage("pulling sheets")
+    job.expect(SHEETS)
+    job.advance(3, 6000)
+    with jobs.lock:
+        jobs.jobs[job.id] = job
+    page.goto(server.url + "/decharger/" + job.id)
+    expect(page.locator("#stage")).to_have_text("Réception des feuilles de soins")
+    expect(page.locator("#count")).to_have_text("3 feuilles reçues sur %d" % SHEETS)
+    shots.take(page, "progression")
+    job.advance(2, 4000)
+    expect(page.locator("#count")).to_have_text("5 feuilles reçues sur %d" % SHEETS)
+    expect(page.locator("#bar")).to_have_attribute("value", "5")
+    with job.lock:
+        job.summary, job.finished = done.summary, True
+    expect(page.locator("#result")).to_contain_text("%d feuilles rangées" % SHEETS)
 
 
 def _assert_pin_nowhere(html, logs, db):

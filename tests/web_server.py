@@ -49,9 +49,8 @@ class Server:
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", 0))
         self.url = "http://127.0.0.1:%d" % self.sock.getsockname()[1]
-        self.server = uvicorn.Server(
-            uvicorn.Config(create_app(config), log_config=None, log_level="debug")
-        )
+        self.app = create_app(config)
+        self.server = uvicorn.Server(uvicorn.Config(self.app, log_config=None, log_level="debug"))
         self.logs = Captured()
         self.thread = threading.Thread(
             target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True
