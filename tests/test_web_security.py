@@ -98,3 +98,18 @@ def test_the_password_file_is_read_and_checked(tmp_path):
     assert security.read_password_file(good) == "un mot de passe long"
     with pytest.raises(ValueError, match="8 characters"):
         security.read_password_file(short)
+
+
+def test_without_a_login_only_this_pcs_names_are_answered(tmp_path):
+    """DNS rebinding: a page of another site whose name now points at 127.0.0.1 must not
+    read the practice's pages (no login protects them on this PC)."""
+    c = web.client(web.day(tmp_path))
+    assert c.get("/feuilles").status_code == 200
+    for host in ("evil.example", "evil.example:8765", "192.168.1.10"):
+        r = c.get("/feuilles", headers={"host": host})
+        assert r.status_code == 421, host
+        assert "MARTIN PAUL" not in r.text and "127.0.0.1" in r.text
+    assert c.get("/feuilles", headers={"host": "localhost:8765"}).status_code == 200
+    # With a login, any name may be used (the password protects the pages).
+    logged = web.client(web.day(tmp_path / "b"), host="0.0.0.0", password="correct horse")
+    assert logged.get("/", headers={"host": "cabinet.local"}).url.path == "/connexion"

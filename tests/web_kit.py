@@ -45,7 +45,7 @@ class Reader:
 def client(db, reader=None, **options) -> TestClient:
     options.setdefault("today", kit.DAY)
     config = Config(db, slots=reader, secret=b"k" * 32, **options)
-    return TestClient(create_app(config), follow_redirects=True)
+    return TestClient(create_app(config), base_url="http://127.0.0.1", follow_redirects=True)
 
 
 def day(tmp_path):

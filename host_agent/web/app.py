@@ -47,6 +47,15 @@ class Sessions(BaseHTTPMiddleware):
 
     async def dispatch(self, request: Request, call_next):
         config = request.app.state.config
+        if config.password_hash is None and not security.is_loopback(request.url.hostname or ""):
+            # No login: only this PC's own names. A page of another site that renamed itself
+            # to 127.0.0.1 (DNS rebinding) would otherwise read the practice's pages.
+            return HTMLResponse(
+                '<!doctype html><html lang="fr"><meta charset="utf-8"><title>Refusé</title>'
+                "<p>Cette application ne répond qu'à l'adresse 127.0.0.1 de ce PC.</p></html>",
+                status_code=421,
+                headers=HEADERS,
+            )
         session = security.read_session(config.secret, request.cookies.get(security.COOKIE))
         fresh = None
         if session is None:
