@@ -4,6 +4,7 @@ return, a paper duplicate; bad input (a wrong PIN, no card, a missing database, 
 an unknown lot) gives one French message and changes nothing; hostile names are escaped."""
 
 import io
+import json
 
 import pytest
 from pypdf import PdfReader
@@ -83,6 +84,22 @@ def test_build_seal_send_return_and_duplicate(tmp_path):
     assert back.status_code == 200, web.text(back)
     assert "rejeté par la caisse le 20/11/2026 : Feuille 102 : NIR inconnu" in web.text(back)
     assert "nouveau lot" in web.text(back)
+    # A return that contradicts it (the same lot accepted) changes nothing.
+    lot_name = json.loads(data)["acks"][0]["lot"]
+    contrary = json.dumps(
+        {
+            "format": "tla-ack/1",
+            "fund": "011750000",
+            "acks": [{"lot": lot_name, "result": "accepted", "date": "2026-11-21"}],
+        }
+    ).encode()
+    before = web.dump(db)
+    again = c.post(
+        "/retours", data={"csrf": token}, files={"file": ("r2.json", contrary, "text/plain")}
+    )
+    assert again.status_code == 409 and "rien n'a été modifié" in web.text(again)
+    assert "was already rejected" in web.text(again)  # the detail, in English
+    assert web.dump(db) == before
     sheets = web.text(c.get("/feuilles"))
     assert "rejetée une fois" in sheets and "transmise" in sheets
     store = Store(db)
