@@ -159,6 +159,9 @@ def test_a_day_at_the_practice_in_chromium(tmp_path, terminal):
         expect(page.locator("#lots")).not_to_contain_text("scellé")
         shots.take(page, "lots")
         assert len(list((tmp_path / "outbox").glob("*/*.tla"))) == 2
+        page.click("#lots tbody tr:first-child a")
+        expect(page.locator("#lot-check")).to_contain_text("jusqu'au certificat racine vérifiés")
+        shots.take(page, "lot")
 
         # The funds' returns, each file through the page's upload.
         for path in _returns(db, tmp_path):
@@ -200,7 +203,7 @@ def test_a_day_at_the_practice_in_chromium(tmp_path, terminal):
         browser.close()
         logs = list(server.logs.lines)
 
-    assert len(shots.taken) == 11 and all(p.stat().st_size > 5000 for p in shots.taken)
+    assert len(shots.taken) == 12 and all(p.stat().st_size > 5000 for p in shots.taken)
     assert any("POST /lots/sceller" in line for line in logs), logs[-20:]
     _assert_pin_nowhere(html, logs, db)
 

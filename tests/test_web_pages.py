@@ -77,6 +77,12 @@ def test_build_seal_send_return_and_duplicate(tmp_path):
     sent = c.post("/lots/envoyer", data={"csrf": token})
     assert web.text(sent).count("envoyé à la caisse") == 2
     assert len(list((tmp_path / "outbox").glob("*/*.tla"))) == 2
+    one = lots.name(_sent_lots(db)[0])
+    lot_page = web.text(c.get("/lots/%s" % one))
+    assert "sceau de la CPS et sa chaîne jusqu'au certificat racine vérifiés" in lot_page
+    assert "transmis" in lot_page and "dossier d'envoi" in lot_page
+    unknown = c.get("/lots/10001234565-000999")
+    assert unknown.status_code == 409 and "there is no lot" in web.text(unknown)
     name, data = web.return_file(db)
     back = c.post(
         "/retours", data={"csrf": token}, files={"file": (name, data, "application/json")}
@@ -231,3 +237,11 @@ def test_the_unloading_progress_reads_in_french():
     assert state["stage"] == "Réception des feuilles de soins"
     assert (state["sheets"], state["total"], state["bytes"]) == (3, 6, 6000)
     assert not state["finished"] and state["error"] == ""
+
+
+def _sent_lots(db) -> list:
+    store = Store(db)
+    try:
+        return lots.all_lots(store, (lots.SENT,))
+    finally:
+        store.close()

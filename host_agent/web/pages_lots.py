@@ -32,6 +32,14 @@ async def lots_page(request: Request):
     return render.page(request, "lots.html", title="Lots", lines=lines, counts=counts)
 
 
+@router.get("/lots/{ref}")
+async def lot_page(request: Request, ref: str):
+    config = _config(request)
+    root = workspace.root_certificate(config.root, config.db, required=False)
+    d = await render.with_store(request, lambda store: lots.detail(store, ref, root))
+    return render.page(request, "lot.html", title="Lot %s" % lots.name(d.row), d=d)
+
+
 @router.post("/lots/construire")
 async def build(request: Request):
     await checked_form(request)
