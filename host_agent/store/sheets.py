@@ -32,12 +32,12 @@ class Sheets:
                     "VALUES (?, ?, ?, ?)",
                     (bundles.cert_id(der), der, _subject(der), now),
                 )
-            for rec_no, data, sheet in batch.accepted:
-                reason = self._file_sheet(db, terminal_id, sync_id, rec_no, data, sheet, now)
+            for item in batch.accepted:
+                reason = self._file_sheet(db, terminal_id, sync_id, item, now)
                 if reason is None:
-                    ok.append(rec_no)
+                    ok.append(item.record)
                 else:
-                    batch.rejected.append((rec_no, data, reason))
+                    batch.rejected.append((item.record, item.data, reason))
             for rec_no, data, reason in batch.rejected:
                 db.execute(
                     "INSERT OR IGNORE INTO quarantine (terminal_id, record_no, bundle, "
@@ -64,9 +64,11 @@ class Sheets:
             )
         return ok, sorted(set(bad))
 
-    def _file_sheet(self, db, terminal_id, sync_id, rec_no, data, sheet, now) -> str | None:
-        """Insert one verified sheet; None when filed (or already there), else the reason
-        it goes to quarantine instead."""
+    def _file_sheet(self, db, terminal_id, sync_id, item, now) -> str | None:
+        """Insert one verified sheet (host_agent.sync_parts.Received: its bytes, decoded
+        bundle and sheet); None when filed (or already there), else the reason it goes to
+        quarantine instead."""
+        rec_no, data, sheet = item.record, item.data, item.sheet
         there = db.execute(
             "SELECT id, bundle FROM sheets WHERE terminal_id = ? AND record_no = ?",
             (terminal_id, rec_no),
@@ -78,7 +80,7 @@ class Sheets:
                 "record number %d of this terminal was already received with another sheet "
                 "(sheet %d): was the terminal's flash erased?" % (rec_no, there["id"])
             )
-        digest = bundles.digest(sheet_bytes(data))
+        digest = bundles.digest(item.bundle.sheet)
         same = db.execute("SELECT id FROM sheets WHERE digest = ?", (digest,)).fetchone()
         if same is not None:
             return "the same care sheet was already received (sheet %d)" % same["id"]
@@ -92,7 +94,7 @@ class Sheets:
                 sheet.professional,
                 used["id"],
             )
-        columns = derived_columns(data, sheet)
+        columns = derived_columns(item.bundle, sheet)
         db.execute(
             "INSERT INTO sheets (terminal_id, record_no, bundle, digest, received, sync_id, %s)"
             " VALUES (?,?,?,?,?,?%s)" % (", ".join(columns), ",?" * len(columns)),
@@ -136,9 +138,10 @@ class Sheets:
             )
 
 
-def derived_columns(data: bytes, sheet) -> dict:
-    """{sheets column: value} of every column decoded from the signed bundle `data` and its
-    `sheet`: what `tla-agent check` compares with the bundle (host_agent/check.py)."""
+def derived_columns(signed, sheet) -> dict:
+    """{sheets column: value} of every column decoded from the signed bundle (`signed`, a
+    protocol.bundle.Bundle) and its `sheet`: what `tla-agent check` compares with the
+    stored bytes (host_agent/check.py)."""
     b = sheet.beneficiary
     return {
         "order_no": sheet.order_no,
@@ -151,13 +154,8 @@ def derived_columns(data: bytes, sheet) -> dict:
         "payment": sheet.payment,
         "fees": sheet.fees,
         "third_party": sheet.third_party,
-        "signed_by_patient": int(bundles.decode(data).vitale_signature is not None),
+        "signed_by_patient": int(signed.vitale_signature is not None),
     }
-
-
-def sheet_bytes(data: bytes) -> bytes:
-    """The sheet bytes inside a signed bundle."""
-    return bundles.decode(data).sheet
 
 
 def _subject(der: bytes) -> str:
