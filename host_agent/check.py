@@ -145,8 +145,8 @@ def _record_numbers(db, report):
         if holes:
             shown = ", ".join(str(n) for n in holes[:10]) + (" ..." if len(holes) > 10 else "")
             report.add(
-                "terminal %s: %d record number(s) received but missing here: %s"
-                % (t["serial"], len(holes), shown)
+                "terminal %s: %d record number%s received but missing here: %s"
+                % (t["serial"], len(holes), "" if len(holes) == 1 else "s", shown)
             )
 
 

@@ -14,6 +14,7 @@ from host_agent import dispatch, lots, sealing, sending
 from host_agent.cli.common import (
     DEFAULT_DB,
     DbOption,
+    JsonOption,
     RootOption,
     TodayOption,
     console,
@@ -26,7 +27,9 @@ from host_agent.cli.common import (
     load_root,
     open_store,
     plural,
+    print_json,
     read_pin,
+    record,
     refused,
     styled,
     today,
@@ -105,12 +108,18 @@ def list_lots(
             "--status", help="Only lots in this state (repeatable): %s." % ", ".join(lots.STATUSES)
         ),
     ] = None,
+    as_json: JsonOption = False,
 ):
     """List the lots, per professional and number."""
     try:
         rows = lots.listing(open_store(db), state)
     except AgentError as e:
         refused(e)
+    if as_json:
+        names = ("professional", "number", "fund", "status", "sheets", "fees", "third_party")
+        instants = ("built", "sealed", "sent", "acked", "purged")
+        print_json([dict(lot=lots.name(r), **record(r, *names, *instants)) for r in rows])
+        return
     if not rows:
         console.print("no lot")
         return
