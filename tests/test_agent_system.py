@@ -1,68 +1,16 @@
 """Windows and POSIX (issue 12, item 6): the agent's POSIX-only calls live in one module,
-host_agent/system.py, which selects its POSIX or Windows implementation; nowhere else in
-host_agent does such a call appear. CI cannot run Windows here, so the selection is
-tested with os.name and sys.platform patched, and the Windows implementation (portable
-calls only, by design) is run on this machine."""
+host_agent/system.py, which selects its POSIX or Windows implementation (that nowhere else
+in host_agent has one is tests/test_agent_shape.py's grep). CI cannot run Windows here, so
+the selection is tested with os.name and sys.platform patched, and the Windows
+implementation (portable calls only, by design) is run on this machine."""
 
-import ast
 import os
-import re
 import stat
 import sys
-from pathlib import Path
 
 import pytest
 
 from host_agent import files, system, watch
-
-ROOT = Path(__file__).resolve().parent.parent
-AGENT = ROOT / "host_agent"
-# Calls and modules that exist or mean something on POSIX only (or differ on Windows).
-POSIX_ONLY = re.compile(
-    r"\bos\.(chmod|fchmod|lchmod|chown|fchown|getuid|geteuid|getgid|umask|killpg|setsid|"
-    r"getpgid|setpgid|openpty|fork|mkfifo|O_RDONLY|O_DIRECTORY)\b|"
-    r"\bsignal\.(SIGKILL|SIGHUP|SIGUSR1|SIGUSR2|SIGCHLD|SIGALRM)\b|"
-    r"\bmode=0o[0-7]+|\b0o[0-7]{3}\b|"
-    r"^\s*(import|from)\s+(fcntl|termios|tty|pty|pwd|grp|resource)\b",
-    re.MULTILINE,
-)
-
-
-def posix_only_calls(paths) -> list:
-    """'file:line text' of every POSIX-only call in `paths` (comments and docstrings aside)."""
-    found = []
-    for path in paths:
-        text = path.read_text()
-        docstrings = {
-            node.body[0].value.lineno
-            for node in ast.walk(ast.parse(text))
-            if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef))
-            and node.body
-            and isinstance(node.body[0], ast.Expr)
-            and isinstance(node.body[0].value, ast.Constant)
-        }
-        for number, line in enumerate(text.splitlines(), 1):
-            code = line.split("#", 1)[0]
-            if number not in docstrings and POSIX_ONLY.search(code):
-                found.append("%s:%d %s" % (path.name, number, line.strip()))
-    return found
-
-
-def test_no_posix_only_call_outside_system_py():
-    others = [p for p in sorted(AGENT.rglob("*.py")) if p != AGENT / "system.py"]
-    assert len(others) > 30
-    assert posix_only_calls(others) == []
-
-
-def test_the_grep_finds_them(tmp_path):
-    bad = tmp_path / "bad.py"
-    bad.write_text(
-        "import fcntl\nimport os\nos.chmod('x', 0o600)  # owner only\n"
-        "os.kill(1, signal.SIGKILL)\nx = 1  # os.getuid() in a comment is fine\n"
-    )
-    found = posix_only_calls([bad])
-    assert [f.split()[0] for f in found] == ["bad.py:1", "bad.py:3", "bad.py:4"], found
-    assert posix_only_calls([AGENT / "system.py"])  # where they are
 
 
 @pytest.mark.parametrize(

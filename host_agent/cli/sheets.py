@@ -16,6 +16,7 @@ from host_agent.cli.common import (
     JsonOption,
     SheetId,
     TerminalOption,
+    TodayOption,
     console,
     euros,
     instant,
@@ -141,12 +142,7 @@ def _show(value) -> str:
 def summarize_sheets(
     db: DbOption = DEFAULT_DB,
     terminal: TerminalOption = None,
-    on: Annotated[
-        str,
-        typer.Option(
-            "--today", help="Count deadlines as on this day (YYYY-MM-DD) instead of today."
-        ),
-    ] = "",
+    on: TodayOption = "",
     as_json: JsonOption = False,
 ):
     """Sheets per fund: how many, the fees, what the fund pays (third-party payment), and

@@ -19,7 +19,7 @@ class Sheets:
         raise NotImplementedError  # Store's
 
     def commit_batch(self, terminal_id: int, sync_id: int, batch) -> tuple[list, list]:
-        """File a verified batch (host_agent.sync.Batch) in one transaction: certificates,
+        """File a verified batch (host_agent.sync_parts.Batch) in one transaction: certificates,
         sheets, quarantined sheets, the terminal's cursor. A sheet already filed (same
         record, same bytes) is not filed twice; one that collides with another sheet goes to
         quarantine. Returns the record numbers filed and quarantined, for the ACK."""
@@ -105,22 +105,17 @@ class Sheets:
     def unconfirmed(self, terminal_id: int) -> tuple[list, list]:
         """Record numbers filed (then quarantined) whose ACK the terminal has not confirmed:
         sent again at the next sync, before anything else."""
-        ok = [
-            r[0]
-            for r in self.db.execute(
-                "SELECT record_no FROM sheets WHERE terminal_id = ? AND acked IS NULL "
-                "ORDER BY record_no",
-                (terminal_id,),
-            )
-        ]
-        bad = [
-            r[0]
-            for r in self.db.execute(
-                "SELECT DISTINCT record_no FROM quarantine WHERE terminal_id = ? AND acked IS NULL "
-                "ORDER BY record_no",
-                (terminal_id,),
-            )
-        ]
+        ok, bad = (
+            [
+                r[0]
+                for r in self.db.execute(
+                    "SELECT DISTINCT record_no FROM %s WHERE terminal_id = ? AND acked IS NULL "
+                    "ORDER BY record_no" % table,
+                    (terminal_id,),
+                )
+            ]
+            for table in ("sheets", "quarantine")
+        )
         return ok, bad
 
     def confirm_acks(self, terminal_id: int, ok, bad) -> None:
