@@ -7,7 +7,7 @@ from firmware import entry, screens
 from hw import hal
 
 ITEMS = ("Appairer un PC", "Desappairer PC", "FSE refusees", "FSE du jour")
-DEGRADED = "Sans carte Vitale"
+DEGRADED = "Sans la Vitale"
 
 
 class Menu:
