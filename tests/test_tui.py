@@ -64,7 +64,7 @@ async def a_visit_start(app, pilot):
     await pilot.press("1")  # the visit of the holder: the card has been read whole
     await until(pilot, showing(app, "Lieu d'exercice"), "the practice situations")
     await pilot.press("1")
-    await until(pilot, showing(app, "Actes:0"), "the sheet begun")
+    await until(pilot, showing(app, "Acte 1: code"), "the sheet begun")
     await pilot.click("#pull-vitale")
     await until(pilot, showing(app, "retiree"), "the card pulled")
     assert "single pulled from the vitale slot" in log_text(app)

@@ -242,7 +242,7 @@ def test_caps_warn_and_a_hard_cap_refuses_visits():
     vitale, cps = _slots("read")
     app = make_visit_app(vitale, cps)
     j = app.storage.journal
-    for n in range(2):
+    for _ in range(2):
         j.append_sheet(b"x" * 40, j.reserve_order(PRO), PRO, 20261118, True)
     assert app.waiting.lines(20261118)[1] is None  # defaults: 60 sheets, 2 days
     assert app.waiting.lines(20261120)[1] == "Synchro conseillee"  # 2 days old
