@@ -213,7 +213,7 @@ def test_the_agent_pairs_and_syncs_over_the_views_port(tmp_path):
 
     async def scenario():
         async with app.run_test(size=(110, 32)) as pilot:
-            await until(pilot, showing(app, "Inserer les cartes"), "the idle screen")
+            await until(pilot, showing(app, "1 FSE: envoi"), "the idle screen, a sheet waiting")
             port = app.bench.port
             await pilot.press("M", "1")  # shift+m: MENU too
             await until(pilot, showing(app, "Appairage d'un PC"), "the pairing screen")
