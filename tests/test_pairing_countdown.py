@@ -3,11 +3,10 @@ on the terminal", not 120 s of silence), on a virtual clock: each second left is
 in order, until OK is pressed; without OK the pairing ends at the deadline, nothing kept."""
 
 from emulator.linksim import Faults, World
-from tests.sync_kit import SERIAL
-
 from host_agent.client import LinkClient
 from host_agent.pair import PairError, pair
 from host_agent.store import Store
+from tests.sync_kit import SERIAL
 
 
 def _pair(tmp_path, press_ok_at):
