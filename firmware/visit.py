@@ -51,7 +51,7 @@ class Visit(PatientSteps, SheetItems, SigningSteps):
         self.place = None  # (CPS card, situation index) chosen in this CPS session
         self.pay_cursor = 0  # where the payment menu's cursor starts: the last mode chosen
         self.care_day = None  # the date of the acts added now (None: today)
-        self.last = None  # the patient's last sheet (a Sheet), offered to do again
+        self.last = None  # (record, date) of the patient's last sheet, offered to do again
         self.over_cap = lambda: False  # a hard cap of the practice reached (firmware/idle.py)
 
     # ------------------------------------------------------------ what a visit has

@@ -101,7 +101,7 @@ class SheetItems:
             items.insert(0, "Payer, signer")
         elif self.last is not None:
             shortcut = self._repeat
-            items.insert(0, "Refaire " + dates.french(dates.ymd_tuple(self.last.completion))[:5])
+            items.insert(0, "Refaire " + dates.french(dates.ymd_tuple(self.last[1]))[:5])
         base = 1 if shortcut is None else 0
 
         def picked(i):

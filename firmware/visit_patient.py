@@ -6,6 +6,8 @@ draft sheet, and the patient's last sheet in the journal, which the act menu off
 again (same acts, prescription and items, today's date).
 """
 
+import gc
+
 from firmware import entry, screens, signing
 from firmware.journal import REJECTED
 from firmware.visit_items import exemption_code, rank_acts
@@ -14,6 +16,10 @@ from protocol import sheet as sheet_codec
 from protocol.sheet import Act, Beneficiary, Sheet
 
 LOOK_BACK = 200  # the journal's last sheets searched for the patient's last one
+
+
+def _decoded(payload):
+    return sheet_codec.decode(bundle.decode(payload).sheet)
 
 
 def birth_rank(card, b):
@@ -107,27 +113,37 @@ class PatientSteps:
     # ------------------------------------------------------------ the last sheet
 
     def _last_sheet(self):
-        """The latest sheet of this professional for this beneficiary among the journal's
-        last LOOK_BACK (not one the PC rejected), decoded; None when there is none."""
+        """(record number, completion date) of the latest sheet of this professional for
+        this beneficiary among the journal's last LOOK_BACK (not one the PC rejected), or
+        None. Only numbers are kept: the sheet is decoded again if it is repeated."""
         card, s = self.patient, self._draft()
         j = self.journal
         if card is None or j is None:
             return None
         nir = card.nir.encode()
         found = None
+        gc.collect()  # the scan's garbage (a record at a time) is laid low in the heap
         for r in j.records_after(max(0, j.next_rec_no - 1 - LOOK_BACK), 0, 0, None):
             if r.pro_id == s.professional and r.status != REJECTED and nir in r.payload:
-                old = sheet_codec.decode(bundle.decode(r.payload).sheet)
-                if old.insured == s.insured and old.beneficiary == s.beneficiary:
-                    found = old
+                if self._same_patient(_decoded(r.payload), s):
+                    found = (r.rec_no, r.completion_date)
+        gc.collect()
         return found
+
+    def _same_patient(self, old, s):
+        return old.insured == s.insured and old.beneficiary == s.beneficiary
 
     def _repeat(self):
         """The last sheet again: its acts (dated today), prescription, agreement, accident,
         and its exemption when the card still gives it; checked as a whole. Refused, the
         sheet stays empty and the act menu comes back without the offer."""
-        old, s = self.last, self._draft()
+        rec = self._journal().get(self.last[0])
         self.last = None
+        s = self._draft()
+        if rec is None:  # purged meanwhile (a sync's acknowledgement and retention)
+            self._add_act()
+            return
+        old = _decoded(rec.payload)
         for a in old.acts:
             s.acts.append(Act(code=a.code, coef=a.coef, date=self._care_day()))
         s.prescription, s.agreement, s.accident = old.prescription, old.agreement, old.accident
