@@ -146,8 +146,10 @@ class App:
             warning = screens.damage_warning(self.storage.damage.affected())
         lines = screens.idle(self.board.model, self.board.serial_number, now, warning, waiting)
         if sync is not None:
-            lines[2:] = screens.syncing(sync[1], sync[2]) if sync[0] == "run" else (
-                screens.synced(sync[1], sync[2])
+            lines[2:] = (
+                screens.syncing(sync[1], sync[2])
+                if sync[0] == "run"
+                else (screens.synced(sync[1], sync[2]))
             )
         return lines
 

@@ -68,7 +68,10 @@ class DayList:
         ]
         shown = rows[self.top : self.top + 2]
         for i, (order, acts, fees) in enumerate(shown):
-            line = "%4d %-7s%7s" % (order, acts[:7], _amount(fees))
+            amount = _amount(fees)
+            room = 18 - len(amount)  # 19 columns, the 20th for the 'v'
+            left = ("%4d %s" % (order, acts))[:room]
+            line = left + " " * (room - len(left) + 1) + amount
             more = i == len(shown) - 1 and self.top + 2 < len(rows)
             lines.append(line + ("v" if more else ""))
         if not rows:

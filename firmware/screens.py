@@ -31,7 +31,8 @@ def syncing(sent, total):
 
 def synced(acked, rejected):
     """A sync's result, on the idle screen until a key or a card."""
-    return ["Synchro terminee", "%d recues %d refus" % (acked, rejected)]
+    line = "%d recues %d refus" % (acked, rejected)
+    return ["Synchro terminee", line if len(line) <= 20 else "%d ok %d refus" % (acked, rejected)]
 
 
 def deadline_warning(days_left):

@@ -168,8 +168,11 @@ class Visit(PatientSteps, SheetItems, SigningSteps):
         """True while no visit is going on and the reading only waits for a card or a PIN
         (App opens the terminal's menu on MENU then: pairing works with a CPS in)."""
         r = self.reading
-        return not self._own_screen() and self.sheet is None and r.message is None and (
-            r.patient is None
+        return (
+            not self._own_screen()
+            and self.sheet is None
+            and r.message is None
+            and (r.patient is None)
         )
 
     def start_degraded(self):

@@ -72,7 +72,7 @@ def test_the_days_sheets_and_total_on_ok_from_the_idle_screen():
     assert lines == [
         "Jour 18/11: 1 FSE",
         "Total      44,27 EUR",
-        "   1 VG,MD,I  44,27",
+        "   1 VG,MD,IK 44,27",
         "OK: retour",
     ]
     press(app, "OK")
@@ -108,3 +108,31 @@ def test_a_sync_running_counts_the_sheets_then_says_its_result():
     press(app, "1")  # seen: the idle screen shows the sheets waiting again
     assert app.board.display.lines[2] == "1 FSE: envoi 30/11"
     _fits(app)
+
+
+def test_every_new_screen_fits_4_x_20_ascii_at_its_widest():
+    from firmware import entry
+    from firmware.daylist import DayList
+
+    shown = [
+        screens.idle("TLA-T1", "TLA-EMU-0001", 1795000000, "FSE: delai depasse!", "x"),
+        [screens.waiting_line(n, 20261231) for n in (1, 99, 999)],
+        [screens.waiting_line(n, 20261231) for n in (9999, 60000)],
+        screens.syncing(9999, 9999) + screens.synced(9999, 9999),
+        screens.cap_reached(),
+        screens.insert_vitale("BERNARD CLAIRE", "Medecin"),
+    ]
+    items = ["Payer, signer"] + ["%02d item de 16 car" % i for i in range(14)]
+    for cursor in range(len(items)):
+        m = entry.Menu("Acte 13: code", [i[:16] for i in items], base=0, cursor=cursor)
+        shown.append(screens.menu(m))
+    day = DayList(None, None)
+    day.day, day.rows = 20261118, [(99999, "AMI,IFD,IK,MAU", 999999)] * 3
+    shown.append(day.screen())
+    day.top = 1
+    shown.append(day.screen())
+    for lines in shown:
+        print(lines)
+        assert len(lines) <= 4, lines
+        for line in lines:
+            assert len(line) <= 20 and all(32 <= ord(c) < 127 for c in line), lines
