@@ -169,10 +169,13 @@ class App:
         owner = self.owner()
         if key is not None and owner is None:
             self.sync.result = None  # seen: the idle screen shows the sheets again
-        if key == KEY_MENU and (owner is None or owner is self.visit and self.visit.waiting()):
+        visit = self.visit
+        if key == KEY_MENU and (
+            owner is None or visit is not None and owner is visit and visit.waiting()
+        ):
             degraded = None
-            if owner is not None and self.visit.can_start_degraded():
-                degraded = self.visit.start_degraded
+            if owner is not None and visit is not None and visit.can_start_degraded():
+                degraded = visit.start_degraded
             self.menu.open(degraded)
             key = None
         elif key == KEY_OK and owner is None and not self.storage.salvage:

@@ -56,6 +56,10 @@ def _nothing():
     pass
 
 
+def _ignore(caps):
+    pass
+
+
 def _pieces(runs):
     """Lists of at most STATE_BATCH record numbers covering `runs`."""
     piece = []
@@ -81,7 +85,7 @@ class Sync:
         self.link = link
         self.stream = None
         self.on_rejected = _nothing  # called after an ACK rejected sheets (shows them)
-        self.on_caps = None  # called with the caps a STATUS brings (firmware/idle.py)
+        self.on_caps = _ignore  # called with the caps a STATUS brings (firmware/idle.py)
         self.last_ms = None  # ticks of the last sync message or frame, None before any
         self.result = None  # (acknowledged, rejected) of the last ACK, until a key or card
         for mtype, handler in (
@@ -125,7 +129,7 @@ class Sync:
         j = self.journal
         high = sm.read_status_request(body)
         caps = sm.read_caps(body)
-        if caps is not None and self.on_caps is not None:
+        if caps is not None:
             self.on_caps(caps)
         if j is not None and high:
             j.raise_next(high + 1)  # numbers the PC holds are never issued again

@@ -22,6 +22,10 @@ def _nothing(*args):
     pass
 
 
+def _never() -> bool:
+    return False
+
+
 def _under(found, prefix):
     """The problems of `found` about the field `prefix` or inside it."""
     return [p for p in found if p.path == prefix or p.path.startswith(prefix + ".")]
@@ -52,7 +56,7 @@ class Visit(PatientSteps, SheetItems, SigningSteps):
         self.pay_cursor = 0  # where the payment menu's cursor starts: the last mode chosen
         self.care_day = None  # the date of the acts added now (None: today)
         self.last = None  # (record, date) of the patient's last sheet, offered to do again
-        self.over_cap = lambda: False  # a hard cap of the practice reached (firmware/idle.py)
+        self.over_cap = _never  # a hard cap of the practice reached (firmware/idle.py)
 
     # ------------------------------------------------------------ what a visit has
 

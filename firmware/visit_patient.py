@@ -137,8 +137,8 @@ class PatientSteps:
         """The last sheet again: its acts (dated today), prescription, agreement, accident,
         and its exemption when the card still gives it; checked as a whole. Refused, the
         sheet stays empty and the act menu comes back without the offer."""
-        rec = self._journal().get(self.last[0])
-        self.last = None
+        last, self.last = self.last, None
+        rec = self._journal().get(last[0]) if last is not None else None
         s = self._draft()
         if rec is None:  # purged meanwhile (a sync's acknowledgement and retention)
             self._add_act()

@@ -77,7 +77,7 @@ def status_request(high=0, caps=None):
     that the terminal never issues it again, whatever its flash lost; `caps`: the
     practice's caps on sheets waiting (warning count, hard count, warning age in days,
     hard age; 0 = none), kept by the terminal (docs/visit.md "Caps")."""
-    body = {"high": high} if high else {}
+    body: dict = {"high": high} if high else {}
     if caps is not None:
         body["caps"] = list(caps)
     return body
