@@ -136,3 +136,26 @@ def test_every_new_screen_fits_4_x_20_ascii_at_its_widest():
         assert len(lines) <= 4, lines
         for line in lines:
             assert len(line) <= 20 and all(32 <= ord(c) < 127 for c in line), lines
+
+
+def test_a_status_sets_the_caps_and_hostile_caps_are_refused():
+    from firmware.idle import DEFAULT_CAPS, Waiting
+    from protocol import sync_messages as sm
+    from protocol.security_errors import MalformedMessage
+
+    vitale, cps = _slots("read")
+    app = make_visit_app(vitale, cps)
+    assert app.waiting.caps == DEFAULT_CAPS
+    app.sync._status(sm.status_request(0), 1)  # no caps: the defaults stay
+    assert app.waiting.caps == DEFAULT_CAPS
+    app.sync._status(sm.status_request(5, (30, 80, 1, 4)), 2)
+    assert app.waiting.caps == (30, 80, 1, 4)
+    assert Waiting(app.storage.journal, app.storage.fs).caps == (30, 80, 1, 4)  # in flash
+    for bad in ([1, 2, 3], [1, 2, 3, 70000], [1, 2, 3, -1], "caps", [1, 2, 3, True]):
+        try:
+            app.sync._status({"caps": bad}, 3)
+        except MalformedMessage as e:
+            print("refused", bad, e)
+        else:
+            raise AssertionError("accepted %r" % (bad,))
+    assert app.waiting.caps == (30, 80, 1, 4)  # the previous caps kept
