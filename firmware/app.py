@@ -167,8 +167,8 @@ class App:
         if key is not None:
             busy = True
         owner = self.owner()
-        if key is not None and owner is None:
-            self.sync.result = None  # seen: the idle screen shows the sheets again
+        if (key is not None and owner is None) or (owner is not None and owner is self.visit):
+            self.sync.result = None  # seen, or a visit began: the idle screen shows the sheets
         visit = self.visit
         if key == KEY_MENU and (
             owner is None or visit is not None and owner is visit and visit.waiting()
