@@ -46,12 +46,15 @@ def hello(port: str, timeout: float = 3.0) -> Hello:
     )
 
 
-def pair_with(port: str, store: Store, confirm, wait_s: int = pair.WAIT_S) -> tuple[str, str]:
-    """Pair with the terminal on `port`; `confirm(code, serial) -> bool` asks the user.
+def pair_with(
+    port: str, store: Store, confirm, wait_s: int = pair.WAIT_S, waiting=None
+) -> tuple[str, str]:
+    """Pair with the terminal on `port`; `confirm(code, serial) -> bool` asks the user;
+    `waiting(seconds_left)` counts down the wait for OK on the terminal.
     Returns (the terminal's serial, this agent's name)."""
     link = LinkClient(transport.open_port(port))
     try:
-        return pair.pair(link, store, confirm, wait_s=wait_s)
+        return pair.pair(link, store, confirm, wait_s=wait_s, waiting=waiting)
     finally:
         link.port.close()
 

@@ -91,10 +91,24 @@ def pair_terminal(
             return True
         return typer.confirm("Does the terminal show the same code?", default=False)
 
+    tty = console.is_terminal
+
+    def waiting(left):
+        # A countdown instead of silence: on a terminal one line rewritten each second,
+        # in a log a line every 10 s.
+        if tty:
+            console.print("Press OK on the terminal: %3d s left" % left, end="\r")
+        elif left == wait or left % 10 == 0:
+            console.print("Press OK on the terminal: %d s left" % left)
+
     try:
-        serial, agent_id = terminals.pair_with(port, store, confirm, wait_s=wait)
+        serial, agent_id = terminals.pair_with(port, store, confirm, wait_s=wait, waiting=waiting)
     except AgentError as e:
+        if tty:
+            console.print()
         refused(e)
+    if tty:
+        console.print()
     console.print(
         "paired with terminal %s as %s: press OK on the terminal to close its screen, then "
         "run tla-agent sync" % (serial, agent_id)
