@@ -29,6 +29,11 @@ ACT_LABELS = {
     ("MAU", F.NURSE): "Majoration acte unique",
     ("MCI", F.NURSE): "Majoration de coordination infirmière",
     ("F", F.NURSE): "Majoration dimanche et jour férié",
+    ("BSA", F.NURSE): "Bilan de soins infirmiers, dépendance légère",
+    ("BSB", F.NURSE): "Bilan de soins infirmiers, dépendance intermédiaire",
+    ("BSC", F.NURSE): "Bilan de soins infirmiers, dépendance lourde",
+    ("N", F.NURSE): "Majoration de nuit (20 h-23 h, 5 h-8 h)",
+    ("NP", F.NURSE): "Majoration de nuit profonde (23 h-5 h)",
 }
 
 PROFESSIONS = {F.DOCTOR: "Médecin", F.NURSE: "Infirmier ou infirmière"}

@@ -39,11 +39,7 @@ def test_every_act_code_has_an_accented_label():
     for version, _, entries in T.VERSIONS:
         for entry in entries:
             key = (entry[T.CODE], entry[T.PROFESSION])
-            assert key in french.ACT_LABELS, (version, key)
-            label = french.ACT_LABELS[key]
-            # The same words as the terminal's ASCII label, with their accents.
-            ascii_label = label.translate(str.maketrans("éèêàçô", "eeeaco"))
-            assert ascii_label.replace(" h", "h").replace("du ", "").replace("de l'", "") != ""
+            assert key in french.ACT_LABELS, (version, key, entry[T.LABEL])
     assert french.act_label("AMI", 60) == "Acte médico-infirmier (lettre clé)"
     assert french.act_label("ZZZ", 60) == "ZZZ"
 
