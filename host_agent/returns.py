@@ -162,7 +162,8 @@ def check(store, data, where: str) -> Outcome:
 
 
 def _no(english, french) -> ReturnError:
-    return ReturnError(english, french)
+    # `where` ("FILE, sheet 3") is written once, in English; the French line names it too.
+    return ReturnError(english, french.replace(", sheet ", ", feuille "))
 
 
 def _only(item, fields, where):
@@ -323,11 +324,20 @@ def _sheet_answer(store, item, fund, decided, where) -> SheetAnswer:
         return a
     if result == PAID and last["result"] == ACCEPTED:
         return a
-    raise _no("%s: sheet %d of lot %s was already %s (%s); this return says %s"
-              % (where, sheet["order_no"], name, last["result"], _iso(last["day"]), result),
-              "%s : la feuille n° %d du lot %s a déjà été %s (le %s) ; ce retour dit %s"
-              % (where, sheet["order_no"], name, _FRENCH[last["result"]],
-                 dates.french(dates.ymd_tuple(last["day"])), _FRENCH[result]))
+    was, now = _said(last["result"], last["amount"]), _said(result, amount)
+    raise _no("%s: sheet %d of lot %s was already %s on %s; this return says %s"
+              % (where, sheet["order_no"], name, was[0], _iso(last["day"]), now[0]),
+              "%s : la feuille n° %d du lot %s a déjà été %s le %s ; ce retour dit %s"
+              % (where, sheet["order_no"], name, was[1],
+                 dates.french(dates.ymd_tuple(last["day"])), now[1]))
+
+
+def _said(result, amount):
+    """(English, French) of an answer, with its amount when paid."""
+    if result != PAID:
+        return result, _FRENCH[result]
+    euros = "%d,%02d" % divmod(amount, 100)
+    return "paid %s EUR" % euros.replace(",", "."), "payée %s €" % euros
 
 
 def _iso(ymd) -> str:
