@@ -204,10 +204,17 @@ def parse(text: str, path) -> Settings:
     try:
         data = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, RecursionError) as e:
-        where = files.parse_problem(e)
+        why = files.parse_problem(e)
+        at = re.search(r"\s*\(at line (\d+), column (\d+)\)$", why)
+        if at:
+            why = why[: at.start()]
+            where = " (line %s, column %s of %s)" % (at.group(1), at.group(2), path)
+            ou = " (ligne %s, colonne %s de %s)" % (at.group(1), at.group(2), path)
+        else:
+            where = ou = " (%s)" % path
         raise SettingsError(
-            "settings: %s is not TOML: %s" % (path, where),
-            "réglages : %s n'est pas un fichier TOML valide : %s" % (path, where),
+            "settings: the file is not TOML: %s%s" % (why, where),
+            "réglages : le fichier n'est pas du TOML valide : %s%s" % (why, ou),
         ) from None
     lines = _Lines(text, path)
     values, funds = {}, {}
