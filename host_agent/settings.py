@@ -23,7 +23,7 @@ from host_agent import files
 
 CONFIG_ENV = "TLA_AGENT_CONFIG"
 FILE_NAME = "agent.toml"
-EXIT_SETTINGS = 9  # the settings file is missing (when named), unreadable or mistyped
+EXIT_SETTINGS = 10  # the settings file is missing (when named), unreadable or mistyped
 MAX_BYTES = 256 * 1024  # a settings file is a few dozen lines; never read /dev/zero
 USB_VID, USB_PID = 0x2E8A, 0x0005  # host_agent/transport.py: a MicroPython RP2040 board
 ROUTES = ("outbox", "smtp")
