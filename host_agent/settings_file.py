@@ -6,6 +6,7 @@ anything: a file the agent would refuse is never left.
 """
 
 import json
+import re
 from pathlib import Path
 
 from host_agent import files, settings
@@ -73,6 +74,106 @@ def write(path, values: dict, funds=None) -> settings.Settings:
     return loaded
 
 
-def answers_from(loaded: settings.Settings) -> dict:
-    """The values of an existing file, as `init` offers them again as its defaults."""
-    return dict(loaded.values)
+class Question:
+    """One question of `tla-agent init` (and of the web app's settings page): the setting,
+    the English prompt, the French label, and when it is asked (`when(values)`)."""
+
+    def __init__(self, table, key, english, french, when=None):
+        self.table, self.key, self.english, self.french = table, key, english, french
+        self.when = when or (lambda values: True)
+
+
+def _route(name):
+    return lambda values: values.get(("sending", "route"), "outbox") == name
+
+
+def _mailbox(values):
+    return bool(values.get(("mailbox", "host")))
+
+
+QUESTIONS = [
+    Question("", "database", "Database file", "Fichier de la base de données"),
+    Question("", "root", "Root certificate of the card PKI (PEM or DER)", "Certificat racine (PEM ou DER)"),
+    Question("terminal", "port", "Terminal port (empty: find it by its USB ids)", "Port du terminal (vide : par USB)"),
+    Question("terminal", "usb_vid", "Terminal USB vendor id (hex)", "Identifiant USB du fabricant (hex)"),
+    Question("terminal", "usb_pid", "Terminal USB product id (hex)", "Identifiant USB du produit (hex)"),
+    Question("practice", "name", "Practice name", "Nom du cabinet"),
+    Question("practice", "address", "Practice address (lines separated by ' / ')", "Adresse du cabinet"),
+    Question("practice", "situation", "Billing number of that practice situation on the CPS (9 digits)", "Numéro de facturation de la situation d'exercice (9 chiffres)"),
+    Question("sending", "route", "How lots are sent (outbox or smtp)", "Envoi des lots (outbox ou smtp)"),
+    Question("sending", "outbox", "Outbox folder", "Dossier d'envoi", _route("outbox")),
+    Question("smtp", "host", "SMTP server", "Serveur SMTP", _route("smtp")),
+    Question("smtp", "port", "SMTP port", "Port SMTP", _route("smtp")),
+    Question("smtp", "from", "Sender address", "Adresse d'expéditeur", _route("smtp")),
+    Question("smtp", "starttls", "Use STARTTLS (true or false)", "STARTTLS (true ou false)", _route("smtp")),
+    Question("smtp", "user", "SMTP user (empty: none)", "Utilisateur SMTP", _route("smtp")),
+    Question("mailbox", "host", "IMAP server the funds answer to (empty: none)", "Serveur IMAP des retours"),
+    Question("mailbox", "port", "IMAP port", "Port IMAP", _mailbox),
+    Question("mailbox", "security", "IMAP security (tls, starttls or none)", "Sécurité IMAP", _mailbox),
+    Question("mailbox", "user", "IMAP user", "Utilisateur IMAP", _mailbox),
+    Question("mailbox", "folder", "IMAP folder", "Dossier IMAP", _mailbox),
+]
+
+
+def defaults(database=None) -> dict:
+    """What `init --yes` writes when nothing else is said: the platform's database, the
+    root certificate beside it, USB discovery, the outbox beside the database."""
+    db = Path(database) if database else settings.default_database()
+    return {
+        ("", "database"): db,
+        ("", "root"): db.parent / "root.pem",
+        ("terminal", "port"): "",
+        ("terminal", "usb_vid"): settings.USB_VID,
+        ("terminal", "usb_pid"): settings.USB_PID,
+        ("sending", "route"): "outbox",
+        ("sending", "outbox"): db.parent / "outbox",
+        ("smtp", "port"): 587,
+        ("smtp", "starttls"): True,
+        ("mailbox", "port"): 993,
+        ("mailbox", "security"): "tls",
+        ("mailbox", "folder"): "INBOX",
+    }
+
+
+def shown(value) -> str:
+    """A value as a prompt offers it (address lines joined by ' / ', ids in hex)."""
+    if isinstance(value, list):
+        return " / ".join(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
+
+
+def typed(question: Question, text: str):
+    """The answer `text` as the setting's value (what settings.parse checks next)."""
+    text = text.strip()
+    kind = settings.SCHEMA[(question.table, question.key)][0]
+    if kind == "lines":
+        return [x.strip() for x in text.split(" / ") if x.strip()]
+    if kind == "port":
+        return int(text) if text.isdigit() else text
+    if kind == "bool":
+        return {"true": True, "false": False, "yes": True, "no": False}.get(text.lower(), text)
+    if kind == "hex" and isinstance(text, str):
+        return text
+    return text
+
+
+def kept(values: dict) -> dict:
+    """The answers worth writing: tables that are not asked (no SMTP for an outbox, no
+    mailbox without a host) are left out."""
+    out = {}
+    for q in QUESTIONS:
+        v = values.get((q.table, q.key))
+        if q.when(values) and v not in (None, "", []) or (q.key == "port" and q.table == "terminal"):
+            out[(q.table, q.key)] = v if v is not None else ""
+    return out
+
+
+def check_answer(question: Question, value) -> None:
+    """SettingsError when `value` is not what the setting takes (the prompt asks again)."""
+    try:
+        settings.parse(dump({(question.table, question.key): value}), "ANSWER")
+    except settings.SettingsError as e:
+        strip = re.compile(r" \((line|ligne) \d+ (of|de) ANSWER\)$")
+        raise settings.SettingsError(strip.sub("", str(e)), strip.sub("", e.french)) from None
