@@ -27,8 +27,8 @@ from host_agent.returns_check import (  # noqa: F401  (what callers use, from he
     Outcome,
     ReturnError,
     SheetAnswer,
-    _day,
     check,
+    fund_day,
 )
 from protocol import dates
 
@@ -79,7 +79,7 @@ def apply(store, raw: bytes, where: str, now: int, source: str = "") -> Outcome:
         return outcome
     digest = hashlib.sha256(raw).digest()
     source = "%s (sha256 %s)" % (source or where, digest.hex()[:16])
-    issued = _day(data, where) if "date" in data else dates.days_to_ymd(dates.paris_day(now))
+    issued = fund_day(data, where) if "date" in data else dates.days_to_ymd(dates.paris_day(now))
     reference = data.get("reference") if isinstance(data.get("reference"), str) else None
     freed = []
     try:

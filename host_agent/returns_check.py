@@ -152,7 +152,7 @@ def _from_ack(data):
     return {"format": FORMAT, "fund": data.get("fund"), "lots": out}
 
 
-def _day(item, where, after=None) -> int:
+def fund_day(item, where, after=None) -> int:
     text = item.get("date")
     try:
         day = dates.parse_iso(text if isinstance(text, str) else "")
@@ -211,7 +211,7 @@ def _lot_answer(store, item, fund, where) -> LotAnswer:
     if arl not in (RECEIVED, REJECTED):
         raise _no('%s: "arl" must be "received" or "rejected", not %r' % (where, arl),
                   '%s : "arl" doit être "received" ou "rejected", et non %r' % (where, arl))
-    day = _day(item, where, retention.sent_day(lot))
+    day = fund_day(item, where, retention.sent_day(lot))
     code, label = _reason(item, where, arl == REJECTED)
     digest = item.get("sha256")
     if digest is not None and (
@@ -257,7 +257,7 @@ def _sheet_answer(store, item, fund, decided, where) -> SheetAnswer:
     if result not in (ACCEPTED, REJECTED, PAID):
         raise _no('%s: "result" must be "accepted", "rejected" or "paid", not %r' % (where, result),
                   '%s : "result" doit être "accepted", "rejected" ou "paid", et non %r' % (where, result))
-    day = _day(item, where, retention.sent_day(lot))
+    day = fund_day(item, where, retention.sent_day(lot))
     code, label = _reason(item, where, result == REJECTED)
     amount = item.get("amount")
     if result == PAID:
