@@ -83,3 +83,18 @@ class Reconciliation:
 
 def reconcile(store) -> Reconciliation:
     return Reconciliation(states(store))
+
+
+# Why the purge keeps a sheet past its 90 days (R161-47 I 1°: "au moins"), by its state.
+KEPT_REJECTED = "rejected by its fund: kept for a dispute or a paper duplicate"
+KEPT_UNPAID = "third-party payment not received yet: kept as the proof of the claim"
+
+
+def kept_reason(state: SheetState) -> str:
+    """Why this sheet's electronic double must stay, whatever its age, or "" when the
+    purge may take it (acknowledged with nothing more to come, or paid)."""
+    if state.state == REJECTED:
+        return KEPT_REJECTED
+    if state.third_party and state.expected and state.state != PAID:
+        return KEPT_UNPAID
+    return ""
