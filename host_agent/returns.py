@@ -14,7 +14,6 @@ import json
 from pathlib import Path
 
 from host_agent import files, lots
-from host_agent import store_returns as sql
 from host_agent.returns_check import (  # noqa: F401  (what callers use, from here)
     ACCEPTED,
     ACK_FORMAT,
@@ -82,29 +81,34 @@ def apply(store, raw: bytes, where: str, now: int, source: str = "") -> Outcome:
     issued = fund_day(data, where) if "date" in data else dates.days_to_ymd(dates.paris_day(now))
     reference = data.get("reference") if isinstance(data.get("reference"), str) else None
     freed = []
-    try:
-        with store.transaction() as db:
-            return_id = sql.add_return(db, outcome.fund, reference, issued, now, digest, source)
-            for a in outcome.lots:
-                if not a.already:
-                    freed += sql.answer_lot(db, a.lot, a.received, a.day, a.reason, now, source)
-            implied = {a.lot["id"] for a in outcome.lots}
-            for a in outcome.sheets:
-                if a.lot["status"] == lots.SENT and a.lot["id"] not in implied:
-                    # A sheet answered means the lot was received (its ARL was missed).
-                    sql.answer_lot(db, a.lot, True, a.day, "", now, source + ", by its sheets")
-                    implied.add(a.lot["id"])
-                if not a.already:
-                    sql.answer_sheet(db, return_id, a.sheet["id"], a.lot["id"], a.result, a.day,
-                                     a.code or None, a.label or None, a.amount)
-    except ValueError as e:
-        raise ReturnError(str(e), "un lot a changé pendant l'import : recommencez") from None
+    with store.transaction():
+        return_id = store.add_return(outcome.fund, reference, issued, now, digest, source)
+        for a in outcome.lots:
+            if not a.already:
+                freed += _answer_lot(store, a.lot, a.received, a.day, a.reason, now, source)
+        implied = {a.lot["id"] for a in outcome.lots}
+        for a in outcome.sheets:
+            if a.lot["status"] == lots.SENT and a.lot["id"] not in implied:
+                # A sheet answered means the lot was received (its ARL was missed).
+                _answer_lot(store, a.lot, True, a.day, "", now, source + ", by its sheets")
+                implied.add(a.lot["id"])
+            if not a.already:
+                store.add_sheet_answer(return_id, a.sheet["id"], a.lot["id"], a.result, a.day,
+                                       a.code or None, a.label or None, a.amount)
     if freed:
         try:
             outcome.new_lots = lots.build(store, now, sheet_ids=freed)
         except lots.LotError as e:
             outcome.build_problem = str(e)
     return outcome
+
+
+def _answer_lot(store, lot, received, day, reason, now, source) -> list:
+    freed = store.record_fund_ack(lot["id"], received, now, day, reason, source)
+    if freed is None:  # another import meanwhile: the transaction rolls back
+        raise ReturnError("lot %s changed while importing: try again" % lots.name(lot),
+                          "le lot %s a changé pendant l'import : recommencez" % lots.name(lot))
+    return freed
 
 
 def apply_file(store, path, now: int) -> Outcome:

@@ -5,7 +5,7 @@ is written (docs/returns.md)."""
 import re
 
 from host_agent import lotfile, lots, retention
-from host_agent import store_returns as sql
+from host_agent.errors import EXIT_REFUSED, AgentError
 from protocol import dates
 
 FORMAT, ACK_FORMAT = "tla-return/1", "tla-ack/1"
@@ -17,17 +17,15 @@ MAX_AMOUNT = 10_000_000  # cents: no sheet of home visits is paid 100,000 euros
 _LOT_NAME = re.compile(r"^[0-9]{11}-[0-9]{6}$")
 _CODE = re.compile(r"^[A-Za-z0-9._-]{1,16}$")
 _HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
-EXIT_REFUSED = 1
 
 
-class ReturnError(Exception):
+class ReturnError(AgentError):
     """The return is refused, nothing changed: one English line (str) and the French one."""
 
     exit_code = EXIT_REFUSED
 
-    def __init__(self, english: str, french: str = ""):
-        super().__init__(english)
-        self.french = french or english
+    def __init__(self, english: str, french: str = "", exit_code: int | None = None):
+        super().__init__(english, exit_code, french or english)
 
 
 class LotAnswer:
@@ -231,7 +229,7 @@ def _lot_answer(store, item, fund, where) -> LotAnswer:
                   % (where, name, said, arl),
                   "%s : le lot %s a déjà été %s par sa caisse ; ce retour dit %s"
                   % (where, name, dit, "reçu" if a.received else "rejeté"))
-    elif not a.received and sql.returns_of_lot(store.db, lot["id"]):
+    elif not a.received and store.lot_answers(lot["id"]):
         raise _no("%s: lot %s has sheets answered already; it cannot be rejected now" % (where, name),
                   "%s : des feuilles du lot %s ont déjà une réponse ; il ne peut plus être rejeté"
                   % (where, name))
@@ -269,7 +267,7 @@ def _sheet_answer(store, item, fund, decided, where) -> SheetAnswer:
         raise _no("%s: only a payment has an amount" % where,
                   "%s : seul un paiement a un montant" % where)
     a = SheetAnswer(sheet, lot, result, day, code, label, amount)
-    before = sql.sheet_answers(store.db, sheet["id"], lot["id"])
+    before = store.sheet_answers(sheet["id"], lot["id"])
     last = before[-1] if before else None
     if last is None:
         return a
@@ -308,7 +306,7 @@ def _find_sheet(store, item, lot, where):
     if digest is not None and (not isinstance(digest, str) or not _HEX64.match(digest)):
         raise _no("%s: sha256 must be the sheet's SHA-256 in hex" % where,
                   "%s : sha256 doit être le SHA-256 de la feuille en hexadécimal" % where)
-    found = [s for s in sql.lot_members(store.db, lot["id"]) if s["order_no"] == order_no]
+    found = [s for s in store.lot_members(lot["id"]) if s["order_no"] == order_no]
     if digest is not None:
         found = [s for s in found if bytes(s["digest"]).hex() == digest.lower()]
     if not found:

@@ -8,7 +8,6 @@ into a new lot: they are not transmitted until that one is sent. docs/returns.md
 """
 
 from host_agent import lotfile, lots
-from host_agent import store_returns as sql
 from protocol import sheet_fields as F
 
 SENT, ACKNOWLEDGED, REJECTED, PAID = "sent", "acknowledged", "rejected", "paid"
@@ -48,7 +47,7 @@ class SheetState:
 
 def states(store) -> list:
     """Every sheet of a sent or acknowledged lot, with where it stands, in lot order."""
-    return [SheetState(r) for r in sql.transmitted_sheets(store.db)]
+    return [SheetState(r) for r in store.transmitted_sheets()]
 
 
 def counts(store) -> dict:

@@ -135,8 +135,10 @@ def defaults(database=None) -> dict:
     }
 
 
-def shown(value) -> str:
+def shown(question: Question, value) -> str:
     """A value as a prompt offers it (address lines joined by ' / ', ids in hex)."""
+    if question.key in ("usb_vid", "usb_pid") and isinstance(value, int):
+        return "%04x" % value
     if isinstance(value, list):
         return " / ".join(value)
     if isinstance(value, bool):
@@ -154,8 +156,6 @@ def typed(question: Question, text: str):
         return int(text) if text.isdigit() else text
     if kind == "bool":
         return {"true": True, "false": False, "yes": True, "no": False}.get(text.lower(), text)
-    if kind == "hex" and isinstance(text, str):
-        return text
     return text
 
 

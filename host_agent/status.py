@@ -2,7 +2,7 @@
 yet transmitted, and those sheets by working days left before their deadline (R161-47 I 1°).
 """
 
-from host_agent import deadlines, lotfile, lots
+from host_agent import deadlines, lotfile, lots, returns_report
 from protocol import sheet_fields as F
 
 
@@ -51,9 +51,12 @@ class Report:
     """What `status` and the home page show: every terminal (status.terminals) and every
     sheet not transmitted (Waiting, overdue first)."""
 
-    def __init__(self, terminals, waiting):
+    def __init__(self, terminals, waiting, funds=None):
         self.terminals = terminals
         self.waiting = waiting
+        # The transmitted sheets by where they stand with their fund (returns_report):
+        # sent is not acknowledged; the funds' returns say more (docs/returns.md).
+        self.funds = funds or {}
 
     @property
     def overdue(self) -> list:
@@ -61,4 +64,4 @@ class Report:
 
 
 def report(store, today: int) -> Report:
-    return Report(terminals(store), waiting(store, today))
+    return Report(terminals(store), waiting(store, today), returns_report.counts(store))

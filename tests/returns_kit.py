@@ -12,7 +12,6 @@ PARIS, LYON = "011750000", "011690000"
 def sent_store(tmp_path):
     """(store, tmp_path): the test day's sheets in lots, sealed and sent to an outbox."""
     store, _ = kit.store_with_day(tmp_path / "agent.db")
-    _migrated(store)
     lots.build(store, kit.NOW)
     kit.seal_all(store, "nurse")
     kit.seal_all(store, "gp")
@@ -20,13 +19,6 @@ def sent_store(tmp_path):
     for lot in lots.all_lots(store, (lots.SEALED,)):
         sending.send(store, outbox, lot, kit.NOW + 600)
     return store
-
-
-def _migrated(store):  # until the migration joins the schema at the merge with main
-    from host_agent import store_returns
-
-    if not store.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'sheet_returns'").fetchone():
-        store.db.executescript(store_returns.MIGRATION)
 
 
 def lots_of(store, fund):

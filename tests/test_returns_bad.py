@@ -6,7 +6,7 @@ last answer or inside the transaction."""
 import pytest
 
 from host_agent import lots, returns
-from host_agent import store_returns as sql
+from host_agent.store import Store
 from tests import lots_kit as kit
 from tests import returns_kit as rk
 
@@ -192,8 +192,8 @@ def test_a_failure_inside_the_transaction_rolls_everything_back(store, monkeypat
             raise OSError("disk full")
         return real(*args)
 
-    real = sql.answer_sheet
-    monkeypatch.setattr(sql, "answer_sheet", failing)
+    real = Store.add_sheet_answer.__get__(store)
+    monkeypatch.setattr(store, "add_sheet_answer", failing)
     raw = rk.return_bytes(rk.PARIS, [rk.lot_entry(lot)], [rk.paid(lot, s) for s in sheets[:3]])
     before = rk.snapshot(store)
     with pytest.raises(OSError):

@@ -113,8 +113,10 @@ def test_sync_without_a_port_looks_for_the_settings_usb_ids(tmp_path):
     config.write_text('[terminal]\nusb_vid = "1209"\nusb_pid = "beef"\n')
     db = tmp_path / "agent.db"
     from host_agent.store import Store
+    from tests import lots_kit
 
     Store(db).close()
+    (tmp_path / "root.pem").write_bytes(lots_kit.root_der())
     proc = agent(tmp_path, "--config", str(config), "sync", "--db", str(db))
     print(proc.stdout, proc.stderr)
     assert proc.returncode == 5 and "no terminal on USB 1209:beef" in proc.stderr

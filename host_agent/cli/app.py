@@ -4,8 +4,8 @@ and a non-zero exit code (docs/agent.md)."""
 
 import typer
 
-from host_agent.cli import check, lots, paper, returns, sheets, terminal
-from host_agent.cli.common import guard
+from host_agent.cli import check, config, funds, lots, paper, returns, sheets, terminal
+from host_agent.cli.common import ConfigOption, guard, use_settings
 
 app = typer.Typer(
     help=__doc__,
@@ -16,13 +16,15 @@ app = typer.Typer(
 
 
 @app.callback()
-def _root():
+def _root(ctx: typer.Context, config_file: ConfigOption = None):
     """tla-agent: collect, verify and file the care sheets of tla terminals.
 
-    Pair a terminal once (`pair`), then `sync` it (or let `watch` sync it whenever it is
-    plugged in)."""
+    Write the settings once (`init`), pair a terminal once (`pair`), then `sync` it (or
+    let `watch` sync it whenever it is plugged in)."""
+    use_settings(ctx, config_file)
 
 
+app.command("init")(config.init_settings)
 app.command("hello")(terminal.hello)
 app.command("pair")(terminal.pair_terminal)
 app.command("unpair")(terminal.unpair_terminal)
@@ -33,6 +35,7 @@ app.add_typer(sheets.sheets_app, name="sheets")
 app.add_typer(sheets.opposition_app, name="opposition")
 app.command("access-log")(sheets.show_access_log)
 app.add_typer(lots.lots_app, name="lots")
+app.add_typer(funds.returns_app, name="returns")
 app.add_typer(returns.acks_app, name="acks")
 app.command("status")(returns.show_status)
 app.command("purge")(returns.purge_doubles)

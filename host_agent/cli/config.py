@@ -1,86 +1,13 @@
-"""The settings file in tla-agent's commands (docs/agent.md "Settings"): `--config FILE`
-(or $TLA_AGENT_CONFIG) read before any command, its values given to the commands' options
-as their defaults (click's default_map: a flag, then its variable, then the setting, then
-the built-in default), and `tla-agent init`, which asks the questions and writes the file."""
+"""`tla-agent init`: the settings file (docs/agent.md "Settings") written from questions, or
+from flags with --yes. How the commands read it is in host_agent/cli/common.py."""
 
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 
 from host_agent import settings, settings_file
 from host_agent.cli.common import console, fail
-
-ConfigOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--config",
-        envvar=settings.CONFIG_ENV,
-        help="The settings file (TOML). Default: $%s, else %s."
-        % (settings.CONFIG_ENV, settings.default_path()),
-        show_default=False,
-    ),
-]
-
-_current: list = []  # the Settings the root callback read, for the commands that ask
-
-
-def current() -> settings.Settings:
-    """The settings of this run (read by `use`; the default file when no callback ran)."""
-    if not _current:
-        _current.append(_load(None))
-    return _current[-1]
-
-
-def _load(config) -> settings.Settings:
-    try:
-        return settings.load(config)
-    except settings.SettingsError as e:
-        fail(str(e), e.exit_code)
-
-
-# click parameter name -> the setting that is its default, when the file gives one
-_FROM_SETTINGS = {
-    "db": lambda s: s.get("", "database"),
-    "root": lambda s: s.root(),
-    "port": lambda s: s.port(),
-    "vid": lambda s: "%04x" % s.get("terminal", "usb_vid") if s.get("terminal", "usb_vid") else None,
-    "pid": lambda s: "%04x" % s.get("terminal", "usb_pid") if s.get("terminal", "usb_pid") else None,
-    "via": lambda s: s.get("sending", "route"),
-    "outbox": lambda s: s.get("sending", "outbox"),
-}
-
-
-def default_map(group: click.Group, loaded: settings.Settings) -> dict:
-    """{command: {parameter: value}} for every command under `group` whose options the
-    settings give (init excepted: it writes them)."""
-    out = {}
-    for name, command in group.commands.items():
-        if name == "init":
-            continue
-        if isinstance(command, click.Group):
-            sub = default_map(command, loaded)
-            if sub:
-                out[name] = sub
-            continue
-        values = {}
-        for param in command.params:
-            get = _FROM_SETTINGS.get(param.name or "")
-            value = get(loaded) if get else None
-            if value is not None:
-                values[param.name] = str(value)
-        if values:
-            out[name] = values
-    return out
-
-
-def use(ctx: typer.Context, config) -> None:
-    """Read the settings (the root callback, before the command) and make them the
-    defaults of the command's options."""
-    loaded = _load(config)
-    _current.append(loaded)
-    ctx.default_map = default_map(ctx.command, loaded)
 
 
 def init_settings(
@@ -109,7 +36,7 @@ def init_settings(
     lots are sent, and the mailbox of the funds' returns. Run it again to change them: the
     current values are offered. Passwords are never written (TLA_SMTP_PASSWORD,
     TLA_IMAP_PASSWORD)."""
-    path, _ = settings.config_path(ctx.parent.params.get("config") if ctx.parent else None)
+    path, _ = settings.config_path(ctx.parent.params.get("config_file") if ctx.parent else None)
     values = settings_file.defaults(db)
     try:
         existing = settings.read(path)
@@ -130,13 +57,18 @@ def init_settings(
                 _check(q, values[key])
             continue
         while True:
-            text = typer.prompt(q.english, default=settings_file.shown(values.get(key)), show_default=True)
+            text = typer.prompt(q.english, default=settings_file.shown(q, values.get(key)), show_default=True)
             answer = settings_file.typed(q, text)
             try:
                 settings_file.check_answer(q, answer)
                 break
             except settings.SettingsError as e:
                 console.print(str(e).removeprefix("settings: "))
+        if key == ("", "database"):  # the root and outbox beside it follow it, if defaults
+            before, after = settings_file.defaults(values[key]), settings_file.defaults(answer)
+            for k in (("", "root"), ("sending", "outbox")):
+                if values.get(k) == before[k] and given.get(k) is None:
+                    values[k] = after[k]
         values[key] = answer
     try:
         written = settings_file.write(path, settings_file.kept(values), existing.funds)

@@ -10,11 +10,11 @@ from typing import Annotated
 import typer
 
 from host_agent import lots, mailbox, returns, returns_report
-from host_agent.cli import config
 from host_agent.cli.common import (
     DEFAULT_DB,
     DbOption,
     console,
+    current_settings,
     err,
     euros,
     fail,
@@ -90,7 +90,7 @@ def fetch_returns(db: DbOption = DEFAULT_DB):
     unread, and the refusal is said (exit code 1)."""
     store = open_store(db)
     try:
-        done = mailbox.fetch(store, config.current().mailbox(), int(time.time()))
+        done = mailbox.fetch(store, current_settings().mailbox(), int(time.time()))
     except AgentError as e:
         refused(e)
     bad = 0

@@ -17,6 +17,7 @@ from host_agent.cli.common import (
     RootOption,
     TodayOption,
     console,
+    current_settings,
     err,
     euros,
     fail,
@@ -294,7 +295,9 @@ def send_lots(
     outbox: Annotated[
         Path | None,
         typer.Option(
-            help="The outbox folder (default: 'outbox' beside the database).", show_default=False
+            help="The outbox folder (default: the settings' [sending] outbox, else 'outbox' "
+            "beside the database).",
+            show_default=False,
         ),
     ] = None,
     funds: Annotated[
@@ -332,7 +335,7 @@ def send_lots(
             )
 
     try:
-        route = dispatch.transport(via, db, outbox, funds)
+        route = dispatch.transport(via, db, outbox, funds, current_settings())
         results = dispatch.send_lots(store, lot or [], route, root_cert, tries, each)
     except AgentError as e:
         refused(e)
