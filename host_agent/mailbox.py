@@ -16,6 +16,7 @@ import os
 import re
 
 from host_agent import returns
+from host_agent.errors import EXIT_SEND
 
 PASSWORD_ENV = "TLA_IMAP_PASSWORD"
 MAX_MESSAGES = 200  # looked at in one run; the next run takes the rest
@@ -26,7 +27,7 @@ PORTS = {"tls": 993, "starttls": 143, "none": 143}
 class MailboxError(returns.ReturnError):
     """The mailbox cannot be read (settings, connection, login): nothing was imported."""
 
-    exit_code = 4  # as a transport that failed (host_agent/cli_common.EXIT_SEND)
+    exit_code = EXIT_SEND  # as a transport that failed
 
 
 class Found:

@@ -20,25 +20,24 @@ from pathlib import Path
 import platformdirs
 
 from host_agent import files
+from host_agent.errors import EXIT_SETTINGS, AgentError
 
 CONFIG_ENV = "TLA_AGENT_CONFIG"
 FILE_NAME = "agent.toml"
-EXIT_SETTINGS = 10  # the settings file is missing (when named), unreadable or mistyped
 MAX_BYTES = 256 * 1024  # a settings file is a few dozen lines; never read /dev/zero
 USB_VID, USB_PID = 0x2E8A, 0x0005  # host_agent/transport.py: a MicroPython RP2040 board
 ROUTES = ("outbox", "smtp")
 SECURITIES = ("tls", "starttls", "none")
 
 
-class SettingsError(Exception):
+class SettingsError(AgentError):
     """A settings file refused: one English line (str), its French twin (`french`) and
     the exit code. Nothing was written."""
 
     exit_code = EXIT_SETTINGS
 
     def __init__(self, english: str, french: str):
-        super().__init__(english)
-        self.french = french
+        super().__init__(english, EXIT_SETTINGS, french)
 
 
 def default_path() -> Path:
@@ -146,6 +145,8 @@ class Settings:
         """The practice's name and address lines to print on a sheet of `situation` (its
         billing number): only when the settings' situation is that one, or names none (a
         professional with two practices has another address at the other)."""
+        if isinstance(situation, int):  # the store's column: the 9 digits as a number
+            situation = "%09d" % situation
         mine = self.get("practice", "situation")
         if mine and mine != situation:
             return []
