@@ -85,7 +85,7 @@ def test_a_flag_beats_its_variable_which_beats_the_setting_which_beats_the_defau
     config.write_text('database = "%s"\n' % (tmp_path / "from-settings.db"))
     named = {"TLA_AGENT_CONFIG": str(config)}
     default = agent(tmp_path, "status")
-    assert str(tmp_path / "home" / ".local" / "share" / "tla" / "agent.db") in default.stderr
+    assert "no database at %s" % (tmp_path / "data" / "tla" / "agent.db") in default.stderr
     by_setting = agent(tmp_path, "status", **named)
     assert "no database at %s" % (tmp_path / "from-settings.db") in by_setting.stderr
     by_env = agent(tmp_path, "status", TLA_AGENT_DB=str(tmp_path / "env.db"), **named)
