@@ -195,7 +195,7 @@ def show_lot(
             "third party" if s["payment"] == 1 else "patient",
             euros(s["fees"]),
             euros(s["third_party"]),
-            "released (new lot)" if s["released"] else ("purged" if s["purged"] else ""),
+            "released (new lot)" if s["released"] else _state(shown.states.get(s["id"]), s),
         )
     console.print(sheets)
     attempts = shown.sendings
@@ -278,6 +278,16 @@ def seal_lots(
 
 
 @lots_app.command("send")
+def _state(state, row) -> str:
+    """Where a sheet of a sent lot stands with its fund (docs/returns.md)."""
+    text = state.state if state else ""
+    if state and state.state == "paid":
+        text += " %s on %s" % (euros(state.amount), iso(state.day))
+    elif state and state.state == "rejected":
+        text += ": %s" % ("%s: %s" % (state.code, state.label) if state.code else state.label)
+    return (text + ", purged" if text else "purged") if row["purged"] else text
+
+
 def send_lots(
     lot: Annotated[
         list[str] | None,
