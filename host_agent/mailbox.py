@@ -16,7 +16,7 @@ import os
 import re
 
 from host_agent import returns
-from host_agent.errors import EXIT_SEND
+from host_agent.errors import EXIT_SEND, EXIT_SETTINGS
 
 PASSWORD_ENV = "TLA_IMAP_PASSWORD"
 MAX_MESSAGES = 200  # looked at in one run; the next run takes the rest
@@ -51,6 +51,7 @@ def _settings(mailbox: dict):
         raise MailboxError(
             "settings: [mailbox] host is not set: where do the funds answer? (tla-agent init)",
             "réglages : [mailbox] host n'est pas renseigné : où les caisses répondent-elles ?",
+            EXIT_SETTINGS,
         )
     security = mailbox.get("security", "tls")
     return host, mailbox.get("port", PORTS[security]), security, mailbox.get("user", "")

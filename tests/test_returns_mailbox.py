@@ -90,8 +90,9 @@ def test_no_server_and_no_host_are_one_line_each(store, server):
     server.__exit__(None, None, None)  # the server is gone: nothing listens on its port
     with pytest.raises(mailbox.MailboxError, match="cannot reach the mailbox"):
         mailbox.fetch(store, {"host": "127.0.0.1", "port": port, "security": "none"}, kit.NOW)
-    with pytest.raises(mailbox.MailboxError, match=r"\[mailbox\] host is not set"):
+    with pytest.raises(mailbox.MailboxError, match=r"\[mailbox\] host is not set") as unset:
         mailbox.fetch(store, {}, kit.NOW)
+    assert unset.value.exit_code == 10  # a setting missing, as a mistyped one
 
 
 def test_a_missing_folder_is_refused(store, server):
