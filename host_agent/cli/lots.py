@@ -277,7 +277,6 @@ def seal_lots(
         session.app.forget()
 
 
-@lots_app.command("send")
 def _state(state, row) -> str:
     """Where a sheet of a sent lot stands with its fund (docs/returns.md)."""
     text = state.state if state else ""
@@ -288,6 +287,7 @@ def _state(state, row) -> str:
     return (text + ", purged" if text else "purged") if row["purged"] else text
 
 
+@lots_app.command("send")
 def send_lots(
     lot: Annotated[
         list[str] | None,
