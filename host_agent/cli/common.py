@@ -320,6 +320,12 @@ def use_settings(ctx: typer.Context, config) -> None:
     defaults of the command's options."""
     if ctx.invoked_subcommand == "init":
         return  # init reads the file itself, and may mend a broken one
-    loaded = _load(config)
+    if "--help" in sys.argv[1:] or "-h" in sys.argv[1:]:  # help whatever the file holds
+        try:
+            loaded = settings.load(config)
+        except settings.SettingsError:
+            return
+    else:
+        loaded = _load(config)
     _current.append(loaded)
     ctx.default_map = default_map(ctx.command, loaded)
