@@ -141,7 +141,7 @@ def _from_ack(data):
             continue
         _only(item, {"lot", "result", "date", "reason", "sha256"}, "an acknowledgement")
         result = item.get("result")
-        arl = {ACCEPTED: RECEIVED, REJECTED: REJECTED}.get(result, result)
+        arl = RECEIVED if result == ACCEPTED else result  # "rejected" is the same word
         entry = {k: v for k, v in item.items() if k in ("lot", "date", "sha256")}
         entry["arl"] = arl
         if "reason" in item:

@@ -16,6 +16,7 @@ import os
 import re
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 
@@ -118,7 +119,7 @@ class Settings:
         self.path = path
         self.found = found  # False: no file, every value is a default
 
-    def get(self, table: str, key: str, default=None):
+    def get(self, table: str, key: str, default=None) -> Any:
         return self.values.get((table, key), default)
 
     # What the commands and the web app ask for, each with its default.
@@ -279,7 +280,9 @@ def _check(lines, table, key, value, path):
         raise bad()
     if kind == "bool" and type(value) is not bool:
         raise bad()  # "yes" must not quietly mean false
-    if kind == "seconds" and (type(value) not in (int, float) or not 0 < value <= 600):
+    if kind == "seconds" and (
+        isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 600
+    ):
         raise bad()
     if kind == "lines":
         if not isinstance(value, list) or len(value) > 6 or not all(
@@ -288,7 +291,7 @@ def _check(lines, table, key, value, path):
         ):
             raise bad()
         return [x.strip() for x in value]
-    if kind == "text" and len(value) > 200:
+    if kind == "text" and isinstance(value, str) and len(value) > 200:
         raise bad()
     return value
 

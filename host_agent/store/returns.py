@@ -42,7 +42,7 @@ class FundReturns:
             "INSERT INTO fund_returns (fund, reference, issued, imported, digest, source) "
             "VALUES (?, ?, ?, ?, ?, ?)",
             (fund, reference, issued, now, digest, source),
-        ).lastrowid
+        ).lastrowid or 0
 
     def add_sheet_answer(self, return_id, sheet_id, lot_id, result, day, code, label, amount):
         """Note the fund's answer on one sheet, inside the caller's transaction."""
