@@ -15,6 +15,7 @@ from host_agent import returns
 FORMAT = returns.ACK_FORMAT
 ACCEPTED, REJECTED = "accepted", "rejected"
 AckError = returns.ReturnError  # refused: one English line, its French twin, exit code 1
+MAX_FILE_BYTES = returns.MAX_FILE_BYTES
 
 
 class Ack:
