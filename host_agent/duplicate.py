@@ -13,9 +13,8 @@ from cryptography import x509
 from cryptography.x509.oid import NameOID
 from fpdf import FPDF
 
-from host_agent import deadlines
 from host_agent.errors import AgentError
-from protocol import bundle, dates, nomenclature, sheet
+from protocol import bundle, dates, nomenclature, sheet, workdays
 from protocol import sheet_fields as F
 from protocol import tariffs as T
 
@@ -348,7 +347,7 @@ def _amounts(pdf, s):
     _section(pdf, "Montants et délai (art. R161-42 8°, 10°, R161-47)")
     third = s.third_party if isinstance(s.third_party, int) else 0
     fees = s.fees if isinstance(s.fees, int) else 0
-    deadline = deadlines.deadline(s.completion, s.third_party_paid())
+    deadline = workdays.transmission_deadline(s.completion, s.third_party_paid())
     _box(
         pdf,
         [

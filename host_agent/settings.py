@@ -3,7 +3,7 @@ or USB ids, the database, the root certificate, the practice (name, address, sit
 the sending route and the mailbox the funds answer to.
 
 Where it is: `--config FILE`, else `$TLA_AGENT_CONFIG`, else `agent.toml` in the user's
-configuration folder (platformdirs: ~/.config/tla on Linux, %APPDATA%\\tla on Windows). A
+configuration folder (platformdirs: ~/.config/tla on Linux, %LOCALAPPDATA%\\tla on Windows). A
 missing file is the defaults; a file given by name (flag or variable) must exist. A flag
 (or its variable) overrides a setting, which overrides the default.
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from host_agent import acks, lots, retention, returns, sending, status
+from host_agent.errors import EXIT_OVERDUE
 from protocol import dates
 from tests import lots_kit as kit
 
@@ -196,7 +197,7 @@ def test_status_lists_terminals_and_sheets_by_time_left_overdue_first(tmp_path):
     assert terminals == {"TLA-NURSE-01": 9, "TLA-GP-01": 6}
     proc = kit.agent(tmp_path / "agent.db", "status", "--today", "2026-11-19")
     print(proc.stdout)
-    assert proc.returncode == 0
+    assert proc.returncode == EXIT_OVERDUE == 9  # a sheet is past its deadline (scripts)
     lines = proc.stdout.splitlines()
     first = next(i for i, line in enumerate(lines) if "TLA-NURSE-01" in line and "300" in line)
     assert "1 overdue" in lines[first] and "2026-11-18" in lines[first]

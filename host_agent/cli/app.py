@@ -2,25 +2,66 @@
 each: terminal, sheets, lots, returns, paper, check). Errors are one plain line on stderr
 and a non-zero exit code (docs/agent.md)."""
 
+from importlib import metadata
+from typing import Annotated
+
 import typer
 
 from host_agent.cli import check, config, funds, lots, paper, returns, sheets, terminal
-from host_agent.cli.common import ConfigOption, guard, use_settings
+from host_agent.cli.common import ConfigOption, console, guard, use_settings
+
+PROG = "tla-agent"
+HELP = "\n\n".join(  # paragraphs, each one line: the help wraps them to the terminal
+    (
+        "tla-agent: collect, verify and file the care sheets of tla terminals, then build, "
+        "seal and send their lots to the funds.",
+        "Write the settings once (init), pair a terminal once (pair), then sync it (or let "
+        "watch sync it whenever it is "
+        "plugged in). Errors are one plain line on stderr and a non-zero exit code "
+        "(docs/agent.md); listings take --json for scripts.",
+        "This command line is in English, for the person who looks after the practice's "
+        "computers; the practice's own pages are in French.",
+    )
+)
 
 app = typer.Typer(
-    help=__doc__,
+    help=HELP,
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion, --show-completion (bash, zsh, fish, pwsh)
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 
-@app.callback()
-def _root(ctx: typer.Context, config_file: ConfigOption = None):
-    """tla-agent: collect, verify and file the care sheets of tla terminals.
+def version() -> str:
+    """This agent's version: the installed package's (pyproject.toml)."""
+    try:
+        return metadata.version("tla")
+    except metadata.PackageNotFoundError:  # run from a checkout that was not installed
+        return "unknown (not installed)"
 
-    Write the settings once (`init`), pair a terminal once (`pair`), then `sync` it (or
-    let `watch` sync it whenever it is plugged in)."""
+
+def _show_version(wanted: bool):
+    if wanted:
+        console.print("%s %s" % (PROG, version()))
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    _version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            "-V",
+            help="Print the version and exit.",
+            callback=_show_version,
+            is_eager=True,
+        ),
+    ] = False,
+    config_file: ConfigOption = None,
+):
+    """tla-agent: collect, verify and file the care sheets of tla terminals."""
     use_settings(ctx, config_file)
 
 
@@ -45,6 +86,6 @@ app.command("check")(check.check_database)
 
 def main():
     try:
-        app()
+        app(prog_name=PROG)
     except Exception as e:  # the last guard: one plain line, never a traceback
         raise SystemExit(guard(e)) from None

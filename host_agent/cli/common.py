@@ -8,6 +8,7 @@ markup ("[/x]" prints as is), and control characters (an escape sequence that wo
 the screen) show as "?". The few styled words are Text objects made here (`styled`, `line`).
 """
 
+import json
 import re
 import sqlite3
 import sys
@@ -144,6 +145,35 @@ PORT_HELP = (
     "(socket://host:port)."
 )
 PortOption = Annotated[str, typer.Option("--port", "-p", help=PORT_HELP)]
+JsonOption = Annotated[
+    bool,
+    typer.Option(
+        "--json",
+        help="Print the listing as JSON (for scripts): dates YYYY-MM-DD, instants in seconds "
+        "since 1970 (UTC), amounts in cents.",
+    ),
+]
+# Columns that hold a day (YYYYMMDD), written YYYY-MM-DD in JSON.
+_DAY_COLUMNS = ("completion", "day", "deadline")
+
+
+def print_json(value) -> None:
+    """`value` as JSON on stdout, text as is (UTF-8, control characters escaped by JSON)."""
+    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
+
+
+def record(row, *names) -> dict:
+    """{name: value} of these columns of `row`, as JSON values: days as YYYY-MM-DD, bytes
+    as hex."""
+    out = {}
+    for name in names:
+        value = row[name]
+        if isinstance(value, bytes):
+            value = value.hex()
+        elif name in _DAY_COLUMNS and value:
+            value = iso(value)
+        out[name] = value
+    return out
 
 
 def open_store(db: Path, create: bool = False):

@@ -1,5 +1,5 @@
 """The agent's database schema: the numbered migrations, each bringing PRAGMA user_version
-from i to i + 1 (host_agent/store.py runs them; docs/agent.md "The database")."""
+from i to i + 1 (host_agent/store/base.py runs them; docs/agent.md "The database")."""
 
 MIGRATIONS: list[str] = [
     # 1: the sync issue's tables
