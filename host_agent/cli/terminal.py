@@ -117,30 +117,40 @@ def unpair_terminal(
 
 
 class _Bar(SyncProgress):
-    """The sync's progress as a rich bar: sheets, bytes, speed, time left."""
+    """The sync's progress as a rich bar: sheets, bytes, speed, time left. It appears at
+    the sync's first report, once the port is open (a port that cannot be opened shows its
+    error line alone); close() ends it."""
 
-    def __init__(self, progress: Progress):
-        self.progress = progress
-        self.task = progress.add_task("connecting", total=None, nbytes="0 B", speed="")
+    def __init__(self):
+        self.live = None  # (rich Progress, its task), from the first report on
         self.bytes = 0
         self.started = time.monotonic()
 
+    def _update(self, **fields):
+        if self.live is None:
+            progress = _bar()
+            progress.start()
+            self.live = progress, progress.add_task("", total=None, nbytes="0 B", speed="")
+        progress, task = self.live
+        progress.update(task, **fields)
+
     def stage(self, text):
-        self.progress.update(self.task, description=text)
+        self._update(description=text)
 
     def expect(self, sheets):
-        self.progress.update(self.task, total=sheets)
+        self._update(total=sheets)
         self.started = time.monotonic()
 
     def advance(self, sheets, nbytes):
         self.bytes += nbytes
         elapsed = max(time.monotonic() - self.started, 1e-3)
-        self.progress.update(
-            self.task,
-            advance=sheets,
-            nbytes=_size(self.bytes),
-            speed="%s/s" % _size(self.bytes / elapsed),
+        self._update(
+            advance=sheets, nbytes=_size(self.bytes), speed="%s/s" % _size(self.bytes / elapsed)
         )
+
+    def close(self):
+        if self.live is not None:
+            self.live[0].stop()
 
 
 def _size(n) -> str:
@@ -228,8 +238,11 @@ def sync_terminal(
     root_cert = load_root(root, db)
     try:
         port = terminals.find_port(port, _ids(vid, pid))
-        with _bar() as progress:
-            summary = terminals.sync_once(port, store, root_cert, _Bar(progress))
+        bar = _Bar()
+        try:
+            summary = terminals.sync_once(port, store, root_cert, bar)
+        finally:
+            bar.close()
     except AgentError as e:
         refused(e)
     _print_summary(summary)
