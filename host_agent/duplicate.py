@@ -114,6 +114,7 @@ class Facts:
         made=None,
         reason="",
         transmitted=False,
+        practice=(),
     ):
         self.professional_name = professional_name
         self.insured_name = insured_name
@@ -122,6 +123,7 @@ class Facts:
         self.made = int(time.time()) if made is None else made
         self.reason = reason
         self.transmitted = transmitted  # its lot was sent: a copy may say "transmise"
+        self.practice = list(practice)  # the practice's name and address lines
 
 
 class _Page(FPDF):
@@ -267,14 +269,12 @@ def _people(pdf, s, facts):
     _box(
         pdf,
         [
-            (
-                "Nom et prénom",
-                facts.professional_name or BLANK,
-            ),
+            ("Nom et prénom", facts.professional_name or BLANK),
             ("Identifiant", str(s.professional)),
             ("Profession", PROFESSIONS.get(s.profession, str(s.profession))),
             ("Situation d'exercice (n° de facturation)", str(s.situation)),
-            ("Adresse", BLANK),
+            # The settings' practice, when it is this situation's (docs/agent.md "Settings").
+            ("Cabinet et adresse", "\n".join(facts.practice) or BLANK),
         ],
     )
 

@@ -256,12 +256,15 @@ class Detail:
     acks: list
     sheets: list
     sendings: list
+    states: dict  # sheet id -> returns_report.SheetState, once the lot was sent
 
 
 def detail(store: Store, ref: str, root) -> Detail:
     """The lot named `ref`, its file checked: header and trailer totals, digest, CPS seal,
     and with the trusted `root` the seal's chain on the sealing day and every sheet's
     signatures."""
+    from host_agent import returns_report  # here: returns_report imports this module
+
     row = find(store, ref)
     check = None
     if row["file"] is not None:
@@ -273,4 +276,5 @@ def detail(store: Store, ref: str, root) -> Detail:
         store.fund_acks(row["id"]),
         store.lot_sheets(row["id"]),
         store.sendings(row["id"]),
+        {s.row["id"]: s for s in returns_report.states(store) if s.row["lot_id"] == row["id"]},
     )

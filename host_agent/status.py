@@ -6,7 +6,7 @@ computed, offline), so that the terminal's warning and the PC's status never dis
 tests/test_lots_deadlines.py checks it against the `holidays` package, day by day.
 """
 
-from host_agent import lotfile, lots
+from host_agent import lotfile, lots, returns_report
 from protocol import sheet_fields as F
 from protocol import workdays
 
@@ -65,9 +65,12 @@ class Report:
     """What `status` and the home page show: every terminal (status.terminals) and every
     sheet not transmitted (Waiting, overdue first)."""
 
-    def __init__(self, terminals, waiting):
+    def __init__(self, terminals, waiting, funds=None):
         self.terminals = terminals
         self.waiting = waiting
+        # The transmitted sheets by where they stand with their fund (returns_report):
+        # sent is not acknowledged; the funds' returns say more (docs/returns.md).
+        self.funds = funds or {}
 
     @property
     def overdue(self) -> list:
@@ -75,4 +78,4 @@ class Report:
 
 
 def report(store, today: int) -> Report:
-    return Report(terminals(store), waiting(store, today))
+    return Report(terminals(store), waiting(store, today), returns_report.counts(store))

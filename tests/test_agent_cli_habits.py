@@ -3,6 +3,7 @@ listing, `status` exiting 9 when a sheet is overdue, singular and plural right, 
 that says the CLI is in English for the IT person while the practice's pages are French."""
 
 import json
+import os
 import subprocess
 import sys
 from collections import Counter
@@ -43,8 +44,12 @@ def test_version_is_the_package_version():
 
 
 def test_shell_completion_is_offered():
+    # typer guesses the shell from the parent processes (shellingham) and ignores "bash"
+    # unless detection is off: without a shell among the parents (a detached run) it printed
+    # "Shell  not supported". This variable is typer's own switch for that.
+    env = dict(os.environ, _TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION="1")
     done = subprocess.run(
-        [*AGENT, "--show-completion", "bash"], capture_output=True, text=True, timeout=60
+        [*AGENT, "--show-completion", "bash"], capture_output=True, text=True, timeout=60, env=env
     )
     assert done.returncode == 0, done.stderr
     # The script completes `tla-agent` (its prog name), asking it through its env variable.

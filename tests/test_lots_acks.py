@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from host_agent import acks, lots, retention, sending, status
+from host_agent import acks, lots, retention, returns, sending, status
 from host_agent.errors import EXIT_OVERDUE
 from protocol import dates
 from tests import lots_kit as kit
@@ -145,6 +145,13 @@ def test_purge_keeps_90_days_after_transmission_and_says_what_it_kept(sent):
     acked = [r for r in lots.all_lots(store) if r["professional"] == nurse]
     acks.apply(store, ack_file(tmp / "a.json", acked[0]["fund"], entry(acked[0])), kit.NOW)
     acks.apply(store, ack_file(tmp / "b.json", acked[1]["fund"], entry(acked[1])), kit.NOW)
+    # Their third-party sheets paid (docs/returns.md): the fund owes nothing more on them.
+    for lot in acked:
+        due = [s for s in lots.sheets_of(store, lot["id"]) if s["third_party"]]
+        paid = [{"lot": lots.name(lot), "order_no": s["order_no"], "result": "paid",
+                 "date": "2026-11-25", "amount": s["third_party"]} for s in due]
+        raw = json.dumps({"format": "tla-return/1", "fund": lot["fund"], "sheets": paid})
+        returns.apply(store, raw.encode(), "paid.json", kit.NOW)
     s = kit.make_sheet("gp", "single", 700, completion=20261120)
     kit.file_sheet(store, s, kit.sign(s, "gp", "single"))
     sent_day = retention.sent_day(acked[0])

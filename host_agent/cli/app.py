@@ -7,15 +7,16 @@ from typing import Annotated
 
 import typer
 
-from host_agent.cli import check, lots, paper, returns, serve, sheets, terminal
-from host_agent.cli.common import console, guard
+from host_agent.cli import check, config, funds, lots, paper, returns, serve, sheets, terminal
+from host_agent.cli.common import ConfigOption, console, guard, use_settings
 
 PROG = "tla-agent"
 HELP = "\n\n".join(  # paragraphs, each one line: the help wraps them to the terminal
     (
         "tla-agent: collect, verify and file the care sheets of tla terminals, then build, "
         "seal and send their lots to the funds.",
-        "Pair a terminal once (pair), then sync it (or let watch sync it whenever it is "
+        "Write the settings once (init), pair a terminal once (pair), then sync it (or let "
+        "watch sync it whenever it is "
         "plugged in). Errors are one plain line on stderr and a non-zero exit code "
         "(docs/agent.md); listings take --json for scripts.",
         "This command line is in English, for the person who looks after the practice's "
@@ -47,6 +48,7 @@ def _show_version(wanted: bool):
 
 @app.callback()
 def _root(
+    ctx: typer.Context,
     _version: Annotated[
         bool,
         typer.Option(
@@ -57,10 +59,13 @@ def _root(
             is_eager=True,
         ),
     ] = False,
+    config_file: ConfigOption = None,
 ):
     """tla-agent: collect, verify and file the care sheets of tla terminals."""
+    use_settings(ctx, config_file)
 
 
+app.command("init")(config.init_settings)
 app.command("hello")(terminal.hello)
 app.command("pair")(terminal.pair_terminal)
 app.command("unpair")(terminal.unpair_terminal)
@@ -71,6 +76,7 @@ app.add_typer(sheets.sheets_app, name="sheets")
 app.add_typer(sheets.opposition_app, name="opposition")
 app.command("access-log")(sheets.show_access_log)
 app.add_typer(lots.lots_app, name="lots")
+app.add_typer(funds.returns_app, name="returns")
 app.add_typer(returns.acks_app, name="acks")
 app.command("status")(returns.show_status)
 app.command("purge")(returns.purge_doubles)

@@ -18,6 +18,7 @@ from host_agent.cli.common import (
     RootOption,
     TodayOption,
     console,
+    current_settings,
     err,
     euros,
     fail,
@@ -222,7 +223,7 @@ def show_lot(
             "third party" if s["payment"] == 1 else "patient",
             euros(s["fees"]),
             euros(s["third_party"]),
-            "released (new lot)" if s["released"] else ("purged" if s["purged"] else ""),
+            "released (new lot)" if s["released"] else _state(shown.states.get(s["id"]), s),
         )
     console.print(sheets)
     attempts = shown.sendings
@@ -297,6 +298,16 @@ def seal_lots(
         session.app.forget()
 
 
+def _state(state, row) -> str:
+    """Where a sheet of a sent lot stands with its fund (docs/returns.md)."""
+    text = state.state if state else ""
+    if state and state.state == "paid":
+        text += " %s on %s" % (euros(state.amount), iso(state.day))
+    elif state and state.state == "rejected":
+        text += ": %s" % ("%s: %s" % (state.code, state.label) if state.code else state.label)
+    return (text + ", purged" if text else "purged") if row["purged"] else text
+
+
 @lots_app.command("send")
 def send_lots(
     lot: LotRefs = None,
@@ -305,7 +316,9 @@ def send_lots(
     outbox: Annotated[
         Path | None,
         typer.Option(
-            help="The outbox folder (default: 'outbox' beside the database).", show_default=False
+            help="The outbox folder (default: the settings' [sending] outbox, else 'outbox' "
+            "beside the database).",
+            show_default=False,
         ),
     ] = None,
     funds: Annotated[
@@ -344,7 +357,7 @@ def send_lots(
             )
 
     try:
-        route = dispatch.transport(via, db, outbox, funds)
+        route = dispatch.transport(via, db, outbox, funds, current_settings())
         results = dispatch.send_lots(store, lot or [], route, root_cert, tries, each)
     except AgentError as e:
         refused(e)

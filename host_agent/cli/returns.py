@@ -142,8 +142,21 @@ def _print_status(shown, day) -> None:
         terms.add_row(*cells)
     console.print(terms)
     waiting = shown.waiting
+    funds = shown.funds
+    if funds and sum(funds.values()):
+        # "Sent" is handed over (an outbox, a mail server), not received: the funds'
+        # returns say which arrived (docs/returns.md).
+        console.print(
+            "%s sent, not acknowledged by their fund yet; %d acknowledged, %d rejected, %d paid"
+            % (
+                plural(funds["sent"], "sheet"),
+                funds["acknowledged"],
+                funds["rejected"],
+                funds["paid"],
+            )
+        )
     if not waiting:
-        console.print("every sheet was transmitted")
+        console.print("no sheet waits to be transmitted")
         return
     out = table(
         "sheets not transmitted, on %s" % iso(day),

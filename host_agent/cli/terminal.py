@@ -217,17 +217,41 @@ def _print_summary(s: Summary):
         console.print("  " + damage, markup=False, highlight=False)
 
 
-def sync_terminal(port: PortOption, db: DbOption = DEFAULT_DB, root: RootOption = None):
+UsbPort = Annotated[
+    str | None,
+    typer.Option("--port", "-p", help=PORT_HELP + " Default: the USB terminal (--vid, --pid)."),
+]
+VidOption = Annotated[str, typer.Option(help="USB vendor id of terminals (hex).")]
+PidOption = Annotated[str, typer.Option(help="USB product id of terminals (hex).")]
+DEFAULT_VID, DEFAULT_PID = "%04x" % transport.USB_VID, "%04x" % transport.USB_PID
+
+
+def _ids(vid: str, pid: str) -> tuple[int, int]:
+    try:
+        return int(vid, 16), int(pid, 16)
+    except ValueError:
+        fail("--vid and --pid are hexadecimal numbers, such as 2e8a")
+
+
+def sync_terminal(
+    port: UsbPort = None,
+    db: DbOption = DEFAULT_DB,
+    root: RootOption = None,
+    vid: VidOption = DEFAULT_VID,
+    pid: PidOption = DEFAULT_PID,
+):
     """Collect the terminal's sheets: verify each, file them, then acknowledge them.
 
     Sets the terminal's clock, pulls every sheet it has not had acknowledged, verifies the
     signatures up to the root certificate and the mandatory items (R161-42), files them in
     one transaction per batch and only then tells the terminal; a sheet that fails goes to
     quarantine with the reason. Also collects the access log and sends the opposition list.
-    Safe to interrupt at any moment: the next sync resumes, nothing twice, nothing lost."""
+    Safe to interrupt at any moment: the next sync resumes, nothing twice, nothing lost.
+    Without --port (nor a port in the settings) the terminal is found by its USB ids."""
     store = open_store(db)
     root_cert = load_root(root, db)
     try:
+        port = terminals.find_port(port, _ids(vid, pid))
         bar = _Bar()
         try:
             summary = terminals.sync_once(port, store, root_cert, bar)
@@ -241,14 +265,9 @@ def sync_terminal(port: PortOption, db: DbOption = DEFAULT_DB, root: RootOption 
 def watch_terminals(
     db: DbOption = DEFAULT_DB,
     root: RootOption = None,
-    port: Annotated[
-        str | None,
-        typer.Option("--port", "-p", help=PORT_HELP + " Default: any USB terminal (--vid, --pid)."),
-    ] = None,
-    vid: Annotated[str, typer.Option(help="USB vendor id of terminals (hex).")] = "%04x"
-    % transport.USB_VID,
-    pid: Annotated[str, typer.Option(help="USB product id of terminals (hex).")] = "%04x"
-    % transport.USB_PID,
+    port: UsbPort = None,
+    vid: VidOption = DEFAULT_VID,
+    pid: PidOption = DEFAULT_PID,
     every: Annotated[
         float,
         typer.Option(
@@ -267,10 +286,7 @@ def watch_terminals(
     --port given. Unplugging it, even in the middle of a sync, is safe."""
     store = open_store(db)
     root_cert = load_root(root, db)
-    try:
-        ids = int(vid, 16), int(pid, 16)
-    except ValueError:
-        fail("--vid and --pid are hexadecimal numbers, such as 2e8a")
+    ids = _ids(vid, pid)
     if port:
         console.print("waiting for the terminal on %s (Ctrl-C stops)" % port)
     else:

@@ -8,6 +8,7 @@ their columns' types (rows.py), and one module per table group:
 - access.py: access log, opposition list, the per-terminal listings;
 - lots.py: lots, their sheets, sendings, paper duplicates (NOT_IN_LOT defined once);
 - followup.py: the funds' acknowledgements, retention, what waits;
+- returns.py: the funds' returns per sheet, the transmitted sheets' states, a sheet purged;
 - checks.py: the read-only reads of `tla-agent check`.
 
 A sync commits a whole batch in one transaction, and only then does the agent acknowledge
@@ -18,11 +19,12 @@ from host_agent.store.access import Logs
 from host_agent.store.base import Base, StoreError
 from host_agent.store.followup import FollowUp
 from host_agent.store.lots import LotTables
+from host_agent.store.returns import FundReturns
 from host_agent.store.sheets import Sheets
 from host_agent.store.terminals import Terminals
 
 __all__ = ["Store", "StoreError"]
 
 
-class Store(Base, Terminals, Sheets, Logs, LotTables, FollowUp):
+class Store(Base, Terminals, Sheets, Logs, LotTables, FollowUp, FundReturns):
     """The agent's database: `Store(path)` opens (or creates, 0600) and migrates it."""
