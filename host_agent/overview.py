@@ -4,20 +4,21 @@ not transmitted, its deadline and working days left (R161-47 I 1°). Data only: 
 pages (host_agent/web/) and any other interface render it.
 """
 
-from host_agent import duplicate, lots, status
+from host_agent import duplicate, lots, returns_report, status
 from protocol import bundle, sheet
 
 
 class SheetLine:
     """One filed sheet as listed: its row's columns, and what the practice reads."""
 
-    def __init__(self, row, patient, state, lot, rejected, deadline=None, left=None):
+    def __init__(self, row, patient, state, lot, rejected, fund, deadline=None, left=None):
         self.id = row["id"]
         self.row = row
         self.patient = patient  # the name on the Vitale certificate, or ""
         self.state = state  # a key of host_agent.french.SHEET_STATES
         self.lot = lot  # its lot row (not a rejected one it left), or None
         self.rejected = rejected  # the fund's reason when a lot of it was rejected, or None
+        self.fund = fund  # returns_report.SheetState once transmitted (its fund's answer)
         self.deadline = deadline  # YYYYMMDD while not transmitted, else None
         self.left = left  # working days left (negative: overdue), or None
 
@@ -67,9 +68,11 @@ def lot_of(store, sheet_id: int):
     return _memberships(store)[0].get(sheet_id)
 
 
-def _state(row, lot, duplicated) -> str:
+def _state(row, lot, duplicated, answered) -> str:
     if row["purged"] is not None:
         return "purged"
+    if row["id"] in answered:  # transmitted: where it stands with its fund
+        return answered[row["id"]].state
     if lot is not None:
         return lot["status"]
     return "duplicate" if row["id"] in duplicated else "filed"
@@ -81,18 +84,21 @@ def sheet_lines(store, today: int) -> list:
     certs = store.certificates()
     current, rejected = _memberships(store)
     duplicated = lots.duplicated(store)
+    answered = {s.row["id"]: s for s in returns_report.states(store)}
     waiting = {w.row["id"]: w for w in status.waiting(store, today)}
     out = []
     for row in store.sheets():
         lot = current.get(row["id"])
         w = waiting.get(row["id"])
+        fund = answered.get(row["id"])
         out.append(
             SheetLine(
                 row,
                 _names(certs, row["bundle"])[1],
-                _state(row, lot, duplicated),
+                _state(row, lot, duplicated, answered),
                 lot,
                 rejected.get(row["id"]),
+                fund,
                 w.deadline if w else None,
                 w.left if w else None,
             )

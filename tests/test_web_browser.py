@@ -31,6 +31,7 @@ from host_agent.store import Store
 from host_agent.web.security import Config
 from hw.pcsc import PcscSlot
 from tests import sync_kit
+from tests import web_kit as web
 from tests import web_server as served
 
 pytestmark = pytest.mark.skipif(
@@ -68,27 +69,53 @@ def terminal(tmp_path):
 
 
 def _returns(db, folder: Path) -> list:
-    """The funds' return files: Lyon rejects its lot (one sheet), Paris accepts its own."""
+    """The funds' returns (tla-return/1, docs/returns.md), one file per fund: Lyon rejects
+    its lot (of one sheet) whole; Paris receives its own, rejects its first sheet, pays the
+    next and accepts the others."""
     store = Store(db)
     try:
-        sent = lots.all_lots(store, (lots.SENT,))
+        sent = [(r, lots.sheets_of(store, r["id"])) for r in lots.all_lots(store, (lots.SENT,))]
     finally:
         store.close()
     paths = []
-    for fund in sorted({r["fund"] for r in sent}):
-        rejected = fund == "011690000"
-        entries = [
-            {
-                "lot": lots.name(r),
-                "result": "rejected" if rejected else "accepted",
-                "date": "2026-11-20",
-                **({"reason": "NIR inconnu de la caisse"} if rejected else {}),
+    for lot, members in sent:
+        if lot["fund"] == "011690000":  # rejected whole: its sheet goes into a new lot
+            data = {
+                "format": "tla-return/1",
+                "fund": lot["fund"],
+                "lots": [
+                    {
+                        "lot": lots.name(lot),
+                        "arl": "rejected",
+                        "date": web.TODAY_ISO,
+                        "code": "L03",
+                        "label": "NIR inconnu de la caisse",
+                    }
+                ],
+                "sheets": [],
             }
-            for r in sent
-            if r["fund"] == fund
-        ]
-        path = folder / ("retour-%s.json" % fund)
-        path.write_text(json.dumps({"format": "tla-ack/1", "fund": fund, "acks": entries}))
+            path = folder / ("retour-%s.json" % lot["fund"])
+            path.write_text(json.dumps(data))
+            paths.append(path)
+            continue
+        answers = []
+        for i, s in enumerate(members):
+            answer = {"lot": lots.name(lot), "order_no": s["order_no"], "date": web.TODAY_ISO}
+            if i == 0:
+                answer.update(result="rejected", code="R12", label="Droits non ouverts")
+            elif i == 1:
+                answer.update(result="paid", amount=s["fees"])
+            else:
+                answer.update(result="accepted")
+            answers.append(answer)
+        data = {
+            "format": "tla-return/1",
+            "fund": lot["fund"],
+            "lots": [{"lot": lots.name(lot), "arl": "received", "date": web.TODAY_ISO}],
+            "sheets": answers,
+        }
+        path = folder / ("retour-%s.json" % lot["fund"])
+        path.write_text(json.dumps(data))
         paths.append(path)
     return paths
 
@@ -169,7 +196,7 @@ def test_a_day_at_the_practice_in_chromium(tmp_path, terminal):
             page.set_input_files("#return-file", str(path))
             page.click("#import")
             expect(page.locator(".flash")).to_contain_text("Lot ")
-        expect(page.locator("#returns")).to_contain_text("rejetée le 20/11/2026 : NIR inconnu")
+        expect(page.locator("#returns")).to_contain_text("L03: NIR inconnu de la caisse")
         shots.take(page, "retours")
         page.goto(server.url + "/feuilles")
         states = list(
@@ -179,9 +206,12 @@ def test_a_day_at_the_practice_in_chromium(tmp_path, terminal):
                 strict=True,
             )
         )
-        rejected = [n for n, s in states if "rejetée une fois" in s]
+        assert sum(s.startswith("rejetée") for _, s in states) == 1, states
+        assert sum(s.startswith("payée") for _, s in states) == 1, states
+        assert sum(s.startswith("accusée") for _, s in states) == 3, states
+        rejected = [n for n, s in states if "rejetée une fois" in s]  # its lot, in a new one
         assert len(rejected) == 1, states
-        assert sum(s == "accusée" for _, s in states) == SHEETS - 1, states
+        expect(page.locator("#sheets")).to_contain_text("Droits non ouverts")
         shots.take(page, "feuilles-etats")
 
         # The rejected sheet's paper duplicate, downloaded.

@@ -15,16 +15,22 @@ from cryptography.x509.oid import NameOID
 
 from emulator.cards import fixtures
 from emulator.simboard import SimSlot
-from host_agent import lots
+from host_agent import french, lots, workspace
 from host_agent.store import Store
 from host_agent.web.app import create_app
 from host_agent.web.security import Config
+from protocol import dates
 from tests import lots_kit as kit
 
 with warnings.catch_warnings():  # Starlette's note about httpx's future, not ours
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
+# The funds answer after the lots were sent (returns_check refuses an earlier date), and the
+# tests send them now: their answers are dated today.
+TODAY = workspace.today()
+TODAY_ISO = dates.iso(dates.ymd_tuple(TODAY))
+TODAY_FR = french.date(TODAY)
 HOSTILE = '<script>alert("x")</script>'
 _CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
 
@@ -87,7 +93,7 @@ def return_file(db, rejected_fund="011750000", reason="Feuille 102 : NIR inconnu
         {
             "lot": lots.name(r),
             "result": "rejected" if i == 0 else "accepted",
-            "date": "2026-11-20",
+            "date": TODAY_ISO,
             **({"reason": reason} if i == 0 else {}),
         }
         for i, r in enumerate(sent)

@@ -8,13 +8,13 @@ import time
 from fastapi import APIRouter, Request
 from starlette.datastructures import UploadFile
 
-from host_agent import acks, dispatch, french, lots, overview, sealing, upload, workspace
+from host_agent import dispatch, french, lots, overview, returns, sealing, workspace
 from host_agent.errors import AgentError
 from host_agent.web import render
 from host_agent.web.app import checked_form
 
 router = APIRouter()
-MAX_RETURN_BYTES = acks.MAX_FILE_BYTES
+MAX_RETURN_BYTES = returns.MAX_FILE_BYTES
 
 
 def _config(request: Request):
@@ -143,24 +143,49 @@ async def import_return(request: Request):
         )
     name = file.filename
     outcome = await render.with_store(
-        request, lambda store: upload.import_return(store, data, name)
+        request, lambda store: returns.apply(store, data, name, int(time.time()))
     )
     return render.redirect(request, "/retours", _said(outcome))
 
 
+SHEET_RESULTS = {"accepted": "acceptée", "rejected": "rejetée", "paid": "payée"}
+
+
 def _said(outcome) -> str:
-    """The import's outcome in French, one sentence per lot."""
+    """The import's outcome (host_agent/returns.py) in French: a sentence per lot, one for
+    the sheets answered."""
     out = []
-    for a in outcome.acks:
+    for a in outcome.lots:
         name = lots.name(a.lot)
         if a.already:
             out.append("Lot %s : déjà enregistré." % name)
-        elif a.accepted:
-            out.append("Lot %s accepté par la caisse le %s." % (name, french.date(a.day)))
+        elif a.received:
+            out.append("Lot %s reçu par la caisse le %s." % (name, french.date(a.day)))
         else:
             out.append(
                 "Lot %s rejeté par la caisse le %s : %s." % (name, french.date(a.day), a.reason)
             )
+    news = [a for a in outcome.sheets if not a.already]
+    for result, word in SHEET_RESULTS.items():
+        these = [a for a in news if a.result == result]
+        if these:
+            out.append(
+                "%s : %s."
+                % (
+                    french.plural(len(these), "feuille " + word, "feuilles " + word + "s"),
+                    ", ".join(
+                        "n° %d%s"
+                        % (
+                            a.sheet["order_no"],
+                            " (%s)" % a.label if a.label else "",
+                        )
+                        + (" %s" % french.euros(a.amount) if a.amount is not None else "")
+                        for a in these
+                    ),
+                )
+            )
+    if not outcome.changed:
+        out.append("Ce retour avait déjà été importé : rien de nouveau.")
     for row in outcome.new_lots:
         out.append(
             "Ses feuilles sont dans le nouveau lot %s (%s) : à sceller et envoyer."
