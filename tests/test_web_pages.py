@@ -241,3 +241,16 @@ def _sent_lots(db) -> list:
         return lots.all_lots(store, (lots.SENT,))
     finally:
         store.close()
+
+
+def test_the_settings_practice_is_printed_on_the_paper(tmp_path):
+    from host_agent import settings
+
+    path = tmp_path / "tla.toml"
+    path.write_text(
+        '[practice]\nname = "Cabinet des Lilas"\naddress = ["3 rue des Lilas", "75020 Paris"]\n'
+    )
+    c = web.client(web.day(tmp_path), settings=settings.read(path, required=True))
+    pdf = c.get("/feuilles/1/copie.pdf")
+    text = PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+    assert "Cabinet des Lilas" in text and "75020 Paris" in text

@@ -41,8 +41,11 @@ def test_serve_refuses_other_computers_without_a_password(tmp_path):
 def test_serve_answers_on_its_port_until_stopped(tmp_path):
     db = web.day(tmp_path)
     port = _free_port()
+    # The settings' terminal port is proposed on the home page; it is not the web port.
+    config = tmp_path / "tla.toml"
+    config.write_text('[terminal]\nport = "/dev/ttyACM7"\n')
     proc = procgroup.start(
-        AGENT + ["serve", "--db", str(db), "--port", str(port)],
+        AGENT + ["--config", str(config), "serve", "--db", str(db), "--port", str(port)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -58,6 +61,8 @@ def test_serve_answers_on_its_port_until_stopped(tmp_path):
 
     try:
         assert until(answers, 60), "tla-agent serve did not answer on %s" % url
+        with urllib.request.urlopen("http://127.0.0.1:%d/" % port, timeout=5) as r:
+            assert 'value="/dev/ttyACM7"' in r.read().decode()
     finally:
         procgroup.kill_group(proc)
     out = proc.stdout.read() if proc.stdout else ""

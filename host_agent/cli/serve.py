@@ -6,7 +6,14 @@ from typing import Annotated
 
 import typer
 
-from host_agent.cli.common import DEFAULT_DB, DbOption, RootOption, console, fail
+from host_agent.cli.common import (
+    DEFAULT_DB,
+    DbOption,
+    RootOption,
+    console,
+    current_settings,
+    fail,
+)
 
 DEFAULT_PORT = 8765
 
@@ -24,8 +31,9 @@ def serve(
             help="The address to listen on; beyond 127.0.0.1, --password-file is required."
         ),
     ] = "127.0.0.1",
-    port: Annotated[
-        int, typer.Option(help="The web app's TCP port.", min=1, max=65535)
+    # Not named `port`: the settings' [terminal] port is the default of the commands' --port.
+    web_port: Annotated[
+        int, typer.Option("--port", help="The web app's TCP port.", min=1, max=65535)
     ] = DEFAULT_PORT,
     password_file: Annotated[
         Path | None,
@@ -35,7 +43,11 @@ def serve(
         ),
     ] = None,
     terminal_port: Annotated[
-        str, typer.Option(help="The terminal's port the home page proposes (default: a USB one).")
+        str,
+        typer.Option(
+            help="The terminal's port the home page proposes (default: the settings' [terminal] "
+            "port, else a USB one)."
+        ),
     ] = "",
     outbox: Annotated[
         Path | None,
@@ -61,15 +73,18 @@ def serve(
                 "cannot use the password file %s: %s"
                 % (password_file, getattr(e, "strerror", None) or e)
             )
+    loaded = current_settings()  # the practice's address on paper, the sending route
     try:
         config = security.Config(
-            db, root=root, host=host, password=password, terminal_port=terminal_port, outbox=outbox
+            db,
+            root=root,
+            host=host,
+            password=password,
+            terminal_port=terminal_port or str(loaded.port() or ""),
+            outbox=outbox,
+            settings=loaded,
         )
     except ValueError as e:
         fail(str(e))
-    console.print("tla-agent serve: open %s in a browser (Ctrl-C stops)" % address(host, port))
-    uvicorn.run(create_app(config), host=host, port=port, log_level="warning", access_log=False)
-
-
-def register(app: typer.Typer) -> None:
-    app.command("serve")(serve)
+    console.print("tla-agent serve: open %s in a browser (Ctrl-C stops)" % address(host, web_port))
+    uvicorn.run(create_app(config), host=host, port=web_port, log_level="warning", access_log=False)

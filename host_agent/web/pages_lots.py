@@ -101,7 +101,9 @@ async def send(request: Request):
     await checked_form(request)
     config = _config(request)
     root = workspace.root_certificate(config.root, config.db)
-    route = dispatch.transport("outbox", config.db, config.outbox)
+    loaded = config.settings
+    via = loaded.route() if loaded is not None else "outbox"  # the settings' route
+    route = dispatch.transport(via, config.db, config.outbox, None, loaded)
     results = await render.with_store(
         request, lambda store: dispatch.send_lots(store, [], route, root)
     )

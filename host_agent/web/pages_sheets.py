@@ -109,9 +109,9 @@ def _pdf(data: bytes, name: str) -> Response:
 
 @router.get("/feuilles/{sheet_id}/copie.pdf")
 async def copy_pdf(request: Request, sheet_id: int):
-    funds = _funds(request)
+    funds, loaded = _funds(request), _config(request).settings
     _, pdf = await render.with_store(
-        request, lambda store: paper.patient_copy(store, sheet_id, funds)
+        request, lambda store: paper.patient_copy(store, sheet_id, funds, practice=loaded)
     )
     return _pdf(pdf, "copie-%d.pdf" % sheet_id)
 
@@ -120,12 +120,12 @@ async def copy_pdf(request: Request, sheet_id: int):
 async def duplicate_pdf(request: Request, sheet_id: int):
     form = await checked_form(request)
     reason = " ".join(str(form.get("reason", "")).split())[:300]
-    funds = _funds(request)
+    funds, loaded = _funds(request), _config(request).settings
     made: list[bytes] = []  # the PDF, handed over before the duplicate is noted
     await render.with_store(
         request,
         lambda store: paper.print_duplicate(
-            store, sheet_id, reason, funds, made.append, int(time.time())
+            store, sheet_id, reason, funds, made.append, int(time.time()), practice=loaded
         ),
     )
     return _pdf(made[0], "duplicata-%d.pdf" % sheet_id)

@@ -36,6 +36,7 @@ class Config:
         outbox: Path | None = None,
         today: int | None = None,
         slots=None,
+        settings=None,
     ):
         self.db = Path(db)
         self.root = Path(root) if root is not None else None  # None: root.pem beside the db
@@ -43,9 +44,10 @@ class Config:
         self.password_hash = _hash(password, secrets.token_bytes(16)) if password else None
         self.secret = secret if secret is not None else load_secret(self.db)
         self.terminal_port = terminal_port
-        self.outbox = Path(outbox) if outbox is not None else self.db.parent / "outbox"
+        self.outbox = Path(outbox) if outbox is not None else None  # None: beside the db
         self.today = today
         self.slots = slots
+        self.settings = settings  # host_agent.settings.Settings, or None: every default
         if self.password_hash is None and not is_loopback(host):
             raise ValueError(
                 "listening on %s lets other computers reach the practice's data: give a "
