@@ -254,3 +254,32 @@ def test_the_settings_practice_is_printed_on_the_paper(tmp_path):
     pdf = c.get("/feuilles/1/copie.pdf")
     text = PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
     assert "Cabinet des Lilas" in text and "75020 Paris" in text
+
+
+def test_returns_are_fetched_from_the_settings_mailbox(tmp_path, monkeypatch):
+    from host_agent import settings
+    from tests import returns_kit as rk
+    from tests.imap_server import ImapServer
+
+    store = rk.sent_store(tmp_path)
+    paris = rk.lots_of(store, rk.PARIS)
+    sheet = rk.members(store, paris[0])[0]
+    store.close()
+    good = rk.return_bytes(rk.PARIS, [rk.lot_entry(paris[0])], [rk.paid(paris[0], sheet, 500)])
+    monkeypatch.setenv("TLA_IMAP_PASSWORD", "s3cret")
+    with ImapServer(user="cabinet", password="s3cret") as server:
+        server.deliver(rk.mail(good, "retour-paris.json"))
+        path = tmp_path / "tla.toml"
+        path.write_text(
+            '[mailbox]\nhost = "127.0.0.1"\nport = %d\nsecurity = "none"\nuser = "cabinet"\n'
+            % server.port
+        )
+        c = web.client(tmp_path / "agent.db", settings=settings.read(path, required=True))
+        token = web.csrf(c, "/retours")
+        assert "Relever la boîte aux lettres" in web.text(c.get("/retours"))
+        r = c.post("/retours/boite", data={"csrf": token})
+        assert "retour-paris.json : Lot %s reçu" % lots.name(paris[0]) in web.text(r)
+        assert "1 feuille payée : n° %d 5,00" % sheet["order_no"] in web.text(r)
+        again = c.post("/retours/boite", data={"csrf": token})
+        assert "Aucun retour de caisse dans les messages non lus" in web.text(again)
+    assert "payée" in web.text(c.get("/feuilles/%d" % sheet["id"]))

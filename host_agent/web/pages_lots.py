@@ -8,7 +8,7 @@ import time
 from fastapi import APIRouter, Request
 from starlette.datastructures import UploadFile
 
-from host_agent import dispatch, french, lots, overview, returns, sealing, workspace
+from host_agent import dispatch, french, lots, mailbox, overview, returns, sealing, workspace
 from host_agent.errors import AgentError
 from host_agent.web import render
 from host_agent.web.app import checked_form
@@ -125,9 +125,38 @@ async def returns_page(request: Request):
         return sent, {r["id"]: lots.acks(store, r["id"]) for r in sent}
 
     sent, answered = await render.with_store(request, read)
+    loaded = _config(request).settings
     return render.page(
-        request, "returns.html", title="Retours des caisses", lots=sent, acks=answered
+        request,
+        "returns.html",
+        title="Retours des caisses",
+        lots=sent,
+        acks=answered,
+        mailbox=bool(loaded is not None and loaded.mailbox().get("host")),
     )
+
+
+@router.post("/retours/boite")
+async def fetch_returns(request: Request):
+    """The returns attached to the unread messages of the settings' [mailbox]
+    (host_agent/mailbox.py, as `tla-agent returns fetch`; password from $TLA_IMAP_PASSWORD)."""
+    await checked_form(request)
+    loaded = _config(request).settings
+    box = loaded.mailbox() if loaded is not None else {}
+    done = await render.with_store(
+        request, lambda store: mailbox.fetch(store, box, int(time.time()))
+    )
+    out = []
+    for f in done.found:
+        if f.error is not None:
+            out.append("%s refusé, rien n'a changé : %s." % (f.name, f.error.french))
+        else:
+            out.append("%s : %s" % (f.name, _said(f.outcome)))
+    if not done.found:
+        out.append("Aucun retour de caisse dans les messages non lus.")
+    if done.left:
+        out.append("%s restent pour le prochain relevé." % french.plural(done.left, "message"))
+    return render.redirect(request, "/retours", " ".join(out))
 
 
 @router.post("/retours")
