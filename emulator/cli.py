@@ -191,6 +191,21 @@ def demo(
         "demo done: %d sheets saved, synced into %s and put in lots, in %.0f s"
         % (len(saved), db, time.monotonic() - t0)
     )
+    from host_agent.cli.serve import DEFAULT_PORT, address
+
+    where = db.resolve()
+    agent = Path(sys.executable).parent / "tla-agent"  # the virtualenv's, often not on PATH
+    console.print(
+        "the practice's web app on this day (in French): [bold]%s serve --db %s "
+        "--outbox %s[/], then open %s in a browser"
+        % (
+            agent if agent.exists() else "tla-agent",
+            where,
+            the_demo.outbox_of(where),
+            address("127.0.0.1", DEFAULT_PORT),
+        ),
+        soft_wrap=True,
+    )
 
 
 @app.command("export-root")

@@ -154,6 +154,10 @@ def lots(console, db, today):
     _agent(console, db, "lots", "list")
 
 
+def outbox_of(db: Path) -> Path:
+    return _outbox(db)
+
+
 def _outbox(db: Path) -> Path:
     """The demo's own outbox beside its database (demo-outbox/ for demo.db), made afresh
     with the database: lot numbers start again at 1 each run."""

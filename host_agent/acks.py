@@ -47,7 +47,7 @@ def apply(store, path, now: int) -> Outcome:
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise AckError(
             '%s is not an acknowledgement file (no "format": "%s")' % (path, FORMAT),
-            "%s n'est pas un fichier d'accusés de réception (pas de \"format\": \"%s\")"
+            '%s n\'est pas un fichier d\'accusés de réception (pas de "format": "%s")'
             % (path, FORMAT),
         )
     return Outcome(returns.apply(store, raw, Path(path).name, now))

@@ -187,7 +187,11 @@ def check_files(db: Path, root: Path | None):
     """(Report, the root certificate used or None) for the database file `db` and the root
     `root` (default root.pem beside it, when there is one): `tla-agent check`."""
     if not db.is_file():
-        raise AgentError("no database at %s" % db, EXIT_DATABASE)
+        raise AgentError(
+            "no database at %s" % db,
+            EXIT_DATABASE,
+            "Aucune base de données à %s : vérifiez le réglage de la base." % db,
+        )
     path = root if root is not None else db.parent / "root.pem"
     root_cert = None
     if path.exists():
@@ -201,4 +205,6 @@ def check_files(db: Path, root: Path | None):
             "the database %s cannot be read to the end (%s: %s): it is damaged; restore it "
             "from a backup" % (db, type(e).__name__, e),
             EXIT_DATABASE,
+            "La base de données ne se lit pas jusqu'au bout : elle est endommagée, restaurez-la "
+            "depuis une sauvegarde.",
         ) from None

@@ -13,8 +13,9 @@ from host_agent import lotfile, lots, sending
 from host_agent.errors import AgentError
 
 
-def transport(via: str, db: Path, outbox: Path | None = None, funds: Path | None = None,
-              agent_settings=None):
+def transport(
+    via: str, db: Path, outbox: Path | None = None, funds: Path | None = None, agent_settings=None
+):
     """The route: `outbox` (a folder per fund, default 'outbox' beside the database) or
     `smtp`: the [smtp] and [funds.CODE] of the agent's settings (host_agent/settings.py)
     when they have an [smtp], else the funds settings (`funds`, default 'funds.toml'

@@ -13,10 +13,10 @@ from cryptography import x509
 from cryptography.x509.oid import NameOID
 from fpdf import FPDF
 
+from host_agent import french
 from host_agent.errors import AgentError
 from protocol import bundle, dates, nomenclature, sheet, workdays
 from protocol import sheet_fields as F
-from protocol import tariffs as T
 
 DUPLICATE = "DUPLICATA"
 COPY = "COPIE"
@@ -83,8 +83,10 @@ def rating(act, profession) -> str:
 
 
 def act_label(version, profession, code) -> str:
+    """The act's label with its accents (host_agent/french.py; the terminal's are ASCII),
+    "" for a code the sheet's nomenclature version does not have."""
     entry = nomenclature.lookup(version, profession, code)
-    return entry[T.LABEL] if entry else ""
+    return french.act_label(code, profession) if entry else ""
 
 
 def holder_name(der) -> str:

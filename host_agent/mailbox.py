@@ -114,11 +114,14 @@ def fetch(store, mailbox: dict, now: int, password=None, imap=None) -> Fetched:
     try:
         _run(imap, store, mailbox.get("folder", "INBOX"), now, done)
     except imaplib.IMAP4.error as e:
-        raise MailboxError("the mailbox refused: %s" % _text(e),
-                           "la boîte aux lettres a refusé : %s" % _text(e)) from None
+        raise MailboxError(
+            "the mailbox refused: %s" % _text(e), "la boîte aux lettres a refusé : %s" % _text(e)
+        ) from None
     except OSError as e:
-        raise MailboxError("the mailbox connection failed: %s" % (e.strerror or e),
-                           "la connexion à la boîte aux lettres a échoué : %s" % (e.strerror or e)) from None
+        raise MailboxError(
+            "the mailbox connection failed: %s" % (e.strerror or e),
+            "la connexion à la boîte aux lettres a échoué : %s" % (e.strerror or e),
+        ) from None
     finally:
         try:
             imap.logout()
@@ -148,7 +151,9 @@ def _run(imap, store, folder, now, done):
         ok = True
         for name, data in found:
             try:
-                outcome = returns.apply(store, data, name, now, source="mail %s, %s" % (subject, name))
+                outcome = returns.apply(
+                    store, data, name, now, source="mail %s, %s" % (subject, name)
+                )
                 done.found.append(Found(subject, name, outcome=outcome))
             except returns.ReturnError as e:
                 ok = False

@@ -66,15 +66,24 @@ class Printed:
     left_lot: str
 
 
-def print_duplicate(store, sheet_id, reason, funds: Path, deliver, now: int, practice=None) -> Printed:
+def print_duplicate(
+    store, sheet_id, reason, funds: Path, deliver, now: int, practice=None
+) -> Printed:
     """Make the sheet's paper duplicate, hand its PDF to `deliver(pdf)` (which writes or
     serves it), then note it: the sheet stays out of electronic lots (R161-47 I: billed
     once). Refused before any PDF exists when the sheet is on its way electronically."""
     row = sheet_row(store, sheet_id)
     refused = lots.duplicate_refusal(store, sheet_id)
     if refused:  # a duplicate of a sheet on its way would bill it twice
-        raise lots.LotError(refused)
-    pdf = duplicate.render(row["bundle"], facts(store, row, funds, reason, practice), duplicate.DUPLICATE)
+        raise lots.LotError(
+            refused,
+            french="Pas de duplicata : la feuille n° %d part à sa caisse par voie électronique "
+            "(dans un lot scellé ou transmis) ; un duplicata la facturerait deux fois "
+            "(art. R161-47 I). Il se fait si la caisse rejette le lot." % sheet_id,
+        )
+    pdf = duplicate.render(
+        row["bundle"], facts(store, row, funds, reason, practice), duplicate.DUPLICATE
+    )
     deliver(pdf)
     return Printed(row, lots.record_duplicate(store, sheet_id, now, reason))
 
@@ -85,4 +94,6 @@ def patient_copy(store, sheet_id, funds: Path, signed=False, practice=None) -> t
     row = sheet_row(store, sheet_id)
     if signed:
         return row, bytes(row["bundle"])
-    return row, duplicate.render(row["bundle"], facts(store, row, funds, "", practice), duplicate.COPY)
+    return row, duplicate.render(
+        row["bundle"], facts(store, row, funds, "", practice), duplicate.COPY
+    )

@@ -93,8 +93,16 @@ def apply(store, raw: bytes, where: str, now: int, source: str = "") -> Outcome:
                 _answer_lot(store, a.lot, True, a.day, "", now, source + ", by its sheets")
                 implied.add(a.lot["id"])
             if not a.already:
-                store.add_sheet_answer(return_id, a.sheet["id"], a.lot["id"], a.result, a.day,
-                                       a.code or None, a.label or None, a.amount)
+                store.add_sheet_answer(
+                    return_id,
+                    a.sheet["id"],
+                    a.lot["id"],
+                    a.result,
+                    a.day,
+                    a.code or None,
+                    a.label or None,
+                    a.amount,
+                )
     if freed:
         try:
             outcome.new_lots = lots.build(store, now, sheet_ids=freed)
@@ -106,8 +114,10 @@ def apply(store, raw: bytes, where: str, now: int, source: str = "") -> Outcome:
 def _answer_lot(store, lot, received, day, reason, now, source) -> list:
     freed = store.record_fund_ack(lot["id"], received, now, day, reason, source)
     if freed is None:  # another import meanwhile: the transaction rolls back
-        raise ReturnError("lot %s changed while importing: try again" % lots.name(lot),
-                          "le lot %s a changé pendant l'import : recommencez" % lots.name(lot))
+        raise ReturnError(
+            "lot %s changed while importing: try again" % lots.name(lot),
+            "le lot %s a changé pendant l'import : recommencez" % lots.name(lot),
+        )
     return freed
 
 

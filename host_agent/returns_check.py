@@ -65,7 +65,6 @@ class Outcome:
         return any(not a.already for a in self.lots + self.sheets)
 
 
-
 def check(store, data, where: str) -> Outcome:
     """Every answer of the file's JSON `data`, checked against the store. ReturnError."""
     if isinstance(data, dict) and data.get("format") == ACK_FORMAT:
@@ -73,7 +72,7 @@ def check(store, data, where: str) -> Outcome:
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ReturnError(
             '%s is not a return file (no "format": "%s")' % (where, FORMAT),
-            "%s n'est pas un retour de caisse (pas de \"format\": \"%s\")" % (where, FORMAT),
+            '%s n\'est pas un retour de caisse (pas de "format": "%s")' % (where, FORMAT),
         )
     fields = {"format", "fund", "date", "reference", "lots", "sheets"}
     _only(data, fields, where)
@@ -99,8 +98,10 @@ def check(store, data, where: str) -> Outcome:
     for i, item in enumerate(lot_items, 1):
         a = _lot_answer(store, item, fund, "%s, lot %d" % (where, i))
         if a.lot["id"] in decided:
-            raise _no("%s, lot %d: lot %s twice" % (where, i, lots.name(a.lot)),
-                      "%s, lot %d : le lot %s deux fois" % (where, i, lots.name(a.lot)))
+            raise _no(
+                "%s, lot %d: lot %s twice" % (where, i, lots.name(a.lot)),
+                "%s, lot %d : le lot %s deux fois" % (where, i, lots.name(a.lot)),
+            )
         decided[a.lot["id"]] = a.received
         outcome.lots.append(a)
     seen = set()
@@ -108,8 +109,10 @@ def check(store, data, where: str) -> Outcome:
         a = _sheet_answer(store, item, fund, decided, "%s, sheet %d" % (where, i))
         key = (a.lot["id"], a.sheet["id"])
         if key in seen:
-            raise _no("%s, sheet %d: sheet %d twice" % (where, i, a.sheet["order_no"]),
-                      "%s, feuille %d : la feuille n° %d deux fois" % (where, i, a.sheet["order_no"]))
+            raise _no(
+                "%s, sheet %d: sheet %d twice" % (where, i, a.sheet["order_no"]),
+                "%s, feuille %d : la feuille n° %d deux fois" % (where, i, a.sheet["order_no"]),
+            )
         seen.add(key)
         outcome.sheets.append(a)
     return outcome
@@ -124,16 +127,20 @@ def _only(item, fields, where):
     unknown = set(item) - fields
     if unknown:
         names = ", ".join(sorted(map(str, unknown)))
-        raise _no("%s has unknown fields: %s" % (where, names),
-                  "%s a des champs inconnus : %s" % (where, names))
+        raise _no(
+            "%s has unknown fields: %s" % (where, names),
+            "%s a des champs inconnus : %s" % (where, names),
+        )
 
 
 def _from_ack(data):
     """A tla-ack/1 file as the tla-return/1 it means (docs/lots.md): lots only."""
     items = data.get("acks")
     if not isinstance(items, list) or not items:
-        raise _no('"acks" must be a list of one acknowledgement or more',
-                  '"acks" doit être une liste d\'un accusé de réception ou plus')
+        raise _no(
+            '"acks" must be a list of one acknowledgement or more',
+            '"acks" doit être une liste d\'un accusé de réception ou plus',
+        )
     out = []
     for item in items:
         if not isinstance(item, dict):
@@ -155,47 +162,64 @@ def fund_day(item, where, after=None) -> int:
     try:
         day = dates.parse_iso(text if isinstance(text, str) else "")
     except ValueError:
-        raise _no("%s: the date must be YYYY-MM-DD, not %r" % (where, text),
-                  "%s : la date doit s'écrire AAAA-MM-JJ, et non %r" % (where, text)) from None
+        raise _no(
+            "%s: the date must be YYYY-MM-DD, not %r" % (where, text),
+            "%s : la date doit s'écrire AAAA-MM-JJ, et non %r" % (where, text),
+        ) from None
     ymd = day[0] * 10000 + day[1] * 100 + day[2]
     if after is not None and ymd < after:
-        raise _no("%s: the fund's date %s is before the lot was sent (%s)"
-                  % (where, text, dates.iso(dates.ymd_tuple(after))),
-                  "%s : la date de la caisse %s précède l'envoi du lot (%s)"
-                  % (where, text, dates.french(dates.ymd_tuple(after))))
+        raise _no(
+            "%s: the fund's date %s is before the lot was sent (%s)"
+            % (where, text, dates.iso(dates.ymd_tuple(after))),
+            "%s : la date de la caisse %s précède l'envoi du lot (%s)"
+            % (where, text, dates.french(dates.ymd_tuple(after))),
+        )
     return ymd
 
 
 def _reason(item, where, required):
     code, label = item.get("code", ""), item.get("label", "")
     if not isinstance(code, str) or (code and not _CODE.match(code)):
-        raise _no("%s: the code must be letters and digits, at most 16, not %r" % (where, code),
-                  "%s : le code doit être des lettres et chiffres, 16 au plus, et non %r" % (where, code))
+        raise _no(
+            "%s: the code must be letters and digits, at most 16, not %r" % (where, code),
+            "%s : le code doit être des lettres et chiffres, 16 au plus, et non %r" % (where, code),
+        )
     if not isinstance(label, str) or len(label) > MAX_TEXT:
-        raise _no("%s: the label must be text of at most %d characters" % (where, MAX_TEXT),
-                  "%s : le libellé doit être un texte de %d caractères au plus" % (where, MAX_TEXT))
+        raise _no(
+            "%s: the label must be text of at most %d characters" % (where, MAX_TEXT),
+            "%s : le libellé doit être un texte de %d caractères au plus" % (where, MAX_TEXT),
+        )
     if required and not label.strip():
-        raise _no("%s: a rejection says why (label)" % where,
-                  "%s : un rejet dit pourquoi (label)" % where)
+        raise _no(
+            "%s: a rejection says why (label)" % where, "%s : un rejet dit pourquoi (label)" % where
+        )
     return code, " ".join(label.split())
 
 
 def _find_lot(store, item, fund, where):
     name = item.get("lot")
     if not isinstance(name, str) or not _LOT_NAME.match(name):
-        raise _no("%s: the lot must be named PROFESSIONAL-NUMBER, not %r" % (where, name),
-                  "%s : le lot se nomme PROFESSIONNEL-NUMÉRO, et non %r" % (where, name))
+        raise _no(
+            "%s: the lot must be named PROFESSIONAL-NUMBER, not %r" % (where, name),
+            "%s : le lot se nomme PROFESSIONNEL-NUMÉRO, et non %r" % (where, name),
+        )
     try:
         lot = lots.find(store, name)
     except lots.LotError:
-        raise _no("%s: there is no lot %s here" % (where, name),
-                  "%s : il n'y a pas de lot %s ici" % (where, name)) from None
+        raise _no(
+            "%s: there is no lot %s here" % (where, name),
+            "%s : il n'y a pas de lot %s ici" % (where, name),
+        ) from None
     if lot["fund"] != fund:
-        raise _no("%s: lot %s went to fund %s, not %s" % (where, name, lot["fund"], fund),
-                  "%s : le lot %s est allé à la caisse %s, non à %s" % (where, name, lot["fund"], fund))
+        raise _no(
+            "%s: lot %s went to fund %s, not %s" % (where, name, lot["fund"], fund),
+            "%s : le lot %s est allé à la caisse %s, non à %s" % (where, name, lot["fund"], fund),
+        )
     if lot["status"] in (lots.OPEN, lots.SEALED):
-        raise _no("%s: lot %s was never sent (it is %s)" % (where, name, lot["status"]),
-                  "%s : le lot %s n'a jamais été envoyé" % (where, name))
+        raise _no(
+            "%s: lot %s was never sent (it is %s)" % (where, name, lot["status"]),
+            "%s : le lot %s n'a jamais été envoyé" % (where, name),
+        )
     return lot
 
 
@@ -207,17 +231,23 @@ def _lot_answer(store, item, fund, where) -> LotAnswer:
     name = lots.name(lot)
     arl = item.get("arl")
     if arl not in (RECEIVED, REJECTED):
-        raise _no('%s: "arl" must be "received" or "rejected", not %r' % (where, arl),
-                  '%s : "arl" doit être "received" ou "rejected", et non %r' % (where, arl))
+        raise _no(
+            '%s: "arl" must be "received" or "rejected", not %r' % (where, arl),
+            '%s : "arl" doit être "received" ou "rejected", et non %r' % (where, arl),
+        )
     day = fund_day(item, where, retention.sent_day(lot))
     code, label = _reason(item, where, arl == REJECTED)
     digest = item.get("sha256")
     if digest is not None and (
-        not isinstance(digest, str) or not _HEX64.match(digest) or lot["file_digest"] is None
+        not isinstance(digest, str)
+        or not _HEX64.match(digest)
+        or lot["file_digest"] is None
         or digest.lower() != bytes(lot["file_digest"]).hex()
     ):
-        raise _no("%s: the file answered is not lot %s as sent (sha256)" % (where, name),
-                  "%s : le fichier visé n'est pas le lot %s tel qu'envoyé (sha256)" % (where, name))
+        raise _no(
+            "%s: the file answered is not lot %s as sent (sha256)" % (where, name),
+            "%s : le fichier visé n'est pas le lot %s tel qu'envoyé (sha256)" % (where, name),
+        )
     a = LotAnswer(lot, arl == RECEIVED, day, code, label)
     wanted = lots.ACKNOWLEDGED if a.received else lots.REJECTED
     if lot["status"] == wanted:
@@ -225,14 +255,17 @@ def _lot_answer(store, item, fund, where) -> LotAnswer:
     elif lot["status"] != lots.SENT:
         said = {lots.ACKNOWLEDGED: "received", lots.REJECTED: "rejected"}[lot["status"]]
         dit = {lots.ACKNOWLEDGED: "reçu", lots.REJECTED: "rejeté"}[lot["status"]]
-        raise _no("%s: lot %s was already %s by its fund; this return says %s"
-                  % (where, name, said, arl),
-                  "%s : le lot %s a déjà été %s par sa caisse ; ce retour dit %s"
-                  % (where, name, dit, "reçu" if a.received else "rejeté"))
+        raise _no(
+            "%s: lot %s was already %s by its fund; this return says %s" % (where, name, said, arl),
+            "%s : le lot %s a déjà été %s par sa caisse ; ce retour dit %s"
+            % (where, name, dit, "reçu" if a.received else "rejeté"),
+        )
     elif not a.received and store.lot_answers(lot["id"]):
-        raise _no("%s: lot %s has sheets answered already; it cannot be rejected now" % (where, name),
-                  "%s : des feuilles du lot %s ont déjà une réponse ; il ne peut plus être rejeté"
-                  % (where, name))
+        raise _no(
+            "%s: lot %s has sheets answered already; it cannot be rejected now" % (where, name),
+            "%s : des feuilles du lot %s ont déjà une réponse ; il ne peut plus être rejeté"
+            % (where, name),
+        )
     return a
 
 
@@ -247,43 +280,63 @@ def _sheet_answer(store, item, fund, decided, where) -> SheetAnswer:
     lot = _find_lot(store, item, fund, where)
     name = lots.name(lot)
     if lot["status"] == lots.REJECTED or decided.get(lot["id"]) is False:
-        raise _no("%s: lot %s was rejected by its fund, so it has no sheet to answer" % (where, name),
-                  "%s : le lot %s a été rejeté par sa caisse : aucune de ses feuilles n'a de réponse"
-                  % (where, name))
+        raise _no(
+            "%s: lot %s was rejected by its fund, so it has no sheet to answer" % (where, name),
+            "%s : le lot %s a été rejeté par sa caisse : aucune de ses feuilles n'a de réponse"
+            % (where, name),
+        )
     sheet = _find_sheet(store, item, lot, where)
     result = item.get("result")
     if result not in (ACCEPTED, REJECTED, PAID):
-        raise _no('%s: "result" must be "accepted", "rejected" or "paid", not %r' % (where, result),
-                  '%s : "result" doit être "accepted", "rejected" ou "paid", et non %r' % (where, result))
+        raise _no(
+            '%s: "result" must be "accepted", "rejected" or "paid", not %r' % (where, result),
+            '%s : "result" doit être "accepted", "rejected" ou "paid", et non %r' % (where, result),
+        )
     day = fund_day(item, where, retention.sent_day(lot))
     code, label = _reason(item, where, result == REJECTED)
     amount = item.get("amount")
     if result == PAID:
         if type(amount) is not int or not 0 <= amount <= MAX_AMOUNT:
-            raise _no("%s: a payment's amount is whole cents (1650 for 16,50 EUR), not %r" % (where, amount),
-                      "%s : le montant payé s'écrit en centimes (1650 pour 16,50 €), et non %r"
-                      % (where, amount))
+            raise _no(
+                "%s: a payment's amount is whole cents (1650 for 16,50 EUR), not %r"
+                % (where, amount),
+                "%s : le montant payé s'écrit en centimes (1650 pour 16,50 €), et non %r"
+                % (where, amount),
+            )
     elif amount is not None:
-        raise _no("%s: only a payment has an amount" % where,
-                  "%s : seul un paiement a un montant" % where)
+        raise _no(
+            "%s: only a payment has an amount" % where, "%s : seul un paiement a un montant" % where
+        )
     a = SheetAnswer(sheet, lot, result, day, code, label, amount)
     before = store.sheet_answers(sheet["id"], lot["id"])
     last = before[-1] if before else None
     if last is None:
         return a
     same = (last["result"], last["day"], last["code"] or "", last["amount"]) == (
-        result, day, code, amount)
+        result,
+        day,
+        code,
+        amount,
+    )
     if same or (result == ACCEPTED and last["result"] == PAID):
         a.already = True  # the same news again, or an acceptance heard after the payment
         return a
     if result == PAID and last["result"] == ACCEPTED:
         return a
     was, now = _said(last["result"], last["amount"]), _said(result, amount)
-    raise _no("%s: sheet %d of lot %s was already %s on %s; this return says %s"
-              % (where, sheet["order_no"], name, was[0], _iso(last["day"]), now[0]),
-              "%s : la feuille n° %d du lot %s a déjà été %s le %s ; ce retour dit %s"
-              % (where, sheet["order_no"], name, was[1],
-                 dates.french(dates.ymd_tuple(last["day"])), now[1]))
+    raise _no(
+        "%s: sheet %d of lot %s was already %s on %s; this return says %s"
+        % (where, sheet["order_no"], name, was[0], _iso(last["day"]), now[0]),
+        "%s : la feuille n° %d du lot %s a déjà été %s le %s ; ce retour dit %s"
+        % (
+            where,
+            sheet["order_no"],
+            name,
+            was[1],
+            dates.french(dates.ymd_tuple(last["day"])),
+            now[1],
+        ),
+    )
 
 
 def _said(result, amount):
@@ -301,20 +354,29 @@ def _iso(ymd) -> str:
 def _find_sheet(store, item, lot, where):
     order_no, digest = item.get("order_no"), item.get("sha256")
     if type(order_no) is not int or order_no < 0:
-        raise _no("%s: order_no must be the sheet's order number, not %r" % (where, order_no),
-                  "%s : order_no doit être le numéro d'ordre de la feuille, et non %r" % (where, order_no))
+        raise _no(
+            "%s: order_no must be the sheet's order number, not %r" % (where, order_no),
+            "%s : order_no doit être le numéro d'ordre de la feuille, et non %r"
+            % (where, order_no),
+        )
     if digest is not None and (not isinstance(digest, str) or not _HEX64.match(digest)):
-        raise _no("%s: sha256 must be the sheet's SHA-256 in hex" % where,
-                  "%s : sha256 doit être le SHA-256 de la feuille en hexadécimal" % where)
+        raise _no(
+            "%s: sha256 must be the sheet's SHA-256 in hex" % where,
+            "%s : sha256 doit être le SHA-256 de la feuille en hexadécimal" % where,
+        )
     found = [s for s in store.lot_members(lot["id"]) if s["order_no"] == order_no]
     if digest is not None:
         found = [s for s in found if bytes(s["digest"]).hex() == digest.lower()]
     if not found:
-        raise _no("%s: lot %s has no sheet with order no %d" % (where, lots.name(lot), order_no),
-                  "%s : le lot %s n'a pas de feuille n° %d" % (where, lots.name(lot), order_no))
+        raise _no(
+            "%s: lot %s has no sheet with order no %d" % (where, lots.name(lot), order_no),
+            "%s : le lot %s n'a pas de feuille n° %d" % (where, lots.name(lot), order_no),
+        )
     if len(found) > 1:  # two terminals of one professional: the digest tells them apart
-        raise _no("%s: lot %s has several sheets with order no %d: give its sha256"
-                  % (where, lots.name(lot), order_no),
-                  "%s : le lot %s a plusieurs feuilles n° %d : donnez son sha256"
-                  % (where, lots.name(lot), order_no))
+        raise _no(
+            "%s: lot %s has several sheets with order no %d: give its sha256"
+            % (where, lots.name(lot), order_no),
+            "%s : le lot %s a plusieurs feuilles n° %d : donnez son sha256"
+            % (where, lots.name(lot), order_no),
+        )
     return found[0]

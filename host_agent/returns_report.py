@@ -23,7 +23,11 @@ class SheetState:
         self.row = row
         self.lot = lotfile.lot_name(row["lot_professional"], row["lot_number"])
         self.day, self.code, self.label, self.amount = (
-            row["day"], row["code"] or "", row["label"] or "", row["amount"])
+            row["day"],
+            row["code"] or "",
+            row["label"] or "",
+            row["amount"],
+        )
         if row["result"] == "paid":
             self.state = PAID
         elif row["result"] == "rejected":

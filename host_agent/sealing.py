@@ -45,7 +45,9 @@ def find_cps(readers, make_slot) -> CpsApp:
         app.forget()
     raise SealError(
         "no CPS card in a reader (%s): insert the professional's CPS"
-        % ("; ".join(seen) or "no PC/SC reader found, is pcscd running?")
+        % ("; ".join(seen) or "no PC/SC reader found, is pcscd running?"),
+        french="Aucune carte CPS dans un lecteur : insérez la carte CPS du professionnel, "
+        "puis recommencez (rien n'a été scellé).",
     )
 
 
@@ -89,13 +91,21 @@ def unlock(app: CpsApp, pin: bytearray) -> None:
     except PinWrong as e:
         raise SealError(
             "wrong PIN: %d %s left before the CPS blocks (nothing was sealed)"
-            % (e.tries_left, "try" if e.tries_left == 1 else "tries")
+            % (e.tries_left, "try" if e.tries_left == 1 else "tries"),
+            french="Code faux : encore %d essai%s avant le blocage de la carte CPS (rien n'a "
+            "été scellé)." % (e.tries_left, "" if e.tries_left == 1 else "s"),
         ) from None
     except PinBlocked:
-        raise SealError(blocked_message()) from None
+        raise SealError(blocked_message(), french=BLOCKED_FRENCH) from None
     finally:
         for i in range(len(pin)):
             pin[i] = 0
+
+
+BLOCKED_FRENCH = (
+    "Le code de la carte CPS est bloqué (3 codes faux) : débloquez-la avec son code PUK, puis "
+    "scellez à nouveau."
+)
 
 
 def blocked_message() -> str:
@@ -161,7 +171,7 @@ def open_session(store, refs, reader: str = "", make_slot=None) -> Session:
         tries = app.tries_left() if chosen else 0
     except PinBlocked:
         app.forget()
-        raise SealError(blocked_message()) from None
+        raise SealError(blocked_message(), french=BLOCKED_FRENCH) from None
     except BaseException:
         app.forget()
         raise
@@ -175,7 +185,11 @@ def seal_lots(store, session: Session, pin: bytearray, root, clock=time.time) ->
     if len(pin) != 4 or not pin.isdigit():
         for i in range(len(pin)):
             pin[i] = 0
-        raise SealError("a CPS PIN is 4 digits: nothing was sent to the card", EXIT_REFUSED)
+        raise SealError(
+            "a CPS PIN is 4 digits: nothing was sent to the card",
+            EXIT_REFUSED,
+            "Le code de la carte CPS a 4 chiffres : rien n'a été envoyé à la carte.",
+        )
     unlock(session.app, pin)
     done = []
     for row in session.chosen:

@@ -62,7 +62,11 @@ def config_path(flag=None) -> tuple[Path, bool]:
 # Every setting: (table, key) -> (kind, English need, French need). "" is the top level.
 _TEXT = ("text", "text on one line", "un texte sur une ligne")
 _PATH = ("path", "a file or folder path", "un chemin de fichier ou de dossier")
-_HEX = ("hex", "a USB id in hexadecimal, such as 2e8a", "un identifiant USB en hexadécimal, comme 2e8a")
+_HEX = (
+    "hex",
+    "a USB id in hexadecimal, such as 2e8a",
+    "un identifiant USB en hexadécimal, comme 2e8a",
+)
 _PORT = ("port", "a port number from 1 to 65535", "un numéro de port de 1 à 65535")
 _BOOL = ("bool", "true or false", "true ou false")
 SCHEMA = {
@@ -74,8 +78,8 @@ SCHEMA = {
     ("practice", "name"): _TEXT,
     ("practice", "address"): (
         "lines",
-        "a list of address lines, such as [\"12 rue de la Paix\", \"69001 Lyon\"]",
-        "une liste de lignes d'adresse, comme [\"12 rue de la Paix\", \"69001 Lyon\"]",
+        'a list of address lines, such as ["12 rue de la Paix", "69001 Lyon"]',
+        'une liste de lignes d\'adresse, comme ["12 rue de la Paix", "69001 Lyon"]',
     ),
     ("practice", "situation"): (
         "situation",
@@ -93,7 +97,11 @@ SCHEMA = {
     ("smtp", "from"): _TEXT,
     ("smtp", "starttls"): _BOOL,
     ("smtp", "user"): _TEXT,
-    ("smtp", "timeout"): ("seconds", "seconds, above 0 and at most 600", "des secondes, de plus de 0 à 600"),
+    ("smtp", "timeout"): (
+        "seconds",
+        "seconds, above 0 and at most 600",
+        "des secondes, de plus de 0 à 600",
+    ),
     ("mailbox", "host"): _TEXT,
     ("mailbox", "port"): _PORT,
     ("mailbox", "user"): _TEXT,
@@ -229,7 +237,9 @@ def parse(text: str, path) -> Settings:
     for table in TABLES:
         section = data.get(table, {})
         if not isinstance(section, dict):
-            raise lines.error(table, None, "must be a table ([%s])" % table, "doit être une table ([%s])" % table)
+            raise lines.error(
+                table, None, "must be a table ([%s])" % table, "doit être une table ([%s])" % table
+            )
         if table == "funds":
             funds = _funds(lines, section)
             continue
@@ -257,7 +267,12 @@ def _check(lines, table, key, value, path):
 
     def bad():
         shown = repr(value) if not isinstance(value, str) else "%r" % value
-        return lines.error(table, key, "must be %s, not %s" % (need, shown), "doit être %s, et non %s" % (besoin, shown))
+        return lines.error(
+            table,
+            key,
+            "must be %s, not %s" % (need, shown),
+            "doit être %s, et non %s" % (besoin, shown),
+        )
 
     if kind in ("text", "path", "situation") or kind.startswith("choice:"):
         if not isinstance(value, str) or any(c in value for c in "\r\n\0"):
@@ -285,9 +300,16 @@ def _check(lines, table, key, value, path):
     ):
         raise bad()
     if kind == "lines":
-        if not isinstance(value, list) or len(value) > 6 or not all(
-            isinstance(x, str) and x.strip() and len(x) <= 80 and not any(c in x for c in "\r\n\0")
-            for x in value
+        if (
+            not isinstance(value, list)
+            or len(value) > 6
+            or not all(
+                isinstance(x, str)
+                and x.strip()
+                and len(x) <= 80
+                and not any(c in x for c in "\r\n\0")
+                for x in value
+            )
         ):
             raise bad()
         return [x.strip() for x in value]
@@ -310,7 +332,12 @@ def _funds(lines, section) -> dict:
             if key not in FUND_KEYS:
                 raise _unknown_fund(lines, code, key)
             if not isinstance(value, str) or any(c in value for c in "\r\n\0"):
-                raise lines.error("funds." + code, key, "must be text on one line", "doit être un texte sur une ligne")
+                raise lines.error(
+                    "funds." + code,
+                    key,
+                    "must be text on one line",
+                    "doit être un texte sur une ligne",
+                )
         out[code] = dict(fund)
     return out
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from host_agent import files, settings
 
 _COMMENTS = {
-    "": "tla-agent settings (docs/agent.md \"Settings\"). A flag on the command line wins.",
+    "": 'tla-agent settings (docs/agent.md "Settings"). A flag on the command line wins.',
     "terminal": "The terminal: a port (/dev/ttyACM0, COM3, socket://host:port), or empty to\n"
     "# find it by its USB ids.",
     "practice": "The practice, printed on paper duplicates (R161-42 2°): the address is that\n"
@@ -93,23 +93,59 @@ def _mailbox(values):
 
 QUESTIONS = [
     Question("", "database", "Database file", "Fichier de la base de données"),
-    Question("", "root", "Root certificate of the card PKI (PEM or DER)", "Certificat racine (PEM ou DER)"),
-    Question("terminal", "port", "Terminal port (empty: find it by its USB ids)", "Port du terminal (vide : par USB)"),
-    Question("terminal", "usb_vid", "Terminal USB vendor id (hex)", "Identifiant USB du fabricant (hex)"),
-    Question("terminal", "usb_pid", "Terminal USB product id (hex)", "Identifiant USB du produit (hex)"),
+    Question(
+        "",
+        "root",
+        "Root certificate of the card PKI (PEM or DER)",
+        "Certificat racine (PEM ou DER)",
+    ),
+    Question(
+        "terminal",
+        "port",
+        "Terminal port (empty: find it by its USB ids)",
+        "Port du terminal (vide : par USB)",
+    ),
+    Question(
+        "terminal", "usb_vid", "Terminal USB vendor id (hex)", "Identifiant USB du fabricant (hex)"
+    ),
+    Question(
+        "terminal", "usb_pid", "Terminal USB product id (hex)", "Identifiant USB du produit (hex)"
+    ),
     Question("practice", "name", "Practice name", "Nom du cabinet"),
-    Question("practice", "address", "Practice address (lines separated by ' / ')", "Adresse du cabinet"),
-    Question("practice", "situation", "Billing number of that practice situation on the CPS (9 digits)", "Numéro de facturation de la situation d'exercice (9 chiffres)"),
-    Question("sending", "route", "How lots are sent (outbox or smtp)", "Envoi des lots (outbox ou smtp)"),
+    Question(
+        "practice", "address", "Practice address (lines separated by ' / ')", "Adresse du cabinet"
+    ),
+    Question(
+        "practice",
+        "situation",
+        "Billing number of that practice situation on the CPS (9 digits)",
+        "Numéro de facturation de la situation d'exercice (9 chiffres)",
+    ),
+    Question(
+        "sending", "route", "How lots are sent (outbox or smtp)", "Envoi des lots (outbox ou smtp)"
+    ),
     Question("sending", "outbox", "Outbox folder", "Dossier d'envoi", _route("outbox")),
     Question("smtp", "host", "SMTP server", "Serveur SMTP", _route("smtp")),
     Question("smtp", "port", "SMTP port", "Port SMTP", _route("smtp")),
     Question("smtp", "from", "Sender address", "Adresse d'expéditeur", _route("smtp")),
-    Question("smtp", "starttls", "Use STARTTLS (true or false)", "STARTTLS (true ou false)", _route("smtp")),
+    Question(
+        "smtp",
+        "starttls",
+        "Use STARTTLS (true or false)",
+        "STARTTLS (true ou false)",
+        _route("smtp"),
+    ),
     Question("smtp", "user", "SMTP user (empty: none)", "Utilisateur SMTP", _route("smtp")),
-    Question("mailbox", "host", "IMAP server the funds answer to (empty: none)", "Serveur IMAP des retours"),
+    Question(
+        "mailbox",
+        "host",
+        "IMAP server the funds answer to (empty: none)",
+        "Serveur IMAP des retours",
+    ),
     Question("mailbox", "port", "IMAP port", "Port IMAP", _mailbox),
-    Question("mailbox", "security", "IMAP security (tls, starttls or none)", "Sécurité IMAP", _mailbox),
+    Question(
+        "mailbox", "security", "IMAP security (tls, starttls or none)", "Sécurité IMAP", _mailbox
+    ),
     Question("mailbox", "user", "IMAP user", "Utilisateur IMAP", _mailbox),
     Question("mailbox", "folder", "IMAP folder", "Dossier IMAP", _mailbox),
 ]
@@ -165,7 +201,11 @@ def kept(values: dict) -> dict:
     out = {}
     for q in QUESTIONS:
         v = values.get((q.table, q.key))
-        if q.when(values) and v not in (None, "", []) or (q.key == "port" and q.table == "terminal"):
+        if (
+            q.when(values)
+            and v not in (None, "", [])
+            or (q.key == "port" and q.table == "terminal")
+        ):
             out[(q.table, q.key)] = v if v is not None else ""
     return out
 

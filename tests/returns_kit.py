@@ -42,7 +42,9 @@ def sheet_entry(lot, sheet, result, day="2026-11-24", **more):
 
 def paid(lot, sheet, amount=None, day="2026-11-25"):
     """The sheet paid; by default the third-party share it expects."""
-    return sheet_entry(lot, sheet, "paid", day, amount=sheet["third_party"] if amount is None else amount)
+    return sheet_entry(
+        lot, sheet, "paid", day, amount=sheet["third_party"] if amount is None else amount
+    )
 
 
 def return_bytes(fund, lot_entries=(), sheet_entries=(), **more) -> bytes:

@@ -35,6 +35,9 @@ def test_make_demo_files_the_day_and_sends_sealed_lots(tmp_path, interpreter):
     output = done.stdout + done.stderr
     assert "demo done: %d sheets saved" % DAY_SHEETS in output
     assert fixtures.pin("gp") not in output
+    # Then the practice's web app on that day, for the user to open (the demo does not wait).
+    assert "tla-agent serve --db %s --outbox" % db.resolve() in output
+    assert "http://127.0.0.1:8765/" in output
 
     store = Store(db)
     try:

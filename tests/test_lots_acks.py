@@ -148,8 +148,16 @@ def test_purge_keeps_90_days_after_transmission_and_says_what_it_kept(sent):
     # Their third-party sheets paid (docs/returns.md): the fund owes nothing more on them.
     for lot in acked:
         due = [s for s in lots.sheets_of(store, lot["id"]) if s["third_party"]]
-        paid = [{"lot": lots.name(lot), "order_no": s["order_no"], "result": "paid",
-                 "date": "2026-11-25", "amount": s["third_party"]} for s in due]
+        paid = [
+            {
+                "lot": lots.name(lot),
+                "order_no": s["order_no"],
+                "result": "paid",
+                "date": "2026-11-25",
+                "amount": s["third_party"],
+            }
+            for s in due
+        ]
         raw = json.dumps({"format": "tla-return/1", "fund": lot["fund"], "sheets": paid})
         returns.apply(store, raw.encode(), "paid.json", kit.NOW)
     s = kit.make_sheet("gp", "single", 700, completion=20261120)

@@ -43,7 +43,11 @@ def test_a_return_sets_each_sheets_state_and_the_lots(store):
     by_id = {s.row["id"]: s for s in returns_report.states(store)}
     assert by_id[sheets[0]["id"]].state == returns_report.ACKNOWLEDGED
     rejected = by_id[sheets[1]["id"]]
-    assert (rejected.state, rejected.code, rejected.label) == ("rejected", "R12", "Droits non ouverts")
+    assert (rejected.state, rejected.code, rejected.label) == (
+        "rejected",
+        "R12",
+        "Droits non ouverts",
+    )
     assert (by_id[sheets[2]["id"]].state, by_id[sheets[2]["id"]].amount) == ("paid", 1234)
     # The lot's other sheets: its ARL says the fund received them.
     for s in sheets[3:]:
@@ -95,11 +99,16 @@ def test_third_party_payments_are_reconciled_against_the_expected_share(store):
     returns.apply(store, rk.return_bytes(rk.PARIS, [], entries), "r.json", kit.NOW)
     report = returns_report.reconcile(store)
     assert [s.row["id"] for s in report.matched] == [exact["id"]]
-    assert [(s.row["id"], s.amount - s.expected) for s in report.differences] == [(short["id"], -150)]
+    assert [(s.row["id"], s.amount - s.expected) for s in report.differences] == [
+        (short["id"], -150)
+    ]
     assert [s.row["id"] for s in report.rejected] == [refused["id"]]
     waiting = {s.row["id"] for s in report.waiting}
-    every = {s["id"] for lot in rk.lots_of(store, rk.PARIS) + rk.lots_of(store, rk.LYON)
-             for s in third_party(store, lot)}
+    every = {
+        s["id"]
+        for lot in rk.lots_of(store, rk.PARIS) + rk.lots_of(store, rk.LYON)
+        for s in third_party(store, lot)
+    }
     assert waiting == every - {exact["id"], short["id"], refused["id"]}
     assert report.paid == exact["third_party"] + short["third_party"] - 150
     assert not report.balanced
@@ -124,8 +133,11 @@ def test_payment_after_acceptance_is_news_and_the_same_file_again_is_not(store):
 def test_an_older_tla_ack_file_is_read_as_a_return(store):
     lot = rk.lots_of(store, rk.PARIS)[0]
     raw = json.dumps(
-        {"format": "tla-ack/1", "fund": rk.PARIS,
-         "acks": [{"lot": lots.name(lot), "result": "accepted", "date": "2026-11-20"}]}
+        {
+            "format": "tla-ack/1",
+            "fund": rk.PARIS,
+            "acks": [{"lot": lots.name(lot), "result": "accepted", "date": "2026-11-20"}],
+        }
     ).encode()
     outcome = returns.apply(store, raw, "ack.json", kit.NOW)
     assert [a.received for a in outcome.lots] == [True]

@@ -24,7 +24,9 @@ def _paris(store):
 
 
 def _earlier(store, *sheet_entries, lot_entries=()):
-    returns.apply(store, rk.return_bytes(rk.PARIS, lot_entries, sheet_entries), "first.json", kit.NOW)
+    returns.apply(
+        store, rk.return_bytes(rk.PARIS, lot_entries, sheet_entries), "first.json", kit.NOW
+    )
 
 
 def case_unknown_lot(store):
@@ -68,7 +70,9 @@ def case_lot_received_then_rejected(store):
 def case_sheet_of_a_rejected_lot(store):
     lot, sheets = _paris(store)
     rejected = rk.lot_entry(lot, "rejected", label="Fichier illisible")
-    return rk.return_bytes(rk.PARIS, [rejected], [rk.paid(lot, sheets[0])]), "was rejected by its fund"
+    return rk.return_bytes(
+        rk.PARIS, [rejected], [rk.paid(lot, sheets[0])]
+    ), "was rejected by its fund"
 
 
 def case_other_fund(store):
@@ -126,7 +130,9 @@ def case_no_such_sheet(store):
 
 def case_date_before_sending(store):
     lot, _ = _paris(store)
-    return rk.return_bytes(rk.PARIS, [rk.lot_entry(lot, day="2026-11-01")]), "before the lot was sent"
+    return rk.return_bytes(
+        rk.PARIS, [rk.lot_entry(lot, day="2026-11-01")]
+    ), "before the lot was sent"
 
 
 def case_french_date(store):

@@ -13,9 +13,14 @@ from tests import lots_kit as kit
 from tests import returns_kit as rk
 
 JSON = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats(allow_nan=False)
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**70), 2**70)
+    | st.floats(allow_nan=False)
     | st.text(max_size=30),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
     max_leaves=8,
 )
 
@@ -43,10 +48,16 @@ def test_a_mutated_return_is_applied_or_refused_whole(tmp_path):
     store = rk.sent_store(tmp_path)
     lot = rk.lots_of(store, rk.PARIS)[0]
     sheets = rk.members(store, lot)
-    base = json.loads(rk.return_bytes(
-        rk.PARIS, [rk.lot_entry(lot)],
-        [rk.paid(lot, sheets[0]), rk.sheet_entry(lot, sheets[1], "rejected", code="R1", label="x")],
-    ))
+    base = json.loads(
+        rk.return_bytes(
+            rk.PARIS,
+            [rk.lot_entry(lot)],
+            [
+                rk.paid(lot, sheets[0]),
+                rk.sheet_entry(lot, sheets[1], "rejected", code="R1", label="x"),
+            ],
+        )
+    )
     places = list(_paths(base))
     seen = {"applied": 0, "refused": 0}
 

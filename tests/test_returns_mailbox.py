@@ -27,8 +27,9 @@ def server():
 
 
 def settings_of(server, **more):
-    return dict({"host": "127.0.0.1", "port": server.port, "security": "none",
-                 "user": "cabinet"}, **more)
+    return dict(
+        {"host": "127.0.0.1", "port": server.port, "security": "none", "user": "cabinet"}, **more
+    )
 
 
 def plain_mail(subject="Réunion de jeudi"):
@@ -44,8 +45,13 @@ def test_returns_are_fetched_imported_and_their_messages_marked_read(store, serv
     paris, lyon = rk.lots_of(store, rk.PARIS), rk.lots_of(store, rk.LYON)
     sheet = rk.members(store, paris[0])[0]
     good = rk.return_bytes(rk.PARIS, [rk.lot_entry(paris[0])], [rk.paid(paris[0], sheet, 500)])
-    ack = json.dumps({"format": "tla-ack/1", "fund": rk.LYON, "acks": [
-        {"lot": lots.name(lyon[0]), "result": "accepted", "date": "2026-11-20"}]}).encode()
+    ack = json.dumps(
+        {
+            "format": "tla-ack/1",
+            "fund": rk.LYON,
+            "acks": [{"lot": lots.name(lyon[0]), "result": "accepted", "date": "2026-11-20"}],
+        }
+    ).encode()
     ghost = rk.return_bytes(rk.PARIS, [dict(rk.lot_entry(paris[1]), lot="10006543218-000099")])
     n_good = server.deliver(rk.mail(good, "retour-paris.json"))
     n_plain = server.deliver(plain_mail())
@@ -55,7 +61,10 @@ def test_returns_are_fetched_imported_and_their_messages_marked_read(store, serv
     done = mailbox.fetch(store, settings_of(server), kit.NOW, password="s3cret")
 
     assert [(f.name, f.error is None) for f in done.found] == [
-        ("retour-paris.json", True), ("retour-faux.json", False), ("arl-lyon.json", True)]
+        ("retour-paris.json", True),
+        ("retour-faux.json", False),
+        ("arl-lyon.json", True),
+    ]
     assert done.skipped == 1 and done.left == 0
     assert "there is no lot 10006543218-000099" in str(done.found[1].error)
     assert "il n'y a pas de lot" in done.found[1].error.french
@@ -76,7 +85,9 @@ def test_returns_are_fetched_imported_and_their_messages_marked_read(store, serv
 
 
 def test_a_wrong_password_is_one_line_and_imports_nothing(store, server):
-    server.deliver(rk.mail(rk.return_bytes(rk.PARIS, [rk.lot_entry(rk.lots_of(store, rk.PARIS)[0])])))
+    server.deliver(
+        rk.mail(rk.return_bytes(rk.PARIS, [rk.lot_entry(rk.lots_of(store, rk.PARIS)[0])]))
+    )
     before = rk.snapshot(store)
     with pytest.raises(mailbox.MailboxError) as refused:
         mailbox.fetch(store, settings_of(server), kit.NOW, password="wrong")

@@ -60,11 +60,18 @@ def test_a_good_file_is_read_with_paths_beside_it(tmp_path):
     assert s.root() == Path("/etc/tla/root.pem")
     assert s.port() is None and s.usb_ids() == (0x2E8A, 0x000A)
     assert s.route() == "smtp" and s.outbox(tmp_path / "x.db") == Path.home() / "outbox"
-    assert s.smtp() == {"host": "smtp.practice.example", "port": 587,
-                        "from": "cabinet@practice.example", "starttls": True}
+    assert s.smtp() == {
+        "host": "smtp.practice.example",
+        "port": 587,
+        "from": "cabinet@practice.example",
+        "starttls": True,
+    }
     assert s.mailbox()["security"] == "tls" and s.funds["011750000"]["name"] == "CPAM de Paris"
     assert s.practice_address("691112220") == [
-        "Cabinet infirmier des Lilas", "12 rue des Lilas", "69003 Lyon"]
+        "Cabinet infirmier des Lilas",
+        "12 rue des Lilas",
+        "69003 Lyon",
+    ]
     # Another practice situation of the same professional has another address.
     assert s.practice_address("751234567") == []
 
@@ -108,21 +115,38 @@ def test_a_flag_wins_over_a_setting_which_wins_over_the_default():
 MISTYPED = {
     # (the line replaced in GOOD, its replacement): what the message says
     ('situation = "691112220"', 'situation = "6911"'): (
-        "[practice] situation must be the 9-digit billing number", 12),
+        "[practice] situation must be the 9-digit billing number",
+        12,
+    ),
     ('route = "smtp"', 'route = "mail"'): ("[sending] route must be one of outbox, smtp", 15),
     ("port = 587", 'port = "587"'): ("[smtp] port must be a port number", 20),
     ("starttls = true", 'starttls = "yes"'): ("[smtp] starttls must be true or false", 22),
-    ('usb_vid = "2e8a"', "usb_vid = 11914"): ("[terminal] usb_vid must be a USB id in hexadecimal", 6),
+    ('usb_vid = "2e8a"', "usb_vid = 11914"): (
+        "[terminal] usb_vid must be a USB id in hexadecimal",
+        6,
+    ),
     ('address = ["12 rue des Lilas", "69003 Lyon"]', 'address = "12 rue des Lilas"'): (
-        "[practice] address must be a list of address lines", 11),
+        "[practice] address must be a list of address lines",
+        11,
+    ),
     ('name = "Cabinet infirmier des Lilas"', 'nmae = "Cabinet"'): (
-        "[practice] nmae is not a setting (the settings here are address, name, situation)", 10),
+        "[practice] nmae is not a setting (the settings here are address, name, situation)",
+        10,
+    ),
     ('database = "data/agent.db"', 'databse = "data/agent.db"'): ("databse is not a setting", 1),
-    ('security = "tls"', 'security = "ssl"'): ("[mailbox] security must be one of tls, starttls, none", 26),
+    ('security = "tls"', 'security = "ssl"'): (
+        "[mailbox] security must be one of tls, starttls, none",
+        26,
+    ),
     ('email = "fse@cpam-paris.example"', 'mail = "fse@cpam-paris.example"'): (
-        "[funds.011750000] mail is not a setting", 31),
+        "[funds.011750000] mail is not a setting",
+        31,
+    ),
     ("[funds.011750000]", "[funds.75]"): ("[funds.75] is not a fund", 29),
-    ('host = "imap.practice.example"', 'host = "imap\\nBcc: x"'): ("[mailbox] host must be text on one line", 25),
+    ('host = "imap.practice.example"', 'host = "imap\\nBcc: x"'): (
+        "[mailbox] host must be text on one line",
+        25,
+    ),
     ("[mailbox]", "[mailbox"): ("is not TOML", 24),
 }
 
@@ -162,7 +186,10 @@ def test_what_the_writer_writes_reads_back_0600(tmp_path):
     text = target.read_text()
     assert "$TLA_SMTP_PASSWORD" in text and "password" not in text.replace("password comes", "")
     # Quotes, backslashes and accents survive.
-    values = {("practice", "name"): 'Cabinet "Les Lilas" \\ Dr Éloïse', ("", "root"): tmp_path / "r.pem"}
+    values = {
+        ("practice", "name"): 'Cabinet "Les Lilas" \\ Dr Éloïse',
+        ("", "root"): tmp_path / "r.pem",
+    }
     settings_file.write(target, values)
     assert settings.read(target).get("practice", "name") == 'Cabinet "Les Lilas" \\ Dr Éloïse'
 

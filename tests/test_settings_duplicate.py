@@ -22,8 +22,16 @@ def test_the_duplicate_prints_the_practice_of_its_situation(tmp_path):
     for mine, expect in ((situation, True), ("999999999", False)):
         config.write_text(SETTINGS % mine)
         pdf = tmp_path / ("dup-%s.pdf" % mine)
-        proc = kit.agent(tmp_path / "agent.db", "--config", str(config), "sheets", "export",
-                         str(nurse), "-o", str(pdf))
+        proc = kit.agent(
+            tmp_path / "agent.db",
+            "--config",
+            str(config),
+            "sheets",
+            "export",
+            str(nurse),
+            "-o",
+            str(pdf),
+        )
         assert proc.returncode == 0, proc.stderr
         text = " ".join(text_of(pdf).split())
         assert ("Cabinet infirmier des Lilas" in text and "69003 Lyon" in text) == expect, text

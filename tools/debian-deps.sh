@@ -4,8 +4,9 @@
 #   pcscd, vsmartcard-vpcd - the PC/SC daemon and vsmartcard's virtual reader driver (tests)
 #   lrzsz            - sz/rz, the ZMODEM baseline of `make bench`
 #   poppler-utils    - pdftotext/pdftoppm, to check the paper duplicates (tests)
+#   chromium         - the real browser the web app is tested in (tests/test_web_browser.py)
 # As root (CI), install what is missing; otherwise say in one line what to install.
-PKGS="libpcsclite-dev pcscd vsmartcard-vpcd lrzsz poppler-utils"
+PKGS="libpcsclite-dev pcscd vsmartcard-vpcd lrzsz poppler-utils chromium"
 missing=""
 # A Debian system Python needs python3-venv for `python3 -m venv`.
 ${PYTHON:-python3} -c 'import ensurepip, venv' 2>/dev/null || missing=" python3-venv"

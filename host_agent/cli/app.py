@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from host_agent.cli import check, config, funds, lots, paper, returns, sheets, terminal
+from host_agent.cli import check, config, funds, lots, paper, returns, serve, sheets, terminal
 from host_agent.cli.common import ConfigOption, console, guard, use_settings
 
 PROG = "tla-agent"
@@ -82,6 +82,7 @@ app.command("status")(returns.show_status)
 app.command("purge")(returns.purge_doubles)
 app.command("duplicate")(paper.print_duplicate)
 app.command("check")(check.check_database)
+app.command("serve")(serve.serve)  # the practice's web app (host_agent/web/)
 
 
 def main():

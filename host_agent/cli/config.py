@@ -13,11 +13,20 @@ from host_agent.cli.common import console, fail
 def init_settings(
     ctx: typer.Context,
     yes: Annotated[
-        bool, typer.Option("--yes", "-y", help="Ask nothing: the flags, else the file's values, else the defaults.")
+        bool,
+        typer.Option(
+            "--yes", "-y", help="Ask nothing: the flags, else the file's values, else the defaults."
+        ),
     ] = False,
-    db: Annotated[Path | None, typer.Option("--db", help="The database.", show_default=False)] = None,
-    root: Annotated[Path | None, typer.Option(help="The root certificate.", show_default=False)] = None,
-    port: Annotated[str | None, typer.Option(help="The terminal's port (empty: by USB ids).")] = None,
+    db: Annotated[
+        Path | None, typer.Option("--db", help="The database.", show_default=False)
+    ] = None,
+    root: Annotated[
+        Path | None, typer.Option(help="The root certificate.", show_default=False)
+    ] = None,
+    port: Annotated[
+        str | None, typer.Option(help="The terminal's port (empty: by USB ids).")
+    ] = None,
     name: Annotated[str | None, typer.Option(help="The practice's name.")] = None,
     address: Annotated[
         list[str] | None, typer.Option(help="A line of the practice's address (repeat it).")
@@ -26,8 +35,12 @@ def init_settings(
         str | None, typer.Option(help="The billing number (9 digits) of that practice situation.")
     ] = None,
     route: Annotated[str | None, typer.Option(help="How lots are sent: outbox or smtp.")] = None,
-    outbox: Annotated[Path | None, typer.Option(help="The outbox folder.", show_default=False)] = None,
-    mailbox: Annotated[str | None, typer.Option(help="The IMAP server the funds answer to.")] = None,
+    outbox: Annotated[
+        Path | None, typer.Option(help="The outbox folder.", show_default=False)
+    ] = None,
+    mailbox: Annotated[
+        str | None, typer.Option(help="The IMAP server the funds answer to.")
+    ] = None,
 ):
     """Write the settings file, asking each question (or none with --yes).
 
@@ -44,10 +57,15 @@ def init_settings(
         fail("%s; fix it or remove it to start anew" % e, e.exit_code)
     values.update(existing.values)
     given = {
-        ("", "database"): db, ("", "root"): root, ("terminal", "port"): port,
-        ("practice", "name"): name, ("practice", "address"): list(address) if address else None,
-        ("practice", "situation"): situation, ("sending", "route"): route,
-        ("sending", "outbox"): outbox, ("mailbox", "host"): mailbox,
+        ("", "database"): db,
+        ("", "root"): root,
+        ("terminal", "port"): port,
+        ("practice", "name"): name,
+        ("practice", "address"): list(address) if address else None,
+        ("practice", "situation"): situation,
+        ("sending", "route"): route,
+        ("sending", "outbox"): outbox,
+        ("mailbox", "host"): mailbox,
     }
     values.update({k: v for k, v in given.items() if v is not None})
     for q in settings_file.QUESTIONS:
@@ -57,7 +75,9 @@ def init_settings(
                 _check(q, values[key])
             continue
         while True:
-            text = typer.prompt(q.english, default=settings_file.shown(q, values.get(key)), show_default=True)
+            text = typer.prompt(
+                q.english, default=settings_file.shown(q, values.get(key)), show_default=True
+            )
             answer = settings_file.typed(q, text)
             try:
                 settings_file.check_answer(q, answer)

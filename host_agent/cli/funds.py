@@ -39,28 +39,45 @@ def _said(outcome: returns.Outcome) -> None:
     for a in outcome.lots:
         name = lots.name(a.lot)
         if a.already:
-            console.print("lot %s: already recorded as %s" % (name, "received" if a.received else "rejected"))
+            console.print(
+                "lot %s: already recorded as %s" % (name, "received" if a.received else "rejected")
+            )
         elif a.received:
             console.print("lot %s received by fund %s on %s" % (name, outcome.fund, iso(a.day)))
         else:
-            console.print(line(("lot %s rejected" % name, "yellow"),
-                               " by fund %s on %s: %s" % (outcome.fund, iso(a.day), a.reason)))
+            console.print(
+                line(
+                    ("lot %s rejected" % name, "yellow"),
+                    " by fund %s on %s: %s" % (outcome.fund, iso(a.day), a.reason),
+                )
+            )
     for a in outcome.sheets:
-        what = "sheet %d (order no %d) of lot %s" % (a.sheet["id"], a.sheet["order_no"], lots.name(a.lot))
+        what = "sheet %d (order no %d) of lot %s" % (
+            a.sheet["id"],
+            a.sheet["order_no"],
+            lots.name(a.lot),
+        )
         if a.already:
             console.print("%s: already recorded as %s" % (what, a.result))
         elif a.result == returns.PAID:
             console.print("%s paid %s on %s" % (what, euros(a.amount), iso(a.day)))
         elif a.result == returns.REJECTED:
             reason = "%s: %s" % (a.code, a.label) if a.code else a.label
-            console.print(line(("%s rejected" % what, "yellow"), " on %s: %s" % (iso(a.day), reason)))
+            console.print(
+                line(("%s rejected" % what, "yellow"), " on %s: %s" % (iso(a.day), reason))
+            )
         else:
             console.print("%s accepted on %s" % (what, iso(a.day)))
     for row in outcome.new_lots:
-        console.print("the rejected lot's sheets are in the new lot %s (%s): seal and send it"
-                      % (lots.name(row), plural(row["sheets"], "sheet")))
+        console.print(
+            "the rejected lot's sheets are in the new lot %s (%s): seal and send it"
+            % (lots.name(row), plural(row["sheets"], "sheet"))
+        )
     if outcome.build_problem:
-        fail("the rejected sheets are free again, but no new lot was built: %s" % outcome.build_problem)
+        fail(
+            "the rejected sheets are free again, but no new lot was built: %s"
+            % outcome.build_problem
+        )
 
 
 @returns_app.command("import")
@@ -97,12 +114,19 @@ def fetch_returns(db: DbOption = DEFAULT_DB):
     for f in done.found:
         if f.error is not None:
             bad += 1
-            err.print(line(("refused:", "red"), " %s (message %r, left unread)" % (f.error, f.subject)))
+            err.print(
+                line(("refused:", "red"), " %s (message %r, left unread)" % (f.error, f.subject))
+            )
         else:
             _said(f.outcome)
-    console.print("%s with a return file, %s without (left alone)%s" % (
-        plural(len({f.subject for f in done.found}), "message"), plural(done.skipped, "message"),
-        "; %s more next time" % plural(done.left, "message") if done.left else ""))
+    console.print(
+        "%s with a return file, %s without (left alone)%s"
+        % (
+            plural(len({f.subject for f in done.found}), "message"),
+            plural(done.skipped, "message"),
+            "; %s more next time" % plural(done.left, "message") if done.left else "",
+        )
+    )
     if bad:
         raise typer.Exit(EXIT_REFUSED)
 
@@ -121,32 +145,75 @@ def report_returns(
     states = returns_report.states(store)
     report = returns_report.Reconciliation(states)
     if as_json:
+
         def rows(found):
-            return [{"sheet": s.row["id"], "order_no": s.row["order_no"], "lot": s.lot,
-                     "state": s.state, "expected": s.expected, "paid": s.amount,
-                     "code": s.code, "label": s.label} for s in found]
+            return [
+                {
+                    "sheet": s.row["id"],
+                    "order_no": s.row["order_no"],
+                    "lot": s.lot,
+                    "state": s.state,
+                    "expected": s.expected,
+                    "paid": s.amount,
+                    "code": s.code,
+                    "label": s.label,
+                }
+                for s in found
+            ]
+
         counts = returns_report.counts(store)
-        print(json.dumps({"states": counts, "expected": report.expected, "paid": report.paid,
-                          "matched": rows(report.matched), "differences": rows(report.differences),
-                          "rejected": rows(report.rejected), "waiting": rows(report.waiting)},
-                         ensure_ascii=False, indent=1))
+        print(
+            json.dumps(
+                {
+                    "states": counts,
+                    "expected": report.expected,
+                    "paid": report.paid,
+                    "matched": rows(report.matched),
+                    "differences": rows(report.differences),
+                    "rejected": rows(report.rejected),
+                    "waiting": rows(report.waiting),
+                },
+                ensure_ascii=False,
+                indent=1,
+            )
+        )
     else:
         counts = returns_report.counts(store)
-        console.print("transmitted sheets: " + ", ".join(
-            "%d %s" % (counts[k], k) for k in returns_report.STATES))
-        for title, found in (("paid another amount", report.differences),
-                             ("rejected by the fund", report.rejected),
-                             ("third-party payment not received yet", report.waiting)):
+        console.print(
+            "transmitted sheets: "
+            + ", ".join("%d %s" % (counts[k], k) for k in returns_report.STATES)
+        )
+        for title, found in (
+            ("paid another amount", report.differences),
+            ("rejected by the fund", report.rejected),
+            ("third-party payment not received yet", report.waiting),
+        ):
             if not found:
                 continue
-            out = table("%s: %s" % (title, plural(len(found), "sheet")),
-                        "sheet", "order no", "lot", "state", "expected", "paid", "fund's reason")
+            out = table(
+                "%s: %s" % (title, plural(len(found), "sheet")),
+                "sheet",
+                "order no",
+                "lot",
+                "state",
+                "expected",
+                "paid",
+                "fund's reason",
+            )
             for s in found:
-                out.add_row(str(s.row["id"]), str(s.row["order_no"]), s.lot, s.state,
-                            euros(s.expected), "-" if s.amount is None else euros(s.amount),
-                            ("%s: %s" % (s.code, s.label) if s.code else s.label) or "-")
+                out.add_row(
+                    str(s.row["id"]),
+                    str(s.row["order_no"]),
+                    s.lot,
+                    s.state,
+                    euros(s.expected),
+                    "-" if s.amount is None else euros(s.amount),
+                    ("%s: %s" % (s.code, s.label) if s.code else s.label) or "-",
+                )
             console.print(out)
-        console.print("third-party payments: %s expected, %s paid, %s as expected"
-                      % (euros(report.expected), euros(report.paid), plural(len(report.matched), "sheet")))
+        console.print(
+            "third-party payments: %s expected, %s paid, %s as expected"
+            % (euros(report.expected), euros(report.paid), plural(len(report.matched), "sheet"))
+        )
     if not report.balanced:
         raise typer.Exit(EXIT_REFUSED)

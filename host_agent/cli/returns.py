@@ -148,8 +148,12 @@ def _print_status(shown, day) -> None:
         # returns say which arrived (docs/returns.md).
         console.print(
             "%s sent, not acknowledged by their fund yet; %d acknowledged, %d rejected, %d paid"
-            % (plural(funds["sent"], "sheet"), funds["acknowledged"], funds["rejected"],
-               funds["paid"])
+            % (
+                plural(funds["sent"], "sheet"),
+                funds["acknowledged"],
+                funds["rejected"],
+                funds["paid"],
+            )
         )
     if not waiting:
         console.print("no sheet waits to be transmitted")

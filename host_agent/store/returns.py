@@ -38,11 +38,14 @@ class FundReturns:
 
     def add_return(self, fund, reference, issued, now, digest, source) -> int:
         """Note a return file imported, inside the caller's transaction; its id."""
-        return self.db.execute(
-            "INSERT INTO fund_returns (fund, reference, issued, imported, digest, source) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (fund, reference, issued, now, digest, source),
-        ).lastrowid or 0
+        return (
+            self.db.execute(
+                "INSERT INTO fund_returns (fund, reference, issued, imported, digest, source) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (fund, reference, issued, now, digest, source),
+            ).lastrowid
+            or 0
+        )
 
     def add_sheet_answer(self, return_id, sheet_id, lot_id, result, day, code, label, amount):
         """Note the fund's answer on one sheet, inside the caller's transaction."""

@@ -1,0 +1,172 @@
+"""The practice's local web app (`tla-agent serve`): server-rendered pages in French over the
+same domain functions as the CLI (terminals, overview, sealing, dispatch, paper, acks...).
+
+Every page: a signed session cookie, a CSRF token in every form (a POST without it: 403),
+a login when the app listens beyond this PC, no caching (health data), nothing from
+another site (Content-Security-Policy 'self': every asset is served from the package).
+"""
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
+from starlette.middleware.base import BaseHTTPMiddleware
+
+from host_agent.errors import EXIT_DATABASE, AgentError
+from host_agent.web import render, security
+from host_agent.web.jobs import Jobs
+
+log = logging.getLogger("tla.web")
+OPEN_PATHS = ("/connexion", "/static/")
+HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+class CsrfRefused(Exception):
+    pass
+
+
+async def checked_form(request: Request):
+    """The POSTed form, once its CSRF token is this session's; CsrfRefused (403) else."""
+    form = await request.form()
+    if not security.csrf_ok(request.app.state.config.secret, request.state.sid, form.get("csrf")):
+        raise CsrfRefused()
+    return form
+
+
+class Sessions(BaseHTTPMiddleware):
+    """A session for every visitor (made on the first request), its login when one is
+    needed, and the headers every answer carries."""
+
+    async def dispatch(self, request: Request, call_next):
+        config = request.app.state.config
+        if config.password_hash is None and not security.is_loopback(request.url.hostname or ""):
+            # No login: only this PC's own names. A page of another site that renamed itself
+            # to 127.0.0.1 (DNS rebinding) would otherwise read the practice's pages.
+            return HTMLResponse(
+                '<!doctype html><html lang="fr"><meta charset="utf-8"><title>Refusé</title>'
+                "<p>Cette application ne répond qu'à l'adresse 127.0.0.1 de ce PC.</p></html>",
+                status_code=421,
+                headers=HEADERS,
+            )
+        session = security.read_session(config.secret, request.cookies.get(security.COOKIE))
+        fresh = None
+        if session is None:
+            fresh = security.new_session(config.secret)
+            session = security.read_session(config.secret, fresh)
+        assert session is not None
+        request.state.sid, request.state.logged_in = session
+        request.state.csrf = security.csrf_token(config.secret, request.state.sid)
+        path = request.url.path
+        if (
+            config.password_hash is not None
+            and not request.state.logged_in
+            and not path.startswith(OPEN_PATHS)
+        ):
+            response = render.redirect(request, "/connexion")
+        else:
+            response = await call_next(request)
+        if fresh is not None:
+            response.set_cookie(security.COOKIE, fresh, httponly=True, samesite="strict")
+        for key, value in HEADERS.items():
+            response.headers.setdefault(key, value)
+        return response
+
+
+def create_app(config: security.Config) -> FastAPI:
+    from host_agent.web import pages_lots, pages_misc, pages_sheets
+
+    app = FastAPI(title="tla-agent", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.config = config
+    app.state.flashes = render.Flashes()
+    app.state.jobs = Jobs()
+    app.mount("/static", StaticFiles(directory=str(render.HERE / "static")), name="static")
+    app.add_middleware(Sessions)
+    for module in (pages_sheets, pages_lots, pages_misc):
+        app.include_router(module.router)
+
+    @app.exception_handler(CsrfRefused)
+    async def _csrf(request: Request, exc: CsrfRefused) -> HTMLResponse:
+        return render.page(
+            request,
+            "error.html",
+            403,
+            title="Formulaire refusé",
+            message="Ce formulaire a expiré ou ne vient pas de cette application : rien n'a "
+            "été fait. Rechargez la page et recommencez.",
+            detail="",
+        )
+
+    @app.exception_handler(AgentError)
+    async def _refused(request: Request, exc: AgentError) -> HTMLResponse:
+        # The domain's refusal: its French sentence, and the English one for the IT person.
+        return render.page(
+            request,
+            "error.html",
+            503 if exc.exit_code == EXIT_DATABASE else 409,
+            title="Refusé",
+            message=exc.french,
+            detail=str(exc),
+        )
+
+    @app.exception_handler(HTTPException)
+    async def _http(request: Request, exc: HTTPException) -> HTMLResponse:
+        words = {404: "Cette page n'existe pas.", 405: "Cette action ne se fait pas ainsi."}
+        return render.page(
+            request,
+            "error.html",
+            exc.status_code,
+            title="Erreur",
+            message=words.get(exc.status_code, "La demande n'a pas pu être traitée."),
+            detail="",
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> HTMLResponse:
+        # The IT person's log gets the traceback; the page one French sentence.
+        log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
+        return render.page(
+            request,
+            "error.html",
+            500,
+            title="Erreur",
+            message="Une erreur imprévue a arrêté cette action (%s) ; rien n'a été fait à "
+            "moitié : la base de données garde l'état d'avant." % type(exc).__name__,
+            detail="",
+        )
+
+    @app.get("/connexion")
+    async def login_page(request: Request):
+        return render.page(request, "login.html", title="Connexion", error="")
+
+    @app.post("/connexion")
+    async def login(request: Request):
+        form = await checked_form(request)
+        if not security.password_ok(config, str(form.get("password", ""))):
+            return render.page(
+                request, "login.html", 403, title="Connexion", error="Mot de passe incorrect."
+            )
+        response = render.redirect(request, "/")
+        response.set_cookie(
+            security.COOKIE,
+            security.new_session(config.secret, logged_in=True),
+            httponly=True,
+            samesite="strict",
+        )
+        return response
+
+    @app.post("/deconnexion")
+    async def logout(request: Request):
+        await checked_form(request)
+        response = render.redirect(request, "/connexion")
+        response.delete_cookie(security.COOKIE)
+        return response
+
+    return app

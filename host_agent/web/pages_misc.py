@@ -1,0 +1,32 @@
+"""The quarantine (sheets refused at the sync, with why), the terminals' access logs
+(R162-1-10 c) and the database's check (`tla-agent check`)."""
+
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+
+from host_agent import check, sheets
+from host_agent.web import render
+
+router = APIRouter()
+LIMIT = 500  # rows a page shows, newest first
+
+
+@router.get("/quarantaine")
+async def quarantine(request: Request):
+    rows = await render.with_store(request, lambda store: sheets.quarantined(store, None, LIMIT))
+    return render.page(request, "quarantine.html", title="Quarantaine", rows=rows)
+
+
+@router.get("/journal")
+async def access_log(request: Request):
+    rows = await render.with_store(request, lambda store: sheets.access_log(store, None, LIMIT))
+    return render.page(request, "access_log.html", title="Journal des accès", rows=rows)
+
+
+@router.get("/verification")
+async def check_page(request: Request):
+    config = request.app.state.config
+    report, root = await run_in_threadpool(check.check_files, config.db, config.root)
+    return render.page(
+        request, "check.html", title="Vérification", report=report, with_root=root is not None
+    )

@@ -1,0 +1,131 @@
+"""The home page (terminals, "Décharger le terminal" and its progress) and the sheets: the
+list by patient, a sheet's page, its patient's copy and its paper duplicate (PDF).
+
+Each handler parses the request, calls one domain function (host_agent/overview.py,
+terminals.py through the unloading job, paper.py) and renders what it returns."""
+
+import time
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import JSONResponse, Response
+
+from host_agent import overview, paper, transport, workspace
+from host_agent.web import render
+from host_agent.web.app import checked_form
+
+router = APIRouter()
+
+
+def _config(request: Request):
+    return request.app.state.config
+
+
+def _funds(request: Request):
+    """The funds settings (their names on the paper), beside the database."""
+    return _config(request).db.parent / "funds.toml"
+
+
+@router.get("/")
+async def home(request: Request):
+    config = _config(request)
+    terminals = await render.with_store(request, overview.terminal_lines)
+    try:
+        ports = transport.find_terminals()
+    except Exception:  # no USB listing on this system: the field stays to be filled
+        ports = []
+    return render.page(
+        request,
+        "home.html",
+        title="Accueil",
+        terminals=terminals,
+        port=config.terminal_port or (ports[0] if ports else ""),
+        ports=ports,
+        running=request.app.state.jobs.running(),
+    )
+
+
+@router.post("/decharger")
+async def unload(request: Request):
+    form = await checked_form(request)
+    config = _config(request)
+    port = str(form.get("port", "")).strip()
+    if not port or len(port) > 300 or any(c in port for c in "\r\n\0"):
+        return render.redirect(
+            request, "/", "Indiquez le port du terminal (par exemple /dev/ttyACM0)."
+        )
+    root = workspace.root_certificate(config.root, config.db)
+    workspace.open_store(config.db).close()  # a missing database: said now, not in the thread
+    job = request.app.state.jobs.start(config.db, root, port)
+    return render.redirect(request, "/decharger/%s" % job.id)
+
+
+def _job(request: Request, job_id: str):
+    job = request.app.state.jobs.get(job_id)
+    if job is None:
+        raise HTTPException(404)
+    return job
+
+
+@router.get("/decharger/{job_id}")
+async def unload_page(request: Request, job_id: str):
+    job = _job(request, job_id)
+    return render.page(
+        request, "unload.html", title="Déchargement du terminal", job=job, state=job.state()
+    )
+
+
+@router.get("/decharger/{job_id}/etat")
+async def unload_state(request: Request, job_id: str):
+    return JSONResponse(_job(request, job_id).state())
+
+
+@router.get("/feuilles")
+async def sheets(request: Request):
+    day = render.today(_config(request))
+    lines = await render.with_store(request, lambda store: overview.sheet_lines(store, day))
+    return render.page(request, "sheets.html", title="Feuilles de soins", lines=lines)
+
+
+@router.get("/feuilles/{sheet_id}")
+async def sheet_page(request: Request, sheet_id: int):
+    day = render.today(_config(request))
+    detail = await render.with_store(
+        request, lambda store: overview.sheet_detail(store, sheet_id, day)
+    )
+    if detail is None:
+        raise HTTPException(404)
+    return render.page(
+        request, "sheet.html", title="Feuille n° %d" % detail.line.row["order_no"], d=detail
+    )
+
+
+def _pdf(data: bytes, name: str) -> Response:
+    return Response(
+        data,
+        media_type="application/pdf",
+        headers={"Content-Disposition": 'attachment; filename="%s"' % name},
+    )
+
+
+@router.get("/feuilles/{sheet_id}/copie.pdf")
+async def copy_pdf(request: Request, sheet_id: int):
+    funds, loaded = _funds(request), _config(request).settings
+    _, pdf = await render.with_store(
+        request, lambda store: paper.patient_copy(store, sheet_id, funds, practice=loaded)
+    )
+    return _pdf(pdf, "copie-%d.pdf" % sheet_id)
+
+
+@router.post("/feuilles/{sheet_id}/duplicata")
+async def duplicate_pdf(request: Request, sheet_id: int):
+    form = await checked_form(request)
+    reason = " ".join(str(form.get("reason", "")).split())[:300]
+    funds, loaded = _funds(request), _config(request).settings
+    made: list[bytes] = []  # the PDF, handed over before the duplicate is noted
+    await render.with_store(
+        request,
+        lambda store: paper.print_duplicate(
+            store, sheet_id, reason, funds, made.append, int(time.time()), practice=loaded
+        ),
+    )
+    return _pdf(made[0], "duplicata-%d.pdf" % sheet_id)

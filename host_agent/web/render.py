@@ -1,0 +1,111 @@
+"""Pages from the Jinja2 templates beside this module, with the French formatting of
+host_agent/french.py as filters. Autoescape is on for every template: a patient's name or a
+fund's reason that holds markup is shown as text, never run."""
+
+from pathlib import Path
+
+import jinja2
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
+
+from host_agent import duplicate, french, lots, workspace
+from host_agent.web.security import random_id
+
+HERE = Path(__file__).resolve().parent
+env = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(str(HERE / "templates")),
+    autoescape=True,  # every template, whatever its name ends with
+    undefined=jinja2.StrictUndefined,
+)
+templates = Jinja2Templates(env=env)
+env.filters.update(
+    euros=french.euros,
+    date=french.date,
+    instant=french.instant,
+    days_left=french.days_left,
+    urgency=french.urgency,
+    nir=duplicate.nir_text,
+    sheet_state=lambda key: french.SHEET_STATES.get(key, key),
+    lot_state=lambda key: french.LOT_STATES.get(key, key),
+    act_label=french.act_label,
+    lot_name=lots.name,
+    rating=lambda act: duplicate.rating(act, None),
+)
+env.globals.update(
+    plural=french.plural,
+    PAYMENTS=french.PAYMENTS,
+    PROFESSIONS=french.PROFESSIONS,
+    EXEMPTIONS=duplicate.EXEMPTIONS,
+    ACCIDENTS=duplicate.ACCIDENTS,
+    UNSIGNED=duplicate.UNSIGNED,
+)
+
+NAV = (
+    ("/", "Accueil"),
+    ("/feuilles", "Feuilles de soins"),
+    ("/lots", "Lots"),
+    ("/retours", "Retours des caisses"),
+    ("/quarantaine", "Quarantaine"),
+    ("/journal", "Journal des accès"),
+    ("/verification", "Vérification"),
+)
+
+
+def today(config) -> int:
+    """The day deadlines are counted on (YYYYMMDD): today in France, or the configured one."""
+    return config.today if config.today is not None else workspace.today()
+
+
+async def with_store(request, work):
+    """`work(store)`'s result, run in a worker thread on the database opened for it alone
+    (SQLite's connection stays in its thread; the server goes on answering meanwhile). A
+    missing database is an AgentError (workspace.open_store creates none)."""
+    db = request.app.state.config.db
+
+    def run():
+        store = workspace.open_store(db)
+        try:
+            return work(store)
+        finally:
+            store.close()
+
+    return await run_in_threadpool(run)
+
+
+def page(request, name: str, status_code: int = 200, **context) -> HTMLResponse:
+    state = request.state
+    context.update(
+        request=request,
+        nav=NAV,
+        csrf=getattr(state, "csrf", ""),
+        logged_in=getattr(state, "logged_in", False),
+        login_needed=request.app.state.config.password_hash is not None,
+        flash=context.get("flash") or flashes(request.app).pop(request.query_params.get("msg"), ""),
+    )
+    return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+class Flashes(dict):
+    """Messages shown once on the page a form redirects to (?msg=ID): kept here, so that a
+    link cannot put words of its own in the practice's pages."""
+
+    LIMIT = 200
+
+    def add(self, text: str) -> str:
+        while len(self) >= self.LIMIT:
+            self.pop(next(iter(self)))
+        key = random_id()
+        self[key] = text
+        return key
+
+
+def flashes(app) -> Flashes:
+    return app.state.flashes
+
+
+def redirect(request, path: str, message: str = "") -> RedirectResponse:
+    """303 to `path` (a page of this app), showing `message` once."""
+    if message:
+        path += ("&" if "?" in path else "?") + "msg=" + flashes(request.app).add(message)
+    return RedirectResponse(path, status_code=303)

@@ -1,0 +1,134 @@
+"""The web app's protections: a session cookie signed with a secret of this install (random,
+kept 0600 beside the database), a CSRF token per session on every form, and a login by
+password when the app listens beyond this PC.
+
+The session carries no data but its id and whether it logged in: both signed (HMAC-SHA256),
+so a cookie cannot be forged without the secret. The CSRF token is the HMAC of the session
+id: a page of another site cannot read it, so its forged POST is refused (403).
+"""
+
+import hashlib
+import hmac
+import ipaddress
+import os
+import secrets
+from pathlib import Path
+
+from host_agent import files
+
+COOKIE = "tla_session"
+SECRET_NAME = "web-secret"  # beside the database, 0600
+PASSWORD_MAX = 1024
+
+
+class Config:
+    """What `tla-agent serve` was given. `slots` (tests) replaces the PC/SC readers for
+    sealing: a function giving (reader names, make_slot)."""
+
+    def __init__(
+        self,
+        db: Path,
+        root: Path | None = None,
+        host: str = "127.0.0.1",
+        password: str | None = None,
+        secret: bytes | None = None,
+        terminal_port: str = "",
+        outbox: Path | None = None,
+        today: int | None = None,
+        slots=None,
+        settings=None,
+    ):
+        self.db = Path(db)
+        self.root = Path(root) if root is not None else None  # None: root.pem beside the db
+        self.host = host
+        self.password_hash = _hash(password, secrets.token_bytes(16)) if password else None
+        self.secret = secret if secret is not None else load_secret(self.db)
+        self.terminal_port = terminal_port
+        self.outbox = Path(outbox) if outbox is not None else None  # None: beside the db
+        self.today = today
+        self.slots = slots
+        self.settings = settings  # host_agent.settings.Settings, or None: every default
+        if self.password_hash is None and not is_loopback(host):
+            raise ValueError(
+                "listening on %s lets other computers reach the practice's data: give a "
+                "password (--password-file), or listen on 127.0.0.1" % host
+            )
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def load_secret(db: Path) -> bytes:
+    """This install's session secret: read from beside the database, or made there (0600)
+    on the first start. A database folder that does not exist yet gets a secret of this
+    run only (nothing is written where no database is)."""
+    path = Path(db).parent / SECRET_NAME
+    try:
+        data = path.read_bytes()
+        if len(data) >= 32:
+            return data
+    except OSError:
+        pass
+    secret = secrets.token_bytes(32)
+    if Path(db).parent.is_dir():
+        files.write_private(path, secret)
+    return secret
+
+
+def read_password_file(path: Path) -> str:
+    """The first line of the password file (which should be 0600, like the database)."""
+    data = files.read_small(path, PASSWORD_MAX, "a password file")
+    text = data.decode("utf-8").splitlines()[0].strip() if data.strip() else ""
+    if len(text) < 8:
+        raise ValueError("%s: the password must be 8 characters or more" % path)
+    return text
+
+
+def _hash(password: str, salt: bytes) -> tuple[bytes, bytes]:
+    """(salt, scrypt hash): a copy of the server's memory does not hand the password over."""
+    return salt, hashlib.scrypt(password.encode(), salt=salt, n=2**14, r=8, p=1)
+
+
+def password_ok(config: Config, given: str) -> bool:
+    if config.password_hash is None or len(given) > PASSWORD_MAX:
+        return False
+    salt, expected = config.password_hash
+    return hmac.compare_digest(_hash(given, salt)[1], expected)
+
+
+def _mac(secret: bytes, text: str) -> str:
+    return hmac.new(secret, text.encode(), hashlib.sha256).hexdigest()
+
+
+def new_session(secret: bytes, logged_in: bool = False) -> str:
+    sid = secrets.token_hex(16)
+    body = "%s.%d" % (sid, int(logged_in))
+    return "%s.%s" % (body, _mac(secret, "session:" + body))
+
+
+def read_session(secret: bytes, cookie: str | None):
+    """(session id, logged in) from a cookie, or None when absent or not ours."""
+    if not cookie or len(cookie) > 200 or cookie.count(".") != 2:
+        return None
+    sid, flag, mac = cookie.split(".")
+    if not hmac.compare_digest(mac, _mac(secret, "session:%s.%s" % (sid, flag))):
+        return None
+    return sid, flag == "1"
+
+
+def csrf_token(secret: bytes, sid: str) -> str:
+    return _mac(secret, "csrf:" + sid)
+
+
+def csrf_ok(secret: bytes, sid: str, given) -> bool:
+    return isinstance(given, str) and hmac.compare_digest(given, csrf_token(secret, sid))
+
+
+def random_id() -> str:
+    return os.urandom(12).hex()
