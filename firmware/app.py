@@ -78,6 +78,13 @@ class App:
         self.parts.append(self.rejected)
         self.sync = Sync(board, self.storage, self.opposition, self.link)
         self.sync.on_rejected = self.rejected.open
+        # The day's round (docs/round.md): its modules load with the first ROUND only.
+        self.link.on_sealed(messages.ROUND, self._on_round)
+        fs = self.storage.fs
+        if fs is not None and fs.exists("round/day.new"):
+            from firmware import round_store
+
+            round_store.of(self.storage)  # removes a round the power cut short
 
     # ------------------------------------------------------------ link handlers
 
@@ -93,6 +100,11 @@ class App:
                 self.storage.flash_state,
             ),
         )
+
+    def _on_round(self, body, seq):
+        from firmware.round_sync import serve
+
+        return serve(self, body)
 
     # ------------------------------------------------------------ main loop
 

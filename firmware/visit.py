@@ -17,6 +17,7 @@ from hw import hal
 from protocol import dates, nomenclature, sheet_validation, workdays
 from protocol.sheet import Sheet
 
+ROUND_FILE = "round/day"  # firmware/round_store.PATH: the round modules load only if it exists
 WARN_DAYS = 1  # the idle screen warns when a sheet has this many working days left, or fewer
 
 # Card exemption codes (docs/cards.md) that name a provision of the sheet's list (R161-42 9°).
@@ -54,6 +55,10 @@ class Visit(PatientSteps, SheetItems, SigningSteps):
         self.reviewing = False
         self.blocked = None  # flash under its reserve: the slots whose cards must leave first
         self.saved = None  # signing.Signed of the sheet just saved, shown until the card leaves
+        self.round = None  # the round's visit offered for the card read (firmware/visit_round.py)
+        self.round_fees = 0
+        self.round_index = None  # the round entry the draft comes from
+        self._round_card = None  # the card last looked up in the round
 
     # ------------------------------------------------------------ what a visit has
 
@@ -102,6 +107,7 @@ class Visit(PatientSteps, SheetItems, SigningSteps):
             or self.entry is not None
             or self.reviewing
             or self.saved is not None
+            or self.round is not None
         )
 
     def screen(self):
@@ -109,6 +115,10 @@ class Visit(PatientSteps, SheetItems, SigningSteps):
             return screens.sync_needed(self.storage.salvage)
         if self.message is not None:
             return self.message
+        if self.round is not None:
+            from firmware import visit_round
+
+            return visit_round.screen(self)
         if self.entry is not None:
             if self.entry.kind == "menu":
                 return screens.menu(self.entry)
@@ -138,7 +148,34 @@ class Visit(PatientSteps, SheetItems, SigningSteps):
         if mine and key is not None:
             self._key(key)
             busy = True
+        if self._round_step():
+            busy = True
         return busy
+
+    def _round_step(self):
+        """The round's hooks (docs/round.md): a card just read is looked up in the round
+        when one is held; a sheet saved from it marks its entry done."""
+        r = self.reading
+        if self.round_index is not None and self.saved is not None:
+            from firmware import visit_round
+
+            visit_round.saved(self)
+        card = r.patient
+        if card is None or self.round is not None and card is not self.round.card:
+            self.round = None
+            self._round_card = None
+            return False
+        if card is self._round_card or self.sheet is not None or self._own_screen():
+            return False
+        if not r.cps_ready():
+            return False  # looked up once the PIN is verified
+        self._round_card = card
+        fs = self.storage.fs
+        if fs is None or not fs.exists(ROUND_FILE):
+            return False
+        from firmware import visit_round
+
+        return visit_round.offer(self)
 
     def _refuse_for_room(self):
         """Before a new visit starts (a card arrives with no visit going on): refuse it
@@ -206,6 +243,8 @@ class Visit(PatientSteps, SheetItems, SigningSteps):
         self.who = None
         self.entry = None
         self.reviewing = False
+        self.round = None
+        self.round_index = None
 
     # ------------------------------------------------------------ keys
 
@@ -220,6 +259,11 @@ class Visit(PatientSteps, SheetItems, SigningSteps):
             if key in (hal.KEY_OK, hal.KEY_CANCEL):
                 self.saved = None
                 self.patient = None
+            return
+        if self.round is not None:
+            from firmware import visit_round
+
+            visit_round.key(self, key)
             return
         if self.reviewing:
             self._review_key(key)

@@ -1,0 +1,231 @@
+"""The day's round on the terminal's littlefs (docs/round.md): one file, replaced whole.
+
+    round/day = E entry * n | R seal | D done * k      (firmware/records.py framing)
+    E  an entry's deterministic CBOR, as protocol/round.py checked it
+    R  CBOR [1, round id, day, terminal serial, professional id, n, SHA-256 of the entries]
+    D  entry index u16 | record number u32 of the sheet saved from it
+
+A new round is written as `round/day.new`, chunk by chunk, each chunk committed before the
+terminal answers; once its last chunk's digest and count match, the file is renamed over
+`round/day` (atomic in littlefs): a power cut leaves the old round or the new one, with
+the old one's visits done or none, never a mix. An unfinished `.new` is removed at boot.
+Visits done are appended to the round's own file, so they go with it when it is replaced.
+
+Nothing here is imported while no round is held (docs/round.md "Heap").
+"""
+
+import hashlib
+
+from firmware import records
+from protocol import cbor
+from protocol import round as rp
+from protocol.security_errors import MalformedMessage
+
+DIR = "round"
+PATH = DIR + "/day"
+NEW = PATH + ".new"
+T_SEAL = 0x52  # R
+T_ENTRY = 0x45  # E
+T_DONE = 0x44  # D
+FORMAT = 1
+# Room kept free beyond the flash reserve when a round is written: the new file's blocks
+# while the old one still exists, and a block of littlefs metadata.
+_SLACK = 2 * 4096
+
+
+def of(storage):
+    """The storage's RoundStore, opened on first use (None without a littlefs)."""
+    store = getattr(storage, "round", None)
+    if store is None and storage.fs is not None:
+        store = RoundStore(storage.fs)
+        storage.round = store
+    return store
+
+
+class _Transfer:
+    def __init__(self, chunk, serial):
+        self.serial = serial
+        self.id = chunk.id
+        self.day = chunk.day
+        self.professional = chunk.professional
+        self.count = chunk.count
+        self.size = chunk.size
+        self.next = 0
+        self.received = 0
+        self.bytes = 0
+        self.sha = hashlib.sha256()
+
+
+class RoundStore:
+    """The round held: `id` (0: none), `day`, `professional`, `count`, `done` {entry index:
+    record number}. `problems`: French sentences found at boot."""
+
+    def __init__(self, fs):
+        self.fs = fs
+        self.problems = []
+        self._xfer = None
+        self._clear()
+        if not fs.exists(DIR):
+            fs.mkdir(DIR)
+        if fs.exists(NEW):
+            fs.remove(NEW)  # a round cut short: never installed
+        if fs.exists(PATH):
+            self._load()
+
+    def _clear(self):
+        self.id = 0
+        self.day = 0
+        self.professional = ""
+        self.count = 0
+        self.done = {}
+
+    def _load(self):
+        n = 0
+        seal = None
+        sha = hashlib.sha256()
+        bad = False
+        with records.RecordFile(self.fs, PATH) as rf:
+            for rtype, body, _ in rf:
+                if rtype == T_ENTRY and seal is None:
+                    sha.update(body)
+                    n += 1
+                elif rtype == T_SEAL and seal is None:
+                    seal = cbor.decode(bytes(body))
+                elif rtype == T_DONE and seal is not None and len(body) == 6:
+                    self.done[(body[0] << 8) | body[1]] = records.u32(body, 2)
+                else:
+                    bad = True
+                    break
+            bad = bad or rf.outcome == records.DAMAGED
+        ok = (
+            not bad
+            and isinstance(seal, list)
+            and len(seal) == 7
+            and seal[0] == FORMAT
+            and seal[5] == n
+            and seal[6] == sha.digest()
+        )
+        if not ok:
+            # Not the round the PC sent: never used. It is no sheet; the PC sends it again.
+            self._clear()
+            self.problems.append("tournee illisible: effacee, a renvoyer depuis le PC")
+            self.fs.remove(PATH)
+            return
+        self.id, self.day, self.professional, self.count = seal[1], seal[2], seal[4], n
+
+    # ------------------------------------------------------------ reading
+
+    def entries(self):
+        """(index, entry) of every entry, read one record at a time."""
+        if not self.id:
+            return
+        i = 0
+        with records.RecordFile(self.fs, PATH) as rf:
+            for rtype, body, _ in rf:
+                if rtype == T_ENTRY:
+                    yield i, cbor.decode(bytes(body))
+                    i += 1
+
+    def matching(self, nir):
+        """(index, entry) of the entries for the insured `nir`, in round order."""
+        found = []
+        for i, e in self.entries():
+            if e[0] == nir:
+                found.append((i, e))
+        return found
+
+    def used_today(self, presc):
+        """Visits done today from entries carrying the same prescription."""
+        if presc is None or not self.done:
+            return 0
+        n = 0
+        for i, e in self.entries():
+            if i in self.done and e[5] == presc:
+                n += 1
+        return n
+
+    def mark_done(self, index, rec_no):
+        """The sheet `rec_no` was saved from entry `index` (committed when this returns)."""
+        if not self.id or index in self.done:
+            return
+        records.append(
+            self.fs,
+            PATH,
+            records.frame(T_DONE, bytes((index >> 8, index & 0xFF)) + rec_no.to_bytes(4, "big")),
+        )
+        self.done[index] = rec_no
+
+    # ------------------------------------------------------------ receiving
+
+    def receive(self, chunk, serial, free_bytes, reserve):
+        """Take one ROUND chunk (protocol.round.RoundChunk); returns the reply body.
+        `free_bytes()`: littlefs' free space; `reserve`: what the journal keeps free."""
+        if chunk.index == 0:
+            self._abort()
+            if chunk.terminal != serial:
+                raise rp.RoundRefused(
+                    "round for terminal %s, this is %s: previous round kept"
+                    % (chunk.terminal, serial)
+                )
+            need = chunk.size + records.OVERHEAD * (chunk.count + 1) + 96 + _SLACK
+            if chunk.count and free_bytes() - need < reserve:
+                raise rp.RoundRefused(
+                    "round of %d bytes does not fit above the flash reserve: previous round kept"
+                    % chunk.size
+                )
+            self._xfer = _Transfer(chunk, serial)
+        x = self._xfer
+        if x is None or x.id != chunk.id:
+            return rp.reply(self.id, 0)
+        if chunk.index != x.next:
+            return rp.reply(self.id, x.next)  # a repeat, or one was lost
+        data = bytearray()
+        for e in chunk.entries:
+            body = cbor.encode(e)
+            x.sha.update(body)
+            x.bytes += len(body)
+            data += records.frame(T_ENTRY, body)
+        x.received += len(chunk.entries)
+        if x.received > x.count or x.bytes > x.size:
+            self._abort()
+            raise MalformedMessage("the round holds more than its first chunk announced")
+        if chunk.index == 0 or data:
+            # Committed before the answer: a slow flash is never flooded.
+            if chunk.index:
+                records.append(self.fs, NEW, data)
+            else:
+                _create(self.fs, data)
+        x.next += 1
+        if chunk.end:
+            self._finish(x, chunk.sha)
+        return rp.reply(self.id, x.next)
+
+    def _finish(self, x, sha):
+        self._xfer = None
+        if x.received != x.count or x.sha.digest() != sha:
+            self._abort()
+            raise MalformedMessage("the round's entries do not match its count and digest")
+        if not x.count:  # an empty round: the terminal holds none
+            self._abort()
+            if self.fs.exists(PATH):
+                self.fs.remove(PATH)
+            self._clear()
+            return
+        seal = [FORMAT, x.id, x.day, x.serial, x.professional, x.count, sha]
+        records.append(self.fs, NEW, records.frame(T_SEAL, cbor.encode(seal)))
+        self.fs.rename(NEW, PATH)  # the old round or this one, never a mix
+        self._clear()
+        self.id, self.day, self.professional, self.count = x.id, x.day, x.professional, x.count
+
+    def _abort(self):
+        self._xfer = None
+        if self.fs.exists(NEW):
+            self.fs.remove(NEW)
+
+
+def _create(fs, data):
+    f = fs.open(NEW, "wb")
+    try:
+        f.write(data)
+    finally:
+        f.close()
