@@ -22,9 +22,8 @@ The digest of a round is SHA-256 of its entries' deterministic CBOR, concatenate
 
 import hashlib
 
-from protocol import cbor, fields
+from protocol import cbor, fields, messages
 from protocol._compat import const
-from protocol import messages
 from protocol.security_errors import MalformedMessage, SecurityError
 
 U32 = 0xFFFFFFFF
@@ -47,7 +46,9 @@ class RoundRefused(SecurityError):
 
 def _digits(value, lengths, what):
     if not isinstance(value, str) or len(value) not in lengths or not value.isdigit():
-        raise MalformedMessage("%s must be %s digits" % (what, " or ".join(str(n) for n in lengths)))
+        raise MalformedMessage(
+            "%s must be %s digits" % (what, " or ".join(str(n) for n in lengths))
+        )
     return value
 
 
@@ -149,7 +150,13 @@ def chunks(round_id, terminal, professional, day, entries):
         body = {"id": round_id, "i": i, "e": list(part)}
         if i == 0:
             body.update(
-                {"term": terminal, "pro": professional, "day": day, "n": len(entries), "size": total}
+                {
+                    "term": terminal,
+                    "pro": professional,
+                    "day": day,
+                    "n": len(entries),
+                    "size": total,
+                }
             )
         out.append(body)
         i += 1

@@ -19,8 +19,14 @@ def gp_martin(left=0, presc=None, pay=0, nir=MARTIN, ben=None, name="MARTIN PAUL
     """The recorded visit of _visitkit.VISITS["visit"] as a round entry: VG, MD, IK 7 km,
     the patient pays, the CPS's first situation."""
     return rp.entry(
-        nir, ben, name, GP_SITUATION, [("VG", 100, 0), ("MD", 100, 0), ("IK", 700, 0)],
-        presc, left, pay,
+        nir,
+        ben,
+        name,
+        GP_SITUATION,
+        [("VG", 100, 0), ("MD", 100, 0), ("IK", 700, 0)],
+        presc,
+        left,
+        pay,
     )
 
 
