@@ -161,7 +161,7 @@ class RoundStore:
         """Take one ROUND chunk (protocol.round.RoundChunk); returns the reply body.
         `free_bytes()`: littlefs' free space; `reserve`: what the journal keeps free."""
         if chunk.index == 0:
-            self._abort()
+            self.abort()
             if chunk.terminal != serial:
                 raise rp.RoundRefused(
                     "round for terminal %s, this is %s: previous round kept"
@@ -187,7 +187,7 @@ class RoundStore:
             data += records.frame(T_ENTRY, body)
         x.received += len(chunk.entries)
         if x.received > x.count or x.bytes > x.size:
-            self._abort()
+            self.abort()
             raise MalformedMessage("the round holds more than its first chunk announced")
         if chunk.index == 0 or data:
             # Committed before the answer: a slow flash is never flooded.
@@ -203,10 +203,10 @@ class RoundStore:
     def _finish(self, x, sha):
         self._xfer = None
         if x.received != x.count or x.sha.digest() != sha:
-            self._abort()
+            self.abort()
             raise MalformedMessage("the round's entries do not match its count and digest")
         if not x.count:  # an empty round: the terminal holds none
-            self._abort()
+            self.abort()
             if self.fs.exists(PATH):
                 self.fs.remove(PATH)
             self._clear()
@@ -217,7 +217,8 @@ class RoundStore:
         self._clear()
         self.id, self.day, self.professional, self.count = x.id, x.day, x.professional, x.count
 
-    def _abort(self):
+    def abort(self):
+        """Drop the round being received, if any (the one held stays)."""
         self._xfer = None
         if self.fs.exists(NEW):
             self.fs.remove(NEW)

@@ -7,16 +7,21 @@ from firmware import round_store
 from firmware.journal_format import SHEET_ROOM
 from protocol import messages
 from protocol import round as rp
+from protocol.security_errors import SecurityError
 
 
 def serve(app, body):
     """The reply (type, body) to a ROUND request for the App `app`."""
-    chunk = rp.RoundChunk(body)
     storage = app.storage
     journal = storage.journal
     if storage.fs is None or journal is None or storage.salvage:
         raise rp.RoundRefused("this terminal cannot store a round (no flash, or read-only)")
     store = round_store.of(storage)
+    try:
+        chunk = rp.RoundChunk(body)
+    except SecurityError:
+        store.abort()  # the round being received is dropped whole; the one held stays
+        raise
     if chunk.query:
         done = sorted(store.done.items())
         return messages.ROUND, rp.reply(store.id, 0, store.day, done)
