@@ -21,6 +21,26 @@ from protocol.sheet import Act, Prescription
 # Card exemption code -> the sheet's provision, as firmware/visit_items.py maps them.
 _EXEMPTION_OF_CARD = {1: F.LONG_TERM_ILLNESS, 2: F.MATERNITY, 3: F.WORK_RELATED}
 
+# What the screen says when the round cannot serve the card (screens.message: 3 x 20).
+NIR_DIFFERS = "Carte differente de la tournee (NIR): visite normale."
+RANK_DIFFERS = "Carte differente de la tournee (rang): visite normale."
+OTHER_DAY = "Tournee d'un autre jour: visite normale."
+OTHER_PRO = "Tournee d'un autre professionnel: visite normale."
+DONE_ALREADY = "Visite de la tournee deja faite: visite normale."
+USED_UP = "Prescription epuisee: visite normale."
+NO_SITUATION = "Lieu de la tournee absent de la CPS: visite normale."
+NO_EXEMPTION = "Exoneration absente de la carte: verifiez."
+MESSAGES = (
+    NIR_DIFFERS,
+    RANK_DIFFERS,
+    OTHER_DAY,
+    OTHER_PRO,
+    DONE_ALREADY,
+    USED_UP,
+    NO_SITUATION,
+    NO_EXEMPTION,
+)
+
 
 def _name(b):
     first = b.first_names[0] if b.first_names else ""
@@ -81,24 +101,24 @@ def offer(visit):
         names = [_name(b) for b in card.beneficiaries]
         for _, e in store.entries():
             if e[2] in names:
-                return _refuse(visit, "Carte differente de la tournee (NIR): visite normale.")
+                return _refuse(visit, NIR_DIFFERS)
         return False
     if store.day != visit._today():
-        return _refuse(visit, "Tournee d'un autre jour: visite normale.")
+        return _refuse(visit, OTHER_DAY)
     if store.professional != visit._cps().holder_id:
-        return _refuse(visit, "Tournee d'un autre professionnel: visite normale.")
+        return _refuse(visit, OTHER_PRO)
     left_out = None
     for index, e in found:
         if index in store.done:
-            left_out = left_out or "Visite de la tournee deja faite: visite normale."
+            left_out = left_out or DONE_ALREADY
             continue
         who = _beneficiary(card, e[1])
         if who is None:
-            left_out = "Carte differente de la tournee (rang): visite normale."
+            left_out = RANK_DIFFERS
             continue
         left = e[6] - store.used_today(e[5])
         if e[5] is not None and left < 1:
-            left_out = "Prescription epuisee: visite normale."
+            left_out = USED_UP
             continue
         if not who.rights_valid(visit._today()):
             return False  # the normal visit says the rights are closed
@@ -160,7 +180,7 @@ def key(visit, k):
     situation = _situation(visit, o.entry[3])
     if situation is None:
         visit._clear()
-        _refuse(visit, "Lieu de la tournee absent de la CPS: visite normale.")
+        _refuse(visit, NO_SITUATION)
         return
     s.situation = situation
     visit.round_index = o.index
@@ -171,7 +191,7 @@ def key(visit, k):
     if k == hal.KEY_MENU:
         visit._sheet_menu()
     elif exo and s.exemption is None:
-        visit._say(screens.message("Exoneration absente de la carte: verifiez."), visit._sheet_menu)
+        visit._say(screens.message(NO_EXEMPTION), visit._sheet_menu)
     else:
         visit._paid(s.fees if o.entry[7] else 0)  # as 'Patient paie tout' / 'Tiers payant tout'
 

@@ -8,7 +8,7 @@ from _cardkit import ReplaySlot, events, load_transcripts, press, run_scenario, 
 from _roundkit import DUPONT, NURSE, PRESC, gp_martin, install, other
 from _visitkit import make_visit_app, sheets
 
-from firmware import round_store
+from firmware import round_store, screens
 from hw import hal
 from protocol import bundle, sheet
 
@@ -148,3 +148,23 @@ def test_without_a_round_the_visit_is_the_normal_one():
     run_scenario(app, vitale, cps, "4827 OK")
     assert app.board.display.lines[0] == "MARTIN PAUL"
     assert app.visit.round is None and not app.storage.fs.exists(round_store.PATH)
+
+
+def test_every_round_screen_fits_and_says_it_all():
+    from firmware import visit_round
+
+    for text in visit_round.MESSAGES:
+        lines = screens.message(text)
+        assert " ".join(x for x in lines[:3] if x) == text, lines  # nothing cut off
+        for line in lines:
+            assert len(line) <= 20 and all(32 <= ord(c) < 127 for c in line), lines
+    # the offer's screen, with the longest numbers and codes it can show
+    o = visit_round.Offer(None, _Who(), 59, 60, gp_martin(left=999, presc=PRESC), 999)
+    o.entry[4] = [["AMI", 100, 1]] * 8
+    for line in o.screen(999999):
+        assert len(line) <= 20 and all(32 <= ord(c) < 127 for c in line), line
+
+
+class _Who:
+    usage_name = "DE LA FONTAINE-MONTMORENCY"
+    first_names = ["JEAN-BAPTISTE"]
