@@ -19,7 +19,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from host_agent import answers, cli_check, cli_lots, cli_sheets, guard, transport, watch
+from host_agent import answers, cli_check, cli_lots, cli_round, cli_sheets, guard, transport, watch
 from host_agent.cli_common import RootOption, _load_root
 from host_agent.cli_lots import (
     DEFAULT_DB,
@@ -249,6 +249,8 @@ def _print_summary(s: Summary):
     damage = getattr(s, "damage", "")  # host_agent/damage.py: one plain line, no markup
     if damage:
         console.print("  " + damage, markup=False, highlight=False)
+    for text in cli_round.summary_lines(s):  # docs/round.md
+        console.print("  " + text, markup=False, highlight=False)
 
 
 @app.command("sync")
@@ -340,6 +342,7 @@ def watch_terminals(
 
 cli_lots.register(app, sheets=cli_sheets.register(app))  # sheets, opposition, access log
 cli_check.register(app)  # tla-agent check
+cli_round.register(app)  # tla-agent round
 
 
 def main():

@@ -19,6 +19,7 @@ from cryptography import x509
 from host_agent import rows
 from host_agent.schema import MIGRATIONS
 from host_agent.store_lists import StoreLists
+from host_agent.store_round import RoundTables
 from protocol import bundle as bundles
 from protocol.pairing import Pairing
 
@@ -27,7 +28,7 @@ class StoreError(Exception):
     """The database cannot be used; the message is one plain sentence."""
 
 
-class Store(StoreLists):
+class Store(StoreLists, RoundTables):
     def __init__(self, path: str | Path):
         self.path = Path(path)
         new = not self.path.exists()

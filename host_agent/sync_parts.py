@@ -66,3 +66,7 @@ class Summary:
         self.bytes = 0
         self.restarts = 0
         self.received_records = []  # record numbers the stream carried (tests)
+        self.series_complete = []  # (prescription row, sessions used) these sheets completed
+        self.round_counted = 0  # visits of the terminal's round newly counted back
+        self.round_sent = None  # (round id, day, entries) when the terminal took a new round
+        self.round_refused = None  # why the terminal did not take the round prepared
