@@ -30,7 +30,7 @@ def add_prescription(
     date: Annotated[str, typer.Option(help="The prescription's date (YYYY-MM-DD).")],
     ref: Annotated[str, typer.Option(help="The prescription's reference (digits).")],
     acts: Annotated[
-        str, typer.Option(help="The acts of a visit: 'AMI 2 1, IFD' (code coef rank).")
+        str, typer.Option(help="The acts of a visit: 'AMI 2 1 + IFD' (code, coefficient, rank).")
     ],
     sessions: Annotated[int, typer.Option(help="Sessions prescribed.", min=1, max=999)],
     dependant: Annotated[

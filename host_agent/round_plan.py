@@ -21,11 +21,11 @@ _DIGITS = re.compile(r"^\d+$")
 
 
 def parse_acts(text: str) -> str:
-    """The acts typed on the command line ("AMI 2 1, IFD"): code, coefficient (default 1),
+    """The acts typed on the command line ("AMI 2 1 + IFD"): code, coefficient (default 1),
     rank (default 0: none), checked against the nomenclature in force; their stored form
     "AMI 200 1,IFD 100 0". ValueError with a plain sentence."""
     out = []
-    for part in text.split(","):
+    for part in re.split(r"[+;]", text):
         m = _ACT.match(part.strip().upper())
         if not m:
             raise ValueError("act %r is not CODE [COEFFICIENT] [RANK], e.g. 'AMI 2 1'" % part)
