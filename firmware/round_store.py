@@ -33,7 +33,7 @@ FORMAT = 1
 _SLACK = 2 * 4096
 
 
-def of(storage):
+def of(storage) -> "RoundStore | None":
     """The storage's RoundStore, opened on first use (None without a littlefs)."""
     store = getattr(storage, "round", None)
     if store is None and storage.fs is not None:
@@ -56,9 +56,22 @@ class _Transfer:
         self.sha = hashlib.sha256()
 
 
+def _entry(body) -> list:
+    """A stored entry (its CBOR was checked when it was received; its record's CRC holds)."""
+    e = cbor.decode(bytes(body))
+    if not isinstance(e, list):
+        raise ValueError("round entry is not a list")
+    return e
+
+
 class RoundStore:
     """The round held: `id` (0: none), `day`, `professional`, `count`, `done` {entry index:
     record number}. `problems`: French sentences found at boot."""
+
+    id: int
+    day: int
+    professional: str
+    count: int
 
     def __init__(self, fs):
         self.fs = fs
@@ -97,15 +110,17 @@ class RoundStore:
                     bad = True
                     break
             bad = bad or rf.outcome == records.DAMAGED
-        ok = (
-            not bad
-            and isinstance(seal, list)
-            and len(seal) == 7
-            and seal[0] == FORMAT
-            and seal[5] == n
-            and seal[6] == sha.digest()
-        )
-        if not ok:
+        if (
+            bad
+            or not isinstance(seal, list)
+            or len(seal) != 7
+            or seal[0] != FORMAT
+            or seal[5] != n
+            or seal[6] != sha.digest()
+            or type(seal[1]) is not int
+            or type(seal[2]) is not int
+            or not isinstance(seal[4], str)
+        ):
             # Not the round the PC sent: never used. It is no sheet; the PC sends it again.
             self._clear()
             self.problems.append("tournee illisible: effacee, a renvoyer depuis le PC")
@@ -123,7 +138,7 @@ class RoundStore:
         with records.RecordFile(self.fs, PATH) as rf:
             for rtype, body, _ in rf:
                 if rtype == T_ENTRY:
-                    yield i, cbor.decode(bytes(body))
+                    yield i, _entry(body)
                     i += 1
 
     def matching(self, nir):

@@ -17,6 +17,8 @@ def serve(app, body):
     if storage.fs is None or journal is None or storage.salvage:
         raise rp.RoundRefused("this terminal cannot store a round (no flash, or read-only)")
     store = round_store.of(storage)
+    if store is None:
+        raise rp.RoundRefused("this terminal cannot store a round (no flash)")
     try:
         chunk = rp.RoundChunk(body)
     except SecurityError:

@@ -137,3 +137,22 @@ def test_round_needs_an_open_session():
     agent.pair()
     mtype, _, reply = agent.ask(messages.ROUND, rp.query())
     assert mtype == messages.ERROR and reply["code"] == messages.E_NOT_PAIRED
+
+
+def test_a_damaged_round_is_never_used():
+    app, agent = _paired()
+    _send(agent, _day(5))
+    fs = app.storage.fs
+    f = fs.open(round_store.PATH, "rb")
+    data = bytearray(f.read())
+    f.close()
+    data[40] ^= 0x01  # inside an entry: its record's CRC fails
+    f = fs.open(round_store.PATH, "wb")
+    f.write(data)
+    f.close()
+    again = boot(app.board.reboot())
+    store = round_store.of(again.storage)
+    assert store.id == 0 and store.problems == [
+        "tournee illisible: effacee, a renvoyer depuis le PC"
+    ]
+    assert not again.storage.fs.exists(round_store.PATH)
