@@ -81,10 +81,12 @@ class App:
         # The day's round (docs/round.md): its modules load with the first ROUND only.
         self.link.on_sealed(messages.ROUND, self._on_round)
         fs = self.storage.fs
-        if fs is not None and fs.exists("round/day.new"):
+        if fs is not None and (fs.exists("round/day") or fs.exists("round/day.new")):
             from firmware import round_store
 
-            round_store.of(self.storage)  # removes a round the power cut short
+            # Before any sheet is saved: a visit taken when the power went is settled
+            # against the journal, a round the power cut short is removed.
+            round_store.of(self.storage)
 
     # ------------------------------------------------------------ link handlers
 

@@ -4,12 +4,17 @@
     E  an entry's deterministic CBOR, as protocol/round.py checked it
     R  CBOR [1, round id, day, terminal serial, professional id, n, SHA-256 of the entries]
     D  entry index u16 | record number u32 of the sheet saved from it
+    T  entry index u16 | record number u32 its sheet will get: written before the cards sign
+    U  entry index u16: that signing ended without a sheet
 
 A new round is written as `round/day.new`, chunk by chunk, each chunk committed before the
 terminal answers; once its last chunk's digest and count match, the file is renamed over
 `round/day` (atomic in littlefs): a power cut leaves the old round or the new one, with
 the old one's visits done or none, never a mix. An unfinished `.new` is removed at boot.
 Visits done are appended to the round's own file, so they go with it when it is replaced.
+A visit is marked taken (T) before the cards sign and done (D) once its sheet is saved; a
+power cut between the two leaves a T, settled at the next boot against the journal: the
+sheet of that number is there (done) or not (U): never offered twice, never lost.
 
 Nothing here is imported while no round is held (docs/round.md "Heap").
 """
@@ -17,6 +22,7 @@ Nothing here is imported while no round is held (docs/round.md "Heap").
 import hashlib
 
 from firmware import records
+from firmware.journal_format import PURGED
 from protocol import cbor
 from protocol import round as rp
 from protocol.security_errors import MalformedMessage
@@ -27,6 +33,8 @@ NEW = PATH + ".new"
 T_SEAL = 0x52  # R
 T_ENTRY = 0x45  # E
 T_DONE = 0x44  # D
+T_TAKEN = 0x54  # T
+T_UNTAKEN = 0x55  # U
 FORMAT = 1
 # Room kept free beyond the flash reserve when a round is written: the new file's blocks
 # while the old one still exists, and a block of littlefs metadata.
@@ -37,7 +45,7 @@ def of(storage) -> "RoundStore | None":
     """The storage's RoundStore, opened on first use (None without a littlefs)."""
     store = getattr(storage, "round", None)
     if store is None and storage.fs is not None:
-        store = RoundStore(storage.fs)
+        store = RoundStore(storage.fs, storage.journal)
         storage.round = store
     return store
 
@@ -73,7 +81,9 @@ class RoundStore:
     professional: str
     count: int
 
-    def __init__(self, fs):
+    def __init__(self, fs, journal=None):
+        """`journal`: the sheets, against which a visit taken when the power went is
+        settled (firmware/journal.py)."""
         self.fs = fs
         self.problems = []
         self._xfer = None
@@ -84,6 +94,8 @@ class RoundStore:
             fs.remove(NEW)  # a round cut short: never installed
         if fs.exists(PATH):
             self._load()
+        if journal is not None:
+            self._settle(journal)
 
     def _clear(self):
         self.id = 0
@@ -91,6 +103,7 @@ class RoundStore:
         self.professional = ""
         self.count = 0
         self.done = {}
+        self.taken = {}  # entry index -> the record number its sheet gets, while signing
 
     def _load(self):
         n = 0
@@ -106,6 +119,11 @@ class RoundStore:
                     seal = cbor.decode(bytes(body))
                 elif rtype == T_DONE and seal is not None and len(body) == 6:
                     self.done[(body[0] << 8) | body[1]] = records.u32(body, 2)
+                    self.taken.pop((body[0] << 8) | body[1], None)
+                elif rtype == T_TAKEN and seal is not None and len(body) == 6:
+                    self.taken[(body[0] << 8) | body[1]] = records.u32(body, 2)
+                elif rtype == T_UNTAKEN and seal is not None and len(body) == 2:
+                    self.taken.pop((body[0] << 8) | body[1], None)
                 else:
                     bad = True
                     break
@@ -159,16 +177,43 @@ class RoundStore:
                 n += 1
         return n
 
+    def _mark(self, rtype, index, rec_no=None):
+        body = bytes((index >> 8, index & 0xFF))
+        if rec_no is not None:
+            body += rec_no.to_bytes(4, "big")
+        records.append(self.fs, PATH, records.frame(rtype, body))
+
+    def mark_taken(self, index, rec_no):
+        """Entry `index` is being signed; its sheet will be record `rec_no` (committed
+        when this returns, before the cards sign)."""
+        if not self.id or index in self.done or self.taken.get(index) == rec_no:
+            return
+        self._mark(T_TAKEN, index, rec_no)
+        self.taken[index] = rec_no
+
+    def untake(self, index):
+        """The signing of entry `index` ended without a sheet: it may be offered again."""
+        if index in self.taken:
+            self._mark(T_UNTAKEN, index)
+            del self.taken[index]
+
     def mark_done(self, index, rec_no):
         """The sheet `rec_no` was saved from entry `index` (committed when this returns)."""
         if not self.id or index in self.done:
             return
-        records.append(
-            self.fs,
-            PATH,
-            records.frame(T_DONE, bytes((index >> 8, index & 0xFF)) + rec_no.to_bytes(4, "big")),
-        )
+        self._mark(T_DONE, index, rec_no)
         self.done[index] = rec_no
+        self.taken.pop(index, None)
+
+    def _settle(self, journal):
+        """A visit taken when the power went: done if the journal holds its sheet, else
+        offered again; before the journal gives that number to another sheet."""
+        for index in list(self.taken):
+            status = journal.status(self.taken[index])
+            if status is not None and status != PURGED:
+                self.mark_done(index, self.taken[index])
+            else:
+                self.untake(index)
 
     # ------------------------------------------------------------ receiving
 

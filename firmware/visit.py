@@ -156,10 +156,10 @@ class Visit(PatientSteps, SheetItems, SigningSteps):
         """The round's hooks (docs/round.md): a card just read is looked up in the round
         when one is held; a sheet saved from it marks its entry done."""
         r = self.reading
-        if self.round_index is not None and self.saved is not None:
+        if self.round_index is not None and (self.saved is not None or self.sheet is None):
             from firmware import visit_round
 
-            visit_round.saved(self)
+            visit_round.ended(self)  # saved: done; abandoned or not saved: offered again
         card = r.patient
         if card is None or self.round is not None and card is not self.round.card:
             self.round = None
@@ -244,7 +244,6 @@ class Visit(PatientSteps, SheetItems, SigningSteps):
         self.entry = None
         self.reviewing = False
         self.round = None
-        self.round_index = None
 
     # ------------------------------------------------------------ keys
 
@@ -266,6 +265,10 @@ class Visit(PatientSteps, SheetItems, SigningSteps):
             visit_round.key(self, key)
             return
         if self.reviewing:
+            if key == hal.KEY_OK and self.round_index is not None:
+                from firmware import visit_round
+
+                visit_round.taking(self)  # before the cards sign (docs/round.md)
             self._review_key(key)
             return
         if self.entry is not None:

@@ -209,11 +209,24 @@ def _card_exempts(visit, o, exo):
     return False
 
 
-def saved(visit):
-    """The sheet of the round's entry was saved: the visit is done (kept in the round's
-    file, so that the same entry is not offered again and the PC learns it)."""
+def taking(visit):
+    """OK on the review of a round's sheet: the entry is marked taken, with the record
+    number its sheet will get, before the cards sign (a power cut then leaves it settled
+    against the journal at the next boot: firmware/round_store.py)."""
+    store = round_store.of(visit.storage)
+    if store is not None:
+        store.mark_taken(visit.round_index, visit._journal().next_rec_no)
+
+
+def ended(visit):
+    """The round's visit is over: its sheet saved (the entry done, so that it is not
+    offered again and the PC learns it), or abandoned, or not saved (offered again)."""
     index, visit.round_index = visit.round_index, None
     store = round_store.of(visit.storage)
-    if store is not None and visit.saved is not None and visit.saved.rec_no:
+    if store is None:
+        return
+    if visit.saved is not None and visit.saved.rec_no:
         store.mark_done(index, visit.saved.rec_no)
         visit.board.emit("EVENT", {"round_done": index})
+    else:
+        store.untake(index)

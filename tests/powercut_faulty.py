@@ -5,6 +5,7 @@ only in a recovery boot: the single mode cannot see it, the linear mode must."""
 from emulator import roundcut
 from emulator.roundcut import RoundDay
 from emulator.visitday import VisitDay
+from emulator.visitday_round import RoundVisitDay
 from emulator.workday import SyntheticDay
 from firmware import records
 from firmware.accesslog_flash import FlashAccessLog
@@ -123,3 +124,16 @@ class RoundReplacedUnsafely(RoundDay):
             return RoundDay.run(self, board, report)
         finally:
             roundcut.RoundStore = RoundStore
+
+
+class RoundVisitsMarkedAfterOnly(RoundVisitDay):
+    """The real day from a round, with a store that marks a visit only once its sheet is
+    saved (no mark before the cards sign): a cut between the two offers it again."""
+
+    def run(self, board, report):
+        saved = RoundStore.mark_taken
+        RoundStore.mark_taken = lambda self, index, rec_no: None
+        try:
+            return RoundVisitDay.run(self, board, report)
+        finally:
+            RoundStore.mark_taken = saved

@@ -12,6 +12,7 @@ import pytest
 from tests.test_powercut import replay, summary
 
 ROUND = "emulator.roundcut:RoundDay"
+VISITS = "emulator.visitday_round:RoundVisitDay"
 
 
 @pytest.mark.parametrize("interpreter", ["cpython", "micropython"])
@@ -38,3 +39,22 @@ def test_the_bench_catches_a_round_replaced_by_delete_then_rename():
     assert failed, proc.stdout
     again = replay(failed.group(1), "--workload", workload)
     assert again.returncode == 1 and "the terminal holds none" in again.stdout
+
+
+@pytest.mark.parametrize("interpreter,every", [("cpython", 40), ("micropython", 120)])
+def test_the_real_day_from_a_round_keeps_every_promise_and_offers_no_visit_twice(
+    interpreter, every
+):
+    """The 20 visits of the real day taken from the round: a cut between a sheet saved and
+    its visit marked done must not offer that visit again (its sheet would be made twice)."""
+    proc = replay("-i", interpreter, "--seed", "3", "--every", str(every), "--workload", VISITS)
+    got = summary(proc)
+    assert got["writes"] > 1500 and got["tried"] >= got["writes"] // every, got
+    assert got["failures"] == 0 and proc.returncode == 0, proc.stdout
+
+
+def test_the_bench_catches_a_visit_marked_only_after_its_sheet():
+    workload = "tests.powercut_faulty:RoundVisitsMarkedAfterOnly"
+    proc = replay("-i", "cpython", "--every", "100", "--workload", workload)
+    assert proc.returncode == 1 and summary(proc)["failures"] > 0, proc.stdout
+    assert "saved twice" in proc.stdout

@@ -156,3 +156,23 @@ def test_a_damaged_round_is_never_used():
         "tournee illisible: effacee, a renvoyer depuis le PC"
     ]
     assert not again.storage.fs.exists(round_store.PATH)
+
+
+def test_a_visit_taken_when_the_power_went_is_settled_against_the_journal():
+    app, agent = _paired()
+    _send(agent, _day(4))
+    store = round_store.of(app.storage)
+    j = app.storage.journal
+    n = j.next_rec_no
+    store.mark_taken(0, n)  # the cards signed, the sheet saved, then the power went
+    order = j.reserve_order(PRO)
+    assert j.append_sheet(b"\x01" * 300, order, PRO, DAY, False) == n
+    store.mark_taken(1, n + 1)  # the power went while the cards signed: no sheet
+    again = boot(app.board.reboot())
+    settled = round_store.of(again.storage)
+    assert settled.done == {0: n} and settled.taken == {}
+    # The next sheet gets number n + 1: entry 1 is not taken for done by it.
+    j = again.storage.journal
+    assert j.append_sheet(b"\x02" * 300, j.reserve_order(PRO), PRO, DAY, False) == n + 1
+    third = round_store.of(boot(again.board.reboot()).storage)
+    assert third.done == {0: n} and 1 not in third.done
