@@ -16,7 +16,8 @@ from emulator.terminal import make_terminal, micropython_command, micropython_en
 from firmware.opposition import FlashOppositionList
 from host_agent.client import LinkClient
 from host_agent.store import Store
-from host_agent.sync import Batch, Progress, Syncer, load_root
+from host_agent.sync import Syncer
+from host_agent.sync_parts import Batch, Progress, load_root
 from host_agent.transport import open_port
 from hw._compat import mount_littlefs
 from hw.flash import NorFlash

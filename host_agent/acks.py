@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 from host_agent import files, lotfile, lots
+from host_agent.errors import AgentError
 from protocol import dates
 
 FORMAT = "tla-ack/1"
@@ -20,8 +21,10 @@ MAX_REASON = 1000  # characters of a fund's reason kept and shown
 MAX_FILE_BYTES = 1024 * 1024  # a fund's file acknowledges a few lots; never read /dev/zero
 
 
-class AckError(Exception):
+class AckError(AgentError):
     """The file is refused; one plain English sentence. Nothing was changed."""
+
+    french_default = "Le fichier de retour de la caisse est refusé ; rien n'a été modifié."
 
 
 class Ack:
@@ -148,35 +151,16 @@ def apply(store, path, now: int) -> Outcome:
     found = _check(store, Path(path), data)
     source = "%s (sha256 %s)" % (Path(path).name, hashlib.sha256(raw).hexdigest()[:16])
     freed = []
-    with store.transaction() as db:
+    with store.transaction():
         for ack in found:
             if ack.already:
                 continue
-            lot_id = ack.lot["id"]
-            status = lots.ACKNOWLEDGED if ack.accepted else lots.REJECTED
-            cur = db.execute(
-                "UPDATE lots SET status = ?, acked = ?, ack_reason = ? WHERE id = ? AND status = ?",
-                (status, now, ack.reason or None, lot_id, lots.SENT),
+            released = store.record_fund_ack(
+                ack.lot["id"], ack.accepted, now, ack.day, ack.reason, source
             )
-            if cur.rowcount != 1:
+            if released is None:
                 raise AckError("lot %s changed while importing: try again" % lots.name(ack.lot))
-            db.execute(
-                "INSERT INTO fund_acks (lot_id, imported, accepted, day, reason, source) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (lot_id, now, int(ack.accepted), ack.day, ack.reason or None, source),
-            )
-            if not ack.accepted:
-                freed += [
-                    r[0]
-                    for r in db.execute(
-                        "SELECT sheet_id FROM lot_sheets WHERE lot_id = ? AND released IS NULL",
-                        (lot_id,),
-                    )
-                ]
-                db.execute(
-                    "UPDATE lot_sheets SET released = ? WHERE lot_id = ? AND released IS NULL",
-                    (now, lot_id),
-                )
+            freed += released
     outcome = Outcome(found)
     if freed:
         try:

@@ -5,9 +5,7 @@ commits what it has, stops, and says which limit was reached and why. The limits
 above what an honest terminal sends: a 16 MiB flash holds about 40,000 sheets.
 """
 
-from host_agent.sync_errors import SyncError
-
-EXIT_LIMIT = 7  # a sync stopped at one of these limits (what it filed is kept)
+from host_agent.errors import EXIT_LIMIT, SyncError
 
 
 class Limits:

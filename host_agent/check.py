@@ -11,11 +11,15 @@ build` and `lots seal` ask of each sheet before they use its bytes (host_agent/l
 """
 
 import hashlib
-import sqlite3
+from pathlib import Path
 
 from cryptography import x509
 
-from host_agent import lotfile, rows, store, verify
+from host_agent import lotfile, verify
+from host_agent.errors import EXIT_DATABASE, AgentError
+from host_agent.store import checks, rows
+from host_agent.store.sheets import derived_columns
+from host_agent.sync_parts import load_root
 from protocol import bundle, cbor, dates, sheet
 
 MAX_FINDINGS = 200  # shown; the count says how many more
@@ -37,12 +41,13 @@ class Report:
         return not self.findings
 
 
-def certificates(db) -> dict:
-    """{cert id: x509.Certificate} of the certificates table (a damaged one left out)."""
+def certificates(pairs) -> dict:
+    """{cert id: x509.Certificate} of these (cert id, DER) pairs, the certificates table's
+    (a damaged one left out)."""
     out = {}
-    for row in db.execute("SELECT cert_id, der FROM certificates"):
+    for cid, der in pairs:
         try:
-            out[bytes(row[0])] = x509.load_der_x509_certificate(bytes(row[1]))
+            out[bytes(cid)] = x509.load_der_x509_certificate(bytes(der))
         except ValueError:
             pass
     return out
@@ -76,7 +81,7 @@ def stored_problem(row, certs) -> str:
         if problem:
             return problem
     try:
-        columns = store.derived_columns(data, sheet.decode(b.sheet))
+        columns = derived_columns(data, sheet.decode(b.sheet))
     except sheet.SheetFormatError as e:
         return "its stored sheet no longer decodes (%s)" % e
     for column, value in columns.items():
@@ -89,10 +94,9 @@ def check_database(path, root) -> Report:
     """Check the database file at `path` (read-only); `root`: the trusted root certificate,
     or None to check signatures by key only."""
     report = Report()
-    db = sqlite3.connect("file:%s?mode=ro" % path, uri=True)
-    db.row_factory = sqlite3.Row
+    db = checks.open_readonly(path)
     try:
-        for (line,) in db.execute("PRAGMA integrity_check(50)"):
+        for line in checks.integrity(db):
             if line != "ok":
                 report.add("SQLite: %s" % line)
         damaged = rows.damaged_values(db)
@@ -101,7 +105,7 @@ def check_database(path, root) -> Report:
         if damaged:  # the checks below read these values as their columns' types
             report.add("the other checks need these values repaired first (restore a backup)")
             return report
-        certs = certificates(db)
+        certs = certificates(checks.certificate_rows(db))
         verifier = verify.Verifier(list(certs.values()), root) if root is not None else None
         _sheets(db, certs, verifier, report)
         _quarantine(db, report)
@@ -114,7 +118,7 @@ def check_database(path, root) -> Report:
 
 
 def _sheets(db, certs, verifier, report):
-    for row in db.execute("SELECT * FROM sheets WHERE purged IS NULL ORDER BY id"):
+    for row in checks.live_sheets(db):
         report.counted["sheets"] += 1
         problem = stored_problem(row, certs)
         if not problem and verifier is not None:
@@ -126,7 +130,7 @@ def _sheets(db, certs, verifier, report):
 
 
 def _quarantine(db, report):
-    for row in db.execute("SELECT id, bundle, bundle_digest FROM quarantine ORDER BY id"):
+    for row in checks.quarantined(db):
         report.counted["quarantined"] += 1
         if hashlib.sha256(bytes(row["bundle"])).digest() != bytes(row["bundle_digest"]):
             report.add("quarantined sheet %d: its bytes no longer match their digest" % row["id"])
@@ -135,15 +139,7 @@ def _quarantine(db, report):
 def _record_numbers(db, report):
     """Every record number from a terminal's first to its cursor is filed or quarantined:
     the agent pulls them in order and never skips one."""
-    for t in db.execute("SELECT id, serial, cursor FROM terminals ORDER BY id"):
-        numbers = {
-            r[0]
-            for r in db.execute(
-                "SELECT record_no FROM sheets WHERE terminal_id = ? UNION "
-                "SELECT record_no FROM quarantine WHERE terminal_id = ?",
-                (t["id"], t["id"]),
-            )
-        }
+    for t, numbers in checks.terminal_records(db):
         if not numbers:
             continue
         top = max(max(numbers), t["cursor"])
@@ -158,7 +154,7 @@ def _record_numbers(db, report):
 
 def _access_log(db, report):
     last = {}
-    for row in db.execute("SELECT * FROM access_log ORDER BY terminal_id, entry_no"):
+    for row in checks.access_entries(db):
         report.counted["log entries"] += 1
         fields = [row[k] for k in ("entry_no", "at", "who", "card", "card_id", "what")]
         body = bytes(row["prev"]) + cbor.encode(fields)
@@ -173,7 +169,7 @@ def _access_log(db, report):
 
 
 def _lots(db, certs, root, report):
-    for lot in db.execute("SELECT * FROM lots WHERE file IS NOT NULL ORDER BY id"):
+    for lot in checks.sealed_lots(db):
         report.counted["lots"] += 1
         name = lotfile.lot_name(lot["professional"], lot["number"])
         file = bytes(lot["file"])
@@ -184,13 +180,27 @@ def _lots(db, certs, root, report):
         if not check.ok:
             report.add("lot %s: %s" % (name, check.reason))
             continue
-        stored = [
-            bytes(r[0])
-            for r in db.execute(
-                "SELECT s.bundle FROM lot_sheets ls JOIN sheets s ON s.id = ls.sheet_id "
-                "WHERE ls.lot_id = ? ORDER BY ls.position",
-                (lot["id"],),
-            )
-        ]
+        stored = checks.lot_bundles(db, lot["id"])
         if check.lot is not None and stored != list(check.lot.bundles) and lot["purged"] is None:
             report.add("lot %s: its file's sheets are not the stored sheets" % name)
+
+
+def check_files(db: Path, root: Path | None):
+    """(Report, the root certificate used or None) for the database file `db` and the root
+    `root` (default root.pem beside it, when there is one): `tla-agent check`."""
+    if not db.is_file():
+        raise AgentError("no database at %s" % db, EXIT_DATABASE)
+    path = root if root is not None else db.parent / "root.pem"
+    root_cert = None
+    if path.exists():
+        root_cert = load_root(path)
+    elif root is not None:
+        raise AgentError("no root certificate at %s" % root)
+    try:
+        return check_database(db, root_cert), root_cert
+    except Exception as e:  # sqlite3.Error, a page that cannot be read, bad UTF-8
+        raise AgentError(
+            "the database %s cannot be read to the end (%s: %s): it is damaged; restore it "
+            "from a backup" % (db, type(e).__name__, e),
+            EXIT_DATABASE,
+        ) from None

@@ -10,14 +10,21 @@ import time
 
 import serial
 
+from host_agent.errors import EXIT_LINK, AgentError
 from protocol import frame, messages
 from protocol.security_errors import SessionError
 
 CLEAR = (messages.HELLO, messages.PAIR, messages.AUTH)
 
 
-class LinkError(Exception):
+class LinkError(AgentError):
     """The terminal did not answer usefully; the message is one plain sentence."""
+
+    exit_code = EXIT_LINK
+    french_default = (
+        "La liaison avec le terminal s'est interrompue ; il garde les feuilles non accusées : "
+        "recommencez."
+    )
 
 
 class TerminalError(LinkError):

@@ -14,6 +14,7 @@ from cryptography.x509.oid import NameOID
 from fpdf import FPDF
 
 from host_agent import deadlines
+from host_agent.errors import AgentError
 from protocol import bundle, dates, nomenclature, sheet
 from protocol import sheet_fields as F
 from protocol import tariffs as T
@@ -51,7 +52,7 @@ _RULE = (150, 160, 180)
 _SHADE = (232, 236, 244)
 
 
-class DuplicateError(Exception):
+class DuplicateError(AgentError):
     """The document cannot be made; one plain English sentence."""
 
 

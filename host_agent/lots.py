@@ -6,28 +6,29 @@ fund or rejected (its sheets go back for a new lot). A sheet is in at most one l
 not rejected: the store enforces it (index lot_sheets_one_lot). docs/lots.md.
 """
 
-import hashlib
+from dataclasses import dataclass
+from typing import Any
 
 from host_agent import lotfile
+from host_agent.errors import AgentError
 from host_agent.store import Store
+from host_agent.store.lots import (  # the values of the lots.status column
+    ACKNOWLEDGED,
+    OPEN,
+    REJECTED,
+    SEALED,
+    SENT,
+    STATUSES,
+    TRANSMITTED,
+)
 
-OPEN, SEALED, SENT, ACKNOWLEDGED, REJECTED = "open", "sealed", "sent", "acknowledged", "rejected"
-STATUSES = (OPEN, SEALED, SENT, ACKNOWLEDGED, REJECTED)
-# A sheet counts as transmitted once its lot was sent (R161-47 I 1°: the deadline is met).
-TRANSMITTED = (SENT, ACKNOWLEDGED)
+__all__ = ["ACKNOWLEDGED", "OPEN", "REJECTED", "SEALED", "SENT", "STATUSES", "TRANSMITTED"]
 
 
-class LotError(Exception):
+class LotError(AgentError):
     """A lot operation refused; one plain English sentence. Nothing was changed."""
 
-
-# Sheets not in any lot (or only in rejected ones), whose electronic double is still here.
-_FREE_SHEETS = """
-    SELECT s.* FROM sheets s
-    WHERE s.purged IS NULL AND NOT EXISTS (
-        SELECT 1 FROM lot_sheets ls WHERE ls.sheet_id = s.id AND ls.released IS NULL)
-    ORDER BY s.professional, s.fund, s.completion, s.terminal_id, s.order_no, s.id
-"""
+    french_default = "Opération sur les lots refusée ; rien n'a été modifié."
 
 
 def name(lot) -> str:
@@ -42,8 +43,8 @@ def build(store: Store, now: int, sheet_ids=None, despite_duplicate=()) -> list:
     `despite_duplicate` (the lot then records it). Returns the new lots' rows. LotError,
     and nothing built, when a free sheet cannot go in a lot."""
     despite = set(despite_duplicate)
-    with store.transaction() as db:
-        rows = db.execute(_FREE_SHEETS).fetchall()
+    with store.transaction():
+        rows = store.free_sheets()
         if sheet_ids is not None:
             wanted = set(sheet_ids)
             rows = [r for r in rows if r["id"] in wanted]
@@ -81,41 +82,18 @@ def build(store: Store, now: int, sheet_ids=None, despite_duplicate=()) -> list:
             for start in range(0, len(members), lotfile.MAX_SHEETS):
                 chunk = members[start : start + lotfile.MAX_SHEETS]
                 marks = {i: now for i in despite}
-                made.append(_new_lot(db, professional, fund, chunk, now, marks))
+                made.append(
+                    store.new_lot(
+                        professional,
+                        fund,
+                        [row["id"] for row, _ in chunk],
+                        sum(s.fees for _, s in chunk),
+                        sum(s.third_party for _, s in chunk),
+                        now,
+                        marks,
+                    )
+                )
         return made
-
-
-def _new_lot(db, professional, fund, members, now, despite):
-    row = db.execute(
-        "SELECT last FROM lot_numbers WHERE professional = ?", (professional,)
-    ).fetchone()
-    number = (row["last"] if row else 0) + 1
-    db.execute(
-        "INSERT INTO lot_numbers (professional, last) VALUES (?, ?) "
-        "ON CONFLICT (professional) DO UPDATE SET last = excluded.last",
-        (professional, number),
-    )
-    cur = db.execute(
-        "INSERT INTO lots (professional, number, fund, status, built, sheets, fees, third_party)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            professional,
-            number,
-            fund,
-            OPEN,
-            now,
-            len(members),
-            sum(s.fees for _, s in members),
-            sum(s.third_party for _, s in members),
-        ),
-    )
-    lot_id = cur.lastrowid
-    db.executemany(
-        "INSERT INTO lot_sheets (lot_id, sheet_id, position, despite_duplicate) "
-        "VALUES (?, ?, ?, ?)",
-        [(lot_id, row["id"], i, despite.get(row["id"])) for i, (row, _) in enumerate(members, 1)],
-    )
-    return db.execute("SELECT * FROM lots WHERE id = ?", (lot_id,)).fetchone()
 
 
 def duplicate_refusal(store: Store, sheet_id: int) -> str:
@@ -123,11 +101,7 @@ def duplicate_refusal(store: Store, sheet_id: int) -> str:
     sent or acknowledged lot is on its way electronically: a paper duplicate is for a
     transmission that failed (R161-47 I), so printing one then would bill it twice. Once
     its fund rejects the lot, the sheet is released and a duplicate may be printed."""
-    lot = store.db.execute(
-        "SELECT l.* FROM lot_sheets ls JOIN lots l ON l.id = ls.lot_id WHERE ls.sheet_id = ? "
-        "AND ls.released IS NULL AND l.status IN (?, ?, ?)",
-        (sheet_id, SEALED, SENT, ACKNOWLEDGED),
-    ).fetchone()
+    lot = store.lot_of_sheet(sheet_id, (SEALED, SENT, ACKNOWLEDGED))
     if lot is None:
         return ""
     return (
@@ -153,57 +127,27 @@ def record_duplicate(store: Store, sheet_id: int, now: int, reason: str = "") ->
     refused = duplicate_refusal(store, sheet_id)
     if refused:
         raise LotError(refused)
-    with store.transaction() as db:
-        db.execute(
-            "INSERT INTO paper_duplicates (sheet_id, made, reason) VALUES (?, ?, ?)",
-            (sheet_id, now, reason),
-        )
-        lot = db.execute(
-            "SELECT l.* FROM lot_sheets ls JOIN lots l ON l.id = ls.lot_id WHERE ls.sheet_id = ? "
-            "AND ls.released IS NULL AND l.status = ?",
-            (sheet_id, OPEN),
-        ).fetchone()
+    with store.transaction():
+        store.add_duplicate(sheet_id, now, reason)
+        lot = store.lot_of_sheet(sheet_id, (OPEN,))
         if lot is None:
             return ""
-        db.execute(
-            "DELETE FROM lot_sheets WHERE lot_id = ? AND sheet_id = ?", (lot["id"], sheet_id)
-        )
-        db.execute(
-            "UPDATE lots SET sheets = t.n, fees = t.fees, third_party = t.third FROM (SELECT "
-            "COUNT(*) AS n, COALESCE(SUM(s.fees), 0) AS fees, COALESCE(SUM(s.third_party), 0) "
-            "AS third FROM lot_sheets ls JOIN sheets s ON s.id = ls.sheet_id WHERE ls.lot_id = ?) "
-            "AS t WHERE lots.id = ?",
-            (lot["id"], lot["id"]),
-        )
-        db.execute("DELETE FROM lots WHERE id = ? AND sheets = 0", (lot["id"],))
+        store.leave_open_lot(lot["id"], sheet_id)
         return name(lot)
 
 
 def duplicated(store: Store) -> dict:
     """{sheet id: when its first paper duplicate was printed}."""
-    rows = store.db.execute("SELECT sheet_id, MIN(made) FROM paper_duplicates GROUP BY sheet_id")
-    return {r[0]: r[1] for r in rows}
+    return store.duplicated()
 
 
 def transmitted(store: Store, sheet_id: int) -> bool:
     """The sheet is in a lot that was sent (R161-47 I 1°: transmitted)."""
-    marks = ",".join("?" * len(TRANSMITTED))
-    return (
-        store.db.execute(
-            "SELECT 1 FROM lot_sheets ls JOIN lots l ON l.id = ls.lot_id WHERE ls.sheet_id = ? "
-            "AND l.status IN (%s)" % marks,
-            (sheet_id, *TRANSMITTED),
-        ).fetchone()
-        is not None
-    )
+    return store.transmitted(sheet_id)
 
 
 def all_lots(store: Store, statuses=STATUSES) -> list:
-    marks = ",".join("?" * len(statuses))
-    return store.db.execute(
-        "SELECT * FROM lots WHERE status IN (%s) ORDER BY professional, number" % marks,
-        tuple(statuses),
-    ).fetchall()
+    return store.lots(statuses)
 
 
 def find(store: Store, ref: str):
@@ -213,12 +157,7 @@ def find(store: Store, ref: str):
     professional, _, number = ref.rpartition("-")
     if not number.isdigit():
         raise LotError("%r is not a lot name (PROFESSIONAL-NUMBER, e.g. 10001234565-000001)" % ref)
-    if professional:
-        rows = store.db.execute(
-            "SELECT * FROM lots WHERE professional = ? AND number = ?", (professional, int(number))
-        ).fetchall()
-    else:
-        rows = store.db.execute("SELECT * FROM lots WHERE number = ?", (int(number),)).fetchall()
+    rows = store.lots_numbered(int(number), professional)
     if not rows:
         raise LotError("there is no lot %s (see tla-agent lots list)" % ref)
     if len(rows) > 1:
@@ -231,12 +170,7 @@ def find(store: Store, ref: str):
 
 def sheets_of(store: Store, lot_id: int) -> list:
     """The lot's sheets in lot order (released ones included, for a rejected lot)."""
-    return store.db.execute(
-        "SELECT s.*, ls.position, ls.released, ls.despite_duplicate FROM lot_sheets ls "
-        "JOIN sheets s ON s.id = "
-        "ls.sheet_id WHERE ls.lot_id = ? ORDER BY ls.position",
-        (lot_id,),
-    ).fetchall()
+    return store.lot_sheets(lot_id)
 
 
 def _damaged(store: Store, rows) -> str:
@@ -244,7 +178,7 @@ def _damaged(store: Store, rows) -> str:
     host_agent/check.py), or ""."""
     from host_agent import check  # here: check needs cryptography, lots alone does not
 
-    certs = check.certificates(store.db)
+    certs = check.certificates(store.certificates().items())
     found = [
         "sheet %d %s" % (r["id"], p) for r in rows for p in [check.stored_problem(r, certs)] if p
     ]
@@ -274,40 +208,64 @@ def body(store: Store, lot, sealed_at: int) -> bytes:
 
 def record_seal(store: Store, lot_id: int, file: bytes, cps_cert: bytes, now: int) -> None:
     """Keep the sealed file of an open lot; LotError if it is no longer open."""
-    with store.transaction() as db:
-        cur = db.execute(
-            "UPDATE lots SET status = ?, sealed = ?, cps_cert = ?, file = ?, file_digest = ? "
-            "WHERE id = ? AND status = ?",
-            (SEALED, now, cps_cert, file, hashlib.sha256(file).digest(), lot_id, OPEN),
-        )
-        if cur.rowcount != 1:
-            raise LotError("the lot is no longer open: it was sealed meanwhile")
+    if not store.record_seal(lot_id, file, cps_cert, now):
+        raise LotError("the lot is no longer open: it was sealed meanwhile")
 
 
 def record_sending(store, lot, via, destination, now, error=None) -> None:
     """Note an attempt to send `lot`; a successful one (error None) makes it sent."""
-    with store.transaction() as db:
-        db.execute(
-            "INSERT INTO lot_sendings (lot_id, at, via, destination, ok, error) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (lot["id"], now, via, destination, int(error is None), error),
-        )
-        if error is None:
-            cur = db.execute(
-                "UPDATE lots SET status = ?, sent = ?, sent_via = ? WHERE id = ? AND status = ?",
-                (SENT, now, via, lot["id"], SEALED),
-            )
-            if cur.rowcount != 1:
-                raise LotError("lot %s was not waiting to be sent" % name(lot))
+    with store.transaction():
+        if not store.add_sending(lot["id"], via, destination, now, error):
+            raise LotError("lot %s was not waiting to be sent" % name(lot))
 
 
 def sendings(store: Store, lot_id: int) -> list:
-    return store.db.execute(
-        "SELECT * FROM lot_sendings WHERE lot_id = ? ORDER BY id", (lot_id,)
-    ).fetchall()
+    return store.sendings(lot_id)
 
 
 def acks(store: Store, lot_id: int) -> list:
-    return store.db.execute(
-        "SELECT * FROM fund_acks WHERE lot_id = ? ORDER BY id", (lot_id,)
-    ).fetchall()
+    return store.fund_acks(lot_id)
+
+
+def listing(store: Store, states=None) -> list:
+    """The lots in these states (all when None), per professional and number."""
+    wanted = tuple(states) if states else STATUSES
+    unknown = [s for s in wanted if s not in STATUSES]
+    if unknown:
+        raise LotError(
+            "no lot state %s (states: %s)" % (", ".join(unknown), ", ".join(STATUSES)),
+            french="État de lot inconnu : %s" % ", ".join(unknown),
+        )
+    return store.lots(wanted)
+
+
+@dataclass
+class Detail:
+    """A lot as `lots show` and the lot's page show it: its row, its file's check (None
+    when it has no file; `chained` says whether the seal's chain to the root was checked),
+    the funds' acknowledgements, its sheets in lot order, the sending attempts."""
+
+    row: Any
+    check: Any
+    chained: bool
+    acks: list
+    sheets: list
+    sendings: list
+
+
+def detail(store: Store, ref: str, root) -> Detail:
+    """The lot named `ref`, its file checked: header and trailer totals, digest, CPS seal,
+    and with the trusted `root` the seal's chain on the sealing day and every sheet's
+    signatures."""
+    row = find(store, ref)
+    check = None
+    if row["file"] is not None:
+        check = lotfile.verify_lot(row["file"], root, store.certificates().values())
+    return Detail(
+        row,
+        check,
+        root is not None,
+        store.fund_acks(row["id"]),
+        store.lot_sheets(row["id"]),
+        store.sendings(row["id"]),
+    )

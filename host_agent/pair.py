@@ -6,8 +6,9 @@ import time
 
 from host_agent import answers
 from host_agent.client import LinkClient, TerminalError
+from host_agent.errors import EXIT_VERSION, AgentError
 from host_agent.store import Store
-from host_agent.sync import EXIT_VERSION, version_mismatch
+from host_agent.sync import version_mismatch
 from protocol import messages
 from protocol.pairing import AgentPairing
 from protocol.security_errors import PairingError
@@ -15,13 +16,11 @@ from protocol.security_errors import PairingError
 WAIT_S = 120  # how long the terminal's user has to press OK
 
 
-class PairError(Exception):
-    """Pairing did not complete; nothing was kept. One plain sentence; `exit`: the
-    command's exit code (host_agent.sync's EXIT_VERSION for another protocol version)."""
+class PairError(AgentError):
+    """Pairing did not complete; nothing was kept. One plain sentence; `exit_code`: the
+    command's exit code (EXIT_VERSION for another protocol version)."""
 
-    def __init__(self, message, exit=1):
-        super().__init__(message)
-        self.exit = exit
+    french_default = "L'appairage n'a pas abouti ; rien n'a été gardé."
 
 
 def pair(link: LinkClient, store: Store, confirm, rng=None, wait_s=WAIT_S, sleep=time.sleep):

@@ -32,13 +32,7 @@ class Plan:
 
 
 def plan(store, today: int) -> Plan:
-    db = store.db
-    rows = db.execute(
-        "SELECT l.*, (SELECT COUNT(*) FROM lot_sheets ls WHERE ls.lot_id = l.id "
-        "AND ls.released IS NULL) AS members FROM lots l WHERE l.purged IS NULL "
-        "AND l.status != ?",
-        (lots.REJECTED,),
-    ).fetchall()
+    rows = store.retained_lots()
     purge, sheets = [], 0
     kept = {}
 
@@ -46,10 +40,7 @@ def plan(store, today: int) -> Plan:
         if n:
             kept[reason] = kept.get(reason, 0) + n
 
-    free = db.execute(
-        "SELECT COUNT(*) FROM sheets s WHERE s.purged IS NULL AND NOT EXISTS (SELECT 1 FROM "
-        "lot_sheets ls WHERE ls.sheet_id = s.id AND ls.released IS NULL)"
-    ).fetchone()[0]
+    free = store.count_free_sheets()
     keep("not in a lot yet: not transmitted", free)
     latest = {}
     for lot in rows:
@@ -75,13 +66,7 @@ def plan(store, today: int) -> Plan:
 def purge(store, today: int, now: int) -> Plan:
     """Delete the electronic doubles that `plan` allows, in one transaction."""
     found = plan(store, today)
-    with store.transaction() as db:
+    with store.transaction():
         for lot in found.lots:
-            db.execute(
-                "UPDATE sheets SET bundle = X'', insured = '', beneficiary = NULL, purged = ? "
-                "WHERE id IN (SELECT sheet_id FROM lot_sheets WHERE lot_id = ? "
-                "AND released IS NULL)",
-                (now, lot["id"]),
-            )
-            db.execute("UPDATE lots SET file = NULL, purged = ? WHERE id = ?", (now, lot["id"]))
+            store.purge_lot(lot["id"], now)
     return found

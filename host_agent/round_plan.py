@@ -10,7 +10,7 @@ reference) number its sessions: the PC says so and leaves it out of the next rou
 
 import re
 
-from protocol import bundle, cbor, nomenclature
+from protocol import bundle, cbor, dates, nomenclature
 from protocol import round as rp
 from protocol import sheet as sheets
 from protocol import sheet_fields as F
@@ -181,4 +181,65 @@ def complete_series(store, terminal_id=None, record_nos=()) -> list:
         used = sessions_used(store, p)
         if len(used) >= p["sessions"] and (terminal_id is None or mine & set(used)):
             out.append((p, len(used)))
+    return out
+
+
+# ---------------------------------------------------------------- what the commands call
+
+
+def _iso(ymd) -> str:
+    return dates.iso(dates.ymd_tuple(ymd)) if ymd else "-"
+
+
+def keep_prescription(store, row: dict) -> tuple:
+    """Keep a prescription (new_prescription's row); (its id, sessions already used)."""
+    pid = store.add_prescription(row)
+    return pid, len(sessions_used(store, store.prescription(pid)))
+
+
+def prepare_for(store, serial: str, professional: str, day: int, only=()) -> tuple:
+    """Prepare and keep terminal `serial`'s round of `day` (the next sync sends it):
+    (round id, Plan). ValueError for an unknown terminal or a round too large."""
+    row = store.terminal_row(serial)
+    if row is None:
+        raise ValueError("no terminal %s here: pair it first (tla-agent pair)" % serial)
+    plan = prepare(store, professional, only)
+    rid = store.save_round(
+        row["id"], professional, day, cbor.encode(plan.entries), plan.prescriptions
+    )
+    return rid, plan
+
+
+def series(store) -> list:
+    """(prescription row, sessions used) of every prescription kept."""
+    return [(p, len(sessions_used(store, p))) for p in store.prescriptions()]
+
+
+def rounds_of(store, serial: str) -> list:
+    """(round row, entries, entries done) of the terminal's rounds; ValueError if unknown."""
+    row = store.terminal_row(serial)
+    if row is None:
+        raise ValueError("no terminal %s here" % serial)
+    out = []
+    for r in store.rounds_of(row["id"]):
+        entries = store.round_entries(r["id"])
+        out.append((r, len(entries), sum(1 for e in entries if e["record_no"] is not None)))
+    return out
+
+
+def summary_lines(s) -> list:
+    """What a sync says of the round (host_agent/cli/terminal.py prints them)."""
+    out = []
+    if s.round_counted:
+        out.append("%d visits of the round counted back" % s.round_counted)
+    for p, used in s.series_complete:
+        out.append(
+            "prescription %s of %s: series complete (%d of %d sessions)"
+            % (p["ref"], p["name"], used, p["sessions"])
+        )
+    if s.round_sent:
+        rid, day, n = s.round_sent
+        out.append("round %d of %s sent: %d visits" % (rid, _iso(day), n))
+    if s.round_refused:
+        out.append("round not sent: %s" % s.round_refused)
     return out

@@ -6,15 +6,22 @@ never stored, logged or put in a message. A CPS of another professional than the
 refused before the PIN is asked.
 """
 
+import time
+from dataclasses import dataclass
+
 from firmware.cards.cps import CpsApp
 from firmware.cards.errors import NotACpsCard, PinBlocked, PinWrong, WrongSlot
 from host_agent import lotfile, lots, verify
+from host_agent.errors import EXIT_CARD, EXIT_REFUSED, AgentError
 from hw import hal
 from protocol import bundle, dates
 
 
-class SealError(Exception):
+class SealError(AgentError):
     """Sealing refused; one plain English sentence. No lot was sealed by the failing step."""
+
+    exit_code = EXIT_CARD
+    french_default = "La carte CPS a refusé la signature du lot ; aucun lot n'a été signé."
 
 
 def find_cps(readers, make_slot) -> CpsApp:
@@ -115,3 +122,69 @@ def seal(store, app: CpsApp, lot, now: int, root) -> bytes:
     file = lotfile.sealed(lot_body, app.cert, signature)
     lots.record_seal(store, lot["id"], file, bundle.cert_id(app.cert), now)
     return file
+
+
+@dataclass
+class Session:
+    """A CPS found in a reader, ready to seal: its application, who holds it, the lots it
+    is to seal, the open lots of other professionals left aside, the PIN tries left."""
+
+    app: CpsApp
+    holder: str
+    chosen: list
+    others: list
+    tries: int
+
+
+def open_session(store, refs, reader: str = "", make_slot=None) -> Session:
+    """The CPS in `reader` (default: the first PC/SC reader with one) and the lots it
+    seals (`refs`, default every open lot of its holder). SealError (exit 3) when no CPS
+    answers or its PIN is blocked; LotError or SealError when a lot is not its own. The
+    caller asks the PIN (when `chosen` is not empty), then calls seal_lots(), and in any
+    case `session.app.forget()`."""
+    if make_slot is None:
+        from hw.pcsc import PcscSlot, list_readers  # pcscd-only: PC/SC readers
+
+        readers = [reader] if reader else list_readers()
+        slot_of = lambda name: PcscSlot("cps", name)  # noqa: E731
+    else:
+        readers, slot_of = [reader], make_slot
+    try:
+        app = find_cps(readers, slot_of)
+    except hal.CardError as e:
+        raise SealError(str(e)) from None
+    try:
+        try:
+            chosen, others = lots_to_seal(store, app, refs or [])
+        except SealError as e:
+            raise SealError(str(e), EXIT_REFUSED) from None
+        tries = app.tries_left() if chosen else 0
+    except PinBlocked:
+        app.forget()
+        raise SealError(blocked_message()) from None
+    except BaseException:
+        app.forget()
+        raise
+    return Session(app, holder(app), chosen, others, tries)
+
+
+def seal_lots(store, session: Session, pin: bytearray, root, clock=time.time) -> list:
+    """Verify the PIN (wiped whatever happens) and seal the session's lots, one by one; the
+    lots sealed, as their rows now. SealError (exit 3) for a wrong PIN or a lot that could
+    not be sealed (saying how many were sealed before it)."""
+    if len(pin) != 4 or not pin.isdigit():
+        for i in range(len(pin)):
+            pin[i] = 0
+        raise SealError("a CPS PIN is 4 digits: nothing was sent to the card", EXIT_REFUSED)
+    unlock(session.app, pin)
+    done = []
+    for row in session.chosen:
+        try:
+            seal(store, session.app, row, int(clock()), root)
+        except (SealError, lots.LotError, hal.CardError) as e:
+            raise SealError(
+                "lot %s: %s (%d lot%s sealed before it)"
+                % (lots.name(row), e, len(done), "" if len(done) == 1 else "s")
+            ) from None
+        done.append(row)
+    return [lots.find(store, lots.name(r)) for r in done]

@@ -14,12 +14,16 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from host_agent import files, lotfile, lots
+from host_agent.errors import EXIT_SEND, AgentError
 
 PASSWORD_ENV = "TLA_SMTP_PASSWORD"  # the SMTP password never sits in the settings file
 
 
-class SendError(Exception):
+class SendError(AgentError):
     """A lot could not be handed over; one plain English sentence."""
+
+    exit_code = EXIT_SEND
+    french_default = "Le lot n'a pas pu être envoyé ; il reste signé, à renvoyer."
 
 
 class Transport:

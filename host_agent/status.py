@@ -21,25 +21,12 @@ class Waiting:
 def terminals(store) -> list:
     """Rows of every terminal: its columns (serial, last_sync, and `pending` when the sync
     records the sheets it still held), and `waiting`, its filed sheets not transmitted."""
-    marks = ",".join("?" * len(lots.TRANSMITTED))
-    return store.db.execute(
-        "SELECT t.*, (SELECT COUNT(*) FROM sheets s WHERE "
-        "s.terminal_id = t.id AND s.purged IS NULL AND NOT EXISTS (SELECT 1 FROM lot_sheets ls "
-        "JOIN lots l ON l.id = ls.lot_id WHERE ls.sheet_id = s.id AND ls.released IS NULL "
-        "AND l.status IN (%s))) AS waiting FROM terminals t ORDER BY t.serial" % marks,
-        tuple(lots.TRANSMITTED),
-    ).fetchall()
+    return store.terminals_waiting()
 
 
 def waiting(store, today: int) -> list:
     """Every sheet not transmitted yet, overdue first, then by time left."""
-    rows = store.db.execute(
-        "SELECT s.*, t.serial AS terminal, l.professional AS lot_professional, "
-        "l.number AS lot_number, l.status AS lot_status FROM sheets s "
-        "JOIN terminals t ON t.id = s.terminal_id "
-        "LEFT JOIN lot_sheets ls ON ls.sheet_id = s.id AND ls.released IS NULL "
-        "LEFT JOIN lots l ON l.id = ls.lot_id WHERE s.purged IS NULL"
-    ).fetchall()
+    rows = store.sheets_with_lots()
     out = []
     for row in rows:
         if row["lot_status"] in lots.TRANSMITTED:
@@ -58,3 +45,20 @@ def waiting(store, today: int) -> list:
 def overdue(store, today: int) -> list:
     """The sheets past their deadline and still not transmitted."""
     return [w for w in waiting(store, today) if w.left < 0]
+
+
+class Report:
+    """What `status` and the home page show: every terminal (status.terminals) and every
+    sheet not transmitted (Waiting, overdue first)."""
+
+    def __init__(self, terminals, waiting):
+        self.terminals = terminals
+        self.waiting = waiting
+
+    @property
+    def overdue(self) -> list:
+        return [w for w in self.waiting if w.left < 0]
+
+
+def report(store, today: int) -> Report:
+    return Report(terminals(store), waiting(store, today))

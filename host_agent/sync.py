@@ -15,10 +15,10 @@ from cryptography import x509
 
 from host_agent import answers, bounds
 from host_agent.client import LinkClient, LinkError, SessionLost, TerminalError
+from host_agent.errors import EXIT_DATABASE, EXIT_VERSION, SyncError
 from host_agent.store import Store, StoreError
 from host_agent.sync_after import AfterSheets
-from host_agent.sync_errors import EXIT_DATABASE, EXIT_VERSION, SyncError  # noqa: F401
-from host_agent.sync_parts import Batch, Progress, Summary, load_root  # noqa: F401
+from host_agent.sync_parts import Batch, Progress, Summary
 from host_agent.sync_round import RoundSync
 from host_agent.verify import Verifier
 from protocol import auth, bundle, dates, messages

@@ -7,7 +7,7 @@ from typing import Any
 
 from host_agent import bounds
 from host_agent.answers import LogEntry
-from host_agent.sync_errors import SyncError
+from host_agent.errors import SyncError
 from protocol import messages, opposition_entries
 from protocol import sync_messages as sm
 

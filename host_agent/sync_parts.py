@@ -4,7 +4,7 @@ progress the CLI draws, the summary, and the trusted root certificate it verifie
 from cryptography import x509
 
 from host_agent import files
-from host_agent.sync_errors import SyncError
+from host_agent.errors import SyncError
 
 
 class Batch:

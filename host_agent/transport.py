@@ -5,14 +5,19 @@ vendor and product ids (serial.tools.list_ports)."""
 import serial
 from serial.tools import list_ports
 
+from host_agent.errors import EXIT_LINK, AgentError
+
 # A tla terminal on USB is a CDC-ACM serial port. The reference board is a Raspberry Pi
 # RP2040 running MicroPython, which enumerates as 2E8A:0005.
 USB_VID = 0x2E8A
 USB_PID = 0x0005
 
 
-class TransportError(Exception):
+class TransportError(AgentError):
     """The port could not be opened or failed; the message is one plain sentence."""
+
+    exit_code = EXIT_LINK
+    french_default = "Le terminal ne répond pas sur ce port : vérifiez le câble, puis recommencez."
 
 
 def open_port(url: str, baudrate: int = 115200, timeout: float = 0.05) -> serial.SerialBase:

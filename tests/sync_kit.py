@@ -12,7 +12,8 @@ from firmware.journal import ACKED, REJECTED
 from host_agent.client import LinkClient
 from host_agent.pair import pair
 from host_agent.store import Store
-from host_agent.sync import Syncer, load_root
+from host_agent.sync import Syncer
+from host_agent.sync_parts import load_root
 from tests import lots_kit
 
 SERIAL = lots_kit.TERMINALS["nurse"]  # the sheets name their terminal: the agent checks it
@@ -168,7 +169,7 @@ def run_faulty(seed, tmp, attempts=6):
 
     from emulator.linksim import Killed
     from host_agent.client import LinkError
-    from host_agent.sync import SyncError
+    from host_agent.errors import SyncError
 
     r = random.Random(seed)
     world, store, root = paired_world(tmp, seed)

@@ -12,7 +12,8 @@ from emulator.bench import Bench
 from emulator.scenario import DAY, SCENARIOS, play_file
 from host_agent.client import LinkClient
 from host_agent.store import Store
-from host_agent.sync import Syncer, load_root
+from host_agent.sync import Syncer
+from host_agent.sync_parts import load_root
 from host_agent.transport import open_port
 from tests import sync_kit as kit
 

@@ -19,7 +19,7 @@ from firmware.journal import SIGNED
 from firmware.salvage import RawScan
 from host_agent.client import LinkClient
 from host_agent.store import Store
-from host_agent.sync import load_root
+from host_agent.sync_parts import load_root
 from protocol import messages
 from tests import sync_kit as kit
 

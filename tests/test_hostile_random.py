@@ -17,8 +17,9 @@ from collections import Counter
 
 from host_agent import check
 from host_agent.client import LinkClient, LinkError
+from host_agent.errors import SyncError
 from host_agent.store import Store
-from host_agent.sync import Syncer, SyncError
+from host_agent.sync import Syncer
 from host_agent.transport import open_port
 from protocol import cbor, messages
 from tests import sync_kit as kit

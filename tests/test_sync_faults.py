@@ -19,8 +19,8 @@ from emulator import procgroup
 from emulator.linksim import Faults, Killed
 from firmware.journal import ACKED, REJECTED, SIGNED
 from host_agent.client import LinkError
+from host_agent.errors import EXIT_DATABASE, EXIT_VERSION, SyncError
 from host_agent.store import Store, StoreError
-from host_agent.sync import EXIT_DATABASE, EXIT_VERSION, SyncError
 from protocol import messages
 from tests import sync_kit as kit
 
@@ -189,7 +189,7 @@ def test_wrong_protocol_version(tmp_path):
     world.app.link.handlers[messages.HELLO] = newer
     with pytest.raises(SyncError, match="speaks protocol 2, this agent speaks 1") as e:
         kit.agent(world, store, root).run()
-    assert e.value.exit == EXIT_VERSION
+    assert e.value.exit_code == EXIT_VERSION
     assert set(kit.terminal_states(world).values()) == {SIGNED}
 
 
@@ -218,7 +218,7 @@ def test_a_full_disk_files_nothing_half_and_the_terminal_keeps_its_sheets(tmp_pa
     store.db.execute("PRAGMA max_page_count = %d" % (pages + 1))  # the disk is about full
     with pytest.raises(SyncError, match="full") as e:
         kit.agent(world, store, root).run()
-    assert e.value.exit == EXIT_DATABASE
+    assert e.value.exit_code == EXIT_DATABASE
     print(e.value)
     assert store.db.execute("PRAGMA quick_check").fetchone()[0] == "ok"
     assert store.db.execute("SELECT COUNT(*) FROM sheets").fetchone()[0] == 0

@@ -7,6 +7,7 @@ with LimitReached (exit code 7) and one plain sentence naming the limit, and kee
 import pytest
 
 from host_agent import bounds
+from host_agent.errors import EXIT_LIMIT
 from protocol import cbor, messages
 from protocol import sync_messages as sm
 from tests import sync_kit as kit
@@ -30,7 +31,7 @@ def test_endless_bad_sheets_stop_at_the_quarantine_limit(tmp_path):
     with pytest.raises(bounds.LimitReached) as stop:
         syncer.run()
     text = str(stop.value)
-    assert stop.value.exit == bounds.EXIT_LIMIT == 7 and "\n" not in text
+    assert stop.value.exit_code == EXIT_LIMIT == 7 and "\n" not in text
     assert text.startswith("the sync stopped at its limit of 50 sheets quarantined"), text
     print(text)
     filed, quarantined = kit.host_records(store)

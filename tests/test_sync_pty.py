@@ -15,7 +15,8 @@ from emulator.waiting import until
 from firmware.journal import ACKED
 from host_agent.client import LinkClient
 from host_agent.store import Store
-from host_agent.sync import Syncer, load_root
+from host_agent.sync import Syncer
+from host_agent.sync_parts import load_root
 from host_agent.transport import open_port
 from protocol import cobs, messages
 from protocol.crc import crc32_bytes

@@ -225,7 +225,7 @@ def test_the_agent_pairs_and_syncs_over_the_views_port(tmp_path):
             assert status == 0 and "This PC's code is: %s" % code in out, out
             await pilot.press("enter")  # closes the pairing screen
             status, out = await agent("sync", "--port", port, "--db", db, "--root", root)
-            assert status == 0 and "1 sheets filed, 0 quarantined" in out, out
+            assert status == 0 and "1 sheet filed, 0 quarantined" in out, out
 
     asyncio.run(scenario())
     filed, quarantined = kit.store_records(tmp_path / "agent.db", "TLA-EMU-0001")

@@ -1,6 +1,5 @@
-"""The Store's tables that the sync appends to and the commands list: the access log, the
-opposition list and its versions, and the per-terminal listings (host_agent/store.py: Store
-has these methods through StoreLists)."""
+"""The access log, the opposition list and its versions, and the per-terminal listings of
+sheets, quarantine and access log (Store has these methods through Logs)."""
 
 import sqlite3
 import time
@@ -8,7 +7,7 @@ import time
 from protocol import opposition_entries
 
 
-class StoreLists:
+class Logs:
     """Methods of Store (its `db` and `transaction()`)."""
 
     db: sqlite3.Connection

@@ -1,9 +1,5 @@
-"""`tla-agent`: the practice-PC agent of tla. It talks to a tla terminal over a serial
-port, USB or pty, collects its care sheets and files them.
-
-Pair a terminal once (`pair`), then `sync` it (or let `watch` sync it whenever it is plugged
-in). Errors are one plain line on stderr and a non-zero exit code (docs/agent.md).
-"""
+"""tla-agent's commands with a terminal: hello, pair, unpair, sync, watch (docs/agent.md).
+Each parses its options, calls one function of host_agent/terminals.py, and prints."""
 
 import time
 from typing import Annotated
@@ -19,59 +15,26 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from host_agent import answers, cli_check, cli_lots, cli_round, cli_sheets, guard, transport, watch
-from host_agent.cli_common import RootOption, _load_root
-from host_agent.cli_lots import (
+from host_agent import round_plan, terminals, transport
+from host_agent.cli.common import (
     DEFAULT_DB,
+    PORT_HELP,
     DbOption,
-    _store,
+    PortOption,
+    RootOption,
     console,
     fail,
+    line,
+    load_root,
+    open_store,
+    plural,
+    refused,
 )
-from host_agent.client import LinkClient, LinkError
-from host_agent.output import line
-from host_agent.pair import PairError, pair
-from host_agent.store import Store, StoreError
-from host_agent.sync import (
-    EXIT_DATABASE,
-    EXIT_VERSION,
-    Summary,
-    Syncer,
-    SyncError,
-    version_mismatch,
-)
-from host_agent.sync import Progress as SyncProgress
-from host_agent.transport import TransportError, open_port
-from protocol import messages
-
-app = typer.Typer(
-    help=__doc__,
-    no_args_is_help=True,
-    add_completion=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
-# Output, errors and exit codes as the lot commands' (host_agent.cli_lots).
-EXIT_LINK = 5  # the port failed or the terminal stopped answering: run the command again
-
-PORT_HELP = "The terminal's port: a device (/dev/ttyACM0), a pty path, or a pyserial URL (socket://host:port)."
+from host_agent.errors import AgentError
+from host_agent.sync_parts import Progress as SyncProgress
+from host_agent.sync_parts import Summary
 
 
-PortOption = Annotated[str, typer.Option("--port", "-p", help=PORT_HELP)]
-
-
-@app.callback()
-def _root():
-    """tla-agent: collect, verify and file the care sheets of tla terminals."""
-
-
-def _link(port: str) -> LinkClient:
-    try:
-        return LinkClient(open_port(port))
-    except TransportError as e:
-        fail(str(e), EXIT_LINK)
-
-
-@app.command()
 def hello(
     port: PortOption,
     timeout: Annotated[
@@ -80,26 +43,20 @@ def hello(
 ):
     """Greet the terminal and print who it is (serial number, firmware, protocol)."""
     try:
-        link = LinkClient(open_port(port))
-        reply = answers.hello(link.request(messages.HELLO, {}, timeout=timeout))
-    except (TransportError, LinkError) as e:
-        fail(str(e), EXIT_LINK)
+        reply = terminals.hello(port, timeout)
+    except AgentError as e:
+        refused(e)
     table = Table(title="tla terminal on %s" % port, show_header=False)
-    table.add_row("serial number", reply["serial"])
-    table.add_row("model", reply["model"])
-    table.add_row("firmware", reply["fw"])
-    table.add_row("protocol", repr(reply["proto"])[:20])
-    table.add_row("board", reply["board"])
+    table.add_row("serial number", reply.serial)
+    table.add_row("model", reply.model)
+    table.add_row("firmware", reply.firmware)
+    table.add_row("protocol", repr(reply.protocol)[:20])
+    table.add_row("board", reply.board)
     console.print(table)
-    mismatch = version_mismatch(reply)
-    if mismatch:
-        fail(mismatch, EXIT_VERSION)
+    if reply.mismatch:
+        refused(reply.mismatch)
 
 
-# ---------------------------------------------------------------------- pairing
-
-
-@app.command("pair")
 def pair_terminal(
     port: PortOption,
     db: DbOption = DEFAULT_DB,
@@ -120,8 +77,7 @@ def pair_terminal(
     On the terminal press MENU, then 1 (pair a PC), then run this. Both show the same
     6-digit code: check it, answer here, press OK on the terminal. The pairing key stays
     in the database (keep it readable by you only); the terminal keeps its own."""
-    store = _store(db, create=True)
-    link = _link(port)
+    store = open_store(db, create=True)
 
     def confirm(code, serial):
         console.print(
@@ -136,20 +92,15 @@ def pair_terminal(
         return typer.confirm("Does the terminal show the same code?", default=False)
 
     try:
-        serial, agent_id = pair(link, store, confirm, wait_s=wait)
-    except PairError as e:
-        fail(str(e), e.exit)
-    except LinkError as e:
-        fail(str(e), EXIT_LINK)
-    except StoreError as e:
-        fail(str(e), EXIT_DATABASE)
+        serial, agent_id = terminals.pair_with(port, store, confirm, wait_s=wait)
+    except AgentError as e:
+        refused(e)
     console.print(
         "paired with terminal %s as %s: press OK on the terminal to close its screen, then "
         "run tla-agent sync" % (serial, agent_id)
     )
 
 
-@app.command("unpair")
 def unpair_terminal(
     serial: Annotated[str, typer.Argument(help="The terminal's serial number.")],
     db: DbOption = DEFAULT_DB,
@@ -158,13 +109,11 @@ def unpair_terminal(
 
     Its pairing key is no longer used; to pair again, run tla-agent pair. To unpair on the
     terminal itself: MENU, then 2."""
-    store = _store(db)
-    if not store.forget_pairing(serial):
-        fail("terminal %s is not paired with this PC" % serial)
+    try:
+        terminals.unpair(open_store(db), serial)
+    except AgentError as e:
+        refused(e)
     console.print("this PC no longer syncs terminal %s" % serial)
-
-
-# ---------------------------------------------------------------------- sync
 
 
 class _Bar(SyncProgress):
@@ -218,42 +167,34 @@ def _bar() -> Progress:
     )
 
 
-def _sync_once(port: str, store: Store, root, show_bar: bool = True) -> Summary:
-    link = LinkClient(open_port(port))
-    try:
-        if not show_bar:
-            return Syncer(store, root, link).run()
-        with _bar() as progress:
-            return Syncer(store, root, link, progress=_Bar(progress)).run()
-    finally:
-        link.port.close()
-
-
 def _print_summary(s: Summary):
     console.print(
-        "terminal %s: %d sheets filed, %d quarantined%s"
+        "terminal %s: %s filed, %d quarantined%s"
         % (
             s.serial,
-            s.filed,
+            plural(s.filed, "sheet"),
             s.rejected,
             " (see tla-agent sheets list --quarantine)" if s.rejected else "",
         )
     )
     if s.confirmed:
-        console.print("  %d sheets filed earlier were acknowledged again" % s.confirmed)
+        console.print(
+            "  %s filed earlier %s acknowledged again"
+            % (plural(s.confirmed, "sheet"), "was" if s.confirmed == 1 else "were")
+        )
     broken = (", ", ("%d with a broken chain" % s.log_broken, "red")) if s.log_broken else ()
-    console.print(line("  %d access-log entries collected" % s.log_entries, *broken))
+    entries = plural(s.log_entries, "access-log entry", "access-log entries")
+    console.print(line("  %s collected" % entries, *broken))
     if s.opposition is not None:
         console.print("  opposition list version %d sent" % s.opposition)
-    console.print("  the terminal holds %d sheets not acknowledged" % s.pending)
+    console.print("  the terminal holds %s not acknowledged" % plural(s.pending, "sheet"))
     damage = getattr(s, "damage", "")  # host_agent/damage.py: one plain line, no markup
     if damage:
         console.print("  " + damage, markup=False, highlight=False)
-    for text in cli_round.summary_lines(s):  # docs/round.md
-        console.print("  " + text, markup=False, highlight=False)
+    for text in round_plan.summary_lines(s):  # docs/round.md
+        console.print("  " + text)
 
 
-@app.command("sync")
 def sync_terminal(port: PortOption, db: DbOption = DEFAULT_DB, root: RootOption = None):
     """Collect the terminal's sheets: verify each, file them, then acknowledge them.
 
@@ -262,20 +203,16 @@ def sync_terminal(port: PortOption, db: DbOption = DEFAULT_DB, root: RootOption 
     one transaction per batch and only then tells the terminal; a sheet that fails goes to
     quarantine with the reason. Also collects the access log and sends the opposition list.
     Safe to interrupt at any moment: the next sync resumes, nothing twice, nothing lost."""
-    store = _store(db)
-    root_cert = _load_root(root, db)
+    store = open_store(db)
+    root_cert = load_root(root, db)
     try:
-        summary = _sync_once(port, store, root_cert)
-    except TransportError as e:
-        fail(str(e), EXIT_LINK)
-    except SyncError as e:
-        fail(str(e), e.exit)
-    except LinkError as e:
-        fail("%s; the terminal keeps every sheet not acknowledged: sync again" % e, EXIT_LINK)
+        with _bar() as progress:
+            summary = terminals.sync_once(port, store, root_cert, _Bar(progress))
+    except AgentError as e:
+        refused(e)
     _print_summary(summary)
 
 
-@app.command("watch")
 def watch_terminals(
     db: DbOption = DEFAULT_DB,
     root: RootOption = None,
@@ -303,25 +240,16 @@ def watch_terminals(
 
     A terminal is found by its USB ids (a MicroPython RP2040 board: 2e8a:0005) or is the
     --port given. Unplugging it, even in the middle of a sync, is safe."""
-    store = _store(db)
-    root_cert = _load_root(root, db)
+    store = open_store(db)
+    root_cert = load_root(root, db)
     try:
         ids = int(vid, 16), int(pid, 16)
     except ValueError:
         fail("--vid and --pid are hexadecimal numbers, such as 2e8a")
     if port:
-        find = watch.url_finder(port)
         console.print("waiting for the terminal on %s (Ctrl-C stops)" % port)
     else:
-        find = watch.usb_finder(lambda: transport.find_terminals(*ids))
         console.print("waiting for a terminal on USB %04x:%04x (Ctrl-C stops)" % ids)
-    done = {"syncs": 0}
-
-    def sync(found):
-        try:
-            return _sync_once(found, store, root_cert, show_bar=False)
-        finally:
-            done["syncs"] += 1
 
     def report(event, found, detail):
         stamp = time.strftime("%H:%M:%S")
@@ -335,22 +263,6 @@ def watch_terminals(
             console.print("%s terminal on %s unplugged" % (stamp, found))
 
     try:
-        watch.watch(find, sync, report, lambda: bool(count) and done["syncs"] >= count, every)
+        terminals.watch_terminals(store, root_cert, port, ids, report, every, count)
     except KeyboardInterrupt:
         console.print("stopped")
-
-
-cli_lots.register(app, sheets=cli_sheets.register(app))  # sheets, opposition, access log
-cli_check.register(app)  # tla-agent check
-cli_round.register(app)  # tla-agent round
-
-
-def main():
-    try:
-        app()
-    except Exception as e:  # the last guard: one plain line, never a traceback
-        raise SystemExit(guard.report(e)) from None
-
-
-if __name__ == "__main__":
-    main()

@@ -8,8 +8,7 @@ from typing import Annotated
 import typer
 
 from host_agent import round_plan
-from host_agent.cli_common import DEFAULT_DB, DbOption, _iso, _store, _today, console, fail
-from protocol import cbor
+from host_agent.cli.common import DEFAULT_DB, DbOption, console, fail, iso, open_store, today
 
 round_app = typer.Typer(
     help=__doc__, no_args_is_help=True, context_settings={"help_option_names": ["-h", "--help"]}
@@ -39,19 +38,17 @@ def add_prescription(
     db: DbOption = DEFAULT_DB,
 ):
     """Keep a prescription: the round offers its visits until its sessions are used."""
-    store = _store(db)
+    store = open_store(db)
     try:
         row = round_plan.new_prescription(
-            professional, insured, dependant, name, prescriber, _today(date), ref, acts, sessions
+            professional, insured, dependant, name, prescriber, today(date), ref, acts, sessions
         )
-        pid = store.add_prescription(row)
+        pid, used = round_plan.keep_prescription(store, row)
     except ValueError as e:
         fail(str(e))
-    used = len(round_plan.sessions_used(store, store.prescription(pid)))
     console.print(
         "prescription %d kept: %s, %s, %d sessions (%d used)"
-        % (pid, row["name"], round_plan.show_acts(row["acts"]), sessions, used),
-        markup=False,
+        % (pid, row["name"], round_plan.show_acts(row["acts"]), sessions, used)
     )
 
 
@@ -67,31 +64,23 @@ def prepare_round(
 ):
     """Prepare the terminal's round for a day from the prescriptions with sessions left and
     the patients' earlier sheets; the next sync sends it (it replaces the terminal's)."""
-    store = _store(db)
-    row = store.terminal_row(terminal)
-    if row is None:
-        fail("no terminal %s here: pair it first (tla-agent pair)" % terminal)
+    store = open_store(db)
+    ymd = today(day)
     try:
-        plan = round_plan.prepare(store, professional, tuple(only or ()))
+        rid, plan = round_plan.prepare_for(store, terminal, professional, ymd, tuple(only or ()))
     except ValueError as e:
         fail(str(e))
-    ymd = _today(day)
     for p, used in plan.complete:
         console.print(
             "prescription %s of %s: series complete (%d of %d sessions), left out"
-            % (p["ref"], p["name"], used, p["sessions"]),
-            markup=False,
+            % (p["ref"], p["name"], used, p["sessions"])
         )
-    rid = store.save_round(
-        row["id"], professional, ymd, cbor.encode(plan.entries), plan.prescriptions
-    )
     console.print(
         "round %d for terminal %s on %s: %d visits, sent at the next sync"
-        % (rid, terminal, _iso(ymd), len(plan.entries)),
-        markup=False,
+        % (rid, terminal, iso(ymd), len(plan.entries))
     )
     for i, e in enumerate(plan.entries):
-        console.print("  %2d %-24s %s, %d left" % (i + 1, e[2], _acts(e[4]), e[6]), markup=False)
+        console.print("  %2d %-24s %s, %d left" % (i + 1, e[2], _acts(e[4]), e[6]))
 
 
 def _acts(acts) -> str:
@@ -105,58 +94,22 @@ def show_rounds(
 ):
     """The prescriptions with their sessions used (complete or not), and a terminal's rounds
     with the visits done that it counted back."""
-    store = _store(db)
-    for p in store.prescriptions():
-        used = len(round_plan.sessions_used(store, p))
+    store = open_store(db)
+    for p, used in round_plan.series(store):
         state = "complete" if used >= p["sessions"] else "%d left" % (p["sessions"] - used)
         console.print(
             "prescription %d %s %s ref %s: %d of %d sessions used, %s"
-            % (
-                p["id"],
-                p["name"],
-                round_plan.show_acts(p["acts"]),
-                p["ref"],
-                used,
-                p["sessions"],
-                state,
-            ),
-            markup=False,
-        )
+            % (p["id"], p["name"], round_plan.show_acts(p["acts"]), p["ref"], used,
+               p["sessions"], state)
+        )  # fmt: skip
     if not terminal:
         return
-    row = store.terminal_row(terminal)
-    if row is None:
-        fail("no terminal %s here" % terminal)
-    for r in store.rounds_of(row["id"]):
-        entries = store.round_entries(r["id"])
-        done = sum(1 for e in entries if e["record_no"] is not None)
+    try:
+        found = round_plan.rounds_of(store, terminal)
+    except ValueError as e:
+        fail(str(e))
+    for r, count, done in found:
         sent = "sent" if r["sent"] else "not sent yet"
         console.print(
-            "round %d on %s: %d visits, %s, %d done"
-            % (r["id"], _iso(r["day"]), len(entries), sent, done),
-            markup=False,
+            "round %d on %s: %d visits, %s, %d done" % (r["id"], iso(r["day"]), count, sent, done)
         )
-
-
-def summary_lines(s) -> list:
-    """What a sync says of the round (host_agent/cli.py prints it)."""
-    out = []
-    if s.round_counted:
-        out.append("%d visits of the round counted back" % s.round_counted)
-    for p, used in s.series_complete:
-        out.append(
-            "prescription %s of %s: series complete (%d of %d sessions)"
-            % (p["ref"], p["name"], used, p["sessions"])
-        )
-    if s.round_sent:
-        out.append(
-            "round %d of %s sent: %d visits"
-            % (s.round_sent[0], _iso(s.round_sent[1]), s.round_sent[2])
-        )
-    if s.round_refused:
-        out.append("round not sent: %s" % s.round_refused)
-    return out
-
-
-def register(app: typer.Typer) -> None:
-    app.add_typer(round_app, name="round")

@@ -1,7 +1,6 @@
 """tla-agent's lot commands: build, list, show, seal (with the CPS), send (docs/lots.md).
-The acknowledgements, status, purge, duplicates and copies are in host_agent/cli_paper.py.
-
-Each error is one plain line on stderr with a non-zero exit code; nothing is half done.
+Each parses its options, calls one function of host_agent/lots.py, sealing.py or
+dispatch.py, and prints; nothing is half done.
 """
 
 import time
@@ -9,38 +8,32 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import track
 from rich.table import Table
 
-from host_agent import lotfile, lots, sealing
-from host_agent.cli_common import (  # noqa: F401 - DbOption and the rest, for cli.py
-    DB_ENV,
+from host_agent import dispatch, lots, sealing, sending
+from host_agent.cli.common import (
     DEFAULT_DB,
-    EXIT_DATABASE,
-    EXIT_REFUSED,
     DbOption,
     RootOption,
     TodayOption,
-    _euros,
-    _instant,
-    _iso,
-    _left,
-    _load_root,
-    _read_pin,
-    _store,
-    _today,
-    _warn_overdue,
-    _write,
     console,
     err,
+    euros,
     fail,
+    instant,
+    iso,
     line,
+    load_root,
+    open_store,
+    plural,
+    read_pin,
+    refused,
     styled,
+    today,
+    warn_overdue,
+    write,
 )
-
-EXIT_CARD = 3  # the CPS refused (wrong or blocked PIN, no card)
-
-# ---------------------------------------------------------------------- lots
+from host_agent.errors import EXIT_SEND, AgentError
 
 lots_app = typer.Typer(
     help="Group synced sheets into lots per professional and fund, seal them with the "
@@ -61,10 +54,10 @@ def _lot_table(rows, title) -> Table:
             r["fund"],
             r["status"],
             str(r["sheets"]),
-            _euros(r["fees"]),
-            _euros(r["third_party"]),
-            _instant(r["built"]),
-            _instant(r["sent"]),
+            euros(r["fees"]),
+            euros(r["third_party"]),
+            instant(r["built"]),
+            instant(r["sent"]),
         )
     return table
 
@@ -72,7 +65,7 @@ def _lot_table(rows, title) -> Table:
 @lots_app.command("build")
 def build_lots(
     db: DbOption = DEFAULT_DB,
-    today: TodayOption = "",
+    on: TodayOption = "",
     despite: Annotated[
         list[int] | None,
         typer.Option(
@@ -89,18 +82,18 @@ def build_lots(
     One lot per professional and fund, at most 999 sheets each, numbered per professional
     (a number is never given twice). A sheet whose paper duplicate was printed stays out.
     Warns about sheets past their deadline."""
-    day = _today(today)
-    store = _store(db)
+    day = today(on)
+    store = open_store(db)
     try:
         made = lots.build(store, int(time.time()), despite_duplicate=despite or ())
-    except lots.LotError as e:
-        fail(str(e))
+    except AgentError as e:
+        refused(e)
     if made:
         console.print(_lot_table(made, "new lots"))
         console.print("next: tla-agent lots seal (with the professional's CPS in the reader)")
     else:
         console.print("no sheet waits for a lot")
-    _warn_overdue(store, day)
+    warn_overdue(store, day)
 
 
 @lots_app.command("list")
@@ -114,11 +107,10 @@ def list_lots(
     ] = None,
 ):
     """List the lots, per professional and number."""
-    wanted = tuple(state) if state else lots.STATUSES
-    unknown = [s for s in wanted if s not in lots.STATUSES]
-    if unknown:
-        fail("no lot state %s (states: %s)" % (", ".join(unknown), ", ".join(lots.STATUSES)))
-    rows = lots.all_lots(_store(db), wanted)
+    try:
+        rows = lots.listing(open_store(db), state)
+    except AgentError as e:
+        refused(e)
     if not rows:
         console.print("no lot")
         return
@@ -139,30 +131,28 @@ def show_lot(
     Its file is checked: header and trailer totals, digest, CPS seal, and with the trusted
     root (--root, else root.pem beside the database) the seal's certificate chain on the
     sealing day and every sheet's signatures."""
-    store = _store(db)
-    root_cert = _load_root(root, db, required=False)
+    store = open_store(db)
+    root_cert = load_root(root, db, required=False)
     try:
-        row = lots.find(store, lot)
-    except lots.LotError as e:
-        fail(str(e))
+        shown = lots.detail(store, lot, root_cert)
+    except AgentError as e:
+        refused(e)
+    row = shown.row
     info = Table(title="lot %s" % lots.name(row), show_header=False)
     info.add_row("status", row["status"])
     info.add_row("fund", row["fund"])
     info.add_row("sheets", str(row["sheets"]))
+    info.add_row("fees / third party", "%s / %s" % (euros(row["fees"]), euros(row["third_party"])))
     info.add_row(
-        "fees / third party", "%s / %s" % (_euros(row["fees"]), _euros(row["third_party"]))
+        "built / sealed / sent", " / ".join(instant(row[k]) for k in ("built", "sealed", "sent"))
     )
-    info.add_row(
-        "built / sealed / sent", " / ".join(_instant(row[k]) for k in ("built", "sealed", "sent"))
-    )
-    if row["file"] is not None:
-        check = lotfile.verify_lot(row["file"], root_cert, store.certificates().values())
+    if shown.check is not None:
         info.add_row(
             "file", "%d bytes, sha256 %s" % (len(row["file"]), bytes(row["file_digest"]).hex())
         )
-        if not check:
-            verdict = styled(check.reason, "red")
-        elif root_cert is None:  # a key that signs proves nothing about whose it is
+        if not shown.check:
+            verdict = styled(shown.check.reason, "red")
+        elif not shown.chained:  # a key that signs proves nothing about whose it is
             verdict = styled(
                 "totals and digest verify; seal key checked, chain not checked (no root)",
                 "yellow",
@@ -171,14 +161,14 @@ def show_lot(
             verdict = styled("totals, digest, CPS seal and its chain to the root verify", "green")
         info.add_row("check", verdict)
     if row["purged"]:
-        info.add_row("purged", _instant(row["purged"]))
-    for a in lots.acks(store, row["id"]):
+        info.add_row("purged", instant(row["purged"]))
+    for a in shown.acks:
         info.add_row(
             "fund's acknowledgement",
             "%s on %s%s"
             % (
                 "accepted" if a["accepted"] else "rejected",
-                _iso(a["day"]),
+                iso(a["day"]),
                 ": " + a["reason"] if a["reason"] else "",
             ),
         )
@@ -195,26 +185,26 @@ def show_lot(
         "state",
     ):
         sheets.add_column(column)
-    for s in lots.sheets_of(store, row["id"]):
+    for s in shown.sheets:
         sheets.add_row(
             str(s["position"]),
             str(s["id"]),
             str(s["order_no"]),
-            _iso(s["completion"]),
+            iso(s["completion"]),
             "third party" if s["payment"] == 1 else "patient",
-            _euros(s["fees"]),
-            _euros(s["third_party"]),
+            euros(s["fees"]),
+            euros(s["third_party"]),
             "released (new lot)" if s["released"] else ("purged" if s["purged"] else ""),
         )
     console.print(sheets)
-    attempts = lots.sendings(store, row["id"])
+    attempts = shown.sendings
     if attempts:
         table = Table(title="sending attempts")
         for column in ("when", "via", "to", "result"):
             table.add_column(column)
         for a in attempts:
             table.add_row(
-                _instant(a["at"]),
+                instant(a["at"]),
                 a["via"],
                 a["destination"],
                 "sent" if a["ok"] else styled(a["error"], "red"),
@@ -226,7 +216,7 @@ def show_lot(
                 "lot %s has no file to write (%s)"
                 % (lots.name(row), "purged" if row["purged"] else "not sealed yet")
             )
-        _write(output, bytes(row["file"]))
+        write(output, bytes(row["file"]))
         console.print("wrote %s" % output)
 
 
@@ -257,69 +247,96 @@ def seal_lots(
     never stored or logged; a wrong PIN says how many tries are left, and the third wrong
     one blocks the card. A CPS of another professional than the lot's, or whose certificate
     does not chain to the trusted root on the day (--root), is refused."""
-    from firmware.cards.errors import PinBlocked
-    from hw import hal
-    from hw.pcsc import PcscSlot, list_readers
-
-    store = _store(db)
-    root_cert = _load_root(root, db)
+    store = open_store(db)
+    root_cert = load_root(root, db)
     try:
-        readers = [reader] if reader else list_readers()
-        app = sealing.find_cps(readers, lambda name: PcscSlot("cps", name))
-    except (sealing.SealError, hal.CardError) as e:
-        fail(str(e), EXIT_CARD)
+        session = sealing.open_session(store, lot, reader)
+    except AgentError as e:
+        refused(e)
     try:
-        try:
-            chosen, others = sealing.lots_to_seal(store, app, lot or [])
-        except (sealing.SealError, lots.LotError) as e:
-            fail(str(e))
-        if others:
+        if session.others:
             console.print(
-                "%d open lot%s of other professionals wait for their CPS"
-                % (len(others), "s" if len(others) > 1 else "")
+                "%s of other professionals wait for their CPS"
+                % plural(len(session.others), "open lot")
             )
-        if not chosen:
-            console.print("no open lot of %s to seal" % sealing.holder(app))
+        if not session.chosen:
+            console.print("no open lot of %s to seal" % session.holder)
             return
-        try:
-            tries = app.tries_left()
-        except PinBlocked:
-            fail(sealing.blocked_message(), EXIT_CARD)
         console.print(
-            "CPS of %s: %d lot%s to seal"
-            % (sealing.holder(app), len(chosen), "s" if len(chosen) > 1 else "")
+            "CPS of %s: %s to seal" % (session.holder, plural(len(session.chosen), "lot"))
         )
-        pin = _read_pin(pin_stdin, tries)
-        if len(pin) != 4 or not pin.isdigit():
-            for i in range(len(pin)):
-                pin[i] = 0
-            fail("a CPS PIN is 4 digits: nothing was sent to the card")
+        pin = read_pin(pin_stdin, session.tries)
         try:
-            sealing.unlock(app, pin)
-        except sealing.SealError as e:
-            fail(str(e), EXIT_CARD)
-        done = []
-        for row in track(chosen, description="sealing", console=err, transient=True):
-            try:
-                sealing.seal(store, app, row, int(time.time()), root_cert)
-            except (sealing.SealError, lots.LotError, hal.CardError) as e:
-                fail(
-                    "lot %s: %s (%d lot%s sealed before it)"
-                    % (lots.name(row), e, len(done), "" if len(done) == 1 else "s"),
-                    EXIT_CARD,
-                )
-            done.append(row)
-        console.print(_lot_table([lots.find(store, lots.name(r)) for r in done], "sealed"))
+            done = sealing.seal_lots(store, session, pin, root_cert)
+        except AgentError as e:
+            refused(e)
+        console.print(_lot_table(done, "sealed"))
         console.print("next: tla-agent lots send")
     finally:
-        app.forget()
+        session.app.forget()
 
 
-def register(app: typer.Typer, sheets: typer.Typer) -> None:
-    """Add the lot commands to tla-agent's `app`, then those of host_agent/cli_paper.py."""
-    from host_agent import cli_lots_send, cli_paper  # cli_lots_send adds `lots send`
+@lots_app.command("send")
+def send_lots(
+    lot: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Lots to send (default: every sealed lot not sent yet).", show_default=False
+        ),
+    ] = None,
+    db: DbOption = DEFAULT_DB,
+    via: Annotated[
+        str,
+        typer.Option(
+            help="outbox: write each lot into a folder per fund; smtp: e-mail it to the fund."
+        ),
+    ] = "outbox",
+    outbox: Annotated[
+        Path | None,
+        typer.Option(
+            help="The outbox folder (default: 'outbox' beside the database).", show_default=False
+        ),
+    ] = None,
+    funds: Annotated[
+        Path | None,
+        typer.Option(
+            help="Funds settings (TOML: \\[smtp] and \\[funds.CODE] name, email; default: "
+            "'funds.toml' beside the database). The SMTP password comes from $%s."
+            % sending.PASSWORD_ENV,
+            show_default=False,
+        ),
+    ] = None,
+    tries: Annotated[
+        int, typer.Option(min=1, max=10, help="Tries per lot before giving up until the next run.")
+    ] = 1,
+    root: RootOption = None,
+):
+    """Send sealed lots to their funds, one file or e-mail per lot.
 
-    assert cli_lots_send.send_lots
+    A lot that fails stays sealed and is tried again by the next `lots send`; a lot already
+    sent is never sent again (the funds reject duplicates). Every lot's seal is checked
+    first up to the trusted root (--root): when one does not verify, nothing is sent."""
+    store = open_store(db)
+    root_cert = load_root(root, db)
 
-    app.add_typer(lots_app, name="lots")
-    cli_paper.register(app, sheets)
+    def each(result):
+        name = lots.name(result.lot)
+        if result.error is None:
+            console.print("lot %s sent to %s" % (name, result.destination))
+        else:
+            err.print(
+                line(
+                    ("lot %s not sent:" % name, "red"),
+                    " %s (it stays sealed: run tla-agent lots send again)" % result.error,
+                )
+            )
+
+    try:
+        route = dispatch.transport(via, db, outbox, funds)
+        results = dispatch.send_lots(store, lot or [], route, root_cert, tries, each)
+    except AgentError as e:
+        refused(e)
+    if not results:
+        console.print("no sealed lot waits to be sent")
+    if any(r.error is not None for r in results):
+        raise typer.Exit(EXIT_SEND)

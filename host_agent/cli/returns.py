@@ -1,0 +1,157 @@
+"""tla-agent's commands after the lots are sent: the funds' acknowledgements, status and the
+retention purge (docs/lots.md). Each parses its options, calls one function of
+host_agent/acks.py, status.py or retention.py, and prints."""
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from host_agent import acks, lots, retention, status
+from host_agent.cli.common import (
+    DEFAULT_DB,
+    DbOption,
+    TodayOption,
+    console,
+    days_left,
+    fail,
+    instant,
+    iso,
+    line,
+    open_store,
+    plural,
+    refused,
+    table,
+    today,
+)
+from host_agent.errors import AgentError
+
+acks_app = typer.Typer(
+    help="The funds' acknowledgements of lots (docs/lots.md).", no_args_is_help=True
+)
+
+
+@acks_app.command("import")
+def import_acks(
+    file: Annotated[Path, typer.Argument(help="An acknowledgement file (JSON, format tla-ack/1).")],
+    db: DbOption = DEFAULT_DB,
+):
+    """Import a fund's acknowledgement file (JSON, docs/lots.md).
+
+    An accepted lot is closed; a rejected lot's sheets go into a new lot (to seal and send
+    again), and the fund's reason is shown. A malformed file or an unknown lot changes
+    nothing."""
+    try:
+        outcome = acks.apply(open_store(db), file, int(time.time()))
+    except AgentError as e:
+        refused(e)
+    for a in outcome.acks:
+        name = lots.name(a.lot)
+        if a.already:
+            console.print(
+                "lot %s: already recorded as %s" % (name, "accepted" if a.accepted else "rejected")
+            )
+        elif a.accepted:
+            console.print(
+                "lot %s accepted by fund %s on %s: closed" % (name, a.lot["fund"], iso(a.day))
+            )
+        else:
+            console.print(
+                line(
+                    ("lot %s rejected" % name, "yellow"),
+                    " by fund %s on %s: %s" % (a.lot["fund"], iso(a.day), a.reason),
+                )
+            )
+    for row in outcome.new_lots:
+        console.print(
+            "its sheets are in the new lot %s (%s): seal and send it"
+            % (lots.name(row), plural(row["sheets"], "sheet"))
+        )
+    if outcome.build_problem:
+        fail(
+            "the rejected sheets are free again, but no new lot was built: %s"
+            % outcome.build_problem
+        )
+
+
+# ---------------------------------------------------------------------- status, purge
+
+
+def show_status(db: DbOption = DEFAULT_DB, on: TodayOption = ""):
+    """Show what waits: terminals, and sheets by time left before their deadline.
+
+    Per terminal, the last sync and the sheets not transmitted yet; then every sheet not
+    transmitted, by working days left before its deadline, overdue first (R161-47 I 1°:
+    3 working days when the patient paid, 8 with third-party payment)."""
+    day = today(on)
+    shown = status.report(open_store(db), day)
+    terms = Table(title="terminals")
+    rows = shown.terminals
+    # The sync notes how many sheets a terminal still held (not synced) at its last sync.
+    held = bool(rows) and "pending" in rows[0].keys()
+    for column in ("terminal", "last sync", "sheets filed, not transmitted"):
+        terms.add_column(column)
+    if held:
+        terms.add_column("left on the terminal at last sync")
+    for t in rows:
+        cells = [t["serial"], instant(t["last_sync"]) if t["last_sync"] else "never"]
+        cells.append(str(t["waiting"]))
+        if held:
+            cells.append("-" if t["pending"] is None else str(t["pending"]))
+        terms.add_row(*cells)
+    console.print(terms)
+    waiting = shown.waiting
+    if not waiting:
+        console.print("every sheet was transmitted")
+        return
+    out = table(
+        "sheets not transmitted, on %s" % iso(day),
+        *("sheet", "terminal", "order no", "fund", "completed", "payment", "deadline"),
+        *("working days left", "lot"),
+    )
+    for w in waiting:
+        r = w.row
+        out.add_row(
+            str(r["id"]),
+            r["terminal"],
+            str(r["order_no"]),
+            r["fund"],
+            iso(r["completion"]),
+            "third party" if r["payment"] == 1 else "patient",
+            iso(w.deadline),
+            days_left(w.left),
+            "%s (%s)" % (w.lot_name, w.lot_status) if w.lot_name else "-",
+        )
+    console.print(out)
+
+
+def purge_doubles(
+    db: DbOption = DEFAULT_DB,
+    on: TodayOption = "",
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Say what would go, remove nothing.")
+    ] = False,
+):
+    """Remove electronic doubles kept 90 days past transmission and acknowledged.
+
+    Removes the signed sheets, lot files and patients' NIRs of lots the funds acknowledged,
+    once 90 days have passed since their transmission (R161-47 I 1°); keeps everything
+    else and says what it kept and why. Order numbers, dates and amounts stay (a sheet is
+    an invoice, R161-49)."""
+    day = today(on)
+    store = open_store(db)
+    plan = retention.plan(store, day) if dry_run else retention.purge(store, day, int(time.time()))
+    verb = "would remove" if dry_run else "removed"
+    console.print(
+        "%s the electronic doubles of %s in %s%s"
+        % (
+            verb,
+            plural(plan.sheets, "sheet"),
+            plural(len(plan.lots), "lot"),
+            (": " + ", ".join(lots.name(r) for r in plan.lots)) if plan.lots else "",
+        )
+    )
+    for reason, n in plan.kept:
+        console.print("kept %s: %s" % (plural(n, "sheet"), reason))

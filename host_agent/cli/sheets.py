@@ -1,0 +1,224 @@
+"""tla-agent's commands on what the syncs filed: the sheets (list, show, summary), the
+opposition list (push) and the access log (docs/agent.md). Each parses its options, calls
+one function of host_agent/sheets.py, and prints."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from host_agent import sheets
+from host_agent.cli.common import (
+    DEFAULT_DB,
+    MAX_ID,
+    DbOption,
+    SheetId,
+    TerminalOption,
+    console,
+    euros,
+    instant,
+    iso,
+    open_store,
+    refused,
+    styled,
+    table,
+    today,
+)
+from host_agent.errors import AgentError
+
+sheets_app = typer.Typer(help="The care sheets filed by the syncs.", no_args_is_help=True)
+opposition_app = typer.Typer(
+    help="The opposition list (R161-33-7): cards every terminal must refuse.",
+    no_args_is_help=True,
+)
+
+
+@sheets_app.command("list")
+def list_sheets(
+    db: DbOption = DEFAULT_DB,
+    terminal: TerminalOption = None,
+    quarantine: Annotated[
+        bool, typer.Option("--quarantine", "-q", help="The sheets that failed verification.")
+    ] = False,
+    limit: Annotated[
+        int, typer.Option(help="At most this many, newest first (0: all).", min=0, max=MAX_ID)
+    ] = 50,
+):
+    """List the filed sheets, newest first, or those in quarantine with why."""
+    store = open_store(db)
+    if quarantine:
+        out = table("sheets in quarantine", "id", "terminal", "record", "received", "reason")
+        for r in sheets.quarantined(store, terminal, limit):
+            out.add_row(*_where(r), instant(r["received"]), r["reason"])
+    else:
+        out = table(
+            "filed sheets",
+            *("id", "terminal", "record", "order no", "professional", "fund", "completed"),
+            *("fees", "third party"),
+        )
+        for r in sheets.filed(store, terminal, limit):
+            out.add_row(
+                *_where(r),
+                str(r["order_no"]),
+                r["professional"],
+                r["fund"],
+                iso(r["completion"]),
+                euros(r["fees"]),
+                euros(r["third_party"]),
+            )
+    console.print(out)
+
+
+def _where(row) -> tuple:
+    """A sheet's id, terminal and record number, as table cells."""
+    return str(row["id"]), row["terminal"], str(row["record_no"])
+
+
+@sheets_app.command("show")
+def show_sheet(
+    sheet_id: SheetId,
+    db: DbOption = DEFAULT_DB,
+    quarantine: Annotated[
+        bool, typer.Option("--quarantine", "-q", help="A sheet in quarantine.")
+    ] = False,
+):
+    """Show one sheet: every item it carries, its signatures, where it came from."""
+    try:
+        view = sheets.show(open_store(db), sheet_id, quarantine)
+    except AgentError as e:
+        refused(e)
+    row = view.row
+    out = Table(
+        title="%s %d" % ("quarantined sheet" if quarantine else "sheet", sheet_id),
+        show_header=False,
+    )
+    out.add_row("terminal", "%s, record %d" % (row["terminal"], row["record_no"]))
+    out.add_row("received", instant(row["received"]))
+    if quarantine:
+        out.add_row("reason", row["reason"])
+    for who, cid in view.signatures:
+        out.add_row(who + " signature", "certificate %s" % cid if cid else "none")
+    for name, article, value in view.items:
+        out.add_row("%s (%s)" % (name, article), _show(value))
+    if view.problem:
+        out.add_row("content", view.problem)
+    console.print(out)
+
+
+def _show(value) -> str:
+    """A sheet's value for the table: records as their fields, lists one per line."""
+    if isinstance(value, list):
+        return "\n".join(_show(v) for v in value)
+    if hasattr(value, "__dict__"):
+        return ", ".join("%s %s" % (k, v) for k, v in vars(value).items() if v is not None)
+    return str(value)
+
+
+@sheets_app.command("summary")
+def summarize_sheets(
+    db: DbOption = DEFAULT_DB,
+    terminal: TerminalOption = None,
+    on: Annotated[
+        str,
+        typer.Option(
+            "--today", help="Count deadlines as on this day (YYYY-MM-DD) instead of today."
+        ),
+    ] = "",
+):
+    """Sheets per fund: how many, the fees, what the fund pays (third-party payment), and
+    the nearest transmission deadline of those not transmitted (R161-47 I 1°: 3 working
+    days when the patient paid, 8 with third-party payment)."""
+    store = open_store(db)
+    day = today(on)
+    lines = sheets.per_fund(store, day, terminal)
+    out = Table(title="sheets per fund, on %s" % iso(day))
+    for column in (
+        "fund",
+        "sheets",
+        "fees",
+        "paid by the fund",
+        "paid by patients",
+        "next deadline",
+    ):
+        out.add_column(column, justify="left" if column == "fund" else "right")
+    for f in lines:
+        nxt = "-"
+        if f.next_deadline is not None:
+            last, left = f.next_deadline
+            nxt = "%s (%s)" % (
+                iso(last),
+                "%d working days left" % left if left >= 0 else "%d days overdue" % -left,
+            )
+            nxt = styled(nxt, "red") if left < 0 else nxt
+        out.add_row(
+            f.fund,
+            str(f.sheets),
+            euros(f.fees),
+            euros(f.third_party),
+            euros(f.patients),
+            nxt,
+        )
+    total = sheets.FundLine(
+        "all",
+        sum(f.sheets for f in lines),
+        sum(f.fees for f in lines),
+        sum(f.third_party for f in lines),
+    )
+    out.add_row(
+        "all",
+        str(total.sheets),
+        euros(total.fees),
+        euros(total.third_party),
+        euros(total.patients),
+        "",
+    )
+    console.print(out)
+
+
+@opposition_app.command("push")
+def push_opposition(
+    file: Annotated[Path, typer.Argument(help="The list: one 10-digit card serial a line.")],
+    db: DbOption = DEFAULT_DB,
+):
+    """Make FILE the opposition list; every terminal gets it at its next sync.
+
+    The terminal receives only what changed since the version it holds (or the whole list),
+    checks that it ends with exactly this list, and refuses those cards at every read."""
+    try:
+        pushed = sheets.push_opposition(lambda: open_store(db, create=True), file)
+    except AgentError as e:
+        refused(e)
+    console.print(
+        "opposition list version %d: %d cards (%d added, %d removed); terminals get it at "
+        "their next sync" % (pushed.version, pushed.cards, pushed.added, pushed.removed)
+    )
+
+
+def show_access_log(
+    db: DbOption = DEFAULT_DB,
+    terminal: TerminalOption = None,
+    limit: Annotated[
+        int,
+        typer.Option(help="At most this many entries, newest first (0: all).", min=0, max=MAX_ID),
+    ] = 50,
+):
+    """Show the terminals' access logs: who read which card, when, what (R162-1-10 c).
+
+    Each entry is chained to the one before; a broken link (an entry edited or removed on
+    the terminal) is marked."""
+    out = Table(title="access log")
+    for column in ("terminal", "no", "when", "who", "card", "card id", "what", "chain"):
+        out.add_column(column)
+    for r in sheets.access_log(open_store(db), terminal, limit):
+        out.add_row(
+            r["terminal"],
+            str(r["entry_no"]),
+            instant(r["at"]),
+            r["who"] or "-",
+            r["card"],
+            r["card_id"] or "-",
+            r["what"],
+            "ok" if r["chain_ok"] else styled("BROKEN", "red"),
+        )
+    console.print(out)

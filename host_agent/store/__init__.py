@@ -1,0 +1,30 @@
+"""The practice PC's database, and every SQL statement of the agent (docs/agent.md, "The
+database"): one SQLite file in WAL mode with numbered migrations (schema.py), its rows of
+their columns' types (rows.py), and one module per table group:
+
+- base.py: the connection, the migrations, transactions;
+- terminals.py: terminals, pairings, certificates, sync sessions, settings;
+- sheets.py: filed sheets and the quarantine, a batch filed in one transaction;
+- access.py: access log, opposition list, the per-terminal listings;
+- lots.py: lots, their sheets, sendings, paper duplicates (NOT_IN_LOT defined once);
+- followup.py: the funds' acknowledgements, retention, what waits;
+- checks.py: the read-only reads of `tla-agent check`;
+- rounds.py: prescriptions and the day's rounds (docs/round.md).
+
+A sync commits a whole batch in one transaction, and only then does the agent acknowledge
+it to the terminal. Outside this package, host_agent holds no SQL (tests/test_build.py).
+"""
+
+from host_agent.store.access import Logs
+from host_agent.store.base import Base, StoreError
+from host_agent.store.followup import FollowUp
+from host_agent.store.lots import LotTables
+from host_agent.store.rounds import RoundTables
+from host_agent.store.sheets import Sheets
+from host_agent.store.terminals import Terminals
+
+__all__ = ["Store", "StoreError"]
+
+
+class Store(Base, Terminals, Sheets, Logs, LotTables, FollowUp, RoundTables):
+    """The agent's database: `Store(path)` opens (or creates, 0600) and migrates it."""

@@ -1,0 +1,63 @@
+"""The reads of `tla-agent check` (host_agent/check.py), on a connection of its own opened
+read-only: nothing here writes."""
+
+import sqlite3
+
+
+def open_readonly(path) -> sqlite3.Connection:
+    db = sqlite3.connect("file:%s?mode=ro" % path, uri=True)
+    db.row_factory = sqlite3.Row
+    return db
+
+
+def integrity(db) -> list:
+    """SQLite's integrity check: its lines ("ok" when whole), at most 50."""
+    return [line for (line,) in db.execute("PRAGMA integrity_check(50)")]
+
+
+def certificate_rows(db) -> list:
+    """(cert id, DER) of every card certificate received."""
+    return [(bytes(r[0]), bytes(r[1])) for r in db.execute("SELECT cert_id, der FROM certificates")]
+
+
+def live_sheets(db):
+    """Every sheet whose electronic double is still here, by id."""
+    return db.execute("SELECT * FROM sheets WHERE purged IS NULL ORDER BY id")
+
+
+def quarantined(db):
+    return db.execute("SELECT id, bundle, bundle_digest FROM quarantine ORDER BY id")
+
+
+def terminal_records(db):
+    """(terminal row, the set of its record numbers filed or quarantined), per terminal."""
+    for t in db.execute("SELECT id, serial, cursor FROM terminals ORDER BY id").fetchall():
+        numbers = {
+            r[0]
+            for r in db.execute(
+                "SELECT record_no FROM sheets WHERE terminal_id = ? UNION "
+                "SELECT record_no FROM quarantine WHERE terminal_id = ?",
+                (t["id"], t["id"]),
+            )
+        }
+        yield t, numbers
+
+
+def access_entries(db):
+    return db.execute("SELECT * FROM access_log ORDER BY terminal_id, entry_no")
+
+
+def sealed_lots(db):
+    return db.execute("SELECT * FROM lots WHERE file IS NOT NULL ORDER BY id")
+
+
+def lot_bundles(db, lot_id: int) -> list:
+    """The stored bundles of the lot's sheets, in lot order."""
+    return [
+        bytes(r[0])
+        for r in db.execute(
+            "SELECT s.bundle FROM lot_sheets ls JOIN sheets s ON s.id = ls.sheet_id "
+            "WHERE ls.lot_id = ? ORDER BY ls.position",
+            (lot_id,),
+        )
+    ]

@@ -1,0 +1,167 @@
+"""The filed sheets and the quarantine: a verified batch filed in one transaction, the ACKs
+the terminal has not confirmed, and the listings (Store has these methods through Sheets)."""
+
+import hashlib
+import sqlite3
+import time
+
+from cryptography import x509
+
+from protocol import bundle as bundles
+
+
+class Sheets:
+    """Methods of Store (its `db`, `transaction()` and `terminal()`)."""
+
+    db: sqlite3.Connection
+
+    def transaction(self):
+        raise NotImplementedError  # Store's
+
+    def commit_batch(self, terminal_id: int, sync_id: int, batch) -> tuple[list, list]:
+        """File a verified batch (host_agent.sync.Batch) in one transaction: certificates,
+        sheets, quarantined sheets, the terminal's cursor. A sheet already filed (same
+        record, same bytes) is not filed twice; one that collides with another sheet goes to
+        quarantine. Returns the record numbers filed and quarantined, for the ACK."""
+        now = int(time.time())
+        ok, bad = [], []
+        with self.transaction() as db:
+            for der in batch.certs:
+                db.execute(
+                    "INSERT OR IGNORE INTO certificates (cert_id, der, subject, received) "
+                    "VALUES (?, ?, ?, ?)",
+                    (bundles.cert_id(der), der, _subject(der), now),
+                )
+            for rec_no, data, sheet in batch.accepted:
+                reason = self._file_sheet(db, terminal_id, sync_id, rec_no, data, sheet, now)
+                if reason is None:
+                    ok.append(rec_no)
+                else:
+                    batch.rejected.append((rec_no, data, reason))
+            for rec_no, data, reason in batch.rejected:
+                db.execute(
+                    "INSERT OR IGNORE INTO quarantine (terminal_id, record_no, bundle, "
+                    "bundle_digest, reason, received, sync_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        terminal_id,
+                        rec_no,
+                        data,
+                        hashlib.sha256(data).digest(),
+                        reason,
+                        now,
+                        sync_id,
+                    ),
+                )
+                bad.append(rec_no)
+            if batch.last_record:
+                db.execute(
+                    "UPDATE terminals SET cursor = MAX(cursor, ?) WHERE id = ?",
+                    (batch.last_record, terminal_id),
+                )
+            db.execute(
+                "UPDATE sync_sessions SET sheets = sheets + ?, rejected = rejected + ? WHERE id = ?",
+                (len(ok), len(bad), sync_id),
+            )
+        return ok, sorted(set(bad))
+
+    def _file_sheet(self, db, terminal_id, sync_id, rec_no, data, sheet, now) -> str | None:
+        """Insert one verified sheet; None when filed (or already there), else the reason
+        it goes to quarantine instead."""
+        there = db.execute(
+            "SELECT id, bundle FROM sheets WHERE terminal_id = ? AND record_no = ?",
+            (terminal_id, rec_no),
+        ).fetchone()
+        if there is not None:
+            if bytes(there["bundle"]) == data:
+                return None  # received before, its ACK was lost: the same sheet, once
+            return (
+                "record number %d of this terminal was already received with another sheet "
+                "(sheet %d): was the terminal's flash erased?" % (rec_no, there["id"])
+            )
+        digest = bundles.digest(sheet_bytes(data))
+        same = db.execute("SELECT id FROM sheets WHERE digest = ?", (digest,)).fetchone()
+        if same is not None:
+            return "the same care sheet was already received (sheet %d)" % same["id"]
+        used = db.execute(
+            "SELECT id FROM sheets WHERE terminal_id = ? AND professional = ? AND order_no = ?",
+            (terminal_id, sheet.professional, sheet.order_no),
+        ).fetchone()
+        if used is not None:
+            return "order number %d of professional %s is already used by sheet %d (R161-44 1°)" % (
+                sheet.order_no,
+                sheet.professional,
+                used["id"],
+            )
+        columns = derived_columns(data, sheet)
+        db.execute(
+            "INSERT INTO sheets (terminal_id, record_no, bundle, digest, received, sync_id, %s)"
+            " VALUES (?,?,?,?,?,?%s)" % (", ".join(columns), ",?" * len(columns)),
+            (terminal_id, rec_no, data, digest, now, sync_id, *columns.values()),
+        )
+        return None
+
+    def unconfirmed(self, terminal_id: int) -> tuple[list, list]:
+        """Record numbers filed (then quarantined) whose ACK the terminal has not confirmed:
+        sent again at the next sync, before anything else."""
+        ok = [
+            r[0]
+            for r in self.db.execute(
+                "SELECT record_no FROM sheets WHERE terminal_id = ? AND acked IS NULL "
+                "ORDER BY record_no",
+                (terminal_id,),
+            )
+        ]
+        bad = [
+            r[0]
+            for r in self.db.execute(
+                "SELECT DISTINCT record_no FROM quarantine WHERE terminal_id = ? AND acked IS NULL "
+                "ORDER BY record_no",
+                (terminal_id,),
+            )
+        ]
+        return ok, bad
+
+    def confirm_acks(self, terminal_id: int, ok, bad) -> None:
+        """The terminal confirmed our ACK of these record numbers."""
+        now = int(time.time())
+        with self.transaction() as db:
+            db.executemany(
+                "UPDATE sheets SET acked = ? WHERE terminal_id = ? AND record_no = ? AND acked IS NULL",
+                [(now, terminal_id, n) for n in ok],
+            )
+            db.executemany(
+                "UPDATE quarantine SET acked = ? WHERE terminal_id = ? AND record_no = ? "
+                "AND acked IS NULL",
+                [(now, terminal_id, n) for n in bad],
+            )
+
+
+def derived_columns(data: bytes, sheet) -> dict:
+    """{sheets column: value} of every column decoded from the signed bundle `data` and its
+    `sheet`: what `tla-agent check` compares with the bundle (host_agent/check.py)."""
+    b = sheet.beneficiary
+    return {
+        "order_no": sheet.order_no,
+        "professional": sheet.professional,
+        "situation": int(sheet.situation),
+        "insured": sheet.insured,
+        "beneficiary": None if b is None else "%d/%d" % (b.birth, b.birth_rank),
+        "fund": sheet.fund,
+        "completion": sheet.completion,
+        "payment": sheet.payment,
+        "fees": sheet.fees,
+        "third_party": sheet.third_party,
+        "signed_by_patient": int(bundles.decode(data).vitale_signature is not None),
+    }
+
+
+def sheet_bytes(data: bytes) -> bytes:
+    """The sheet bytes inside a signed bundle."""
+    return bundles.decode(data).sheet
+
+
+def _subject(der: bytes) -> str:
+    try:
+        return x509.load_der_x509_certificate(der).subject.rfc4514_string()
+    except ValueError:
+        return "?"
