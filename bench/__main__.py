@@ -98,6 +98,7 @@ def day_heap(spec, title, imports, cards=False, frozen=False):
             "workday.py",
             "powercut_child.py",
             "visitday.py",
+            "visitday_round.py",
             "scenario_play.py",
         )
         if not frozen:  # the frozen build holds these too (hw/boards/unix_frozen/manifest.py)
@@ -192,6 +193,16 @@ def visit_day_heap():
     )
 
 
+def round_day_heap():
+    """The same day with the day's round held, every visit taken from it (docs/round.md)."""
+    day_heap(
+        "emulator.visitday_round:RoundVisitDay",
+        "real 20-visit day from the round (the card, OK, OK)",
+        ("emulator.powercut_child", "emulator.visitday_round", "hw.boards.unix"),
+        cards=True,
+    )
+
+
 def visit_day_heap_frozen():
     """The real 20-visit day on the 32-bit build with tla frozen: the figure that stands for
     the device (issue 11: goal 96 KiB; 118k before the ISO 7816-3 work, 111k before the
@@ -259,6 +270,7 @@ SECTIONS = (  # name (`make bench ARGS="name ..."` runs only those), title, func
         visits_flash,
     ),
     ("visits-heap", "visits: MicroPython heap of the real 20-visit day", visit_day_heap),
+    ("visits-round-heap", "visits: the same day taken from the round", round_day_heap),
     (
         "frozen-heap",
         "visits: heap of the real 20-visit day on the 32-bit build with tla frozen",
