@@ -198,7 +198,12 @@ def round_day_heap():
     day_heap(
         "emulator.visitday_round:RoundVisitDay",
         "real 20-visit day from the round (the card, OK, OK)",
-        ("emulator.powercut_child", "emulator.visitday_round", "hw.boards.unix"),
+        (
+            "emulator.powercut_child",
+            "emulator.visitday_round",
+            "firmware.visit_round",
+            "hw.boards.unix",
+        ),
         cards=True,
     )
 
