@@ -5,9 +5,13 @@
 (`--workload emulator.visitday_round:RoundVisitDay`).
 """
 
+import gc
+import hashlib
+
 from emulator import visitday
 from emulator.visitday import PATIENTS, START, VISIT_EVERY, VisitDay
 from firmware import round_store
+from protocol import cbor
 from protocol import round as rp
 from protocol.round import RoundChunk
 
@@ -25,14 +29,34 @@ NIRS = {
 DEPENDANTS = {3: (20180305, 1), 4: (20180305, 2)}
 
 
-def entries(visits):
-    out = []
+def entry(n):
+    """The round's entry of visit `n`: its patient, VG, MD and n km, paid as that visit."""
+    card, name, rank = PATIENTS[(n - 1) % len(PATIENTS)]
+    acts = [("VG", 100, 0), ("MD", 100, 0), ("IK", n * 100, 0)]
+    pay = 1 if n % 3 == 0 else 0
+    return rp.entry(NIRS[card], DEPENDANTS.get(rank), name, SITUATION, acts, None, 0, pay)
+
+
+def install(store, serial, visits, free_bytes, reserve):
+    """Give the store the round chunk by chunk, as the sync does: one chunk's entries in
+    RAM at a time (the heap bench measures the firmware, not a whole round built here)."""
+    sha = hashlib.sha256()
+    size = 0
     for n in range(1, visits + 1):
-        card, name, rank = PATIENTS[(n - 1) % len(PATIENTS)]
-        acts = [("VG", 100, 0), ("MD", 100, 0), ("IK", n * 100, 0)]
-        ben = DEPENDANTS.get(rank)
-        out.append(rp.entry(NIRS[card], ben, name, SITUATION, acts, None, 0, int(n % 3 == 0)))
-    return out
+        data = cbor.encode(entry(n))
+        sha.update(data)
+        size += len(data)
+    per = rp.PER_CHUNK
+    chunks = (visits + per - 1) // per
+    for i in range(chunks):
+        part = [entry(n) for n in range(i * per + 1, min(visits, (i + 1) * per) + 1)]
+        body = {"id": 1, "i": i, "e": part}
+        if i == 0:
+            body.update({"term": serial, "pro": GP, "day": 20261118, "n": visits, "size": size})
+        if i == chunks - 1:
+            body["end"] = True
+            body["sha"] = sha.digest()
+        store.receive(RoundChunk(body), serial, free_bytes, reserve)
 
 
 def round_visit(card, name):
@@ -57,8 +81,8 @@ class RoundVisitDay(VisitDay):
         store = round_store.of(storage)
         if store is not None and not store.id:  # stored once, before the first visit
             j = storage.journal
-            for body in rp.chunks(1, board.serial_number, GP, 20261118, entries(self.visits)):
-                store.receive(RoundChunk(body), board.serial_number, j.free_bytes, j.reserve_bytes)
+            install(store, board.serial_number, self.visits, j.free_bytes, j.reserve_bytes)
+            gc.collect()
         return storage
 
     def run(self, board, report):

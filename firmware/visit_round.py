@@ -99,10 +99,10 @@ def offer(visit):
     found = store.matching(card.nir)
     if not found:
         names = [_name(b) for b in card.beneficiaries]
-        for _, e in store.entries():
-            if e[2] in names:
-                return _refuse(visit, NIR_DIFFERS)
-        return False
+        named = False
+        for _, e in store.entries():  # read to its end: the file is closed then
+            named = named or e[2] in names
+        return _refuse(visit, NIR_DIFFERS) if named else False
     if store.day != visit._today():
         return _refuse(visit, OTHER_DAY)
     if store.professional != visit._cps().holder_id:
