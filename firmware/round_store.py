@@ -159,14 +159,6 @@ class RoundStore:
                     yield i, _entry(body)
                     i += 1
 
-    def matching(self, nir):
-        """(index, entry) of the entries for the insured `nir`, in round order."""
-        found = []
-        for i, e in self.entries():
-            if e[0] == nir:
-                found.append((i, e))
-        return found
-
     def used_today(self, presc):
         """Visits done today from entries carrying the same prescription."""
         if presc is None or not self.done:

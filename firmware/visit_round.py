@@ -91,24 +91,38 @@ class Offer:
 def offer(visit):
     """The card just read (visit.reading.patient): offer its round visit when it has one;
     say plainly why not when the round names it but cannot serve it. Returns True when a
-    screen of the round shows."""
+    screen of the round shows. The entries are read one at a time: only the one offered
+    stays in RAM."""
     card = visit.reading.patient
     store = round_store.of(visit.storage)
     if store is None or not store.id:
         return False
-    found = store.matching(card.nir)
-    if not found:
-        names = [_name(b) for b in card.beneficiaries]
-        named = False
-        for _, e in store.entries():  # read to its end: the file is closed then
+    entries = store.entries()
+    try:
+        why = _choose(visit, store, card, entries)
+    finally:
+        entries.close()  # closes the round's file now, not at garbage collection
+    if why is None:
+        visit.round_fees = _draft(visit, visit.round).fees
+        visit.sheet = visit.patient = visit.who = None  # drafted again when taken
+        return True
+    return _refuse(visit, why) if why else False
+
+
+def _choose(visit, store, card, entries):
+    """Put the offer for `card` in visit.round (None), or say why not (a sentence), or ""
+    when the card is outside the round."""
+    names = [_name(b) for b in card.beneficiaries]
+    named = False
+    left_out = ""
+    for index, e in entries:
+        if e[0] != card.nir:
             named = named or e[2] in names
-        return _refuse(visit, NIR_DIFFERS) if named else False
-    if store.day != visit._today():
-        return _refuse(visit, OTHER_DAY)
-    if store.professional != visit._cps().holder_id:
-        return _refuse(visit, OTHER_PRO)
-    left_out = None
-    for index, e in found:
+            continue
+        if store.day != visit._today():
+            return OTHER_DAY
+        if store.professional != visit._cps().holder_id:
+            return OTHER_PRO
         if index in store.done:
             left_out = left_out or DONE_ALREADY
             continue
@@ -121,12 +135,10 @@ def offer(visit):
             left_out = USED_UP
             continue
         if not who.rights_valid(visit._today()):
-            return False  # the normal visit says the rights are closed
+            return ""  # the normal visit says the rights are closed
         visit.round = Offer(card, who, index, store.count, e, left)
-        visit.round_fees = _draft(visit, visit.round).fees
-        visit.sheet = visit.patient = visit.who = None  # drafted again when taken
-        return True
-    return _refuse(visit, left_out)
+        return None
+    return left_out or (NIR_DIFFERS if named else "")
 
 
 def _refuse(visit, text):
