@@ -58,7 +58,7 @@ class Visit(PatientSteps, SheetItems, SigningSteps):
         self.round = None  # the round's visit offered for the card read (firmware/visit_round.py)
         self.round_fees = 0
         self.round_index = None  # the round entry the draft comes from
-        self._round_card = None  # the card last looked up in the round
+        self._round_looked = False  # the card read was looked up (no reference kept to it)
 
     # ------------------------------------------------------------ what a visit has
 
@@ -163,13 +163,14 @@ class Visit(PatientSteps, SheetItems, SigningSteps):
         card = r.patient
         if card is None or self.round is not None and card is not self.round.card:
             self.round = None
-            self._round_card = None
+            self._round_looked = False
             return False
-        if card is self._round_card or self.sheet is not None or self._own_screen():
+        if self._round_looked or self.sheet is not None or self._own_screen():
             return False
         if not r.cps_ready():
             return False  # looked up once the PIN is verified
-        self._round_card = card
+        # A flag, not the card: the visit's collect after the save frees the card's objects.
+        self._round_looked = True
         fs = self.storage.fs
         if fs is None or not fs.exists(ROUND_FILE):
             return False
