@@ -154,13 +154,9 @@ def ingest(tmp, saved):
     batch = Batch()
     for rec_no, data in saved.items():
         v0 = time.perf_counter()
-        sheet, reason = syncer.verify(rec_no, data, today)
+        verified, reason = syncer.verify(rec_no, data, today)
         verify_s += time.perf_counter() - v0
-        if sheet is None:
-            batch.rejected.append((rec_no, data, reason))
-        else:
-            batch.accepted.append((rec_no, data, sheet))
-        batch.last_record = rec_no
+        batch.add(rec_no, data, verified, reason)
         if len(batch) >= 64:
             store.commit_batch(syncer.terminal_id, syncer.sync_id, batch)
             batch = Batch()

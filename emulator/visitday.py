@@ -35,36 +35,49 @@ PATIENTS = (
 )
 
 
-def gp_visit(card, name, rank, km, third_party=False):
+def gp_visit(card, name, rank, km, third_party=False, situation=True):
     """The steps (emulator/scenario_play.py) of a GP's visit to the beneficiary `rank` of the
     fixture `card` (`name`: its patient screen's first line): VG, MD and `km` km, the
-    patient paying or third-party payment, signed ("Enregistree no"), the card out."""
-    return [
-        {"insert": "vitale", "card": card, "screen": name},
-        {"keys": str(rank), "screen": "Lieu d'exercice"},
-        {"keys": "1", "screen": "Actes:0"},
-        {"keys": "1 2 OK", "screen": "Actes:1"},
-        {"keys": "1 3 OK", "screen": "Actes:2"},
-        {"keys": "1 4 %d OK OK" % km, "screen": "Actes:3"},
-        {"keys": "4 2" if third_party else "4 1", "screen": "Total"},
+    patient paying or third-party payment, signed ("Enregistree no"), the card out.
+    `situation`: the first visit of the CPS session, which asks the practice situation."""
+    steps = [{"insert": "vitale", "card": card, "screen": name}]
+    if situation:
+        steps += [{"keys": str(rank), "screen": "Lieu d'exercice"}, {"keys": "1", "screen": "Acte 1"}]
+    else:
+        steps.append({"keys": str(rank), "screen": "Acte 1"})
+    # On the act menu: VG (1), MD (2), IK (3) and the distance; 0: pay (a patient seen
+    # before gets "0 Refaire" on the first act menu only: the codes keep their digits).
+    return steps + [
+        {"keys": "1", "screen": "Acte 2"},
+        {"keys": "2", "screen": "Acte 3"},
+        {"keys": "3 %d OK" % km, "screen": "Acte 4"},
+        {"keys": "0 2" if third_party else "0 1", "screen": "Total"},
         {"keys": "OK", "screen": "Enregistree no"},
         {"remove": "vitale", "screen": "Inserer carte Vitale"},
     ]
 
 
-def visit_steps(n):
+def visit_steps(n, situation=True):
     """The steps of visit `n` of the day: the next patient, n km, every third one in
     third-party payment."""
     card, name, rank = PATIENTS[(n - 1) % len(PATIENTS)]
-    return [{"clock": START + n * VISIT_EVERY}] + gp_visit(card, name, rank, n, n % 3 == 0)
+    return [{"clock": START + n * VISIT_EVERY}] + gp_visit(
+        card, name, rank, n, n % 3 == 0, situation
+    )
 
 
-def _visits(count):
+def _visits(count, done=()):
+    """The visits not done yet; the first of them (the first of this boot's CPS session)
+    is the one asked the practice situation."""
+    first = True
     for n in range(1, count + 1):
-        yield {"name": "V%02d" % n, "steps": visit_steps(n)}
+        name = "V%02d" % n
+        if name not in done:
+            yield {"name": name, "steps": visit_steps(n, first)}
+            first = False
 
 
-def day_scenario(visits):
+def day_scenario(visits, done=()):
     """The day as a scenario; its visits come one at a time (a generator)."""
     return {
         "name": "powercut-day",
@@ -73,8 +86,8 @@ def day_scenario(visits):
             {"insert": "cps", "card": CPS[0], "screen": "Code PIN"},
             {"keys": CPS[1] + " OK", "screen": "Inserer carte Vitale"},
         ],
-        "visits": _visits(visits),
-        "teardown": [{"remove": "cps", "screen": "Inserer les cartes"}],
+        "visits": _visits(visits, done),
+        "teardown": [{"remove": "cps", "screen": "tla "}],
     }
 
 
@@ -143,7 +156,7 @@ class VisitDay:
             play_board = PlayBoard(board.flash, board.slots, board.serial_number, START)
             app = App(play_board, storage=storage, opposition=MemoryOppositionList())
             driver = AppDriver(app, board.hands)
-            play(driver, day_scenario(self.visits), skip=lambda v: v["name"] in done)
+            play(driver, day_scenario(self.visits, done))
             for r in journal.records_after(0, 0, 0, None):
                 done[self.key_of(r.payload)] = r.rec_no
             evening_sync(journal, log, report, done, today(play_board.clock))

@@ -68,7 +68,8 @@ def round_visit(card, name):
     ]
 
 
-def visit_steps(n):
+def visit_steps(n, situation=True):
+    """Visit `n` taken from the round: the round's situation is its entry's, never asked."""
     card, name, _ = PATIENTS[(n - 1) % len(PATIENTS)]
     return [{"clock": START + n * VISIT_EVERY}] + round_visit(card, name)
 

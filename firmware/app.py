@@ -14,6 +14,8 @@ When no part is active the idle screen shows.
 import gc
 
 from firmware import screens
+from firmware.daylist import DayList
+from firmware.idle import Waiting
 from firmware.link import Link
 from firmware.menu import Menu
 from firmware.opposition import FlashOppositionList, MemoryOppositionList
@@ -25,8 +27,8 @@ from firmware.storage import Storage
 from firmware.sync import Sync
 from firmware.version import FIRMWARE_VERSION
 from firmware.visit import Visit
-from hw.hal import KEY_MENU, PowerCut
-from protocol import messages
+from hw.hal import KEY_MENU, KEY_OK, PowerCut
+from protocol import dates, messages
 from protocol.auth import TerminalAuth
 
 IDLE = "idle"
@@ -48,7 +50,6 @@ class App:
         self.gate = TerminalAuth(self.pairings.load(), board.random_bytes)
         self.link = Link(board.port, self.gate)
         self.link.on(messages.HELLO, self._on_hello)
-        self._last_screen_minute = -1
         self._last_lines = None
         self.failed_steps = 0  # rounds whose part step or screen raised (App._guarded)
         self.access_log = self.storage.access_log
@@ -58,9 +59,15 @@ class App:
         self.opposition = opposition
         # Pairing first: PAIR is answered only while its screen is up (docs/protocol.md).
         self.pairing = PairingPart(board, self.link, self.gate, self.pairings)
-        self.parts: list = [self.pairing]
+        self.rejected = RejectedSheets(board, self.storage.journal)
+        self.day = DayList(board, self.storage.journal)
+        self.asked = None  # a part the user opened from the menu: it owns the screen
+        # The menu comes before the visit: it opens on the PIN and 'insert Vitale' screens.
+        self.menu = Menu(self.pairing, self.rejected, self.day, self._chosen)
+        self.parts: list = [self.pairing, self.menu]
         self.reading = None
         self.visit = None
+        self.waiting = Waiting(self.storage.journal, self.storage.fs)
         if "cps" in board.slots and "vitale" in board.slots:
             self.reading = Reading(
                 board,
@@ -71,13 +78,15 @@ class App:
             )
             # The visit continues the reading it owns (beneficiary, acts, signing, saving).
             self.visit = Visit(board, self.storage, self.reading)
+            self.visit.over_cap = lambda: self.waiting.over_cap(self._today())
             self.parts.append(self.visit)
-        self.rejected = RejectedSheets(board, self.storage.journal)
-        self.menu = Menu(self.pairing, self.rejected)  # MENU on the idle screen
-        self.parts.append(self.menu)
+        # After the visit: a sync's rejected sheets wait for the visit going on to end.
         self.parts.append(self.rejected)
+        self.parts.append(self.day)
         self.sync = Sync(board, self.storage, self.opposition, self.link)
         self.sync.on_rejected = self.rejected.open
+        self.sync.on_caps = self.waiting.set_caps
+        self._idle_key = None
         # The day's round (docs/round.md): its modules load with the first ROUND only.
         self.link.on_sealed(messages.ROUND, self._on_round)
         fs = self.storage.fs
@@ -87,6 +96,12 @@ class App:
             # Before any sheet is saved: a visit taken when the power went is settled
             # against the journal, a round the power cut short is removed.
             round_store.of(self.storage)
+
+    def _chosen(self, part):
+        self.asked = part
+
+    def _today(self):
+        return dates.days_to_ymd(dates.paris_day(self.board.clock.now()))
 
     # ------------------------------------------------------------ link handlers
 
@@ -112,6 +127,10 @@ class App:
 
     def owner(self):
         """The part that owns the screen and the keys now, or None (idle)."""
+        if self.asked is not None:
+            if self.asked.active():
+                return self.asked
+            self.asked = None
         for part in self.parts:
             if part.active():
                 return part
@@ -121,28 +140,32 @@ class App:
         owner = self.owner()
         if owner is not None:
             self._show(owner.screen(), force)
-            self._last_screen_minute = -1
+            self._idle_key = None
             return
         now = self.board.clock.now()
-        minute = now // 60
-        if force or minute != self._last_screen_minute:
-            self._last_screen_minute = minute
+        key = (now // 60, self.sync.progress())
+        if force or key != self._idle_key:
+            self._idle_key = key
             if self.state == IDLE and self.storage.salvage:
                 self._show(screens.flash_unreadable(), True)
             elif self.state == IDLE:
-                self._show(
-                    screens.idle(
-                        self.board.model, self.board.serial_number, now, self._warning(now)
-                    ),
-                    True,
-                )
+                self._show(self._idle_lines(now, key[1]), True)
 
-    def _warning(self, now):
-        """The idle screen's warning: flash damage until a sync has told the PC, then the
-        visit's (sync needed, deadlines)."""
+    def _idle_lines(self, now, sync):
+        """The idle screen: the sheets waiting and the nearest deadline, a warning (flash
+        damage until a sync has told the PC, sync needed, deadline, caps), or the sync
+        running or its result (firmware/idle.py, docs/visit.md "The idle screen")."""
+        waiting, warning = self.waiting.lines(self._today())
         if self.storage.flash_state and not self.sync.damage_reported:
-            return screens.damage_warning(self.storage.damage.affected())
-        return self.visit.idle_warning(now) if self.visit is not None else None
+            warning = screens.damage_warning(self.storage.damage.affected())
+        lines = screens.idle(self.board.model, self.board.serial_number, now, warning, waiting)
+        if sync is not None:
+            lines[2:] = (
+                screens.syncing(sync[1], sync[2])
+                if sync[0] == "run"
+                else (screens.synced(sync[1], sync[2]))
+            )
+        return lines
 
     def _show(self, lines, force):
         if force or lines != self._last_lines:
@@ -158,8 +181,19 @@ class App:
         if key is not None:
             busy = True
         owner = self.owner()
-        if owner is None and key == KEY_MENU:
-            self.menu.open()
+        if (key is not None and owner is None) or (owner is not None and owner is self.visit):
+            self.sync.result = None  # seen, or a visit began: the idle screen shows the sheets
+        visit = self.visit
+        if key == KEY_MENU and (
+            owner is None or visit is not None and owner is visit and visit.waiting()
+        ):
+            degraded = None
+            if owner is not None and visit is not None and visit.can_start_degraded():
+                degraded = visit.start_degraded
+            self.menu.open(degraded)
+            key = None
+        elif key == KEY_OK and owner is None and not self.storage.salvage:
+            self.day.open()  # OK on the idle screen: the day's sheets and total
             key = None
         for part in self.parts:
             if self._guarded(part.step, key if part is owner else None):

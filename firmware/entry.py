@@ -16,16 +16,18 @@ OUT = "out"  # a menu number beyond the items
 
 
 class Menu:
-    """Items numbered 1..n: a digit picks its item at once; UP/DOWN move the cursor and OK
-    picks it. `value` is the index (0-based) of the item picked."""
+    """Items numbered 1..n (0..n-1 with `base` 0: a shortcut first, picked with 0): a digit
+    picks its item at once; UP/DOWN move the cursor and OK picks it. `value` is the index
+    (0-based) of the item picked; `cursor` where the cursor starts."""
 
     kind = "menu"
 
-    def __init__(self, title, items, hint=""):
+    def __init__(self, title, items, hint="", base=1, cursor=0):
         self.title = title
         self.items = items
         self.hint = hint  # a last line, when the items leave room for it
-        self.cursor = 0
+        self.base = base
+        self.cursor = cursor
         self.value = None
 
     def key(self, k):
@@ -40,10 +42,10 @@ class Menu:
             return DONE
         elif len(k) == 1 and "0" <= k <= "9":
             n = int(k)
-            if not 1 <= n <= len(self.items):
+            if not self.base <= n < len(self.items) + self.base:
                 self.value = n
                 return OUT
-            self.value = n - 1
+            self.value = n - self.base
             return DONE
         return None
 
@@ -82,26 +84,48 @@ class Digits:
 
 class Hundredths(Digits):
     """A number in hundredths typed like on a till: 1, 5, 0 shows 0,01 then 0,15 then 1,50.
-    Amounts in cents and ratings (AMI 1,50 is 150). `value` is the int."""
+    Amounts in cents and ratings (AMI 1,50 is 150). `value` is the int; with a `default`,
+    OK alone takes it (shown until a digit is typed)."""
 
-    def __init__(self, title, label, longest=7, unit=""):
-        Digits.__init__(self, title, label, longest, 1)
+    def __init__(self, title, label, longest=7, unit="", default=None):
+        Digits.__init__(self, title, label, longest, 1 if default is None else 0)
         self.unit = unit
+        self.default = default
+        if default is not None:
+            self.hint = "OK: valeur affichee"
 
     def key(self, k):
         got = Digits.key(self, k)
         if got == DONE:
-            self.value = int(self.typed)
+            self.value = int(self.typed) if self.typed else self.default
         return got
 
     def shown(self):
-        n = int(self.typed) if self.typed else 0
+        n = int(self.typed) if self.typed else (self.default or 0)
         return "%d,%02d%s" % (n // 100, n % 100, self.unit)
 
 
+class Proposed(Digits):
+    """Digits, or OK alone for the text `default` proposed (shown until a digit is typed)."""
+
+    def __init__(self, title, label, longest, default):
+        Digits.__init__(self, title, label, longest, 0, "OK: valeur affichee")
+        self.default = default
+
+    def key(self, k):
+        got = Digits.key(self, k)
+        if got == DONE and not self.typed:
+            self.value = self.default
+        return got
+
+    def shown(self):
+        return self.typed or self.default
+
+
 class Date(Digits):
-    """A date typed JJMMAAAA, or OK alone for `default` (YYYYMMDD). `value` is YYYYMMDD as
-    typed: an impossible date (31/02) is left for the validator to name."""
+    """A date typed JJMMAAAA, or JJMM for the latest such day not after `default` (this
+    year, or the last), or OK alone for `default` (YYYYMMDD). `value` is YYYYMMDD as typed:
+    an impossible date (31/02) is left for the validator to name."""
 
     def __init__(self, title, label, default):
         Digits.__init__(self, title, label, 8, 0, "OK: date affichee")
@@ -110,13 +134,18 @@ class Date(Digits):
     def key(self, k):
         got = Digits.key(self, k)
         if got == DONE:
-            if not self.typed:
+            t = self.typed
+            if not t:
                 self.value = self.default
-            elif len(self.typed) < 8:
+            elif len(t) == 4:
+                # JJMM: the care or the prescription was this year, or late last year.
+                day = int(t[2:4]) * 100 + int(t[0:2])
+                year = self.default // 10000
+                self.value = (year if day <= self.default % 10000 else year - 1) * 10000 + day
+            elif len(t) < 8:
                 self.value = None
-                return None  # a date is all 8 digits, or none for the default
+                return None  # a date is 8 digits, 4 (JJMM), or none for the default
             else:
-                t = self.typed
                 self.value = int(t[4:8]) * 10000 + int(t[2:4]) * 100 + int(t[0:2])
         return got
 

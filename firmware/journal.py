@@ -102,6 +102,10 @@ class Journal(JournalMount, JournalRead):
         self._next_order[pro] = n + 1
         return n
 
+    def peek_order(self, pro_id) -> int:
+        """The order number the next sheet of this professional will get (not reserved)."""
+        return self._next_order.get(pro_int(pro_id), 1)
+
     # ------------------------------------------------------------ appending
 
     def can_accept_sheet(self) -> bool:

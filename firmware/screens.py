@@ -4,16 +4,35 @@ from protocol import dates
 from protocol.sheet_validation import euros
 
 
-def idle(model, serial, now, warning=None):
-    """The idle screen: who the terminal is, the French date and time, what to do next;
-    `warning` (sync needed, a transmission deadline close) replaces the serial number."""
+def idle(model, serial, now, warning=None, waiting=None):
+    """The idle screen: who the terminal is, the French date and time, what to do next or
+    (`waiting`) the sheets waiting for the PC; `warning` (sync needed, a transmission
+    deadline close, a cap) replaces the serial number."""
     hh, mm = dates.paris_hm(now)
     return [
         "tla %s" % model,
         "%s %02d:%02d" % (dates.french(dates.paris_date(now)), hh, mm),
-        "Inserer les cartes",
+        waiting or "Inserer les cartes",
         warning or "N/S %s" % serial,
     ]
+
+
+def waiting_line(count, deadline):
+    """'12 FSE: envoi 23/11': sheets the PC has not committed, their nearest deadline."""
+    day = dates.french(dates.ymd_tuple(deadline))[:5]
+    line = "%d FSE: envoi %s" % (count, day)
+    return line if len(line) <= 20 else "%d FSE envoi %s" % (min(count, 9999), day)
+
+
+def syncing(sent, total):
+    """While a sync runs: the sheets sent so far of those to send."""
+    return ["Synchro en cours", "Envoi FSE %d/%d" % (sent, total) if total else ""]
+
+
+def synced(acked, rejected):
+    """A sync's result, on the idle screen until a key or a card."""
+    line = "%d recues %d refus" % (acked, rejected)
+    return ["Synchro terminee", line if len(line) <= 20 else "%d ok %d refus" % (acked, rejected)]
 
 
 def deadline_warning(days_left):
@@ -85,7 +104,7 @@ def pin_entry(name, typed, tries_left, failed):
 
 def insert_vitale(name, profession):
     """CPS ready: the patient's card next, or MENU for a sheet without it (degraded)."""
-    return [name, profession, "Inserer carte Vitale", "MENU: sans la carte"]
+    return [name, profession, "Inserer carte Vitale", "MENU: autres choix"]
 
 
 def beneficiary_line(b, today):
@@ -130,12 +149,17 @@ def problem(found):
 
 
 def menu(m):
-    """An entry.Menu: its title, then three items around the cursor, '>' on the cursor."""
+    """An entry.Menu: its title, then three items around the cursor, '>' on the cursor, and
+    'v' at the end of the last line when more items follow below it."""
     first = m.cursor - 2 if m.cursor > 2 else 0
     rows = 3 if not m.hint or len(m.items) > 2 else 2
     lines = [m.title]
-    for i in range(first, min(first + rows, len(m.items))):
-        lines.append("%s%d %s" % (">" if i == m.cursor else " ", i + 1, m.items[i]))
+    last = min(first + rows, len(m.items))
+    for i in range(first, last):
+        line = "%s%d %s" % (">" if i == m.cursor else " ", i + m.base, m.items[i])
+        if i == last - 1 and last < len(m.items):
+            line = "%-19sv" % line[:19]
+        lines.append(line[:20])
     while len(lines) < 4:
         lines.append(m.hint if len(lines) == 3 else "")
     return lines
@@ -184,6 +208,11 @@ def sync_needed(damaged=False):
     if damaged:
         return flash_unreadable()
     return ["Synchro necessaire", "Memoire presque", "pleine: feuilles", "refusees"]
+
+
+def cap_reached():
+    """A hard cap the practice set is reached (firmware/idle.py): no new sheet until a sync."""
+    return ["Synchro necessaire", "Plafond du cabinet", "atteint: feuilles", "refusees"]
 
 
 def flash_unreadable():

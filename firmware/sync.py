@@ -21,6 +21,7 @@ from protocol.security_errors import SecurityError
 # does not hold their module objects (docs/board.md "Heap").
 
 STATE_BATCH = 64  # record numbers per journal state call: bounded RAM
+RUNNING_MS = 5000  # a sync is "running" until this long after its last message or frame
 
 
 class NoStorage(SecurityError):
@@ -45,11 +46,17 @@ class _Stream:
         self.certs = certs  # generator of certificate ids the PC lacks, then None
         self.writer = StreamWriter(sm.RECORDS_CHUNK)
         self.last_entry = False  # the END entry is in the writer
+        self.sheets = 0  # sheets put in the stream (the idle screen counts them)
+        self.total = 0  # sheets to send, counted when the PULL came
         self.done = False
         self.marked = False  # its sheets were marked synced
 
 
 def _nothing():
+    pass
+
+
+def _ignore(caps):
     pass
 
 
@@ -78,6 +85,9 @@ class Sync:
         self.link = link
         self.stream = None
         self.on_rejected = _nothing  # called after an ACK rejected sheets (shows them)
+        self.on_caps = _ignore  # called with the caps a STATUS brings (firmware/idle.py)
+        self.last_ms = None  # ticks of the last sync message or frame, None before any
+        self.result = None  # (acknowledged, rejected) of the last ACK, until a key or card
         for mtype, handler in (
             (messages.STATUS, self._status),
             (messages.SET_TIME, self._set_time),
@@ -91,6 +101,20 @@ class Sync:
     def _today(self):
         return today(self.board.clock)
 
+    def _seen(self):
+        self.last_ms = self.board.clock.ticks_ms()
+
+    def progress(self):
+        """What the idle screen shows of syncs: ("run", sent, total) while one runs,
+        ("done", acknowledged, rejected) after, None."""
+        t = self.last_ms
+        if t is not None and 0 <= self.board.clock.ticks_ms() - t < RUNNING_MS:
+            s = self.stream
+            return ("run", s.sheets, s.total) if s is not None else ("run", 0, 0)
+        if self.result is not None:
+            return ("done",) + self.result
+        return None
+
     def _need_journal(self):
         if self.journal is None:
             raise NoStorage("this terminal has no flash storage")
@@ -101,8 +125,12 @@ class Sync:
     def _status(self, body, seq):
         from protocol import sync_messages as sm
 
+        self._seen()
         j = self.journal
         high = sm.read_status_request(body)
+        caps = sm.read_caps(body)
+        if caps is not None:
+            self.on_caps(caps)
         if j is not None and high:
             j.raise_next(high + 1)  # numbers the PC holds are never issued again
         nxt = first = j.next_rec_no if j is not None else 1
@@ -129,6 +157,7 @@ class Sync:
     def _set_time(self, body, seq):
         from protocol import sync_messages as sm
 
+        self._seen()
         self.board.clock.set(sm.read_time(body))
         self.board.emit("EVENT", {"time_set": self.board.clock.now()})
         return messages.SET_TIME, sm.set_time(self.board.clock.now())
@@ -138,11 +167,15 @@ class Sync:
     def _pull(self, body, seq):
         from protocol import sync_messages as sm
 
+        self._seen()
         after, upto = sm.read_pull(body)
         s = self.stream
         if s is None or s.seq != seq or s.after != after:
             certs = self.certs.unknown_to_host() if self.certs is not None else None
             s = self.stream = _Stream(seq, after, certs)
+            if self.journal is not None:
+                for _ in self.journal.headers((SIGNED, SYNCED), after):
+                    s.total += 1
         if upto > s.upto:
             s.upto = upto  # a credit grant: the PC has read frames and has room again
         return None  # the answer is the stream, sent by pump()
@@ -163,6 +196,7 @@ class Sync:
                     break
                 self.link.send_sealed(messages.RECORDS, s.seq, chunk)
                 s.sent += 1
+                self._seen()
                 if s.last_entry and not s.writer.pending():
                     s.done = True
         except (PortError, SecurityError, MemoryError):
@@ -208,6 +242,7 @@ class Sync:
         else:
             s.writer.add_sheet(r.rec_no, r.payload)
             s.position = r.rec_no
+            s.sheets += 1
         return sheets
 
     def _mark_synced(self, s):
@@ -224,6 +259,7 @@ class Sync:
     def _ack(self, body, seq):
         from protocol import sync_messages as sm
 
+        self._seen()
         ok, bad, cert_ids, log_seq = sm.read_ack(body)
         j = self._need_journal()
         day = self._today()
@@ -242,6 +278,7 @@ class Sync:
                 self.certs.prune()
         except OSError:
             pass  # retried at the next sync; the acknowledgement itself holds
+        self.result = (n_ok, n_bad)
         self.board.emit("EVENT", {"acked": n_ok, "rejected": n_bad})
         if n_bad:
             self.on_rejected()
@@ -252,6 +289,7 @@ class Sync:
     def _access_log(self, body, seq):
         from protocol import sync_messages as sm
 
+        self._seen()
         after = sm.read_log_request(body)
         entries = []
         more = False
@@ -276,6 +314,7 @@ class Sync:
     def _opposition(self, body, seq):
         from protocol import sync_messages as sm
 
+        self._seen()
         chunk = sm.OppositionChunk(body)
         if not hasattr(self.opposition, "receive"):
             raise NoStorage("this terminal keeps no opposition list in flash")

@@ -14,19 +14,18 @@ from firmware.visit_items import SheetItems
 from firmware.visit_patient import PatientSteps, birth_rank
 from firmware.visit_signing import SigningSteps
 from hw import hal
-from protocol import dates, nomenclature, sheet_validation, workdays
+from protocol import nomenclature, sheet_validation
 from protocol.sheet import Sheet
 
 ROUND_FILE = "round/day"  # firmware/round_store.PATH: the round modules load only if it exists
-WARN_DAYS = 1  # the idle screen warns when a sheet has this many working days left, or fewer
-
-# Card exemption codes (docs/cards.md) that name a provision of the sheet's list (R161-42 9°).
-
-# Menu items are at most 17 characters: a menu line is ">1 " and the item (screens.menu).
 
 
 def _nothing(*args):
     pass
+
+
+def _never() -> bool:
+    return False
 
 
 def _under(found, prefix):
@@ -55,6 +54,11 @@ class Visit(PatientSteps, SheetItems, SigningSteps):
         self.reviewing = False
         self.blocked = None  # flash under its reserve: the slots whose cards must leave first
         self.saved = None  # signing.Signed of the sheet just saved, shown until the card leaves
+        self.place = None  # (CPS card, situation index) chosen in this CPS session
+        self.pay_cursor = 0  # where the payment menu's cursor starts: the last mode chosen
+        self.care_day = None  # the date of the acts added now (None: today)
+        self.last = None  # (record, date) of the patient's last sheet, offered to do again
+        self.over_cap = _never  # a hard cap of the practice reached (firmware/idle.py)
         self.round = None  # the round's visit offered for the card read (firmware/visit_round.py)
         self.round_fees = 0
         self.round_index = None  # the round entry the draft comes from
@@ -112,6 +116,8 @@ class Visit(PatientSteps, SheetItems, SigningSteps):
 
     def screen(self):
         if self.blocked:
+            if self.journal is not None and self.journal.can_accept_sheet():
+                return screens.cap_reached()
             return screens.sync_needed(self.storage.salvage)
         if self.message is not None:
             return self.message
@@ -187,7 +193,7 @@ class Visit(PatientSteps, SheetItems, SigningSteps):
         for name in ("cps", "vitale"):
             if not self.reading.present[name] and self.board.slots[name].present():
                 came.append(name)
-        if not came or self.journal.can_accept_sheet():
+        if not came or (self.journal.can_accept_sheet() and not self.over_cap()):
             return False
         self.blocked = came
         self.board.emit("EVENT", {"refused": "sync needed"})
@@ -195,17 +201,32 @@ class Visit(PatientSteps, SheetItems, SigningSteps):
 
     def _wants(self, key):
         """Keys this part takes while the reading's screen shows: a beneficiary's rank on
-        the patient screen, MENU (no Vitale card) on the 'insert Vitale' screen."""
+        the patient screen."""
         if key is None or self.journal is None:
             return False
         r = self.reading
-        if r.patient is not None and self.sheet is None:
-            return len(key) == 1 and "0" <= key <= "9"
+        return r.patient is not None and self.sheet is None and len(key) == 1 and "0" <= key <= "9"
+
+    def waiting(self):
+        """True while no visit is going on and the reading only waits for a card or a PIN
+        (App opens the terminal's menu on MENU then: pairing works with a CPS in)."""
+        r = self.reading
         return (
-            key == hal.KEY_MENU
-            and r.cps_ready()
-            and r.message is None
+            not self._own_screen()
             and self.sheet is None
+            and r.message is None
+            and (r.patient is None)
+        )
+
+    def start_degraded(self):
+        self._start_degraded()
+
+    def can_start_degraded(self):
+        """The 'sheet without the Vitale card' of the menu: a verified CPS, no Vitale card."""
+        return (
+            self.journal is not None
+            and self.waiting()
+            and self.reading.cps_ready()
             and not self.board.slots["vitale"].present()
         )
 
@@ -244,6 +265,8 @@ class Visit(PatientSteps, SheetItems, SigningSteps):
         self.who = None
         self.entry = None
         self.reviewing = False
+        self.care_day = None
+        self.last = None
         self.round = None
 
     # ------------------------------------------------------------ keys
@@ -288,8 +311,6 @@ class Visit(PatientSteps, SheetItems, SigningSteps):
         r = self.reading
         if r.patient is not None and self.sheet is None:
             self._choose_beneficiary(int(key))
-        elif key == hal.KEY_MENU:
-            self._start_degraded()
 
     def _ask(self, what, then, back=None, out=None):
         """Put up an entry; `then(value)` when done, `back()` on CANCEL (default: the sheet
@@ -339,24 +360,3 @@ class Visit(PatientSteps, SheetItems, SigningSteps):
         self._say(screens.problem(found[0]), then or self._sheet_menu)
         self.board.emit("EVENT", {"refused": {"field": found[0].path, "rule": found[0].rule}})
         return True
-
-    # ------------------------------------------------------------ idle screen
-
-    def idle_warning(self, now):
-        """The idle screen's warning: sync needed (flash under its reserve), or unsynced
-        sheets close to their transmission deadline (R161-47 I 1°); None when all is well."""
-        j = self.journal
-        if j is None:
-            return None
-        if not j.can_accept_sheet():
-            return "Synchro necessaire"
-        day = dates.days_to_ymd(dates.paris_day(now))
-        least = None
-        for third_party in (False, True):
-            oldest = j.oldest_unacknowledged_date(third_party)
-            if oldest is not None:
-                left = workdays.working_days_left(day, oldest, third_party)
-                least = left if least is None or left < least else least
-        if least is None or least > WARN_DAYS:
-            return None
-        return screens.deadline_warning(least)

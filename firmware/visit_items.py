@@ -1,22 +1,52 @@
 # pyright: reportAttributeAccessIssue=false
 # (its methods run as part of firmware.visit.Visit, whose state and helpers they use)
 """The sheet being typed (firmware/visit.py): its menu, the acts and the optional items
-(accident, exemption, prior agreement, prescription), each checked as it is entered.
+(accident, exemption, prior agreement, prescription, care date), each field checked the
+moment it is entered; a refused field is asked again with what was right kept.
+
+The act menu is the visit's loop: a code picked, its rating, then the act menu again, whose
+item 0 is the way on ("Payer, signer"; on an empty sheet "Refaire" the patient's last
+sheet when the journal holds one). CANCEL leads to the sheet menu (options, remove an act).
 """
 
 from firmware import entry, screens
-from protocol import nomenclature
+from protocol import dates, nomenclature
 from protocol import sheet_fields as F
 from protocol import tariffs as T
 from protocol.sheet import Accident, Act, Prescription
 
 PER_KM = ("IK",)  # codes rated by distance: the coefficient is km x 100 (protocol/tariffs.py)
 MAX_REF_DIGITS = 20  # references typed on the keypad (the sheet allows 32 characters)
-_EXEMPTION_OF_CARD = {1: F.LONG_TERM_ILLNESS, 2: F.MATERNITY, 3: F.WORK_RELATED}
+# Menu items are at most 16 characters: a menu line is ">1 ", the item and room for the 'v'
+# that says more items follow (screens.menu).
 SHEET_MENU = ("Ajouter un acte", "Options", "Retirer un acte", "Paiement, signer")
-OPTIONS_MENU = ("Accident", "Exoneration", "Accord prealable", "Prescription")
-ACCIDENT_MENU = ("Cause: un tiers", "Travail, mal. pro", "Pas d'accident")
-PAYMENT_MENU = ("Patient paie tout", "Tiers payant tout", "Tiers p.: montant", "Part du patient")
+OPTIONS_MENU = ("Accident", "Exoneration", "Accord prealable", "Prescription", "Date des soins")
+ACCIDENT_MENU = ("Cause: un tiers", "Travail/mal. pro", "Pas d'accident")
+PAYMENT_MENU = ("Patient paie", "Tiers payant", "Tiers p. montant", "Part du patient")
+_EXEMPTION_OF_CARD = {1: F.LONG_TERM_ILLNESS, 2: F.MATERNITY, 3: F.WORK_RELATED}
+
+
+def exemption_code(card_exemption):
+    """The sheet's provision (R161-42 9°) of an exemption of the card, or None."""
+    return _EXEMPTION_OF_CARD.get(card_exemption.code)
+
+
+def rank_acts(sheet):
+    """NGAP art. 11 B: among the ranked acts of one day, the one worth most (tariff x
+    rating) is rank 1, paid in full, the next rank 2, at half (R161-42 7°): computed, not
+    asked. A third one gets rank 3, which the validator refuses."""
+    ranked = []
+    for act in sheet.acts:
+        e = nomenclature.lookup(sheet.nomenclature, sheet.profession, act.code)
+        if e is not None and e[T.FLAGS] & T.RANKED and type(act.coef) is int:
+            ranked.append((act, e[T.TARIFF] * act.coef))
+    for i, (act, worth) in enumerate(ranked):
+        n = 1
+        for j, (other, more) in enumerate(ranked):
+            if j != i and other.date == act.date and (more > worth or (more == worth and j < i)):
+                n += 1
+        act.rank = n
+    nomenclature.price(sheet)
 
 
 class SheetItems:
@@ -39,10 +69,13 @@ class SheetItems:
         elif index == 2:
             if self._draft().acts:
                 self._draft().acts.pop()
-                nomenclature.price(self._draft())
+                rank_acts(self._draft())
             self._sheet_menu()
         else:
-            self._ask(entry.Menu("Paiement", PAYMENT_MENU), self._payment)
+            self._pay_menu()
+
+    def _pay_menu(self):
+        self._ask(entry.Menu("Paiement", PAYMENT_MENU, cursor=self.pay_cursor), self._payment)
 
     def _confirm_abandon(self):
         self._ask(
@@ -50,25 +83,36 @@ class SheetItems:
             lambda i: self._clear() if i == 1 else self._sheet_menu(),
         )
 
+    def _care_day(self):
+        return self.care_day or self._today()
+
     # ------------------------------------------------------------ acts
 
-    def _codes(self):
-        s = self._draft()
-        return nomenclature.codes(s.nomenclature, s.profession)
-
     def _add_act(self):
-        codes = self._codes()
-        n = len(self._draft().acts) + 1
+        s = self._draft()
+        codes = nomenclature.codes(s.nomenclature, s.profession)
+        n = len(s.acts) + 1
         items = []
         for code in codes:
-            items.append(("%-4s%s" % (code, self._tariff(code)[T.LABEL]))[:17])
-        self._ask(
-            entry.Menu("Acte %d: code" % n, items),
-            lambda i: self._act_code(codes[i]),
-            out=self._unknown_code,
-        )
+            items.append(("%s %s" % (code, self._tariff(code)[T.LABEL]))[:16])
+        shortcut = None
+        if n > 1:
+            shortcut = self._pay_menu
+            items.insert(0, "Payer, signer")
+        elif self.last is not None:
+            shortcut = self._repeat
+            items.insert(0, "Refaire " + dates.french(dates.ymd_tuple(self.last[1]))[:5])
+        base = 1 if shortcut is None else 0
 
-    def _unknown_code(self, n):
+        def picked(i):
+            if shortcut is not None and i == 0:
+                shortcut()
+            else:
+                self._act_code(codes[i + base - 1])
+
+        self._ask(entry.Menu("Acte %d: code" % n, items, base=base), picked, out=self._unknown)
+
+    def _unknown(self, n):
         # R161-42 5°: an act is a code of the nomenclature; the menu lists those allowed.
         path = "acts.%d.code" % (len(self._draft().acts) + 1)
         self.board.emit("EVENT", {"refused": {"field": path, "rule": "unknown"}})
@@ -79,8 +123,19 @@ class SheetItems:
 
     def _act_code(self, code):
         e = self._tariff(code)
-        title = "Acte %d: %s" % (len(self._draft().acts) + 1, code)
-        if code in PER_KM:
+        s = self._draft()
+        title = "Acte %d: %s" % (len(s.acts) + 1, code)
+        again = lambda *_: self._act_code(code)  # noqa: E731
+        if e[T.FLAGS] & T.PRESCRIBED and s.prescription is None:
+            # R161-44 2°: asked when the act is chosen, not found missing at payment.
+            self._ask_prescription("Prescr. obligatoire", again)
+        elif e[T.FLAGS] & T.AGREEMENT and s.agreement is None:
+            # R161-42 6°: the prior agreement of this act, asked now too.
+            self._ask(
+                entry.Digits("Accord obligatoire", "Reference", MAX_REF_DIGITS),
+                lambda ref: (setattr(s, "agreement", ref), again()),
+            )
+        elif code in PER_KM:
             self._ask(
                 entry.Digits(title, "Distance (km)", 4),
                 lambda km: self._act_coef(code, int(km) * 100),
@@ -88,37 +143,31 @@ class SheetItems:
         elif e[T.MIN_COEF] == e[T.MAX_COEF]:
             self._act_coef(code, e[T.MIN_COEF])
         else:
-            self._ask(entry.Hundredths(title, "Coefficient", 5), lambda c: self._act_coef(code, c))
+            # The rating proposed is 1 when the code allows it (AMI 1: OK alone).
+            one = 100 if e[T.MIN_COEF] <= 100 <= e[T.MAX_COEF] else None
+            self._ask(
+                entry.Hundredths(title, "Coefficient", 5, "", one),
+                lambda c: self._act_coef(code, c),
+            )
 
     def _act_coef(self, code, coef):
-        title = "Acte %d: %s" % (len(self._draft().acts) + 1, code)
-        self._ask(
-            entry.Date(title, "Date (JJMMAAAA)", self._today()),
-            lambda day: self._act_date(code, coef, day),
-        )
-
-    def _act_date(self, code, coef, day):
-        if self._tariff(code)[T.FLAGS] & T.RANKED:
-            # R161-42 7°: the order number of the act that day (1st in full, 2nd at half).
-            title = "Acte %d: %s" % (len(self._draft().acts) + 1, code)
-            self._ask(
-                entry.Digits(title, "Rang (1 ou 2)", 1),
-                lambda rank: self._act_done(Act(code=code, coef=coef, date=day, rank=int(rank))),
-            )
-        else:
-            self._act_done(Act(code=code, coef=coef, date=day))
-
-    def _act_done(self, act):
+        """The act, dated the care date, checked at once: a wrong rating is asked again
+        (the code kept); any other problem of the act or the prescription is shown."""
         s = self._draft()
-        s.acts.append(act)
-        nomenclature.price(s)
+        n = len(s.acts) + 1
+        s.acts.append(Act(code=code, coef=coef, date=self._care_day()))
+        rank_acts(s)
+        found = self._problems("acts.%d" % n) + self._problems("prescription")
 
         def undo():
             s.acts.pop()
-            nomenclature.price(s)
+            rank_acts(s)
 
-        if not self._refused(self._problems("acts"), undo):
-            self._sheet_menu()
+        coef_wrong = [p for p in found if p.path.endswith(".coef")]
+        if coef_wrong:
+            self._refused(coef_wrong, undo, lambda: self._act_code(code))
+        elif not self._refused(found, undo):
+            self._add_act()
 
     # ------------------------------------------------------------ optional items
 
@@ -132,11 +181,24 @@ class SheetItems:
                 entry.Digits("Accord prealable", "Reference", MAX_REF_DIGITS, 0),
                 self._agreement,
             )
+        elif index == 3:
+            self._ask_prescription("Prescription", self._sheet_menu)
         else:
             self._ask(
-                entry.Date("Prescription", "Date (JJMMAAAA)", self._today()),
-                self._prescription_date,
+                entry.Date("Date des soins", "Date (JJMMAAAA)", self._care_day()),
+                self._care_day_set,
             )
+
+    def _care_day_set(self, day):
+        """The date of the acts added from now on (R161-42 3°), checked at once against
+        today, the rights and the nomenclature, with an act standing for them."""
+        s = self._draft()
+        s.acts.append(Act(code="", coef=100, date=day))
+        found = self._problems("acts.%d.date" % len(s.acts))
+        s.acts.pop()
+        if not self._refused(found, None, lambda: self._option(4)):
+            self.care_day = day
+            self._sheet_menu()
 
     def _accident_kind(self, index):
         if index == 2:
@@ -161,6 +223,17 @@ class SheetItems:
     def _exemption(self):
         """R161-42 9°: the provision limiting the co-payment, from the card's exemptions for
         this beneficiary (restricted data, read with the verified CPS: R161-33-2)."""
+        found = self._card_exemptions()
+        if not found:
+            self._say(
+                screens.message("Aucune exoneration sur la carte pour ce patient."),
+                self._sheet_menu,
+            )
+            return
+        items = [e.legal_ref[:16] for e in found] + ["Aucune"]
+        self._ask(entry.Menu("Exoneration", items), lambda i: self._exemption_chosen(found, i))
+
+    def _card_exemptions(self):
         found = []
         card = self.patient
         if card is not None and card.exemptions is not None:
@@ -168,21 +241,14 @@ class SheetItems:
             for e in card.exemptions:
                 if e.rank == self._who().rank and e.active(day):
                     found.append(e)
-        if not found:
-            self._say(
-                screens.message("Aucune exoneration sur la carte pour ce patient."),
-                self._sheet_menu,
-            )
-            return
-        items = [e.legal_ref[:17] for e in found] + ["Aucune"]
-        self._ask(entry.Menu("Exoneration", items), lambda i: self._exemption_chosen(found, i))
+        return found
 
     def _exemption_chosen(self, found, index):
         s = self._draft()
         if index >= len(found):
             s.exemption = None
         else:
-            code = _EXEMPTION_OF_CARD.get(found[index].code)
+            code = exemption_code(found[index])
             if code is None:
                 self._say(
                     screens.message("Exoneration de la carte non prevue sur la feuille."),
@@ -196,20 +262,43 @@ class SheetItems:
         self._draft().agreement = ref or None
         self._sheet_menu()
 
-    def _prescription_date(self, day):
+    # ------------------------------------------------------------ the prescription
+
+    def _ask_prescription(self, title, then):
+        """Date, prescriber, reference (R161-44 2°), each checked as it is typed."""
         self._ask(
-            entry.Digits("Prescription", "Prescripteur (id)", 11),
-            lambda who: self._ask(
-                entry.Digits("Prescription", "Reference", MAX_REF_DIGITS),
-                lambda ref: self._prescription_done(
-                    Prescription(date=day, prescriber=who, ref=ref)
-                ),
-            ),
+            entry.Date(title, "Date (JJMMAAAA)", self._today()),
+            lambda day: self._prescription_step(Prescription(date=day), "date", then),
         )
 
-    def _prescription_done(self, prescription):
+    def _prescription_step(self, p, field, then):
         s = self._draft()
-        s.prescription = prescription
-        found = self._problems("prescription")
-        if not self._refused(found, lambda: setattr(s, "prescription", None)):
-            self._sheet_menu()
+        kept, s.prescription = s.prescription, p
+        found = self._problems("prescription." + field)
+        s.prescription = kept
+        if field == "date":
+            ask = lambda: self._ask_prescription("Prescription", then)  # noqa: E731
+        else:
+            ask = lambda: self._prescription_step(p, "date", then)  # noqa: E731
+        if self._refused(found, None, ask):
+            return
+        if field == "date":
+            self._ask(
+                entry.Digits("Prescription", "Prescripteur (id)", 11),
+                lambda who: self._prescription_step(
+                    Prescription(date=p.date, prescriber=who), "prescriber", then
+                ),
+            )
+        elif field == "prescriber":
+            # R161-45 II: the professional carrying out the prescription writes on it the
+            # reference linking it to the sheet; the terminal proposes one.
+            ref = "%d-%d" % (p.date, self._journal().peek_order(self._cps().holder_id))
+            self._ask(
+                entry.Proposed("Prescription", "Reference", MAX_REF_DIGITS, ref),
+                lambda r: self._prescription_step(
+                    Prescription(date=p.date, prescriber=p.prescriber, ref=r), "ref", then
+                ),
+            )
+        else:
+            s.prescription = p
+            then()

@@ -1,12 +1,25 @@
 # pyright: reportAttributeAccessIssue=false
 # (its methods run as part of firmware.visit.Visit, whose state and helpers they use)
 """The visit's first steps (firmware/visit.py): the beneficiary chosen on the card, the
-degraded sheet without a card, the practice situation, and the new draft sheet.
+degraded sheet without a card, the practice situation (asked once a CPS session), the new
+draft sheet, and the patient's last sheet in the journal, which the act menu offers to do
+again (same acts, prescription and items, today's date).
 """
 
+import gc
+
 from firmware import entry, screens, signing
-from protocol import nomenclature
-from protocol.sheet import Beneficiary, Sheet
+from firmware.journal import REJECTED
+from firmware.visit_items import exemption_code, rank_acts
+from protocol import bundle, nomenclature
+from protocol import sheet as sheet_codec
+from protocol.sheet import Act, Beneficiary, Sheet
+
+LOOK_BACK = 200  # the journal's last sheets searched for the patient's last one
+
+
+def _decoded(payload):
+    return sheet_codec.decode(bundle.decode(payload).sheet)
 
 
 def birth_rank(card, b):
@@ -70,10 +83,15 @@ class PatientSteps:
         self._choose_situation()
 
     def _choose_situation(self):
-        """The practice situation (R161-42 2° a): asked only when the CPS has several."""
-        situations = self._cps().situations
+        """The practice situation (R161-42 2° a): asked only when the CPS has several, and
+        once for the CPS session (the card read once per insertion, its PIN verified)."""
+        cps = self._cps()
+        situations = cps.situations
         if len(situations) == 1:
             self._situation_chosen(0)
+            return
+        if self.place is not None and self.place[0] is cps:
+            self._situation_chosen(self.place[1])
             return
         self._ask(
             entry.Menu("Lieu d'exercice", [s.place[:17] for s in situations]),
@@ -85,10 +103,63 @@ class PatientSteps:
         cps = self._cps()
         if self.sheet is None:
             self._new_sheet(self.who)
+        self.place = (cps, index)
         s = self._draft()
         s.situation = cps.situations[index].billing
         self.board.emit("EVENT", {"visit": {"degraded": self.patient is None}})
-        self._sheet_menu()
+        self.last = self._last_sheet()
+        self._add_act()
+
+    # ------------------------------------------------------------ the last sheet
+
+    def _last_sheet(self):
+        """(record number, completion date) of the latest sheet of this professional for
+        this beneficiary among the journal's last LOOK_BACK (not one the PC rejected), or
+        None. Only numbers are kept: the sheet is decoded again if it is repeated."""
+        card, s = self.patient, self._draft()
+        j = self.journal
+        if card is None or j is None:
+            return None
+        nir = card.nir.encode()
+        found = None
+        gc.collect()  # the scan's garbage (a record at a time) is laid low in the heap
+        for r in j.records_after(max(0, j.next_rec_no - 1 - LOOK_BACK), 0, 0, None):
+            if r.pro_id == s.professional and r.status != REJECTED and nir in r.payload:
+                if self._same_patient(_decoded(r.payload), s):
+                    found = (r.rec_no, r.completion_date)
+        gc.collect()
+        return found
+
+    def _same_patient(self, old, s):
+        return old.insured == s.insured and old.beneficiary == s.beneficiary
+
+    def _repeat(self):
+        """The last sheet again: its acts (dated today), prescription, agreement, accident,
+        and its exemption when the card still gives it; checked as a whole. Refused, the
+        sheet stays empty and the act menu comes back without the offer."""
+        last, self.last = self.last, None
+        rec = self._journal().get(last[0]) if last is not None else None
+        s = self._draft()
+        if rec is None:  # purged meanwhile (a sync's acknowledgement and retention)
+            self._add_act()
+            return
+        old = _decoded(rec.payload)
+        for a in old.acts:
+            s.acts.append(Act(code=a.code, coef=a.coef, date=self._care_day()))
+        s.prescription, s.agreement, s.accident = old.prescription, old.agreement, old.accident
+        if old.exemption in [exemption_code(e) for e in self._card_exemptions()]:
+            s.exemption = old.exemption
+        rank_acts(s)
+        found = [p for p in self._problems() if p.path not in ("payment", "third_party")]
+
+        def undo():
+            s.acts = []
+            s.prescription = s.agreement = s.accident = s.exemption = None
+            rank_acts(s)
+
+        if not self._refused(found, undo, self._add_act):
+            self.pay_cursor = 0 if not old.third_party else 1 if old.third_party == old.fees else 2
+            self._add_act()
 
     def _new_sheet(self, who):
         cps = self._cps()

@@ -12,14 +12,10 @@ checks as one typed (protocol/sheet_validation), on the draft and before signing
 """
 
 from firmware import round_store, screens
+from firmware.visit_items import exemption_code, rank_acts
 from firmware.visit_patient import birth_rank
 from hw import hal
-from protocol import nomenclature
-from protocol import sheet_fields as F
 from protocol.sheet import Act, Prescription
-
-# Card exemption code -> the sheet's provision, as firmware/visit_items.py maps them.
-_EXEMPTION_OF_CARD = {1: F.LONG_TERM_ILLNESS, 2: F.MATERNITY, 3: F.WORK_RELATED}
 
 # What the screen says when the round cannot serve the card (screens.message: 3 x 20).
 NIR_DIFFERS = "Carte differente de la tournee (NIR): visite normale."
@@ -169,9 +165,9 @@ def _draft(visit, o):
     visit._new_sheet(o.who)
     s = visit._draft()
     day = visit._today()
-    for code, coef, rank in e[4]:
-        s.acts.append(Act(code=code, coef=coef, date=day, rank=rank or None))
-    nomenclature.price(s)
+    for code, coef, _ in e[4]:
+        s.acts.append(Act(code=code, coef=coef, date=day))
+    rank_acts(s)  # NGAP 11 B, computed as for acts typed (the round's rank is not used)
     if e[5] is not None:
         s.prescription = Prescription(date=e[5][0], prescriber=e[5][1], ref=e[5][2])
     return s
@@ -202,7 +198,7 @@ def key(visit, k):
     visit.board.emit("EVENT", {"visit": {"degraded": False, "round": o.index}})
     exo = o.entry[8]
     if exo:
-        s.exemption = exo if _card_exempts(visit, o, exo) else None
+        s.exemption = exo if _card_exempts(visit, exo) else None
     if k == hal.KEY_MENU:
         visit._sheet_menu()
     elif exo and s.exemption is None:
@@ -211,17 +207,10 @@ def key(visit, k):
         visit._paid(s.fees if o.entry[7] else 0)  # as 'Patient paie tout' / 'Tiers payant tout'
 
 
-def _card_exempts(visit, o, exo):
+def _card_exempts(visit, exo):
     """The card holds an exemption of this beneficiary, valid today, giving provision
     `exo` (R161-42 9°: the exemption is the card's, as when it is chosen on the keypad)."""
-    card = o.card
-    if card.exemptions is None:
-        return False
-    day = visit._today()
-    for e in card.exemptions:
-        if e.rank == o.who.rank and e.active(day) and _EXEMPTION_OF_CARD.get(e.code) == exo:
-            return True
-    return False
+    return exo in [exemption_code(e) for e in visit._card_exemptions()]
 
 
 def taking(visit):

@@ -13,7 +13,7 @@ from hw import hal
 from protocol import sheet_fields as F
 from protocol import sheet_validation
 
-REASON_MENU = ("Ne peut exprimer", "Location materiel", "Laboratoire", "Le patient signe")
+REASON_MENU = ("Ne peut exprimer", "Loc. materiel", "Laboratoire", "Le patient signe")
 _REASONS = (F.CANNOT_EXPRESS_WILL, F.DEVICE_RENTAL, F.LABORATORY, None)
 
 
@@ -22,6 +22,7 @@ class SigningSteps:
 
     def _payment(self, index):
         s = self._draft()
+        self.pay_cursor = index  # the next sheet's payment menu starts on it
         if index == 0:
             self._paid(0)
         elif index == 1:

@@ -60,11 +60,13 @@ def stored_problem(row, certs) -> str:
     sheet's; else what is wrong, one sentence. (The path to the root was checked at the
     sync; `check` with the root checks it again.)"""
     data = bytes(row["bundle"])
-    try:
+    try:  # decoded once here: what lots read of a sheet are its columns, checked below
         b = bundle.decode(data)
-        lotfile.LotSheet.from_bundle(data)  # what a lot needs of it
-    except (bundle.BundleFormatError, lotfile.LotFormatError) as e:
+        s = sheet.decode(b.sheet)
+    except bundle.BundleFormatError as e:
         return "its stored bytes no longer decode (%s)" % e
+    except sheet.SheetFormatError as e:
+        return "its stored sheet no longer decodes (%s)" % e
     if hashlib.sha256(b.sheet).digest() != bytes(row["digest"]):
         return "its stored sheet bytes no longer match their digest"
     digest = bundle.digest(b.sheet)
@@ -80,11 +82,7 @@ def stored_problem(row, certs) -> str:
         problem = verify.key_problem(who, cert, signature, digest)
         if problem:
             return problem
-    try:
-        columns = derived_columns(data, sheet.decode(b.sheet))
-    except sheet.SheetFormatError as e:
-        return "its stored sheet no longer decodes (%s)" % e
-    for column, value in columns.items():
+    for column, value in derived_columns(b, s).items():
         if row[column] != value and not (value is None and row[column] == ""):
             return "its %s column no longer matches the signed sheet" % column
     return ""
@@ -147,8 +145,8 @@ def _record_numbers(db, report):
         if holes:
             shown = ", ".join(str(n) for n in holes[:10]) + (" ..." if len(holes) > 10 else "")
             report.add(
-                "terminal %s: %d record number(s) received but missing here: %s"
-                % (t["serial"], len(holes), shown)
+                "terminal %s: %d record number%s received but missing here: %s"
+                % (t["serial"], len(holes), "" if len(holes) == 1 else "s", shown)
             )
 
 

@@ -13,14 +13,20 @@ from host_agent import lotfile, lots, sending
 from host_agent.errors import AgentError
 
 
-def transport(via: str, db: Path, outbox: Path | None = None, funds: Path | None = None):
+def transport(via: str, db: Path, outbox: Path | None = None, funds: Path | None = None,
+              agent_settings=None):
     """The route: `outbox` (a folder per fund, default 'outbox' beside the database) or
-    `smtp` (the funds settings, default 'funds.toml' beside the database)."""
+    `smtp`: the [smtp] and [funds.CODE] of the agent's settings (host_agent/settings.py)
+    when they have an [smtp], else the funds settings (`funds`, default 'funds.toml'
+    beside the database)."""
     if via == "outbox":
         return sending.Outbox(outbox if outbox is not None else db.parent / "outbox")
     if via == "smtp":
         path = funds if funds is not None else db.parent / "funds.toml"
+        s = agent_settings
         try:
+            if funds is None and s is not None and s.smtp():
+                return sending.Settings(s.smtp(), s.funds, str(s.path)).smtp_transport()
             return sending.load_settings(path).smtp_transport()
         except sending.SendError as e:  # the settings are wrong: nothing was tried
             raise AgentError(str(e), french=e.french) from None

@@ -13,9 +13,8 @@ from cryptography import x509
 from cryptography.x509.oid import NameOID
 from fpdf import FPDF
 
-from host_agent import deadlines
 from host_agent.errors import AgentError
-from protocol import bundle, dates, nomenclature, sheet
+from protocol import bundle, dates, nomenclature, sheet, workdays
 from protocol import sheet_fields as F
 from protocol import tariffs as T
 
@@ -113,6 +112,7 @@ class Facts:
         made=None,
         reason="",
         transmitted=False,
+        practice=(),
     ):
         self.professional_name = professional_name
         self.insured_name = insured_name
@@ -121,6 +121,7 @@ class Facts:
         self.made = int(time.time()) if made is None else made
         self.reason = reason
         self.transmitted = transmitted  # its lot was sent: a copy may say "transmise"
+        self.practice = list(practice)  # the practice's name and address lines
 
 
 class _Page(FPDF):
@@ -266,14 +267,12 @@ def _people(pdf, s, facts):
     _box(
         pdf,
         [
-            (
-                "Nom et prénom",
-                facts.professional_name or BLANK,
-            ),
+            ("Nom et prénom", facts.professional_name or BLANK),
             ("Identifiant", str(s.professional)),
             ("Profession", PROFESSIONS.get(s.profession, str(s.profession))),
             ("Situation d'exercice (n° de facturation)", str(s.situation)),
-            ("Adresse", BLANK),
+            # The settings' practice, when it is this situation's (docs/agent.md "Settings").
+            ("Cabinet et adresse", "\n".join(facts.practice) or BLANK),
         ],
     )
 
@@ -348,7 +347,7 @@ def _amounts(pdf, s):
     _section(pdf, "Montants et délai (art. R161-42 8°, 10°, R161-47)")
     third = s.third_party if isinstance(s.third_party, int) else 0
     fees = s.fees if isinstance(s.fees, int) else 0
-    deadline = deadlines.deadline(s.completion, s.third_party_paid())
+    deadline = workdays.transmission_deadline(s.completion, s.third_party_paid())
     _box(
         pdf,
         [

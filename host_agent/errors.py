@@ -16,6 +16,7 @@ EXIT_DATABASE = 6  # the database cannot be written or read
 EXIT_LIMIT = 7  # a sync stopped at one of its limits (what it filed is kept)
 EXIT_FINDINGS = 8  # check found damage or an inconsistency
 EXIT_OVERDUE = 9  # status: a sheet is past its transmission deadline (for scripts)
+EXIT_SETTINGS = 10  # the settings file is mistyped, unreadable, or named and missing
 EXIT_INTERNAL = 70  # a bug of tla-agent (EX_SOFTWARE): please report it
 
 

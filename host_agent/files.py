@@ -1,34 +1,36 @@
 """Files the agent writes that hold health data (lot files with NIRs, duplicates, copies,
-exports, the database and its folder): folders it creates are 0700, files 0600, whatever
-the umask, and a file appears whole or not at all (docs/agent.md, "Files")."""
+exports, the database and its folder): folders it creates are its user's only (0700 on
+POSIX), files too (0600), whatever the umask, and a file appears whole or not at all
+(docs/agent.md, "Files"). What differs on Windows is in host_agent/system.py."""
 
 import os
 from pathlib import Path
+
+from host_agent.system import current as system
 
 MAX_ROOT_BYTES = 64 * 1024  # a root certificate is a few hundred bytes; never read /dev/zero
 
 
 def private_folder(folder) -> None:
-    """Create `folder` and its missing parents, each 0700 (existing ones are left alone)."""
+    """Create `folder` and its missing parents, each its user's only (0700 on POSIX;
+    existing ones are left alone)."""
     folder = Path(folder)
     missing = []
     while not folder.exists():
         missing.append(folder)
         folder = folder.parent
     for path in reversed(missing):
-        os.mkdir(path, 0o700)
-        os.chmod(path, 0o700)  # mkdir's mode is masked by the umask
+        system.make_private_folder(path)
 
 
 def write_private(path, data: bytes) -> None:
-    """Write `data` to `path`, mode 0600, atomically (a partial file is never left under
+    """Write `data` to `path`, its user's only (0600 on POSIX), atomically (a partial file is never left under
     `path`), synced to disk. OSError as the system says."""
     path = Path(path)
     private_folder(path.parent)
     partial = path.with_name("." + path.name + ".partial")
-    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fd = system.open_private_file(partial)
     try:
-        os.fchmod(fd, 0o600)
         with os.fdopen(fd, "wb", closefd=False) as f:
             f.write(data)
             f.flush()

@@ -62,11 +62,7 @@ def build(store: Store, now: int, sheet_ids=None, despite_duplicate=()) -> list:
         if damaged:
             raise LotError("no lot built: %s" % damaged)
         for row in rows:
-            try:
-                s = lotfile.LotSheet.from_bundle(row["bundle"])
-            except lotfile.LotFormatError as e:
-                bad.append("sheet %d: %s" % (row["id"], e))
-                continue
+            s = lot_sheet(row)  # from its columns, checked against its bytes by _damaged
             # The fund comes from the beneficiary's rights, inside the signed sheet (R161-45 II).
             if not lotfile.is_fund_code(s.fund):
                 bad.append("sheet %d (order no %d) has no fund code" % (row["id"], row["order_no"]))
@@ -173,6 +169,15 @@ def sheets_of(store: Store, lot_id: int) -> list:
     return store.lot_sheets(lot_id)
 
 
+def lot_sheet(row) -> lotfile.LotSheet:
+    """What a lot needs of a stored sheet: its bytes, and the values already in its columns
+    (decoded once, at the sync; `tla-agent check` and _damaged() compare them with the
+    bytes), not decoded again."""
+    return lotfile.LotSheet(
+        row["bundle"], row["professional"], row["fund"], row["fees"], row["third_party"]
+    )
+
+
 def _damaged(store: Store, rows) -> str:
     """Why some of these sheets' stored bytes cannot be used (damaged since the sync:
     host_agent/check.py), or ""."""
@@ -202,7 +207,7 @@ def body(store: Store, lot, sealed_at: int) -> bytes:
             "lot %s cannot be sealed: sheet %s went on paper since the lot was built (tla-agent "
             "duplicate); it would be billed twice" % (name(lot), ", ".join(map(str, twice)))
         )
-    members = [lotfile.LotSheet.from_bundle(r["bundle"]) for r in rows]
+    members = [lot_sheet(r) for r in rows]
     return lotfile.body(lot["professional"], lot["number"], lot["fund"], sealed_at, members)
 
 
@@ -251,12 +256,15 @@ class Detail:
     acks: list
     sheets: list
     sendings: list
+    states: dict  # sheet id -> returns_report.SheetState, once the lot was sent
 
 
 def detail(store: Store, ref: str, root) -> Detail:
     """The lot named `ref`, its file checked: header and trailer totals, digest, CPS seal,
     and with the trusted `root` the seal's chain on the sealing day and every sheet's
     signatures."""
+    from host_agent import returns_report  # here: returns_report imports this module
+
     row = find(store, ref)
     check = None
     if row["file"] is not None:
@@ -268,4 +276,5 @@ def detail(store: Store, ref: str, root) -> Detail:
         store.fund_acks(row["id"]),
         store.lot_sheets(row["id"]),
         store.sendings(row["id"]),
+        {s.row["id"]: s for s in returns_report.states(store) if s.row["lot_id"] == row["id"]},
     )

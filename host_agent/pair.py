@@ -23,10 +23,14 @@ class PairError(AgentError):
     french_default = "L'appairage n'a pas abouti ; rien n'a été gardé."
 
 
-def pair(link: LinkClient, store: Store, confirm, rng=None, wait_s=WAIT_S, sleep=time.sleep):
+def pair(
+    link: LinkClient, store: Store, confirm, rng=None, wait_s=WAIT_S, sleep=time.sleep, waiting=None
+):
     """Pair with the terminal on `link`. `confirm(code, serial) -> bool` shows the code to
     the user and asks whether the terminal shows the same; the pairing is kept only when
-    the user said yes here and pressed OK there. Returns (serial, agent id)."""
+    the user said yes here and pressed OK there. `waiting(seconds_left)`, when given, is
+    called each second while the terminal waits for its OK (a countdown, not silence).
+    Returns (serial, agent id)."""
     hello = answers.hello(link.request(messages.HELLO, {}))
     mismatch = version_mismatch(hello)
     if mismatch:
@@ -36,6 +40,7 @@ def pair(link: LinkClient, store: Store, confirm, rng=None, wait_s=WAIT_S, sleep
     request = attempt.request()
     asked = False
     deadline = link.clock() + wait_s
+    told = None
     try:
         while request is not None:
             reply = link.request(messages.PAIR, request)
@@ -53,8 +58,13 @@ def pair(link: LinkClient, store: Store, confirm, rng=None, wait_s=WAIT_S, sleep
                         "the codes differ: nothing was kept (press CANCEL on the terminal)"
                     )
             if attempt.waiting:
-                if link.clock() > deadline:
+                now = link.clock()
+                if now > deadline:
                     raise PairError("nobody pressed OK on the terminal within %d s" % wait_s)
+                left = int(deadline - now + 0.999)
+                if waiting is not None and left != told:
+                    told = left
+                    waiting(left)
                 sleep(0.3)
     except TerminalError as e:
         if e.code == messages.E_PAIRING_FAILED:

@@ -34,14 +34,17 @@ def sheet_row(store: Store, sheet_id: int):
     return row
 
 
-def facts(store: Store, row, funds: Path, reason: str = "") -> duplicate.Facts:
+def facts(store: Store, row, funds: Path, reason: str = "", practice=None) -> duplicate.Facts:
     """What the PDF says beyond the signed sheet: names from the certificates, the fund's
-    name from the funds settings (`funds`, a TOML file), the sheet's lot."""
+    name from the settings (`practice`: host_agent/settings.Settings) or the funds
+    settings (`funds`, a TOML file), the sheet's lot, the practice's name and address
+    when the settings give those of the sheet's practice situation."""
     signed = bundle.decode(row["bundle"])
     certs = store.certificates()
     lot = store.lot_of_sheet(row["id"])
+    named = practice.funds.get(row["fund"], {}).get("name", "") if practice else ""
     try:
-        fund_name = sending.load_settings(funds).fund_name(row["fund"])
+        fund_name = named or sending.load_settings(funds).fund_name(row["fund"])
     except sending.SendError:
         fund_name = ""
     return duplicate.Facts(
@@ -51,6 +54,7 @@ def facts(store: Store, row, funds: Path, reason: str = "") -> duplicate.Facts:
         lot=lots.name(lot) if lot else "",
         reason=reason,
         transmitted=lots.transmitted(store, row["id"]),
+        practice=practice.practice_address(row["situation"]) if practice else (),
     )
 
 
@@ -62,7 +66,7 @@ class Printed:
     left_lot: str
 
 
-def print_duplicate(store, sheet_id, reason, funds: Path, deliver, now: int) -> Printed:
+def print_duplicate(store, sheet_id, reason, funds: Path, deliver, now: int, practice=None) -> Printed:
     """Make the sheet's paper duplicate, hand its PDF to `deliver(pdf)` (which writes or
     serves it), then note it: the sheet stays out of electronic lots (R161-47 I: billed
     once). Refused before any PDF exists when the sheet is on its way electronically."""
@@ -70,15 +74,15 @@ def print_duplicate(store, sheet_id, reason, funds: Path, deliver, now: int) -> 
     refused = lots.duplicate_refusal(store, sheet_id)
     if refused:  # a duplicate of a sheet on its way would bill it twice
         raise lots.LotError(refused)
-    pdf = duplicate.render(row["bundle"], facts(store, row, funds, reason), duplicate.DUPLICATE)
+    pdf = duplicate.render(row["bundle"], facts(store, row, funds, reason, practice), duplicate.DUPLICATE)
     deliver(pdf)
     return Printed(row, lots.record_duplicate(store, sheet_id, now, reason))
 
 
-def patient_copy(store, sheet_id, funds: Path, signed: bool = False) -> tuple[Any, bytes]:
+def patient_copy(store, sheet_id, funds: Path, signed=False, practice=None) -> tuple[Any, bytes]:
     """(the sheet's row, the patient's copy): a PDF marked COPIE, or with `signed` the
     sheet's exact signed bytes as transmitted."""
     row = sheet_row(store, sheet_id)
     if signed:
         return row, bytes(row["bundle"])
-    return row, duplicate.render(row["bundle"], facts(store, row, funds), duplicate.COPY)
+    return row, duplicate.render(row["bundle"], facts(store, row, funds, "", practice), duplicate.COPY)

@@ -1,11 +1,13 @@
 """Retention of the electronic doubles of transmitted sheets: kept at least 90 days after
-transmission (R161-47 I 1°), then purged once the fund acknowledged them, never before.
+transmission (R161-47 I 1°), then purged once the fund acknowledged them, never before, and
+not while the fund's returns leave something to settle (a rejected sheet, a third-party
+payment still due: docs/returns.md).
 
 Purging a lot deletes the sheets' signed bytes, the lot file and the patients' NIRs; what a
 sheet is as an invoice (R161-49: order number, dates, amounts, fund) stays in the store.
 """
 
-from host_agent import lots
+from host_agent import lots, returns_report
 from protocol import dates
 
 RETENTION_DAYS = 90  # R161-47 I 1°: "pendant quatre-vingt-dix jours au moins"
@@ -22,18 +24,23 @@ def purge_from(lot) -> int:
 
 
 class Plan:
-    """What a purge on `today` removes (`lots`: acknowledged lots past retention, `sheets`:
-    their sheet count) and keeps (`kept`: [(reason, sheets)], in a fixed order)."""
+    """What a purge on `today` removes (`lots`: acknowledged lots past retention with a
+    sheet to purge, `sheet_ids`: those sheets, `sheets`: their count) and keeps (`kept`:
+    [(reason, sheets)], in a fixed order)."""
 
-    def __init__(self, purge, sheets, kept):
+    def __init__(self, purge, sheet_ids, kept):
         self.lots = purge
-        self.sheets = sheets
+        self.sheet_ids = sheet_ids
+        self.sheets = len(sheet_ids)
         self.kept = kept
 
 
 def plan(store, today: int) -> Plan:
+    """Past its 90 days in an acknowledged lot, a sheet goes unless the funds' returns keep
+    it (returns_report.kept_reason: rejected, or a third-party payment still due)."""
     rows = store.retained_lots()
-    purge, sheets = [], 0
+    states = {s.row["id"]: s for s in returns_report.states(store)}
+    purge, ids = [], []
     kept = {}
 
     def keep(reason, n):
@@ -53,20 +60,35 @@ def plan(store, today: int) -> Plan:
             keep(reason, lot["members"])
             latest[reason] = min(latest.get(reason, 99999999), purge_from(lot))
         else:
-            purge.append(lot)
-            sheets += lot["members"]
+            go = []
+            for member in store.lot_members(lot["id"]):
+                if member["purged"] is not None:
+                    continue
+                state = states.get(member["id"])
+                why = returns_report.kept_reason(state) if state else ""
+                if why:
+                    keep(why, 1)
+                else:
+                    go.append(member["id"])
+            if go:
+                purge.append(lot)
+                ids += go
     ordered = []
     for reason, n in kept.items():
         if reason in latest:
             reason += " (the first may go on %s)" % dates.iso(dates.ymd_tuple(latest[reason]))
         ordered.append((reason, n))
-    return Plan(purge, sheets, ordered)
+    return Plan(purge, ids, ordered)
 
 
 def purge(store, today: int, now: int) -> Plan:
-    """Delete the electronic doubles that `plan` allows, in one transaction."""
+    """Delete the electronic doubles that `plan` allows, in one transaction; a lot's file
+    goes with the last of its sheets."""
     found = plan(store, today)
     with store.transaction():
+        for sheet_id in found.sheet_ids:
+            store.purge_sheet(sheet_id, now)
         for lot in found.lots:
-            store.purge_lot(lot["id"], now)
+            if all(m["purged"] is not None for m in store.lot_members(lot["id"])):
+                store.purge_lot_file(lot["id"], now)
     return found

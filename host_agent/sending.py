@@ -15,6 +15,7 @@ from pathlib import Path
 
 from host_agent import files, lotfile, lots
 from host_agent.errors import EXIT_SEND, AgentError
+from host_agent.system import current as system
 
 PASSWORD_ENV = "TLA_SMTP_PASSWORD"  # the SMTP password never sits in the settings file
 
@@ -65,11 +66,7 @@ class Outbox(Transport):
                     return
                 raise SendError("%s already exists with other content" % target)
             files.write_private(target, file)  # 0600: it holds NIRs
-            directory = os.open(target.parent, os.O_RDONLY)
-            try:
-                os.fsync(directory)
-            finally:
-                os.close(directory)
+            system.sync_folder(target.parent)
         except OSError as e:
             raise SendError("cannot write %s: %s" % (target, e.strerror or e)) from None
 

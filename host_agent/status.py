@@ -1,9 +1,14 @@
 """What the practice must do next, from the store: each terminal's last sync and sheets not
 yet transmitted, and those sheets by working days left before their deadline (R161-47 I 1°).
+
+The deadline is the terminal's own rule (protocol/workdays.py: the French calendar
+computed, offline), so that the terminal's warning and the PC's status never disagree;
+tests/test_lots_deadlines.py checks it against the `holidays` package, day by day.
 """
 
-from host_agent import deadlines, lotfile, lots
+from host_agent import lotfile, lots, returns_report
 from protocol import sheet_fields as F
+from protocol import workdays
 
 
 class Waiting:
@@ -31,15 +36,24 @@ def waiting(store, today: int) -> list:
     for row in rows:
         if row["lot_status"] in lots.TRANSMITTED:
             continue
-        third_party = row["payment"] == F.THIRD_PARTY  # R161-47 I 1° b: 8 working days
-        last = deadlines.deadline(row["completion"], third_party)
-        left = deadlines.working_days_left(today, row["completion"], third_party)
+        last, left = deadline_of(row, today)
         name = None
         if row["lot_number"] is not None:
             name = lotfile.lot_name(row["lot_professional"], row["lot_number"])
         out.append(Waiting(row, name, row["lot_status"], last, left))
     out.sort(key=lambda w: (w.left, w.deadline, w.row["completion"], w.row["id"]))
     return out
+
+
+def deadline_of(row, today: int) -> tuple[int, int]:
+    """(the last day to transmit the sheet `row`, working days left on `today`): 3 working
+    days after its completion when the patient paid, 8 with third-party payment
+    (R161-47 I 1° a, b), as the terminal counts them."""
+    third_party = row["payment"] == F.THIRD_PARTY
+    return (
+        workdays.transmission_deadline(row["completion"], third_party),
+        workdays.working_days_left(today, row["completion"], third_party),
+    )
 
 
 def overdue(store, today: int) -> list:
@@ -51,9 +65,12 @@ class Report:
     """What `status` and the home page show: every terminal (status.terminals) and every
     sheet not transmitted (Waiting, overdue first)."""
 
-    def __init__(self, terminals, waiting):
+    def __init__(self, terminals, waiting, funds=None):
         self.terminals = terminals
         self.waiting = waiting
+        # The transmitted sheets by where they stand with their fund (returns_report):
+        # sent is not acknowledged; the funds' returns say more (docs/returns.md).
+        self.funds = funds or {}
 
     @property
     def overdue(self) -> list:
@@ -61,4 +78,4 @@ class Report:
 
 
 def report(store, today: int) -> Report:
-    return Report(terminals(store), waiting(store, today))
+    return Report(terminals(store), waiting(store, today), returns_report.counts(store))

@@ -249,8 +249,9 @@ class Syncer(AfterSheets, RoundSync):
         self.known.add(cid)
 
     def verify(self, rec_no, data, today):
-        """(sheet, None) when the bundle verifies, else (None, reason). The certificates
-        are indexed once a sync, and a chain checked once a day (host_agent.verify)."""
+        """(the Verification, None) when the bundle verifies, else (None, reason). The
+        certificates are indexed once a sync, and a chain checked once a day
+        (host_agent.verify); the decoded bundle and sheet travel with the batch."""
         result = self.verifier.verify(data, today)
         sheet = result.sheet
         if not result.ok or sheet is None:
@@ -260,7 +261,7 @@ class Syncer(AfterSheets, RoundSync):
                 sheet.terminal,
                 self.serial,
             )
-        return sheet, None
+        return result, None
 
     def _pull(self, status):
         self.progress.stage("pulling sheets")
@@ -319,12 +320,7 @@ class Syncer(AfterSheets, RoundSync):
                             new_certs.append(cid)
                     elif etype == SHEET:
                         self.summary.received_records.append(rec_no)
-                        sheet, reason = self.verify(rec_no, body, today)
-                        if sheet is None:
-                            batch.rejected.append((rec_no, body, reason))
-                        else:
-                            batch.accepted.append((rec_no, body, sheet))
-                        batch.last_record = rec_no
+                        batch.add(rec_no, body, *self.verify(rec_no, body, today))
                         self.progress.advance(1, len(body) + 3)
                     self._within_limits(batch, new_certs)
                 if (

@@ -1,10 +1,22 @@
 """What a sync carries and reports (host_agent/sync.py): the batch of one transaction, the
 progress the CLI draws, the summary, and the trusted root certificate it verifies against."""
 
+from typing import Any, NamedTuple
+
 from cryptography import x509
 
 from host_agent import files
 from host_agent.errors import SyncError
+
+
+class Received(NamedTuple):
+    """A sheet that verified, as it travels from the sync to its filing: decoded once, by
+    the verification (host_agent/verify.py), never again on the way."""
+
+    record: int  # the terminal's record number
+    data: bytes  # the signed bundle, exactly as received
+    bundle: Any  # protocol.bundle.Bundle, decoded from `data`
+    sheet: Any  # protocol.sheet.Sheet, decoded from `bundle.sheet`
 
 
 class Batch:
@@ -12,13 +24,22 @@ class Batch:
 
     def __init__(self):
         self.certs = []  # DER
-        self.accepted = []  # (record number, bundle bytes, protocol.sheet.Sheet)
+        self.accepted = []  # Received
         self.rejected = []  # (record number, bundle bytes, reason)
         self.last_record = 0
         self.nbytes = 0  # held in RAM until the commit
 
     def __len__(self):
         return len(self.accepted) + len(self.rejected)
+
+    def add(self, rec_no: int, data: bytes, verified, reason: str | None) -> None:
+        """The sheet `data` with its Verification (`verified`, when it passed) or the
+        reason it goes to quarantine."""
+        if verified is None:
+            self.rejected.append((rec_no, data, reason))
+        else:
+            self.accepted.append(Received(rec_no, data, verified.bundle, verified.sheet))
+        self.last_record = rec_no
 
 
 class Progress:

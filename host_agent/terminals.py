@@ -9,7 +9,7 @@ from typing import Any
 
 from host_agent import answers, pair, transport, watch
 from host_agent.client import LinkClient, LinkError
-from host_agent.errors import EXIT_VERSION, AgentError
+from host_agent.errors import EXIT_LINK, EXIT_VERSION, AgentError
 from host_agent.store import Store
 from host_agent.sync import Syncer, version_mismatch
 from host_agent.sync_parts import Progress, Summary
@@ -46,12 +46,15 @@ def hello(port: str, timeout: float = 3.0) -> Hello:
     )
 
 
-def pair_with(port: str, store: Store, confirm, wait_s: int = pair.WAIT_S) -> tuple[str, str]:
-    """Pair with the terminal on `port`; `confirm(code, serial) -> bool` asks the user.
+def pair_with(
+    port: str, store: Store, confirm, wait_s: int = pair.WAIT_S, waiting=None
+) -> tuple[str, str]:
+    """Pair with the terminal on `port`; `confirm(code, serial) -> bool` asks the user;
+    `waiting(seconds_left)` counts down the wait for OK on the terminal.
     Returns (the terminal's serial, this agent's name)."""
     link = LinkClient(transport.open_port(port))
     try:
-        return pair.pair(link, store, confirm, wait_s=wait_s)
+        return pair.pair(link, store, confirm, wait_s=wait_s, waiting=waiting)
     finally:
         link.port.close()
 
@@ -63,6 +66,28 @@ def unpair(store: Store, serial: str) -> None:
             "terminal %s is not paired with this PC" % serial,
             french="Le terminal %s n'est pas appairé avec ce PC." % serial,
         )
+
+
+def find_port(port, ids) -> str:
+    """The terminal's port: `port` when given, else the one USB serial port with `ids`
+    (vid, pid), as `watch` finds it. AgentError (exit 5) when none or several are there."""
+    if port:
+        return port
+    found = transport.find_terminals(*ids)
+    usb = "%04x:%04x" % tuple(ids)
+    if not found:
+        raise AgentError(
+            "no terminal on USB %s: plug it in (and switch it on), or give --port" % usb,
+            EXIT_LINK,
+            "Aucun terminal branché en USB (%s) : branchez-le et allumez-le." % usb,
+        )
+    if len(found) > 1:
+        raise AgentError(
+            "several terminals on USB %s (%s): say which with --port" % (usb, ", ".join(found)),
+            EXIT_LINK,
+            "Plusieurs terminaux sont branchés (%s) : n'en gardez qu'un." % ", ".join(found),
+        )
+    return found[0]
 
 
 def sync_once(port: str, store: Store, root, progress: Progress | None = None) -> Summary:

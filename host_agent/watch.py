@@ -6,16 +6,17 @@ port URL; a device path counts as present while it exists, any other URL always 
 `every` seconds separate two syncs).
 """
 
-import os
 import time
+
+from host_agent.system import current as system
 
 
 def url_finder(url):
-    """find() for a given port URL: the URL while it is there, else None."""
-    is_path = "://" not in url
+    """find() for a given port URL: the URL while it is there (host_agent/system.py: a
+    device path while it exists, a COM port while pyserial lists it), else None."""
 
     def find():
-        return url if not is_path or os.path.exists(url) else None
+        return url if system.port_present(url) else None
 
     return find
 

@@ -7,7 +7,7 @@ counted on. Each failure is an AgentError, in English and in French (host_agent/
 import time
 from pathlib import Path
 
-from host_agent import files
+from host_agent import files, settings
 from host_agent.errors import EXIT_DATABASE, AgentError
 from host_agent.store import Store, StoreError
 from host_agent.sync_parts import load_root
@@ -15,7 +15,7 @@ from protocol import dates
 
 DB_ENV = "TLA_AGENT_DB"
 ROOT_ENV = "TLA_ROOT_CERT"
-DEFAULT_DB = Path.home() / ".local" / "share" / "tla" / "agent.db"
+DEFAULT_DB = settings.default_database()  # platformdirs: ~/.local/share/tla/agent.db on Linux
 
 
 def open_store(db: Path, create: bool = False) -> Store:

@@ -72,10 +72,15 @@ def read_runs(body, key):
 # ---------------------------------------------------------------- STATUS
 
 
-def status_request(high=0):
+def status_request(high=0, caps=None):
     """STATUS asks; `high`: the highest record number the PC holds from this terminal, so
-    that the terminal never issues it again, whatever its flash lost."""
-    return {"high": high} if high else {}
+    that the terminal never issues it again, whatever its flash lost; `caps`: the
+    practice's caps on sheets waiting (warning count, hard count, warning age in days,
+    hard age; 0 = none), kept by the terminal (docs/visit.md "Caps")."""
+    body: dict = {"high": high} if high else {}
+    if caps is not None:
+        body["caps"] = list(caps)
+    return body
 
 
 # The highest "high" a STATUS may carry: far beyond any terminal's life (a sheet a minute
@@ -85,6 +90,19 @@ MAX_HIGH = 1 << 31
 
 def read_status_request(body):
     return _opt_int(body, "high", 0, MAX_HIGH, 0)
+
+
+def read_caps(body):
+    """The caps of a STATUS request (a tuple of 4 ints 0-65535), or None when it has none."""
+    caps = body.get("caps") if isinstance(body, dict) else None
+    if caps is None:
+        return None
+    if type(caps) is not list or len(caps) != 4:
+        raise MalformedMessage("STATUS caps: 4 numbers")
+    for v in caps:
+        if type(v) is not int or not 0 <= v <= 0xFFFF:
+            raise MalformedMessage("STATUS caps: numbers 0-65535")
+    return tuple(caps)
 
 
 def status_reply(

@@ -1,5 +1,6 @@
 """The nomenclature tables for home visits, as data: codes, tariffs in cents, allowed ratings.
-tla's values look like France's NGAP but are illustrative, not the official tariffs.
+tla's values follow France's NGAP (version 2 cites a public source for each rating) but tla
+is not a billing reference.
 
 A published version is never edited (signed sheets name it and are re-checked against it):
 a tariff change is a new version with its effective date, appended to VERSIONS.
@@ -48,6 +49,38 @@ VERSIONS = (
         ("MAU", 60, 135, 100, 100, 0, "Majoration acte unique"),
         ("MCI", 60, 500, 100, 100, 0, "Majoration de coordination infirmiere"),
         ("F", 60, 850, 100, 100, 0, "Majoration dimanche et jour ferie"),
+    )),
+    # Version 2: the nurse's usual NGAP codes, and short labels ("CODE label" in at most 16
+    # characters: a menu line, docs/visit.md). Entries in the order of the act menu: each
+    # profession's usual codes first. Sources of each rating (docs/care-sheet.md "The
+    # nomenclature"): [a] ameli.fr, "Bilan de soins infirmiers (BSI)" (2024): BSA 13,00,
+    # BSB 18,20, BSC 28,70; [b] laruche.cbainfo.fr, nurses' tariffs from 28 January 2024:
+    # AMI 3,15, AIS 2,65; [c] onsil.fr, nurses' tariffs (avenant 3, 2012): IK plaine 0,35,
+    # night 20h-23h and 5h-8h 9,15, night 23h-5h 18,30, MAU 1,35, MCI 5,00; [d] ameli.fr as
+    # quoted by blog.jungloo.fr (2025): IFD 2,75; [v1] version 1's value, not verified
+    # against a public source (the doctor's codes; the nurse's Sunday F at 8,50, [c] giving
+    # 8,00 in 2012). NGAP art. 14 B: the night and Sunday surcharges of a nurse's repeated
+    # acts need a prescription saying so (PRESCRIBED).
+    (2, 20260101, (
+        ("VG", 10, 3000, 100, 100, 0, "Visite"),  # [v1]
+        ("MD", 10, 1000, 100, 100, 0, "Deplacement"),  # [v1]
+        ("IK", 10, 61, 100, 30000, 0, "Km plaine"),  # [v1]
+        ("G", 10, 3000, 100, 100, 0, "Consultation"),  # [v1]
+        ("F", 10, 1906, 100, 100, 0, "Dim. et ferie"),  # [v1]
+        ("MN", 10, 3500, 100, 100, 0, "Nuit 20-0,6-8"),  # [v1] 20h-0h and 6h-8h
+        ("MM", 10, 4000, 100, 100, 0, "Nuit 0h-6h"),  # [v1] the middle of the night
+        ("AMI", 60, 315, 50, 3000, RANKED | PRESCRIBED, "Acte med-inf"),  # [b]
+        ("IFD", 60, 275, 100, 100, 0, "Deplacement"),  # [d]
+        ("IK", 60, 35, 100, 30000, 0, "Km plaine"),  # [c]
+        ("MAU", 60, 135, 100, 100, 0, "Acte unique"),  # [c]
+        ("AIS", 60, 265, 50, 3000, RANKED | PRESCRIBED | AGREEMENT, "Soin hygiene"),  # [b]
+        ("BSA", 60, 1300, 100, 100, PRESCRIBED, "BSI leger"),  # [a]
+        ("BSB", 60, 1820, 100, 100, PRESCRIBED, "BSI moyen"),  # [a]
+        ("BSC", 60, 2870, 100, 100, PRESCRIBED, "BSI lourd"),  # [a]
+        ("MCI", 60, 500, 100, 100, 0, "Coordination"),  # [c]
+        ("N", 60, 915, 100, 100, PRESCRIBED, "Nuit 20-23,5-8"),  # [c]
+        ("NP", 60, 1830, 100, 100, PRESCRIBED, "Nuit 23h-5h"),  # [c] tla's code (see docs)
+        ("F", 60, 850, 100, 100, PRESCRIBED, "Dim. et ferie"),  # [v1]
     )),
 )
 # fmt: on

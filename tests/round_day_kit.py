@@ -33,29 +33,29 @@ def _cps_in():
 def _cards_out():
     return [
         {"remove": "vitale", "screen": "Inserer carte Vitale"},
-        {"remove": "cps", "screen": "Inserer les cartes"},
+        {"remove": "cps", "screen": "tla "},
     ]
 
 
 def by_hand(patient):
-    """The visit keyed on the keypad: AMI (coefficient, date, rank 1), IFD, the
-    prescription (date, prescriber, reference), the payment, signed."""
+    """The visit keyed on the keypad as the act menu leads it (docs/visit.md): AMI, whose
+    prescription is asked first (date JJMM, prescriber, the reference typed over the one
+    proposed), its coefficient; IFD (rank computed, NGAP 11 B); 0 to pay, the payment,
+    signed. On day 2 the act menu's item 0 offers the last sheet again: not taken here."""
     card, _, rank, _, _, coef, ref, _, pay = PATIENTS[patient]
     return (
         _cps_in()
         + [
             {"insert": "vitale", "card": card, "screen": HOLDERS[card]},
-            {"keys": rank, "screen": "Actes:0"},
-            {"keys": "1 1", "screen": "Coefficient"},
-            {"keys": coef + " OK", "screen": "Date (JJMMAAAA)"},
-            {"keys": "OK", "screen": "Rang (1 ou 2)"},
-            {"keys": "1 OK", "screen": "Actes:1"},
-            {"keys": "1 3 OK", "screen": "Actes:2"},
-            {"keys": "2 4", "screen": "Prescription"},
-            {"keys": "02112026 OK", "screen": "Prescripteur (id)"},
+            {"keys": rank, "screen": "Acte 1: code"},
+            {"keys": "1", "screen": "Prescr. obligatoire"},
+            {"keys": "0211 OK", "screen": "Prescripteur (id)"},
             {"keys": PRESCRIBER + " OK", "screen": "Reference"},
-            {"keys": ref + " OK", "screen": "Actes:2"},
-            {"keys": "4 " + pay, "screen": "OK signer"},
+            {"keys": ref + " OK", "screen": "Coefficient"},
+            {"keys": coef + " OK", "screen": "Acte 2: code"},
+            {"keys": "2", "screen": "Acte 3: code"},
+            {"keys": "0", "screen": "Paiement"},
+            {"keys": pay, "screen": "OK signer"},
             {"keys": "OK", "screen": "Enregistree no"},
         ]
         + _cards_out()

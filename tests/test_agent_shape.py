@@ -1,7 +1,8 @@
 """The shape of host_agent/ (issue 12, docs/architecture.md "Decisions"): every SQL statement
-of the agent is in host_agent/store/, no file of host_agent/ is over 400 lines, the CLI
-assembles its groups in one module (no group registers itself into another), and a CLI
-command's module never reaches the database but through the domain modules."""
+of the agent is in host_agent/store/, every POSIX-only call in host_agent/system.py, no
+file of host_agent/ is over 400 lines, the CLI assembles its groups in one module (no group
+registers itself into another), and a CLI command's module never reaches the database but
+through the domain modules."""
 
 import ast
 import re
@@ -41,6 +42,37 @@ def sql_outside_store(paths) -> list:
     return found
 
 
+# Calls and modules that exist or mean something on POSIX only (or differ on Windows).
+POSIX_ONLY = re.compile(
+    r"\bos\.(chmod|fchmod|lchmod|chown|fchown|getuid|geteuid|getgid|umask|killpg|setsid|"
+    r"getpgid|setpgid|openpty|fork|mkfifo|O_RDONLY|O_DIRECTORY)\b|"
+    r"\bsignal\.(SIGKILL|SIGHUP|SIGUSR1|SIGUSR2|SIGCHLD|SIGALRM)\b|"
+    r"\bmode=0o[0-7]+|\b0o[0-7]{3}\b|"
+    r"^\s*(import|from)\s+(fcntl|termios|tty|pty|pwd|grp|resource)\b",
+    re.MULTILINE,
+)
+
+
+def posix_only_calls(paths) -> list:
+    """'file:line text' of every POSIX-only call in `paths` (comments and docstrings aside)."""
+    found = []
+    for path in paths:
+        text = path.read_text()
+        docstrings = {
+            node.body[0].value.lineno
+            for node in ast.walk(ast.parse(text))
+            if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef))
+            and node.body
+            and isinstance(node.body[0], ast.Expr)
+            and isinstance(node.body[0].value, ast.Constant)
+        }
+        for number, line in enumerate(text.splitlines(), 1):
+            code = line.split("#", 1)[0]
+            if number not in docstrings and POSIX_ONLY.search(code):
+                found.append("%s:%d %s" % (path.name, number, line.strip()))
+    return found
+
+
 def test_the_agent_has_its_store_and_cli_packages():
     assert (AGENT / "store" / "__init__.py").is_file()
     assert (AGENT / "cli" / "app.py").is_file()
@@ -51,17 +83,36 @@ def test_no_sql_outside_the_store():
     assert sql_outside_store(OUTSIDE_STORE) == []
 
 
-def test_the_sql_finder_finds_sql(tmp_path):
-    """The grep above can fail: a query or an execute() in a module is found."""
+def test_no_posix_only_call_outside_system_py():
+    others = [p for p in FILES if p != AGENT / "system.py"]
+    assert posix_only_calls(others) == []
+    assert posix_only_calls([AGENT / "system.py"])  # where they are
+
+
+SQL_SAMPLE = (
+    'Q = "SELECT id FROM sheets WHERE purged IS NULL"\n'
+    "def f(db):\n"
+    '    db.executemany("x", [])\n'
+    'TEXT = "select a lot to seal"\n'
+)
+POSIX_SAMPLE = (
+    "import fcntl\nimport os\nos.chmod('x', 0o600)  # owner only\n"
+    "os.kill(1, signal.SIGKILL)\nx = 1  # os.getuid() in a comment is fine\n"
+)
+
+
+@pytest.mark.parametrize(
+    "finder, text, lines",
+    [(sql_outside_store, SQL_SAMPLE, [1, 3]), (posix_only_calls, POSIX_SAMPLE, [1, 3, 4])],
+    ids=["sql", "posix"],
+)
+def test_the_greps_find_what_they_look_for(tmp_path, finder, text, lines):
+    """The greps above can fail: what they look for, written in a module, is found (and
+    English prose or a comment is not)."""
     bad = tmp_path / "bad.py"
-    bad.write_text(
-        'Q = "SELECT id FROM sheets WHERE purged IS NULL"\n'
-        "def f(db):\n"
-        '    db.executemany("x", [])\n'
-        'TEXT = "select a lot to seal"\n'
-    )
-    found = sql_outside_store([bad])
-    assert len(found) == 2 and "SQL" in found[0] and ".executemany(" in found[1], found
+    bad.write_text(text)
+    found = finder([bad])
+    assert [int(f.split()[0].split(":")[1]) for f in found] == lines, found
 
 
 def test_the_store_holds_the_free_sheets_predicate_once():

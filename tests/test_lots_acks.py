@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from host_agent import acks, lots, retention, sending, status
+from host_agent import acks, lots, retention, returns, sending, status
+from host_agent.errors import EXIT_OVERDUE
 from protocol import dates
 from tests import lots_kit as kit
 
@@ -144,6 +145,13 @@ def test_purge_keeps_90_days_after_transmission_and_says_what_it_kept(sent):
     acked = [r for r in lots.all_lots(store) if r["professional"] == nurse]
     acks.apply(store, ack_file(tmp / "a.json", acked[0]["fund"], entry(acked[0])), kit.NOW)
     acks.apply(store, ack_file(tmp / "b.json", acked[1]["fund"], entry(acked[1])), kit.NOW)
+    # Their third-party sheets paid (docs/returns.md): the fund owes nothing more on them.
+    for lot in acked:
+        due = [s for s in lots.sheets_of(store, lot["id"]) if s["third_party"]]
+        paid = [{"lot": lots.name(lot), "order_no": s["order_no"], "result": "paid",
+                 "date": "2026-11-25", "amount": s["third_party"]} for s in due]
+        raw = json.dumps({"format": "tla-return/1", "fund": lot["fund"], "sheets": paid})
+        returns.apply(store, raw.encode(), "paid.json", kit.NOW)
     s = kit.make_sheet("gp", "single", 700, completion=20261120)
     kit.file_sheet(store, s, kit.sign(s, "gp", "single"))
     sent_day = retention.sent_day(acked[0])
@@ -189,7 +197,7 @@ def test_status_lists_terminals_and_sheets_by_time_left_overdue_first(tmp_path):
     assert terminals == {"TLA-NURSE-01": 9, "TLA-GP-01": 6}
     proc = kit.agent(tmp_path / "agent.db", "status", "--today", "2026-11-19")
     print(proc.stdout)
-    assert proc.returncode == 0
+    assert proc.returncode == EXIT_OVERDUE == 9  # a sheet is past its deadline (scripts)
     lines = proc.stdout.splitlines()
     first = next(i for i, line in enumerate(lines) if "TLA-NURSE-01" in line and "300" in line)
     assert "1 overdue" in lines[first] and "2026-11-18" in lines[first]

@@ -16,7 +16,7 @@ import pytest
 from emulator.cards import fixtures
 from emulator.ptylink import PtyBridge
 from emulator.scenario import DAY, SCENARIOS, TerminalDriver, play, play_day, play_file
-from emulator.scenario_play import ScenarioError
+from emulator.scenario_play import ScenarioError, split_keys
 from emulator.terminal import make_terminal
 from firmware.certstore import CertStore
 from firmware.journal import Journal
@@ -49,6 +49,7 @@ def test_the_scenarios_asked_for_are_there():
         "no-copies",
         "degraded",
         "day",
+        "nurse-first-visit",
     ) + BAD_INPUTS:
         assert name in names, name
     day = json.loads(DAY.read_text())
@@ -114,6 +115,42 @@ def test_the_demo_day_saves_twelve_sheets_that_verify(interpreter, tmp_path):
         assert r.third_party == (check.sheet.payment == 1)
 
 
+def _keys(steps):
+    return sum(len(split_keys(step["keys"])) for step in steps if "keys" in step)
+
+
+@pytest.mark.parametrize("interpreter", ["cpython", "micropython"])
+def test_a_nurses_first_visit_on_prescription_takes_30_keys_and_its_repeat_5(interpreter, tmp_path):
+    """Issue 13: AMI + IFD on prescription by a nurse, PIN included, in at most 30 key
+    presses (about 45 before); the patient's evening visit repeats that sheet in at most
+    10. Both sheets are signed and verify as the PC verifies them."""
+    scenario = json.loads((SCENARIOS / "nurse-first-visit.json").read_text())
+    first, repeat = scenario["visits"]
+    counted = (_keys(scenario["setup"] + first["steps"]), _keys(repeat["steps"]))
+    print("keys: first visit with the PIN %d, repeat %d" % counted)
+    assert counted[0] <= 30 and counted[1] <= 10
+    run = Started(interpreter, tmp_path)
+    try:
+        play(run.t, scenario)
+    finally:
+        assert run.stop() in (0, None)
+    records, ders = run.stored()
+    assert len(records) == 2
+    sheets = []
+    for r in records:
+        check = verify_bundle(r.payload, ders, fixtures.pki().root_der, 20261118)
+        assert check.ok, check.reason
+        assert bundle.decode(r.payload).vitale_signature is not None
+        sheets.append(check.sheet)
+    a, b = sheets
+    assert [(x.code, x.coef, x.rank) for x in a.acts] == [("AMI", 100, 1), ("IFD", 100, None)]
+    assert [(x.code, x.coef, x.rank) for x in b.acts] == [(x.code, x.coef, x.rank) for x in a.acts]
+    assert a.prescription == b.prescription and a.prescription.prescriber == "10009876543"
+    assert a.prescription.date == 20261102 and a.prescription.ref == "20261102-1"
+    assert a.nomenclature == b.nomenclature == 2 and a.fees == b.fees == 590
+    assert a.third_party == a.fees and b.third_party == b.fees
+
+
 def test_a_card_pulled_during_the_signing_under_micropython(tmp_path):
     """Under micropython too: the Vitale card pulled at each exchange of the signing saves
     either nothing or a whole sheet (pulled during the copy), and never reuses a number."""
@@ -122,11 +159,16 @@ def test_a_card_pulled_during_the_signing_under_micropython(tmp_path):
     steps = scenario["visits"][0]["steps"]
     review = [i for i, s in enumerate(steps) if s.get("screen") == "OK signer MENU motif"][0]
     visit = {"name": "pull", "start": scenario["start"], "visits": [{"steps": steps[: review + 1]}]}
+    # The practice situation is asked once a CPS session: the next visits go on without it.
+    assert steps[1]["screen"] == "Lieu d'exercice"
+    again = dict(
+        visit, visits=[{"steps": [steps[0], dict(steps[2], keys="1")] + steps[3 : review + 1]}]
+    )
     outcomes = []
     try:
         play(run.t, dict(scenario, visits=[], teardown=[]))  # the CPS and its PIN
         for n in range(1, 9):
-            play(run.t, visit)
+            play(run.t, visit if n == 1 else again)
             run.t.pull_during("vitale", n)
             run.t.press("OK")
             got = {}

@@ -77,7 +77,7 @@ def test_the_check_catches_an_agent_that_acknowledges_before_committing(tmp_path
     syncer = kit.agent(world, store, root, batch_sheets=4)
 
     def broken_commit(batch, cert_ids):
-        numbers = [r for r, _, _ in batch.accepted]
+        numbers = [r.record for r in batch.accepted]
         syncer._send_ack(numbers, [], cert_ids)  # ACK first...
         world.run_for(0.5)
         raise Killed("...and the agent dies before committing")

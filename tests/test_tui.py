@@ -64,7 +64,7 @@ async def a_visit_start(app, pilot):
     await pilot.press("1")  # the visit of the holder: the card has been read whole
     await until(pilot, showing(app, "Lieu d'exercice"), "the practice situations")
     await pilot.press("1")
-    await until(pilot, showing(app, "Actes:0"), "the sheet begun")
+    await until(pilot, showing(app, "Acte 1: code"), "the sheet begun")
     await pilot.click("#pull-vitale")
     await until(pilot, showing(app, "retiree"), "the card pulled")
     assert "single pulled from the vitale slot" in log_text(app)
@@ -213,7 +213,7 @@ def test_the_agent_pairs_and_syncs_over_the_views_port(tmp_path):
 
     async def scenario():
         async with app.run_test(size=(110, 32)) as pilot:
-            await until(pilot, showing(app, "Inserer les cartes"), "the idle screen")
+            await until(pilot, showing(app, "1 FSE: envoi"), "the idle screen, a sheet waiting")
             port = app.bench.port
             await pilot.press("M", "1")  # shift+m: MENU too
             await until(pilot, showing(app, "Appairage d'un PC"), "the pairing screen")

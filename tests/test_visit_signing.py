@@ -40,9 +40,10 @@ def test_both_cards_in_without_the_pin_produce_no_signature():
     term.driver.insert("vitale", "single")  # both cards in: the screen still asks the PIN
     assert term.screen[1] == "Code PIN: "
     # every key a professional could press on the PIN screen, but a right PIN
-    for key in ["OK", "MENU", "1", "OK", "2", "OK", "OK", "MENU", "4", "OK", "CANCEL"]:
+    # (MENU there opens the terminal's menu: pairing works with a CPS in; not here)
+    for key in ["OK", "BACK", "1", "OK", "2", "OK", "OK", "BACK", "4", "OK", "CANCEL"]:
         term.driver.press(key)
-    for key in ["UP", "DOWN", "OK", "MENU", "1", "2"]:
+    for key in ["UP", "DOWN", "OK", "BACK", "1", "2"]:
         term.driver.press(key)
     assert term.screen[1] == "Code PIN: **"
     assert not [a for a in cps.sent + vitale.sent if a.startswith(PSO_SIGN)]
@@ -89,7 +90,9 @@ def test_a_card_pulled_at_each_exchange_of_the_signing_leaves_no_half_signed_she
             term.driver.remove("vitale")
         if not term.hands.slots["cps"].present():
             term.steps(cps_in())
-        term.steps(gp_visit(km=9))
+        # (a CPS put in again is a new session: the practice situation is asked again)
+        place = term.app.visit.place
+        term.steps(gp_visit(km=9, situation=not place or place[0] is not term.app.reading.cps_card))
         last = term.sheets()[-1]
         assert (
             len(set(term.reserved))
@@ -112,10 +115,9 @@ def test_saved_bytes_verify_and_a_flipped_byte_anywhere_fails():
     term.steps(
         [
             {"insert": "vitale", "card": "family", "screen": "DUPONT MARIE"},
-            {"keys": "3", "screen": "Lieu d'exercice"},
-            {"keys": "2", "screen": "Actes:0"},
-            {"keys": "1 2 OK", "screen": "Actes:1"},
-            {"keys": "4 2", "screen": "Total"},
+            {"keys": "3", "screen": "Acte 1"},  # the situation kept for the CPS session
+            {"keys": "1", "screen": "Acte 2"},
+            {"keys": "0 2", "screen": "Total"},
             {"keys": "MENU 1", "screen": "OK: signer (CPS)"},
             {"keys": "OK", "screen": "Enregistree no 2"},
         ]
@@ -175,11 +177,11 @@ def test_flash_full_refuses_before_data_is_at_risk_and_loses_nothing():
     term.steps(
         [
             {"remove": "vitale", "screen": "Inserer carte Vitale"},
-            {"keys": "MENU", "screen": "Synchro necessaire"},  # nor a sheet without card
+            {"keys": "MENU 5", "screen": "Synchro necessaire"},  # nor a sheet without card
             {"keys": "OK", "screen": "Inserer carte Vitale"},
-            {"remove": "cps", "screen": "Inserer les cartes"},
+            {"remove": "cps", "screen": "FSE: envoi"},
             {"insert": "cps", "card": "gp", "screen": "Synchro necessaire"},
-            {"remove": "cps", "screen": "Inserer les cartes"},
+            {"remove": "cps", "screen": "FSE: envoi"},
         ]
     )
     assert term.screen[3] == "Synchro necessaire"  # the idle screen keeps saying it
@@ -198,7 +200,7 @@ def test_flash_full_refuses_before_data_is_at_risk_and_loses_nothing():
 
 def test_idle_screen_warns_when_a_deadline_comes_close():
     term = Terminal()
-    term.steps(cps_in() + gp_visit() + [{"remove": "cps", "screen": "Inserer les cartes"}])
+    term.steps(cps_in() + gp_visit() + [{"remove": "cps", "screen": "1 FSE: envoi 23/11"}])
     wednesday = NOW  # saved Wednesday 18/11/2026, patient paid: 3 working days (R161-47 I 1°)
     for days, line in (
         (1, None),
@@ -206,7 +208,7 @@ def test_idle_screen_warns_when_a_deadline_comes_close():
         (5, "FSE: envoi ce jour"),
         (6, "FSE: delai depasse!"),
     ):
-        term.steps([{"clock": wednesday + days * 86400}, {"screen": "Inserer les cartes"}])
+        term.steps([{"clock": wednesday + days * 86400}, {"screen": "1 FSE: envoi 23/11"}])
         assert term.screen[3] == (line or "N/S TLA-TEST-0001"), (days, term.screen)
     recs = [r.rec_no for r in term.sheets()]
     term.journal.acknowledge(recs, 20261124)

@@ -78,8 +78,9 @@ def up_to_review(card="single", who="MARTIN PAUL", rank=1, km=7):
     return gp_visit(card, who, rank, km)[:-2]
 
 
-def gp_visit(card="single", who="MARTIN PAUL", rank=1, km=7):
-    return visitday.gp_visit(card, who, rank, km)
+def gp_visit(card="single", who="MARTIN PAUL", rank=1, km=7, situation=True):
+    """`situation`: the CPS session's first visit, asked the practice situation."""
+    return visitday.gp_visit(card, who, rank, km, False, situation)
 
 
 def verified(term, payload, today=20261118):

@@ -7,8 +7,11 @@ from typing import Annotated
 import typer
 
 from host_agent import check
-from host_agent.cli.common import DEFAULT_DB, DbOption, console, fail, refused
+from host_agent.cli.common import DEFAULT_DB, DbOption, console, fail, plural, refused
 from host_agent.errors import EXIT_FINDINGS, AgentError
+
+# What check counts (check.Report.counted), one of each.
+ONE = {"sheets": "sheet", "quarantined": "quarantined", "log entries": "log entry", "lots": "lot"}
 
 
 def check_database(
@@ -38,7 +41,7 @@ def check_database(
         console.print(finding)
     if report.more:
         console.print("... and %d more" % report.more)
-    counted = ", ".join("%d %s" % (n, what) for what, n in report.counted.items())
+    counted = ", ".join(plural(n, ONE[what], what) for what, n in report.counted.items())
     if report:
         console.print(
             "the database is consistent: %s checked%s"
@@ -49,7 +52,7 @@ def check_database(
         )
         return
     fail(
-        "%d problem(s) found in %s (%s checked)"
-        % (len(report.findings) + report.more, db, counted),
+        "%s found in %s (%s checked)"
+        % (plural(len(report.findings) + report.more, "problem"), db, counted),
         EXIT_FINDINGS,
     )

@@ -8,6 +8,7 @@ markup ("[/x]" prints as is), and control characters (an escape sequence that wo
 the screen) show as "?". The few styled words are Text objects made here (`styled`, `line`).
 """
 
+import json
 import re
 import sqlite3
 import sys
@@ -20,7 +21,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from host_agent import status, workspace
+from host_agent import settings, status, workspace
 from host_agent.errors import EXIT_DATABASE, EXIT_INTERNAL, EXIT_REFUSED, AgentError
 from host_agent.store import rows
 from protocol import dates
@@ -144,6 +145,35 @@ PORT_HELP = (
     "(socket://host:port)."
 )
 PortOption = Annotated[str, typer.Option("--port", "-p", help=PORT_HELP)]
+JsonOption = Annotated[
+    bool,
+    typer.Option(
+        "--json",
+        help="Print the listing as JSON (for scripts): dates YYYY-MM-DD, instants in seconds "
+        "since 1970 (UTC), amounts in cents.",
+    ),
+]
+# Columns that hold a day (YYYYMMDD), written YYYY-MM-DD in JSON.
+_DAY_COLUMNS = ("completion", "day", "deadline")
+
+
+def print_json(value) -> None:
+    """`value` as JSON on stdout, text as is (UTF-8, control characters escaped by JSON)."""
+    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
+
+
+def record(row, *names) -> dict:
+    """{name: value} of these columns of `row`, as JSON values: days as YYYY-MM-DD, bytes
+    as hex."""
+    out = {}
+    for name in names:
+        value = row[name]
+        if isinstance(value, bytes):
+            value = value.hex()
+        elif name in _DAY_COLUMNS and value:
+            value = iso(value)
+        out[name] = value
+    return out
 
 
 def open_store(db: Path, create: bool = False):
@@ -244,3 +274,88 @@ def read_pin(from_stdin: bool, tries: int) -> bytearray:
         return bytearray(text.strip().encode())
     note = "" if tries >= 3 else " (%s left)" % plural(tries, "try", "tries")
     return bytearray(typer.prompt("CPS PIN%s" % note, hide_input=True).strip().encode())
+
+
+# ---------------------------------------------------------------------- settings
+# The settings file (docs/agent.md "Settings"): --config FILE (or $TLA_AGENT_CONFIG) read
+# by the root callback before any command, its values given to the commands' options as
+# their defaults (click's default_map: a flag, then its variable, then the setting, then
+# the built-in default).
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        envvar=settings.CONFIG_ENV,
+        help="The settings file (TOML). Default: $%s, else %s."
+        % (settings.CONFIG_ENV, settings.default_path()),
+        show_default=False,
+    ),
+]
+
+_current: list = []  # the Settings the root callback read, for the commands that ask
+
+
+def current_settings() -> settings.Settings:
+    """The settings of this run (read by `use_settings`; the default file when no callback ran)."""
+    if not _current:
+        _current.append(_load(None))
+    return _current[-1]
+
+
+def _load(config) -> settings.Settings:
+    try:
+        return settings.load(config)
+    except settings.SettingsError as e:
+        fail(str(e), e.exit_code)
+
+
+# click parameter name -> the setting that is its default, when the file gives one
+_FROM_SETTINGS = {
+    "db": lambda s: s.get("", "database"),
+    "root": lambda s: s.root(),
+    "port": lambda s: s.port(),
+    "vid": lambda s: "%04x" % s.get("terminal", "usb_vid") if s.get("terminal", "usb_vid") else None,
+    "pid": lambda s: "%04x" % s.get("terminal", "usb_pid") if s.get("terminal", "usb_pid") else None,
+    "via": lambda s: s.get("sending", "route"),
+    "outbox": lambda s: s.get("sending", "outbox"),
+}
+
+
+def default_map(group, loaded: settings.Settings) -> dict:
+    """{command: {parameter: value}} for every command under `group` whose options the
+    settings give (init excepted: it writes them)."""
+    out = {}
+    for name, command in group.commands.items():
+        if name == "init":
+            continue
+        if getattr(command, "commands", None) is not None:  # a group
+            sub = default_map(command, loaded)
+            if sub:
+                out[name] = sub
+            continue
+        values = {}
+        for param in command.params:
+            get = _FROM_SETTINGS.get(param.name or "")
+            value = get(loaded) if get else None
+            if value is not None:
+                values[param.name] = str(value)
+        if values:
+            out[name] = values
+    return out
+
+
+def use_settings(ctx: typer.Context, config) -> None:
+    """Read the settings (the root callback, before the command) and make them the
+    defaults of the command's options."""
+    if ctx.invoked_subcommand == "init":
+        return  # init reads the file itself, and may mend a broken one
+    if "--help" in sys.argv[1:] or "-h" in sys.argv[1:]:  # help whatever the file holds
+        try:
+            loaded = settings.load(config)
+        except settings.SettingsError:
+            return
+    else:
+        loaded = _load(config)
+    _current.append(loaded)
+    ctx.default_map = default_map(ctx.command, loaded)

@@ -14,9 +14,11 @@ from host_agent import dispatch, lots, sealing, sending
 from host_agent.cli.common import (
     DEFAULT_DB,
     DbOption,
+    JsonOption,
     RootOption,
     TodayOption,
     console,
+    current_settings,
     err,
     euros,
     fail,
@@ -26,7 +28,9 @@ from host_agent.cli.common import (
     load_root,
     open_store,
     plural,
+    print_json,
     read_pin,
+    record,
     refused,
     styled,
     today,
@@ -34,6 +38,25 @@ from host_agent.cli.common import (
     write,
 )
 from host_agent.errors import EXIT_SEND, AgentError
+
+# The lots a command acts on, by name; without any, the command says which it takes.
+LotRefs = Annotated[
+    list[str] | None,
+    typer.Argument(
+        help="Lots by name (PROFESSIONAL-NUMBER, or a number); default: see above.",
+        show_default=False,
+    ),
+]
+
+ReaderOption = Annotated[
+    str, typer.Option(help="The PC/SC reader holding the CPS (default: the first one with a CPS).")
+]
+ViaOption = Annotated[
+    str,
+    typer.Option(
+        help="outbox: write each lot into a folder per fund; smtp: e-mail it to the fund."
+    ),
+]
 
 lots_app = typer.Typer(
     help="Group synced sheets into lots per professional and fund, seal them with the "
@@ -105,12 +128,18 @@ def list_lots(
             "--status", help="Only lots in this state (repeatable): %s." % ", ".join(lots.STATUSES)
         ),
     ] = None,
+    as_json: JsonOption = False,
 ):
     """List the lots, per professional and number."""
     try:
         rows = lots.listing(open_store(db), state)
     except AgentError as e:
         refused(e)
+    if as_json:
+        names = ("professional", "number", "fund", "status", "sheets", "fees", "third_party")
+        instants = ("built", "sealed", "sent", "acked", "purged")
+        print_json([dict(lot=lots.name(r), **record(r, *names, *instants)) for r in rows])
+        return
     if not rows:
         console.print("no lot")
         return
@@ -194,7 +223,7 @@ def show_lot(
             "third party" if s["payment"] == 1 else "patient",
             euros(s["fees"]),
             euros(s["third_party"]),
-            "released (new lot)" if s["released"] else ("purged" if s["purged"] else ""),
+            "released (new lot)" if s["released"] else _state(shown.states.get(s["id"]), s),
         )
     console.print(sheets)
     attempts = shown.sendings
@@ -222,17 +251,9 @@ def show_lot(
 
 @lots_app.command("seal")
 def seal_lots(
-    lot: Annotated[
-        list[str] | None,
-        typer.Argument(
-            help="Lots to seal (default: every open lot of the CPS's holder).", show_default=False
-        ),
-    ] = None,
+    lot: LotRefs = None,
     db: DbOption = DEFAULT_DB,
-    reader: Annotated[
-        str,
-        typer.Option(help="The PC/SC reader holding the CPS (default: the first one with a CPS)."),
-    ] = "",
+    reader: ReaderOption = "",
     pin_stdin: Annotated[
         bool,
         typer.Option(
@@ -241,7 +262,8 @@ def seal_lots(
     ] = False,
     root: RootOption = None,
 ):
-    """Seal open lots with the professional's CPS card.
+    """Seal open lots (LOT..., default every open lot of the CPS's holder) with the
+    professional's CPS card.
 
     The CPS, in a PC/SC reader, signs each lot file. Its PIN is asked here, hidden, and
     never stored or logged; a wrong PIN says how many tries are left, and the third wrong
@@ -276,25 +298,27 @@ def seal_lots(
         session.app.forget()
 
 
+def _state(state, row) -> str:
+    """Where a sheet of a sent lot stands with its fund (docs/returns.md)."""
+    text = state.state if state else ""
+    if state and state.state == "paid":
+        text += " %s on %s" % (euros(state.amount), iso(state.day))
+    elif state and state.state == "rejected":
+        text += ": %s" % ("%s: %s" % (state.code, state.label) if state.code else state.label)
+    return (text + ", purged" if text else "purged") if row["purged"] else text
+
+
 @lots_app.command("send")
 def send_lots(
-    lot: Annotated[
-        list[str] | None,
-        typer.Argument(
-            help="Lots to send (default: every sealed lot not sent yet).", show_default=False
-        ),
-    ] = None,
+    lot: LotRefs = None,
     db: DbOption = DEFAULT_DB,
-    via: Annotated[
-        str,
-        typer.Option(
-            help="outbox: write each lot into a folder per fund; smtp: e-mail it to the fund."
-        ),
-    ] = "outbox",
+    via: ViaOption = "outbox",
     outbox: Annotated[
         Path | None,
         typer.Option(
-            help="The outbox folder (default: 'outbox' beside the database).", show_default=False
+            help="The outbox folder (default: the settings' [sending] outbox, else 'outbox' "
+            "beside the database).",
+            show_default=False,
         ),
     ] = None,
     funds: Annotated[
@@ -311,7 +335,8 @@ def send_lots(
     ] = 1,
     root: RootOption = None,
 ):
-    """Send sealed lots to their funds, one file or e-mail per lot.
+    """Send sealed lots (LOT..., default every sealed lot not sent yet) to their funds, one
+    file or e-mail per lot.
 
     A lot that fails stays sealed and is tried again by the next `lots send`; a lot already
     sent is never sent again (the funds reject duplicates). Every lot's seal is checked
@@ -332,7 +357,7 @@ def send_lots(
             )
 
     try:
-        route = dispatch.transport(via, db, outbox, funds)
+        route = dispatch.transport(via, db, outbox, funds, current_settings())
         results = dispatch.send_lots(store, lot or [], route, root_cert, tries, each)
     except AgentError as e:
         refused(e)

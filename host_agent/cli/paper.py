@@ -13,6 +13,7 @@ from host_agent.cli.common import (
     DbOption,
     SheetId,
     console,
+    current_settings,
     open_store,
     refused,
     write,
@@ -44,6 +45,7 @@ def print_duplicate(
             db.parent / "funds.toml",
             lambda pdf: workspace.write(path, pdf),
             int(time.time()),
+            current_settings(),
         )
     except AgentError as e:
         refused(e)
@@ -76,7 +78,9 @@ def export_sheet(
 
     A PDF marked COPIE, or with --signed the sheet's exact signed bytes as transmitted."""
     try:
-        row, data = paper.patient_copy(open_store(db), sheet_id, db.parent / "funds.toml", signed)
+        row, data = paper.patient_copy(
+            open_store(db), sheet_id, db.parent / "funds.toml", signed, current_settings()
+        )
     except AgentError as e:
         refused(e)
     path = output or Path(("sheet-%d.tla" if signed else "copie-%d.pdf") % sheet_id)

@@ -13,6 +13,7 @@ from host_agent import acks, lots, retention, status
 from host_agent.cli.common import (
     DEFAULT_DB,
     DbOption,
+    JsonOption,
     TodayOption,
     console,
     days_left,
@@ -22,11 +23,13 @@ from host_agent.cli.common import (
     line,
     open_store,
     plural,
+    print_json,
+    record,
     refused,
     table,
     today,
 )
-from host_agent.errors import AgentError
+from host_agent.errors import EXIT_OVERDUE, AgentError
 
 acks_app = typer.Typer(
     help="The funds' acknowledgements of lots (docs/lots.md).", no_args_is_help=True
@@ -79,14 +82,50 @@ def import_acks(
 # ---------------------------------------------------------------------- status, purge
 
 
-def show_status(db: DbOption = DEFAULT_DB, on: TodayOption = ""):
+def show_status(db: DbOption = DEFAULT_DB, on: TodayOption = "", as_json: JsonOption = False):
     """Show what waits: terminals, and sheets by time left before their deadline.
 
     Per terminal, the last sync and the sheets not transmitted yet; then every sheet not
     transmitted, by working days left before its deadline, overdue first (R161-47 I 1°:
-    3 working days when the patient paid, 8 with third-party payment)."""
+    3 working days when the patient paid, 8 with third-party payment).
+
+    Exit code 9 when a sheet is past its deadline (for scripts and monitoring), 0 when
+    none is."""
     day = today(on)
     shown = status.report(open_store(db), day)
+    if as_json:
+        print_json(_status_json(shown, day))
+    else:
+        _print_status(shown, day)
+    if shown.overdue:
+        raise typer.Exit(EXIT_OVERDUE)
+
+
+def _status_json(shown, day) -> dict:
+    terminals = [
+        dict(record(t, "serial", "last_sync", "waiting"), pending=t["pending"])
+        for t in shown.terminals
+    ]
+    names = ("id", "terminal", "order_no", "fund", "completion", "payment")
+    waiting = [
+        dict(
+            record(w.row, *names),
+            deadline=iso(w.deadline),
+            working_days_left=w.left,
+            lot=w.lot_name,
+            lot_status=w.lot_status,
+        )
+        for w in shown.waiting
+    ]
+    return {
+        "today": iso(day),
+        "terminals": terminals,
+        "waiting": waiting,
+        "overdue": len(shown.overdue),
+    }
+
+
+def _print_status(shown, day) -> None:
     terms = Table(title="terminals")
     rows = shown.terminals
     # The sync notes how many sheets a terminal still held (not synced) at its last sync.
@@ -103,8 +142,17 @@ def show_status(db: DbOption = DEFAULT_DB, on: TodayOption = ""):
         terms.add_row(*cells)
     console.print(terms)
     waiting = shown.waiting
+    funds = shown.funds
+    if funds and sum(funds.values()):
+        # "Sent" is handed over (an outbox, a mail server), not received: the funds'
+        # returns say which arrived (docs/returns.md).
+        console.print(
+            "%s sent, not acknowledged by their fund yet; %d acknowledged, %d rejected, %d paid"
+            % (plural(funds["sent"], "sheet"), funds["acknowledged"], funds["rejected"],
+               funds["paid"])
+        )
     if not waiting:
-        console.print("every sheet was transmitted")
+        console.print("no sheet waits to be transmitted")
         return
     out = table(
         "sheets not transmitted, on %s" % iso(day),

@@ -13,13 +13,18 @@ from host_agent.cli.common import (
     DEFAULT_DB,
     MAX_ID,
     DbOption,
+    JsonOption,
     SheetId,
     TerminalOption,
+    TodayOption,
     console,
     euros,
     instant,
     iso,
     open_store,
+    plural,
+    print_json,
+    record,
     refused,
     styled,
     table,
@@ -34,6 +39,14 @@ opposition_app = typer.Typer(
 )
 
 
+# A filed sheet in JSON: where it came from, its invoice items (no NIR: health data stays in
+# the database and the patient's documents).
+SHEET_FIELDS = (
+    *("id", "terminal", "record_no", "order_no", "professional", "fund", "completion"),
+    *("payment", "fees", "third_party", "signed_by_patient", "received", "purged"),
+)
+
+
 @sheets_app.command("list")
 def list_sheets(
     db: DbOption = DEFAULT_DB,
@@ -44,9 +57,19 @@ def list_sheets(
     limit: Annotated[
         int, typer.Option(help="At most this many, newest first (0: all).", min=0, max=MAX_ID)
     ] = 50,
+    as_json: JsonOption = False,
 ):
     """List the filed sheets, newest first, or those in quarantine with why."""
     store = open_store(db)
+    if as_json:
+        if quarantine:
+            rows = sheets.quarantined(store, terminal, limit)
+            names = ("id", "terminal", "record_no", "received", "reason")
+        else:
+            rows = sheets.filed(store, terminal, limit)
+            names = SHEET_FIELDS
+        print_json([record(r, *names) for r in rows])
+        return
     if quarantine:
         out = table("sheets in quarantine", "id", "terminal", "record", "received", "reason")
         for r in sheets.quarantined(store, terminal, limit):
@@ -119,12 +142,8 @@ def _show(value) -> str:
 def summarize_sheets(
     db: DbOption = DEFAULT_DB,
     terminal: TerminalOption = None,
-    on: Annotated[
-        str,
-        typer.Option(
-            "--today", help="Count deadlines as on this day (YYYY-MM-DD) instead of today."
-        ),
-    ] = "",
+    on: TodayOption = "",
+    as_json: JsonOption = False,
 ):
     """Sheets per fund: how many, the fees, what the fund pays (third-party payment), and
     the nearest transmission deadline of those not transmitted (R161-47 I 1°: 3 working
@@ -132,6 +151,25 @@ def summarize_sheets(
     store = open_store(db)
     day = today(on)
     lines = sheets.per_fund(store, day, terminal)
+    if as_json:
+        print_json(
+            {
+                "today": iso(day),
+                "funds": [
+                    {
+                        "fund": f.fund,
+                        "sheets": f.sheets,
+                        "fees": f.fees,
+                        "paid_by_the_fund": f.third_party,
+                        "paid_by_patients": f.patients,
+                        "next_deadline": iso(f.next_deadline[0]) if f.next_deadline else None,
+                        "working_days_left": f.next_deadline[1] if f.next_deadline else None,
+                    }
+                    for f in lines
+                ],
+            }
+        )
+        return
     out = Table(title="sheets per fund, on %s" % iso(day))
     for column in (
         "fund",
@@ -148,7 +186,9 @@ def summarize_sheets(
             last, left = f.next_deadline
             nxt = "%s (%s)" % (
                 iso(last),
-                "%d working days left" % left if left >= 0 else "%d days overdue" % -left,
+                "%s left" % plural(left, "working day")
+                if left >= 0
+                else "%s overdue" % plural(-left, "day"),
             )
             nxt = styled(nxt, "red") if left < 0 else nxt
         out.add_row(
@@ -190,8 +230,9 @@ def push_opposition(
     except AgentError as e:
         refused(e)
     console.print(
-        "opposition list version %d: %d cards (%d added, %d removed); terminals get it at "
-        "their next sync" % (pushed.version, pushed.cards, pushed.added, pushed.removed)
+        "opposition list version %d: %s (%d added, %d removed); terminals get it at "
+        "their next sync"
+        % (pushed.version, plural(pushed.cards, "card"), pushed.added, pushed.removed)
     )
 
 
@@ -202,15 +243,21 @@ def show_access_log(
         int,
         typer.Option(help="At most this many entries, newest first (0: all).", min=0, max=MAX_ID),
     ] = 50,
+    as_json: JsonOption = False,
 ):
     """Show the terminals' access logs: who read which card, when, what (R162-1-10 c).
 
     Each entry is chained to the one before; a broken link (an entry edited or removed on
     the terminal) is marked."""
+    entries = sheets.access_log(open_store(db), terminal, limit)
+    if as_json:
+        names = ("terminal", "entry_no", "at", "who", "card", "card_id", "what")
+        print_json([dict(record(r, *names), chain_ok=bool(r["chain_ok"])) for r in entries])
+        return
     out = Table(title="access log")
     for column in ("terminal", "no", "when", "who", "card", "card id", "what", "chain"):
         out.add_column(column)
-    for r in sheets.access_log(open_store(db), terminal, limit):
+    for r in entries:
         out.add_row(
             r["terminal"],
             str(r["entry_no"]),

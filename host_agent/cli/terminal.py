@@ -91,10 +91,24 @@ def pair_terminal(
             return True
         return typer.confirm("Does the terminal show the same code?", default=False)
 
+    tty = console.is_terminal
+
+    def waiting(left):
+        # A countdown instead of silence: on a terminal one line rewritten each second,
+        # in a log a line every 10 s.
+        if tty:
+            console.print("Press OK on the terminal: %3d s left" % left, end="\r")
+        elif left == wait or left % 10 == 0:
+            console.print("Press OK on the terminal: %d s left" % left)
+
     try:
-        serial, agent_id = terminals.pair_with(port, store, confirm, wait_s=wait)
+        serial, agent_id = terminals.pair_with(port, store, confirm, wait_s=wait, waiting=waiting)
     except AgentError as e:
+        if tty:
+            console.print()
         refused(e)
+    if tty:
+        console.print()
     console.print(
         "paired with terminal %s as %s: press OK on the terminal to close its screen, then "
         "run tla-agent sync" % (serial, agent_id)
@@ -117,30 +131,40 @@ def unpair_terminal(
 
 
 class _Bar(SyncProgress):
-    """The sync's progress as a rich bar: sheets, bytes, speed, time left."""
+    """The sync's progress as a rich bar: sheets, bytes, speed, time left. It appears at
+    the sync's first report, once the port is open (a port that cannot be opened shows its
+    error line alone); close() ends it."""
 
-    def __init__(self, progress: Progress):
-        self.progress = progress
-        self.task = progress.add_task("connecting", total=None, nbytes="0 B", speed="")
+    def __init__(self):
+        self.live = None  # (rich Progress, its task), from the first report on
         self.bytes = 0
         self.started = time.monotonic()
 
+    def _update(self, **fields):
+        if self.live is None:
+            progress = _bar()
+            progress.start()
+            self.live = progress, progress.add_task("", total=None, nbytes="0 B", speed="")
+        progress, task = self.live
+        progress.update(task, **fields)
+
     def stage(self, text):
-        self.progress.update(self.task, description=text)
+        self._update(description=text)
 
     def expect(self, sheets):
-        self.progress.update(self.task, total=sheets)
+        self._update(total=sheets)
         self.started = time.monotonic()
 
     def advance(self, sheets, nbytes):
         self.bytes += nbytes
         elapsed = max(time.monotonic() - self.started, 1e-3)
-        self.progress.update(
-            self.task,
-            advance=sheets,
-            nbytes=_size(self.bytes),
-            speed="%s/s" % _size(self.bytes / elapsed),
+        self._update(
+            advance=sheets, nbytes=_size(self.bytes), speed="%s/s" % _size(self.bytes / elapsed)
         )
+
+    def close(self):
+        if self.live is not None:
+            self.live[0].stop()
 
 
 def _size(n) -> str:
@@ -195,19 +219,46 @@ def _print_summary(s: Summary):
         console.print("  " + text)
 
 
-def sync_terminal(port: PortOption, db: DbOption = DEFAULT_DB, root: RootOption = None):
+UsbPort = Annotated[
+    str | None,
+    typer.Option("--port", "-p", help=PORT_HELP + " Default: the USB terminal (--vid, --pid)."),
+]
+VidOption = Annotated[str, typer.Option(help="USB vendor id of terminals (hex).")]
+PidOption = Annotated[str, typer.Option(help="USB product id of terminals (hex).")]
+DEFAULT_VID, DEFAULT_PID = "%04x" % transport.USB_VID, "%04x" % transport.USB_PID
+
+
+def _ids(vid: str, pid: str) -> tuple[int, int]:
+    try:
+        return int(vid, 16), int(pid, 16)
+    except ValueError:
+        fail("--vid and --pid are hexadecimal numbers, such as 2e8a")
+
+
+def sync_terminal(
+    port: UsbPort = None,
+    db: DbOption = DEFAULT_DB,
+    root: RootOption = None,
+    vid: VidOption = DEFAULT_VID,
+    pid: PidOption = DEFAULT_PID,
+):
     """Collect the terminal's sheets: verify each, file them, then acknowledge them.
 
     Sets the terminal's clock, pulls every sheet it has not had acknowledged, verifies the
     signatures up to the root certificate and the mandatory items (R161-42), files them in
     one transaction per batch and only then tells the terminal; a sheet that fails goes to
     quarantine with the reason. Also collects the access log and sends the opposition list.
-    Safe to interrupt at any moment: the next sync resumes, nothing twice, nothing lost."""
+    Safe to interrupt at any moment: the next sync resumes, nothing twice, nothing lost.
+    Without --port (nor a port in the settings) the terminal is found by its USB ids."""
     store = open_store(db)
     root_cert = load_root(root, db)
     try:
-        with _bar() as progress:
-            summary = terminals.sync_once(port, store, root_cert, _Bar(progress))
+        port = terminals.find_port(port, _ids(vid, pid))
+        bar = _Bar()
+        try:
+            summary = terminals.sync_once(port, store, root_cert, bar)
+        finally:
+            bar.close()
     except AgentError as e:
         refused(e)
     _print_summary(summary)
@@ -216,14 +267,9 @@ def sync_terminal(port: PortOption, db: DbOption = DEFAULT_DB, root: RootOption 
 def watch_terminals(
     db: DbOption = DEFAULT_DB,
     root: RootOption = None,
-    port: Annotated[
-        str | None,
-        typer.Option("--port", "-p", help=PORT_HELP + " Default: any USB terminal (--vid, --pid)."),
-    ] = None,
-    vid: Annotated[str, typer.Option(help="USB vendor id of terminals (hex).")] = "%04x"
-    % transport.USB_VID,
-    pid: Annotated[str, typer.Option(help="USB product id of terminals (hex).")] = "%04x"
-    % transport.USB_PID,
+    port: UsbPort = None,
+    vid: VidOption = DEFAULT_VID,
+    pid: PidOption = DEFAULT_PID,
     every: Annotated[
         float,
         typer.Option(
@@ -242,10 +288,7 @@ def watch_terminals(
     --port given. Unplugging it, even in the middle of a sync, is safe."""
     store = open_store(db)
     root_cert = load_root(root, db)
-    try:
-        ids = int(vid, 16), int(pid, 16)
-    except ValueError:
-        fail("--vid and --pid are hexadecimal numbers, such as 2e8a")
+    ids = _ids(vid, pid)
     if port:
         console.print("waiting for the terminal on %s (Ctrl-C stops)" % port)
     else:

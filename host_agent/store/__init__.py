@@ -8,6 +8,7 @@ their columns' types (rows.py), and one module per table group:
 - access.py: access log, opposition list, the per-terminal listings;
 - lots.py: lots, their sheets, sendings, paper duplicates (NOT_IN_LOT defined once);
 - followup.py: the funds' acknowledgements, retention, what waits;
+- returns.py: the funds' returns per sheet, the transmitted sheets' states, a sheet purged;
 - checks.py: the read-only reads of `tla-agent check`;
 - rounds.py: prescriptions and the day's rounds (docs/round.md).
 
@@ -19,6 +20,7 @@ from host_agent.store.access import Logs
 from host_agent.store.base import Base, StoreError
 from host_agent.store.followup import FollowUp
 from host_agent.store.lots import LotTables
+from host_agent.store.returns import FundReturns
 from host_agent.store.rounds import RoundTables
 from host_agent.store.sheets import Sheets
 from host_agent.store.terminals import Terminals
@@ -26,5 +28,5 @@ from host_agent.store.terminals import Terminals
 __all__ = ["Store", "StoreError"]
 
 
-class Store(Base, Terminals, Sheets, Logs, LotTables, FollowUp, RoundTables):
+class Store(Base, Terminals, Sheets, Logs, LotTables, FollowUp, FundReturns, RoundTables):
     """The agent's database: `Store(path)` opens (or creates, 0600) and migrates it."""

@@ -27,7 +27,7 @@ class Logs:
         return (row["entry_no"], bytes(row["chain"])) if row else (0, None)
 
     def add_log(self, terminal_id: int, entries) -> None:
-        """File access-log entries (host_agent.sync.LogEntry) and move the cursor."""
+        """File access-log entries (host_agent.answers.LogEntry) and move the cursor."""
         if not entries:
             return
         with self.transaction() as db:

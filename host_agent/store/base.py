@@ -9,6 +9,7 @@ from pathlib import Path
 from host_agent.errors import EXIT_DATABASE, AgentError
 from host_agent.store import rows
 from host_agent.store.schema import MIGRATIONS
+from host_agent.system import current as system
 
 
 class StoreError(AgentError):
@@ -30,7 +31,7 @@ class Base:
         try:
             if new:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-                self.path.touch(mode=0o600)
+                system.create_private_file(self.path)  # 0600: health data, keys
             self.db = sqlite3.connect(str(self.path), isolation_level=None, timeout=10)
             self.db.row_factory = sqlite3.Row
             self.db.execute("PRAGMA journal_mode=WAL")

@@ -52,17 +52,6 @@ class FollowUp:
             (REJECTED,),
         ).fetchall()
 
-    def purge_lot(self, lot_id: int, now: int) -> None:
-        """Delete the lot's file and its sheets' signed bytes and NIRs (R161-47 I 1°), inside
-        the caller's transaction; what a sheet is as an invoice stays (R161-49)."""
-        self.db.execute(
-            "UPDATE sheets SET bundle = X'', insured = '', beneficiary = NULL, purged = ? "
-            "WHERE id IN (SELECT sheet_id FROM lot_sheets WHERE lot_id = ? "
-            "AND released IS NULL)",
-            (now, lot_id),
-        )
-        self.db.execute("UPDATE lots SET file = NULL, purged = ? WHERE id = ?", (now, lot_id))
-
     def terminals_waiting(self) -> list:
         """Rows of every terminal: its columns, and `waiting`, its filed sheets not
         transmitted."""

@@ -1,5 +1,5 @@
 """The agent's database schema: the numbered migrations, each bringing PRAGMA user_version
-from i to i + 1 (host_agent/store.py runs them; docs/agent.md "The database")."""
+from i to i + 1 (host_agent/store/base.py runs them; docs/agent.md "The database")."""
 
 MIGRATIONS: list[str] = [
     # 1: the sync issue's tables
@@ -181,7 +181,31 @@ MIGRATIONS: list[str] = [
     );
     ALTER TABLE lot_sheets ADD COLUMN despite_duplicate INTEGER;  -- the user said: send it too
     """,
-    # 4: the day's round (docs/round.md): prescriptions, rounds prepared, their entries
+    # 4: the funds' returns, per return file and per sheet (docs/returns.md)
+    """
+    CREATE TABLE fund_returns (
+        id INTEGER PRIMARY KEY,
+        fund TEXT NOT NULL,
+        reference TEXT,                             -- the fund's own id of the return
+        issued INTEGER NOT NULL,                    -- the fund's date, YYYYMMDD
+        imported INTEGER NOT NULL,
+        digest BLOB NOT NULL,                       -- SHA-256 of the file as imported
+        source TEXT NOT NULL                        -- the file's name, or the message's
+    );
+    CREATE TABLE sheet_returns (
+        id INTEGER PRIMARY KEY,
+        return_id INTEGER NOT NULL REFERENCES fund_returns(id),
+        sheet_id INTEGER NOT NULL REFERENCES sheets(id),
+        lot_id INTEGER NOT NULL REFERENCES lots(id),
+        result TEXT NOT NULL,                       -- accepted, rejected, paid
+        day INTEGER NOT NULL,                       -- the fund's date, YYYYMMDD
+        code TEXT,                                  -- a rejection's reason code
+        label TEXT,                                 -- a rejection's reason, the fund's words
+        amount INTEGER                              -- paid: cents
+    );
+    CREATE INDEX sheet_returns_sheet ON sheet_returns(sheet_id, lot_id);
+    """,
+    # 5: the day's round (docs/round.md): prescriptions, rounds prepared, their entries
     """
     CREATE TABLE prescriptions (
         id INTEGER PRIMARY KEY,

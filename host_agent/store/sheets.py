@@ -19,7 +19,7 @@ class Sheets:
         raise NotImplementedError  # Store's
 
     def commit_batch(self, terminal_id: int, sync_id: int, batch) -> tuple[list, list]:
-        """File a verified batch (host_agent.sync.Batch) in one transaction: certificates,
+        """File a verified batch (host_agent.sync_parts.Batch) in one transaction: certificates,
         sheets, quarantined sheets, the terminal's cursor. A sheet already filed (same
         record, same bytes) is not filed twice; one that collides with another sheet goes to
         quarantine. Returns the record numbers filed and quarantined, for the ACK."""
@@ -32,12 +32,12 @@ class Sheets:
                     "VALUES (?, ?, ?, ?)",
                     (bundles.cert_id(der), der, _subject(der), now),
                 )
-            for rec_no, data, sheet in batch.accepted:
-                reason = self._file_sheet(db, terminal_id, sync_id, rec_no, data, sheet, now)
+            for item in batch.accepted:
+                reason = self._file_sheet(db, terminal_id, sync_id, item, now)
                 if reason is None:
-                    ok.append(rec_no)
+                    ok.append(item.record)
                 else:
-                    batch.rejected.append((rec_no, data, reason))
+                    batch.rejected.append((item.record, item.data, reason))
             for rec_no, data, reason in batch.rejected:
                 db.execute(
                     "INSERT OR IGNORE INTO quarantine (terminal_id, record_no, bundle, "
@@ -64,9 +64,11 @@ class Sheets:
             )
         return ok, sorted(set(bad))
 
-    def _file_sheet(self, db, terminal_id, sync_id, rec_no, data, sheet, now) -> str | None:
-        """Insert one verified sheet; None when filed (or already there), else the reason
-        it goes to quarantine instead."""
+    def _file_sheet(self, db, terminal_id, sync_id, item, now) -> str | None:
+        """Insert one verified sheet (host_agent.sync_parts.Received: its bytes, decoded
+        bundle and sheet); None when filed (or already there), else the reason it goes to
+        quarantine instead."""
+        rec_no, data, sheet = item.record, item.data, item.sheet
         there = db.execute(
             "SELECT id, bundle FROM sheets WHERE terminal_id = ? AND record_no = ?",
             (terminal_id, rec_no),
@@ -78,7 +80,7 @@ class Sheets:
                 "record number %d of this terminal was already received with another sheet "
                 "(sheet %d): was the terminal's flash erased?" % (rec_no, there["id"])
             )
-        digest = bundles.digest(sheet_bytes(data))
+        digest = bundles.digest(item.bundle.sheet)
         same = db.execute("SELECT id FROM sheets WHERE digest = ?", (digest,)).fetchone()
         if same is not None:
             return "the same care sheet was already received (sheet %d)" % same["id"]
@@ -92,7 +94,7 @@ class Sheets:
                 sheet.professional,
                 used["id"],
             )
-        columns = derived_columns(data, sheet)
+        columns = derived_columns(item.bundle, sheet)
         db.execute(
             "INSERT INTO sheets (terminal_id, record_no, bundle, digest, received, sync_id, %s)"
             " VALUES (?,?,?,?,?,?%s)" % (", ".join(columns), ",?" * len(columns)),
@@ -103,22 +105,17 @@ class Sheets:
     def unconfirmed(self, terminal_id: int) -> tuple[list, list]:
         """Record numbers filed (then quarantined) whose ACK the terminal has not confirmed:
         sent again at the next sync, before anything else."""
-        ok = [
-            r[0]
-            for r in self.db.execute(
-                "SELECT record_no FROM sheets WHERE terminal_id = ? AND acked IS NULL "
-                "ORDER BY record_no",
-                (terminal_id,),
-            )
-        ]
-        bad = [
-            r[0]
-            for r in self.db.execute(
-                "SELECT DISTINCT record_no FROM quarantine WHERE terminal_id = ? AND acked IS NULL "
-                "ORDER BY record_no",
-                (terminal_id,),
-            )
-        ]
+        ok, bad = (
+            [
+                r[0]
+                for r in self.db.execute(
+                    "SELECT DISTINCT record_no FROM %s WHERE terminal_id = ? AND acked IS NULL "
+                    "ORDER BY record_no" % table,
+                    (terminal_id,),
+                )
+            ]
+            for table in ("sheets", "quarantine")
+        )
         return ok, bad
 
     def confirm_acks(self, terminal_id: int, ok, bad) -> None:
@@ -136,9 +133,10 @@ class Sheets:
             )
 
 
-def derived_columns(data: bytes, sheet) -> dict:
-    """{sheets column: value} of every column decoded from the signed bundle `data` and its
-    `sheet`: what `tla-agent check` compares with the bundle (host_agent/check.py)."""
+def derived_columns(signed, sheet) -> dict:
+    """{sheets column: value} of every column decoded from the signed bundle (`signed`, a
+    protocol.bundle.Bundle) and its `sheet`: what `tla-agent check` compares with the
+    stored bytes (host_agent/check.py)."""
     b = sheet.beneficiary
     return {
         "order_no": sheet.order_no,
@@ -151,13 +149,8 @@ def derived_columns(data: bytes, sheet) -> dict:
         "payment": sheet.payment,
         "fees": sheet.fees,
         "third_party": sheet.third_party,
-        "signed_by_patient": int(bundles.decode(data).vitale_signature is not None),
+        "signed_by_patient": int(signed.vitale_signature is not None),
     }
-
-
-def sheet_bytes(data: bytes) -> bytes:
-    """The sheet bytes inside a signed bundle."""
-    return bundles.decode(data).sheet
 
 
 def _subject(der: bytes) -> str:

@@ -10,8 +10,9 @@ from firmware.app import App
 from firmware.opposition import MemoryOppositionList
 
 # Visits recorded: (vitale card, cps card, PIN keys, keys from the patient screen to the end).
-# "visit": a GP's visit to a single holder, VG, MD, IK 7 km, the patient pays, signed.
-VISIT_KEYS = "1 1 1 2 OK 1 3 OK 1 4 7 OK OK 4 1"
+# "visit": a GP's visit to a single holder, VG, MD, IK 7 km, the patient pays, signed
+# (the rank, the situation, VG, then MD and IK 7 km on the act menu, 0: pay, 1: patient).
+VISIT_KEYS = "1 1 1 2 3 7 OK 0 1"
 VISITS = {
     "visit": ("single", "gp", "4827 OK", VISIT_KEYS + " OK"),
 }

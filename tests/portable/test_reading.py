@@ -139,7 +139,7 @@ def test_refused_vitale_cards_say_why_and_are_logged():
         # Nothing more is done until the card leaves; then the terminal waits for the next.
         app.reading.vitale.slot.remove()
         settle(app)
-        assert app.board.display.lines[2:] == ["Inserer carte Vitale", "MENU: sans la carte"]
+        assert app.board.display.lines[2:] == ["Inserer carte Vitale", "MENU: autres choix"]
 
 
 def test_vitale_card_in_the_cps_slot():

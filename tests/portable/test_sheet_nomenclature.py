@@ -49,7 +49,7 @@ def test_codes_depend_on_the_profession():
     assert ik_nurse[tariffs.TARIFF] != ik_doctor[tariffs.TARIFF]
     assert nomenclature.lookup(1, F.DOCTOR, "AMI") is None
     assert nomenclature.has_code(1, "AMI") and not nomenclature.has_code(1, "XYZ")
-    assert nomenclature.lookup(2, F.NURSE, "AMI") is None and nomenclature.codes(2, F.NURSE) == []
+    assert nomenclature.lookup(99, F.NURSE, "AMI") is None and nomenclature.codes(99, F.NURSE) == []
 
 
 def test_fees_from_tariff_rating_and_rank():
@@ -86,3 +86,33 @@ def test_price_fills_the_acts_and_the_total():
     sheet.acts[0].fee = 1
     nomenclature.price(sheet)  # an unknown code keeps its fee, for the validator to report
     assert sheet.acts[0].fee == 1 and sheet.fees == 1 + sheet.acts[1].fee + sheet.acts[2].fee
+
+
+def test_version_2_has_the_nurses_usual_codes_first_and_their_ratings():
+    nurse = nomenclature.codes(2, F.NURSE)
+    print("nurse v2", nurse)
+    # The act menu's order: the nurse's usual codes first (favourites of the profession).
+    assert nurse[:3] == ["AMI", "IFD", "IK"] and nomenclature.codes(2, F.DOCTOR)[0] == "VG"
+    for code, cents in (
+        ("AMI", 315),
+        ("AIS", 265),
+        ("IFD", 275),
+        ("BSA", 1300),
+        ("BSB", 1820),
+        ("BSC", 2870),
+        ("MAU", 135),
+        ("MCI", 500),
+        ("N", 915),
+        ("NP", 1830),
+        ("F", 850),
+        ("IK", 35),
+    ):
+        entry = nomenclature.lookup(2, F.NURSE, code)
+        assert entry is not None and entry[tariffs.TARIFF] == cents, code
+    # The surcharges of a nurse's night and Sunday need a prescription (NGAP art. 14 B).
+    for code in ("N", "NP", "F", "BSA"):
+        assert nomenclature.lookup(2, F.NURSE, code)[tariffs.FLAGS] & tariffs.PRESCRIBED
+    # The doctor's night codes keep distinct labels (MD, MN, MM no longer all "Majoration").
+    labels = [nomenclature.lookup(2, F.DOCTOR, c)[tariffs.LABEL] for c in ("MD", "MN", "MM")]
+    assert len(set(labels)) == 3 and not [x for x in labels if x.startswith("Majoration")]
+    assert nomenclature.version_at(20251231) == 1 and nomenclature.version_at(20260101) == 2

@@ -149,20 +149,27 @@ def _refusal(app, keys):
 def test_every_bad_input_is_refused_with_a_plain_message_and_nothing_written():
     app = _read_family()
     assert _refusal(app, "5")[:2] == ["Pas de beneficiaire", "5 sur cette carte."]
-    press(app, "OK 1 1")  # the holder, the first practice situation
-    assert app.board.display.lines[0] == "Actes:0 0,00 EUR"
-    assert _refusal(app, "1 9")[0] == "Code d'acte inconnu"
+    press(app, "OK 1 1")  # the holder, the first practice situation: the act menu
+    assert app.board.display.lines[0] == "Acte 1: code"
+    assert _refusal(app, "9")[0] == "Code d'acte inconnu"
     assert events(app, "refused")[-1] == {"refused": {"field": "acts.1.code", "rule": "unknown"}}
+    press(app, "OK CANCEL")  # the act menu again, then the sheet menu
+    assert app.board.display.lines[0] == "Actes:0 0,00 EUR"
+    # The care date (Options, 5), checked the moment it is typed, asked again when wrong.
+    assert _refusal(app, "2 5 05122026 OK")[:2] == ["Acte 1: date", "dans le futur"]
+    press(app, "OK")
+    assert app.board.display.lines[0] == "Date des soins"
+    assert _refusal(app, "15122025 OK")[:2] == ["Acte 1: date", "avant les droits"]
     press(app, "OK CANCEL")
-    assert _refusal(app, "1 2 05122026 OK")[:2] == ["Acte 1: date", "dans le futur"]
+    # 999 km: the rating refused at once, the code kept (the distance asked again).
+    assert _refusal(app, "1 3 999 OK")[:2] == ["Acte 1: cotation", "invalide"]
     press(app, "OK")
-    assert _refusal(app, "1 2 15122025 OK")[:2] == ["Acte 1: date", "avant les droits"]
+    assert app.board.display.lines[:2] == ["Acte 1: IK", "Distance (km):"]
+    press(app, "CANCEL 1 1")  # a real act now: VG today, then 0 on the act menu: pay
+    assert app.board.display.lines[0] == "Acte 2: code"
+    assert _refusal(app, "0 3 5000 OK")[:2] == ["Tiers payant", "> honoraires"]
     press(app, "OK")
-    assert _refusal(app, "1 4 999 OK OK")[:2] == ["Acte 1: cotation", "invalide"]
-    press(app, "OK 1 2 OK")  # a real act now: VG today
     assert app.board.display.lines[0] == "Actes:1 30,00 EUR"
-    assert _refusal(app, "4 3 5000 OK")[:2] == ["Tiers payant", "> honoraires"]
-    press(app, "OK")
     assert _refusal(app, "4 4 4000 OK")[:2] == ["Tiers payant", "negatif"]
     press(app, "OK")
     assert _refusal(app, "4 3 200000 OK")[:2] == ["Tiers payant", "trop eleve"]
@@ -210,35 +217,78 @@ def test_flash_full_refuses_a_new_visit_before_any_card_is_read():
     assert j.count(1) == n  # nothing stored was lost
 
 
-def test_idle_screen_warns_of_a_close_deadline():
+def test_idle_screen_counts_the_sheets_waiting_and_warns_of_a_close_deadline():
     vitale, cps = _slots("read")
     app = make_visit_app(vitale, cps)
-    visit = app.visit
+    waiting = app.waiting
     j = app.storage.journal
-    assert visit.idle_warning(1795000000) is None
+    assert waiting.lines(20261118) == (None, None)
     j.append_sheet(b"x" * 40, j.reserve_order(PRO), PRO, 20261118, True)  # third party: 8 days
     j.append_sheet(b"y" * 40, j.reserve_order(PRO), PRO, 20261119, False)  # paid: 3 days
-    for day, epoch in ((19, 1795086400), (23, 1795432000), (24, 1795518400), (25, 1795604800)):
-        print(day, visit.idle_warning(epoch))
-    assert visit.idle_warning(1795432000) == "FSE: envoi sous 1j"  # Mon 23: due Tue 24
-    assert visit.idle_warning(1795604800) == "FSE: delai depasse!"
+    for day in (20261119, 20261123, 20261124, 20261125):
+        print(day, waiting.lines(day))
+    # The nearest deadline is the paid sheet's: Tuesday 24 (R161-47 I 1°).
+    assert waiting.lines(20261119) == ("2 FSE: envoi 24/11", None)
+    assert waiting.lines(20261123)[1] == "FSE: envoi sous 1j"  # Mon 23: due Tue 24
+    assert waiting.lines(20261125)[1] == "FSE: delai depasse!"
     j.acknowledge([2], 20261125)
-    assert visit.idle_warning(1795604800) is None  # the third-party one has until 30/11
+    # The third-party one has until 30/11; 7 days old, past the default cap's warning age.
+    assert waiting.lines(20261125) == ("1 FSE: envoi 30/11", "Synchro conseillee")
+    settle(app)
+    assert app.board.display.lines[2] == "1 FSE: envoi 30/11", app.board.display.lines
+
+
+def test_caps_warn_and_a_hard_cap_refuses_visits():
+    vitale, cps = _slots("read")
+    app = make_visit_app(vitale, cps)
+    j = app.storage.journal
+    for _ in range(2):
+        j.append_sheet(b"x" * 40, j.reserve_order(PRO), PRO, 20261118, True)
+    assert app.waiting.lines(20261118)[1] is None  # defaults: 60 sheets, 2 days
+    assert app.waiting.lines(20261120)[1] == "Synchro conseillee"  # 2 days old
+    app.waiting.set_caps((2, 0, 0, 0))
+    assert app.waiting.lines(20261118)[1] == "Synchro conseillee"  # 2 sheets waiting
+    app.waiting.set_caps((0, 2, 0, 0))  # a hard cap of 2 sheets
+    assert app.waiting.lines(20261118)[1] == "Plafond: synchro!"
+    from firmware.idle import Waiting
+
+    assert Waiting(j, app.storage.fs).caps == (0, 2, 0, 0)  # kept in flash
+    cps.insert()
+    settle(app)
+    lines = app.board.display.lines
+    print(lines)
+    assert lines[:2] == ["Synchro necessaire", "Plafond du cabinet"] and cps.pos == 0
+    cps.remove()
+    settle(app)
+    j.acknowledge([1], 20261118)
+    assert app.waiting.lines(20261118)[1] is None  # one waiting: under the cap
 
 
 def test_menus_fit_the_display():
     from firmware import visit_items as items_of, visit_signing
 
+    from firmware import menu
+    from protocol import nomenclature, tariffs
+
     menus = (items_of.SHEET_MENU, items_of.OPTIONS_MENU, items_of.ACCIDENT_MENU)
-    for items in menus + (items_of.PAYMENT_MENU,):
+    for items in menus + (items_of.PAYMENT_MENU, menu.ITEMS, (menu.DEGRADED,)):
         for item in items + visit_signing.REASON_MENU:
-            assert len(item) <= 17, item  # ">1 " + the item on 20 characters
+            assert len(item) <= 16, item  # ">1 " + the item + room for the 'v' on 20
+    # The act menu's items: "CODE label" (the labels of the version in force).
+    version = nomenclature.versions()[-1]
+    for profession in (10, 60):
+        for code in nomenclature.codes(version, profession):
+            label = nomenclature.lookup(version, profession, code)[tariffs.LABEL]
+            assert len(code) + 1 + len(label) <= 16, (code, label)
 
 
 def test_keypad_entries():
     m = entry.Menu("Titre", ["un", "deux", "trois", "quatre"])
     assert m.key("DOWN") is None and m.key("DOWN") is None and m.cursor == 2
-    assert screens.menu(m) == ["Titre", " 1 un", " 2 deux", ">3 trois"]
+    # 'v' at the end of the last line: more items below it.
+    assert screens.menu(m) == ["Titre", " 1 un", " 2 deux", ">3 trois           v"]
+    m.key("DOWN")
+    assert screens.menu(m)[3] == ">4 quatre"
     assert m.key("9") == entry.OUT and m.value == 9
     assert m.key("4") == entry.DONE and m.value == 3
     d = entry.Digits("T", "Ref", 3)
@@ -253,13 +303,33 @@ def test_keypad_entries():
     t = entry.Date("T", "Date", 20261118)
     assert t.shown() == "18/11/2026" and t.key("OK") == entry.DONE and t.value == 20261118
     t = entry.Date("T", "Date", 20261118)
-    for k in "0211":
+    for k in "021120":
         t.key(k)
-    assert t.shown() == "02/11/AAAA" and t.key("OK") is None
-    for k in "2026":
+    assert t.shown() == "02/11/20AA" and t.key("OK") is None  # 8 digits, 4, or none
+    for k in "26":
         t.key(k)
     assert t.key("OK") == entry.DONE and t.value == 20261102
     assert t.key("CANCEL") == entry.CANCEL
+    # JJMM: the latest such day not after the default (this year, or the last).
+    for typed, got in (("0211", 20261102), ("1811", 20261118), ("1912", 20251219)):
+        t = entry.Date("T", "Date", 20261118)
+        for k in typed:
+            t.key(k)
+        assert t.key("OK") == entry.DONE and t.value == got, (typed, t.value)
+    # A shortcut item 0 first (base 0): 0 picks it, 1 the first of the others.
+    z = entry.Menu("Acte 2: code", ["Payer, signer", "VG Visite", "MD Deplacement"], base=0)
+    assert screens.menu(z)[1:] == [">0 Payer, signer", " 1 VG Visite", " 2 MD Deplacement"]
+    assert z.key("0") == entry.DONE and z.value == 0 and z.key("2") == entry.DONE and z.value == 2
+    assert z.key("3") == entry.OUT and z.value == 3
+    # A rating proposed: OK alone takes it; a digit typed replaces it.
+    c = entry.Hundredths("Acte 1: AMI", "Coefficient", 5, "", 100)
+    assert c.shown() == "1,00" and c.key("OK") == entry.DONE and c.value == 100
+    c = entry.Hundredths("Acte 1: AMI", "Coefficient", 5, "", 100)
+    for k in "150":
+        c.key(k)
+    assert c.shown() == "1,50" and c.key("OK") == entry.DONE and c.value == 150
+    r = entry.Proposed("Prescription", "Reference", 20, "20261102-1")
+    assert r.shown() == "20261102-1" and r.key("OK") == entry.DONE and r.value == "20261102-1"
 
 
 def test_twins_are_told_apart_by_birth_rank():

@@ -1,0 +1,81 @@
+"""The day's sheets and their total, on request (OK on the idle screen, or the menu): how
+many sheets this terminal completed today, the total fees, and one line per sheet (order
+number, acts, fees), UP/DOWN to scroll, OK or ANNUL to leave. A part of App.
+
+Read from the journal when opened, one sheet at a time; only a small tuple per sheet stays.
+"""
+
+from firmware.reading import today
+from hw import hal
+from protocol import bundle, dates
+from protocol import sheet as sheet_codec
+from protocol.sheet_validation import euros
+
+
+def _amount(cents):
+    return "%d,%02d" % divmod(cents, 100)
+
+
+class DayList:
+    def __init__(self, board, journal):
+        self.board = board
+        self.journal = journal
+        self.rows = None  # [(order number, acts, fees)] while open
+        self.top = 0
+        self.day = 0
+
+    def active(self):
+        return self.rows is not None
+
+    def open(self):
+        self.day = today(self.board.clock)
+        self.top = 0
+        self.rows = []
+        j = self.journal
+        if j is None:
+            return
+        first = None
+        for r in j.headers(None):
+            if r.completion_date == self.day:
+                first = r.rec_no
+                break
+        if first is None:
+            return
+        for r in j.records_after(first - 1, 0, 0, None):
+            if r.completion_date == self.day:
+                s = sheet_codec.decode(bundle.decode(r.payload).sheet)
+                self.rows.append((r.order_no, ",".join([a.code for a in s.acts]), s.fees))
+
+    def step(self, key):
+        if key is None or self.rows is None:
+            return False
+        if key == hal.KEY_DOWN and self.top + 2 < len(self.rows):
+            self.top += 1
+        elif key == hal.KEY_UP and self.top > 0:
+            self.top -= 1
+        elif key in (hal.KEY_OK, hal.KEY_CANCEL, hal.KEY_BACK, hal.KEY_MENU):
+            self.rows = None
+        return True
+
+    def screen(self):
+        rows = self.rows or []
+        total = 0
+        for row in rows:
+            total += row[2]
+        lines = [
+            "Jour %s: %d FSE" % (dates.french(dates.ymd_tuple(self.day))[:5], len(rows)),
+            "Total %14s" % euros(total),
+        ]
+        shown = rows[self.top : self.top + 2]
+        for i, (order, acts, fees) in enumerate(shown):
+            amount = _amount(fees)
+            room = 18 - len(amount)  # 19 columns, the 20th for the 'v'
+            left = ("%4d %s" % (order, acts))[:room]
+            line = left + " " * (room - len(left) + 1) + amount
+            more = i == len(shown) - 1 and self.top + 2 < len(rows)
+            lines.append(line + ("v" if more else ""))
+        if not rows:
+            lines.append("Aucune feuille")
+        while len(lines) < 4:
+            lines.append("OK: retour" if len(lines) == 3 else "")
+        return lines
