@@ -11,6 +11,7 @@ import hashlib
 from emulator import visitday
 from emulator.visitday import PATIENTS, START, VISIT_EVERY, VisitDay
 from firmware import round_store
+from firmware.journal import Journal
 from protocol import cbor
 from protocol import round as rp
 from protocol.round import RoundChunk
@@ -80,8 +81,8 @@ class RoundVisitDay(VisitDay):
     def storage(self, board):
         storage = VisitDay.storage(self, board)
         store = round_store.of(storage)
-        if store is not None and not store.id:  # stored once, before the first visit
-            j = storage.journal
+        j = storage.journal
+        if store is not None and isinstance(j, Journal) and not store.id:  # before visit 1
             install(store, board.serial_number, self.visits, j.free_bytes, j.reserve_bytes)
             gc.collect()
         return storage

@@ -8,6 +8,7 @@ from typing import Any
 
 from host_agent import round_plan
 from host_agent.client import TerminalError
+from host_agent.store import StoreError
 from protocol import cbor, messages
 from protocol import round as rp
 
@@ -49,6 +50,10 @@ class RoundSync:
             return
         self.progress.stage("sending the round of %d" % pending["day"])
         entries = cbor.decode(bytes(pending["entries"]))
+        if not isinstance(entries, list):  # the agent stored them as an array
+            raise StoreError(
+                "round %d in the database is damaged: prepare it again" % pending["id"]
+            )
         chunks = rp.chunks(
             pending["id"], self.serial, pending["professional"], pending["day"], entries
         )
