@@ -9,6 +9,23 @@ from host_agent import files
 from host_agent.errors import SyncError
 
 
+class SyncerPart:
+    """What the Syncer's mixins (sync_after.AfterSheets, sync_round.RoundSync) use of it:
+    its store, summary, progress, serial, terminal_id, _db and _call (host_agent/sync.py)."""
+
+    store: Any
+    summary: Any
+    progress: Any
+    serial: str
+    terminal_id: int
+
+    def _db(self, fn, *args) -> Any:
+        raise NotImplementedError  # Syncer's
+
+    def _call(self, mtype, body) -> Any:
+        raise NotImplementedError  # Syncer's
+
+
 class Received(NamedTuple):
     """A sheet that verified, as it travels from the sync to its filing: decoded once, by
     the verification (host_agent/verify.py), never again on the way."""

@@ -4,29 +4,16 @@ back), say which prescriptions' series the sheets just filed completed, then sen
 round prepared for it, chunk by chunk, when it does not hold it yet. Syncer has these
 methods through RoundSync."""
 
-from typing import Any
-
 from host_agent import round_plan
 from host_agent.client import TerminalError
 from host_agent.store import StoreError
+from host_agent.sync_parts import SyncerPart
 from protocol import cbor, messages
 from protocol import round as rp
 
 
-class RoundSync:
-    """Methods of Syncer (its store, summary, progress, serial, terminal_id, _db, _call)."""
-
-    store: Any
-    summary: Any
-    progress: Any
-    serial: str
-    terminal_id: int
-
-    def _db(self, fn, *args) -> Any:
-        raise NotImplementedError  # Syncer's
-
-    def _call(self, mtype, body) -> Any:
-        raise NotImplementedError  # Syncer's
+class RoundSync(SyncerPart):
+    """Methods of Syncer: the round's part of a sync (docs/round.md)."""
 
     def _round(self):
         s = self.summary
