@@ -3,7 +3,7 @@ and under micropython (docs/round.md "Must show"): on day 1 the nurse keys two v
 prescription by hand; `tla-agent sync` files them; the practice keeps three prescriptions
 (`tla-agent round prescription`) and prepares day 2's round (`round prepare`: the sessions
 used on day 1 counted from the sheets); the next sync pushes it; on day 2 every visit
-takes 7 keys, PIN included (counted here), against 30 or more by hand; the next sync
+takes 7 keys, PIN included (counted here), against 37 by hand; the next sync
 counts the visits back and says which series are complete. Another terminal, the same
 serial, keys the same visits by hand: the five sheets are byte for byte the same."""
 
