@@ -98,6 +98,7 @@ def day_heap(spec, title, imports, cards=False, frozen=False):
             "workday.py",
             "powercut_child.py",
             "visitday.py",
+            "visitday_round.py",
             "scenario_play.py",
         )
         if not frozen:  # the frozen build holds these too (hw/boards/unix_frozen/manifest.py)
@@ -192,6 +193,36 @@ def visit_day_heap():
     )
 
 
+def round_day_heap():
+    """The same day with the day's round held, every visit taken from it (docs/round.md)."""
+    day_heap(
+        "emulator.visitday_round:RoundVisitDay",
+        "real 20-visit day from the round (the card, OK, OK)",
+        (
+            "emulator.powercut_child",
+            "emulator.visitday_round",
+            "firmware.visit_round",
+            "hw.boards.unix",
+        ),
+        cards=True,
+    )
+
+
+def round_day_heap_frozen():
+    """The day from the round on the 32-bit build with tla frozen (docs/round.md "Heap")."""
+    if not (FROZEN32.exists() and MPY_CROSS_BUILT.exists()):
+        print("skipped: no build/firmware/out/micropython-tla32 (run `make firmware`)")
+        return
+    day_heap(
+        "emulator.visitday_round:RoundVisitDay",
+        "real 20-visit day from the round, 32-bit build, tla and the bench's harness frozen",
+        ("emulator.powercut_child", "emulator.visitday_round", "firmware.visit_round",
+         "hw.boards.unix"),
+        cards=True,
+        frozen=True,
+    )  # fmt: skip
+
+
 def visit_day_heap_frozen():
     """The real 20-visit day on the 32-bit build with tla frozen: the figure that stands for
     the device (issue 11: goal 96 KiB; 118k before the ISO 7816-3 work, 111k before the
@@ -259,10 +290,16 @@ SECTIONS = (  # name (`make bench ARGS="name ..."` runs only those), title, func
         visits_flash,
     ),
     ("visits-heap", "visits: MicroPython heap of the real 20-visit day", visit_day_heap),
+    ("visits-round-heap", "visits: the same day taken from the round", round_day_heap),
     (
         "frozen-heap",
         "visits: heap of the real 20-visit day on the 32-bit build with tla frozen",
         visit_day_heap_frozen,
+    ),
+    (
+        "frozen-round-heap",
+        "visits: the day from the round on the 32-bit build with tla frozen",
+        round_day_heap_frozen,
     ),
     ("cards", "cards: APDU and reading-scenario times by transport", cards),
     (

@@ -16,7 +16,7 @@ from firmware.journal import ACKED, PURGED, REJECTED, day_number
 from hw.flash import NorFlash
 
 # The lines that are a promise (the rest: BOOTED, PROBLEM, PURGING, CRASH, CUT, DONE).
-PROMISES = ("SAVED", "RESERVED", "ACKED", "REJECTED", "LOGGED")
+PROMISES = ("SAVED", "RESERVED", "ACKED", "REJECTED", "LOGGED", "NOTE")
 
 
 def first_promise(lines):
@@ -38,6 +38,7 @@ class Promises:
         self.acked = {}  # rec_no -> day
         self.rejected = set()
         self.logged = {}  # seq -> digest hex
+        self.notes = []  # a workload's own promises: lists of words (Reporter.note)
         self.purge_day = 0
         self.crashes = []
         self.problems = []
@@ -67,6 +68,8 @@ class Promises:
                 self.rejected.update(int(r) for r in args[0].split(","))
             elif kind == "LOGGED":
                 self.logged[int(args[0])] = args[1]
+            elif kind == "NOTE":
+                self.notes.append(args)
             elif kind == "PURGING":
                 self.purge_day = max(self.purge_day, int(args[0]))
             elif kind == "CRASH":
@@ -163,6 +166,11 @@ def check(image_bytes, promises, workload, blocks=BLOCKS, final=False):
                     wrong.append("access-log entry %d that was written is missing or changed" % seq)
     except AccessLogError as e:
         wrong.append("access log: %s" % e)
+
+    # A workload's own promises (the round stored, emulator/roundcut.py), on this image.
+    check_image = getattr(workload, "check_image", None)
+    if check_image is not None:
+        wrong += check_image(journal, promises.notes, final)
 
     if final:
         wrong += ["end of day: " + w for w in workload.final_check(journal, log)]

@@ -54,6 +54,11 @@ class Reporter:
     def purging(self, today):
         self._say("PURGING", today)
 
+    def note(self, *words):
+        """A workload's own promise (e.g. the round stored): `N NOTE word...`, handed back
+        to its check_image() (emulator/powercut_check.py)."""
+        self._say("NOTE", *words)
+
 
 class CutBoard(hal.Board):
     """A board with its flash, and the card slots of `hands` (what moves cards in and out)

@@ -87,6 +87,15 @@ class App:
         self.sync.on_rejected = self.rejected.open
         self.sync.on_caps = self.waiting.set_caps
         self._idle_key = None
+        # The day's round (docs/round.md): its modules load with the first ROUND only.
+        self.link.on_sealed(messages.ROUND, self._on_round)
+        fs = self.storage.fs
+        if fs is not None and (fs.exists("round/day") or fs.exists("round/day.new")):
+            from firmware import round_store
+
+            # Before any sheet is saved: a visit taken when the power went is settled
+            # against the journal, a round the power cut short is removed.
+            round_store.of(self.storage)
 
     def _chosen(self, part):
         self.asked = part
@@ -108,6 +117,11 @@ class App:
                 self.storage.flash_state,
             ),
         )
+
+    def _on_round(self, body, seq):
+        from firmware.round_sync import serve
+
+        return serve(self, body)
 
     # ------------------------------------------------------------ main loop
 

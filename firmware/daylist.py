@@ -5,7 +5,6 @@ number, acts, fees), UP/DOWN to scroll, OK or ANNUL to leave. A part of App.
 Read from the journal when opened, one sheet at a time; only a small tuple per sheet stays.
 """
 
-from firmware.reading import today
 from hw import hal
 from protocol import bundle, dates
 from protocol import sheet as sheet_codec
@@ -28,7 +27,10 @@ class DayList:
         return self.rows is not None
 
     def open(self):
-        self.day = today(self.board.clock)
+        # The care date as firmware/reading.today gives it, not imported from there: App
+        # imports this module first, and reading's card modules a level deeper took the
+        # imports past the device's C stack (tests/test_firmware_image.py).
+        self.day = dates.days_to_ymd(dates.paris_day(self.board.clock.now()))
         self.top = 0
         self.rows = []
         j = self.journal

@@ -17,6 +17,8 @@ from hw import hal
 from protocol import nomenclature, sheet_validation
 from protocol.sheet import Sheet
 
+ROUND_FILE = "round/day"  # firmware/round_store.PATH: the round modules load only if it exists
+
 
 def _nothing(*args):
     pass
@@ -57,6 +59,10 @@ class Visit(PatientSteps, SheetItems, SigningSteps):
         self.care_day = None  # the date of the acts added now (None: today)
         self.last = None  # (record, date) of the patient's last sheet, offered to do again
         self.over_cap = _never  # a hard cap of the practice reached (firmware/idle.py)
+        self.round = None  # the round's visit offered for the card read (firmware/visit_round.py)
+        self.round_fees = 0
+        self.round_index = None  # the round entry the draft comes from
+        self._round_looked = False  # the card read was looked up (no reference kept to it)
 
     # ------------------------------------------------------------ what a visit has
 
@@ -105,6 +111,7 @@ class Visit(PatientSteps, SheetItems, SigningSteps):
             or self.entry is not None
             or self.reviewing
             or self.saved is not None
+            or self.round is not None
         )
 
     def screen(self):
@@ -114,6 +121,10 @@ class Visit(PatientSteps, SheetItems, SigningSteps):
             return screens.sync_needed(self.storage.salvage)
         if self.message is not None:
             return self.message
+        if self.round is not None:
+            from firmware import visit_round
+
+            return visit_round.screen(self)
         if self.entry is not None:
             if self.entry.kind == "menu":
                 return screens.menu(self.entry)
@@ -143,7 +154,35 @@ class Visit(PatientSteps, SheetItems, SigningSteps):
         if mine and key is not None:
             self._key(key)
             busy = True
+        if self._round_step():
+            busy = True
         return busy
+
+    def _round_step(self):
+        """The round's hooks (docs/round.md): a card just read is looked up in the round
+        when one is held; a sheet saved from it marks its entry done."""
+        r = self.reading
+        if self.round_index is not None and (self.saved is not None or self.sheet is None):
+            from firmware import visit_round
+
+            visit_round.ended(self)  # saved: done; abandoned or not saved: offered again
+        card = r.patient
+        if card is None or self.round is not None and card is not self.round.card:
+            self.round = None
+            self._round_looked = False
+            return False
+        if self._round_looked or self.sheet is not None or self._own_screen():
+            return False
+        if not r.cps_ready():
+            return False  # looked up once the PIN is verified
+        # A flag, not the card: the visit's collect after the save frees the card's objects.
+        self._round_looked = True
+        fs = self.storage.fs
+        if fs is None or not fs.exists(ROUND_FILE):
+            return False
+        from firmware import visit_round
+
+        return visit_round.offer(self)
 
     def _refuse_for_room(self):
         """Before a new visit starts (a card arrives with no visit going on): refuse it
@@ -228,6 +267,7 @@ class Visit(PatientSteps, SheetItems, SigningSteps):
         self.reviewing = False
         self.care_day = None
         self.last = None
+        self.round = None
 
     # ------------------------------------------------------------ keys
 
@@ -243,7 +283,16 @@ class Visit(PatientSteps, SheetItems, SigningSteps):
                 self.saved = None
                 self.patient = None
             return
+        if self.round is not None:
+            from firmware import visit_round
+
+            visit_round.key(self, key)
+            return
         if self.reviewing:
+            if key == hal.KEY_OK and self.round_index is not None:
+                from firmware import visit_round
+
+                visit_round.taking(self)  # before the cards sign (docs/round.md)
             self._review_key(key)
             return
         if self.entry is not None:

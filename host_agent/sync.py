@@ -19,6 +19,7 @@ from host_agent.errors import EXIT_DATABASE, EXIT_VERSION, SyncError
 from host_agent.store import Store, StoreError
 from host_agent.sync_after import AfterSheets
 from host_agent.sync_parts import Batch, Progress, Summary
+from host_agent.sync_round import RoundSync
 from host_agent.verify import Verifier
 from protocol import auth, bundle, dates, messages
 from protocol import sync_messages as sm
@@ -42,7 +43,7 @@ def version_mismatch(hello: dict) -> str | None:
     )
 
 
-class Syncer(AfterSheets):
+class Syncer(AfterSheets, RoundSync):
     def __init__(
         self,
         store: Store,
@@ -103,6 +104,7 @@ class Syncer(AfterSheets):
             self._pull(status)
             self._access_log()
             self._opposition(status)
+            self._round()  # docs/round.md: visits done counted back, the next round sent
             status = self._status()
             self.summary.pending = status["unacked"]
             self._db(self.store.finish_sync, self.terminal_id, self.sync_id, self.summary.bytes)

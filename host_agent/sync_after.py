@@ -3,30 +3,18 @@
 as a delta when the terminal holds a base version. Syncer has these methods through
 AfterSheets."""
 
-from typing import Any
-
 from host_agent import bounds
 from host_agent.answers import LogEntry
 from host_agent.errors import SyncError
+from host_agent.sync_parts import SyncerPart
 from protocol import messages, opposition_entries
 from protocol import sync_messages as sm
 
 
-class AfterSheets:
-    """Methods of Syncer (its store, limits, summary, progress, _db and _call)."""
+class AfterSheets(SyncerPart):
+    """Methods of Syncer (its limits too)."""
 
-    store: Any
     limits: bounds.Limits
-    summary: Any
-    progress: Any
-    serial: str
-    terminal_id: int
-
-    def _db(self, fn, *args) -> Any:
-        raise NotImplementedError  # Syncer's
-
-    def _call(self, mtype, body) -> Any:
-        raise NotImplementedError  # Syncer's
 
     # ------------------------------------------------------------ access log
 

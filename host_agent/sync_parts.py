@@ -9,6 +9,23 @@ from host_agent import files
 from host_agent.errors import SyncError
 
 
+class SyncerPart:
+    """What the Syncer's mixins (sync_after.AfterSheets, sync_round.RoundSync) use of it:
+    its store, summary, progress, serial, terminal_id, _db and _call (host_agent/sync.py)."""
+
+    store: Any
+    summary: Any
+    progress: Any
+    serial: str
+    terminal_id: int
+
+    def _db(self, fn, *args) -> Any:
+        raise NotImplementedError  # Syncer's
+
+    def _call(self, mtype, body) -> Any:
+        raise NotImplementedError  # Syncer's
+
+
 class Received(NamedTuple):
     """A sheet that verified, as it travels from the sync to its filing: decoded once, by
     the verification (host_agent/verify.py), never again on the way."""
@@ -87,3 +104,7 @@ class Summary:
         self.bytes = 0
         self.restarts = 0
         self.received_records = []  # record numbers the stream carried (tests)
+        self.series_complete = []  # (prescription row, sessions used) these sheets completed
+        self.round_counted = 0  # visits of the terminal's round newly counted back
+        self.round_sent = None  # (round id, day, entries) when the terminal took a new round
+        self.round_refused = None  # why the terminal did not take the round prepared

@@ -17,6 +17,7 @@ RECORDS = const(0x07)
 ACK = const(0x08)
 OPPOSITION = const(0x09)
 ACCESS_LOG = const(0x0A)
+ROUND = const(0x0B)  # the day's round, PC to terminal (docs/round.md)
 ERROR = const(0x7F)
 
 NAMES = {
@@ -30,6 +31,7 @@ NAMES = {
     ACK: "ACK",
     OPPOSITION: "OPPOSITION",
     ACCESS_LOG: "ACCESS_LOG",
+    ROUND: "ROUND",
     ERROR: "ERROR",
 }
 
@@ -44,6 +46,7 @@ E_INTERNAL = const(7)  # the terminal failed to serve the request; nothing was c
 E_AUTH_FAILED = const(8)  # AUTH: the peer did not prove the pairing key (protocol/auth.py)
 E_PAIRING_FAILED = const(9)  # PAIR: refused on the keypad, mismatch, or out of order
 E_SESSION = const(10)  # a sealed frame was refused (bad tag, replay, session not open)
+E_ROUND = const(11)  # ROUND: a round this terminal must not hold; the previous one is kept
 
 ERROR_TEXT = {
     E_VERSION: "unsupported protocol version",
@@ -56,6 +59,7 @@ ERROR_TEXT = {
     E_AUTH_FAILED: "authentication failed",
     E_PAIRING_FAILED: "pairing failed",
     E_SESSION: "frame refused by the session",
+    E_ROUND: "round refused",
 }
 
 

@@ -2,11 +2,15 @@
 must catch each of them (a checker that cannot fail proves nothing). RepairsUnsafely breaks
 only in a recovery boot: the single mode cannot see it, the linear mode must."""
 
+from emulator import roundcut
+from emulator.roundcut import RoundDay
 from emulator.visitday import VisitDay
+from emulator.visitday_round import RoundVisitDay
 from emulator.workday import SyntheticDay
 from firmware import records
 from firmware.accesslog_flash import FlashAccessLog
 from firmware.journal import ORDERS, Journal
+from firmware.round_store import PATH, RoundStore
 from protocol import bundle
 
 
@@ -100,3 +104,36 @@ class VisitsHalfSigned(VisitDay):
 
         journal.append_sheet = append_half_signed
         return storage
+
+
+class _RoundRemovedFirst(RoundStore):
+    def _finish(self, x, sha):
+        # The bug: the old round removed before the new one is renamed in its place; a cut
+        # between the two leaves the terminal with no round at all.
+        if self.fs.exists(PATH) and x.count:
+            self.fs.remove(PATH)
+        RoundStore._finish(self, x, sha)
+
+
+class RoundReplacedUnsafely(RoundDay):
+    """The round workload with a store that replaces a round by delete-then-rename."""
+
+    def run(self, board, report):
+        roundcut.RoundStore = _RoundRemovedFirst
+        try:
+            return RoundDay.run(self, board, report)
+        finally:
+            roundcut.RoundStore = RoundStore
+
+
+class RoundVisitsMarkedAfterOnly(RoundVisitDay):
+    """The real day from a round, with a store that marks a visit only once its sheet is
+    saved (no mark before the cards sign): a cut between the two offers it again."""
+
+    def run(self, board, report):
+        saved = RoundStore.mark_taken
+        RoundStore.mark_taken = lambda self, index, rec_no: None
+        try:
+            return RoundVisitDay.run(self, board, report)
+        finally:
+            RoundStore.mark_taken = saved

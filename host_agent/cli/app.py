@@ -7,7 +7,18 @@ from typing import Annotated
 
 import typer
 
-from host_agent.cli import check, config, funds, lots, paper, returns, serve, sheets, terminal
+from host_agent.cli import (
+    check,
+    config,
+    funds,
+    lots,
+    paper,
+    returns,
+    rounds,
+    serve,
+    sheets,
+    terminal,
+)
 from host_agent.cli.common import ConfigOption, console, guard, use_settings
 
 PROG = "tla-agent"
@@ -83,6 +94,7 @@ app.command("purge")(returns.purge_doubles)
 app.command("duplicate")(paper.print_duplicate)
 app.command("check")(check.check_database)
 app.command("serve")(serve.serve)  # the practice's web app (host_agent/web/)
+app.add_typer(rounds.round_app, name="round")  # docs/round.md
 
 
 def main():

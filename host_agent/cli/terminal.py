@@ -15,7 +15,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from host_agent import terminals, transport
+from host_agent import round_plan, terminals, transport
 from host_agent.cli.common import (
     DEFAULT_DB,
     PORT_HELP,
@@ -215,6 +215,8 @@ def _print_summary(s: Summary):
     damage = getattr(s, "damage", "")  # host_agent/damage.py: one plain line, no markup
     if damage:
         console.print("  " + damage, markup=False, highlight=False)
+    for text in round_plan.summary_lines(s):  # docs/round.md
+        console.print("  " + text)
 
 
 UsbPort = Annotated[

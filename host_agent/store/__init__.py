@@ -9,7 +9,8 @@ their columns' types (rows.py), and one module per table group:
 - lots.py: lots, their sheets, sendings, paper duplicates (NOT_IN_LOT defined once);
 - followup.py: the funds' acknowledgements, retention, what waits;
 - returns.py: the funds' returns per sheet, the transmitted sheets' states, a sheet purged;
-- checks.py: the read-only reads of `tla-agent check`.
+- checks.py: the read-only reads of `tla-agent check`;
+- rounds.py: prescriptions and the day's rounds (docs/round.md).
 
 A sync commits a whole batch in one transaction, and only then does the agent acknowledge
 it to the terminal. Outside this package, host_agent holds no SQL (tests/test_build.py).
@@ -20,11 +21,12 @@ from host_agent.store.base import Base, StoreError
 from host_agent.store.followup import FollowUp
 from host_agent.store.lots import LotTables
 from host_agent.store.returns import FundReturns
+from host_agent.store.rounds import RoundTables
 from host_agent.store.sheets import Sheets
 from host_agent.store.terminals import Terminals
 
 __all__ = ["Store", "StoreError"]
 
 
-class Store(Base, Terminals, Sheets, Logs, LotTables, FollowUp, FundReturns):
+class Store(Base, Terminals, Sheets, Logs, LotTables, FollowUp, FundReturns, RoundTables):
     """The agent's database: `Store(path)` opens (or creates, 0600) and migrates it."""

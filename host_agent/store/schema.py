@@ -205,4 +205,38 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX sheet_returns_sheet ON sheet_returns(sheet_id, lot_id);
     """,
+    # 5: the day's round (docs/round.md): prescriptions, rounds prepared, their entries
+    """
+    CREATE TABLE prescriptions (
+        id INTEGER PRIMARY KEY,
+        professional TEXT NOT NULL,                 -- whose round it goes into (11 digits)
+        insured TEXT NOT NULL,                      -- NIR of the insured, with its key
+        beneficiary TEXT,                           -- "birth/rank" of a dependant, else NULL
+        name TEXT NOT NULL,                         -- the patient, as the round shows it
+        prescriber TEXT NOT NULL,
+        day INTEGER NOT NULL,                       -- the prescription's date, YYYYMMDD
+        ref TEXT NOT NULL,
+        acts TEXT NOT NULL,                         -- "AMI 200 1,IFD 100 0": code, coef, rank
+        sessions INTEGER NOT NULL,                  -- prescribed
+        created INTEGER NOT NULL,
+        UNIQUE (insured, prescriber, day, ref)
+    );
+    CREATE TABLE rounds (
+        id INTEGER PRIMARY KEY,                     -- the round id the terminal holds
+        terminal_id INTEGER NOT NULL REFERENCES terminals(id),
+        professional TEXT NOT NULL,
+        day INTEGER NOT NULL,
+        entries BLOB NOT NULL,                      -- the entries' CBOR array, as sent
+        created INTEGER NOT NULL,
+        sent INTEGER,                               -- when the terminal took it whole
+        reported INTEGER                            -- when its visits done were counted back
+    );
+    CREATE TABLE round_entries (
+        round_id INTEGER NOT NULL REFERENCES rounds(id),
+        idx INTEGER NOT NULL,
+        prescription_id INTEGER REFERENCES prescriptions(id),
+        record_no INTEGER,                          -- the sheet the terminal saved from it
+        PRIMARY KEY (round_id, idx)
+    );
+    """,
 ]

@@ -14,6 +14,7 @@ package(
         "__init__.py",
         "powercut_child.py",
         "visitday.py",
+        "visitday_round.py",
         "scenario_play.py",
         "workday.py",
         "contacts/__init__.py",

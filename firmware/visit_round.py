@@ -1,0 +1,236 @@
+"""A round patient's visit (docs/round.md): when the Vitale card just read is a patient of
+the day's round, the visit (firmware/visit.py) offers the sheet the PC prepared, filled
+in; OK takes it to the review (then OK signs), MENU opens it on the sheet menu to change
+it, CANCEL leaves it for a normal visit. Imported only when a round is held.
+
+The card is the truth, never the round: the insured, the beneficiary, the fund and the
+rights are the card's; the round only says which acts, prescription and payment. An entry
+whose NIR matches the card but whose beneficiary is not on it, a name of the round on a
+card with another NIR, a prescription used up today, a round of another professional or
+another day: a plain screen, then the normal visit. Every value goes through the same
+checks as one typed (protocol/sheet_validation), on the draft and before signing.
+"""
+
+from firmware import round_store, screens
+from firmware.visit_items import exemption_code, rank_acts
+from firmware.visit_patient import birth_rank
+from hw import hal
+from protocol.sheet import Act, Prescription
+
+# What the screen says when the round cannot serve the card (screens.message: 3 x 20).
+NIR_DIFFERS = "Carte differente de la tournee (NIR): visite normale."
+RANK_DIFFERS = "Carte differente de la tournee (rang): visite normale."
+OTHER_DAY = "Tournee d'un autre jour: visite normale."
+OTHER_PRO = "Tournee d'un autre professionnel: visite normale."
+DONE_ALREADY = "Visite de la tournee deja faite: visite normale."
+USED_UP = "Prescription epuisee: visite normale."
+NO_SITUATION = "Lieu de la tournee absent de la CPS: visite normale."
+NO_EXEMPTION = "Exoneration absente de la carte: verifiez."
+MESSAGES = (
+    NIR_DIFFERS,
+    RANK_DIFFERS,
+    OTHER_DAY,
+    OTHER_PRO,
+    DONE_ALREADY,
+    USED_UP,
+    NO_SITUATION,
+    NO_EXEMPTION,
+)
+
+
+def _name(b):
+    first = b.first_names[0] if b.first_names else ""
+    return ("%s %s" % (b.usage_name or "", first)).strip()
+
+
+def _beneficiary(card, ben):
+    """The card's beneficiary an entry names: the holder, or the dependant of that birth
+    date and birth rank; None when the card has no such person."""
+    for b in card.beneficiaries:
+        if ben is None and b.rank == 1:
+            return b
+        if ben is not None and b.rank != 1 and b.birth_date == ben[0]:
+            if birth_rank(card, b) == ben[1]:
+                return b
+    return None
+
+
+def _money(cents):
+    return "%d,%02d" % (cents // 100, cents % 100)
+
+
+class Offer:
+    """The round's sheet offered for this card: entry `index` of `count`, its draft."""
+
+    def __init__(self, card, who, index, count, entry, left):
+        self.card = card
+        self.who = who
+        self.index = index
+        self.count = count
+        self.entry = entry
+        self.left = left  # sessions of the prescription left, this visit included
+
+    def screen(self, fees):
+        top = "Tournee %d/%d" % (self.index + 1, self.count)
+        if self.entry[5] is not None:
+            tail = "reste %d" % self.left
+            if len(top) + 1 + len(tail) <= 20:
+                top += " " * (20 - len(top) - len(tail)) + tail
+        codes = " ".join(a[0] for a in self.entry[4])
+        price = _money(fees)
+        if len(codes) + 1 + len(price) > 20:
+            codes = codes[: 19 - len(price)]
+        acts = codes + " " * (20 - len(codes) - len(price)) + price
+        return [top[:20], _name(self.who)[:20], acts, "OK:oui MENU:modifier"]
+
+
+def offer(visit):
+    """The card just read (visit.reading.patient): offer its round visit when it has one;
+    say plainly why not when the round names it but cannot serve it. Returns True when a
+    screen of the round shows. The entries are read one at a time: only the one offered
+    stays in RAM."""
+    card = visit.reading.patient
+    store = round_store.of(visit.storage)
+    if store is None or not store.id:
+        return False
+    entries = store.entries()
+    try:
+        why = _choose(visit, store, card, entries)
+    finally:
+        entries.close()  # closes the round's file now, not at garbage collection
+    if why is None:
+        visit.round_fees = _draft(visit, visit.round).fees
+        visit.sheet = visit.patient = visit.who = None  # drafted again when taken
+        return True
+    return _refuse(visit, why) if why else False
+
+
+def _choose(visit, store, card, entries):
+    """Put the offer for `card` in visit.round (None), or say why not (a sentence), or ""
+    when the card is outside the round."""
+    names = [_name(b) for b in card.beneficiaries]
+    named = False
+    left_out = ""
+    for index, e in entries:
+        if e[0] != card.nir:
+            named = named or e[2] in names
+            continue
+        if store.day != visit._today():
+            return OTHER_DAY
+        if store.professional != visit._cps().holder_id:
+            return OTHER_PRO
+        if index in store.done:
+            left_out = left_out or DONE_ALREADY
+            continue
+        who = _beneficiary(card, e[1])
+        if who is None:
+            left_out = RANK_DIFFERS
+            continue
+        left = e[6] - store.used_today(e[5])
+        if e[5] is not None and left < 1:
+            left_out = USED_UP
+            continue
+        if not who.rights_valid(visit._today()):
+            return ""  # the normal visit says the rights are closed
+        visit.round = Offer(card, who, index, store.count, e, left)
+        return None
+    return left_out or (NIR_DIFFERS if named else "")
+
+
+def _refuse(visit, text):
+    visit.board.emit("EVENT", {"round_refused": text})
+    visit._say(screens.message(text))
+    return True
+
+
+def screen(visit):
+    return visit.round.screen(visit.round_fees)
+
+
+def _situation(visit, sit):
+    situations = visit._cps().situations
+    for s in situations:
+        if s.billing == sit:
+            return s.billing
+    if len(situations) == 1:
+        return situations[0].billing
+    return None
+
+
+def _draft(visit, o):
+    """The sheet of offer `o`, as the keypad would have made it."""
+    e = o.entry
+    visit.patient = o.card
+    visit.who = o.who
+    visit._new_sheet(o.who)
+    s = visit._draft()
+    day = visit._today()
+    for code, coef, _ in e[4]:
+        s.acts.append(Act(code=code, coef=coef, date=day))
+    rank_acts(s)  # NGAP 11 B, computed as for acts typed (the round's rank is not used)
+    if e[5] is not None:
+        s.prescription = Prescription(date=e[5][0], prescriber=e[5][1], ref=e[5][2])
+    return s
+
+
+def key(visit, k):
+    """A key on the offer's screen."""
+    o = visit.round
+    if k == hal.KEY_CANCEL:
+        visit.round = None
+        visit.patient = visit.who = visit.sheet = None
+        visit.board.emit("EVENT", {"round_declined": o.index})
+        return
+    if k not in (hal.KEY_OK, hal.KEY_MENU):
+        return
+    visit.round = None
+    if not visit._journal().can_accept_sheet():  # as for a visit keyed by hand
+        visit._say(screens.sync_needed(visit.storage.salvage)[:3] + ["OK: continuer"])
+        return
+    s = _draft(visit, o)
+    situation = _situation(visit, o.entry[3])
+    if situation is None:
+        visit._clear()
+        _refuse(visit, NO_SITUATION)
+        return
+    s.situation = situation
+    visit.round_index = o.index
+    visit.board.emit("EVENT", {"visit": {"degraded": False, "round": o.index}})
+    exo = o.entry[8]
+    if exo:
+        s.exemption = exo if _card_exempts(visit, exo) else None
+    if k == hal.KEY_MENU:
+        visit._sheet_menu()
+    elif exo and s.exemption is None:
+        visit._say(screens.message(NO_EXEMPTION), visit._sheet_menu)
+    else:
+        visit._paid(s.fees if o.entry[7] else 0)  # as 'Patient paie tout' / 'Tiers payant tout'
+
+
+def _card_exempts(visit, exo):
+    """The card holds an exemption of this beneficiary, valid today, giving provision
+    `exo` (R161-42 9°: the exemption is the card's, as when it is chosen on the keypad)."""
+    return exo in [exemption_code(e) for e in visit._card_exemptions()]
+
+
+def taking(visit):
+    """OK on the review of a round's sheet: the entry is marked taken, with the record
+    number its sheet will get, before the cards sign (a power cut then leaves it settled
+    against the journal at the next boot: firmware/round_store.py)."""
+    store = round_store.of(visit.storage)
+    if store is not None:
+        store.mark_taken(visit.round_index, visit._journal().next_rec_no)
+
+
+def ended(visit):
+    """The round's visit is over: its sheet saved (the entry done, so that it is not
+    offered again and the PC learns it), or abandoned, or not saved (offered again)."""
+    index, visit.round_index = visit.round_index, None
+    store = round_store.of(visit.storage)
+    if store is None:
+        return
+    if visit.saved is not None and visit.saved.rec_no:
+        store.mark_done(index, visit.saved.rec_no)
+        visit.board.emit("EVENT", {"round_done": index})
+    else:
+        store.untake(index)
