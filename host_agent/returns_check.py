@@ -25,7 +25,8 @@ class ReturnError(AgentError):
     exit_code = EXIT_REFUSED
 
     def __init__(self, english: str, french: str = "", exit_code: int | None = None):
-        super().__init__(english, exit_code, french or english)
+        # Without a French sentence the page says the French default, never the English.
+        super().__init__(english, exit_code, french or None)
 
 
 class LotAnswer:

@@ -13,7 +13,7 @@ TYPED = [
     (lots.LotError, errors.EXIT_REFUSED),
     (sealing.SealError, errors.EXIT_CARD),
     (sending.SendError, errors.EXIT_SEND),
-    (acks.AckError, errors.EXIT_REFUSED),
+    (acks.AckError, errors.EXIT_REFUSED),  # returns.ReturnError
     (pair.PairError, errors.EXIT_REFUSED),
     (client.LinkError, errors.EXIT_LINK),
     (transport.TransportError, errors.EXIT_LINK),
@@ -32,7 +32,7 @@ def test_each_typed_error_speaks_english_and_french(kind, code):
     assert isinstance(e, errors.AgentError)
     assert str(e) == "the lot is no longer open" and e.exit_code == code
     assert e.french and e.french != str(e)  # a French sentence for the pages
-    told = kind("x", errors.EXIT_VERSION, "Le terminal parle une autre version.")
+    told = kind("x", exit_code=errors.EXIT_VERSION, french="Le terminal parle une autre version.")
     assert told.exit_code == errors.EXIT_VERSION
     assert told.french == "Le terminal parle une autre version."
 
