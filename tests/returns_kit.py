@@ -9,16 +9,21 @@ from tests import lots_kit as kit
 PARIS, LYON = "011750000", "011690000"
 
 
-def sent_store(tmp_path):
-    """(store, tmp_path): the test day's sheets in lots, sealed and sent to an outbox."""
-    store, _ = kit.store_with_day(tmp_path / "agent.db")
+def sent_day(tmp_path):
+    """(store, filed): the test day's sheets in lots, sealed and sent to an outbox."""
+    store, filed = kit.store_with_day(tmp_path / "agent.db")
     lots.build(store, kit.NOW)
     kit.seal_all(store, "nurse")
     kit.seal_all(store, "gp")
     outbox = sending.Outbox(tmp_path / "outbox")
     for lot in lots.all_lots(store, (lots.SEALED,)):
         sending.send(store, outbox, lot, kit.NOW + 600)
-    return store
+    return store, filed
+
+
+def sent_store(tmp_path):
+    """The store of sent_day()."""
+    return sent_day(tmp_path)[0]
 
 
 def lots_of(store, fund):

@@ -12,6 +12,7 @@ from host_agent import acks, lots, retention, returns, sending, status
 from host_agent.errors import EXIT_OVERDUE
 from protocol import dates
 from tests import lots_kit as kit
+from tests import returns_kit
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -19,13 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture
 def sent(tmp_path):
     """A day's lots, sealed and sent to the outbox."""
-    store, filed = kit.store_with_day(tmp_path / "agent.db")
-    lots.build(store, kit.NOW)
-    kit.seal_all(store, "nurse")
-    kit.seal_all(store, "gp")
-    outbox = sending.Outbox(tmp_path / "outbox")
-    for lot in lots.all_lots(store, (lots.SEALED,)):
-        sending.send(store, outbox, lot, kit.NOW + 600)
+    store, filed = returns_kit.sent_day(tmp_path)
     yield store, filed, tmp_path
     store.close()
 

@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from host_agent import settings, status, workspace
+from host_agent import lots, settings, status, workspace
 from host_agent.errors import EXIT_DATABASE, EXIT_INTERNAL, EXIT_REFUSED, AgentError
 from host_agent.store import rows
 from protocol import dates
@@ -229,6 +229,21 @@ def days_left(n: int):
     if n < 0:
         return styled("%d overdue" % -n, "red")
     return styled(n, "yellow") if n <= 1 else str(n)
+
+
+def said_rebuilt(outcome, whose: str) -> None:
+    """The end of a return's import (acks or returns): the new lots holding a rejected lot's
+    sheets, or why none was built (the sheets are free again either way)."""
+    for row in outcome.new_lots:
+        console.print(
+            "%s in the new lot %s (%s): seal and send it"
+            % (whose, lots.name(row), plural(row["sheets"], "sheet"))
+        )
+    if outcome.build_problem:
+        fail(
+            "the rejected sheets are free again, but no new lot was built: %s"
+            % outcome.build_problem
+        )
 
 
 def table(title, *columns) -> Table:

@@ -17,12 +17,12 @@ from host_agent.cli.common import (
     current_settings,
     err,
     euros,
-    fail,
     iso,
     line,
     open_store,
     plural,
     refused,
+    said_rebuilt,
     table,
 )
 from host_agent.errors import EXIT_REFUSED, AgentError
@@ -68,16 +68,7 @@ def _said(outcome: returns.Outcome) -> None:
             )
         else:
             console.print("%s accepted on %s" % (what, iso(a.day)))
-    for row in outcome.new_lots:
-        console.print(
-            "the rejected lot's sheets are in the new lot %s (%s): seal and send it"
-            % (lots.name(row), plural(row["sheets"], "sheet"))
-        )
-    if outcome.build_problem:
-        fail(
-            "the rejected sheets are free again, but no new lot was built: %s"
-            % outcome.build_problem
-        )
+    said_rebuilt(outcome, "the rejected lot's sheets are")
 
 
 @returns_app.command("import")

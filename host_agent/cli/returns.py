@@ -17,7 +17,6 @@ from host_agent.cli.common import (
     TodayOption,
     console,
     days_left,
-    fail,
     instant,
     iso,
     line,
@@ -26,6 +25,7 @@ from host_agent.cli.common import (
     print_json,
     record,
     refused,
+    said_rebuilt,
     table,
     today,
 )
@@ -67,16 +67,7 @@ def import_acks(
                     " by fund %s on %s: %s" % (a.lot["fund"], iso(a.day), a.reason),
                 )
             )
-    for row in outcome.new_lots:
-        console.print(
-            "its sheets are in the new lot %s (%s): seal and send it"
-            % (lots.name(row), plural(row["sheets"], "sheet"))
-        )
-    if outcome.build_problem:
-        fail(
-            "the rejected sheets are free again, but no new lot was built: %s"
-            % outcome.build_problem
-        )
+    said_rebuilt(outcome, "its sheets are")
 
 
 # ---------------------------------------------------------------------- status, purge
