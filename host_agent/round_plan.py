@@ -227,19 +227,23 @@ def rounds_of(store, serial: str) -> list:
     return out
 
 
+def _plural(n: int, word: str) -> str:
+    return "%d %s%s" % (n, word, "" if n == 1 else "s")
+
+
 def summary_lines(s) -> list:
     """What a sync says of the round (host_agent/cli/terminal.py prints them)."""
     out = []
     if s.round_counted:
-        out.append("%d visits of the round counted back" % s.round_counted)
+        out.append("%s of the round counted back" % _plural(s.round_counted, "visit"))
     for p, used in s.series_complete:
         out.append(
-            "prescription %s of %s: series complete (%d of %d sessions)"
-            % (p["ref"], p["name"], used, p["sessions"])
+            "prescription %s of %s: series complete (%d of %s)"
+            % (p["ref"], p["name"], used, _plural(p["sessions"], "session"))
         )
     if s.round_sent:
         rid, day, n = s.round_sent
-        out.append("round %d of %s sent: %d visits" % (rid, _iso(day), n))
+        out.append("round %d of %s sent: %s" % (rid, _iso(day), _plural(n, "visit")))
     if s.round_refused:
         out.append("round not sent: %s" % s.round_refused)
     return out

@@ -114,7 +114,7 @@ def test_a_nurses_day_from_the_round_pushed_over_the_pty(tmp_path, interpreter):
         assert "3 sheets filed, 0 quarantined" in out
         assert "3 visits of the round counted back" in out, out
         assert "prescription 1103 of DUPONT LEA: series complete (2 of 2 sessions)" in out
-        assert "prescription 1104 of LAMBERT CHLOE: series complete (1 of 1 sessions)" in out
+        assert "prescription 1104 of LAMBERT CHLOE: series complete (1 of 1 session)" in out
         assert "1102 of MARTIN PAUL: series complete" not in out
         shown = _agent("round", "show", "--terminal", kit.SERIAL, db=db)
         assert "ref 1102: 2 of 3 sessions used, 1 left" in shown, shown
@@ -124,7 +124,7 @@ def test_a_nurses_day_from_the_round_pushed_over_the_pty(tmp_path, interpreter):
             "--day", "2026-11-20", db=db,
         )  # fmt: skip
         assert "1103 of DUPONT LEA: series complete (2 of 2 sessions), left out" in again
-        assert "round 2 for terminal %s on 2026-11-20: 1 visits" % kit.SERIAL in again
+        assert "round 2 for terminal %s on 2026-11-20: 1 visit, sent at the next sync" % kit.SERIAL in again
     finally:
         term.stop()
     by_hand_keys = [day.keys_of(day.by_hand(p)) for p in day.PATIENTS]

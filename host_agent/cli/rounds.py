@@ -8,7 +8,16 @@ from typing import Annotated
 import typer
 
 from host_agent import round_plan
-from host_agent.cli.common import DEFAULT_DB, DbOption, console, fail, iso, open_store, today
+from host_agent.cli.common import (
+    DEFAULT_DB,
+    DbOption,
+    console,
+    fail,
+    iso,
+    open_store,
+    plural,
+    today,
+)
 
 round_app = typer.Typer(
     help=__doc__, no_args_is_help=True, context_settings={"help_option_names": ["-h", "--help"]}
@@ -72,12 +81,12 @@ def prepare_round(
         fail(str(e))
     for p, used in plan.complete:
         console.print(
-            "prescription %s of %s: series complete (%d of %d sessions), left out"
-            % (p["ref"], p["name"], used, p["sessions"])
+            "prescription %s of %s: series complete (%d of %s), left out"
+            % (p["ref"], p["name"], used, plural(p["sessions"], "session"))
         )
     console.print(
-        "round %d for terminal %s on %s: %d visits, sent at the next sync"
-        % (rid, terminal, iso(ymd), len(plan.entries))
+        "round %d for terminal %s on %s: %s, sent at the next sync"
+        % (rid, terminal, iso(ymd), plural(len(plan.entries), "visit"))
     )
     for i, e in enumerate(plan.entries):
         console.print("  %2d %-24s %s, %d left" % (i + 1, e[2], _acts(e[4]), e[6]))
@@ -111,5 +120,6 @@ def show_rounds(
     for r, count, done in found:
         sent = "sent" if r["sent"] else "not sent yet"
         console.print(
-            "round %d on %s: %d visits, %s, %d done" % (r["id"], iso(r["day"]), count, sent, done)
+            "round %d on %s: %s, %s, %d done"
+            % (r["id"], iso(r["day"]), plural(count, "visit"), sent, done)
         )
