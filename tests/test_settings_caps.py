@@ -105,3 +105,27 @@ def test_the_status_body_carries_the_caps_only_when_set():
     assert body == {"high": 41, "caps": [20, 80, 1, 5]}
     assert sm.read_caps(body) == (20, 80, 1, 5)
     assert damage.status_request(_Store(), "T2", (1, 2, 3, 4)) == {"caps": [1, 2, 3, 4]}
+
+
+def test_the_web_apps_unloading_sends_the_settings_caps(tmp_path, monkeypatch):
+    from emulator.waiting import until
+    from host_agent import terminals
+    from host_agent.errors import AgentError
+    from tests import web_kit as web
+
+    asked = []
+
+    def sync_once(port, store, root, progress=None, caps=None):
+        asked.append((port, caps))
+        raise AgentError("stopped here", french="Arrêté ici.")
+
+    monkeypatch.setattr(terminals, "sync_once", sync_once)
+    got, _ = read(tmp_path, "max_sheets = 90\n")
+    db = web.day(tmp_path)
+    for loaded, caps in ((got, (60, 90, 2, 0)), (None, None)):
+        c = web.client(db, settings=loaded)
+        token = web.csrf(c, "/")
+        started = c.post("/decharger", data={"csrf": token, "port": "/dev/ttyACM9"})
+        state = started.url.path + "/etat"
+        assert until(lambda c=c, state=state: c.get(state).json()["finished"], 60)
+        assert asked.pop() == ("/dev/ttyACM9", caps)
