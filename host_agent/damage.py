@@ -9,10 +9,10 @@ from protocol import sync_messages as sm
 
 def sealed_call(syncer, mtype, body):
     """Syncer._call: a sealed request; after a terminal reboot (no session) AUTH again,
-    once. A STATUS carries the highest record number filed here from this terminal, and
-    the flash damage its answer reports is noted."""
+    once. A STATUS carries the highest record number filed here from this terminal (and the
+    practice's caps, if set), and the flash damage its answer reports is noted."""
     if mtype == messages.STATUS and not body:
-        body = syncer._db(status_request, syncer.store, syncer.serial)
+        body = syncer._db(status_request, syncer.store, syncer.serial, syncer.caps)
     try:
         reply = syncer.link.request(mtype, body)
     except SessionLost:
@@ -24,10 +24,11 @@ def sealed_call(syncer, mtype, body):
     return reply
 
 
-def status_request(store, serial):
-    """STATUS's body: the highest record number filed from terminal `serial` (its cursor)."""
+def status_request(store, serial, caps=None):
+    """STATUS's body: the highest record number filed from terminal `serial` (its cursor),
+    and the practice's caps when its settings give them (host_agent/settings_caps.py)."""
     row = store.terminal_row(serial)
-    return sm.status_request(row["cursor"] if row is not None else 0)
+    return sm.status_request(row["cursor"] if row is not None else 0, caps)
 
 
 def damage_line(serial, flash, runs) -> str:

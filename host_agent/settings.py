@@ -1,6 +1,6 @@
 """The agent's settings: one TOML file (docs/agent.md "Settings") holding the terminal's port
 or USB ids, the database, the root certificate, the practice (name, address, situation),
-the sending route and the mailbox the funds answer to.
+the sending route, the mailbox the funds answer to and the caps on unsynced sheets.
 
 Where it is: `--config FILE`, else `$TLA_AGENT_CONFIG`, else `agent.toml` in the user's
 configuration folder (platformdirs: ~/.config/tla on Linux, %LOCALAPPDATA%\\tla on Windows). A
@@ -20,7 +20,7 @@ from typing import Any
 
 import platformdirs
 
-from host_agent import files
+from host_agent import files, settings_caps
 from host_agent.errors import EXIT_SETTINGS, AgentError
 
 CONFIG_ENV = "TLA_AGENT_CONFIG"
@@ -111,8 +111,9 @@ SCHEMA = {
         "l'un de %s" % ", ".join(SECURITIES),
     ),
     ("mailbox", "folder"): _TEXT,
+    **settings_caps.SCHEMA,  # [caps]: the practice's caps on unsynced sheets
 }
-TABLES = ("terminal", "practice", "sending", "smtp", "mailbox", "funds")
+TABLES = ("terminal", "practice", "sending", "smtp", "mailbox", "caps", "funds")
 FUND_KEYS = ("name", "email")
 _FUND = re.compile(r"^[0-9]{9}$")
 
@@ -161,6 +162,10 @@ class Settings:
             return []
         lines = [self.get("practice", "name", "")] + list(self.get("practice", "address", []))
         return [x for x in lines if x]
+
+    def caps(self):
+        """The caps every sync sends the terminal (4 numbers), or None: send none."""
+        return settings_caps.caps(self.values)
 
     def smtp(self) -> dict:
         return {k: v for (t, k), v in self.values.items() if t == "smtp"}
@@ -247,6 +252,7 @@ def parse(text: str, path) -> Settings:
             if (table, key) not in SCHEMA:
                 raise _unknown(lines, table, key)
             values[(table, key)] = _check(lines, table, key, value, path)
+    settings_caps.check(lines, values)
     return Settings(values, funds, Path(path), found=True)
 
 
@@ -292,6 +298,8 @@ def _check(lines, table, key, value, path):
             raise bad()
         return int(value.strip(), 16)
     if kind == "port" and (type(value) is not int or not 1 <= value <= 65535):
+        raise bad()
+    if kind == "cap" and not settings_caps.valid(value):
         raise bad()
     if kind == "bool" and type(value) is not bool:
         raise bad()  # "yes" must not quietly mean false

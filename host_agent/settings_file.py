@@ -21,6 +21,8 @@ _COMMENTS = {
     "smtp": "E-mail to the funds; the password comes from $TLA_SMTP_PASSWORD, never from here.",
     "mailbox": "The mailbox the funds answer to (IMAP), for tla-agent returns fetch; the\n"
     "# password comes from $TLA_IMAP_PASSWORD, never from here.",
+    "caps": "Caps on the sheets a terminal keeps unsynced, sent at every sync: warnings and\n"
+    "# hard caps on their number and the oldest's age in days (0: none; docs/visit.md).",
 }
 
 
@@ -207,6 +209,8 @@ def kept(values: dict) -> dict:
             or (q.key == "port" and q.table == "terminal")
         ):
             out[(q.table, q.key)] = v if v is not None else ""
+    # Not asked, written by hand: kept as they are.
+    out.update({k: v for k, v in values.items() if k[0] == "caps"})
     return out
 
 

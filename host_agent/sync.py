@@ -56,9 +56,11 @@ class Syncer(AfterSheets, RoundSync):
         batch_sheets=BATCH_SHEETS,
         silence_s=SILENCE_S,
         limits=None,
+        caps=None,
     ):
         """`after_commit(rec_nos)` runs between a commit and its ACK (tests kill the agent
-        there); `rng(n)` gives the session nonces (os.urandom by default)."""
+        there); `rng(n)` gives the session nonces (os.urandom by default); `caps`: the
+        practice's 4 caps each STATUS sends (Settings.caps()), None: none sent."""
         self.store = store
         self.root = root
         self.link = link
@@ -69,6 +71,7 @@ class Syncer(AfterSheets, RoundSync):
         self.batch_sheets = batch_sheets
         self.silence_s = silence_s
         self.limits = limits or bounds.Limits()  # host_agent/bounds.py
+        self.caps = caps
         self.serial = ""
         self.terminal_id = 0
         self.sync_id = 0

@@ -90,11 +90,14 @@ def find_port(port, ids) -> str:
     return found[0]
 
 
-def sync_once(port: str, store: Store, root, progress: Progress | None = None) -> Summary:
-    """One whole sync of the terminal on `port` (host_agent/sync.py)."""
+def sync_once(
+    port: str, store: Store, root, progress: Progress | None = None, caps=None
+) -> Summary:
+    """One whole sync of the terminal on `port` (host_agent/sync.py); `caps`: the
+    practice's caps to send (Settings.caps()), or None."""
     link = LinkClient(transport.open_port(port))
     try:
-        return Syncer(store, root, link, progress=progress).run()
+        return Syncer(store, root, link, progress=progress, caps=caps).run()
     except LinkError as e:
         raise LinkError(
             "%s; the terminal keeps every sheet not acknowledged: sync again" % e
@@ -103,7 +106,7 @@ def sync_once(port: str, store: Store, root, progress: Progress | None = None) -
         link.port.close()
 
 
-def watch_terminals(store: Store, root, port, ids, report, every=0.0, count=0) -> None:
+def watch_terminals(store: Store, root, port, ids, report, every=0.0, count=0, caps=None) -> None:
     """Wait for a terminal (on `port`, else on USB with `ids`: (vid, pid)) and sync it each
     time it appears, until `count` syncs (0: never stops). `report(event, port, detail)`
     hears "found", "synced" (detail: the Summary), "failed" (the error) and "gone"."""
@@ -115,7 +118,7 @@ def watch_terminals(store: Store, root, port, ids, report, every=0.0, count=0) -
 
     def sync(found):
         try:
-            return sync_once(found, store, root)
+            return sync_once(found, store, root, caps=caps)
         finally:
             done["syncs"] += 1
 

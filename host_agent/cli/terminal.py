@@ -23,6 +23,7 @@ from host_agent.cli.common import (
     PortOption,
     RootOption,
     console,
+    current_settings,
     fail,
     line,
     load_root,
@@ -249,6 +250,7 @@ def sync_terminal(
     one transaction per batch and only then tells the terminal; a sheet that fails goes to
     quarantine with the reason. Also collects the access log and sends the opposition list.
     Safe to interrupt at any moment: the next sync resumes, nothing twice, nothing lost.
+    The settings' [caps] (sheets waiting, age of the oldest) are sent to the terminal.
     Without --port (nor a port in the settings) the terminal is found by its USB ids."""
     store = open_store(db)
     root_cert = load_root(root, db)
@@ -256,7 +258,7 @@ def sync_terminal(
         port = terminals.find_port(port, _ids(vid, pid))
         bar = _Bar()
         try:
-            summary = terminals.sync_once(port, store, root_cert, bar)
+            summary = terminals.sync_once(port, store, root_cert, bar, current_settings().caps())
         finally:
             bar.close()
     except AgentError as e:
@@ -306,6 +308,7 @@ def watch_terminals(
             console.print("%s terminal on %s unplugged" % (stamp, found))
 
     try:
-        terminals.watch_terminals(store, root_cert, port, ids, report, every, count)
+        caps = current_settings().caps()  # [caps]: sent at every sync
+        terminals.watch_terminals(store, root_cert, port, ids, report, every, count, caps)
     except KeyboardInterrupt:
         console.print("stopped")

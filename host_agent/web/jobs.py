@@ -72,8 +72,9 @@ class Jobs:
         with self.lock:
             return self.jobs.get(job_id)
 
-    def start(self, db, root, port: str) -> Job:
-        """The unloading running, or a new one of the terminal on `port`."""
+    def start(self, db, root, port: str, caps=None) -> Job:
+        """The unloading running, or a new one of the terminal on `port` (sending the
+        practice's `caps`, Settings.caps(), when set)."""
         with self.lock:
             for job in self.jobs.values():
                 if not job.finished:
@@ -86,7 +87,7 @@ class Jobs:
             try:
                 store = workspace.open_store(db)  # this thread's own connection
                 try:
-                    summary = terminals.sync_once(port, store, root, progress=job)
+                    summary = terminals.sync_once(port, store, root, progress=job, caps=caps)
                 finally:
                     store.close()
                 with job.lock:

@@ -55,7 +55,8 @@ async def unload(request: Request):
         )
     root = workspace.root_certificate(config.root, config.db)
     workspace.open_store(config.db).close()  # a missing database: said now, not in the thread
-    job = request.app.state.jobs.start(config.db, root, port)
+    caps = config.settings.caps() if config.settings is not None else None  # [caps]
+    job = request.app.state.jobs.start(config.db, root, port, caps)
     return render.redirect(request, "/decharger/%s" % job.id)
 
 
