@@ -1,0 +1,61 @@
+"""The web app against an attacker (an outside review): a double click on "Envoyer" sends
+each lot once; the login cannot be guessed at full speed; a malformed address in a link is a
+French page, not FastAPI's JSON in English echoing it."""
+
+import threading
+
+from emulator.cards import fixtures
+from host_agent import dispatch, sending
+from tests import web_kit as web
+
+
+class SlowOutbox(sending.Outbox):
+    """The outbox, each lot handed over counted; the first hand-over waits (up to 3 s) for a
+    second one to start, as a second click arriving while the first sends would."""
+
+    def __init__(self, folder):
+        super().__init__(folder)
+        self.sent: list = []
+        self.lock = threading.Lock()
+        self.entered = threading.Event()
+        self.second = threading.Event()
+
+    def send(self, lot, file: bytes) -> None:
+        with self.lock:
+            self.sent.append(lot["id"])
+            first = len(self.sent) == 1
+        if first:
+            self.entered.set()
+            self.second.wait(3)
+        else:
+            self.second.set()
+        super().send(lot, file)
+
+
+def test_two_clicks_on_send_send_each_lot_once(tmp_path, monkeypatch):
+    db = web.day(tmp_path)
+    c = web.client(db, reader=web.Reader("nurse"))
+    token = web.csrf(c)
+    c.post("/lots/construire", data={"csrf": token})
+    sealed = c.post("/lots/sceller", data={"csrf": token, "pin": fixtures.pin("nurse")})
+    assert "2 lots scellés" in web.text(sealed)
+    outbox = SlowOutbox(tmp_path / "outbox")
+    monkeypatch.setattr(dispatch, "transport", lambda *a, **k: outbox)
+    answers = []
+
+    def click():
+        answers.append(c.post("/lots/envoyer", data={"csrf": token}))
+
+    first = threading.Thread(target=click)
+    first.start()
+    assert outbox.entered.wait(30)
+    second = threading.Thread(target=click)
+    second.start()
+    first.join(60)
+    second.join(60)
+    assert sorted(outbox.sent) == sorted(set(outbox.sent)), outbox.sent  # no lot twice
+    assert len(outbox.sent) == 2
+    assert [a.status_code for a in answers] == [200, 200]
+    said = " ".join(web.text(a) for a in answers)
+    assert said.count("envoyé à la caisse") == 2
+    assert "Aucun lot scellé n'attend d'être envoyé" in said
