@@ -59,3 +59,24 @@ def test_two_clicks_on_send_send_each_lot_once(tmp_path, monkeypatch):
     said = " ".join(web.text(a) for a in answers)
     assert said.count("envoyé à la caisse") == 2
     assert "Aucun lot scellé n'attend d'être envoyé" in said
+
+
+def test_the_password_cannot_be_guessed_at_full_speed(tmp_path, monkeypatch):
+    from host_agent.web import security
+
+    now = [1000.0]
+    monkeypatch.setattr(security.time, "monotonic", lambda: now[0])
+    db = web.day(tmp_path)
+    c = web.client(db, host="0.0.0.0", password="correct horse")
+    token = web.csrf(c, "/connexion")
+    for i in range(security.LOGIN_TRIES):
+        wrong = c.post("/connexion", data={"csrf": token, "password": "guess %d" % i})
+        assert wrong.status_code == 403 and "Mot de passe incorrect" in web.text(wrong)
+    # Then even the right password waits: a guesser gets a few tries a minute, not thousands.
+    held = c.post("/connexion", data={"csrf": token, "password": "correct horse"})
+    assert held.status_code == 429, held.status_code
+    assert "Trop d'essais" in web.text(held)
+    assert c.get("/feuilles").url.path == "/connexion"
+    now[0] += security.LOGIN_WINDOW + 1
+    right = c.post("/connexion", data={"csrf": token, "password": "correct horse"})
+    assert right.url.path == "/" and "Décharger le terminal" in web.text(right)

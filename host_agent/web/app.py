@@ -11,6 +11,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware.base import BaseHTTPMiddleware
 
@@ -149,7 +150,18 @@ def create_app(config: security.Config) -> FastAPI:
     @app.post("/connexion")
     async def login(request: Request):
         form = await checked_form(request)
-        if not security.password_ok(config, str(form.get("password", ""))):
+        if security.login_held(config):
+            return render.page(
+                request,
+                "login.html",
+                429,
+                title="Connexion",
+                error="Trop d'essais de mot de passe : attendez une minute et recommencez.",
+            )
+        # scrypt takes a moment: in a worker thread, the other pages go on answering.
+        given = str(form.get("password", ""))
+        if not await run_in_threadpool(security.password_ok, config, given):
+            security.login_failed(config)
             return render.page(
                 request, "login.html", 403, title="Connexion", error="Mot de passe incorrect."
             )
