@@ -80,3 +80,26 @@ def test_the_password_cannot_be_guessed_at_full_speed(tmp_path, monkeypatch):
     now[0] += security.LOGIN_WINDOW + 1
     right = c.post("/connexion", data={"csrf": token, "password": "correct horse"})
     assert right.url.path == "/" and "Décharger le terminal" in web.text(right)
+
+
+def test_a_malformed_sheet_number_is_a_french_page(tmp_path):
+    db = web.day(tmp_path)
+    c = web.client(db)
+    c = web.TestClient(c.app, base_url="http://127.0.0.1", raise_server_exceptions=False)
+    token = web.csrf(c)
+    hostile = "<b>x</b>"
+    tries = [
+        ("get", "/feuilles/%s" % hostile),
+        ("get", "/feuilles/abc/copie.pdf"),
+        ("get", "/feuilles/99999999999999999999999/copie.pdf"),
+        ("post", "/feuilles/abc/duplicata"),
+        ("post", "/feuilles/99999999999999999999999/duplicata"),
+    ]
+    before = web.dump(db)
+    for method, path in tries:
+        r = getattr(c, method)(path, **({"data": {"csrf": token}} if method == "post" else {}))
+        assert r.status_code == 404, (path, r.status_code, r.text[:200])
+        assert r.headers["content-type"].startswith("text/html"), path
+        assert "Cette page n'existe pas." in web.text(r), path
+        assert hostile not in r.text and "int_parsing" not in r.text, path
+    assert web.dump(db) == before

@@ -9,6 +9,7 @@ another site (Content-Security-Policy 'self': every asset is served from the pac
 import logging
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
@@ -128,6 +129,12 @@ def create_app(config: security.Config) -> FastAPI:
             message=words.get(exc.status_code, "La demande n'a pas pu être traitée."),
             detail="",
         )
+
+    @app.exception_handler(RequestValidationError)
+    async def _malformed(request: Request, exc: RequestValidationError) -> HTMLResponse:
+        # An address whose number is not one (/feuilles/abc): FastAPI's own answer is JSON
+        # in English that echoes what was typed; the page says it in French.
+        return await _http(request, HTTPException(404))
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> HTMLResponse:
