@@ -103,3 +103,17 @@ def test_a_malformed_sheet_number_is_a_french_page(tmp_path):
         assert "Cette page n'existe pas." in web.text(r), path
         assert hostile not in r.text and "int_parsing" not in r.text, path
     assert web.dump(db) == before
+
+
+def test_a_copied_session_cookie_is_dead_after_logout(tmp_path):
+    from host_agent.web import security
+
+    db = web.day(tmp_path)
+    c = web.client(db, host="0.0.0.0", password="correct horse")
+    token = web.csrf(c, "/connexion")
+    c.post("/connexion", data={"csrf": token, "password": "correct horse"})
+    copied = c.cookies[security.COOKIE]  # as someone who saw it on the network or the PC
+    thief = web.TestClient(c.app, base_url="http://127.0.0.1", cookies={security.COOKIE: copied})
+    assert "MARTIN PAUL" in web.text(thief.get("/feuilles"))
+    c.post("/deconnexion", data={"csrf": web.csrf(c, "/")})
+    assert thief.get("/feuilles").url.path == "/connexion"

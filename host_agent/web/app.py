@@ -64,7 +64,8 @@ class Sessions(BaseHTTPMiddleware):
             fresh = security.new_session(config.secret)
             session = security.read_session(config.secret, fresh)
         assert session is not None
-        request.state.sid, request.state.logged_in = session
+        request.state.sid, signed_in = session
+        request.state.logged_in = signed_in and request.state.sid in config.logins
         request.state.csrf = security.csrf_token(config.secret, request.state.sid)
         path = request.url.path
         if (
@@ -173,9 +174,11 @@ def create_app(config: security.Config) -> FastAPI:
                 request, "login.html", 403, title="Connexion", error="Mot de passe incorrect."
             )
         response = render.redirect(request, "/")
+        cookie = security.new_session(config.secret, logged_in=True)
+        config.logins.add(cookie.split(".")[0])
         response.set_cookie(
             security.COOKIE,
-            security.new_session(config.secret, logged_in=True),
+            cookie,
             httponly=True,
             samesite="strict",
         )
@@ -184,6 +187,7 @@ def create_app(config: security.Config) -> FastAPI:
     @app.post("/deconnexion")
     async def logout(request: Request):
         await checked_form(request)
+        config.logins.discard(request.state.sid)
         response = render.redirect(request, "/connexion")
         response.delete_cookie(security.COOKIE)
         return response

@@ -56,6 +56,9 @@ class Config:
         self.settings = settings  # host_agent.settings.Settings, or None: every default
         self.failures: list[float] = []  # when the last wrong passwords came (monotonic)
         self.failures_lock = threading.Lock()
+        # The logged-in sessions of this run: a logout ends its session here, so a copy of
+        # its cookie (seen on the network, left on the PC) no longer opens the pages.
+        self.logins: set[str] = set()
         if self.password_hash is None and not is_loopback(host):
             raise ValueError(
                 "listening on %s lets other computers reach the practice's data: give a "
