@@ -117,3 +117,27 @@ def test_a_copied_session_cookie_is_dead_after_logout(tmp_path):
     assert "MARTIN PAUL" in web.text(thief.get("/feuilles"))
     c.post("/deconnexion", data={"csrf": web.csrf(c, "/")})
     assert thief.get("/feuilles").url.path == "/connexion"
+
+
+def test_an_oversize_post_is_refused_before_it_is_read(tmp_path):
+    from host_agent.web import app as web_app
+    from host_agent.web import pages_lots
+
+    db = web.day(tmp_path)
+    c = web.client(db)
+    token = web.csrf(c)
+    before = web.dump(db)
+    # Any site the practice visits can make its browser post to 127.0.0.1 (without the
+    # token); a body of gigabytes would be spooled to the disk before the token is checked.
+    big = b"x" * (web_app.MAX_BODY + 1)
+    for data in ({}, {"csrf": token}):
+        r = c.post("/retours", data=data, files={"file": ("retour.json", big)})
+        assert r.status_code == 413, r.status_code
+        assert "trop grosse" in web.text(r)
+    assert web.dump(db) == before
+    # A return file of the largest size allowed still reaches its check (refused there,
+    # being blanks).
+    blank = b" " * pages_lots.MAX_RETURN_BYTES
+    r = c.post("/retours", data={"csrf": token}, files={"file": ("retour.json", blank)})
+    assert r.status_code == 409, r.status_code
+    assert "retour.json n'est pas un retour de caisse" in web.text(r)

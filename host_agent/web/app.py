@@ -31,6 +31,19 @@ HEADERS = {
 }
 
 
+# The largest POST read: a return file (1 MiB) and the form around it. Checked on the
+# Content-Length before anything is read: any site the practice visits can make its browser
+# post to 127.0.0.1, and the form is read (spooled to the disk) before its token is checked.
+MAX_BODY = 1024 * 1024 + 64 * 1024
+
+
+def _too_big(request: Request) -> bool:
+    if request.method != "POST":
+        return False
+    length = request.headers.get("content-length", "")
+    return not length.isdigit() or int(length) > MAX_BODY
+
+
 class CsrfRefused(Exception):
     pass
 
@@ -56,6 +69,14 @@ class Sessions(BaseHTTPMiddleware):
                 '<!doctype html><html lang="fr"><meta charset="utf-8"><title>Refusé</title>'
                 "<p>Cette application ne répond qu'à l'adresse 127.0.0.1 de ce PC.</p></html>",
                 status_code=421,
+                headers=HEADERS,
+            )
+        if _too_big(request):
+            return HTMLResponse(
+                '<!doctype html><html lang="fr"><meta charset="utf-8"><title>Refusé</title>'
+                "<p>Cette demande est trop grosse pour cette application (plus de 1 Mo) : "
+                "rien n'a été fait.</p></html>",
+                status_code=413,
                 headers=HEADERS,
             )
         session = security.read_session(config.secret, request.cookies.get(security.COOKIE))
