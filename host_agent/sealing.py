@@ -97,6 +97,13 @@ def unlock(app: CpsApp, pin: bytearray) -> None:
         ) from None
     except PinBlocked:
         raise SealError(blocked_message(), french=BLOCKED_FRENCH) from None
+    except hal.CardError as e:  # pulled out or silent while its code went to it
+        raise SealError(
+            "the CPS left the reader or did not answer while its PIN was checked (%s): "
+            "nothing was sealed" % e,
+            french="La carte CPS a été retirée du lecteur ou ne répond plus pendant la "
+            "vérification du code : rien n'a été scellé. Remettez-la et recommencez.",
+        ) from None
     finally:
         for i in range(len(pin)):
             pin[i] = 0

@@ -141,3 +141,31 @@ def test_an_oversize_post_is_refused_before_it_is_read(tmp_path):
     r = c.post("/retours", data={"csrf": token}, files={"file": ("retour.json", blank)})
     assert r.status_code == 409, r.status_code
     assert "retour.json n'est pas un retour de caisse" in web.text(r)
+
+
+def test_a_cps_pulled_out_during_its_code_is_a_french_refusal(tmp_path, caplog):
+    from hw import hal
+
+    db = web.day(tmp_path)
+    reader = web.Reader("nurse")
+    slot = reader.slot
+    plain = slot.transmit
+
+    def transmit(apdu):
+        if apdu[1] == 0x20 and len(apdu) > 5:  # VERIFY with the code: the card leaves
+            slot.remove()
+            raise hal.CardRemoved(slot.name)
+        return plain(apdu)
+
+    slot.transmit = transmit
+    c = web.client(db, reader=reader)
+    c = web.TestClient(c.app, base_url="http://127.0.0.1", raise_server_exceptions=False)
+    token = web.csrf(c)
+    c.post("/lots/construire", data={"csrf": token})
+    before = web.dump(db)
+    pin = fixtures.pin("nurse")
+    r = c.post("/lots/sceller", data={"csrf": token, "pin": pin})
+    assert r.status_code == 409, r.status_code
+    assert "La carte CPS a été retirée" in web.text(r) and "rien n'a été scellé" in web.text(r)
+    assert pin not in r.text and pin not in caplog.text
+    assert web.dump(db) == before
