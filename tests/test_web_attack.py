@@ -4,6 +4,8 @@ French page, not FastAPI's JSON in English echoing it."""
 
 import threading
 
+import pytest
+
 from emulator.cards import fixtures
 from host_agent import dispatch, sending
 from tests import web_kit as web
@@ -143,7 +145,8 @@ def test_an_oversize_post_is_refused_before_it_is_read(tmp_path):
     assert "retour.json n'est pas un retour de caisse" in web.text(r)
 
 
-def test_a_cps_pulled_out_during_its_code_is_a_french_refusal(tmp_path, caplog):
+@pytest.mark.parametrize("with_code", [True, False], ids=["code", "tries-left"])
+def test_a_cps_pulled_out_during_its_code_is_a_french_refusal(tmp_path, caplog, with_code):
     from hw import hal
 
     db = web.day(tmp_path)
@@ -152,7 +155,8 @@ def test_a_cps_pulled_out_during_its_code_is_a_french_refusal(tmp_path, caplog):
     plain = slot.transmit
 
     def transmit(apdu):
-        if apdu[1] == 0x20 and len(apdu) > 5:  # VERIFY with the code: the card leaves
+        # VERIFY with the code, or without (the tries left): the card leaves the reader
+        if apdu[1] == 0x20 and (len(apdu) > 5) == with_code:
             slot.remove()
             raise hal.CardRemoved(slot.name)
         return plain(apdu)
