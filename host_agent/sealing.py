@@ -83,6 +83,12 @@ def lots_to_seal(store, app: CpsApp, refs) -> tuple[list, list]:
     return mine, [lot for lot in open_lots if lot["professional"] != card.holder_id]
 
 
+PULLED_FRENCH = (
+    "La carte CPS a été retirée du lecteur ou ne répond plus pendant la vérification du "
+    "code : rien n'a été scellé. Remettez-la et recommencez."
+)
+
+
 def unlock(app: CpsApp, pin: bytearray) -> None:
     """Verify the PIN (wiped here whatever happens). SealError with the tries left when it
     is wrong, or when the card is blocked."""
@@ -97,6 +103,12 @@ def unlock(app: CpsApp, pin: bytearray) -> None:
         ) from None
     except PinBlocked:
         raise SealError(blocked_message(), french=BLOCKED_FRENCH) from None
+    except hal.CardError as e:  # pulled out or silent while its code went to it
+        raise SealError(
+            "the CPS left the reader or did not answer while its PIN was checked (%s): "
+            "nothing was sealed" % e,
+            french=PULLED_FRENCH,
+        ) from None
     finally:
         for i in range(len(pin)):
             pin[i] = 0
@@ -172,6 +184,9 @@ def open_session(store, refs, reader: str = "", make_slot=None) -> Session:
     except PinBlocked:
         app.forget()
         raise SealError(blocked_message(), french=BLOCKED_FRENCH) from None
+    except hal.CardError as e:  # pulled out while its tries left were asked
+        app.forget()
+        raise SealError("the CPS left the reader: %s" % e, french=PULLED_FRENCH) from None
     except BaseException:
         app.forget()
         raise

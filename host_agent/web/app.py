@@ -9,8 +9,10 @@ another site (Content-Security-Policy 'self': every asset is served from the pac
 import logging
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware.base import BaseHTTPMiddleware
 
@@ -27,6 +29,19 @@ HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
+
+
+# The largest POST read: a return file (1 MiB) and the form around it. Checked on the
+# Content-Length before anything is read: any site the practice visits can make its browser
+# post to 127.0.0.1, and the form is read (spooled to the disk) before its token is checked.
+MAX_BODY = 1024 * 1024 + 64 * 1024
+
+
+def _too_big(request: Request) -> bool:
+    if request.method != "POST":
+        return False
+    length = request.headers.get("content-length", "")
+    return not length.isdigit() or int(length) > MAX_BODY
 
 
 class CsrfRefused(Exception):
@@ -56,13 +71,22 @@ class Sessions(BaseHTTPMiddleware):
                 status_code=421,
                 headers=HEADERS,
             )
+        if _too_big(request):
+            return HTMLResponse(
+                '<!doctype html><html lang="fr"><meta charset="utf-8"><title>Refusé</title>'
+                "<p>Cette demande est trop grosse pour cette application (plus de 1 Mo) : "
+                "rien n'a été fait.</p></html>",
+                status_code=413,
+                headers=HEADERS,
+            )
         session = security.read_session(config.secret, request.cookies.get(security.COOKIE))
         fresh = None
         if session is None:
             fresh = security.new_session(config.secret)
             session = security.read_session(config.secret, fresh)
         assert session is not None
-        request.state.sid, request.state.logged_in = session
+        request.state.sid, signed_in = session
+        request.state.logged_in = signed_in and request.state.sid in config.logins
         request.state.csrf = security.csrf_token(config.secret, request.state.sid)
         path = request.url.path
         if (
@@ -128,6 +152,12 @@ def create_app(config: security.Config) -> FastAPI:
             detail="",
         )
 
+    @app.exception_handler(RequestValidationError)
+    async def _malformed(request: Request, exc: RequestValidationError) -> HTMLResponse:
+        # An address whose number is not one (/feuilles/abc): FastAPI's own answer is JSON
+        # in English that echoes what was typed; the page says it in French.
+        return await _http(request, HTTPException(404))
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> HTMLResponse:
         # The IT person's log gets the traceback; the page one French sentence.
@@ -149,14 +179,27 @@ def create_app(config: security.Config) -> FastAPI:
     @app.post("/connexion")
     async def login(request: Request):
         form = await checked_form(request)
-        if not security.password_ok(config, str(form.get("password", ""))):
+        if security.login_held(config):
+            return render.page(
+                request,
+                "login.html",
+                429,
+                title="Connexion",
+                error="Trop d'essais de mot de passe : attendez une minute et recommencez.",
+            )
+        # scrypt takes a moment: in a worker thread, the other pages go on answering.
+        given = str(form.get("password", ""))
+        if not await run_in_threadpool(security.password_ok, config, given):
+            security.login_failed(config)
             return render.page(
                 request, "login.html", 403, title="Connexion", error="Mot de passe incorrect."
             )
         response = render.redirect(request, "/")
+        cookie = security.new_session(config.secret, logged_in=True)
+        config.logins.add(cookie.split(".")[0])
         response.set_cookie(
             security.COOKIE,
-            security.new_session(config.secret, logged_in=True),
+            cookie,
             httponly=True,
             samesite="strict",
         )
@@ -165,6 +208,7 @@ def create_app(config: security.Config) -> FastAPI:
     @app.post("/deconnexion")
     async def logout(request: Request):
         await checked_form(request)
+        config.logins.discard(request.state.sid)
         response = render.redirect(request, "/connexion")
         response.delete_cookie(security.COOKIE)
         return response

@@ -3,6 +3,7 @@
 The CPS's PIN comes in a password field; it is turned into a bytearray at once, handed to
 host_agent/sealing.py (which wipes it), and never logged, stored or put back in a page."""
 
+import threading
 import time
 
 from fastapi import APIRouter, Request
@@ -15,6 +16,17 @@ from host_agent.web.app import checked_form
 
 router = APIRouter()
 MAX_RETURN_BYTES = returns.MAX_FILE_BYTES
+# One sealing or sending at a time: a second click (or tab) while the first sends would
+# read the same lots still sealed and hand them to the fund again (billed twice, R161-47 I).
+LOTS_LOCK = threading.Lock()
+
+
+def _one_at_a_time(work):
+    def run(store):
+        with LOTS_LOCK:
+            return work(store)
+
+    return run
 
 
 def _config(request: Request):
@@ -75,7 +87,8 @@ async def seal(request: Request):
         root = workspace.root_certificate(config.root, config.db)
         slots = config.slots() if config.slots is not None else None
         holder, done, others = await render.with_store(
-            request, lambda store: _seal(store, pin, root, slots[1] if slots else None)
+            request,
+            _one_at_a_time(lambda store: _seal(store, pin, root, slots[1] if slots else None)),
         )
     finally:
         for i in range(len(pin)):  # also when the root or the database is missing
@@ -105,7 +118,7 @@ async def send(request: Request):
     via = loaded.route() if loaded is not None else "outbox"  # the settings' route
     route = dispatch.transport(via, config.db, config.outbox, None, loaded)
     results = await render.with_store(
-        request, lambda store: dispatch.send_lots(store, [], route, root)
+        request, _one_at_a_time(lambda store: dispatch.send_lots(store, [], route, root))
     )
     if not results:
         return render.redirect(request, "/lots", "Aucun lot scellé n'attend d'être envoyé.")

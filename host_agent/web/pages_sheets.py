@@ -5,8 +5,9 @@ Each handler parses the request, calls one domain function (host_agent/overview.
 terminals.py through the unloading job, paper.py) and renders what it returns."""
 
 import time
+from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Path, Request
 from fastapi.responses import JSONResponse, Response
 
 from host_agent import overview, paper, transport, workspace
@@ -14,6 +15,8 @@ from host_agent.web import render
 from host_agent.web.app import checked_form
 
 router = APIRouter()
+# A sheet's number as SQLite holds it: a bigger one would fail inside the database (500).
+SheetId = Annotated[int, Path(ge=0, le=2**63 - 1)]
 
 
 def _config(request: Request):
@@ -88,7 +91,7 @@ async def sheets(request: Request):
 
 
 @router.get("/feuilles/{sheet_id}")
-async def sheet_page(request: Request, sheet_id: int):
+async def sheet_page(request: Request, sheet_id: SheetId):
     day = render.today(_config(request))
     detail = await render.with_store(
         request, lambda store: overview.sheet_detail(store, sheet_id, day)
@@ -109,7 +112,7 @@ def _pdf(data: bytes, name: str) -> Response:
 
 
 @router.get("/feuilles/{sheet_id}/copie.pdf")
-async def copy_pdf(request: Request, sheet_id: int):
+async def copy_pdf(request: Request, sheet_id: SheetId):
     funds, loaded = _funds(request), _config(request).settings
     _, pdf = await render.with_store(
         request, lambda store: paper.patient_copy(store, sheet_id, funds, practice=loaded)
@@ -118,7 +121,7 @@ async def copy_pdf(request: Request, sheet_id: int):
 
 
 @router.post("/feuilles/{sheet_id}/duplicata")
-async def duplicate_pdf(request: Request, sheet_id: int):
+async def duplicate_pdf(request: Request, sheet_id: SheetId):
     form = await checked_form(request)
     reason = " ".join(str(form.get("reason", "")).split())[:300]
     funds, loaded = _funds(request), _config(request).settings

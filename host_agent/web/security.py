@@ -12,6 +12,8 @@ import hmac
 import ipaddress
 import os
 import secrets
+import threading
+import time
 from pathlib import Path
 
 from host_agent import files
@@ -19,6 +21,10 @@ from host_agent import files
 COOKIE = "tla_session"
 SECRET_NAME = "web-secret"  # beside the database, 0600
 PASSWORD_MAX = 1024
+# Wrong passwords allowed in a window, then every login waits for the window to pass: a
+# guesser over the network gets a few tries a minute, not the thousands scrypt allows.
+LOGIN_TRIES = 5
+LOGIN_WINDOW = 60.0
 
 
 class Config:
@@ -48,6 +54,11 @@ class Config:
         self.today = today
         self.slots = slots
         self.settings = settings  # host_agent.settings.Settings, or None: every default
+        self.failures: list[float] = []  # when the last wrong passwords came (monotonic)
+        self.failures_lock = threading.Lock()
+        # The logged-in sessions of this run: a logout ends its session here, so a copy of
+        # its cookie (seen on the network, left on the PC) no longer opens the pages.
+        self.logins: set[str] = set()
         if self.password_hash is None and not is_loopback(host):
             raise ValueError(
                 "listening on %s lets other computers reach the practice's data: give a "
@@ -93,6 +104,19 @@ def read_password_file(path: Path) -> str:
 def _hash(password: str, salt: bytes) -> tuple[bytes, bytes]:
     """(salt, scrypt hash): a copy of the server's memory does not hand the password over."""
     return salt, hashlib.scrypt(password.encode(), salt=salt, n=2**14, r=8, p=1)
+
+
+def login_held(config: Config) -> bool:
+    """Whether LOGIN_TRIES wrong passwords came in the last LOGIN_WINDOW seconds."""
+    now = time.monotonic()
+    with config.failures_lock:
+        config.failures = [t for t in config.failures if now - t < LOGIN_WINDOW]
+        return len(config.failures) >= LOGIN_TRIES
+
+
+def login_failed(config: Config) -> None:
+    with config.failures_lock:
+        config.failures.append(time.monotonic())
 
 
 def password_ok(config: Config, given: str) -> bool:
