@@ -85,6 +85,9 @@ class TerminalBase:
     def alive(self) -> bool:
         raise NotImplementedError
 
+    def halt(self) -> None:
+        """End the firmware's loop without closing its flash (in-process terminals only)."""
+
     def stop(self) -> int | None:
         raise NotImplementedError
 
@@ -222,11 +225,16 @@ class InProcessTerminal(TerminalBase):
             raise RuntimeError("choose readers before start()")
         self.readers[slot] = reader
 
-    def stop(self):
+    def halt(self):
+        """End the firmware's loop and wait for it, the flash still mounted: what the app
+        wrote can then be read from this thread without racing its own."""
         if self.board is not None:
             self.board.stop_requested = True
         if self._thread is not None:
             self._thread.join(5)
+
+    def stop(self):
+        self.halt()
         if self.board is not None:
             self.board.port.close()
             if self.flash_path:  # the image on disk is whole once stopped (buffered file)

@@ -105,7 +105,9 @@ class Run:
     def stop(self):
         if self.interpreter == "cpython" and self.app_log is None and self.t.app is not None:
             # The in-process terminal closes its flash image when it stops: read its access
-            # log while the filesystem is still mounted.
+            # log while the filesystem is still mounted, once the firmware's loop has ended
+            # (read while it ran, a file it was replacing could vanish under the walk).
+            self.t.halt()
             self.app_log = [repr(e.as_list()) for e in self.t.app.access_log.entries()]
         code = self.t.stop()
         self.bridge.close()
