@@ -26,6 +26,9 @@ class RoundSync(SyncerPart):
             if e.code == messages.E_UNKNOWN_TYPE:
                 s.round_refused = "this terminal's firmware takes no round"
                 return
+            if e.code == messages.E_ROUND:  # a damaged flash, read-only (salvage): the
+                s.round_refused = str(e)  # sheets were pulled all the same, the sync is good
+                return
             raise
         if held:
             s.round_counted = self._db(self.store.round_done, self.terminal_id, held, done)
