@@ -8,7 +8,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from emulator.terminal import micropython_command, micropython_env
+from emulator.interpreters import micropython_command, micropython_env
 
 ROOT = Path(__file__).resolve().parent.parent
 # `make firmware`'s 32-bit unix build with firmware/, protocol/ and hw/ frozen, and the

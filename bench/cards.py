@@ -8,8 +8,8 @@ import time
 from emulator import waiting
 from emulator.cards import fixtures
 from emulator.cardserver import VPCD_PORTS, CardServer
+from emulator.interpreters import free_port
 from emulator.simboard import SimSlot
-from emulator.terminal import free_port
 from firmware.cards.cps import CpsApp
 from firmware.cards.vitale import VitaleApp
 from firmware.opposition import MemoryOppositionList

@@ -11,8 +11,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from emulator.interpreters import micropython_command, micropython_env
 from emulator.ptylink import PtyBridge
-from emulator.terminal import make_terminal, micropython_command, micropython_env
+from emulator.terminal import make_terminal
 from firmware.opposition import FlashOppositionList
 from host_agent.client import LinkClient
 from host_agent.store import Store

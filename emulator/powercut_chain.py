@@ -15,10 +15,10 @@ import sys
 import tempfile
 from pathlib import Path
 
+from emulator.interpreters import code_root
 from emulator.powercut_check import Promises, check, first_promise
 from emulator.powercut_child import load_workload
 from emulator.powercut_children import blank_image, child
-from emulator.terminal import code_root
 
 DEFAULT_WORKLOAD = "emulator.workday:SyntheticDay"
 if str(code_root()) not in sys.path:

@@ -19,10 +19,10 @@ import traceback
 
 from emulator.cards import fixtures
 from emulator.cardserver import CardServer
+from emulator.interpreters import code_root, free_port, micropython_command, micropython_env
 from emulator.powercut_child import load_workload
 from emulator.powercut_child import run as run_child
 from emulator.procgroup import die_with_parent
-from emulator.terminal import code_root, free_port, micropython_command, micropython_env
 
 BLOCKS = 128  # 512 KiB of 4 KiB blocks: plenty for a day, quick to copy and mount
 BLOCK_SIZE = 4096

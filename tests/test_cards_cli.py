@@ -9,7 +9,7 @@ import time
 import pytest
 
 from emulator.cards import fixtures
-from emulator.terminal import free_port
+from emulator.interpreters import free_port
 from firmware.cards.vitale import VitaleApp
 from firmware.opposition import MemoryOppositionList
 from hw.boards.unix import VpcdSlot

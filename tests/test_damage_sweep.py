@@ -10,7 +10,7 @@ in the damage the terminal reports), 0 corrupt sheets, 0 reused record or order 
 import subprocess
 
 from emulator import damagesweep
-from emulator.terminal import code_root, micropython_command, micropython_env
+from emulator.interpreters import code_root, micropython_command, micropython_env
 
 
 def _assert_clean(figures):

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import FROZEN32, _frozen32_missing
 
-from emulator.terminal import micropython_command, micropython_env
+from emulator.interpreters import micropython_command, micropython_env
 
 ROOT = Path(__file__).resolve().parent.parent
 PORTABLE = ROOT / "tests" / "portable"

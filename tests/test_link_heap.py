@@ -17,7 +17,8 @@ import tty
 
 import pytest
 
-from emulator.terminal import MicroPythonTerminal, code_root, micropython_command, micropython_env
+from emulator.interpreters import code_root, micropython_command, micropython_env
+from emulator.terminal import MicroPythonTerminal
 from protocol import frame, messages
 
 # The killer: a 2,003-byte HELLO body, an array of 2,000 small ints.

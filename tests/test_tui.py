@@ -146,7 +146,7 @@ def test_a_terminal_that_cannot_start_is_said_and_nothing_is_left(monkeypatch):
     def missing():
         raise RuntimeError("the micropython command was not found")
 
-    monkeypatch.setattr("emulator.terminal.micropython_command", missing)
+    monkeypatch.setattr("emulator.interpreters.micropython_command", missing)
     app = TerminalView("micropython")
 
     async def scenario():
