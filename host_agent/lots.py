@@ -217,13 +217,6 @@ def record_seal(store: Store, lot_id: int, file: bytes, cps_cert: bytes, now: in
         raise LotError("the lot is no longer open: it was sealed meanwhile")
 
 
-def record_sending(store, lot, via, destination, now, error=None) -> None:
-    """Note an attempt to send `lot`; a successful one (error None) makes it sent."""
-    with store.transaction():
-        if not store.add_sending(lot["id"], via, destination, now, error):
-            raise LotError("lot %s was not waiting to be sent" % name(lot))
-
-
 def sendings(store: Store, lot_id: int) -> list:
     return store.sendings(lot_id)
 

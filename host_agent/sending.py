@@ -273,23 +273,33 @@ def _when(epoch) -> str:
 def send(store, transport: Transport, lot, now: int) -> str:
     """Hand one sealed lot over and note it; returns where it went. SendError when refused
     (nothing noted) or when the transport failed (the attempt is noted, the lot stays
-    sealed for the next try)."""
-    reason = refusal(lot)
-    if reason:
-        raise SendError(reason)
-    twice = lots.undelivered_duplicates(store, lot)
-    if twice:  # printed on paper since the lot was sealed: never billed twice (R161-47 I)
-        raise SendError(
-            "lot %s is not sent: sheet %s went on paper (tla-agent duplicate); it would be "
-            "billed twice" % (lots.name(lot), ", ".join(map(str, twice)))
-        )
-    try:
-        destination = transport.destination(lot)
-        transport.send(lot, bytes(lot["file"]))
-    except SendError as e:
-        lots.record_sending(store, lot, transport.via, _destination(transport, lot), now, str(e))
-        raise
-    lots.record_sending(store, lot, transport.via, destination, now)
+    sealed for the next try).
+
+    Exactly once across processes: the lot is read again, handed over and noted inside one
+    write transaction (BEGIN IMMEDIATE), so a second sender (another `tla-agent lots send`,
+    the web page, a second `serve`) waits for it and then finds the lot sent (R161-47 I:
+    never billed twice; tests/test_lots_send_once.py)."""
+    failed = None
+    with store.transaction():
+        lot = lots.find(store, lots.name(lot))  # as it is now, not as the caller read it
+        reason = refusal(lot)
+        if reason:
+            raise SendError(reason)
+        twice = lots.undelivered_duplicates(store, lot)
+        if twice:  # printed on paper since the lot was sealed: never billed twice (R161-47 I)
+            raise SendError(
+                "lot %s is not sent: sheet %s went on paper (tla-agent duplicate); it would be "
+                "billed twice" % (lots.name(lot), ", ".join(map(str, twice)))
+            )
+        try:
+            destination = transport.destination(lot)
+            transport.send(lot, bytes(lot["file"]))
+        except SendError as e:
+            failed = e
+            destination = _destination(transport, lot)
+        store.add_sending(lot["id"], transport.via, destination, now, failed and str(failed))
+    if failed is not None:
+        raise failed
     return destination
 
 

@@ -1,0 +1,83 @@
+"""A sealed lot goes to its fund once, whatever sends it at the same moment (R161-47 I: never
+billed twice): two senders on two connections to the same database (as two processes, a
+`tla-agent lots send` and the web page, would be), the second starting while the first is
+inside its hand-over. host_agent/sending.py reads the lot again, hands it over and notes
+it in one write transaction, so the second waits and then finds every lot sent."""
+
+import threading
+
+from host_agent import dispatch, lots, sending
+from host_agent.store import Store
+from tests import lots_kit as kit
+
+
+class SlowOutbox(sending.Outbox):
+    """An outbox whose first hand-over waits until the second sender has started."""
+
+    def __init__(self, folder, started, second):
+        super().__init__(folder)
+        self.started, self.second = started, second
+        self.sent: list = []
+
+    def send(self, lot, file):
+        self.sent.append(lot["id"])
+        if not self.started.is_set():
+            self.started.set()
+            # The second sender runs meanwhile; once it waits for this transaction it
+            # cannot say so: the bound lets this one go on and commit.
+            self.second.wait(3)
+        super().send(lot, file)
+
+
+def test_two_senders_at_once_send_each_lot_once(tmp_path):
+    db = tmp_path / "agent.db"
+    store, _ = kit.store_with_day(db)
+    lots.build(store, kit.NOW)
+    kit.seal_all(store, "nurse")
+    kit.seal_all(store, "gp")
+    # What a second process read when both started: every lot still sealed.
+    stale = lots.all_lots(store, (lots.SEALED,))
+    store.close()
+    assert len(stale) >= 2
+    started, second_done = threading.Event(), threading.Event()
+    outbox = SlowOutbox(tmp_path / "outbox", started, second_done)
+    first_results: list = []
+    second_said: list = []
+
+    def first():
+        own = Store(db)  # a connection of its own, as another process has
+        try:
+            first_results.extend(dispatch.send_lots(own, [], outbox, kit.root_der()))
+        finally:
+            own.close()
+
+    def second():
+        own = Store(db)
+        try:
+            for row in stale:  # sends what it read, while the first is handing a lot over
+                try:
+                    sending.send(own, outbox, row, kit.NOW + 900)
+                    second_said.append("sent")
+                except sending.SendError as e:
+                    second_said.append(str(e))
+        finally:
+            own.close()
+            second_done.set()
+
+    one = threading.Thread(target=first)
+    one.start()
+    assert started.wait(30)
+    two = threading.Thread(target=second)
+    two.start()
+    one.join(60)
+    two.join(60)
+    ids = sorted(r["id"] for r in stale)
+    assert sorted(outbox.sent) == ids, outbox.sent  # each lot handed over once, no more
+    assert sorted(r.lot["id"] for r in first_results if r.error is None) == ids
+    assert second_said and all("already sent" in said for said in second_said), second_said
+    check = Store(db)
+    try:
+        assert [len(lots.sendings(check, i)) for i in ids] == [1] * len(ids)
+        assert {r["status"] for r in lots.all_lots(check)} == {lots.SENT}
+    finally:
+        check.close()
