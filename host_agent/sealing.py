@@ -110,8 +110,13 @@ def unlock(app: CpsApp, pin: bytearray) -> None:
             french=PULLED_FRENCH,
         ) from None
     finally:
-        for i in range(len(pin)):
-            pin[i] = 0
+        wipe(pin)
+
+
+def wipe(pin: bytearray) -> None:
+    """Zeros over the PIN's bytes, in place: no copy of it is left to the caller."""
+    for i in range(len(pin)):
+        pin[i] = 0
 
 
 BLOCKED_FRENCH = (
@@ -198,8 +203,7 @@ def seal_lots(store, session: Session, pin: bytearray, root, clock=time.time) ->
     lots sealed, as their rows now. SealError (exit 3) for a wrong PIN or a lot that could
     not be sealed (saying how many were sealed before it)."""
     if len(pin) != 4 or not pin.isdigit():
-        for i in range(len(pin)):
-            pin[i] = 0
+        wipe(pin)
         raise SealError(
             "a CPS PIN is 4 digits: nothing was sent to the card",
             EXIT_REFUSED,

@@ -91,8 +91,7 @@ async def seal(request: Request):
             _one_at_a_time(lambda store: _seal(store, pin, root, slots[1] if slots else None)),
         )
     finally:
-        for i in range(len(pin)):  # also when the root or the database is missing
-            pin[i] = 0
+        sealing.wipe(pin)  # also when the root or the database is missing
     if not done:
         text = "Aucun lot ouvert de %s à sceller." % holder
     else:
