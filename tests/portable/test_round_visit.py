@@ -6,7 +6,7 @@ a plain screen, then the normal visit. Every screen fits 4 x 20 ASCII."""
 
 from _cardkit import ReplaySlot, events, load_transcripts, press, run_scenario, settle
 from _roundkit import DUPONT, NURSE, PRESC, gp_martin, install, other
-from _visitkit import make_visit_app, sheets
+from _visitkit import PRO, make_visit_app, sheets
 
 from firmware import round_store, screens
 from hw import hal
@@ -90,6 +90,20 @@ def _refused_then_normal(entries, first_line, **options):
     assert round_store.of(app.storage).id == 1  # the round is kept
     _fits(app)
     return app
+
+
+def test_a_round_visit_is_refused_once_the_practices_hard_cap_is_reached():
+    app, vitale, cps = _app([gp_martin()])
+    j = app.storage.journal
+    j.append_sheet(b"x" * 40, j.reserve_order(PRO), PRO, 20261118, True)
+    run_scenario(app, vitale, cps, "4827 OK")
+    assert app.board.display.lines[0] == "Tournee 1/1", app.board.display.lines
+    app.waiting.set_caps((0, 1, 0, 0))  # reached with the cards in: no card arrives
+    press(app, "OK")
+    lines = app.board.display.lines
+    print(lines)
+    assert lines == screens.cap_reached()[:3] + ["OK: continuer"] and app.visit.sheet is None
+    assert len(sheets(app)) == 1
 
 
 def test_a_visit_done_is_not_offered_again():
