@@ -108,6 +108,7 @@ def test_bad_rounds_are_refused_and_the_previous_round_kept():
         ("acts", [["AMI", -1, 0]]),
         ("pay", 2),
         ("ben", [20181305, 1]),
+        ("ben", [20260231, 1]),  # 31 February
     ):
         bad = _day(2, 70)
         i = ("nir", "ben", "name", "sit", "acts", "presc", "left", "pay", "exo").index(field)
