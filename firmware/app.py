@@ -101,7 +101,7 @@ class App:
         self.asked = part
 
     def _today(self):
-        return dates.days_to_ymd(dates.paris_day(self.board.clock.now()))
+        return dates.today_ymd(self.board.clock.now())
 
     # ------------------------------------------------------------ link handlers
 

@@ -30,7 +30,7 @@ class DayList:
         # The care date as firmware/reading.today gives it, not imported from there: App
         # imports this module first, and reading's card modules a level deeper took the
         # imports past the device's C stack (tests/test_firmware_image.py).
-        self.day = dates.days_to_ymd(dates.paris_day(self.board.clock.now()))
+        self.day = dates.today_ymd(self.board.clock.now())
         self.top = 0
         self.rows = []
         j = self.journal

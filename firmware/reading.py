@@ -19,7 +19,7 @@ CPS_SESSION_S = 4 * 3600  # how long a verified PIN stays good while the CPS sta
 
 def today(clock):
     """The French civil date (YYYYMMDD) at the terminal's clock: the care date."""
-    return dates.days_to_ymd(dates.paris_day(clock.now()))
+    return dates.today_ymd(clock.now())
 
 
 class Message:

@@ -24,7 +24,6 @@ import hashlib
 from firmware import records
 from firmware.journal_format import PURGED
 from protocol import cbor
-from protocol import round as rp
 from protocol.security_errors import MalformedMessage
 
 DIR = "round"
@@ -212,6 +211,10 @@ class RoundStore:
     def receive(self, chunk, serial, free_bytes, reserve):
         """Take one ROUND chunk (protocol.round.RoundChunk); returns the reply body.
         `free_bytes()`: littlefs' free space; `reserve`: what the journal keeps free."""
+        # Imported here, as firmware/sync.py does sync_messages: a round held for the day's
+        # visits needs none of the ROUND message's readers (docs/round.md "Heap").
+        from protocol import round as rp
+
         if chunk.index == 0:
             self.abort()
             if chunk.terminal != serial:

@@ -193,11 +193,21 @@ class Visit(PatientSteps, SheetItems, SigningSteps):
         for name in ("cps", "vitale"):
             if not self.reading.present[name] and self.board.slots[name].present():
                 came.append(name)
-        if not came or (self.journal.can_accept_sheet() and not self.over_cap()):
+        if not came or self._no_room() is None:
             return False
         self.blocked = came
         self.board.emit("EVENT", {"refused": "sync needed"})
         return True
+
+    def _no_room(self):
+        """The refusal of a new sheet (with OK to go on), or None when one may start: the
+        flash under its reserve, or a hard cap of the practice reached. Asked by every way
+        a visit starts, the CPS may have stayed in since the cap was reached."""
+        if not self._journal().can_accept_sheet():
+            return screens.sync_needed(self.storage.salvage)[:3] + ["OK: continuer"]
+        if self.over_cap():
+            return screens.cap_reached()[:3] + ["OK: continuer"]
+        return None
 
     def _wants(self, key):
         """Keys this part takes while the reading's screen shows: a beneficiary's rank on

@@ -35,8 +35,9 @@ def birth_rank(card, b):
 class PatientSteps:
     def _choose_beneficiary(self, rank):
         card = self.reading.patient
-        if not self._journal().can_accept_sheet():
-            self._say(screens.sync_needed(self.storage.salvage)[:3] + ["OK: continuer"])
+        refused = self._no_room()
+        if refused:
+            self._say(refused)
             return
         b = card.beneficiary(rank)
         if b is None:
@@ -53,8 +54,9 @@ class PatientSteps:
 
     def _start_degraded(self):
         """No Vitale card at all (R161-43): the insured's NIR and fund typed, CPS alone."""
-        if not self._journal().can_accept_sheet():
-            self._say(screens.sync_needed(self.storage.salvage)[:3] + ["OK: continuer"])
+        refused = self._no_room()
+        if refused:
+            self._say(refused)
             return
         self.patient = None
         self.who = None

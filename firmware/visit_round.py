@@ -184,8 +184,9 @@ def key(visit, k):
     if k not in (hal.KEY_OK, hal.KEY_MENU):
         return
     visit.round = None
-    if not visit._journal().can_accept_sheet():  # as for a visit keyed by hand
-        visit._say(screens.sync_needed(visit.storage.salvage)[:3] + ["OK: continuer"])
+    refused = visit._no_room()  # as for a visit keyed by hand
+    if refused:
+        visit._say(refused)
         return
     s = _draft(visit, o)
     situation = _situation(visit, o.entry[3])

@@ -58,6 +58,11 @@ def paris_day(epoch) -> int:
     return (epoch + paris_offset(epoch)) // 86400
 
 
+def today_ymd(epoch) -> int:
+    """The French civil date at `epoch` as YYYYMMDD: the care date (R161-42 3°)."""
+    return days_to_ymd(paris_day(epoch))
+
+
 def paris_date(epoch):
     """(year, month, day) in France at `epoch`."""
     return civil_from_days(paris_day(epoch))

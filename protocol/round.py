@@ -22,7 +22,7 @@ The digest of a round is SHA-256 of its entries' deterministic CBOR, concatenate
 
 import hashlib
 
-from protocol import cbor, fields, messages
+from protocol import cbor, dates, fields, messages
 from protocol._compat import const
 from protocol.security_errors import MalformedMessage, SecurityError
 
@@ -60,7 +60,7 @@ def _int(value, low, high, what):
 
 def _date(value, what):
     _int(value, 19000101, 21001231, what)
-    if not 1 <= value // 100 % 100 <= 12 or not 1 <= value % 100 <= 31:
+    if not dates.is_ymd(value):  # a real day: not 31 February
         raise MalformedMessage("%s is not a date" % what)
     return value
 

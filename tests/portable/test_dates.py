@@ -33,6 +33,7 @@ def test_paris_date_after_midnight_is_the_french_day():
     t = dates.days_from_civil(2026, 7, 14) * 86400 + 22 * 3600 + 1800
     assert dates.paris_date(t) == (2026, 7, 15)
     assert dates.paris_hm(t) == (0, 30)
+    assert dates.today_ymd(t) == 20260715 and dates.today_ymd(t - 1801) == 20260714
     print(dates.french(dates.paris_date(t)), dates.iso(dates.paris_date(t)))
 
 

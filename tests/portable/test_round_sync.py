@@ -100,19 +100,20 @@ def test_bad_rounds_are_refused_and_the_previous_round_kept():
         bodies[0]["n"] = 2
 
     _refused(agent, messages.E_BAD_BODY, "more than", tamper=more_than_announced)
-    for field, value in (
-        ("nir", "17004751122338"),  # 14 digits
-        ("name", "X" * 25),
-        ("name", "caf\u00e9"),
-        ("acts", []),
-        ("acts", [["AMI", -1, 0]]),
-        ("pay", 2),
-        ("ben", [20181305, 1]),
+    for field, value, words in (
+        ("nir", "17004751122338", "the NIR must be 15 digits"),  # 14 digits
+        ("name", "X" * 25, "the name must be text of at most 24"),
+        ("name", "caf\u00e9", "the name must be printable ASCII"),
+        ("acts", [], "the acts must be a list of 1 to 8"),
+        ("acts", [["AMI", -1, 0]], "a coefficient must be an integer from 0"),
+        ("pay", 2, "the payment must be an integer from 0 to 1"),
+        ("ben", [20181305, 1], "the birth date is not a date"),
+        ("ben", [20260231, 1], "the birth date is not a date"),  # 31 February
     ):
         bad = _day(2, 70)
         i = ("nir", "ben", "name", "sit", "acts", "presc", "left", "pay", "exo").index(field)
         bad[1][i] = value
-        _refused(agent, messages.E_BAD_BODY, "", bad)
+        _refused(agent, messages.E_BAD_BODY, words, bad)
     assert not app.storage.fs.exists(round_store.NEW)  # nothing half-received lingers
     store = round_store.of(boot(app.board.reboot()).storage)
     assert store.id == 1 and store.count == 3
@@ -127,8 +128,7 @@ def test_a_round_too_large_for_the_flash_reserve_is_refused():
         f = fs.open("filler", "ab")
         f.write(b"\xa5" * 4096)
         f.close()
-    reply = _refused(agent, messages.E_ROUND, "flash reserve", _day(40, 200))
-    print(reply["msg"])
+    _refused(agent, messages.E_ROUND, "flash reserve", _day(40, 200))
 
 
 def test_round_needs_an_open_session():

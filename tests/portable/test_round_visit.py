@@ -6,9 +6,9 @@ a plain screen, then the normal visit. Every screen fits 4 x 20 ASCII."""
 
 from _cardkit import ReplaySlot, events, load_transcripts, press, run_scenario, settle
 from _roundkit import DUPONT, NURSE, PRESC, gp_martin, install, other
-from _visitkit import make_visit_app, sheets
+from _visitkit import PRO, make_visit_app, sheets
 
-from firmware import round_store, screens
+from firmware import round_store, screens, visit_round
 from hw import hal
 from protocol import bundle, sheet
 
@@ -79,17 +79,32 @@ def test_a_round_visit_is_the_hand_keyed_sheet_in_seven_keys():
     _fits(app)
 
 
-def _refused_then_normal(entries, first_line, **options):
+def _refused_then_normal(entries, refusal, **options):
     app, vitale, cps = _app(entries, **options)
     run_scenario(app, vitale, cps, "4827 OK")
     lines = app.board.display.lines
     print(lines)
-    assert lines[0] == first_line, lines
+    assert lines == screens.message(refusal), lines  # this refusal, not one like it
+    assert events(app, "round_refused")[-1] == {"round_refused": refusal}
     press(app, "OK")
     assert app.board.display.lines[0] == "MARTIN PAUL", app.board.display.lines
     assert round_store.of(app.storage).id == 1  # the round is kept
     _fits(app)
     return app
+
+
+def test_a_round_visit_is_refused_once_the_practices_hard_cap_is_reached():
+    app, vitale, cps = _app([gp_martin()])
+    j = app.storage.journal
+    j.append_sheet(b"x" * 40, j.reserve_order(PRO), PRO, 20261118, True)
+    run_scenario(app, vitale, cps, "4827 OK")
+    assert app.board.display.lines[0] == "Tournee 1/1", app.board.display.lines
+    app.waiting.set_caps((0, 1, 0, 0))  # reached with the cards in: no card arrives
+    press(app, "OK")
+    lines = app.board.display.lines
+    print(lines)
+    assert lines == screens.cap_reached()[:3] + ["OK: continuer"] and app.visit.sheet is None
+    assert len(sheets(app)) == 1
 
 
 def test_a_visit_done_is_not_offered_again():
@@ -102,19 +117,19 @@ def test_a_visit_done_is_not_offered_again():
 
 
 def test_an_entry_whose_rank_is_not_on_the_card_is_refused_plainly():
-    _refused_then_normal([gp_martin(ben=[20180305, 2])], "Carte differente de")
+    _refused_then_normal([gp_martin(ben=[20180305, 2])], visit_round.RANK_DIFFERS)
 
 
 def test_a_round_name_on_a_card_with_another_nir_is_refused_plainly():
-    _refused_then_normal([gp_martin(nir=DUPONT)], "Carte differente de")
+    _refused_then_normal([gp_martin(nir=DUPONT)], visit_round.NIR_DIFFERS)
 
 
 def test_a_round_of_another_professional_is_not_offered():
-    _refused_then_normal([gp_martin()], "Tournee d'un autre", pro=NURSE)
+    _refused_then_normal([gp_martin()], visit_round.OTHER_PRO, pro=NURSE)
 
 
 def test_a_round_of_another_day_is_not_offered():
-    _refused_then_normal([gp_martin()], "Tournee d'un autre", day=20261117)
+    _refused_then_normal([gp_martin()], visit_round.OTHER_DAY, day=20261117)
 
 
 def test_a_prescription_used_up_today_is_not_offered_again():

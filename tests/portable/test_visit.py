@@ -264,6 +264,36 @@ def test_caps_warn_and_a_hard_cap_refuses_visits():
     assert app.waiting.lines(20261118)[1] is None  # one waiting: under the cap
 
 
+def test_the_hard_cap_refuses_a_visit_started_with_the_cps_already_in():
+    # The cap reached while the CPS stays in: no card arrives to be refused, so a
+    # sheet without the Vitale (MENU 5) and a beneficiary chosen on a card read before
+    # must be refused too.
+    vitale, cps = _slots("read")
+    app = make_visit_app(vitale, cps)
+    j = app.storage.journal
+    for _ in range(2):
+        j.append_sheet(b"x" * 40, j.reserve_order(PRO), PRO, 20261118, True)
+    cps.insert()
+    settle(app)
+    press(app, "4827 OK")
+    assert app.board.display.lines[2] == "Inserer carte Vitale"
+    app.waiting.set_caps((0, 2, 0, 0))  # a hard cap of 2 sheets, reached
+    press(app, "MENU 5")
+    lines = app.board.display.lines
+    print(lines)
+    assert lines == screens.cap_reached()[:3] + ["OK: continuer"] and app.visit.sheet is None
+    press(app, "OK")
+    app.waiting.set_caps((0, 0, 0, 0))
+    vitale.insert()
+    settle(app)
+    app.waiting.set_caps((0, 2, 0, 0))  # reached while the patient's card is read
+    press(app, "1")
+    lines = app.board.display.lines
+    print(lines)
+    assert lines == screens.cap_reached()[:3] + ["OK: continuer"] and app.visit.sheet is None
+    assert not sheets(app)[2:]  # nothing written: the two sheets waiting only
+
+
 def test_menus_fit_the_display():
     from firmware import visit_items as items_of, visit_signing
 
