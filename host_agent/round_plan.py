@@ -10,7 +10,7 @@ reference) number its sessions: the PC says so and leaves it out of the next rou
 
 import re
 
-from protocol import bundle, cbor, dates, nomenclature
+from protocol import bundle, cbor, nomenclature
 from protocol import round as rp
 from protocol import sheet as sheets
 from protocol import sheet_fields as F
@@ -201,10 +201,6 @@ def complete_series(store, terminal_id=None, record_nos=()) -> list:
 # ---------------------------------------------------------------- what the commands call
 
 
-def _iso(ymd) -> str:
-    return dates.iso(dates.ymd_tuple(ymd)) if ymd else "-"
-
-
 def keep_prescription(store, row: dict) -> tuple:
     """Keep a prescription (new_prescription's row); (its id, sessions already used)."""
     pid = store.add_prescription(row)
@@ -238,26 +234,4 @@ def rounds_of(store, serial: str) -> list:
     for r in store.rounds_of(row["id"]):
         entries = store.round_entries(r["id"])
         out.append((r, len(entries), sum(1 for e in entries if e["record_no"] is not None)))
-    return out
-
-
-def _plural(n: int, word: str) -> str:
-    return "%d %s%s" % (n, word, "" if n == 1 else "s")
-
-
-def summary_lines(s) -> list:
-    """What a sync says of the round (host_agent/cli/terminal.py prints them)."""
-    out = []
-    if s.round_counted:
-        out.append("%s of the round counted back" % _plural(s.round_counted, "visit"))
-    for p, used in s.series_complete:
-        out.append(
-            "prescription %s of %s: series complete (%d of %s)"
-            % (p["ref"], p["name"], used, _plural(p["sessions"], "session"))
-        )
-    if s.round_sent:
-        rid, day, n = s.round_sent
-        out.append("round %d of %s sent: %s" % (rid, _iso(day), _plural(n, "visit")))
-    if s.round_refused:
-        out.append("round not sent: %s" % s.round_refused)
     return out
