@@ -2,7 +2,6 @@
 mailbox of the settings, and third-party payments reconciled. Each command calls one
 function of host_agent/returns.py, mailbox.py or returns_report.py, and prints."""
 
-import json
 import time
 from pathlib import Path
 from typing import Annotated
@@ -21,6 +20,7 @@ from host_agent.cli.common import (
     line,
     open_store,
     plural,
+    print_json,
     refused,
     said_rebuilt,
     table,
@@ -152,24 +152,19 @@ def report_returns(
                 for s in found
             ]
 
-        counts = returns_report.counts(store)
-        print(
-            json.dumps(
-                {
-                    "states": counts,
-                    "expected": report.expected,
-                    "paid": report.paid,
-                    "matched": rows(report.matched),
-                    "differences": rows(report.differences),
-                    "rejected": rows(report.rejected),
-                    "waiting": rows(report.waiting),
-                },
-                ensure_ascii=False,
-                indent=1,
-            )
+        print_json(
+            {
+                "states": returns_report.counts(store, states),
+                "expected": report.expected,
+                "paid": report.paid,
+                "matched": rows(report.matched),
+                "differences": rows(report.differences),
+                "rejected": rows(report.rejected),
+                "waiting": rows(report.waiting),
+            }
         )
     else:
-        counts = returns_report.counts(store)
+        counts = returns_report.counts(store, states)
         console.print(
             "transmitted sheets: "
             + ", ".join("%d %s" % (counts[k], k) for k in returns_report.STATES)
