@@ -70,6 +70,7 @@ class Reconciliation:
     SheetState; totals in cents."""
 
     def __init__(self, rows):
+        self.states = rows  # every transmitted sheet's SheetState (states(store))
         due = [s for s in rows if s.third_party]
         self.matched = [s for s in due if s.state == PAID and s.amount == s.expected]
         self.differences = [s for s in due if s.state == PAID and s.amount != s.expected]

@@ -174,13 +174,6 @@ class Settings:
         return {k: v for (t, k), v in self.values.items() if t == "mailbox"}
 
 
-def pick(given, setting, default):
-    """A flag (or its variable) over a setting over the default."""
-    if given is not None:
-        return given
-    return setting if setting is not None else default
-
-
 def load(flag=None) -> Settings:
     """The settings as `config_path(flag)` finds them. SettingsError when a named file is
     missing or any file is unreadable or mistyped."""

@@ -330,12 +330,8 @@ _FROM_SETTINGS = {
     "db": lambda s: s.get("", "database"),
     "root": lambda s: s.root(),
     "port": lambda s: s.port(),
-    "vid": lambda s: (
-        "%04x" % s.get("terminal", "usb_vid") if s.get("terminal", "usb_vid") else None
-    ),
-    "pid": lambda s: (
-        "%04x" % s.get("terminal", "usb_pid") if s.get("terminal", "usb_pid") else None
-    ),
+    "vid": lambda s: "%04x" % s.usb_ids()[0],
+    "pid": lambda s: "%04x" % s.usb_ids()[1],
     "via": lambda s: s.get("sending", "route"),
     "outbox": lambda s: s.get("sending", "outbox"),
 }

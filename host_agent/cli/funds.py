@@ -133,8 +133,7 @@ def report_returns(
     amount, rejected, or not paid yet. Exits 1 when a payment differs from what was
     expected (R161-42 8°: the third-party amount of the sheet)."""
     store = open_store(db)
-    states = returns_report.states(store)
-    report = returns_report.Reconciliation(states)
+    report = returns_report.reconcile(store)
     if as_json:
 
         def rows(found):
@@ -154,7 +153,7 @@ def report_returns(
 
         print_json(
             {
-                "states": returns_report.counts(store, states),
+                "states": returns_report.counts(store, report.states),
                 "expected": report.expected,
                 "paid": report.paid,
                 "matched": rows(report.matched),
@@ -164,7 +163,7 @@ def report_returns(
             }
         )
     else:
-        counts = returns_report.counts(store, states)
+        counts = returns_report.counts(store, report.states)
         console.print(
             "transmitted sheets: "
             + ", ".join("%d %s" % (counts[k], k) for k in returns_report.STATES)
