@@ -231,6 +231,29 @@ def days_left(n: int):
     return styled(n, "yellow") if n <= 1 else str(n)
 
 
+def said_lots(outcome, word: str, after: str = "") -> None:
+    """What an import of a return (returns.Outcome, acks.Outcome) recorded of each lot,
+    one line a lot: `word` for a lot the fund took ("received", "accepted"), `after` at
+    the end of its line."""
+    for a in outcome.lots:
+        name = lots.name(a.lot)
+        if a.already:
+            console.print(
+                "lot %s: already recorded as %s" % (name, word if a.received else "rejected")
+            )
+        elif a.received:
+            console.print(
+                "lot %s %s by fund %s on %s%s" % (name, word, a.lot["fund"], iso(a.day), after)
+            )
+        else:
+            console.print(
+                line(
+                    ("lot %s rejected" % name, "yellow"),
+                    " by fund %s on %s: %s" % (a.lot["fund"], iso(a.day), a.reason),
+                )
+            )
+
+
 def said_rebuilt(outcome, whose: str) -> None:
     """The end of a return's import (acks or returns): the new lots holding a rejected lot's
     sheets, or why none was built (the sheets are free again either way)."""

@@ -22,6 +22,7 @@ from host_agent.cli.common import (
     plural,
     print_json,
     refused,
+    said_lots,
     said_rebuilt,
     table,
 )
@@ -36,21 +37,7 @@ returns_app = typer.Typer(
 
 def _said(outcome: returns.Outcome) -> None:
     """What an import recorded, one line an answer."""
-    for a in outcome.lots:
-        name = lots.name(a.lot)
-        if a.already:
-            console.print(
-                "lot %s: already recorded as %s" % (name, "received" if a.received else "rejected")
-            )
-        elif a.received:
-            console.print("lot %s received by fund %s on %s" % (name, outcome.fund, iso(a.day)))
-        else:
-            console.print(
-                line(
-                    ("lot %s rejected" % name, "yellow"),
-                    " by fund %s on %s: %s" % (outcome.fund, iso(a.day), a.reason),
-                )
-            )
+    said_lots(outcome, "received")
     for a in outcome.sheets:
         what = "sheet %d (order no %d) of lot %s" % (
             a.sheet["id"],
