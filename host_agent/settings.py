@@ -38,7 +38,7 @@ class SettingsError(AgentError):
     exit_code = EXIT_SETTINGS
 
     def __init__(self, english: str, french: str):
-        super().__init__(english, EXIT_SETTINGS, french)
+        super().__init__(english, french=french)  # exit_code: the class's
 
 
 def default_path() -> Path:
@@ -265,7 +265,7 @@ def _check(lines, table, key, value, path):
     kind, need, besoin = SCHEMA[(table, key)]
 
     def bad():
-        shown = repr(value) if not isinstance(value, str) else "%r" % value
+        shown = repr(value)
         return lines.error(
             table,
             key,
