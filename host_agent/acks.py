@@ -35,6 +35,7 @@ class Outcome:
 
     def __init__(self, outcome: returns.Outcome):
         self.acks = [Ack(a) for a in outcome.lots]
+        self.lots = outcome.lots  # returns.LotAnswer each (cli/common.said_lots)
         self.new_lots = outcome.new_lots
         self.build_problem = outcome.build_problem
 
@@ -50,4 +51,4 @@ def apply(store, path, now: int) -> Outcome:
             '%s n\'est pas un fichier d\'accusés de réception (pas de "format": "%s")'
             % (path, FORMAT),
         )
-    return Outcome(returns.apply(store, raw, Path(path).name, now))
+    return Outcome(returns.apply(store, raw, Path(path).name, now, data=data))

@@ -39,16 +39,21 @@ class SheetDetail:
         self.problem = problem
 
 
+def _holders(certs, signed) -> tuple[str, str]:
+    """(professional's name, insured's name) from a decoded bundle's certificate ids."""
+    return (
+        duplicate.holder_name(certs.get(bytes(signed.cps_cert or b""))),
+        duplicate.holder_name(certs.get(bytes(signed.vitale_cert or b""))),
+    )
+
+
 def _names(certs, data) -> tuple[str, str]:
     """(professional's name, insured's name) from the signed bytes' certificate ids."""
     try:
         signed = bundle.decode(bytes(data))
     except bundle.BundleFormatError:
         return "", ""
-    return (
-        duplicate.holder_name(certs.get(bytes(signed.cps_cert or b""))),
-        duplicate.holder_name(certs.get(bytes(signed.vitale_cert or b""))),
-    )
+    return _holders(certs, signed)
 
 
 def _memberships(store) -> tuple[dict, dict]:
@@ -61,11 +66,6 @@ def _memberships(store) -> tuple[dict, dict]:
             elif lot["status"] == lots.REJECTED:
                 rejected[member["id"]] = lot["ack_reason"] or ""
     return current, rejected
-
-
-def lot_of(store, sheet_id: int):
-    """The lot the sheet is in now (not a rejected one it left), or None."""
-    return _memberships(store)[0].get(sheet_id)
 
 
 def _state(row, lot, duplicated, answered) -> str:
@@ -108,16 +108,38 @@ def sheet_lines(store, today: int) -> list:
 
 
 def sheet_detail(store, sheet_id: int, today: int) -> SheetDetail | None:
-    """The sheet `sheet_id`'s page, or None when there is no such sheet."""
-    line = next((s for s in sheet_lines(store, today) if s.id == sheet_id), None)
-    if line is None:
+    """The sheet `sheet_id`'s page, or None when there is no such sheet: its line built as
+    sheet_lines builds it, from its row, its lot and its deadline; its bytes decoded once."""
+    row = store.sheet_row(sheet_id)
+    if row is None:
         return None
-    professional, insured = _names(store.certificates(), line.row["bundle"])
+    lot = store.lot_of_sheet(sheet_id)
+    transmitted = lot is not None and lot["status"] in lots.TRANSMITTED
+    answered = {}  # {sheet id: its returns_report.SheetState} once transmitted
+    for r in store.transmitted_sheets(sheet_id) if transmitted else ():
+        answered[sheet_id] = returns_report.SheetState(r)
+    deadline = left = None
+    if row["purged"] is None and not transmitted:  # status.waiting's sheets
+        deadline, left = status.deadline_of(row, today)
+    professional = insured = problem = ""
+    decoded = None
     try:
-        decoded = sheet.decode(bundle.decode(bytes(line.row["bundle"])).sheet)
+        signed = bundle.decode(bytes(row["bundle"]))
+        professional, insured = _holders(store.certificates(), signed)
+        decoded = sheet.decode(signed.sheet)
     except (bundle.BundleFormatError, sheet.SheetFormatError) as e:
-        return SheetDetail(line, None, professional, insured, str(e))
-    return SheetDetail(line, decoded, professional, insured)
+        problem = str(e)
+    line = SheetLine(
+        row,
+        insured,
+        _state(row, lot, lots.duplicated(store), answered),
+        lot,
+        store.rejected_reason(sheet_id),
+        answered.get(sheet_id),
+        deadline,
+        left,
+    )
+    return SheetDetail(line, decoded, professional, insured, problem)
 
 
 def terminal_lines(store) -> list:

@@ -68,11 +68,13 @@ def read_file(path) -> bytes:
         raise ReturnError(str(e), "%s est trop grand pour un retour de caisse" % path) from None
 
 
-def apply(store, raw: bytes, where: str, now: int, source: str = "") -> Outcome:
-    """Import the return file `raw` (its name `where`): check it whole, record every new
-    answer in one transaction, then put the sheets of rejected lots into new lots.
-    ReturnError (nothing changed) when refused."""
-    data = load(raw, where)
+def apply(store, raw: bytes, where: str, now: int, source: str = "", data=None) -> Outcome:
+    """Import the return file `raw` (its name `where`; `data`: its JSON value when the
+    caller read it already, with load): check it whole, record every new answer in one
+    transaction, then put the sheets of rejected lots into new lots. ReturnError (nothing
+    changed) when refused."""
+    if data is None:
+        data = load(raw, where)
     outcome = check(store, data, where)
     if not outcome.changed:
         return outcome

@@ -167,7 +167,7 @@ def fund_day(item, where, after=None) -> int:
             "%s: the date must be YYYY-MM-DD, not %r" % (where, text),
             "%s : la date doit s'écrire AAAA-MM-JJ, et non %r" % (where, text),
         ) from None
-    ymd = day[0] * 10000 + day[1] * 100 + day[2]
+    ymd = dates.days_to_ymd(dates.days_from_civil(*day))  # as workspace.today
     if after is not None and ymd < after:
         raise _no(
             "%s: the fund's date %s is before the lot was sent (%s)"
@@ -327,7 +327,7 @@ def _sheet_answer(store, item, fund, decided, where) -> SheetAnswer:
     was, now = _said(last["result"], last["amount"]), _said(result, amount)
     raise _no(
         "%s: sheet %d of lot %s was already %s on %s; this return says %s"
-        % (where, sheet["order_no"], name, was[0], _iso(last["day"]), now[0]),
+        % (where, sheet["order_no"], name, was[0], dates.iso(dates.ymd_tuple(last["day"])), now[0]),
         "%s : la feuille n° %d du lot %s a déjà été %s le %s ; ce retour dit %s"
         % (
             where,
@@ -346,10 +346,6 @@ def _said(result, amount):
         return result, _FRENCH[result]
     euros = "%d,%02d" % divmod(amount, 100)
     return "paid %s EUR" % euros.replace(",", "."), "payée %s €" % euros
-
-
-def _iso(ymd) -> str:
-    return dates.iso(dates.ymd_tuple(ymd))
 
 
 def _find_sheet(store, item, lot, where):

@@ -54,10 +54,11 @@ def states(store) -> list:
     return [SheetState(r) for r in store.transmitted_sheets()]
 
 
-def counts(store) -> dict:
-    """{state: number of sheets}, every state present (0 when none)."""
+def counts(store, found=None) -> dict:
+    """{state: number of sheets}, every state present (0 when none); of `found`, the
+    states already read (states(store)), when given."""
     out = dict.fromkeys(STATES, 0)
-    for s in states(store):
+    for s in states(store) if found is None else found:
         out[s.state] += 1
     return out
 
@@ -69,6 +70,7 @@ class Reconciliation:
     SheetState; totals in cents."""
 
     def __init__(self, rows):
+        self.states = rows  # every transmitted sheet's SheetState (states(store))
         due = [s for s in rows if s.third_party]
         self.matched = [s for s in due if s.state == PAID and s.amount == s.expected]
         self.differences = [s for s in due if s.state == PAID and s.amount != s.expected]

@@ -10,7 +10,7 @@ reference) number its sessions: the PC says so and leaves it out of the next rou
 
 import re
 
-from protocol import bundle, cbor, dates, nomenclature
+from protocol import bundle, cbor, nomenclature
 from protocol import round as rp
 from protocol import sheet as sheets
 from protocol import sheet_fields as F
@@ -106,25 +106,32 @@ def _of_prescription(sheet, p) -> bool:
     )
 
 
+def _filed(store, p) -> list:
+    """(row, sheet or None) of every sheet filed for the patient of `p`, the latest first:
+    decoded once, for both the sessions used and the habits."""
+    rows = store.patient_sheets(p["insured"], p["beneficiary"])
+    return [(row, decode_sheet(bytes(row["bundle"]))) for row in rows]
+
+
+def _used(filed, p) -> list:
+    return [
+        (row["terminal_id"], row["record_no"])
+        for row, sheet in filed
+        if sheet is not None and _of_prescription(sheet, p)
+    ]
+
+
 def sessions_used(store, p) -> list:
     """(terminal id, record number) of the sheets filed that carried prescription `p`: one
     session each."""
-    used = []
-    for row in store.patient_sheets(p["insured"], p["beneficiary"]):
-        sheet = decode_sheet(bytes(row["bundle"]))
-        if sheet is not None and _of_prescription(sheet, p):
-            used.append((row["terminal_id"], row["record_no"]))
-    return used
+    return _used(_filed(store, p), p)
 
 
-def _habits(store, p):
+def _habits(filed, p):
     """(situation, payment, exemption) of the patient's latest sheet by the professional;
     ("", patient pays, none) when there is none."""
-    for row in store.patient_sheets(p["insured"], p["beneficiary"]):
-        if row["professional"] != p["professional"]:
-            continue
-        sheet = decode_sheet(bytes(row["bundle"]))
-        if sheet is None:
+    for row, sheet in filed:
+        if row["professional"] != p["professional"] or sheet is None:
             continue
         pay = 1 if sheet.payment == F.THIRD_PARTY and sheet.third_party == sheet.fees else 0
         return sheet.situation or "", pay, sheet.exemption or 0
@@ -147,7 +154,8 @@ def prepare(store, professional: str, only=()) -> Plan:
     for p in store.prescriptions(professional):
         if only and p["insured"] not in only:
             continue
-        used = len(sessions_used(store, p))
+        filed = _filed(store, p)
+        used = len(_used(filed, p))
         if used >= p["sessions"]:
             plan.complete.append((p, used))
             continue
@@ -155,7 +163,7 @@ def prepare(store, professional: str, only=()) -> Plan:
         if p["beneficiary"]:
             birth, rank = p["beneficiary"].split("/")
             ben = (int(birth), int(rank))
-        sit, pay, exo = _habits(store, p)
+        sit, pay, exo = _habits(filed, p)
         presc = (p["day"], p["prescriber"], p["ref"])
         left = p["sessions"] - used
         e = rp.entry(p["insured"], ben, p["name"], sit, acts_of(p["acts"]), presc, left, pay, exo)
@@ -174,10 +182,16 @@ def prepare(store, professional: str, only=()) -> Plan:
 
 def complete_series(store, terminal_id=None, record_nos=()) -> list:
     """(prescription row, sessions used) of every series complete; with `terminal_id`, only
-    those that one of its sheets `record_nos` served (what a sync says)."""
+    those that one of its sheets `record_nos` served (what a sync says): only the
+    prescriptions of the patients of those sheets (their columns) are counted again."""
     out = []
     mine = {(terminal_id, n) for n in record_nos}
+    if terminal_id is not None and not mine:
+        return out  # the sync filed nothing: no series completed
+    patients = None if terminal_id is None else store.patients_of(terminal_id, record_nos)
     for p in store.prescriptions():
+        if patients is not None and (p["insured"], p["beneficiary"]) not in patients:
+            continue
         used = sessions_used(store, p)
         if len(used) >= p["sessions"] and (terminal_id is None or mine & set(used)):
             out.append((p, len(used)))
@@ -185,10 +199,6 @@ def complete_series(store, terminal_id=None, record_nos=()) -> list:
 
 
 # ---------------------------------------------------------------- what the commands call
-
-
-def _iso(ymd) -> str:
-    return dates.iso(dates.ymd_tuple(ymd)) if ymd else "-"
 
 
 def keep_prescription(store, row: dict) -> tuple:
@@ -224,26 +234,4 @@ def rounds_of(store, serial: str) -> list:
     for r in store.rounds_of(row["id"]):
         entries = store.round_entries(r["id"])
         out.append((r, len(entries), sum(1 for e in entries if e["record_no"] is not None)))
-    return out
-
-
-def _plural(n: int, word: str) -> str:
-    return "%d %s%s" % (n, word, "" if n == 1 else "s")
-
-
-def summary_lines(s) -> list:
-    """What a sync says of the round (host_agent/cli/terminal.py prints them)."""
-    out = []
-    if s.round_counted:
-        out.append("%s of the round counted back" % _plural(s.round_counted, "visit"))
-    for p, used in s.series_complete:
-        out.append(
-            "prescription %s of %s: series complete (%d of %s)"
-            % (p["ref"], p["name"], used, _plural(p["sessions"], "session"))
-        )
-    if s.round_sent:
-        rid, day, n = s.round_sent
-        out.append("round %d of %s sent: %s" % (rid, _iso(day), _plural(n, "visit")))
-    if s.round_refused:
-        out.append("round not sent: %s" % s.round_refused)
     return out

@@ -38,7 +38,7 @@ class SettingsError(AgentError):
     exit_code = EXIT_SETTINGS
 
     def __init__(self, english: str, french: str):
-        super().__init__(english, EXIT_SETTINGS, french)
+        super().__init__(english, french=french)  # exit_code: the class's
 
 
 def default_path() -> Path:
@@ -174,13 +174,6 @@ class Settings:
         return {k: v for (t, k), v in self.values.items() if t == "mailbox"}
 
 
-def pick(given, setting, default):
-    """A flag (or its variable) over a setting over the default."""
-    if given is not None:
-        return given
-    return setting if setting is not None else default
-
-
 def load(flag=None) -> Settings:
     """The settings as `config_path(flag)` finds them. SettingsError when a named file is
     missing or any file is unreadable or mistyped."""
@@ -272,7 +265,7 @@ def _check(lines, table, key, value, path):
     kind, need, besoin = SCHEMA[(table, key)]
 
     def bad():
-        shown = repr(value) if not isinstance(value, str) else "%r" % value
+        shown = repr(value)
         return lines.error(
             table,
             key,

@@ -57,8 +57,8 @@ def deadline_of(row, today: int) -> tuple[int, int]:
 
 
 def overdue(store, today: int) -> list:
-    """The sheets past their deadline and still not transmitted."""
-    return [w for w in waiting(store, today) if w.left < 0]
+    """The sheets past their deadline and still not transmitted (Report.overdue)."""
+    return Report((), waiting(store, today)).overdue
 
 
 class Report:

@@ -4,7 +4,18 @@ unchanged from before the reshape (docs/agent.md "Errors and exit codes")."""
 
 import pytest
 
-from host_agent import acks, client, errors, lots, pair, sealing, sending, transport, workspace
+from host_agent import (
+    acks,
+    client,
+    errors,
+    lots,
+    pair,
+    sealing,
+    sending,
+    settings,
+    transport,
+    workspace,
+)
 from host_agent.store import StoreError
 
 TYPED = [
@@ -22,8 +33,10 @@ TYPED = [
 
 def test_the_exit_codes_are_the_documented_ones():
     names = ("REFUSED", "VERSION", "CARD", "SEND", "LINK", "DATABASE", "LIMIT", "FINDINGS")
-    codes = [getattr(errors, "EXIT_" + n) for n in (*names, "OVERDUE", "INTERNAL")]
-    assert codes == [1, 2, 3, 4, 5, 6, 7, 8, 9, 70]
+    codes = [getattr(errors, "EXIT_" + n) for n in (*names, "OVERDUE", "SETTINGS", "INTERNAL")]
+    assert codes == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 70]
+    refused = settings.SettingsError("settings: x", "réglages : x")
+    assert refused.exit_code == errors.EXIT_SETTINGS and refused.french == "réglages : x"
 
 
 @pytest.mark.parametrize("kind, code", TYPED, ids=[k.__name__ for k, _ in TYPED])

@@ -44,6 +44,7 @@ def test_lot_files_exports_and_the_database_are_private(tmp_path):
         for folder in [outbox, *[p for p in outbox.rglob("*") if p.is_dir()]]:
             assert _mode(folder) == 0o700, folder
         assert _mode(db) == 0o600
+        assert _mode(db.parent) == 0o700  # made by Store(db) itself
         out = tmp_path / "exports" / "deep"
         # A sheet in a lot not sealed: one in a sent lot gets no paper duplicate (R161-47 I).
         unsealed = str(min(i for i, (pro, _p, _s) in filed.items() if pro != "nurse"))

@@ -134,12 +134,17 @@ def test_a_reason_with_markup_is_applied_and_shown_as_is(sent):
     assert shown.returncode == 0 and "refus [/x] [red]" in shown.stdout, shown.stderr
 
 
-def test_purge_keeps_90_days_after_transmission_and_says_what_it_kept(sent):
+def test_purge_keeps_90_days_after_transmission_and_says_what_it_kept(sent, monkeypatch):
     store, filed, tmp = sent
     nurse = kit.professional("nurse")
     acked = [r for r in lots.all_lots(store) if r["professional"] == nurse]
+    loaded, load = [], returns.load
+    monkeypatch.setattr(
+        returns, "load", lambda raw, where: loaded.append(where) or load(raw, where)
+    )
     acks.apply(store, ack_file(tmp / "a.json", acked[0]["fund"], entry(acked[0])), kit.NOW)
     acks.apply(store, ack_file(tmp / "b.json", acked[1]["fund"], entry(acked[1])), kit.NOW)
+    assert loaded == ["a.json", "b.json"]  # each file's JSON parsed once
     # Their third-party sheets paid (docs/returns.md): the fund owes nothing more on them.
     for lot in acked:
         due = [s for s in lots.sheets_of(store, lot["id"]) if s["third_party"]]

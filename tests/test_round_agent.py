@@ -12,7 +12,6 @@ import pytest
 
 from firmware import round_store
 from host_agent import round_plan
-from protocol import cbor
 from tests import sync_kit as kit
 
 AGENT = [sys.executable, "-m", "host_agent.cli"]
@@ -57,11 +56,7 @@ def test_a_prescription_is_checked_as_it_is_typed():
 
 
 def _round_for(world, store, only=()):
-    plan = round_plan.prepare(store, NURSE, only)
-    row = store.terminal_row(kit.SERIAL)
-    return store.save_round(
-        row["id"], NURSE, kit.lots_kit.DAY, cbor.encode(plan.entries), plan.prescriptions
-    )
+    return round_plan.prepare_for(store, kit.SERIAL, NURSE, kit.lots_kit.DAY, only)[0]
 
 
 def test_the_sync_sends_a_round_once_and_a_refused_one_stays_pending(tmp_path):

@@ -105,13 +105,6 @@ def test_the_file_is_found_by_flag_then_variable_then_platform(tmp_path, monkeyp
     assert settings.config_path(by_flag) == (by_flag, True)
 
 
-def test_a_flag_wins_over_a_setting_which_wins_over_the_default():
-    assert settings.pick("/flag.db", "/set.db", "/default.db") == "/flag.db"
-    assert settings.pick(None, "/set.db", "/default.db") == "/set.db"
-    assert settings.pick(None, None, "/default.db") == "/default.db"
-    assert settings.pick(0, 5, 9) == 0  # a given 0 is given
-
-
 MISTYPED = {
     # (the line replaced in GOOD, its replacement): what the message says
     ('situation = "691112220"', 'situation = "6911"'): (

@@ -11,8 +11,9 @@ from pypdf import PdfReader
 
 from emulator.cards import fixtures
 from emulator.waiting import until
-from host_agent import lots
+from host_agent import lots, overview
 from host_agent.store import Store
+from tests import lots_kit
 from tests import web_kit as web
 
 PAGES = {
@@ -129,6 +130,25 @@ def test_build_seal_send_return_and_duplicate(tmp_path):
     refused = c.post("/feuilles/%d/duplicata" % on_way, data={"csrf": token})
     assert refused.status_code == 409 and "facturerait deux fois" in web.text(refused)
     assert web.dump(db) == before
+    # A sheet's page (built from its own row, lot and deadline) says what the list says of
+    # it: sheets in sent and open lots, one out of a rejected lot, one duplicated.
+    store = Store(db)
+    try:
+        seen = set()
+        for listed in overview.sheet_lines(store, lots_kit.DAY):
+            line = overview.sheet_detail(store, listed.id, lots_kit.DAY).line
+            assert _said(line) == _said(listed), listed.id
+            seen.add(line.state)
+            seen.add("left a rejected lot" if line.rejected is not None else "")
+        assert {"sent", "open", "duplicate", "left a rejected lot"} <= seen, seen
+    finally:
+        store.close()
+
+
+def _said(line) -> tuple:
+    fund = line.fund and (line.fund.state, line.fund.day, line.fund.amount, line.fund.lot)
+    lot = line.lot and line.lot["id"]
+    return (line.patient, line.state, lot, line.rejected, fund, line.deadline, line.left)
 
 
 def test_a_wrong_pin_says_the_tries_left_and_changes_nothing(tmp_path):

@@ -231,6 +231,29 @@ def days_left(n: int):
     return styled(n, "yellow") if n <= 1 else str(n)
 
 
+def said_lots(outcome, word: str, after: str = "") -> None:
+    """What an import of a return (returns.Outcome, acks.Outcome) recorded of each lot,
+    one line a lot: `word` for a lot the fund took ("received", "accepted"), `after` at
+    the end of its line."""
+    for a in outcome.lots:
+        name = lots.name(a.lot)
+        if a.already:
+            console.print(
+                "lot %s: already recorded as %s" % (name, word if a.received else "rejected")
+            )
+        elif a.received:
+            console.print(
+                "lot %s %s by fund %s on %s%s" % (name, word, a.lot["fund"], iso(a.day), after)
+            )
+        else:
+            console.print(
+                line(
+                    ("lot %s rejected" % name, "yellow"),
+                    " by fund %s on %s: %s" % (a.lot["fund"], iso(a.day), a.reason),
+                )
+            )
+
+
 def said_rebuilt(outcome, whose: str) -> None:
     """The end of a return's import (acks or returns): the new lots holding a rejected lot's
     sheets, or why none was built (the sheets are free again either way)."""
@@ -330,12 +353,8 @@ _FROM_SETTINGS = {
     "db": lambda s: s.get("", "database"),
     "root": lambda s: s.root(),
     "port": lambda s: s.port(),
-    "vid": lambda s: (
-        "%04x" % s.get("terminal", "usb_vid") if s.get("terminal", "usb_vid") else None
-    ),
-    "pid": lambda s: (
-        "%04x" % s.get("terminal", "usb_pid") if s.get("terminal", "usb_pid") else None
-    ),
+    "vid": lambda s: "%04x" % s.usb_ids()[0],
+    "pid": lambda s: "%04x" % s.usb_ids()[1],
     "via": lambda s: s.get("sending", "route"),
     "outbox": lambda s: s.get("sending", "outbox"),
 }

@@ -2,7 +2,6 @@
 mailbox of the settings, and third-party payments reconciled. Each command calls one
 function of host_agent/returns.py, mailbox.py or returns_report.py, and prints."""
 
-import json
 import time
 from pathlib import Path
 from typing import Annotated
@@ -21,7 +20,9 @@ from host_agent.cli.common import (
     line,
     open_store,
     plural,
+    print_json,
     refused,
+    said_lots,
     said_rebuilt,
     table,
 )
@@ -36,21 +37,7 @@ returns_app = typer.Typer(
 
 def _said(outcome: returns.Outcome) -> None:
     """What an import recorded, one line an answer."""
-    for a in outcome.lots:
-        name = lots.name(a.lot)
-        if a.already:
-            console.print(
-                "lot %s: already recorded as %s" % (name, "received" if a.received else "rejected")
-            )
-        elif a.received:
-            console.print("lot %s received by fund %s on %s" % (name, outcome.fund, iso(a.day)))
-        else:
-            console.print(
-                line(
-                    ("lot %s rejected" % name, "yellow"),
-                    " by fund %s on %s: %s" % (outcome.fund, iso(a.day), a.reason),
-                )
-            )
+    said_lots(outcome, "received")
     for a in outcome.sheets:
         what = "sheet %d (order no %d) of lot %s" % (
             a.sheet["id"],
@@ -133,8 +120,7 @@ def report_returns(
     amount, rejected, or not paid yet. Exits 1 when a payment differs from what was
     expected (R161-42 8°: the third-party amount of the sheet)."""
     store = open_store(db)
-    states = returns_report.states(store)
-    report = returns_report.Reconciliation(states)
+    report = returns_report.reconcile(store)
     if as_json:
 
         def rows(found):
@@ -152,24 +138,19 @@ def report_returns(
                 for s in found
             ]
 
-        counts = returns_report.counts(store)
-        print(
-            json.dumps(
-                {
-                    "states": counts,
-                    "expected": report.expected,
-                    "paid": report.paid,
-                    "matched": rows(report.matched),
-                    "differences": rows(report.differences),
-                    "rejected": rows(report.rejected),
-                    "waiting": rows(report.waiting),
-                },
-                ensure_ascii=False,
-                indent=1,
-            )
+        print_json(
+            {
+                "states": returns_report.counts(store, report.states),
+                "expected": report.expected,
+                "paid": report.paid,
+                "matched": rows(report.matched),
+                "differences": rows(report.differences),
+                "rejected": rows(report.rejected),
+                "waiting": rows(report.waiting),
+            }
         )
     else:
-        counts = returns_report.counts(store)
+        counts = returns_report.counts(store, report.states)
         console.print(
             "transmitted sheets: "
             + ", ".join("%d %s" % (counts[k], k) for k in returns_report.STATES)

@@ -19,12 +19,12 @@ from host_agent.cli.common import (
     days_left,
     instant,
     iso,
-    line,
     open_store,
     plural,
     print_json,
     record,
     refused,
+    said_lots,
     said_rebuilt,
     table,
     today,
@@ -50,23 +50,7 @@ def import_acks(
         outcome = acks.apply(open_store(db), file, int(time.time()))
     except AgentError as e:
         refused(e)
-    for a in outcome.acks:
-        name = lots.name(a.lot)
-        if a.already:
-            console.print(
-                "lot %s: already recorded as %s" % (name, "accepted" if a.accepted else "rejected")
-            )
-        elif a.accepted:
-            console.print(
-                "lot %s accepted by fund %s on %s: closed" % (name, a.lot["fund"], iso(a.day))
-            )
-        else:
-            console.print(
-                line(
-                    ("lot %s rejected" % name, "yellow"),
-                    " by fund %s on %s: %s" % (a.lot["fund"], iso(a.day), a.reason),
-                )
-            )
+    said_lots(outcome, "accepted", ": closed")
     said_rebuilt(outcome, "its sheets are")
 
 

@@ -15,7 +15,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from host_agent import round_plan, terminals, transport
+from host_agent import terminals, transport
 from host_agent.cli.common import (
     DEFAULT_DB,
     PORT_HELP,
@@ -25,6 +25,7 @@ from host_agent.cli.common import (
     console,
     current_settings,
     fail,
+    iso,
     line,
     load_root,
     open_store,
@@ -216,8 +217,26 @@ def _print_summary(s: Summary):
     damage = getattr(s, "damage", "")  # host_agent/damage.py: one plain line, no markup
     if damage:
         console.print("  " + damage, markup=False, highlight=False)
-    for text in round_plan.summary_lines(s):  # docs/round.md
+    for text in summary_lines(s):  # docs/round.md
         console.print("  " + text)
+
+
+def summary_lines(s) -> list:
+    """What a sync says of the round (docs/round.md)."""
+    out = []
+    if s.round_counted:
+        out.append("%s of the round counted back" % plural(s.round_counted, "visit"))
+    for p, used in s.series_complete:
+        out.append(
+            "prescription %s of %s: series complete (%d of %s)"
+            % (p["ref"], p["name"], used, plural(p["sessions"], "session"))
+        )
+    if s.round_sent:
+        rid, day, n = s.round_sent
+        out.append("round %d of %s sent: %s" % (rid, iso(day), plural(n, "visit")))
+    if s.round_refused:
+        out.append("round not sent: %s" % s.round_refused)
+    return out
 
 
 UsbPort = Annotated[

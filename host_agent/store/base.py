@@ -6,6 +6,7 @@ import os
 import sqlite3
 from pathlib import Path
 
+from host_agent import files
 from host_agent.errors import EXIT_DATABASE, AgentError
 from host_agent.store import rows
 from host_agent.store.schema import MIGRATIONS
@@ -30,7 +31,7 @@ class Base:
         new = not self.path.exists()
         try:
             if new:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
+                files.private_folder(self.path.parent)  # 0700, as every folder it writes
                 system.create_private_file(self.path)  # 0600: health data, keys
             self.db = sqlite3.connect(str(self.path), isolation_level=None, timeout=10)
             self.db.row_factory = sqlite3.Row

@@ -76,6 +76,17 @@ class LotTables:
             (sheet_id, *statuses),
         ).fetchone()
 
+    def rejected_reason(self, sheet_id: int):
+        """The fund's reason of the latest rejected lot the sheet left (released), or None
+        when it left none."""
+        row = self.db.execute(
+            "SELECT l.ack_reason FROM lot_sheets ls JOIN lots l ON l.id = ls.lot_id "
+            "WHERE ls.sheet_id = ? AND ls.released IS NOT NULL AND l.status = ? "
+            "ORDER BY l.professional DESC, l.number DESC LIMIT 1",
+            (sheet_id, REJECTED),
+        ).fetchone()
+        return None if row is None else row["ack_reason"] or ""
+
     def add_duplicate(self, sheet_id: int, now: int, reason: str) -> None:
         self.db.execute(
             "INSERT INTO paper_duplicates (sheet_id, made, reason) VALUES (?, ?, ?)",

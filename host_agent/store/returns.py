@@ -55,9 +55,11 @@ class FundReturns:
             (return_id, sheet_id, lot_id, result, day, code, label, amount),
         )
 
-    def transmitted_sheets(self) -> list:
-        """Every sheet whose current lot was sent, with its lot's name parts and status, and
-        the fund's latest answer on it in that lot (result, day, code, label, amount)."""
+    def transmitted_sheets(self, sheet_id: int | None = None) -> list:
+        """Every sheet whose current lot was sent (or that one sheet, if so), with its lot's
+        name parts and status, and the fund's latest answer on it in that lot (result, day,
+        code, label, amount)."""
+        one = "" if sheet_id is None else "WHERE s.id = ? "
         return self.db.execute(
             "SELECT s.id, s.order_no, s.fund, s.completion, s.payment, s.fees, s.third_party, "
             "s.purged, l.id AS lot_id, l.professional AS lot_professional, "
@@ -67,8 +69,8 @@ class FundReturns:
             "JOIN lots l ON l.id = ls.lot_id AND l.status IN (?, ?) "
             "LEFT JOIN sheet_returns r ON r.id = (SELECT MAX(r2.id) FROM sheet_returns r2 "
             "WHERE r2.sheet_id = s.id AND r2.lot_id = l.id) "
-            "ORDER BY l.professional, l.number, ls.position",
-            (SENT, ACKNOWLEDGED),
+            "%sORDER BY l.professional, l.number, ls.position" % one,
+            (SENT, ACKNOWLEDGED) + (() if sheet_id is None else (sheet_id,)),
         ).fetchall()
 
     def purge_sheet(self, sheet_id: int, now: int) -> None:

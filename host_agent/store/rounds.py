@@ -66,6 +66,22 @@ class RoundTables:
             (insured, beneficiary),
         ).fetchall()
 
+    def patients_of(self, terminal_id: int, record_nos) -> set:
+        """{(insured, beneficiary)} of the terminal's sheets filed under `record_nos` (the
+        round asks which prescriptions a sync's sheets may have served)."""
+        out, nos = set(), sorted(set(record_nos))
+        for i in range(0, len(nos), 500):  # below SQLite's bound on parameters
+            part = nos[i : i + 500]
+            out.update(
+                (r["insured"], r["beneficiary"])
+                for r in self.db.execute(
+                    "SELECT insured, beneficiary FROM sheets WHERE terminal_id = ? "
+                    "AND record_no IN (%s)" % ",".join("?" * len(part)),
+                    [terminal_id, *part],
+                )
+            )
+        return out
+
     # ---------------------------------------------------------------- rounds
 
     def save_round(self, terminal_id, professional, day, entries_cbor, prescription_ids) -> int:
