@@ -14,6 +14,7 @@ once per interpreter.
 """
 
 import ast
+import gc
 import os
 import subprocess
 import sys
@@ -249,6 +250,14 @@ def pytest_configure(config):
 
     config.pluginmanager.register(LeftoverCheck(), "tla-leftover-processes")
     config.pluginmanager.register(parallel, "tla-parallel")
+
+
+def pytest_collection_finish(session):
+    """What collection imported lives for the whole session: frozen out of the garbage
+    collector's walks, the firmware's gc.collect() calls (MicroPython heap hygiene, several
+    a visit) cost CPython a walk of each test's own objects only, and a forked child (the
+    power-cut bench, the sync sweep's workers) shares those pages instead of copying them."""
+    gc.freeze()
 
 
 def pytest_collect_file(file_path: Path, parent):
