@@ -155,8 +155,6 @@ class Settings:
         """The practice's name and address lines to print on a sheet of `situation` (its
         billing number): only when the settings' situation is that one, or names none (a
         professional with two practices has another address at the other)."""
-        if isinstance(situation, int):  # the store's column: the 9 digits as a number
-            situation = "%09d" % situation
         mine = self.get("practice", "situation")
         if mine and mine != situation:
             return []
