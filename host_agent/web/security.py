@@ -17,7 +17,7 @@ import threading
 import time
 from pathlib import Path
 
-from host_agent import files
+from host_agent import files, user_files
 
 COOKIE = "tla_session"
 SECRET_NAME = "web-secret"  # beside the database, 0600
@@ -110,10 +110,14 @@ def load_secret(db: Path) -> bytes:
     path = Path(db).parent / SECRET_NAME
     try:
         data = path.read_bytes()
-        if len(data) >= 32:
-            return data
     except OSError:
-        pass
+        data = b""
+    if len(data) >= 32:
+        try:
+            user_files.check_private(path)  # whoever reads it can forge a logged-in cookie
+        except ValueError as e:
+            raise ValueError("the session secret %s: %s" % (path, e)) from None
+        return data
     secret = secrets.token_bytes(32)
     if Path(db).parent.is_dir():
         files.write_private(path, secret)
@@ -121,9 +125,12 @@ def load_secret(db: Path) -> bytes:
 
 
 def read_password_file(path: Path) -> str:
-    """The first line of the password file (which should be 0600, like the database)."""
+    """The first line of the password file, which must be its owner's only (0600, like the
+    database): ValueError in plain words otherwise, or when it is not UTF-8 text."""
     data = files.read_small(path, PASSWORD_MAX, "a password file")
-    text = data.decode("utf-8").splitlines()[0].strip() if data.strip() else ""
+    user_files.check_private(path)
+    source = user_files.text(data)  # a BOM dropped
+    text = source.splitlines()[0].strip() if source.strip() else ""
     if len(text) < 8:
         raise ValueError("%s: the password must be 8 characters or more" % path)
     return text
