@@ -134,6 +134,16 @@ def menu_held(machine=None):
     return held
 
 
+def mount_repl_root(bdev):
+    """The REPL's "/" littlefs on `bdev`, formatted only when it holds nothing (all erased,
+    or a format the power cut short: hw/format_rule.py); None when it holds data littlefs
+    cannot mount, which is left as it is (FlashDamaged: never formatted away)."""
+    try:
+        return mount_littlefs(bdev, prog_size=FLASH_PAGE).impl
+    except hal.FlashDamaged:
+        return None
+
+
 def run():
     """Start the firmware on this board (from _boot.py)."""
     from firmware.main import main
