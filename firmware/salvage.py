@@ -226,6 +226,10 @@ class SalvagedJournal:
         if rec_no > self._next:
             self._next = rec_no
 
+    def raise_orders(self, highs):
+        """Nothing to do: no sheet is saved on a damaged flash, so no order number is
+        handed out (a whole-chip erase starts afresh, and the PC raises it then)."""
+
     def damaged_runs(self):
         return list(self.damaged)
 

@@ -128,11 +128,14 @@ class Sync:
         self._seen()
         j = self.journal
         high = sm.read_status_request(body)
+        orders = sm.read_status_orders(body)
         caps = sm.read_caps(body)
         if caps is not None:
             self.on_caps(caps)
         if j is not None and high:
             j.raise_next(high + 1)  # numbers the PC holds are never issued again
+        if j is not None and orders:
+            j.raise_orders(orders)  # R161-44 1°: nor are its order numbers
         nxt = first = j.next_rec_no if j is not None else 1
         if j is not None:
             for r in j.headers((SIGNED, SYNCED)):

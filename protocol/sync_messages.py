@@ -72,24 +72,53 @@ def read_runs(body, key):
 # ---------------------------------------------------------------- STATUS
 
 
-def status_request(high=0, caps=None):
+def status_request(high=0, caps=None, orders=()):
     """STATUS asks; `high`: the highest record number the PC holds from this terminal, so
     that the terminal never issues it again, whatever its flash lost; `caps`: the
     practice's caps on sheets waiting (warning count, hard count, warning age in days,
-    hard age; 0 = none), kept by the terminal (docs/visit.md "Caps")."""
+    hard age; 0 = none), kept by the terminal (docs/visit.md "Caps"); `orders`: (professional
+    id as an int, highest order number) pairs the PC holds from this terminal, ascending
+    by professional, at most MAX_PROS (R161-44 1°: the terminal never reuses them)."""
     body: dict = {"high": high} if high else {}
     if caps is not None:
         body["caps"] = list(caps)
+    if orders:
+        body["orders"] = [[pro, n] for pro, n in orders]
     return body
 
 
 # The highest "high" a STATUS may carry: far beyond any terminal's life (a sheet a minute
-# for 4,000 years), and far from 2^32, where the journal's 4-byte numbers end.
+# for 4,000 years), and far from 2^32, where the journal's 4-byte numbers end. Order
+# numbers have the same bound.
 MAX_HIGH = 1 << 31
+# Professionals a STATUS "orders" may name: far more than share one terminal.
+MAX_PROS = const(64)
+MAX_PRO = 99999999999  # 11 digits (RPPS)
 
 
 def read_status_request(body):
     return _opt_int(body, "high", 0, MAX_HIGH, 0)
+
+
+def read_status_orders(body):
+    """{professional (int): highest order number} of a STATUS request ({} when absent),
+    checked: at most MAX_PROS pairs, professionals ascending, numbers 1 to MAX_HIGH."""
+    value = fields.need_map(body).get("orders", [])
+    if not isinstance(value, list) or len(value) > MAX_PROS:
+        raise MalformedMessage("STATUS orders: a list of at most %d pairs" % MAX_PROS)
+    out = {}
+    last = -1
+    for pair in value:
+        if not isinstance(pair, list) or len(pair) != 2:
+            raise MalformedMessage("STATUS orders: [professional, highest order number]")
+        pro, n = pair
+        if type(pro) is not int or type(n) is not int:
+            raise MalformedMessage("STATUS orders: two integers")
+        if not last < pro <= MAX_PRO or not 1 <= n <= MAX_HIGH:
+            raise MalformedMessage("STATUS orders: professionals ascending, numbers 1 to 2^31")
+        out[pro] = n
+        last = pro
+    return out
 
 
 def read_caps(body):

@@ -98,6 +98,9 @@ class _Store:
     def terminal_row(self, serial):
         return {"cursor": 41} if serial == "T1" else None
 
+    def order_highs(self, serial, limit):
+        return []
+
 
 def test_the_status_body_carries_the_caps_only_when_set():
     assert damage.status_request(_Store(), "T1") == {"high": 41}
