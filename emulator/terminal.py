@@ -261,9 +261,10 @@ class MicroPythonTerminal(TerminalBase):
         self.relays: dict = {}
 
     def start(self):
-        open_private_image(self.flash_path).close()  # 0600 first: MicroPython has no chmod
+        # The unix board itself makes its flash image 0600 (hw/_compat.open_private); the
+        # board's config is the owner's alone too, like every file written for a terminal.
         cfg = os.path.join(self._tmp.name, "board.json")
-        with open(cfg, "w") as f:
+        with os.fdopen(os.open(cfg, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
             json.dump(self.config, f)
         cmd = [interpreters.micropython_command()]
         if self.heapsize:

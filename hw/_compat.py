@@ -5,6 +5,8 @@
   only there). Both get the same geometry, so an
   image written by one mounts in the other.
 - raw mode for a serial tty (termios.setraw on MicroPython, tty.setraw on CPython).
+- a private file (the unix board's flash image, which holds the key block): os.open with
+  mode 0600 on CPython; MicroPython has neither os.open nor chmod, so its shell does it.
 """
 
 import sys
@@ -143,6 +145,51 @@ def _mkfs(bdev, prog_size):
 
 def _mpy_options(prog_size):
     return {"readsize": LFS_READ_SIZE, "progsize": prog_size, "lookahead": LFS_LOOKAHEAD}
+
+
+def open_private(path):
+    """(`path` opened "r+b", its old mode or None): readable by its owner only. A missing
+    file is created 0600 from the start, whatever the umask (no moment of 0644); an existing
+    one whose group or others may read or write it is made 0600, and its old mode returned
+    so that the caller says so (what it held may have been read)."""
+    import os
+
+    if not IS_MICROPYTHON:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        mode = os.fstat(fd).st_mode & 0o777
+        if mode != 0o600:
+            os.fchmod(fd, 0o600)
+        return os.fdopen(fd, "r+b"), (mode if mode & 0o077 else None)
+    if "\n" in path or "\x00" in path:
+        raise OSError(22, "flash image path %r: no newline or NUL" % path)
+    quoted = "'" + path.replace("'", "'\\''") + "'"
+    mode = _mode(os, path)
+    if mode is None:
+        # 0666 & ~077: 0600 from its creation, whatever this process's umask
+        os.system("exec 2>/dev/null; umask 077 && : >> " + quoted)
+        mode = _mode(os, path)
+        if mode is None:
+            raise OSError(2, "cannot create the flash image %s" % path)
+    old = None
+    if mode & 0o077:
+        old = mode
+        os.system("exec 2>/dev/null; chmod 600 -- " + quoted)
+        mode = _mode(os, path)
+        if mode is None or mode & 0o077:
+            raise OSError(
+                1,
+                "flash image %s is readable by others (mode 0%o) and could not be made 0600: "
+                "run chmod 600 on it" % (path, old),
+            )
+    return open(path, "r+b"), old
+
+
+def _mode(os, path):
+    """The permission bits of `path`, or None when it does not exist."""
+    try:
+        return os.stat(path)[0] & 0o777
+    except OSError:
+        return None
 
 
 def tty_raw_nonblocking(fd) -> None:
