@@ -129,6 +129,7 @@ class Sync:
         j = self.journal
         high = sm.read_status_request(body)
         orders = sm.read_status_orders(body)
+        log_high = sm.read_status_log(body)
         caps = sm.read_caps(body)
         if caps is not None:
             self.on_caps(caps)
@@ -136,6 +137,8 @@ class Sync:
             j.raise_next(high + 1)  # numbers the PC holds are never issued again
         if j is not None and orders:
             j.raise_orders(orders)  # R161-44 1°: nor are its order numbers
+        if log_high and hasattr(self.log, "raise_seq"):
+            self._raise_log(log_high)  # nor its access-log entry numbers
         nxt = first = j.next_rec_no if j is not None else 1
         if j is not None:
             for r in j.headers((SIGNED, SYNCED)):
@@ -156,6 +159,12 @@ class Sync:
         )
         self.damage_reported = True
         return messages.STATUS, reply
+
+    def _raise_log(self, high):
+        try:
+            self.log.raise_seq(high)
+        except OSError as e:  # a full or failing flash: the PC then sees the chain break
+            self.log.problems.append("journal des acces: numeros non releves (%s)" % e)
 
     def _set_time(self, body, seq):
         from protocol import sync_messages as sm

@@ -72,14 +72,18 @@ def read_runs(body, key):
 # ---------------------------------------------------------------- STATUS
 
 
-def status_request(high=0, caps=None, orders=()):
+def status_request(high=0, caps=None, orders=(), log=0):
     """STATUS asks; `high`: the highest record number the PC holds from this terminal, so
     that the terminal never issues it again, whatever its flash lost; `caps`: the
     practice's caps on sheets waiting (warning count, hard count, warning age in days,
     hard age; 0 = none), kept by the terminal (docs/visit.md "Caps"); `orders`: (professional
     id as an int, highest order number) pairs the PC holds from this terminal, ascending
-    by professional, at most MAX_PROS (R161-44 1°: the terminal never reuses them)."""
+    by professional, at most MAX_PROS (R161-44 1°: the terminal never reuses them); `log`:
+    the highest access-log entry number the PC holds from it (the terminal numbers its next
+    entries above)."""
     body: dict = {"high": high} if high else {}
+    if log:
+        body["log"] = log
     if caps is not None:
         body["caps"] = list(caps)
     if orders:
@@ -98,6 +102,11 @@ MAX_PRO = 99999999999  # 11 digits (RPPS)
 
 def read_status_request(body):
     return _opt_int(body, "high", 0, MAX_HIGH, 0)
+
+
+def read_status_log(body):
+    """The PC's highest access-log entry of a STATUS request (0 when absent)."""
+    return _opt_int(body, "log", 0, MAX_HIGH, 0)
 
 
 def read_status_orders(body):

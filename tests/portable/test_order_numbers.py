@@ -9,11 +9,11 @@ numbers or the new, never less; a malformed "orders" is refused with ERROR and r
 nothing; salvage mode answers it without writing.
 """
 
+from _cuts import each_cut
 from _kit import raises
 from _sync_agent import Agent, FlashBoard, boot
 
 from firmware.journal import JournalError
-from hw.flash import NorFlash, RamStore
 from protocol import messages
 from protocol import sync_messages as sm
 
@@ -109,54 +109,21 @@ def test_a_malformed_orders_field_is_refused_and_raises_nothing():
     assert j.peek_order("00000000063") == 2
 
 
-def _writes_of(store, blocks, action):
-    """The flash writes (op, block, offset, data) `action(journal)` makes on a copy of
-    `store` (a cut raised inside littlefs-python's callbacks is no clean power loss, so
-    cuts are replayed from these: as emulator/powercut.py forks, in one process)."""
-    copy = RamStore(len(store.buf))
-    copy.buf[:] = store.buf
-    board = FlashBoard(store=copy, blocks=blocks)
-    j = boot(board).storage.journal
-    writes = []
-    board.flash.on_write = lambda op, b, at, data: writes.append((op, b, at, bytes(data)))
-    action(j)
-    return writes
-
-
-def _replay(store, blocks, writes, landed, tear):
-    """`store` after writes[:landed] and the first `tear` bytes of the next (NOR rules)."""
-    flash = NorFlash(store, block_count=blocks, reserved=1)
-    for op, block, at, data in writes[:landed]:
-        if op == "erase":
-            flash.erase(block)
-        else:
-            flash.writeblocks(block, data, at)
-    if landed < len(writes) and tear:
-        op, block, at, data = writes[landed]
-        if op == "erase":
-            store.buf[block * BLOCK : block * BLOCK + tear] = b"\xff" * tear
-        else:
-            flash.writeblocks(block, data[:tear], at)
+def _raise_them(app):
+    app.storage.journal.raise_orders({int(PRO): 40, int(PRO2): 7})
 
 
 def test_a_power_cut_at_any_write_of_the_raise_leaves_the_old_numbers_or_the_new():
     blocks = 24
     board = FlashBoard(blocks=blocks, seed=3)
     _sheet(boot(board).storage.journal)
-    before = RamStore(len(board.store.buf))
-    before.buf[:] = board.store.buf
-    writes = _writes_of(before, blocks, lambda j: j.raise_orders({int(PRO): 40, int(PRO2): 7}))
     seen = []
-    for tear in (0, 9):
-        for landed in range(len(writes) + 1):  # the power cut at write landed + 1
-            store = RamStore(len(before.buf))
-            store.buf[:] = before.buf
-            _replay(store, blocks, writes, landed, tear)
-            j = boot(FlashBoard(store=store, blocks=blocks)).storage.journal
-            got = (j.peek_order(PRO), j.peek_order(PRO2))
-            assert got in ((2, 1), (41, 8)), (landed, tear, got)
-            seen.append(got)
-    print("writes of the raise:", len(writes), "outcomes:", sorted(set(seen)))
+    for landed, tear, app in each_cut(board.store, blocks, _raise_them):
+        j = app.storage.journal
+        got = (j.peek_order(PRO), j.peek_order(PRO2))
+        assert got in ((2, 1), (41, 8)), (landed, tear, got)
+        seen.append(got)
+    print("outcomes:", sorted(set(seen)), "of", len(seen), "cuts")
     assert seen[-1] == (41, 8) and seen[0] == (2, 1)  # every write landed; none did
 
 
