@@ -194,4 +194,5 @@ class JournalState:
         self._recovered_status = {}  # rec_no -> state, in RAM (firmware/journal_read.py)
         self.on_recovered = _ignore  # on_recovered(runs): the PC answered recovered sheets
         self._mark_seen = None  # the marks the mount read (firmware/marks.py)
+        self.numbers_unsure = False  # the marks are lost on a used journal (bound_by_raw)
         self._purged = []  # runs [first, count] purge() deleted (PURGE_LOG)

@@ -53,12 +53,19 @@ class Storage:
         self.damage = DamageLog(self.fs)
         if getattr(self.fs, "format_resumed", False):  # nothing was lost, yet said
             self.problems.append("memoire initialisee (formatage interrompu repris)")
+        scan = None
+        if self.journal.numbers_unsure:  # the marks are lost: the raw blocks bound them
+            from firmware.salvage import RawScan
+
+            scan = RawScan(board.flash)
+            self.journal.bound_by_raw(scan)
         if self.journal.damaged:
             # Sheets lost from their segment may still lie in the raw blocks (a directory
             # fallen back on an older copy, a file whose block chain broke): recover them.
             from firmware.salvage import RawScan
 
-            self.journal.recover(RawScan(board.flash), self.damage.answered())
+            scan = scan or RawScan(board.flash)
+            self.journal.recover(scan, self.damage.answered())
             self.journal.on_recovered = self.damage.note_answered
         self.journal.settle()  # writes begin only now
         self.access_log = self._open(FlashAccessLog, MemoryAccessLog)
