@@ -9,8 +9,6 @@ main: order numbers 1 and 2 again, quarantined by the PC, and an entry numbered 
 PC never collected); the next sync files them all, none quarantined.
 """
 
-import subprocess
-
 from emulator.ptylink import PtyBridge
 from emulator.simboard import SimBoard, open_private_image
 from emulator.terminal import make_terminal
@@ -18,7 +16,7 @@ from firmware.storage import Storage
 from host_agent.store import Store
 from tests import lots_kit
 from tests import sync_kit as kit
-from tests.test_sync_pty import AGENT, LIVENESS_S, _pair_with_the_cli
+from tests.test_sync_pty import LIVENESS_S, _pair_with_the_cli, sync_with_the_cli
 
 
 class _Term:
@@ -56,12 +54,7 @@ def _on_the_image(image, sheets, entries):
 
 
 def _sync(term, db, root):
-    done = subprocess.run(
-        AGENT + ["sync", "--port", term.port, "--db", str(db), "--root", str(root)],
-        capture_output=True,
-        text=True,
-        timeout=LIVENESS_S,
-    )
+    done = sync_with_the_cli(term.port, db, root)
     assert done.returncode == 0, done.stderr
     return done.stdout
 
