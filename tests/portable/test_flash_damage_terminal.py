@@ -2,7 +2,8 @@
 erased flash, an unmountable one opens in read-only salvage mode, and damage found at boot
 is kept in the damage log and told in HELLO and STATUS.
 
-What it shows: overwriting the superblock pair (blocks 0-1) never formats the flash; the
+What it shows: overwriting the superblock pair (blocks 0-1), or erasing every block after
+it (issue 17: formatted on main, numbers back to 1), never formats the flash; the
 terminal says "Memoire endommagee", refuses visits, answers HELLO with flash 2, and after
 pairing again serves every sheet the raw scan finds, writing nothing; a lost sheet found at
 boot is named by number in every STATUS, also after a reboot; the PC's highest record
