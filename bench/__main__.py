@@ -269,6 +269,12 @@ def sync():
     sync.main()
 
 
+def roundtrip():
+    from bench import roundtrip
+
+    roundtrip.main()
+
+
 def powercut():
     from bench import powercut
 
@@ -306,6 +312,11 @@ SECTIONS = (  # name (`make bench ARGS="name ..."` runs only those), title, func
         "sync",
         "sync: 1,000 sheets at 115200 8N1 beside ZMODEM, host ingest, opposition look-ups, exactly once",
         sync,
+    ),
+    (
+        "roundtrip",
+        "one sheet from the card to the database, and a 20-visit day's sync, by interpreter",
+        roundtrip,
     ),
     (
         "powercut",

@@ -56,14 +56,16 @@ class Inflater:
         while data:
             room = MAX_PER_CHUNK - len(out)
             try:
-                part = self._d.decompress(data, room) if room > 0 else b""
+                # One byte more than the room: getting it means the bound is passed.
+                part = self._d.decompress(data, room + 1)
             except zlib.error as e:
                 raise MalformedMessage("the compressed stream does not inflate (%s)" % e) from None
-            out += part
-            if self._d.unconsumed_tail or (room <= 0 and data):
+            if len(part) > room:
                 raise MalformedMessage(
-                    "the compressed stream inflates past %d bytes a frame (a bomb?)" % MAX_PER_CHUNK
+                    "the compressed stream inflates past %d bytes a frame (a bomb?)"
+                    % MAX_PER_CHUNK
                 )
+            out += part
             if not self._d.eof:
                 break
             # The group ended: what follows in the chunk begins the next one.

@@ -104,7 +104,8 @@ class Pulling(SyncerPart):
                 try:
                     entries = puller.on_records(m.seq, m.body)
                 except MalformedMessage as e:
-                    if not self._plain(puller, str(e)):
+                    why = "the terminal's compressed stream was unreadable (%s)" % e
+                    if not self._plain(puller, why):
                         raise
                     restart = True
                     continue
