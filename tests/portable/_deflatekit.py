@@ -7,18 +7,25 @@ import sys
 MICRO = sys.implementation.name == "micropython"
 
 
+WBITS = 11  # the terminal's window (protocol/deflate_link.py TERMINAL_WBITS)
+
+
 def inflate_group(data):
     """(plain bytes, bytes used) of the raw-deflate group at the start of `data`, or None
     when that group is not complete yet."""
     if MICRO:
+        import gc
+
         import deflate  # type: ignore[import-not-found]
         import io
 
         src = io.BytesIO(data)
         try:
-            plain = deflate.DeflateIO(src, deflate.RAW, 15).read()
+            plain = deflate.DeflateIO(src, deflate.RAW, WBITS).read()
         except EOFError:
             return None
+        finally:
+            gc.collect()  # the window of each try goes before the next
         return plain, src.tell()
     import zlib
 
