@@ -75,7 +75,10 @@ class SigningSteps:
             )
 
     def _reason(self, index):
-        self._draft().unsigned_reason = _REASONS[index]
+        # "Le patient signe": with a card that signs by being read, the reading stands.
+        self._draft().unsigned_reason = _REASONS[index] or signing.unsigned_reason_for(
+            self.patient
+        )
         self._review()
 
     def _sign(self):
@@ -121,6 +124,8 @@ class SigningSteps:
             what = []
             if s.unsigned_reason is None:
                 what.append("signature")
+            elif s.unsigned_reason == F.SIGNED_BY_READING:
+                what.append("signature par lecture")
             if done.copied is not None:
                 what.append("copie" if done.copied else "copie interrompue")
             if what:

@@ -42,6 +42,7 @@ UNSIGNED = {
     F.DEVICE_RENTAL: "location de dispositif médical (art. R161-43)",
     F.LABORATORY: "feuille de laboratoire (art. R161-46 2°)",
     F.NO_SIGNATURE_KEY: "la carte Vitale n'a pas de clé de signature",
+    F.SIGNED_BY_READING: "signée par la lecture de la carte Vitale (art. R161-43)",
 }
 TO_FILL = "à compléter à la main par le professionnel"
 BLANK = "................................ (%s)" % TO_FILL  # R161-42 1° b, 2° b: by hand
