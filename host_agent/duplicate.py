@@ -91,15 +91,14 @@ def act_label(version, profession, code) -> str:
 
 
 def holder_name(der) -> str:
-    """The holder's name on a card certificate (its common name), '' if unreadable."""
-    if not der:
-        return ""
+    """The holder's name on a card certificate (SN GN as a CPS3's, else CN), '' if none."""
     try:
-        cert = x509.load_der_x509_certificate(bytes(der))
+        cert = x509.load_der_x509_certificate(bytes(der or b""))
     except ValueError:
         return ""
-    names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
-    return str(names[0].value) if names else ""
+    names = [cert.subject.get_attributes_for_oid(o) for o in (NameOID.SURNAME, NameOID.GIVEN_NAME)]
+    names = names[0] + names[1] or cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[:1]
+    return " ".join(str(a.value) for a in names)
 
 
 class Facts:

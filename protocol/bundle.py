@@ -92,7 +92,9 @@ def _pair(values, signature, alg, who):
         return
     want = SIGNATURE_LENGTHS.get(values.get(alg))
     if want is None:
-        raise BundleFormatError("the %s algorithm %r is not ES256 or RS256" % (who, values.get(alg)))
+        raise BundleFormatError(
+            "the %s algorithm %r is not ES256 or RS256" % (who, values.get(alg))
+        )
     if len(sig) != want:
         raise BundleFormatError("%s must be %d bytes, not %d" % (signature, want, len(sig)))
 
@@ -213,4 +215,3 @@ def decode(data) -> Bundle:
         values.get("vitale_read"),
         version,
     )
-

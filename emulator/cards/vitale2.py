@@ -51,7 +51,9 @@ def _entry_app(n, aid):
 
 
 def _entry_file(name, n, fid):
-    return E(vitale2.TAG_FILE, name.ljust(8).encode() + bytes((n >> 8, n & 0xFF, fid >> 8, fid & 0xFF)))
+    return E(
+        vitale2.TAG_FILE, name.ljust(8).encode() + bytes((n >> 8, n & 0xFF, fid >> 8, fid & 0xFF))
+    )
 
 
 class VirtualVitale2(VirtualCard):
@@ -73,7 +75,9 @@ class VirtualVitale2(VirtualCard):
             people += bytes([vitale2.TAG_BENEFICIARY, 0x81, 0xF0]) + _ascii(0x90, "FRA")
         files = [("BENEF", APP_VITALE, 0x2004, people), ("CARTE", APP_VITALE, 0x2006, card),
                  ("CERTIF", APP_VITALE, 0x2008, cert)]  # fmt: skip
-        listed = files + ([("SOINS", APP_VITALE, 0x2010, b"")] if "missing-file" in self.faults else [])
+        listed = files + (
+            [("SOINS", APP_VITALE, 0x2010, b"")] if "missing-file" in self.faults else []
+        )
         pointers = E(vitale2.TAG_APPLICATIONS, _entry_app(APP_VITALE, profile.VITALE_AID)
                      + _entry_app(APP_MF, vitale2.MF_VITALE_AID))  # fmt: skip
         pointers += b"".join(_entry_file(name, n, fid) for name, n, fid, _ in listed)

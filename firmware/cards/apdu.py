@@ -71,7 +71,9 @@ class Channel:
                 response = self._send(apdu[:-1] + bytes([sw2]))
             elif sw1 == profile.SW1_MORE_DATA:
                 want = min(sw2 or 256, self.max_le)
-                response = self._send(build(profile.CLA, profile.INS_GET_RESPONSE, 0, 0, None, want))
+                response = self._send(
+                    build(profile.CLA, profile.INS_GET_RESPONSE, 0, 0, None, want)
+                )
             else:
                 return out, (sw1 << 8) | sw2
         raise MalformedCardData("reponse sans fin")

@@ -76,4 +76,3 @@ def vitale_app(slot, current):
         app = current if type(current) is VitaleApp else VitaleApp(slot)
     app.open(atr)
     return app
-

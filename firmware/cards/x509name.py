@@ -92,4 +92,3 @@ class Certificate:
         """The one value of attribute `oid`, or None."""
         values = self.subject.get(oid)
         return values[0] if values and len(values) == 1 else None
-

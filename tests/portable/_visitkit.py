@@ -25,7 +25,12 @@ VISITS["vitale2-tla-cps-visit"] = ("vitale2-family", "gp", "4827 OK", VITALE2_KE
 REFUSED_VISITS = {
     "cps3-no-mse-visit": ("vitale2-family", "cps3-no-mse", "3719 OK", VITALE2_KEYS),
     "cps3-6982-visit": ("vitale2-family", "cps3-6982", "3719 OK", VITALE2_KEYS),
-    "cps3-short-signature-visit": ("vitale2-family", "cps3-short-signature", "3719 OK", VITALE2_KEYS),
+    "cps3-short-signature-visit": (
+        "vitale2-family",
+        "cps3-short-signature",
+        "3719 OK",
+        VITALE2_KEYS,
+    ),
 }
 PRO = "10001234565"  # the gp fixture's holder id
 

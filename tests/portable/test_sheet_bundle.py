@@ -141,10 +141,17 @@ def test_version_2_names_each_algorithm():
     value = cbor.decode(signed)
     assert value[0] == 2 and value[6] == -257
     # The length is the algorithm's: an RSA 2048 signature is 256 bytes, ES256 64.
-    for sig, alg in ((rng.bytes(255), bundle.RS256), (rng.bytes(64), bundle.RS256),
-                     (rng.bytes(256), bundle.ES256), (rng.bytes(64), -8)):
-        print(raises(bundle.BundleFormatError, bundle.encode, data, sig, rng.bytes(8), None,
-                     None, alg))
+    for sig, alg in (
+        (rng.bytes(255), bundle.RS256),
+        (rng.bytes(64), bundle.RS256),
+        (rng.bytes(256), bundle.ES256),
+        (rng.bytes(64), -8),
+    ):
+        print(
+            raises(
+                bundle.BundleFormatError, bundle.encode, data, sig, rng.bytes(8), None, None, alg
+            )
+        )
         forged = dict(value)
         forged[2] = sig
         forged[6] = alg
