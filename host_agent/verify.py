@@ -15,8 +15,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed, encode_dss_signature
 
 from firmware.cards import cvc
-from hw import hal
 from host_agent import signers, trust
+from hw import hal
 from protocol import bundle, dates, sheet, sheet_validation
 from protocol import sheet_fields as F
 

@@ -12,7 +12,6 @@ certificate file that is not DER).
 
 from emulator.cards import igc
 from emulator.cards.iso7816 import EF, CardStatus, VirtualCard
-
 from firmware.cards import choose, cps3, fields, profile, tlv
 
 F = fields.encode

@@ -21,8 +21,8 @@ VITALE2_VERSIONS = (0x43, 0x44, 0x45)
 def _matches(atr, want, mask):
     if len(atr) != len(want):
         return False
-    for a, w, m in zip(atr, want, mask):
-        if a & m != w & m:
+    for i in range(len(atr)):  # (no zip(strict=) on MicroPython)
+        if atr[i] & mask[i] != want[i] & mask[i]:
             return False
     return True
 
