@@ -9,6 +9,7 @@ refused before the PIN is asked.
 import time
 from dataclasses import dataclass
 
+from firmware.cards import choose
 from firmware.cards.cps import CpsApp
 from firmware.cards.errors import NotACpsCard, PinBlocked, PinWrong, WrongSlot
 from host_agent import lotfile, lots, verify
@@ -33,16 +34,19 @@ def find_cps(readers, make_slot) -> CpsApp:
         if not slot.present():
             seen.append("%s: empty" % reader)
             continue
-        app = CpsApp(slot)
+        app = None
         try:
-            app.open()
+            app = choose.cps_app(slot, None)  # tla's CPS or a CPS3, by its ATR
             app.read()
             return app
         except (NotACpsCard, WrongSlot):
             seen.append("%s: not a CPS" % reader)
         except hal.CardError as e:
             seen.append("%s: %s" % (reader, e))
-        app.forget()
+        if app is not None:
+            app.forget()
+        else:
+            slot.power_off()
     raise SealError(
         "no CPS card in a reader (%s): insert the professional's CPS"
         % ("; ".join(seen) or "no PC/SC reader found, is pcscd running?"),

@@ -98,6 +98,10 @@ class VirtualVitale2(VirtualCard):
     def serial(self):
         return self.data["serial"]
 
+    def holder_nir(self):
+        """The holder's NIR with its key, as the terminal reads it."""
+        return vitale2.card_nir(self.data["nir"].encode())
+
     def atr(self) -> bytes:
         return choose.VITALE2_ATR[:5] + b"\x44" + choose.VITALE2_ATR[6:]
 
