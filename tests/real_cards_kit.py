@@ -32,7 +32,6 @@ def professional() -> str:
 
 def make_sheet(order_no, completion=DAY, professional_id=None):
     data = fixtures_real.CPS3[CPS3][1]
-    patient = fixtures_real.VITALE2[VITALE2][1]
     sheet = Sheet(
         nomenclature=1,
         terminal="TLA-CPS3-01",
