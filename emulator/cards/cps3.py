@@ -12,6 +12,7 @@ certificate file that is not DER).
 
 from emulator.cards import igc
 from emulator.cards.iso7816 import EF, CardStatus, VirtualCard
+from emulator.contacts.t0_card import INCOMING as T0_INCOMING
 from firmware.cards import choose, cps3, fields, profile, tlv
 
 F = fields.encode
@@ -33,6 +34,8 @@ def situation_bytes(rank, s, profession, specialty) -> bytes:
 class VirtualCps3(VirtualCard):
     kind = "cps"
     aid = cps3.AID
+    # Under T=0, its GET DATA 3F FF carries data (card-cps3.c:636: case 4).
+    t0_incoming = T0_INCOMING + (cps3.INS_GET_DATA,)
 
     def __init__(self, data, seed=0, faults=()):
         super().__init__(t0=True, seed=seed)  # the CPS3's ATR is T=0 only
