@@ -67,7 +67,7 @@ class VirtualVitale2(VirtualCard):
         holder = data["beneficiaries"][0]
         people = b"".join(beneficiary(b, data["nir"]) for b in data["beneficiaries"])
         card = E(vitale2.TAG_CARD, _ascii(vitale2.C_FROM, data["valid_from"]))
-        cert = certificate(data["serial"])
+        cert = self.cert = certificate(data["serial"])
         if "bad-cert" in self.faults:
             cert = E(cvc.TAG_CERTIFICATE, E(cvc.TAG_REMAINDER, b"\x00" * 58))
         if "long-tag" in self.faults:
