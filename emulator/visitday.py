@@ -46,7 +46,10 @@ def gp_visit(card, name, rank, km, third_party=False, situation=True, fund=None)
         steps.append({"keys": str(rank), "screen": "Caisse"})
         rank = fund + " OK"
     if situation:
-        steps += [{"keys": str(rank), "screen": "Lieu d'exercice"}, {"keys": "1", "screen": "Acte 1"}]
+        steps += [
+            {"keys": str(rank), "screen": "Lieu d'exercice"},
+            {"keys": "1", "screen": "Acte 1"},
+        ]
     else:
         steps.append({"keys": str(rank), "screen": "Acte 1"})
     # On the act menu: VG (1), MD (2), IK (3) and the distance; 0: pay (a patient seen

@@ -82,7 +82,13 @@ def sign_and_save(sheet, cps, vitale, patient, journal, certs):
     cps_signature = cps.sign(digest)
     vitale_signature = vitale.sign(digest, cps) if vitale_signs else None
     record = bundle.encode(
-        data, cps_signature, cps_cert, vitale_signature, vitale_cert, cps.alg, vitale_read=vitale_read
+        data,
+        cps_signature,
+        cps_cert,
+        vitale_signature,
+        vitale_cert,
+        cps.alg,
+        vitale_read=vitale_read,
     )
     rec_no = journal.append_sheet(
         record, sheet.order_no, card.holder_id, sheet.completion, sheet.third_party_paid()

@@ -76,9 +76,7 @@ class SigningSteps:
 
     def _reason(self, index):
         # "Le patient signe": with a card that signs by being read, the reading stands.
-        self._draft().unsigned_reason = _REASONS[index] or signing.unsigned_reason_for(
-            self.patient
-        )
+        self._draft().unsigned_reason = _REASONS[index] or signing.unsigned_reason_for(self.patient)
         self._review()
 
     def _sign(self):

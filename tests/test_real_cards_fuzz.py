@@ -5,7 +5,7 @@ parsers get random bytes. Whatever comes, only the card layer's typed errors com
 
 from hypothesis import given
 from hypothesis import strategies as st
-from test_cards_fuzz import FUZZ, TRANSCRIPTS, TODAY, MaliciousSlot
+from test_cards_fuzz import FUZZ, TODAY, TRANSCRIPTS, MaliciousSlot
 
 from firmware.cards import cvc, vitale2
 from firmware.cards.cps3 import Cps3App
