@@ -268,8 +268,10 @@ def journal():
 
 def visits_flash():
     from bench import visits
+    from emulator.visitday import Cps3VisitDay
 
     visits.flash_per_sheet()
+    visits.flash_per_sheet(day=Cps3VisitDay())  # issue 21: beside tla's cards' figures
 
 
 def cards():

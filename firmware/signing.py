@@ -58,8 +58,10 @@ def sign_and_save(sheet, cps, vitale, patient, journal, certs):
         raise hal.CardRemoved("vitale")  # the patient's card left: both must be there
     # Certificates first, read from a card only when the store lacks them: a sheet is
     # never saved without the certificates that verify it.
-    cps_cert = _certificate_id(cps.cert, card.cert_id)
-    certs.add(cps.cert)  # a no-op when the store holds it
+    cps_cert = bytes(card.cert_id)
+    if not certs.has(cps_cert):
+        # A CPS3 keeps no copy of its certificate between visits: certificate() reads it.
+        certs.add(_certified(cps.certificate(), cps_cert))
     vitale_cert = None
     vitale_read = None
     if patient is not None and sheet.unsigned_reason == F.SIGNED_BY_READING:

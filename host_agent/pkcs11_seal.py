@@ -98,6 +98,9 @@ class Pkcs11Cps:
             % ("%r " % token_label if token_label else "")
         )
 
+    def certificate(self) -> bytes:
+        return self.cert
+
     def _rsa(self):
         key = x509.load_der_x509_certificate(self.cert).public_key()
         return isinstance(key, rsa.RSAPublicKey)

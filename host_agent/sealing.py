@@ -141,17 +141,18 @@ def seal(store, app: CpsApp, lot, now: int, root) -> bytes:
     lot_body = lots.body(store, lot, now)
     day = dates.days_to_ymd(dates.paris_day(now))  # the day verify_lot checks the seal at
     digest = lotfile.seal_digest(lot_body)
+    cert = bytes(app.certificate())  # a CPS3 reads it again: it keeps no copy
     signature = app.sign(digest)
     problem = verify.seal_problem(
-        signature, digest, app.cert, lot["professional"], store.certificates(), root, day
+        signature, digest, cert, lot["professional"], store.certificates(), root, day
     )
     if problem:
         raise SealError(
             "the CPS's seal of lot %s does not verify: %s (nothing was sealed)"
             % (lots.name(lot), problem)
         )
-    file = lotfile.sealed(lot_body, app.cert, signature)
-    lots.record_seal(store, lot["id"], file, bundle.cert_id(app.cert), now)
+    file = lotfile.sealed(lot_body, cert, signature)
+    lots.record_seal(store, lot["id"], file, bundle.cert_id(cert), now)
     return file
 
 

@@ -9,12 +9,12 @@ one that only ever sees tla's cards, keeps none of them in its heap.
 
 # The CPS3's contact ATR and the mask the ANS's Cryptolib keeps with it (card-cps.c:41-42).
 # Its interface bytes say T=0 only (TD1 = 40).
-CPS3_ATR = bytes.fromhex("3BAC00402A001225006480000310009000")
-CPS3_MASK = bytes.fromhex("FF00000000FFFFFFFFFFFF000000FFFFFF")
+CPS3_ATR = b"\x3b\xac\x00\x40\x2a\x00\x12\x25\x00\x64\x80\x00\x03\x10\x00\x90\x00"
+CPS3_MASK = b"\xff\x00\x00\x00\x00\xff\xff\xff\xff\xff\xff\x00\x00\x00\xff\xff\xff"
 # The Carte Vitale 2's ATRs, 3B 75 13 00 00 4x 09 EA 90 00 with x = 3, 4 or 5 (cardpeek's
 # smartcard_list.txt:2002-2009): T=0 only, 5 historical bytes.
-VITALE2_ATR = bytes.fromhex("3B7513000040" + "09EA9000")
-VITALE2_MASK = bytes.fromhex("FFFFFFFFFFF0FFFFFFFF")
+VITALE2_ATR = b"\x3b\x75\x13\x00\x00\x40\x09\xea\x90\x00"
+VITALE2_MASK = b"\xff\xff\xff\xff\xff\xf0\xff\xff\xff\xff"
 VITALE2_VERSIONS = (0x43, 0x44, 0x45)
 
 

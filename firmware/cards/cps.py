@@ -144,6 +144,10 @@ class CpsApp:
             _wipe(pin)
         self.verified = True
 
+    def certificate(self):
+        """The card's certificate (X.509 DER), read with the card."""
+        return self.cert
+
     def ready(self):
         """True while the PIN is verified and the card is still in its slot."""
         return self.verified and self.slot.present()

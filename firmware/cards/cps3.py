@@ -27,19 +27,19 @@ from firmware.cards.errors import (
 from firmware.cards.x509name import CN, GIVEN_NAME, SURNAME, Certificate, plain
 from protocol import bundle
 
-AID = bytes.fromhex("E828BD080F8025000001FF0010")  # card-cps3.c:43 (contact)
+AID = b"\xe8\x28\xbd\x08\x0f\x80\x25\x00\x00\x01\xff\x00\x10"  # card-cps3.c:43 (contact)
 MAX_LE = 0xE7  # card-cps3.c:116: max_recv_size
 SELECT_PATH = 0x09  # P1: by path (card-cps3.c:710-713, a CPS3 path keeps its 3F00)
-PATH_SN_ICC = bytes.fromhex("3F00D003")  # card-cps.h:47: EF SN.ICC, 12 bytes
-SN_PREFIX = bytes.fromhex("8025000001")  # card-cps.c:36, 189: the ANS's serial prefix
-PATH_MF = bytes.fromhex("3F00")
+PATH_SN_ICC = b"\x3f\x00\xd0\x03"  # card-cps.h:47: EF SN.ICC, 12 bytes
+SN_PREFIX = b"\x80\x25\x00\x00\x01"  # card-cps.c:36, 189: the ANS's serial prefix
+PATH_MF = b"\x3f\x00"
 # Situation files 3F00/0001/D120 to D12F (card-cps3.c:50); their layout is not public.
-SITUATION_DIR = bytes.fromhex("3F000001")
+SITUATION_DIR = b"\x3f\x00\x00\x01"
 SITUATION_FIRST = 0xD120
 SITUATION_FILES = 16
 # tla's assumptions, not in the sources (the Cryptolib finds them in the card's PKCS#15
 # files): the signature certificate's file, the PIN and the signature key references.
-PATH_CERT = bytes.fromhex("3F000001C000")
+PATH_CERT = b"\x3f\x00\x00\x01\xc0\x00"
 PIN_REF = 0x01
 KEY_REF = 0x82
 ALG_SHA256_PKCS1 = 0x42  # MSE SET tag 80 for SHA-256 PKCS#1 v1.5 (pkcs15-sec.c:320-323)
@@ -108,21 +108,27 @@ class Cps3App(CpsApp):
         )
 
     def _read(self, path, max_bytes):
-        """The TLV file at `path`, in blocks of at most MAX_LE bytes (card.c:321-345)."""
+        """The TLV file at `path`, in blocks of at most MAX_LE bytes (card.c:321-345), into
+        one buffer of its length (no list of blocks, no second copy: docs/board.md "Heap")."""
         self._select_path(path)
         data = self.channel.read_binary(0, MAX_LE)
         total = tlv.total_length(data)
         if total > max_bytes or len(data) > total:
             raise MalformedCardData("fichier")
-        blocks, got = [data], len(data)
+        if total == len(data):
+            return data
+        out = bytearray(total)
+        out[: len(data)] = data
+        got = len(data)
+        del data
         while got < total:
             want = min(MAX_LE, total - got)
             block = self.channel.read_binary(got, want)
             if not block or len(block) > want:
                 raise MalformedCardData("fichier")
-            blocks.append(block)
+            out[got : got + len(block)] = block
             got += len(block)
-        return b"".join(blocks)
+        return out
 
     def _serial(self):
         """EF SN.ICC: 5A 0A then the PAN, ANS's prefix 80 25 00 00 01 at bytes 2-6; the
@@ -154,9 +160,14 @@ class Cps3App(CpsApp):
                 card.specialty = f.get(profile.TAG_SPECIALTY)
         if not card.situations:
             raise MalformedCardData("situations")
-        self.cert = cert
+        self.cert = b""  # not kept between visits (its id is): certificate() reads it
         self.card = card
         return card
+
+    def certificate(self):
+        """The signature certificate, read again from the card (its id checked by the
+        caller): only when the terminal's certificate store lacks it."""
+        return self._read(PATH_CERT, MAX_CERT_BYTES)
 
     def tries_left(self):
         """GET DATA of the PIN's counter (card-cps3.c:615-655): tries left (0 when the PIN

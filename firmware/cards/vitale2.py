@@ -24,7 +24,7 @@ from firmware.cards.errors import (
 from firmware.cards.vitale import Beneficiary, VitaleCard
 from protocol import bundle, dates
 
-MF_VITALE_AID = bytes.fromhex("D2500000024D465F564954414C45")  # vitale_2.lua:67
+MF_VITALE_AID = b"\xd2\x50\x00\x00\x02\x4d\x46\x5f\x56\x49\x54\x41\x4c\x45"  # vitale_2.lua:67
 EF_POINTERS = 0x2001  # vitale_2.lua:80 (in the VITALE application)
 EF_PAN = 0x2F02  # vitale_2.lua:112 (in MF_VITALE)
 SELECT_FCI = 0x00  # P2 of cardpeek's SELECT: first occurrence, FCI (lib/apdu.lua:156)

@@ -1,8 +1,9 @@
 """The few things the terminal reads from a CPS3's X.509 certificate (DER, RFC 5280): the
-subject's attributes and the validity, by walking the DER with the card layer's BER-TLV
-parser (firmware/cards/tlv.py). Nothing is verified here: the practice PC verifies the
-certificate and its chain (host_agent/signers.py); the terminal only needs to show who the
-card is and when it is valid. Anything else than a certificate's shape: MalformedCardData.
+subject's attributes and the validity, by walking the DER in place with the card layer's
+BER-TLV header reader (firmware/cards/tlv.py): positions, no copies of the certificate's
+parts (docs/board.md "Heap"). Nothing is verified here: the practice PC verifies the
+certificate and its chain (host_agent/signers.py); the terminal only needs who the card is
+and when it is valid. Anything else than a certificate's shape: MalformedCardData.
 """
 
 from firmware.cards import tlv
@@ -14,17 +15,32 @@ SURNAME = b"\x55\x04\x04"
 SERIAL_NUMBER = b"\x55\x04\x05"
 GIVEN_NAME = b"\x55\x04\x2a"
 TITLE = b"\x55\x04\x0c"
+_WANTED = (CN, SURNAME, GIVEN_NAME)
 _STRINGS = (0x0C, 0x13, 0x14, 0x16)  # UTF8String, PrintableString, T61String, IA5String
 # Latin letters with accents, and the plain letter each is shown as (4 x 20 ASCII screen).
 _ACCENTED = "ÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸàâäçéèêëîïôöùûüÿ"
 _PLAIN = "AAACEEEEIIOOUUUYaaaceeeeiioouuuy"
+MAX_ITEMS = 64
 
 
-def _template(data, tag):
-    items = tlv.parse(data)
+def _items(buf, start, end):
+    """[(tag, value start, value end)] of the objects between `start` and `end`."""
+    out = []
+    pos = start
+    while pos < end:
+        if len(out) >= MAX_ITEMS:
+            raise MalformedCardData("certificat")
+        tag, n, vstart = tlv.read_header(buf, pos, end)
+        out.append((tag, vstart, vstart + n))
+        pos = vstart + n
+    return out
+
+
+def _one(buf, start, end, tag):
+    items = _items(buf, start, end)
     if len(items) != 1 or items[0][0] != tag:
         raise MalformedCardData("certificat")
-    return items[0][1]
+    return items[0][1], items[0][2]
 
 
 def plain(text) -> str:
@@ -39,10 +55,11 @@ def plain(text) -> str:
     return "".join(out)
 
 
-def _time(tag, value):
+def _time(buf, item):
     """A UTCTime or GeneralizedTime as a date YYYYMMDD (UTC)."""
+    tag, start, end = item
     try:
-        text = bytes(value).decode()
+        text = bytes(buf[start:end]).decode()
     except UnicodeError:
         raise MalformedCardData("certificat") from None
     if tag == 0x17 and len(text) == 13 and text[:12].isdigit():
@@ -54,39 +71,42 @@ def _time(tag, value):
 
 
 class Certificate:
-    """`subject`: {attribute OID bytes: [values, text]}; `valid_from`, `valid_until`:
-    YYYYMMDD (the UTC dates of notBefore and notAfter)."""
+    """`subject`: {attribute OID bytes: [values, text]} of CN, surname and given name;
+    `valid_from`, `valid_until`: YYYYMMDD (the UTC dates of notBefore and notAfter)."""
 
     def __init__(self, der):
-        items = tlv.parse(_template(der, 0x30))
-        if len(items) != 3 or items[0][0] != 0x30:  # tbsCertificate, algorithm, signature
+        buf = memoryview(der)
+        start, end = _one(buf, 0, len(buf), 0x30)
+        parts = _items(buf, start, end)
+        if len(parts) != 3 or parts[0][0] != 0x30:  # tbsCertificate, algorithm, signature
             raise MalformedCardData("certificat")
-        fields = tlv.parse(items[0][1])
+        fields = _items(buf, parts[0][1], parts[0][2])
         i = 1 if fields and fields[0][0] == 0xA0 else 0
         # serialNumber, signature, issuer, validity, subject, subjectPublicKeyInfo...
-        if len(fields) < i + 6:
+        if len(fields) < i + 6 or fields[i + 3][0] != 0x30 or fields[i + 4][0] != 0x30:
             raise MalformedCardData("certificat")
-        validity = tlv.parse(fields[i + 3][1])
+        validity = _items(buf, fields[i + 3][1], fields[i + 3][2])
         if len(validity) != 2:
             raise MalformedCardData("certificat")
-        self.valid_from = _time(*validity[0])
-        self.valid_until = _time(*validity[1])
+        self.valid_from = _time(buf, validity[0])
+        self.valid_until = _time(buf, validity[1])
         self.subject = {}
-        for rdn_tag, rdn in tlv.parse(fields[i + 4][1]):
+        for rdn_tag, rstart, rend in _items(buf, fields[i + 4][1], fields[i + 4][2]):
             if rdn_tag != 0x31:
                 raise MalformedCardData("certificat")
-            for atv_tag, atv in tlv.parse(rdn):
-                parts = tlv.parse(atv)
-                if atv_tag != 0x30 or len(parts) != 2 or parts[0][0] != 0x06:
+            for atv_tag, astart, aend in _items(buf, rstart, rend):
+                pair = _items(buf, astart, aend)
+                if atv_tag != 0x30 or len(pair) != 2 or pair[0][0] != 0x06:
                     raise MalformedCardData("certificat")
-                kind, value = parts[1]
-                if kind not in _STRINGS:
+                oid = bytes(buf[pair[0][1] : pair[0][2]])
+                kind, vstart, vend = pair[1]
+                if kind not in _STRINGS or oid not in _WANTED:
                     continue
                 try:
-                    text = bytes(value).decode("latin-1" if kind == 0x14 else "utf-8")
+                    text = bytes(buf[vstart:vend]).decode()
                 except UnicodeError:
                     raise MalformedCardData("certificat") from None
-                self.subject.setdefault(parts[0][1], []).append(text)
+                self.subject.setdefault(oid, []).append(text)
 
     def get(self, oid):
         """The one value of attribute `oid`, or None."""
