@@ -60,8 +60,8 @@ def sign_and_save(sheet, cps, vitale, patient, journal, certs):
     # never saved without the certificates that verify it.
     cps_cert = bytes(card.cert_id)
     if not certs.has(cps_cert):
-        # A CPS3 keeps no copy of its certificate between visits: certificate() reads it.
         certs.add(_certified(cps.certificate(), cps_cert))
+    cps.certificate_stored()  # a CPS3 then drops its copy: certificate() reads it again
     vitale_cert = None
     vitale_read = None
     if patient is not None and sheet.unsigned_reason == F.SIGNED_BY_READING:

@@ -92,6 +92,7 @@ class SigningSteps:
             self.board.emit("EVENT", {"refused": "battery low"})
             return
         self.show(screens.signing())
+        gc.collect()  # the signature and the bundle (460 bytes with a CPS3) then fit low
         try:
             done = signing.sign_and_save(
                 s, r.cps, r.vitale, self.patient, self.journal, self.storage.certs

@@ -36,6 +36,21 @@ def is_vitale2(atr) -> bool:
     return _matches(atr, VITALE2_ATR, VITALE2_MASK) and atr[5] in VITALE2_VERSIONS
 
 
+def _load_real():
+    """The real cards' modules, both at once and after a collection: what they keep for
+    the rest of the day is laid low in the heap, not between the visit's holes (a CPS3
+    goes with Cartes Vitale 2; docs/board.md "Heap")."""
+    import sys
+
+    if "firmware.cards.vitale2" in sys.modules:
+        return
+    import gc
+
+    gc.collect()
+    import firmware.cards.cps3  # noqa: F401
+    import firmware.cards.vitale2  # noqa: F401
+
+
 def cps_app(slot, current):
     """The CPS application for the card in `slot`, powered and opened (`current`: the
     app used so far, kept when it is of the right kind). WrongSlot, NotACpsCard."""
@@ -47,6 +62,7 @@ def cps_app(slot, current):
     if is_vitale2(atr):
         raise WrongSlot("vitale", "CPS")
     if is_cps3(atr):
+        _load_real()
         from firmware.cards.cps3 import Cps3App
 
         app = current if isinstance(current, Cps3App) else Cps3App(slot)
@@ -67,6 +83,7 @@ def vitale_app(slot, current):
     if is_cps3(atr):
         raise WrongSlot("cps", "Vitale")
     if is_vitale2(atr):
+        _load_real()
         from firmware.cards.vitale2 import Vitale2App
 
         app = current if isinstance(current, Vitale2App) else Vitale2App(slot)

@@ -148,6 +148,10 @@ class CpsApp:
         """The card's certificate (X.509 DER), read with the card."""
         return self.cert
 
+    def certificate_stored(self):
+        """The terminal's certificate store holds the certificate (tla's CPS keeps its
+        copy: it proves its presence to tla's Vitale cards with it)."""
+
     def ready(self):
         """True while the PIN is verified and the card is still in its slot."""
         return self.verified and self.slot.present()

@@ -160,14 +160,18 @@ class Cps3App(CpsApp):
                 card.specialty = f.get(profile.TAG_SPECIALTY)
         if not card.situations:
             raise MalformedCardData("situations")
-        self.cert = b""  # not kept between visits (its id is): certificate() reads it
+        self.cert = cert  # until the certificate store holds it (certificate_stored)
         self.card = card
         return card
 
     def certificate(self):
-        """The signature certificate, read again from the card (its id checked by the
-        caller): only when the terminal's certificate store lacks it."""
-        return self._read(PATH_CERT, MAX_CERT_BYTES)
+        """The signature certificate: the copy read with the card, or read again from the
+        card (its id checked by the caller) when the store lost it since (a sync pruned
+        it): between visits a CPS3 keeps none of its 1-2 KiB (docs/board.md "Heap")."""
+        return self.cert or self._read(PATH_CERT, MAX_CERT_BYTES)
+
+    def certificate_stored(self):
+        self.cert = b""
 
     def tries_left(self):
         """GET DATA of the PIN's counter (card-cps3.c:615-655): tries left (0 when the PIN

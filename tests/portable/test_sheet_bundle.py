@@ -179,3 +179,19 @@ def test_a_card_that_signed_by_being_read():
         (data, cps, cid, None, cvc, bundle.RS256, bundle.ES256, b"1234"),
     ):
         print(raises(bundle.BundleFormatError, bundle.encode, *args))
+
+
+def test_encode_is_the_deterministic_cbor_of_the_map():
+    data = nurse_visit().encode()
+    rng = Rng(5)
+    for args, kw in (
+        ((data, rng.bytes(64), rng.bytes(8), rng.bytes(64), rng.bytes(8)), {}),
+        (
+            (data, rng.bytes(256), rng.bytes(8), None, rng.bytes(8)),
+            {"cps_alg": bundle.RS256, "vitale_read": "2500000017"},
+        ),
+        ((bytearray(data), bytearray(rng.bytes(64)), memoryview(rng.bytes(8))), {}),
+    ):
+        signed = bundle.encode(*args, **kw)
+        assert type(signed) is bytes
+        assert cbor.encode(cbor.decode(signed)) == signed
