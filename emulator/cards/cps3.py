@@ -11,6 +11,7 @@ certificate file that is not DER).
 """
 
 from emulator.cards import igc
+from emulator.cards.cps import check_pin
 from emulator.cards.iso7816 import EF, CardStatus, VirtualCard
 from emulator.contacts.t0_card import INCOMING as T0_INCOMING
 from firmware.cards import choose, cps3, fields, profile, tlv
@@ -123,22 +124,7 @@ class VirtualCps3(VirtualCard):
         return tlv.encode(0x70, sdo)
 
     def verify(self, cmd):
-        if cmd.p1 != 0 or cmd.p2 != cps3.PIN_REF:
-            raise CardStatus(profile.SW_WRONG_P1P2)
-        if self.tries_left == 0:
-            raise CardStatus(profile.SW_PIN_BLOCKED)
-        if not cmd.data:
-            if self.verified:
-                return b""
-            raise CardStatus(0x63C0 | self.tries_left)
-        if cmd.data != self._pin:
-            self.verified = False
-            self.tries_left -= 1
-            if self.tries_left == 0:
-                raise CardStatus(profile.SW_PIN_BLOCKED)
-            raise CardStatus(0x63C0 | self.tries_left)
-        self.tries_left = profile.PIN_TRIES
-        self.verified = True
+        return check_pin(self, cmd, cps3.PIN_REF)
 
     def mse(self, cmd):
         self.mse_ready = False

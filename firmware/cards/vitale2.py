@@ -22,7 +22,7 @@ from firmware.cards.errors import (
     check_sw,
 )
 from firmware.cards.vitale import Beneficiary, VitaleCard
-from protocol import bundle, dates
+from protocol import bundle
 
 MF_VITALE_AID = b"\xd2\x50\x00\x00\x02\x4d\x46\x5f\x56\x49\x54\x41\x4c\x45"  # vitale_2.lua:67
 EF_POINTERS = 0x2001  # vitale_2.lua:80 (in the VITALE application)
@@ -109,13 +109,7 @@ def ascii_date(value, what):
     text = _text(value, what, 8, 8)
     if not text.isdigit():
         raise MalformedCardData(what)
-    n = int(text)
-    y, m, d = n // 10000, n // 100 % 100, n % 100
-    if not 1 <= m <= 12 or not 1 <= d <= 31:
-        raise MalformedCardData(what)
-    if dates.civil_from_days(dates.days_from_civil(y, m, d)) != (y, m, d):
-        raise MalformedCardData(what)
-    return n
+    return fields.real_date(int(text), what)
 
 
 def card_nir(value):
