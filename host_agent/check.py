@@ -80,7 +80,7 @@ def stored_problem(row, certs) -> str:
         if cert is None:
             return "its %s certificate %s is not in the database" % (who, bytes(cid).hex())
         alg = b.cps_alg if who == "CPS" else b.vitale_alg
-        problem = verify.key_problem(who, cert, signature, digest, alg)
+        problem = verify.key_problem(who, cert, signature, digest, alg or bundle.ES256)
         if problem:
             return problem
     for column, value in derived_columns(b, s).items():

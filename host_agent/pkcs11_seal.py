@@ -65,6 +65,7 @@ class Pkcs11Cps:
 
     def __init__(self, module, token_label=None, key_label=None):
         import pkcs11  # python-pkcs11: only when a module is set
+        import pkcs11.exceptions
 
         self._p11 = pkcs11
         try:
@@ -135,6 +136,7 @@ class Pkcs11Cps:
         query = {p11.Attribute.CLASS: p11.ObjectClass.PRIVATE_KEY, p11.Attribute.ID: self.cert_id}
         if self.key_label:
             query[p11.Attribute.LABEL] = self.key_label
+        assert self.session is not None  # logged in by verify()
         for key in self.session.get_objects(query):
             return key
         self.forget()

@@ -8,14 +8,19 @@ refused before the PIN is asked.
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from firmware.cards import choose
-from firmware.cards.cps import CpsApp
+from firmware.cards.cps import CpsApp  # noqa: F401 - what a Card usually is
 from firmware.cards.errors import NotACpsCard, PinBlocked, PinWrong, WrongSlot
 from host_agent import lotfile, lots, verify
 from host_agent.errors import EXIT_CARD, EXIT_REFUSED, AgentError
 from hw import hal
 from protocol import bundle, dates
+
+# What sealing asks of a CPS: firmware.cards.cps.CpsApp, a CPS3's Cps3App, or a PKCS#11
+# token's host_agent.pkcs11_seal.Pkcs11Cps (card, certificate(), verify, sign, forget).
+Card = Any
 
 
 class SealError(AgentError):
@@ -25,7 +30,7 @@ class SealError(AgentError):
     french_default = "La carte CPS a refusé la signature du lot ; aucun lot n'a été signé."
 
 
-def find_cps(readers, make_slot) -> CpsApp:
+def find_cps(readers, make_slot) -> Card:
     """The CPS application of the first reader in `readers` holding a CPS card, opened and
     read (`make_slot(reader)` gives a hal.CardSlot). SealError when no reader has one."""
     seen = []
@@ -55,14 +60,14 @@ def find_cps(readers, make_slot) -> CpsApp:
     )
 
 
-def holder(app: CpsApp) -> str:
+def holder(app: Card) -> str:
     """'PETIT LUC (10006543218)': who the CPS in `app` belongs to."""
     card = app.card
     assert card is not None
     return "%s (%s)" % (card.name(), card.holder_id)
 
 
-def lots_to_seal(store, app: CpsApp, refs) -> tuple[list, list]:
+def lots_to_seal(store, app: Card, refs) -> tuple[list, list]:
     """(the open lots to seal with this CPS, the open lots of other professionals left
     aside). With `refs`, exactly those lots: SealError if one is not open or is another
     professional's; without, every open lot of the CPS holder."""
@@ -93,7 +98,7 @@ PULLED_FRENCH = (
 )
 
 
-def unlock(app: CpsApp, pin: bytearray) -> None:
+def unlock(app: Card, pin: bytearray) -> None:
     """Verify the PIN (wiped here whatever happens). SealError with the tries left when it
     is wrong, or when the card is blocked."""
     try:
@@ -133,7 +138,7 @@ def blocked_message() -> str:
     return "the CPS's PIN is blocked (3 wrong PINs): unblock it with its PUK, then seal again"
 
 
-def seal(store, app: CpsApp, lot, now: int, root) -> bytes:
+def seal(store, app: Card, lot, now: int, root) -> bytes:
     """Seal one open lot with the CPS (its PIN verified): sign the lot, check the signature
     with the card's certificate, and the certificate up to the trusted `root` (through the
     stored certificates) on the sealing day, keep the sealed file. Returns the file.
@@ -161,7 +166,7 @@ class Session:
     """A CPS found in a reader, ready to seal: its application, who holds it, the lots it
     is to seal, the open lots of other professionals left aside, the PIN tries left."""
 
-    app: CpsApp
+    app: Card
     holder: str
     chosen: list
     others: list

@@ -68,7 +68,7 @@ class Bundle:
         cps_cert,
         vitale_signature=None,
         vitale_cert=None,
-        cps_alg=ES256,
+        cps_alg: "int | None" = ES256,
         vitale_alg=None,
         vitale_read=None,
         version=FORMAT_VERSION,

@@ -62,5 +62,6 @@ def make(name, seed):
     return None
 
 
-def pin(name):
-    return CPS3[name][1]["pin"] if name in CPS3 else None
+def pin(name) -> str:
+    """The fixture PIN of the CPS3 `name` (KeyError for another name)."""
+    return CPS3[name][1]["pin"]

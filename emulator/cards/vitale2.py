@@ -119,5 +119,6 @@ class VirtualVitale2(VirtualCard):
         if cmd.p1 == profile.SELECT_EF:
             super().select(cmd)
             ef = self.current
+            assert ef is not None  # select() raised 6A82 otherwise
             return bytes([0x62, 4, 0x80, 2, len(ef.data) >> 8, len(ef.data) & 0xFF])
         raise CardStatus(profile.SW_WRONG_P1P2)

@@ -156,8 +156,8 @@ class Cps3App(CpsApp):
             f = fields.template(record, profile.TAG_SITUATION, 120)
             card.situations.append(Situation(f))
             if i == 0:
-                card.profession = f.get(profile.TAG_PROFESSION)
-                card.specialty = f.get(profile.TAG_SPECIALTY)
+                card.profession = str(f.get(profile.TAG_PROFESSION))  # digits: a str
+                card.specialty = str(f.get(profile.TAG_SPECIALTY))
         if not card.situations:
             raise MalformedCardData("situations")
         self.cert = cert  # until the certificate store holds it (certificate_stored)
