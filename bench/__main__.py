@@ -239,6 +239,21 @@ def visit_day_heap_frozen():
     )
 
 
+def cps3_day_heap_frozen():
+    """The real 20-visit day with the CPS3 and Vitale 2 profiles, 32-bit build, tla frozen
+    (issue 21: goal 96 KiB)."""
+    if not (FROZEN32.exists() and MPY_CROSS_BUILT.exists()):
+        print("skipped: no build/firmware/out/micropython-tla32 (run `make firmware`)")
+        return
+    day_heap(
+        "emulator.visitday:Cps3VisitDay",
+        "real 20-visit day with a CPS3 and Cartes Vitale 2, 32-bit build, tla frozen",
+        ("emulator.powercut_child", "emulator.visitday", "hw.boards.unix"),
+        cards=True,
+        frozen=True,
+    )
+
+
 def codec():
     portable("codec_portable.py")
 
@@ -253,8 +268,10 @@ def journal():
 
 def visits_flash():
     from bench import visits
+    from emulator.visitday import Cps3VisitDay
 
     visits.flash_per_sheet()
+    visits.flash_per_sheet(day=Cps3VisitDay())  # issue 21: beside tla's cards' figures
 
 
 def cards():
@@ -301,6 +318,11 @@ SECTIONS = (  # name (`make bench ARGS="name ..."` runs only those), title, func
         "frozen-heap",
         "visits: heap of the real 20-visit day on the 32-bit build with tla frozen",
         visit_day_heap_frozen,
+    ),
+    (
+        "frozen-cps3-heap",
+        "visits: the day with a CPS3 and Cartes Vitale 2 on the 32-bit build with tla frozen",
+        cps3_day_heap_frozen,
     ),
     (
         "frozen-round-heap",
