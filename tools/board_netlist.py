@@ -40,6 +40,12 @@ def _two(ref, value, kind, net1, net2):
     return Part(ref, value, kind, [("1", net1, None), ("2", net2, None)])
 
 
+def _ic(ref, value, left=(), right=()):
+    """A box: `left` and `right` are (pin, net) from top to bottom."""
+    pins = [(name, net, "left") for name, net in left]
+    return Part(ref, value, "ic", pins + [(name, net, "right") for name, net in right])
+
+
 def _fet(ref, value, kind, gate, drain, source):
     return Part(ref, value, kind, [("G", gate, None), ("D", drain, None), ("S", source, None)])
 
@@ -56,9 +62,7 @@ def pico():
         (left if gpio < 20 else right).append(pin)
     right += [("%s/%s" % (number, name), net) for number, name, net in PICO_POWER]
     right.append(("%s/GND" % ",".join(str(n) for n in PICO_GROUND), "GND"))
-    pins = [(name, net, "left") for name, net in left]
-    pins += [(name, net, "right") for name, net in right]
-    return Part("U1", "Raspberry Pi Pico 2 (RP2350A), SC1631", "ic", pins)
+    return _ic("U1", "Raspberry Pi Pico 2 (RP2350A), SC1631", left, right)
 
 
 def slot(prefix):
@@ -94,8 +98,6 @@ def slot(prefix):
         ("CGND", "GND"),
         ("PRESN", n + "PRESN"),
     ]
-    pins = [(name, net, "left") for name, net in host]
-    pins += [(name, net, "right") for name, net in card]
     contacts = [
         ("C1", n + "C1_VCC"),
         ("C2", n + "C2_RST"),
@@ -110,13 +112,8 @@ def slot(prefix):
     ]
     k = 10 if prefix == "VIT" else 20  # reference numbers of the slot's passives
     return [
-        Part(chip, "NXP TDA8035HN/C2 (%s slot)" % label, "ic", pins),
-        Part(
-            connector,
-            "ISO 7816 ID-1 connector, N.O. switch (%s)" % label,
-            "ic",
-            [(name, net, "left") for name, net in contacts],
-        ),
+        _ic(chip, "NXP TDA8035HN/C2 (%s slot)" % label, host, card),
+        _ic(connector, "ISO 7816 ID-1 connector, N.O. switch (%s)" % label, contacts),
         _two("R%d" % k, "10k", "r", "3V3", n + "CMDVCCN"),  # card off while the RP2350 boots
         _two("R%d" % (k + 1), "10k", "r", "3V3", n + "OFFN"),
         _two("R%d" % (k + 2), "10k", "r", "3V3", n + "PRESN"),
@@ -134,56 +131,36 @@ def buses():
     return [
         _two("R1", "2k2", "r", "3V3", "I2C0_SDA"),
         _two("R2", "2k2", "r", "3V3", "I2C0_SCL"),
-        Part(
+        _ic(
             "U5",
             "TI PCA9306DCTR (I2C 3.3 V <-> 5 V)",
-            "ic",
+            [("2/VREF1", "3V3"), ("4/SDA1", "I2C0_SDA"), ("3/SCL1", "I2C0_SCL"), ("1/GND", "GND")],
             [
-                ("2/VREF1", "3V3", "left"),
-                ("4/SDA1", "I2C0_SDA", "left"),
-                ("3/SCL1", "I2C0_SCL", "left"),
-                ("1/GND", "GND", "left"),
-                ("7/VREF2", "PCA_VREF2", "right"),
-                ("8/EN", "PCA_VREF2", "right"),
-                ("5/SDA2", "LCD_SDA", "right"),
-                ("6/SCL2", "LCD_SCL", "right"),
+                ("7/VREF2", "PCA_VREF2"),
+                ("8/EN", "PCA_VREF2"),
+                ("5/SDA2", "LCD_SDA"),
+                ("6/SCL2", "LCD_SCL"),
             ],
         ),
         _two("R3", "200k", "r", "5V", "PCA_VREF2"),
-        Part(
+        _ic(
             "J3",
             "PCF8574T backpack (0x27) + 2004A LCD, 5 V",
-            "ic",
-            [
-                ("GND", "GND", "left"),
-                ("VCC", "5V", "left"),
-                ("SDA", "LCD_SDA", "left"),
-                ("SCL", "LCD_SCL", "left"),
-            ],
+            [("GND", "GND"), ("VCC", "5V"), ("SDA", "LCD_SDA"), ("SCL", "LCD_SCL")],
         ),
-        Part(
+        _ic(
             "U4",
             "Analog Devices DS3231SN# (0x68)",
-            "ic",
-            [
-                ("2/VCC", "3V3", "left"),
-                ("15/SDA", "I2C0_SDA", "left"),
-                ("16/SCL", "I2C0_SCL", "left"),
-                ("13/GND", "GND", "left"),
-                ("14/VBAT", "RTC_VBAT", "right"),
-                ("1/32kHz", None, "right"),
-                ("3/INT/SQW", None, "right"),
-                ("4/RST", None, "right"),
-            ],
+            [("2/VCC", "3V3"), ("15/SDA", "I2C0_SDA"), ("16/SCL", "I2C0_SCL"), ("13/GND", "GND")],
+            [("14/VBAT", "RTC_VBAT"), ("1/32kHz", None), ("3/INT/SQW", None), ("4/RST", None)],
         ),
         _two("C1", "100n", "c", "3V3", "GND"),
         _two("BT2", "CR2032 (Keystone 3034)", "bat", "RTC_VBAT", "GND"),
-        Part(
+        _ic(
             "J4",
             "4 x 4 matrix keypad",
-            "ic",
-            [("%d/ROW%d" % (i, i), "KEY_ROW%d" % i, "left") for i in (1, 2, 3, 4)]
-            + [("%d/COL%d" % (i + 4, i), "KEY_COL%d" % i, "left") for i in (1, 2, 3, 4)],
+            [("%d/ROW%d" % (i, i), "KEY_ROW%d" % i) for i in (1, 2, 3, 4)]
+            + [("%d/COL%d" % (i + 4, i), "KEY_COL%d" % i) for i in (1, 2, 3, 4)],
         ),
     ]
 
@@ -193,17 +170,11 @@ def power():
     diode into VSYS and the 5 V boost of the display."""
     return [
         _two("BT1", "Li-ion 1S, protected (18650)", "bat", "BAT+", "GND"),
-        Part(
+        _ic(
             "U6",
             "Microchip MCP73831T-2ACI/OT",
-            "ic",
-            [
-                ("4/VDD", "VBUS", "left"),
-                ("5/PROG", "CHG_PROG", "left"),
-                ("2/VSS", "GND", "left"),
-                ("3/VBAT", "BAT+", "right"),
-                ("1/STAT", None, "right"),
-            ],
+            [("4/VDD", "VBUS"), ("5/PROG", "CHG_PROG"), ("2/VSS", "GND")],
+            [("3/VBAT", "BAT+"), ("1/STAT", None)],
         ),
         _two("R4", "2k0 (500 mA)", "r", "CHG_PROG", "GND"),
         _two("C2", "4u7", "c", "VBUS", "GND"),
@@ -216,11 +187,11 @@ def power():
         _two("R6", "1k", "r", "PWR_HOLD", "HOLD_G"),
         _two("R7", "100k", "r", "HOLD_G", "GND"),  # Q2 off while the RP2350 is unpowered
         _two("D1", "Onsemi MBR120VLSFT1G", "d", "BAT_ON", "VSYS"),
-        Part(
+        _ic(
             "U7",
             "TI TPS61023 boost module, 5 V",
-            "ic",
-            [("VIN", "VSYS", "left"), ("GND", "GND", "left"), ("VOUT", "5V", "right")],
+            [("VIN", "VSYS"), ("GND", "GND")],
+            [("VOUT", "5V")],
         ),
     ]
 

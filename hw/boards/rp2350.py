@@ -1,10 +1,12 @@
 """The TLA-T1 terminal: an RP2350 (Pico 2 class, 4 MB flash) with two card slots behind
 TDA8035 interface chips, a 4 x 20 HD44780 display on a PCF8574 backpack, a 4 x 4 keypad,
-a DS3231 clock with its own cell, the battery on VSYS and the USB CDC link. The only file
-that knows the pins (docs/board.md has the schematic's table and the parts list).
+a DS3231 clock with its own cell, the battery on VSYS behind a power latch and the USB CDC
+link. Its pins come from the board's net table (hw/boards/tla_t1_pins.py), the one the
+schematic is drawn from (docs/img/tla-t1-schematic.svg, docs/board-wiring.md).
 
 `Rp2350Board()` builds every part from `machine` and `rp2`; the frozen _boot.py (this
-folder's TLA_T1/_boot.py) calls `run()`, which starts the firmware unless MENU is held.
+folder's TLA_T1/_boot.py) holds the power latch, then calls `run()`, which starts the
+firmware unless MENU is held.
 """
 
 from hw import hal
