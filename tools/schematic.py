@@ -26,7 +26,7 @@ NETLIST = B.ROOT / "docs" / "tla-t1-netlist.txt"
 PITCH = 0.6  # between two pins of a box
 CHAR = 0.27  # width of a character of the pin names, in drawing units
 STUB = 0.5  # the wire from a lead to its net's name
-LABEL_ROOM = 3.0  # room left for a net's name beside a column
+LABEL_ROOM = 4.0  # room left for a net's name beside a column
 GAP = 0.9  # between two parts of a column
 COLUMNS = (
     ("Pico 2", lambda: [B.pico()]),
