@@ -106,6 +106,11 @@ class App:
     # ------------------------------------------------------------ link handlers
 
     def _on_hello(self, body, seq):
+        offer = 0
+        if isinstance(body, dict) and "deflate" in body:  # an agent that inflates
+            from protocol.deflate_link import hello_offer
+
+            offer = hello_offer(body)
         self.board.emit("EVENT", {"hello": seq})
         return (
             messages.HELLO,
@@ -115,6 +120,7 @@ class App:
                 self.board.model,
                 self.board.name,
                 self.storage.flash_state,
+                offer,
             ),
         )
 

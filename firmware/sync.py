@@ -24,6 +24,12 @@ STATE_BATCH = 64  # record numbers per journal state call: bounded RAM
 RUNNING_MS = 5000  # a sync is "running" until this long after its last message or frame
 
 
+class NoDeflate(SecurityError):
+    """A PULL asked for a window this terminal does not compress with (ERROR 3)."""
+
+    code = messages.E_BAD_BODY
+
+
 class NoStorage(SecurityError):
     """The terminal has no flash to serve this from (a bench board)."""
 
@@ -34,17 +40,23 @@ class _Stream:
     """A RECORDS stream opened by the PULL of sequence number `seq`: certificates first,
     then the sheets after `after`; `sent` frames so far, `upto` frames allowed."""
 
-    def __init__(self, seq, after, certs):
+    def __init__(self, seq, after, certs, wbits=0):
         from protocol import sync_messages as sm
         from protocol.record_stream import StreamWriter
 
+        squeeze = None
+        if wbits:
+            from protocol.deflate_link import GroupCompressor
+
+            squeeze = GroupCompressor(wbits)
         self.seq = seq
+        self.wbits = wbits
         self.after = after
         self.upto = 0
         self.sent = 0
         self.position = after  # the last record number put in the stream
         self.certs = certs  # generator of certificate ids the PC lacks, then None
-        self.writer = StreamWriter(sm.RECORDS_CHUNK)
+        self.writer = StreamWriter(sm.RECORDS_CHUNK, squeeze)
         self.last_entry = False  # the END entry is in the writer
         self.sheets = 0  # sheets put in the stream (the idle screen counts them)
         self.total = 0  # sheets to send, counted when the PULL came
@@ -84,6 +96,7 @@ class Sync:
         self.opposition = opposition
         self.link = link
         self.stream = None
+        self.deflate_refused = 0  # PULLs refused for their window (docs/protocol.md)
         self.on_rejected = _nothing  # called after an ACK rejected sheets (shows them)
         self.on_caps = _ignore  # called with the caps a STATUS brings (firmware/idle.py)
         self.last_ms = None  # ticks of the last sync message or frame, None before any
@@ -180,11 +193,17 @@ class Sync:
         from protocol import sync_messages as sm
 
         self._seen()
-        after, upto = sm.read_pull(body)
+        after, upto, wbits = sm.read_pull(body)
+        if wbits:
+            from protocol.deflate_link import offered_wbits
+
+            if wbits > offered_wbits():
+                self.deflate_refused += 1
+                raise NoDeflate("this terminal does not compress with a window of 2^%d" % wbits)
         s = self.stream
-        if s is None or s.seq != seq or s.after != after:
+        if s is None or s.seq != seq or s.after != after or s.wbits != wbits:
             certs = self.certs.unknown_to_host() if self.certs is not None else None
-            s = self.stream = _Stream(seq, after, certs)
+            s = self.stream = _Stream(seq, after, certs, wbits)
             if self.journal is not None:
                 for _ in self.journal.headers((SIGNED, SYNCED), after):
                     s.total += 1

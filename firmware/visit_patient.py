@@ -50,6 +50,19 @@ class PatientSteps:
             return
         self.patient = card
         self.who = b
+        if b.fund is None:
+            # A Vitale 2's fund is not on the public part of the card (docs/cards.md):
+            # the professional types it, as for a sheet without a card.
+            self._ask(
+                entry.Digits("Carte Vitale 2", "Caisse (9 chiffres)", 9, 9),
+                lambda fund: self._fund_typed(b, fund),
+                back=self._clear,
+            )
+            return
+        self._choose_situation()
+
+    def _fund_typed(self, b, fund):
+        b.fund = fund
         self._choose_situation()
 
     def _start_degraded(self):

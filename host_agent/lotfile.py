@@ -260,8 +260,9 @@ def verify_lot(data, root=None, certificates=()) -> LotCheck:
     except ValueError:
         return LotCheck(False, "the seal's certificate is not an X.509 certificate", lot)
     day = dates.days_to_ymd(dates.paris_day(h["sealed"]))
-    if len(seal["signature"]) != bundle.SIGNATURE_BYTES:
-        return LotCheck(False, "the seal's signature is not 64 bytes", lot)
+    if len(seal["signature"]) not in bundle.SIGNATURE_LENGTHS.values():
+        # ES256 (tla's CPS) or RS256 (a CPS3), told apart by the certificate's key.
+        return LotCheck(False, "the seal's signature is not 64 nor 256 bytes", lot)
     problem = verify.seal_problem(
         seal["signature"],
         seal_digest(lot.body),

@@ -20,7 +20,7 @@ from typing import Any
 
 import platformdirs
 
-from host_agent import files, settings_caps
+from host_agent import files, settings_caps, settings_cards
 from host_agent.errors import EXIT_SETTINGS, AgentError
 
 CONFIG_ENV = "TLA_AGENT_CONFIG"
@@ -112,8 +112,10 @@ SCHEMA = {
     ),
     ("mailbox", "folder"): _TEXT,
     **settings_caps.SCHEMA,  # [caps]: the practice's caps on unsynced sheets
+    **settings_cards.SCHEMA,  # [cards], [pkcs11]: IGC-Santé roots, PKCS#11 sealing
 }
 TABLES = ("terminal", "practice", "sending", "smtp", "mailbox", "caps", "funds")
+TABLES += settings_cards.TABLES
 FUND_KEYS = ("name", "email")
 _FUND = re.compile(r"^[0-9]{9}$")
 
@@ -282,6 +284,8 @@ def _check(lines, table, key, value, path):
             raise bad()
         p = Path(value).expanduser()
         return p if p.is_absolute() else Path(path).parent / p  # beside the settings file
+    if kind == "paths":
+        return settings_cards.paths(value, path, bad)
     if kind == "situation" and not re.fullmatch(r"[0-9]{9}", value):
         raise bad()
     if kind.startswith("choice:") and value not in kind[7:].split(","):

@@ -192,14 +192,21 @@ def read_time(body):
 # ---------------------------------------------------------------- PULL / RECORDS
 
 
-def pull(after, upto):
-    """Ask for the record stream after record `after`, frames 0..upto-1 of it. The same
+def pull(after, upto, wbits=0):
+    """Ask for the record stream after record `after`, frames 0..upto-1 of it, deflated with
+    a window of 2^wbits bytes when `wbits` is not 0 (protocol/deflate_link.py). The same
     request again with a larger `upto` is a credit grant for the same stream."""
-    return {"after": after, "upto": upto}
+    body = {"after": after, "upto": upto}
+    if wbits:
+        body["deflate"] = wbits
+    return body
 
 
 def read_pull(body):
-    return fields.get_int(body, "after", 0, U32), fields.get_int(body, "upto", 1, U32)
+    """(after, upto, window bits or 0) of a PULL. A window outside 9-15 is a malformed body;
+    whether the terminal offers it is its own check."""
+    wbits = _opt_int(body, "deflate", 9, 15, 0)
+    return fields.get_int(body, "after", 0, U32), fields.get_int(body, "upto", 1, U32), wbits
 
 
 def read_records(body):

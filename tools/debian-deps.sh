@@ -5,8 +5,9 @@
 #   lrzsz            - sz/rz, the ZMODEM baseline of `make bench`
 #   poppler-utils    - pdftotext/pdftoppm, to check the paper duplicates (tests)
 #   chromium         - the real browser the web app is tested in (tests/test_web_browser.py)
+#   softhsm2         - a PKCS#11 token for the PKCS#11 sealing tests (tests/test_pkcs11_seal.py)
 # As root (CI), install what is missing; otherwise say in one line what to install.
-PKGS="libpcsclite-dev pcscd vsmartcard-vpcd lrzsz poppler-utils chromium"
+PKGS="libpcsclite-dev pcscd vsmartcard-vpcd lrzsz poppler-utils chromium softhsm2"
 missing=""
 # A Debian system Python needs python3-venv for `python3 -m venv`.
 ${PYTHON:-python3} -c 'import ensurepip, venv' 2>/dev/null || missing=" python3-venv"

@@ -63,6 +63,16 @@ def _ascii(value, name):
     return bytes(value).decode()
 
 
+def real_date(n, name):
+    """`n` (YYYYMMDD) when it is a real date, else MalformedCardData naming the field."""
+    y, m, d = n // 10000, n // 100 % 100, n % 100
+    if not 1 <= m <= 12 or not 1 <= d <= 31:
+        raise MalformedCardData(name)
+    if dates.civil_from_days(dates.days_from_civil(y, m, d)) != (y, m, d):
+        raise MalformedCardData(name)
+    return n
+
+
 def decode(tag, value):
     """The Python value of `value` under `tag`'s format (profile.TAGS): str, int or bool."""
     spec = profile.tag_spec(tag)
@@ -92,12 +102,7 @@ def decode(tag, value):
             if b >> 4 > 9 or b & 0x0F > 9:
                 raise MalformedCardData(name)
             n = n * 100 + (b >> 4) * 10 + (b & 0x0F)
-        y, m, d = n // 10000, n // 100 % 100, n % 100
-        if not 1 <= m <= 12 or not 1 <= d <= 31:
-            raise MalformedCardData(name)
-        if dates.civil_from_days(dates.days_from_civil(y, m, d)) != (y, m, d):
-            raise MalformedCardData(name)
-        return n
+        return real_date(n, name)
     if fmt == "flag":
         if value[0] > 1:
             raise MalformedCardData(name)

@@ -203,6 +203,8 @@ def _print_summary(s: Summary):
             " (see tla-agent sheets list --quarantine)" if s.rejected else "",
         )
     )
+    if s.deflate_dropped:
+        console.print("  sheets pulled uncompressed: %s" % s.deflate_dropped)
     if s.confirmed:
         console.print(
             "  %s filed earlier %s acknowledged again"

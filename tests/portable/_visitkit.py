@@ -16,6 +16,22 @@ VISIT_KEYS = "1 1 1 2 3 7 OK 0 1"
 VISITS = {
     "visit": ("single", "gp", "4827 OK", VISIT_KEYS + " OK"),
 }
+# With a Carte Vitale 2 the fund is typed after the rank (not on the card's public part).
+VITALE2_KEYS = "1 011690000 OK 1 1 2 3 7 OK 0 1 OK"
+VITALE2_FUND = "011690000"
+VISITS["vitale2-cps3-visit"] = ("vitale2-family", "cps3-gp", "3719 OK", VITALE2_KEYS)
+VISITS["vitale2-tla-cps-visit"] = ("vitale2-family", "gp", "4827 OK", VITALE2_KEYS)
+# Visits whose signing the CPS3 refuses: nothing is saved (the 4th item: sheets saved).
+REFUSED_VISITS = {
+    "cps3-no-mse-visit": ("vitale2-family", "cps3-no-mse", "3719 OK", VITALE2_KEYS),
+    "cps3-6982-visit": ("vitale2-family", "cps3-6982", "3719 OK", VITALE2_KEYS),
+    "cps3-short-signature-visit": (
+        "vitale2-family",
+        "cps3-short-signature",
+        "3719 OK",
+        VITALE2_KEYS,
+    ),
+}
 PRO = "10001234565"  # the gp fixture's holder id
 
 

@@ -45,8 +45,9 @@ def test_message_vectors_decode_check_and_encode_again():
 
 def test_message_vectors_say_what_the_builders_say():
     by_name = {v["name"]: cbor.decode(bytes.fromhex(v["cbor"])) for v in VECTORS["messages"]}
-    assert sm.read_pull(by_name["PULL"]) == (40, 6)
-    assert sm.read_pull(by_name["PULL credit grant"]) == (40, 9)
+    assert sm.read_pull(by_name["PULL"]) == (40, 6, 0)
+    assert sm.read_pull(sm.pull(40, 6, 11)) == (40, 6, 11)
+    assert sm.read_pull(by_name["PULL credit grant"]) == (40, 9, 0)
     ok, bad, certs, log = sm.read_ack(by_name["ACK"])
     assert (ok, bad, certs, log) == ([[41, 2]], [[43, 1]], [bytes(range(8))], 17)
     chunk = sm.OppositionChunk(by_name["OPPOSITION full, last chunk"])
