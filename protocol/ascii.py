@@ -56,6 +56,15 @@ def is_printable(text, low=1, high=0xFFFF) -> bool:
     return True
 
 
+def shown(text) -> str:
+    """`text` for the terminal's 4 x 20 ASCII screen: every character outside printable
+    ASCII (an accent, a control character, NUL, a direction override) as "?"."""
+    out = []
+    for c in text:
+        out.append(c if " " <= c <= "~" else "?")
+    return "".join(out)
+
+
 def upper(text) -> str:
     """`text` with a-z in capitals, every other character as it is."""
     out = []

@@ -55,6 +55,7 @@ def test_hex_printable_upper_and_strip_are_ascii_only():
     assert ascii.upper("am\u0131") == "AM\u0131" and ascii.upper("\u00df") == "\u00df"
     assert ascii.trim(" \t AMI \r\n") == "AMI"
     assert ascii.trim(NBSP + "AMI" + NBSP) == NBSP + "AMI" + NBSP
+    assert ascii.shown("PC S\u00e9c\x00\x1b\u202e~") == "PC S?c???~"
 
 
 def test_dates_card_serials_and_professional_ids_take_ascii_digits_only():
