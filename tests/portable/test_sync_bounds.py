@@ -2,7 +2,8 @@
 interpreters): an ACK naming one run of four billion record numbers the terminal never
 issued kept its loop busy for minutes (hours with 64 runs), since the runs were walked
 number by number; a stream's span across a gap of two billion numbers the same; a credit
-of four billion frames sent the whole journal in one step of the main loop.
+of four billion frames sent the whole journal in one step of the main loop; an opposition
+list sent chunk after chunk filled the flash under the room kept for the sheets.
 
 No timing: the journal's state changes are counted, and the count is stopped (the
 handler then fails, answered ERROR 7) far below what the walk on main reached, so the
@@ -14,6 +15,7 @@ from firmware import sync as fsync
 from firmware.journal import ACKED, REJECTED, SYNCED
 from protocol import messages
 from protocol import sync_messages as sm
+from protocol.opposition_entries import encode as opposition_entry
 from protocol.record_stream import SHEET
 
 PRO = "60001234567"
@@ -99,3 +101,25 @@ def test_a_credit_of_four_billion_frames_is_sent_a_few_frames_a_step():
     assert max(sizes) <= fsync.FRAMES_PER_STEP, sizes
     assert sum(sizes) >= 20 and sizes[-1] == 0, sizes  # the whole stream, then nothing
     print("frames a step:", sizes[:6])
+
+
+def test_an_opposition_list_that_never_ends_stops_above_the_room_kept_for_sheets():
+    # Chunk after chunk of a full list, never the last: main wrote them until littlefs had
+    # no block left, under the journal's reserve (no visit, states unwritable).
+    app, agent, _ = _paired(2)
+    j = app.storage.journal
+    serial = 0
+    answer = None
+    for i in range(400):  # 2,000 bytes a chunk: 800 KB, more than the flash holds
+        add = b"".join(opposition_entry("%010d" % (serial + k)) for k in range(400))
+        serial += 400
+        answer = agent.ask(messages.OPPOSITION, sm.opposition_chunk(7, None, i, add))
+        if answer[0] != messages.OPPOSITION:
+            break
+    mtype, _, reply = answer
+    assert mtype == messages.ERROR and reply["code"] == messages.E_INTERNAL, reply
+    assert "too large for the flash reserve: previous kept" in reply["msg"], reply
+    assert j.can_accept_sheet() and app.opposition.version == 0  # nothing half kept
+    # A sheet is saved, and the next sync's ACK is written.
+    j.append_sheet(b"\x09" * 300, j.reserve_order(PRO), PRO, DAY, False)
+    assert agent.ask(messages.ACK, sm.ack(ok=[[1, 3]]))[2] == {"ok": 3, "bad": 0}
