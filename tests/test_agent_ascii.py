@@ -81,3 +81,12 @@ def test_lot_names_fund_codes_ports_and_usb_ids_are_ascii_digits():
     with pytest.raises(typer.Exit):
         cli_terminal._ids("\u0662e8a", "000a")
     assert cli_terminal._ids("2e8a", "000A") == (0x2E8A, 0x000A)
+
+
+def test_a_scenario_file_types_the_keypad_digits_only():
+    from emulator.scenario_play import ScenarioError, split_keys
+
+    assert split_keys("4827 OK") == ["4", "8", "2", "7", "OK"]
+    for word in ("\u0664\u0668", "\uff14", "4\u00b2"):  # the keypad has no such key
+        with pytest.raises(ScenarioError, match="no such key"):
+            split_keys(word)
