@@ -26,14 +26,6 @@ def is_digits(text, lengths=None) -> bool:
     return True
 
 
-def number(text) -> int:
-    """The value of a str of ASCII digits; ValueError for anything else (a sign, a space,
-    an underscore, a digit of another script)."""
-    if not is_digits(text):
-        raise ValueError("not a number written with the digits 0-9")
-    return int(text)
-
-
 def is_hex(text, lengths=None) -> bool:
     """True for a str of ASCII hexadecimal digits only (0-9, a-f, A-F), at least one."""
     if not isinstance(text, str) or not text:
