@@ -41,6 +41,7 @@ UNSIGNED = {
     F.DEVICE_RENTAL: "location de dispositif médical (art. R161-43)",
     F.LABORATORY: "feuille de laboratoire (art. R161-46 2°)",
     F.NO_SIGNATURE_KEY: "la carte Vitale n'a pas de clé de signature",
+    F.SIGNED_BY_READING: "signée par la lecture de la carte Vitale (art. R161-43)",
 }
 TO_FILL = "à compléter à la main par le professionnel"
 BLANK = "................................ (%s)" % TO_FILL  # R161-42 1° b, 2° b: by hand
@@ -87,15 +88,14 @@ def act_label(version, profession, code) -> str:
 
 
 def holder_name(der) -> str:
-    """The holder's name on a card certificate (its common name), '' if unreadable."""
-    if not der:
-        return ""
+    """The holder's name on a card certificate (SN GN as a CPS3's, else CN), '' if none."""
     try:
-        cert = x509.load_der_x509_certificate(bytes(der))
+        cert = x509.load_der_x509_certificate(bytes(der or b""))
     except ValueError:
         return ""
-    names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
-    return str(names[0].value) if names else ""
+    names = [cert.subject.get_attributes_for_oid(o) for o in (NameOID.SURNAME, NameOID.GIVEN_NAME)]
+    names = names[0] + names[1] or cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[:1]
+    return " ".join(str(a.value) for a in names)
 
 
 class Facts:

@@ -38,9 +38,11 @@ step "unix port, 32-bit, tla frozen"
 # The C stack limit doubled (80 000 bytes): the portable tests' harness nests imports deeper
 # than the device does; the device's own budget (44 KB, hw/boards/TLA_T1/mpconfigboard.cmake)
 # is checked by tests/test_firmware_image.py against the stack the imports really use.
+# deflate compression on, as on the device (hw/boards/TLA_T1/mpconfigboard.h): the RECORDS
+# stream is deflated (docs/protocol.md "Compression").
 make -s -C "$MP/ports/unix" -j"$JOBS" VARIANT=standard BUILD=build-tla32 \
   FROZEN_MANIFEST="$ROOT/hw/boards/unix_frozen/manifest.py" \
-  CFLAGS_EXTRA="-m32 -DUNIX_STACK_MULTIPLIER=2" LDFLAGS_EXTRA=-m32 MICROPY_PY_FFI=0 \
+  CFLAGS_EXTRA="-m32 -DUNIX_STACK_MULTIPLIER=2 -DMICROPY_PY_DEFLATE_COMPRESS=1" LDFLAGS_EXTRA=-m32 MICROPY_PY_FFI=0 \
   >"$WORK/unix32.log" 2>&1 \
   || { tail -30 "$WORK/unix32.log"; exit 1; }
 cp "$MP/ports/unix/build-tla32/micropython" "$OUT/micropython-tla32"
