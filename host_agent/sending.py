@@ -13,7 +13,7 @@ import tomllib
 from email.message import EmailMessage
 from pathlib import Path
 
-from host_agent import files, lotfile, lots, user_files
+from host_agent import files, lotfile, lots, money, user_files
 from host_agent.errors import EXIT_SEND, AgentError
 from host_agent.system import current as system
 
@@ -117,8 +117,8 @@ class Smtp(Transport):
                 lot["professional"],
                 lot["fund"],
                 lot["sheets"],
-                euros(lot["fees"]),
-                euros(lot["third_party"]),
+                money.decimal(lot["fees"]),
+                money.decimal(lot["third_party"]),
             )
         )
         msg.add_attachment(
@@ -162,11 +162,6 @@ class Smtp(Transport):
 def _reply(response) -> str:
     code, text = response
     return "%s %s" % (code, text.decode(errors="replace") if isinstance(text, bytes) else text)
-
-
-def euros(cents: int) -> str:
-    """12345 -> '123,45' (French decimal comma)."""
-    return "%d,%02d" % divmod(cents, 100)
 
 
 class Settings:
