@@ -239,6 +239,21 @@ def visit_day_heap_frozen():
     )
 
 
+def cps3_day_heap_frozen():
+    """The real 20-visit day with the CPS3 and Vitale 2 profiles, 32-bit build, tla frozen
+    (issue 21: goal 96 KiB)."""
+    if not (FROZEN32.exists() and MPY_CROSS_BUILT.exists()):
+        print("skipped: no build/firmware/out/micropython-tla32 (run `make firmware`)")
+        return
+    day_heap(
+        "emulator.visitday:Cps3VisitDay",
+        "real 20-visit day with a CPS3 and Cartes Vitale 2, 32-bit build, tla frozen",
+        ("emulator.powercut_child", "emulator.visitday", "hw.boards.unix"),
+        cards=True,
+        frozen=True,
+    )
+
+
 def codec():
     portable("codec_portable.py")
 
@@ -253,8 +268,10 @@ def journal():
 
 def visits_flash():
     from bench import visits
+    from emulator.visitday import Cps3VisitDay
 
     visits.flash_per_sheet()
+    visits.flash_per_sheet(day=Cps3VisitDay())  # issue 21: beside tla's cards' figures
 
 
 def cards():
@@ -267,6 +284,12 @@ def sync():
     from bench import sync
 
     sync.main()
+
+
+def roundtrip():
+    from bench import roundtrip
+
+    roundtrip.main()
 
 
 def powercut():
@@ -297,6 +320,11 @@ SECTIONS = (  # name (`make bench ARGS="name ..."` runs only those), title, func
         visit_day_heap_frozen,
     ),
     (
+        "frozen-cps3-heap",
+        "visits: the day with a CPS3 and Cartes Vitale 2 on the 32-bit build with tla frozen",
+        cps3_day_heap_frozen,
+    ),
+    (
         "frozen-round-heap",
         "visits: the day from the round on the 32-bit build with tla frozen",
         round_day_heap_frozen,
@@ -306,6 +334,11 @@ SECTIONS = (  # name (`make bench ARGS="name ..."` runs only those), title, func
         "sync",
         "sync: 1,000 sheets at 115200 8N1 beside ZMODEM, host ingest, opposition look-ups, exactly once",
         sync,
+    ),
+    (
+        "roundtrip",
+        "one sheet from the card to the database, and a 20-visit day's sync, by interpreter",
+        roundtrip,
     ),
     (
         "powercut",

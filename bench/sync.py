@@ -22,9 +22,11 @@ from host_agent.sync_parts import Batch, Progress, load_root
 from host_agent.transport import open_port
 from hw._compat import mount_littlefs
 from hw.flash import NorFlash
+from protocol.record_stream import SHEET, entry
 from tests import sync_kit as kit
 
 ROOT = Path(__file__).resolve().parent.parent
+FROZEN32 = ROOT / "build" / "firmware" / "out" / "micropython-tla32"
 SHEETS = 1000
 BAUD = 115200
 LINE = BAUD / 10  # bytes a second: 8N1 sends 10 bits a byte
@@ -51,10 +53,16 @@ class _Clock(Progress):
 
 
 def paced_sync(interpreter, image, saved, tmp):
-    """Sync the terminal whose flash is `image` over a paced pty; prints the figures."""
+    """Sync the terminal whose flash is `image` over a paced pty; prints the figures.
+    `interpreter` "frozen32": make firmware's 32-bit build, which compresses."""
     bridge = PtyBridge(baud=BAUD).start()
+    options = {"binary": str(FROZEN32)} if interpreter == "frozen32" else {}
     terminal = make_terminal(
-        interpreter, bridge.terminal_path, serial_number=kit.SERIAL, flash_path=str(image)
+        "micropython" if interpreter == "frozen32" else interpreter,
+        bridge.terminal_path,
+        serial_number=kit.SERIAL,
+        flash_path=str(image),
+        **options,
     )
     try:
         terminal.start()
@@ -86,6 +94,16 @@ def paced_sync(interpreter, image, saved, tmp):
         "stream restarts"
         % (payload / pull, payload / pull / LINE, LINE, line, line / total / LINE, summary.restarts)
     )
+    wire, plain = summary.stream_bytes
+    if summary.deflate:
+        print(
+            "  deflated (window 2^%d): the RECORDS frames carried %d bytes for %d stream "
+            "bytes, %.2f times smaller" % (summary.deflate, wire, plain, plain / wire)
+        )
+    else:
+        print(
+            "  not deflated: %s" % (summary.deflate_dropped or "the terminal offers no compression")
+        )
     return payload
 
 
@@ -133,6 +151,24 @@ def zmodem(tmp, data):
             bridge.bytes["t2h"],
         )
     )
+
+
+def compressor(tmp, saved):
+    """The terminal's compressor alone, under each interpreter (bench/deflate_portable.py)."""
+    stream = tmp / "stream.bin"
+    stream.write_bytes(b"".join(entry(SHEET, saved[r]) for r in sorted(saved)))
+    runs = [
+        ("cpython", [sys.executable], None),
+        ("micropython", [micropython_command()], micropython_env()),
+    ]
+    if FROZEN32.exists():
+        runs.append(("frozen32", [str(FROZEN32)], micropython_env()))
+    for name, cmd, env in runs:
+        out = subprocess.run(
+            cmd + [str(ROOT / "bench" / "deflate_portable.py"), str(ROOT), str(stream)],
+            env=env, capture_output=True, text=True, cwd=tmp, timeout=600,
+        )  # fmt: skip
+        print("compressor under %s: %s" % (name, (out.stdout + out.stderr).strip()))
 
 
 def ingest(tmp, saved):
@@ -247,13 +283,17 @@ def main():
                 max(map(len, saved.values())),
             )
         )
-        for interpreter in ("cpython", "micropython"):
+        for interpreter in ("cpython", "micropython", "frozen32"):
+            if interpreter == "frozen32" and not FROZEN32.exists():
+                print("frozen32 terminal: skipped (run `make firmware`)")
+                continue
             run = tmp / interpreter
             run.mkdir()
             copy = run / "flash.img"
             shutil.copy(image, copy)
             paced_sync(interpreter, copy, saved, run)
         zmodem(tmp, b"".join(saved[r] for r in sorted(saved)))
+        compressor(tmp, saved)
         ingest(tmp, saved)
         opposition(tmp)
     exactly_once()

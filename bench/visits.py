@@ -7,7 +7,7 @@ import io
 from emulator.cards import fixtures
 from emulator.scenario import SimHands, sim_slots
 from emulator.scenario_play import AppDriver, PlayBoard, play
-from emulator.visitday import day_scenario, visit_steps
+from emulator.visitday import CPS, PATIENTS, day_scenario, visit_steps
 from firmware.app import App
 from firmware.opposition import MemoryOppositionList
 from hw.flash import NorFlash
@@ -21,9 +21,11 @@ def _dir_bytes(fs, path):
     return sum(fs.size(path + "/" + name) for name in fs.listdir(path))
 
 
-def flash_per_sheet(visits=100):
+def flash_per_sheet(visits=100, day=None):
     """Play `visits` real visits on a blank 2 MiB flash, syncing every 20; then fill the
-    flash with the same signed bundles until the terminal asks for a sync."""
+    flash with the same signed bundles until the terminal asks for a sync. `day`: whose
+    cards (a VisitDay: its CPS and patients; default tla's GP and 7 patients' cards)."""
+    cps, patients = (day.cps, day.patients) if day is not None else (CPS, PATIENTS)
     hands = SimHands(sim_slots())
     board = PlayBoard(NorFlash(io.BytesIO(), block_count=BLOCKS), hands.slots, "TLA-BENCH-0001")
     app = App(board, opposition=MemoryOppositionList(fixtures.OPPOSED_SERIALS))
@@ -32,12 +34,13 @@ def flash_per_sheet(visits=100):
     journal, fs = storage.journal, storage.fs
     assert journal is not None and fs is not None
     free0 = fs.free_bytes()
-    scenario = day_scenario(0)
+    scenario = day_scenario(0, (), cps, patients)
     scenario["teardown"] = []
     play(driver, scenario)  # the CPS and its PIN
     done = []
     for n in range(1, visits + 1):
-        steps = [s for s in visit_steps((n - 1) % 300 + 1, n == 1) if "clock" not in s]
+        steps = visit_steps((n - 1) % 300 + 1, n == 1, patients)
+        steps = [s for s in steps if "clock" not in s]
         play(driver, {"name": "bench", "start": scenario["start"], "visits": [{"steps": steps}]})
         done.append(journal.next_rec_no - 1)
         if len(done) == SYNC_EVERY:
@@ -48,7 +51,8 @@ def flash_per_sheet(visits=100):
     sizes = sorted(len(b) for b in bundles)
     used = free0 - fs.free_bytes()
     sheets_bytes = _dir_bytes(fs, "journal")
-    print("%d real visits (a GP, 7 patients' cards, 1/3 third-party, syncs of 20):" % visits)
+    who = "a GP, 7 patients' cards" if day is None else "a CPS3 (RS256), Cartes Vitale 2 (read)"
+    print("%d real visits (%s, 1/3 third-party, syncs of 20):" % (visits, who))
     print(
         "  signed bundle:            %d to %d bytes, %d on average (both signatures: %d)"
         % (

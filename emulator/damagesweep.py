@@ -207,6 +207,29 @@ def sweep(sheets=30, blocks=None, bursts=200, seed=1, acked=0, out=print):
     return figures
 
 
+def erase_sweep(sheets=30, out=print):
+    """Erasures (0xFF, as a flash whose erase ran wild or a chip erased in part): each block
+    alone, and every block from k to the end for each k >= 2 (k = 2: the superblock pair,
+    root directory and marks left alone, issue 17). Returns Figures."""
+    image, promised = build_image(sheets)
+    n = len(image) // BLOCK
+    figures = Figures()
+    store = RamStore(len(image))
+    cases = [("block %d erased" % b, [b]) for b in range(n)]
+    cases += [("blocks %d.. erased" % k, range(k, n)) for k in range(2, n)]
+    for name, blocks in cases:
+        store.buf[:] = image
+        for b in blocks:
+            store.buf[b * BLOCK : (b + 1) * BLOCK] = b"\xff" * BLOCK
+        check_case(store, promised, name, figures)
+    out("erase sweep: %d sheets, %d cases" % (sheets, len(cases)))
+    for line in figures.lines():
+        out("  " + line)
+    for name, what in figures.failures[:20]:
+        out("  FAIL %s: %s" % (name, what))
+    return figures
+
+
 def main(argv):
     options = {"sheets": 30, "blocks": None, "bursts": 200, "seed": 1, "acked": 0}
     i = 1

@@ -231,10 +231,13 @@ class MicroPythonTerminal(TerminalBase):
         opposition=(),
         cps_session_s=None,
         trace=None,
+        binary=None,
     ):
         """`slots`: {slot: TCP port} of the unix board's card readers (default: free ports);
-        `trace(line)` sees the card servers' exchanges (PINs redacted)."""
+        `trace(line)` sees the card servers' exchanges (PINs redacted); `binary`: another
+        MicroPython build (make firmware's micropython-tla32), else the `micropython` command."""
         super().__init__(on_show)
+        self.binary = binary
         self.serial_number = serial_number
         self.port_path = port_path
         self.heapsize = heapsize
@@ -261,11 +264,12 @@ class MicroPythonTerminal(TerminalBase):
         self.relays: dict = {}
 
     def start(self):
-        open_private_image(self.flash_path).close()  # 0600 first: MicroPython has no chmod
+        # The unix board itself makes its flash image 0600 (hw/_compat.open_private); the
+        # board's config is the owner's alone too, like every file written for a terminal.
         cfg = os.path.join(self._tmp.name, "board.json")
-        with open(cfg, "w") as f:
+        with os.fdopen(os.open(cfg, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
             json.dump(self.config, f)
-        cmd = [interpreters.micropython_command()]
+        cmd = [self.binary or interpreters.micropython_command()]
         if self.heapsize:
             cmd += ["-X", "heapsize=%s" % self.heapsize]
         cmd += ["-m", "firmware.main", cfg]

@@ -35,14 +35,21 @@ PATIENTS = (
 )
 
 
-def gp_visit(card, name, rank, km, third_party=False, situation=True):
+def gp_visit(card, name, rank, km, third_party=False, situation=True, fund=None):
     """The steps (emulator/scenario_play.py) of a GP's visit to the beneficiary `rank` of the
     fixture `card` (`name`: its patient screen's first line): VG, MD and `km` km, the
     patient paying or third-party payment, signed ("Enregistree no"), the card out.
-    `situation`: the first visit of the CPS session, which asks the practice situation."""
+    `situation`: the first visit of the CPS session, which asks the practice situation.
+    `fund`: typed after the rank (a Carte Vitale 2's fund is not on its public part)."""
     steps = [{"insert": "vitale", "card": card, "screen": name}]
+    if fund:
+        steps.append({"keys": str(rank), "screen": "Caisse"})
+        rank = fund + " OK"
     if situation:
-        steps += [{"keys": str(rank), "screen": "Lieu d'exercice"}, {"keys": "1", "screen": "Acte 1"}]
+        steps += [
+            {"keys": str(rank), "screen": "Lieu d'exercice"},
+            {"keys": "1", "screen": "Acte 1"},
+        ]
     else:
         steps.append({"keys": str(rank), "screen": "Acte 1"})
     # On the act menu: VG (1), MD (2), IK (3) and the distance; 0: pay (a patient seen
@@ -57,36 +64,37 @@ def gp_visit(card, name, rank, km, third_party=False, situation=True):
     ]
 
 
-def visit_steps(n, situation=True):
+def visit_steps(n, situation=True, patients=PATIENTS):
     """The steps of visit `n` of the day: the next patient, n km, every third one in
     third-party payment."""
-    card, name, rank = PATIENTS[(n - 1) % len(PATIENTS)]
+    patient = patients[(n - 1) % len(patients)]
+    fund = patient[3] if len(patient) > 3 else None
     return [{"clock": START + n * VISIT_EVERY}] + gp_visit(
-        card, name, rank, n, n % 3 == 0, situation
+        patient[0], patient[1], patient[2], n, n % 3 == 0, situation, fund
     )
 
 
-def _visits(count, done=()):
+def _visits(count, done=(), patients=PATIENTS):
     """The visits not done yet; the first of them (the first of this boot's CPS session)
     is the one asked the practice situation."""
     first = True
     for n in range(1, count + 1):
         name = "V%02d" % n
         if name not in done:
-            yield {"name": name, "steps": visit_steps(n, first)}
+            yield {"name": name, "steps": visit_steps(n, first, patients)}
             first = False
 
 
-def day_scenario(visits, done=()):
+def day_scenario(visits, done=(), cps=CPS, patients=PATIENTS):
     """The day as a scenario; its visits come one at a time (a generator)."""
     return {
         "name": "powercut-day",
         "start": START,
         "setup": [
-            {"insert": "cps", "card": CPS[0], "screen": "Code PIN"},
-            {"keys": CPS[1] + " OK", "screen": "Inserer carte Vitale"},
+            {"insert": "cps", "card": cps[0], "screen": "Code PIN"},
+            {"keys": cps[1] + " OK", "screen": "Inserer carte Vitale"},
         ],
-        "visits": _visits(visits, done),
+        "visits": _visits(visits, done, patients),
         "teardown": [{"remove": "cps", "screen": "tla "}],
     }
 
@@ -121,6 +129,8 @@ class VisitDay:
 
     name = "visits"
     cards = True
+    cps = CPS
+    patients = PATIENTS
 
     def __init__(self, seed=1, visits=20, segment_bytes=2048):
         self.seed = seed
@@ -156,7 +166,7 @@ class VisitDay:
             play_board = PlayBoard(board.flash, board.slots, board.serial_number, START)
             app = App(play_board, storage=storage, opposition=MemoryOppositionList())
             driver = AppDriver(app, board.hands)
-            play(driver, day_scenario(self.visits, done))
+            play(driver, day_scenario(self.visits, done, self.cps, self.patients))
             for r in journal.records_after(0, 0, 0, None):
                 done[self.key_of(r.payload)] = r.rec_no
             evening_sync(journal, log, report, done, today(play_board.clock))
@@ -182,3 +192,28 @@ class VisitDay:
 def _day_of(epoch):
     y, m, d = dates.paris_date(epoch)
     return y * 10000 + m * 100 + d
+
+
+class Cps3VisitDay(VisitDay):
+    """The same day with the real cards' profiles (docs/cards.md "Real cards"): a CPS3
+    signing RS256, Cartes Vitale 2 signing by being read, the fund typed at each visit."""
+
+    name = "visits-cps3"
+    cps = ("cps3-gp", "3719")
+    patients = (
+        ("vitale2-family", "LEFEBVRE MARC", 1, "011690000"),
+        ("vitale2-family", "LEFEBVRE MARC", 2, "011690000"),
+    )
+
+    def check_payload(self, payload):
+        """The CPS3's RSA signature and the Vitale 2's reading, verified as the practice PC
+        does with the look-alike IGC-Santé installed (host_agent/verify.py)."""
+        from emulator.cards import fixtures, igc
+        from host_agent import trust, verify
+
+        cps3, vitale2 = fixtures.make(self.cps[0]), fixtures.make(self.patients[0][0])
+        lookalike = igc.lookalike()
+        trusted = trust.Trust(None, [lookalike.root_cert], [lookalike.ca_cert])
+        day = sheet.decode(bundle.decode(payload).sheet).completion
+        result = verify.Verifier([cps3.cert, vitale2.cert], trusted).verify(payload, day)
+        return [] if result.ok else [result.reason]

@@ -69,9 +69,9 @@ def round_visit(card, name):
     ]
 
 
-def visit_steps(n, situation=True):
+def visit_steps(n, situation=True, patients=PATIENTS):
     """Visit `n` taken from the round: the round's situation is its entry's, never asked."""
-    card, name, _ = PATIENTS[(n - 1) % len(PATIENTS)]
+    card, name = patients[(n - 1) % len(patients)][:2]
     return [{"clock": START + n * VISIT_EVERY}] + round_visit(card, name)
 
 

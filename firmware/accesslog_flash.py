@@ -16,9 +16,11 @@ from protocol import cbor
 
 DIR = "accesslog"
 BASE = DIR + "/base"
+RAISE = DIR + "/raise"  # a raise_seq() that copies entries, until it is done
 SEED = hashlib.sha256(b"tla access log v1").digest()
 T_ENTRY = 0x45  # "E"
 T_BASE = 0x42  # "B"
+T_RAISE = 0x52  # "R": the number the PC holds (u32) while entries are copied above it
 FILE_BYTES = 4 * 4096 - 256  # a file is closed near four 4 KiB blocks
 
 
@@ -50,8 +52,9 @@ class FlashAccessLog(AccessLog):
         self.file_bytes = file_bytes
         self.problems = []
         # first entry number of each file, ascending
-        self._files = records.numbered_files(fs, DIR, self.problems, ("base",))
+        self._files = records.numbered_files(fs, DIR, self.problems, ("base", "raise"))
         self.base_seq, self.base_hash = self._read_base()
+        self._finish_raise()
         self._finish_drop()
         self.seq = self.base_seq
         self.head = self.base_hash
@@ -203,6 +206,60 @@ class FlashAccessLog(AccessLog):
                     if rtype == T_ENTRY and n > seq:
                         yield n, body
                     n += 1
+
+    def raise_seq(self, high) -> int:
+        """The PC holds entries numbered up to `high` from this terminal (its flash was
+        erased or formatted since): number the next entries above it, so that none is
+        taken for one the PC has (it would skip them, and an ACK then drop them). Entries
+        the log holds now are copied above `high`, in order, their chain going on; the
+        PC's chain breaks there, which it reports. Returns how many were copied.
+
+        Power-safe: the RAISE marker first, then the copies in new files, then the base
+        (`high`, the head before the copies: the chain restarts there), then the old files
+        go; a boot finding the marker without that base removes the copies (never sent:
+        the STATUS that asked had not been answered) and the next STATUS does it again."""
+        if high <= self.seq:
+            return 0
+        old_base, old_seq, head = self.base_seq, self.seq, self.head
+        old_files = list(self._files)
+        if old_seq > old_base:
+            records.write_new(self.fs, RAISE, records.frame(T_RAISE, high.to_bytes(4, "big")))
+        self.seq = high
+        self._last_size = self.file_bytes  # the copies (or the next entry) open file high + 1
+        for first in old_files:
+            n = first
+            with records.RecordFile(self.fs, self._path(first)) as reader:
+                for rtype, body, _ in reader:
+                    if rtype == T_ENTRY and old_base < n <= old_seq:
+                        try:
+                            item = _decode(body, n)
+                        except AccessLogError as e:  # said, and the others still copied
+                            self.problems.append(str(e) + ": non recopiee")
+                        else:
+                            self.record(*item[1:])
+                    n += 1
+        records.write_new(self.fs, BASE, records.frame(T_BASE, high.to_bytes(4, "big") + head))
+        self.base_seq, self.base_hash = high, head
+        self._finish_drop()
+        if old_seq > old_base:
+            self.fs.remove(RAISE)
+        return old_seq - old_base
+
+    def _finish_raise(self):
+        """A raise_seq() the power cut short: undone before its base was written, finished
+        (the old files go in _finish_drop) after."""
+        if not self.fs.exists(RAISE):
+            return
+        rec = records.first_record(self.fs, RAISE)
+        if rec is None or rec[0] != T_RAISE or len(rec[1]) != 4:
+            self.problems.append("journal des acces: fichier raise illisible, conserve")
+            return
+        high = records.u32(rec[1], 0)
+        if self.base_seq < high:
+            for first in [f for f in self._files if f > high]:
+                self.fs.remove(self._path(first))
+                self._files.remove(first)
+        self.fs.remove(RAISE)
 
     def drop_through(self, seq) -> int:
         """Delete the oldest files whose entries are all numbered `seq` or less (the PC has

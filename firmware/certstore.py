@@ -75,9 +75,11 @@ class CertStore:
         cid = cert_id(der)
         if self.has(cid):
             return cid
-        data = records.frame(T_CERT, cid, der)
+        # In pieces: no second copy of a certificate of up to 2 KiB (docs/board.md "Heap").
+        data = records.frame_pieces(T_CERT, cid, der)
+        size = len(cid) + len(der) + records.OVERHEAD
         last = self._files[-1] if self._files else 0
-        if last and self.fs.size(self._path(last)) + len(data) <= self.file_bytes:
+        if last and self.fs.size(self._path(last)) + size <= self.file_bytes:
             records.append(self.fs, self._path(last), data)
         else:
             n = last + 1

@@ -92,15 +92,44 @@ class Journal(JournalMount, JournalRead):
         if n > self._ceiling.get(pro, 0):
             ceilings = dict(self._ceiling)
             ceilings[pro] = n + max(1, self.order_batch) - 1
-            body = bytearray()
-            for p in sorted(ceilings):
-                body += p.to_bytes(5, "big")
-                body += ceilings[p].to_bytes(4, "big")
-            self._write(records.write_new, ORDERS, records.frame(T_ORDERS, bytes(body)))
-            self._ceiling = ceilings
-            self._write_marks(self._issued, self._next_rec, ceilings)  # the second place
+            self._write_ceilings(ceilings)
         self._next_order[pro] = n + 1
         return n
+
+    def raise_orders(self, highs) -> None:
+        """The PC holds sheets with order numbers up to highs[professional] (an int id)
+        from this terminal: never hand them out again, even after the flash lost every
+        trace of them (R161-44 1°). Written to journal/orders and the marks (both places)
+        before it returns; nothing is written when no number moves (numbers reserved
+        ahead by `order_batch` are skipped in RAM)."""
+        ceilings = dict(self._ceiling)
+        raised = {}
+        for pro, high in highs.items():
+            if not 0 <= pro < 10**11 or not 0 < high < U32:
+                raise JournalError("numero d'ordre %r hors limite" % high)
+            if high >= self._next_order.get(pro, 1):
+                raised[pro] = high
+                ceilings[pro] = max(ceilings.get(pro, 0), high)
+        for pro, high in raised.items():
+            self._next_order[pro] = high + 1
+        if ceilings != self._ceiling:
+            try:
+                self._write_ceilings(ceilings)
+            except (OSError, JournalError) as e:
+                # Raised in RAM all the same: the next reserve_order() is above the ceiling
+                # on flash, so it writes the new one before any sheet can take the number.
+                self.problems.append("numeros d'ordre du PC non ecrits (%s)" % e)
+
+    def _write_ceilings(self, ceilings):
+        """Reserve up to `ceilings` (professional -> highest order number): journal/orders,
+        then the marks (the second place), then RAM."""
+        body = bytearray()
+        for p in sorted(ceilings):
+            body += p.to_bytes(5, "big")
+            body += ceilings[p].to_bytes(4, "big")
+        self._write(records.write_new, ORDERS, records.frame(T_ORDERS, bytes(body)))
+        self._ceiling = ceilings
+        self._write_marks(self._issued, self._next_rec, ceilings)
 
     def peek_order(self, pro_id) -> int:
         """The order number the next sheet of this professional will get (not reserved)."""
@@ -135,10 +164,11 @@ class Journal(JournalMount, JournalRead):
         head += pro.to_bytes(5, "big")
         head += completion_date.to_bytes(4, "big")
         head.append(FLAG_THIRD_PARTY if third_party else 0)
-        data = records.frame(T_SHEET, head, payload)
+        # In pieces, the same bytes as records.frame: no second copy of the bundle.
+        data = records.frame_pieces(T_SHEET, head, payload)
         self._write(records.append, seg.path, data)
         seg.status.append(SIGNED)
-        seg.size += len(data)
+        seg.size += len(head) + len(payload) + records.OVERHEAD
         self._next_rec = rec_no + 1
         self._issued = rec_no
         self._saved_order[pro] = order_no

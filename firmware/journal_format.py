@@ -3,6 +3,7 @@
 segment's bookkeeping in RAM. Described in docs/journal.md."""
 
 from firmware import records
+from protocol.ascii import is_digits
 from protocol.dates import ymd_to_days as day_number  # noqa: F401 - journal re-exports it
 from protocol.runs import runs_of  # noqa: F401 - the journal's runs, shared with the link
 
@@ -122,7 +123,7 @@ def check_date(ymd, what):
 
 
 def pro_int(pro_id) -> int:
-    if not isinstance(pro_id, str) or len(pro_id) != 11 or not pro_id.isdigit():
+    if not is_digits(pro_id, (11,)):
         raise ValueError("identifiant du professionnel invalide: 11 chiffres attendus")
     return int(pro_id)
 
@@ -194,4 +195,5 @@ class JournalState:
         self._recovered_status = {}  # rec_no -> state, in RAM (firmware/journal_read.py)
         self.on_recovered = _ignore  # on_recovered(runs): the PC answered recovered sheets
         self._mark_seen = None  # the marks the mount read (firmware/marks.py)
+        self.numbers_unsure = False  # the marks are lost on a used journal (bound_by_raw)
         self._purged = []  # runs [first, count] purge() deleted (PURGE_LOG)

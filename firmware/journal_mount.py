@@ -52,7 +52,12 @@ class JournalMount(JournalState):
                 end = seg.first + seg.size // (records.OVERHEAD + SHEET_HEAD) + SKIP
             skip_end = max(skip_end, end)
         mark = marks.load(self.fs)
-        if mark is None and self._segments:
+        # Lost marks on a journal that was used: the raw blocks bound the numbers too
+        # (Storage calls bound_by_raw before the first write).
+        self.numbers_unsure = mark is None and bool(
+            self._segments or self._purged or self.fs.exists(ORDERS)
+        )
+        if self.numbers_unsure:
             self.problems.append("reperes des numeros illisibles: numeros sautes si besoin")
         high = mark[0] if mark is not None else 0
         self._note_lost(found_end, high)

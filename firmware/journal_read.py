@@ -16,6 +16,7 @@ from firmware.journal_format import (
     REJECTED,
     SHEET_HEAD,
     SIGNED,
+    SKIP,
     SYNCED,
     T_SHEET,
     JournalState,
@@ -23,6 +24,7 @@ from firmware.journal_format import (
     runs_of,
     sheet_record,
 )
+from firmware.marks import T_MARK, read_mark
 from protocol.runs import in_runs, intersect_runs, merge_runs, subtract_runs
 
 # RAM the recovered sheets may take (about 60 sheets of 380 bytes); numbers beyond it stay
@@ -56,6 +58,37 @@ class JournalRead(JournalState):
             self.problems.append("%d feuilles recuperees hors du journal" % len(self._recovered))
         return len(self._recovered)
 
+    def bound_by_raw(self, scan):
+        """The marks are lost (`numbers_unsure`): the raw blocks bound the numbers. Record
+        numbers from the journal's end up to the highest that a sheet or an old copy of the
+        marks lying there shows are lost (recover() then takes the sheets still there), and
+        the numbering resumes above; an order number found above a ceiling skips SKIP past
+        it, as a lost journal/orders does (R161-44 1°). Call before the first write."""
+        high, floor, orders = 0, 0, {}
+        for body, _ in scan.bodies(T_SHEET):
+            if len(body) >= SHEET_HEAD:
+                high = max(high, records.u32(body, 0))
+                pro = int.from_bytes(body[8:13], "big")
+                orders[pro] = max(orders.get(pro, 0), records.u32(body, 4))
+        for body, _ in scan.bodies(T_MARK):
+            mark = read_mark(body)
+            if mark is not None:
+                high = max(high, mark[0])  # issued: sheets; "next" may be a PC raise
+                floor = max(floor, mark[1])
+                for pro, ceiling in mark[2].items():
+                    orders[pro] = max(orders.get(pro, 0), ceiling)
+        if high >= self._next_rec:
+            lost = [self._next_rec, high - self._next_rec + 1]
+            self.damaged = merge_runs(self.damaged + [lost])
+            self._issued = high
+            self._next_rec = high + 1
+        self._next_rec = max(self._next_rec, floor)
+        for pro, order in orders.items():
+            if order > self._ceiling.get(pro, 0):
+                self._ceiling[pro] = order + SKIP
+                self._next_order[pro] = order + SKIP + 1
+                self.problems.append("numeros d'ordre sautes")
+
     def _set_recovered(self, state, rec_nos, allowed):
         """State changes of recovered sheets: in RAM; final answers go to `on_recovered`."""
         changed = []
@@ -79,6 +112,15 @@ class JournalRead(JournalState):
             if first <= rec_no < first + count:
                 return LOST  # named to the PC as damaged, never purged
         return PURGED if 0 < rec_no < self._next_rec else None
+
+    def held_runs(self):
+        """Ascending disjoint runs of the record numbers whose sheets this journal holds
+        (its segments and the recovered sheets). A range the PC names (an ACK's runs, a
+        stream's span) is intersected with these, never walked: ACK [10, 2^32 - 10] must
+        cost what the journal holds, not four billion look-ups (docs/protocol.md "Loops
+        bounded by what the terminal holds")."""
+        runs = [[seg.first, seg.count] for seg in self._segments if seg.count]
+        return merge_runs(runs + runs_of(sorted(self._recovered_status)))
 
     @property
     def next_rec_no(self) -> int:

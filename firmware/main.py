@@ -7,7 +7,7 @@ On a device, the root `main.py` calls `main(board)` with the device's board. On 
 import sys
 
 from firmware.app import App
-from firmware.opposition import FlashOppositionList
+from firmware.opposition import in_flash
 from firmware.storage import Storage
 
 
@@ -20,7 +20,7 @@ def build(board, opposition_seed=(), **options):
         storage = options.get("storage") or Storage(board)
         options["storage"] = storage
         if storage.fs is not None:  # (salvage mode: the App keeps the list in RAM)
-            opposition = FlashOppositionList(storage.fs)
+            opposition = in_flash(storage)
             opposition.seed(opposition_seed)
             options["opposition"] = opposition
     return App(board, **options)
@@ -37,9 +37,15 @@ def _main_unix(argv):
     if len(argv) < 2:
         print("usage: micropython -m firmware.main CONFIG.json")
         sys.exit(2)
+    from hw import hal
     from hw.boards import unix
 
-    board = unix.from_config_file(argv[1])
+    try:
+        board = unix.from_config_file(argv[1])
+    except (OSError, ValueError, KeyError, hal.HalError) as e:  # one line, no traceback
+        why = "no %s in it" % e if isinstance(e, KeyError) else str(e)
+        sys.stderr.write("tla: cannot start the terminal from %s: %s\n" % (argv[1], why))
+        sys.exit(1)
     options: dict = {"opposition_seed": board.config.get("opposition", ())}
     if "cps_session_s" in board.config:
         options["cps_session_s"] = board.config["cps_session_s"]

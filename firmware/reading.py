@@ -7,6 +7,7 @@ message screen, an access-log entry (R162-1-10 c) and an event, never partial da
 """
 
 from firmware import screens
+from firmware.cards import choose
 from firmware.cards.cps import CpsApp
 from firmware.cards.errors import PinBlocked, PinWrong, RightsExpired
 from firmware.cards.profile import PIN_LENGTH
@@ -120,7 +121,8 @@ class Reading:
         self.show(screens.reading("CPS"))
         card_id = ""
         try:
-            self.cps.open()
+            # tla's CPS or a real CPS3, by its ATR (firmware/cards/choose.py).
+            self.cps = choose.cps_app(self.board.slots["cps"], self.cps)
             card = self.cps.read()
             card_id = card.serial
             check_validity(card.valid_from, card.valid_until, today(self.board.clock))
@@ -163,7 +165,8 @@ class Reading:
         self.show(screens.reading("Vitale"))
         card_id = ""
         try:
-            self.vitale.open()
+            # tla's Vitale card or a real Vitale 2, by its ATR (firmware/cards/choose.py).
+            self.vitale = choose.vitale_app(self.board.slots["vitale"], self.vitale)
             day = today(self.board.clock)
             card = self.vitale.read(day, self.opposition)
             card_id = card.serial

@@ -39,6 +39,17 @@ def frame(rtype, body, more=b"") -> bytearray:
     return out
 
 
+def frame_pieces(rtype, body, more=b"") -> tuple:
+    """The record frame() makes, as pieces written one after the other (header, body,
+    more, CRC): for a body too large to be copied once more (a CPS3's certificate)."""
+    n = len(body) + len(more)
+    if n > MAX_BODY:
+        raise ValueError("record body too long: %d bytes" % n)
+    head = bytes((rtype, n >> 8, n & 0xFF))
+    crc = crc32(more, crc32(body, crc32(head)))
+    return (head, body, more, crc.to_bytes(4, "big"))
+
+
 class RecordFile:
     """The records of a file, read one at a time: `with RecordFile(fs, path) as rf:` then
     `for rtype, body, offset in rf:`. Afterwards `outcome` says END, TORN or DAMAGED, and
@@ -94,12 +105,19 @@ class RecordFile:
                 return None
             self.offset = end
             return head[0], body, at
-        rest = f.read(n + 4)
-        if len(rest) != n + 4 or crc32(rest[:n], crc32(head)) != int.from_bytes(rest[n:], "big"):
+        # The body and its CRC read apart: the body returned is the buffer read, with no
+        # copy of it on the way (a CPS3's signed sheet is 460 bytes: docs/board.md "Heap").
+        body = f.read(n)
+        crc = f.read(4)
+        if (
+            len(body) != n
+            or len(crc) != 4
+            or crc32(body, crc32(head)) != int.from_bytes(crc, "big")
+        ):
             self.outcome = TORN if end == self.size else DAMAGED
             return None
         self.offset = end
-        return head[0], rest[:n], at
+        return head[0], body, at
 
     def _rest_holds(self, head, body, n):
         """True when the CRC of the record whose head and first body bytes were read holds,
@@ -153,9 +171,11 @@ def first_record(fs, path):
 
 
 def _write_all(f, data):
-    """Write and commit (close); after a failed write, close without committing it."""
+    """Write and commit (close); after a failed write, close without committing it.
+    `data`: bytes, or a tuple of pieces (frame_pieces), committed together at the close."""
     try:
-        f.write(data)
+        for piece in data if isinstance(data, tuple) else (data,):
+            f.write(piece)
     except OSError:
         try:
             f.close()

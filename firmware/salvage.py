@@ -19,6 +19,7 @@ under micropython: 20 KiB for 300 sheets on a 2 MiB flash).
 """
 
 from firmware import records
+from firmware.damagelog import T_ANSWERED
 from firmware.journal_format import (
     ACKED,
     DISMISSED,
@@ -28,6 +29,7 @@ from firmware.journal_format import (
     SHEET_HEAD,
     SIGNED,
     SYNCED,
+    T_GONE,
     T_HEADER,
     T_SHEET,
     T_STATE,
@@ -39,9 +41,10 @@ from firmware.journal_format import (
 from firmware.marks import T_MARK, read_mark
 from hw.hal import IOCTL_BLOCK_COUNT, IOCTL_BLOCK_SIZE
 from protocol.crc import crc32
+from protocol.runs import merge_runs, subtract_runs
 
 T_CERT = 0x43  # firmware/certstore.py
-_TYPES = (T_HEADER, T_SHEET, T_STATE, T_CERT, T_MARK)
+_TYPES = (T_HEADER, T_SHEET, T_STATE, T_CERT, T_MARK, T_GONE, T_ANSWERED)
 _ANSWERED = 0xFF  # a number not found whose state record says the PC has it
 _MAX_POINTERS = 12  # a CTZ block holds 1 + ctz(n) pointers: 12 covers files of 2^11 blocks
 
@@ -213,18 +216,33 @@ class SalvagedJournal:
                             found = self._status[k] not in (0, _ANSWERED)
                             final = ACKED if state in (DISMISSED, PURGED) else state
                             self._status[k] = final if found else _ANSWERED
-        self.damaged = runs_of(low + k for k in range(size) if not self._status[k])
+        lost = runs_of(low + k for k in range(size) if not self._status[k])
+        if not first and low > 1:
+            # No segment header survived to say where the journal began: every number
+            # below the lowest known is lost too, unless purged or answered (below).
+            lost = [[1, low - 1]] + lost
+        self.damaged = subtract_runs(merge_runs(lost), _answered_runs(scan))
         self._next = max(high + 1, floor)
 
     @property
     def next_rec_no(self):
         return self._next
 
+    def held_runs(self):
+        """The runs of record numbers whose sheets the scan found (Journal.held_runs: what
+        an ACK's runs are intersected with)."""
+        size = len(self._status)
+        return runs_of(self._low + k for k in range(size) if self._status[k] not in (0, _ANSWERED))
+
     def raise_next(self, rec_no):
         """The PC knows record numbers up to rec_no - 1: never give them again (RAM only
         here; no sheet is saved on a damaged flash anyway)."""
         if rec_no > self._next:
             self._next = rec_no
+
+    def raise_orders(self, highs):
+        """Nothing to do: no sheet is saved on a damaged flash, so no order number is
+        handed out (a whole-chip erase starts afresh, and the PC raises it then)."""
 
     def damaged_runs(self):
         return list(self.damaged)
@@ -305,6 +323,17 @@ class SalvagedJournal:
 
     def segment_count(self):
         return 0
+
+
+def _answered_runs(scan):
+    """The runs the purge log (`G`: purged, or skipped by a raise of the PC) and the damage
+    log (`A`: recovered sheets the PC answered) found in the raw blocks name: not damage."""
+    runs = []
+    for rtype in (T_GONE, T_ANSWERED):
+        for body, _ in scan.bodies(rtype):
+            for i in range(0, len(body) - 7 if len(body) % 8 == 0 else 0, 8):
+                runs.append([records.u32(body, i), records.u32(body, i + 4)])
+    return merge_runs(runs)
 
 
 class SalvagedCerts:

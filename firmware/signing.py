@@ -34,6 +34,11 @@ def _certificate_id(der, expected):
     return cid
 
 
+def _certified(der, expected):
+    _certificate_id(der, expected)
+    return der
+
+
 def sign_and_save(sheet, cps, vitale, patient, journal, certs):
     """Sign `sheet` (a validated protocol.sheet.Sheet, order_no not yet set) and save it.
 
@@ -53,10 +58,20 @@ def sign_and_save(sheet, cps, vitale, patient, journal, certs):
         raise hal.CardRemoved("vitale")  # the patient's card left: both must be there
     # Certificates first, read from a card only when the store lacks them: a sheet is
     # never saved without the certificates that verify it.
-    cps_cert = _certificate_id(cps.cert, card.cert_id)
-    certs.add(cps.cert)  # a no-op when the store holds it
+    cps_cert = bytes(card.cert_id)
+    if not certs.has(cps_cert):
+        certs.add(_certified(cps.certificate(), cps_cert))
+    cps.certificate_stored()  # a CPS3 then drops its copy: certificate() reads it again
     vitale_cert = None
-    if vitale_signs and patient is not None:
+    vitale_read = None
+    if patient is not None and sheet.unsigned_reason == F.SIGNED_BY_READING:
+        # R161-43: a card without a public signing function signs by being read; the
+        # bundle names it and the certificate read from it (stored like any other).
+        vitale_read = patient.serial
+        vitale_cert = bytes(patient.cert_id)
+        if not certs.has(vitale_cert):
+            certs.add(_certified(patient.cert, vitale_cert))
+    elif vitale_signs and patient is not None:
         vitale_cert = bytes(patient.cert_id)
         if not certs.has(vitale_cert):
             der = vitale.read_certificate()
@@ -68,14 +83,22 @@ def sign_and_save(sheet, cps, vitale, patient, journal, certs):
     digest = bundle.digest(data)
     cps_signature = cps.sign(digest)
     vitale_signature = vitale.sign(digest, cps) if vitale_signs else None
-    record = bundle.encode(data, cps_signature, cps_cert, vitale_signature, vitale_cert)
+    record = bundle.encode(
+        data,
+        cps_signature,
+        cps_cert,
+        vitale_signature,
+        vitale_cert,
+        cps.alg,
+        vitale_read=vitale_read,
+    )
     rec_no = journal.append_sheet(
         record, sheet.order_no, card.holder_id, sheet.completion, sheet.third_party_paid()
     )
     # Saved. The copy for the patient's card comes after (R161-33-1 2° d); a card pulled
     # now costs the copy only.
     copied = None
-    if patient is not None and not patient.objects_to_copies:
+    if patient is not None and patient.writes_copies and not patient.objects_to_copies:
         try:
             vitale.write_copy(patient, data, cps)
             copied = True
@@ -86,7 +109,11 @@ def sign_and_save(sheet, cps, vitale, patient, journal, certs):
 
 def unsigned_reason_for(patient):
     """The reason the Vitale card cannot sign, known before signing: a card without a
-    signature key (R161-43); None otherwise."""
-    if patient is not None and patient.cert_id is None:
+    signature key, or one that signs by being read (a Vitale 2: R161-43); None otherwise."""
+    if patient is None:
+        return None
+    if patient.signs_by_reading:
+        return F.SIGNED_BY_READING
+    if patient.cert_id is None:
         return F.NO_SIGNATURE_KEY
     return None

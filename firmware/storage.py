@@ -5,7 +5,8 @@ A board without flash (unit tests) gets the in-memory access log and no journal.
 found while mounting (damaged files, kept and never deleted) are gathered in `problems`.
 
 Flash damage is loud, never silent (docs/journal.md "Flash damage"): a flash littlefs cannot
-mount (or whose journal directory it cannot read) is never formatted; the storage opens in
+mount (or whose journal directory it cannot read) is never formatted unless it holds
+nothing (all erased, or a format the power cut short: hw/format_rule.py); the storage opens in
 salvage mode (`salvage` True): nothing is written, the journal and certificates are what a
 read-only scan of the raw blocks finds (firmware/salvage.py), the terminal refuses visits
 and the PC still pulls what survives. Record numbers the damage took, found at boot, go to
@@ -50,14 +51,21 @@ class Storage:
             self._open_salvage(board, e)
             return
         self.damage = DamageLog(self.fs)
-        if getattr(self.fs, "formatted_over", False):  # the rule as designed, never silent
-            self.problems.append("memoire initialisee (blocs 0-1 illisibles)")
+        if getattr(self.fs, "format_resumed", False):  # nothing was lost, yet said
+            self.problems.append("memoire initialisee (formatage interrompu repris)")
+        scan = None
+        if self.journal.numbers_unsure:  # the marks are lost: the raw blocks bound them
+            from firmware.salvage import RawScan
+
+            scan = RawScan(board.flash)
+            self.journal.bound_by_raw(scan)
         if self.journal.damaged:
             # Sheets lost from their segment may still lie in the raw blocks (a directory
             # fallen back on an older copy, a file whose block chain broke): recover them.
             from firmware.salvage import RawScan
 
-            self.journal.recover(RawScan(board.flash), self.damage.answered())
+            scan = scan or RawScan(board.flash)
+            self.journal.recover(scan, self.damage.answered())
             self.journal.on_recovered = self.damage.note_answered
         self.journal.settle()  # writes begin only now
         self.access_log = self._open(FlashAccessLog, MemoryAccessLog)

@@ -14,6 +14,7 @@ from firmware.journal import REJECTED, SIGNED, SYNCED
 from firmware.reading import today
 from hw.hal import PortError
 from protocol import messages
+from protocol.runs import intersect_runs
 from protocol.security_errors import SecurityError
 
 # protocol.sync_messages and protocol.record_stream (and the session constants they pull
@@ -21,7 +22,16 @@ from protocol.security_errors import SecurityError
 # does not hold their module objects (docs/board.md "Heap").
 
 STATE_BATCH = 64  # record numbers per journal state call: bounded RAM
+# RECORDS frames sent per main-loop step, whatever credit the PC granted: the keypad and the
+# cards are served between (the agent grants protocol.sync_messages.WINDOW, 6, at a time).
+FRAMES_PER_STEP = 8
 RUNNING_MS = 5000  # a sync is "running" until this long after its last message or frame
+
+
+class NoDeflate(SecurityError):
+    """A PULL asked for a window this terminal does not compress with (ERROR 3)."""
+
+    code = messages.E_BAD_BODY
 
 
 class NoStorage(SecurityError):
@@ -34,17 +44,23 @@ class _Stream:
     """A RECORDS stream opened by the PULL of sequence number `seq`: certificates first,
     then the sheets after `after`; `sent` frames so far, `upto` frames allowed."""
 
-    def __init__(self, seq, after, certs):
+    def __init__(self, seq, after, certs, wbits=0):
         from protocol import sync_messages as sm
         from protocol.record_stream import StreamWriter
 
+        squeeze = None
+        if wbits:
+            from protocol.deflate_link import GroupCompressor
+
+            squeeze = GroupCompressor(wbits)
         self.seq = seq
+        self.wbits = wbits
         self.after = after
         self.upto = 0
         self.sent = 0
         self.position = after  # the last record number put in the stream
         self.certs = certs  # generator of certificate ids the PC lacks, then None
-        self.writer = StreamWriter(sm.RECORDS_CHUNK)
+        self.writer = StreamWriter(sm.RECORDS_CHUNK, squeeze)
         self.last_entry = False  # the END entry is in the writer
         self.sheets = 0  # sheets put in the stream (the idle screen counts them)
         self.total = 0  # sheets to send, counted when the PULL came
@@ -60,10 +76,12 @@ def _ignore(caps):
     pass
 
 
-def _pieces(runs):
-    """Lists of at most STATE_BATCH record numbers covering `runs`."""
+def _pieces(runs, journal):
+    """Lists of at most STATE_BATCH record numbers covering `runs` where the journal holds
+    a sheet: the PC's runs are intersected with the journal's (held_runs), never walked
+    number by number (one run of four billion numbers took minutes)."""
     piece = []
-    for first, count in runs:
+    for first, count in intersect_runs(runs, journal.held_runs()):
         for n in range(first, first + count):
             piece.append(n)
             if len(piece) == STATE_BATCH:
@@ -84,6 +102,7 @@ class Sync:
         self.opposition = opposition
         self.link = link
         self.stream = None
+        self.deflate_refused = 0  # PULLs refused for their window (docs/protocol.md)
         self.on_rejected = _nothing  # called after an ACK rejected sheets (shows them)
         self.on_caps = _ignore  # called with the caps a STATUS brings (firmware/idle.py)
         self.last_ms = None  # ticks of the last sync message or frame, None before any
@@ -128,11 +147,17 @@ class Sync:
         self._seen()
         j = self.journal
         high = sm.read_status_request(body)
+        orders = sm.read_status_orders(body)
+        log_high = sm.read_status_log(body)
         caps = sm.read_caps(body)
         if caps is not None:
             self.on_caps(caps)
         if j is not None and high:
             j.raise_next(high + 1)  # numbers the PC holds are never issued again
+        if j is not None and orders:
+            j.raise_orders(orders)  # R161-44 1°: nor are its order numbers
+        if log_high and hasattr(self.log, "raise_seq"):
+            self._raise_log(log_high)  # nor its access-log entry numbers
         nxt = first = j.next_rec_no if j is not None else 1
         if j is not None:
             for r in j.headers((SIGNED, SYNCED)):
@@ -154,6 +179,12 @@ class Sync:
         self.damage_reported = True
         return messages.STATUS, reply
 
+    def _raise_log(self, high):
+        try:
+            self.log.raise_seq(high)
+        except OSError as e:  # a full or failing flash: the PC then sees the chain break
+            self.log.problems.append("journal des acces: numeros non releves (%s)" % e)
+
     def _set_time(self, body, seq):
         from protocol import sync_messages as sm
 
@@ -168,11 +199,17 @@ class Sync:
         from protocol import sync_messages as sm
 
         self._seen()
-        after, upto = sm.read_pull(body)
+        after, upto, wbits = sm.read_pull(body)
+        if wbits:
+            from protocol.deflate_link import offered_wbits
+
+            if wbits > offered_wbits():
+                self.deflate_refused += 1
+                raise NoDeflate("this terminal does not compress with a window of 2^%d" % wbits)
         s = self.stream
-        if s is None or s.seq != seq or s.after != after:
+        if s is None or s.seq != seq or s.after != after or s.wbits != wbits:
             certs = self.certs.unknown_to_host() if self.certs is not None else None
-            s = self.stream = _Stream(seq, after, certs)
+            s = self.stream = _Stream(seq, after, certs, wbits)
             if self.journal is not None:
                 for _ in self.journal.headers((SIGNED, SYNCED), after):
                     s.total += 1
@@ -188,7 +225,7 @@ class Sync:
         sheets = None  # the journal is read only inside this call: nothing writes meanwhile
         before = s.sent
         try:
-            while s.sent < s.upto:
+            while s.sent < s.upto and s.sent - before < FRAMES_PER_STEP:
                 while s.writer.room() and not s.last_entry:
                     sheets = self._fill(s, sheets)
                 chunk = s.writer.take(s.last_entry)
@@ -251,7 +288,7 @@ class Sync:
             return
         s.marked = True
         day = self._today()
-        for piece in _pieces([[s.after + 1, s.position - s.after]]):
+        for piece in _pieces([[s.after + 1, s.position - s.after]], self.journal):
             self.journal.mark_synced(piece, day)
 
     # ------------------------------------------------------------ ACK
@@ -264,9 +301,9 @@ class Sync:
         j = self._need_journal()
         day = self._today()
         n_ok = n_bad = 0
-        for piece in _pieces(ok):
+        for piece in _pieces(ok, j):
             n_ok += j.acknowledge(piece, day)
-        for piece in _pieces(bad):
+        for piece in _pieces(bad, j):
             n_bad += j.reject(piece, day)
         if cert_ids and self.certs is not None:
             self.certs.mark_known(cert_ids)

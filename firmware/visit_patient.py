@@ -13,6 +13,7 @@ from firmware.journal import REJECTED
 from firmware.visit_items import exemption_code, rank_acts
 from protocol import bundle, nomenclature
 from protocol import sheet as sheet_codec
+from protocol.ascii import is_digits
 from protocol.sheet import Act, Beneficiary, Sheet
 
 LOOK_BACK = 200  # the journal's last sheets searched for the patient's last one
@@ -50,6 +51,19 @@ class PatientSteps:
             return
         self.patient = card
         self.who = b
+        if b.fund is None:
+            # A Vitale 2's fund is not on the public part of the card (docs/cards.md):
+            # the professional types it, as for a sheet without a card.
+            self._ask(
+                entry.Digits("Carte Vitale 2", "Caisse (9 chiffres)", 9, 9),
+                lambda fund: self._fund_typed(b, fund),
+                back=self._clear,
+            )
+            return
+        self._choose_situation()
+
+    def _fund_typed(self, b, fund):
+        b.fund = fund
         self._choose_situation()
 
     def _start_degraded(self):
@@ -166,7 +180,7 @@ class PatientSteps:
     def _new_sheet(self, who):
         cps = self._cps()
         day = self._today()
-        profession = int(cps.profession) if cps.profession.isdigit() else 0
+        profession = int(cps.profession) if is_digits(cps.profession) else 0
         sheet = Sheet(
             nomenclature=nomenclature.version_at(day),
             terminal=self.board.serial_number,

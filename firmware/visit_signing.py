@@ -75,7 +75,8 @@ class SigningSteps:
             )
 
     def _reason(self, index):
-        self._draft().unsigned_reason = _REASONS[index]
+        # "Le patient signe": with a card that signs by being read, the reading stands.
+        self._draft().unsigned_reason = _REASONS[index] or signing.unsigned_reason_for(self.patient)
         self._review()
 
     def _sign(self):
@@ -91,6 +92,7 @@ class SigningSteps:
             self.board.emit("EVENT", {"refused": "battery low"})
             return
         self.show(screens.signing())
+        gc.collect()  # the signature and the bundle (460 bytes with a CPS3) then fit low
         try:
             done = signing.sign_and_save(
                 s, r.cps, r.vitale, self.patient, self.journal, self.storage.certs
@@ -121,6 +123,8 @@ class SigningSteps:
             what = []
             if s.unsigned_reason is None:
                 what.append("signature")
+            elif s.unsigned_reason == F.SIGNED_BY_READING:
+                what.append("signature par lecture")
             if done.copied is not None:
                 what.append("copie" if done.copied else "copie interrompue")
             if what:

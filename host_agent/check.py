@@ -79,7 +79,8 @@ def stored_problem(row, certs) -> str:
         cert = certs.get(bytes(cid))
         if cert is None:
             return "its %s certificate %s is not in the database" % (who, bytes(cid).hex())
-        problem = verify.key_problem(who, cert, signature, digest)
+        alg = b.cps_alg if who == "CPS" else b.vitale_alg
+        problem = verify.key_problem(who, cert, signature, digest, alg or bundle.ES256)
         if problem:
             return problem
     for column, value in derived_columns(b, s).items():
@@ -103,8 +104,10 @@ def check_database(path, root) -> Report:
         if damaged:  # the checks below read these values as their columns' types
             report.add("the other checks need these values repaired first (restore a backup)")
             return report
-        certs = certificates(checks.certificate_rows(db))
-        verifier = verify.Verifier(list(certs.values()), root) if root is not None else None
+        pairs = checks.certificate_rows(db)
+        certs = certificates(pairs)
+        # The Verifier learns the Vitale 2 certificates as read too (not X.509).
+        verifier = verify.Verifier([d for _, d in pairs], root) if root is not None else None
         _sheets(db, certs, verifier, report)
         _quarantine(db, report)
         _record_numbers(db, report)

@@ -1,6 +1,7 @@
 """What `tla-agent sync` does about a terminal's flash damage (docs/journal.md "Flash
-damage"): tell the terminal the highest record number filed here, so that it never issues
-one again whatever its flash lost, and print and keep the damage its STATUS reports."""
+damage"): tell the terminal the highest record and order numbers filed here, so that it
+never issues one again whatever its flash lost, and print and keep the damage its STATUS
+reports."""
 
 from host_agent.client import SessionLost
 from protocol import messages
@@ -26,9 +27,18 @@ def sealed_call(syncer, mtype, body):
 
 def status_request(store, serial, caps=None):
     """STATUS's body: the highest record number filed from terminal `serial` (its cursor),
-    and the practice's caps when its settings give them (host_agent/settings_caps.py)."""
+    each professional's highest order number filed from it (R161-44 1°) and its highest
+    access-log entry, so that a terminal whose flash was erased or formatted never hands
+    them out again, and the practice's caps when its settings give them
+    (host_agent/settings_caps.py)."""
     row = store.terminal_row(serial)
-    return sm.status_request(row["cursor"] if row is not None else 0, caps)
+    orders = []
+    for pro, high in store.order_highs(serial, sm.MAX_PROS):
+        if isinstance(pro, str) and len(pro) == 11 and all("0" <= c <= "9" for c in pro):
+            orders.append((int(pro), min(int(high), sm.MAX_HIGH)))
+    if row is None:
+        return sm.status_request(0, caps)
+    return sm.status_request(row["cursor"], caps, sorted(orders), row["access_cursor"])
 
 
 def damage_line(serial, flash, runs) -> str:

@@ -9,6 +9,7 @@ trailer, seal. `body()` writes all but the seal, `seal_digest()` is what the CPS
 import hashlib
 
 from protocol import bundle, cbor, dates, sheet
+from protocol.ascii import is_digits
 
 FORMAT_VERSION = 1
 MAX_SHEETS = 999  # sheets in one lot
@@ -67,7 +68,7 @@ class LotSheet:
 
 def is_fund_code(value) -> bool:
     """A fund code is 9 digits: scheme, fund, centre (docs/care-sheet.md, R161-45 II)."""
-    return isinstance(value, str) and len(value) == 9 and value.isdigit()
+    return is_digits(value, (9,))
 
 
 def _map(layout, values):
@@ -260,8 +261,9 @@ def verify_lot(data, root=None, certificates=()) -> LotCheck:
     except ValueError:
         return LotCheck(False, "the seal's certificate is not an X.509 certificate", lot)
     day = dates.days_to_ymd(dates.paris_day(h["sealed"]))
-    if len(seal["signature"]) != bundle.SIGNATURE_BYTES:
-        return LotCheck(False, "the seal's signature is not 64 bytes", lot)
+    if len(seal["signature"]) not in bundle.SIGNATURE_LENGTHS.values():
+        # ES256 (tla's CPS) or RS256 (a CPS3), told apart by the certificate's key.
+        return LotCheck(False, "the seal's signature is not 64 nor 256 bytes", lot)
     problem = verify.seal_problem(
         seal["signature"],
         seal_digest(lot.body),

@@ -8,13 +8,19 @@ refused before the PIN is asked.
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
-from firmware.cards.cps import CpsApp
+from firmware.cards import choose
+from firmware.cards.cps import CpsApp  # noqa: F401 - what a Card usually is
 from firmware.cards.errors import NotACpsCard, PinBlocked, PinWrong, WrongSlot
 from host_agent import lotfile, lots, verify
 from host_agent.errors import EXIT_CARD, EXIT_REFUSED, AgentError
 from hw import hal
 from protocol import bundle, dates
+
+# What sealing asks of a CPS: firmware.cards.cps.CpsApp, a CPS3's Cps3App, or a PKCS#11
+# token's host_agent.pkcs11_seal.Pkcs11Cps (card, certificate(), verify, sign, forget).
+Card = Any
 
 
 class SealError(AgentError):
@@ -24,7 +30,7 @@ class SealError(AgentError):
     french_default = "La carte CPS a refusé la signature du lot ; aucun lot n'a été signé."
 
 
-def find_cps(readers, make_slot) -> CpsApp:
+def find_cps(readers, make_slot) -> Card:
     """The CPS application of the first reader in `readers` holding a CPS card, opened and
     read (`make_slot(reader)` gives a hal.CardSlot). SealError when no reader has one."""
     seen = []
@@ -33,16 +39,19 @@ def find_cps(readers, make_slot) -> CpsApp:
         if not slot.present():
             seen.append("%s: empty" % reader)
             continue
-        app = CpsApp(slot)
+        app = None
         try:
-            app.open()
+            app = choose.cps_app(slot, None)  # tla's CPS or a CPS3, by its ATR
             app.read()
             return app
         except (NotACpsCard, WrongSlot):
             seen.append("%s: not a CPS" % reader)
         except hal.CardError as e:
             seen.append("%s: %s" % (reader, e))
-        app.forget()
+        if app is not None:
+            app.forget()
+        else:
+            slot.power_off()
     raise SealError(
         "no CPS card in a reader (%s): insert the professional's CPS"
         % ("; ".join(seen) or "no PC/SC reader found, is pcscd running?"),
@@ -51,14 +60,14 @@ def find_cps(readers, make_slot) -> CpsApp:
     )
 
 
-def holder(app: CpsApp) -> str:
+def holder(app: Card) -> str:
     """'PETIT LUC (10006543218)': who the CPS in `app` belongs to."""
     card = app.card
     assert card is not None
     return "%s (%s)" % (card.name(), card.holder_id)
 
 
-def lots_to_seal(store, app: CpsApp, refs) -> tuple[list, list]:
+def lots_to_seal(store, app: Card, refs) -> tuple[list, list]:
     """(the open lots to seal with this CPS, the open lots of other professionals left
     aside). With `refs`, exactly those lots: SealError if one is not open or is another
     professional's; without, every open lot of the CPS holder."""
@@ -89,7 +98,7 @@ PULLED_FRENCH = (
 )
 
 
-def unlock(app: CpsApp, pin: bytearray) -> None:
+def unlock(app: Card, pin: bytearray) -> None:
     """Verify the PIN (wiped here whatever happens). SealError with the tries left when it
     is wrong, or when the card is blocked."""
     try:
@@ -129,7 +138,7 @@ def blocked_message() -> str:
     return "the CPS's PIN is blocked (3 wrong PINs): unblock it with its PUK, then seal again"
 
 
-def seal(store, app: CpsApp, lot, now: int, root) -> bytes:
+def seal(store, app: Card, lot, now: int, root) -> bytes:
     """Seal one open lot with the CPS (its PIN verified): sign the lot, check the signature
     with the card's certificate, and the certificate up to the trusted `root` (through the
     stored certificates) on the sealing day, keep the sealed file. Returns the file.
@@ -137,17 +146,18 @@ def seal(store, app: CpsApp, lot, now: int, root) -> bytes:
     lot_body = lots.body(store, lot, now)
     day = dates.days_to_ymd(dates.paris_day(now))  # the day verify_lot checks the seal at
     digest = lotfile.seal_digest(lot_body)
+    cert = bytes(app.certificate())  # a CPS3 reads it again: it keeps no copy
     signature = app.sign(digest)
     problem = verify.seal_problem(
-        signature, digest, app.cert, lot["professional"], store.certificates(), root, day
+        signature, digest, cert, lot["professional"], store.certificates(), root, day
     )
     if problem:
         raise SealError(
             "the CPS's seal of lot %s does not verify: %s (nothing was sealed)"
             % (lots.name(lot), problem)
         )
-    file = lotfile.sealed(lot_body, app.cert, signature)
-    lots.record_seal(store, lot["id"], file, bundle.cert_id(app.cert), now)
+    file = lotfile.sealed(lot_body, cert, signature)
+    lots.record_seal(store, lot["id"], file, bundle.cert_id(cert), now)
     return file
 
 
@@ -156,7 +166,7 @@ class Session:
     """A CPS found in a reader, ready to seal: its application, who holds it, the lots it
     is to seal, the open lots of other professionals left aside, the PIN tries left."""
 
-    app: CpsApp
+    app: Card
     holder: str
     chosen: list
     others: list

@@ -13,6 +13,7 @@ see the sheet).
 from datetime import UTC, datetime
 
 from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509 import verification
 from cryptography.x509.oid import NameOID
 
@@ -91,11 +92,19 @@ def check_names(who, role, cert, expected, what) -> None:
 def check_path(who, role, cert, intermediates, root, day) -> None:
     """`cert` is valid at some time of `day` (YYYYMMDD, a French civil day) and, at that
     time, chains to `root` through `intermediates` (x509 certificates) as a `role` card
-    certificate, by cryptography's path validation."""
+    certificate, by cryptography's path validation. `role` "CPS3": an IGC-Santé CPS3
+    certificate, `root` then the list of the installed IGC-Santé roots."""
+    if root is None or root == []:
+        if role == "CPS3":
+            raise Refused(
+                "the %s certificate is a CPS3's (IGC-Santé) and no IGC-Santé authority is "
+                "installed: add the ANS's certificates to [cards] igc_roots" % who
+            )
+        raise Refused("the %s certificate cannot be checked: no tla root is installed" % who)
     instant = _instant_in(who, cert, day)
     builder = (
         verification.PolicyBuilder()
-        .store(verification.Store([root]))
+        .store(verification.Store(root if isinstance(root, list) else [root]))
         .time(datetime.fromtimestamp(instant, UTC))
         .max_chain_depth(MAX_CHAIN)
         .extension_policies(
@@ -106,19 +115,63 @@ def check_path(who, role, cert, intermediates, root, day) -> None:
     try:
         builder.build_client_verifier().verify(cert, list(intermediates))
     except verification.VerificationError as e:
+        trusted = "an installed IGC-Santé root" if role == "CPS3" else "the trusted root"
         raise Refused(
-            "the %s certificate does not chain to the trusted root as a %s certificate: %s"
-            % (who, role, _plain(e))
+            "the %s certificate does not chain to %s as a %s certificate: %s"
+            % (who, trusted, role, _plain(e))
         ) from None
+
+
+# ---------------------------------------------------------------- CPS3 (IGC-Santé)
+
+
+def cps3_problem(cert) -> str:
+    """ "" when `cert` has the shape of a CPS3 signature certificate of the IGC-Santé
+    (docs/cards.md "CPS3 certificates"): an RSA 2048 key, not a CA, keyUsage
+    nonRepudiation (the key the Cryptolib signs with: pkcs15-sec.c:256)."""
+    key = cert.public_key()
+    if not isinstance(key, rsa.RSAPublicKey) or key.key_size != 2048:
+        return "its key is not RSA 2048"
+    found = []
+    for kind, name in (_EXTENSIONS[0], _EXTENSIONS[2]):
+        try:
+            found.append(cert.extensions.get_extension_for_class(kind).value)
+        except x509.ExtensionNotFound:
+            return "it has no %s extension" % name
+    usage, constraints = found
+    if constraints.ca or usage.key_cert_sign:
+        return "it is a certificate authority's"
+    if not usage.content_commitment:
+        return "its key usage is not nonRepudiation (a CPS3's signature key)"
+    return ""
+
+
+def check_cps3(who, cert, professional, what) -> None:
+    """The CPS3 certificate's shape, and its subject CN is the PS_IdNat of `professional`:
+    identifier type 8 (RPPS) then the 11 digits, optionally followed by "/" and more."""
+    problem = cps3_problem(cert)
+    if problem:
+        raise Refused("the %s certificate is not a CPS3 signature certificate: %s" % (who, problem))
+    names = [a.value for a in cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)]
+    idnat = [str(v).split("/")[0] for v in names]
+    if idnat != ["8" + str(professional)]:
+        shown = ", ".join(v[1:] if v[:1] == "8" else v for v in idnat) or "nobody"
+        raise Refused("the %s certificate is %s's, not %s %s" % (who, shown, what, professional))
 
 
 def _ee_policy(role):
     def validator(_policy, cert, _value):
-        problem = role_problem(role, cert)
+        problem = cps3_problem(cert) if role == "CPS3" else role_problem(role, cert)
         if problem:
             raise ValueError(problem)
 
     crit = verification.Criticality
+    if role == "CPS3":  # no tla policy mark: the IGC-Santé's shape, whatever criticality
+        return (
+            verification.ExtensionPolicy.permit_all()
+            .require_present(x509.BasicConstraints, crit.AGNOSTIC, None)
+            .require_present(x509.KeyUsage, crit.AGNOSTIC, validator)
+        )
     return (
         verification.ExtensionPolicy.permit_all()
         .require_present(x509.BasicConstraints, crit.CRITICAL, None)

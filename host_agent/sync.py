@@ -13,23 +13,21 @@ import time
 
 from cryptography import x509
 
-from host_agent import answers, bounds
+from host_agent import answers, bounds, inflate
 from host_agent.client import LinkClient, LinkError, SessionLost, TerminalError
 from host_agent.errors import EXIT_DATABASE, EXIT_VERSION, SyncError
 from host_agent.store import Store, StoreError
 from host_agent.sync_after import AfterSheets
-from host_agent.sync_parts import Batch, Progress, Summary
+from host_agent.sync_parts import Progress, Summary
+from host_agent.sync_pull import Pulling
 from host_agent.sync_round import RoundSync
 from host_agent.verify import Verifier
-from protocol import auth, bundle, dates, messages
+from protocol import auth, messages
 from protocol import sync_messages as sm
-from protocol.pull import Puller
-from protocol.record_stream import CERT, SHEET
 from protocol.security_errors import AuthFailed, MalformedMessage
 
 BATCH_SHEETS = 64  # sheets per transaction (and per ACK)
 SILENCE_S = 2.0  # no frame of the stream for this long: ask again
-MAX_SILENCES = 5  # then the terminal is gone
 
 
 def version_mismatch(hello: dict) -> str | None:
@@ -43,7 +41,7 @@ def version_mismatch(hello: dict) -> str | None:
     )
 
 
-class Syncer(AfterSheets, RoundSync):
+class Syncer(Pulling, AfterSheets, RoundSync):
     def __init__(
         self,
         store: Store,
@@ -85,7 +83,8 @@ class Syncer(AfterSheets, RoundSync):
 
     def run(self) -> Summary:
         self.progress.stage("greeting the terminal")
-        hello = answers.hello(self._clear(messages.HELLO, {}))
+        hello = answers.hello(self._clear(messages.HELLO, inflate.HELLO))
+        self.wbits = inflate.offered(hello)
         mismatch = version_mismatch(hello)
         if mismatch:
             raise SyncError(mismatch, EXIT_VERSION)
@@ -265,106 +264,6 @@ class Syncer(AfterSheets, RoundSync):
                 self.serial,
             )
         return result, None
-
-    def _pull(self, status):
-        self.progress.stage("pulling sheets")
-        self._load_certificates()
-        row = self._db(self.store.terminal_row, self.serial)
-        # Resume after our cursor, but never past a sheet the terminal still holds
-        # unacknowledged (a terminal whose journal was replaced starts lower).
-        after = min(row["cursor"], status["first"] - 1)
-        self.progress.expect(status["unacked"])
-        puller = Puller(after)
-        today = dates.days_to_ymd(dates.paris_day(int(self.wall_clock())))
-        batch = Batch()
-        new_certs = []
-        silences = 0
-        gap = False  # a frame was lost since the stream (re)started
-        self._start_stream(puller)
-        while True:
-            if len(self.summary.received_records) > 50 * (status["unacked"] + 10):
-                raise LinkError("the line to the terminal loses too much: check the cable")
-            messages_in = self.link.receive(self.silence_s)
-            if not messages_in:
-                silences += 1
-                if silences > MAX_SILENCES:
-                    raise LinkError("the terminal stopped answering during the sync")
-                gap = False
-                self._start_stream(puller)  # a frame (or our PULL) was lost: ask again
-                continue
-            silences = 0
-            restart = lost = False
-            for m in messages_in:
-                gap = gap or m.gap
-                try:
-                    if m.seq in self._acks and m.mtype in (messages.ACK, messages.ERROR):
-                        self._on_ack_reply(m)
-                        continue
-                    if m.mtype == messages.ERROR and m.seq == puller.seq:
-                        self.link.check_error(m)
-                except SessionLost:
-                    lost = True  # the terminal rebooted: open a session again
-                    break
-                if m.mtype != messages.RECORDS or m.seq != puller.seq or restart:
-                    continue
-                if gap:
-                    restart = True  # frames were lost: the stream is not whole any more
-                    continue
-                entries = puller.on_records(m.seq, m.body)
-                if entries is None:
-                    continue
-                for etype, rec_no, body in entries:
-                    batch.nbytes += len(body)
-                    if etype == CERT:
-                        cid = bundle.cert_id(body)
-                        if cid not in self.known:
-                            self._know(cid, body)
-                            batch.certs.append(body)
-                            new_certs.append(cid)
-                    elif etype == SHEET:
-                        self.summary.received_records.append(rec_no)
-                        batch.add(rec_no, body, *self.verify(rec_no, body, today))
-                        self.progress.advance(1, len(body) + 3)
-                    self._within_limits(batch, new_certs)
-                if (
-                    len(batch) >= self.batch_sheets
-                    or batch.nbytes >= self.limits.batch_bytes
-                    or (puller.ended and (batch or batch.certs))
-                ):
-                    self._commit(batch, new_certs)
-                    batch, new_certs = Batch(), []
-                grant = puller.grant()
-                if grant is not None:
-                    self.link.send(messages.PULL, grant, puller.seq)
-            self.summary.bytes = self.link.bytes_in + self.link.bytes_out
-            if lost:
-                self._authenticate()
-                self._acks = {}
-                self._confirm_unacknowledged()
-                restart = True
-            if restart:
-                gap = False
-                self._start_stream(puller)
-                continue
-            if puller.ended:
-                break
-        if batch or batch.certs:
-            self._commit(batch, new_certs)
-        self.summary.restarts = puller.restarts
-        self._finish_acks()
-
-    def _within_limits(self, batch, new_certs):
-        """Past a limit of host_agent/bounds.py: commit (and acknowledge) what was
-        received, then stop with the limit's sentence."""
-        try:
-            bounds.check(self.limits, self.summary, batch, self.link.bytes_in)
-        except bounds.LimitReached:
-            self._commit(batch, new_certs)
-            raise
-
-    def _start_stream(self, puller):
-        seq = self.link.next_seq()
-        self.link.send(messages.PULL, puller.restart(seq), seq)
 
     def _commit(self, batch, cert_ids):
         ok, bad = self._db(self.store.commit_batch, self.terminal_id, self.sync_id, batch)

@@ -103,6 +103,9 @@ class Summary:
         self.pending = 0  # unacknowledged on the terminal at the end
         self.bytes = 0
         self.restarts = 0
+        self.deflate = 0  # the window bits of the deflated stream, 0: it came plain
+        self.deflate_dropped = None  # why compression was dropped during this sync
+        self.stream_bytes = (0, 0)  # (bytes the RECORDS frames carried, stream bytes)
         self.received_records = []  # record numbers the stream carried (tests)
         self.series_complete = []  # (prescription row, sessions used) these sheets completed
         self.round_counted = 0  # visits of the terminal's round newly counted back

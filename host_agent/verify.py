@@ -11,11 +11,14 @@ import time
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed, encode_dss_signature
 
-from host_agent import signers
+from firmware.cards import cvc
+from host_agent import signers, trust
+from hw import hal
 from protocol import bundle, dates, sheet, sheet_validation
+from protocol import sheet_fields as F
 
 # What each signature must name (host_agent/signers.py): who, its role, the sheet's field
 # that names its holder, and that field in English.
@@ -145,12 +148,27 @@ class Verifier:
     verifies hundreds of sheets signed by a few cards). `add(der)` learns a certificate."""
 
     def __init__(self, certificates, root):
-        self.root = _certificate(root)
-        self.known = _by_id(certificates)
+        self.trust = trust.of(root)  # tla's root, and the IGC-Santé ones when installed
+        self.root = self.trust.root
+        self.known = {}
+        self.read_certs = {}  # id -> bytes of the certificates read from Vitale 2 cards
+        for value in certificates.values() if isinstance(certificates, dict) else certificates:
+            self.add(value)
         self._chains = set()  # (certificate id, role, day) whose chain verified
 
     def add(self, der) -> bytes:
-        cert = _certificate(der)
+        """Learn an X.509 certificate, or a Vitale 2's certificate as read (kept as its
+        bytes: its issuer's key is not public); ValueError for anything else."""
+        try:
+            cert = _certificate(der)
+        except ValueError:
+            try:
+                raw = cvc.check(der)
+            except hal.CardError:
+                raise ValueError("neither an X.509 certificate nor a Vitale 2's") from None
+            cid = bundle.cert_id(raw)
+            self.read_certs[cid] = raw
+            return cid
         cid = bundle.cert_id(cert.public_bytes(serialization.Encoding.DER))
         self.known[cid] = cert
         return cid
@@ -179,7 +197,11 @@ class Verifier:
 
     def check_chain(self, who, role, cid, cert, day):
         if (cid, role, day) not in self._chains:
-            signers.check_path(who, role, cert, self.known.values(), self.root, day)
+            if role == "CPS3":  # an IGC-Santé certificate: only the installed roots
+                others = list(self.known.values()) + self.trust.igc_intermediates
+                signers.check_path(who, role, cert, others, self.trust.igc_anchors, day)
+            else:
+                signers.check_path(who, role, cert, self.known.values(), self.root, day)
             self._chains.add((cid, role, day))
 
 
@@ -191,22 +213,26 @@ def seal_problem(signature, digest, cert, professional, certificates, root, day)
     who = "CPS seal"
     try:
         cert = _certificate(cert)
-        signers.check_role(who, "CPS", cert)
-        signers.check_names(who, "CPS", cert, professional, "the lot's professional")
+        cps3 = isinstance(cert.public_key(), rsa.RSAPublicKey)  # a CPS3's (IGC-Santé)
+        if cps3:
+            signers.check_cps3(who, cert, professional, "the lot's professional")
+        else:
+            signers.check_role(who, "CPS", cert)
+            signers.check_names(who, "CPS", cert, professional, "the lot's professional")
         if root is not None:
-            known = _by_id(certificates).values()
-            signers.check_path(who, "CPS", cert, known, _certificate(root), day)
-        _check_signature(who, cert, signature, digest)
+            verifier = Verifier(certificates, root)
+            verifier.check_chain(who, "CPS3" if cps3 else "CPS", b"", cert, day)
+        _check_signature(who, cert, signature, digest, bundle.RS256 if cps3 else bundle.ES256)
     except _Refused as e:
         return str(e)
     return ""
 
 
-def key_problem(who, cert, signature, digest) -> str:
-    """ "" when `signature` over `digest` is by `cert`'s key, else the reason (the check of
-    a stored sheet's bytes, host_agent/check.py)."""
+def key_problem(who, cert, signature, digest, alg=bundle.ES256) -> str:
+    """ "" when `signature` (by `alg`) over `digest` is by `cert`'s key, else the reason
+    (the check of a stored sheet's bytes, host_agent/check.py)."""
     try:
-        _check_signature(who, cert, signature, digest)
+        _check_signature(who, cert, signature, digest, alg)
     except _Refused as e:
         return str(e)
     return ""
@@ -218,22 +244,18 @@ def _certificate(value):
     return x509.load_der_x509_certificate(bytes(value))
 
 
-def _by_id(certificates):
-    """{certificate id: x509.Certificate}, the id computed from each DER (never trusted
-    from the caller's keys)."""
-    values = certificates.values() if isinstance(certificates, dict) else certificates
-    result = {}
-    for value in values:
-        cert = _certificate(value)
-        result[bundle.cert_id(cert.public_bytes(serialization.Encoding.DER))] = cert
-    return result
-
-
 def _check_signatures(decoded, care_sheet, verifier):
     # R161-43: never a sheet without the professional's signature.
     if decoded.cps_signature is None:
         raise _Refused("the CPS signature is missing (R161-43)")
-    if decoded.vitale_signature is None:
+    read = decoded.vitale_read is not None
+    if read != (care_sheet.unsigned_reason == F.SIGNED_BY_READING):
+        # R161-43: a card signs by being read only with both the sheet and the bundle saying
+        # so: the sheet (signed by the CPS) the reason, the bundle the card and certificate.
+        raise _Refused(
+            "the sheet and the bundle disagree on a Vitale card that signed by being read"
+        )
+    if decoded.vitale_signature is None and not read:
         # R161-43, R161-46: the patient's signature may be missing only for a recorded reason.
         if care_sheet.unsigned_reason is None and care_sheet.degraded is not True:
             raise _Refused(
@@ -244,22 +266,30 @@ def _check_signatures(decoded, care_sheet, verifier):
     day = care_sheet.completion
     if not dates.is_ymd(day):
         raise _Refused("the care sheet has no valid completion date to check certificates at")
-    signatures = [(decoded.cps_signature, decoded.cps_cert)]
+    signatures = [(decoded.cps_signature, decoded.cps_cert, decoded.cps_alg)]
     if decoded.vitale_signature is not None:
-        signatures.append((decoded.vitale_signature, decoded.vitale_cert))
-    if decoded.vitale_signature is not None:
+        signatures.append((decoded.vitale_signature, decoded.vitale_cert, decoded.vitale_alg))
         _check_two_keys(decoded, verifier.known)
     digest = bundle.digest(decoded.sheet)
-    for (who, field, what), (signature, cid) in zip(SIGNERS, signatures, strict=False):
+    for (who, field, what), (signature, cid, alg) in zip(SIGNERS, signatures, strict=False):
         cert = verifier.known.get(cid)
         if cert is None:
             raise _Refused("the %s certificate %s is unknown" % (who, cid.hex()))
         # The role and the name first: a valid Vitale or other professional's certificate
         # gets the reason that says so, not a path error.
-        signers.check_role(who, who, cert)
-        signers.check_names(who, who, cert, getattr(care_sheet, field), what)
-        verifier.check_chain(who, who, cid, cert, day)
-        _check_signature(who, cert, signature, digest)
+        if who == "CPS" and isinstance(cert.public_key(), rsa.RSAPublicKey):
+            # A CPS3's certificate (IGC-Santé): its CN names the professional.
+            signers.check_cps3(who, cert, getattr(care_sheet, field), what)
+            verifier.check_chain(who, "CPS3", cid, cert, day)
+        else:
+            signers.check_role(who, who, cert)
+            signers.check_names(who, who, cert, getattr(care_sheet, field), what)
+            verifier.check_chain(who, who, cid, cert, day)
+        _check_signature(who, cert, signature, digest, alg)
+    if read and decoded.vitale_cert not in verifier.read_certs:
+        raise _Refused(
+            "the certificate %s read from the Vitale card is unknown" % decoded.vitale_cert.hex()
+        )
 
 
 def _check_two_keys(decoded, known):
@@ -278,10 +308,25 @@ def _key_der(cert) -> bytes:
     )
 
 
-def _check_signature(who, cert, signature, digest):
+def _check_signature(who, cert, signature, digest, alg=bundle.ES256):
     key = cert.public_key()
+    if alg == bundle.RS256:
+        # A CPS3: RSA PKCS#1 v1.5 over the SHA-256 digest, the card adding the DigestInfo.
+        if not isinstance(key, rsa.RSAPublicKey) or key.key_size != 2048:
+            raise _Refused("the %s certificate's key is not the RSA 2048 key RS256 says" % who)
+        if len(signature) != key.key_size // 8:
+            raise _Refused("the %s signature is not %d bytes" % (who, key.key_size // 8))
+        try:
+            key.verify(bytes(signature), digest, padding.PKCS1v15(), Prehashed(hashes.SHA256()))
+        except InvalidSignature:
+            raise _Refused("the %s signature does not match the sheet bytes" % who) from None
+        return
+    if alg != bundle.ES256:
+        raise _Refused("the %s signature's algorithm %r is not ES256 or RS256" % (who, alg))
     if not isinstance(key, ec.EllipticCurvePublicKey) or key.curve.name != "secp256r1":
         raise _Refused("the %s certificate's key is not an ECDSA P-256 key" % who)
+    if len(signature) != 64:
+        raise _Refused("the %s signature is not 64 bytes" % who)
     r = int.from_bytes(signature[:32], "big")
     s = int.from_bytes(signature[32:], "big")
     try:

@@ -7,7 +7,7 @@ counted on. Each failure is an AgentError, in English and in French (host_agent/
 import time
 from pathlib import Path
 
-from host_agent import files, settings
+from host_agent import files, settings, trust
 from host_agent.errors import EXIT_DATABASE, AgentError
 from host_agent.store import Store, StoreError
 from host_agent.sync_parts import load_root
@@ -43,11 +43,18 @@ def root_path(root: Path | None, db: Path) -> Path:
     return root if root is not None else db.parent / "root.pem"
 
 
+IGC_ROOTS: list = []  # the [cards] igc_roots files of this run's settings (cli/common.py)
+
+
 def root_certificate(root: Path | None, db: Path, required: bool = True):
     """The trusted root (x509) from `root` ($TLA_ROOT_CERT) or root.pem beside the database
-    (as `sync` checks sheets). None when not `required`, not given and no root.pem exists;
-    else a missing or unreadable root is an AgentError."""
+    (as `sync` checks sheets), with the IGC-Santé authorities the settings install (a
+    trust.Trust then). None when not `required`, not given and nothing is trusted; else a
+    missing or unreadable root is an AgentError (not needed once IGC-Santé is installed)."""
     path = root_path(root, db)
+    if IGC_ROOTS:
+        tla_root = load_root(path) if path.exists() or root is not None else None
+        return trust.load_igc(IGC_ROOTS, tla_root)
     if not path.exists():
         if not required and root is None:
             return None

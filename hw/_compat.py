@@ -5,17 +5,14 @@
   only there). Both get the same geometry, so an
   image written by one mounts in the other.
 - raw mode for a serial tty (termios.setraw on MicroPython, tty.setraw on CPython).
+- a private file (the unix board's flash image, which holds the key block): os.open with
+  mode 0600 on CPython; MicroPython has neither os.open nor chmod, so its shell does it.
 """
 
 import sys
 import time
 
-from hw.hal import (
-    IOCTL_BLOCK_COUNT,
-    IOCTL_BLOCK_SIZE,
-    FileSystem,
-    FlashDamaged,
-)
+from hw.hal import IOCTL_BLOCK_COUNT, IOCTL_BLOCK_SIZE, FileSystem
 
 IS_MICROPYTHON = sys.implementation.name == "micropython"
 
@@ -37,6 +34,7 @@ LFS_PROG_SIZE = 32
 LFS_LOOKAHEAD = 32
 LFS_CACHE_SIZE = 128
 LFS_BLOCK_CYCLES = 100
+_GEOMETRY = (LFS_READ_SIZE, LFS_CACHE_SIZE, LFS_LOOKAHEAD, LFS_BLOCK_CYCLES)
 
 
 def _lfs_call(fn, *args):
@@ -54,7 +52,7 @@ class _LittleFs(FileSystem):
         self.impl = impl
         self.block_size = block_size
         self.block_count = block_count
-        self.formatted_over = False  # True: formatted over bytes in blocks 0-1 (said at boot)
+        self.format_resumed = False  # True: a format the power cut short, done again (said)
 
     def open(self, path, mode="rb"):
         # littlefs-python's "ab" does not create a missing file; make both behave like POSIX.
@@ -100,69 +98,98 @@ class _LittleFs(FileSystem):
 
 
 def mount_littlefs(bdev, format_if_blank=True, prog_size=LFS_PROG_SIZE) -> FileSystem:
-    """Mount littlefs on `bdev`; format it first when it holds no filesystem (and allowed).
+    """Mount littlefs on `bdev`; format it first when it holds nothing (and allowed).
     `prog_size`: the smallest write the flash takes (256, a page, on the RP2350's).
 
-    Only a blank flash is formatted (all 0xFF but the superblock pair: _refuse_or_format).
-    Raises FlashDamaged when the flash holds data that does not mount (it is left as it
-    is), OSError when it is blank and formatting is not allowed.
+    Only a flash that holds nothing is formatted: all 0xFF, or a format the power cut short
+    (hw/format_rule.py). Raises FlashDamaged when the flash holds data that does not mount
+    (it is left as it is), OSError when it holds nothing and formatting is not allowed.
     """
     block_size = bdev.ioctl(IOCTL_BLOCK_SIZE, 0)
     block_count = bdev.ioctl(IOCTL_BLOCK_COUNT, 0)
-    if IS_MICROPYTHON:
-        import vfs  # type: ignore[import-not-found]
+    try:
+        return _LittleFs(_mount(bdev, prog_size), block_size, block_count)
+    except OSError:
+        pass
+    from hw.format_rule import clear_for_format  # (only after a failed mount: no heap else)
 
-        opts = {"readsize": LFS_READ_SIZE, "progsize": prog_size, "lookahead": LFS_LOOKAHEAD}
-        try:
-            impl = vfs.VfsLfs2(bdev, mtime=False, **opts)
-        except OSError:
-            over = _refuse_or_format(bdev, format_if_blank)
-            vfs.VfsLfs2.mkfs(bdev, **opts)
-            fs = _LittleFs(vfs.VfsLfs2(bdev, mtime=False, **opts), block_size, block_count)
-            fs.formatted_over = over
-            return fs
-        return _LittleFs(impl, block_size, block_count)
-
-    from hw._littlefs_cpython import mount
-
-    geometry = (LFS_READ_SIZE, LFS_CACHE_SIZE, LFS_LOOKAHEAD, LFS_BLOCK_CYCLES)
-    formatted = {"over": False}
-
-    def refuse_or_format():
-        formatted["over"] = _refuse_or_format(bdev, format_if_blank)
-
-    impl = mount(bdev, block_size, block_count, prog_size, geometry, refuse_or_format)
-    fs = _LittleFs(impl, block_size, block_count)
-    fs.formatted_over = formatted["over"]
+    resumed = clear_for_format(bdev, lambda dev: _mkfs(dev, prog_size), format_if_blank)
+    _mkfs(bdev, prog_size)
+    fs = _LittleFs(_mount(bdev, prog_size), block_size, block_count)
+    fs.format_resumed = resumed
     return fs
 
 
-def is_erased(bdev, first=0, end=None) -> bool:
-    """True when every byte of the flash's blocks [first, end) (end: the last block) is
-    0xFF (never written, or wholly erased). Reads one block at a time."""
-    block_size = bdev.ioctl(IOCTL_BLOCK_SIZE, 0)
-    buf = bytearray(block_size)
-    blank = b"\xff" * block_size
-    if end is None:
-        end = bdev.ioctl(IOCTL_BLOCK_COUNT, 0)
-    for block in range(first, end):
-        bdev.readblocks(block, buf, 0)
-        if buf != blank:
-            return False
-    return True
+def _mount(bdev, prog_size):
+    """The binding's mounted filesystem on `bdev`; OSError when littlefs cannot mount it."""
+    if IS_MICROPYTHON:
+        import vfs  # type: ignore[import-not-found]
+
+        return vfs.VfsLfs2(bdev, mtime=False, **_mpy_options(prog_size))
+    from hw._littlefs_cpython import mount
+
+    return mount(bdev, prog_size, _GEOMETRY)
 
 
-def _refuse_or_format(bdev, format_if_blank):
-    """After a failed mount: format only an erased flash (and when allowed). Blocks 0 and 1
-    may hold bytes: they are littlefs' superblock pair, the only blocks a format writes, so
-    an unmountable flash with nothing beyond them is a first format the power cut short and
-    holds nothing. Anything else is damage, never formatted away: FlashDamaged
-    (docs/journal.md "Flash damage"). Returns True when blocks 0-1 held bytes."""
-    if not is_erased(bdev, 2):
-        raise FlashDamaged("the flash holds data littlefs cannot mount: not formatted")
-    if not format_if_blank:
-        raise OSError(19, "no filesystem on the flash")
-    return not is_erased(bdev, 0, 2)  # bytes in the superblock pair: said, not silent
+def _mkfs(bdev, prog_size):
+    """Format `bdev` (every caller checks first that it holds nothing: hw/format_rule.py)."""
+    if IS_MICROPYTHON:
+        import vfs  # type: ignore[import-not-found]
+
+        vfs.VfsLfs2.mkfs(bdev, **_mpy_options(prog_size))
+        return
+    from hw._littlefs_cpython import mkfs
+
+    mkfs(bdev, prog_size, _GEOMETRY)
+
+
+def _mpy_options(prog_size):
+    return {"readsize": LFS_READ_SIZE, "progsize": prog_size, "lookahead": LFS_LOOKAHEAD}
+
+
+def open_private(path):
+    """(`path` opened "r+b", its old mode or None): readable by its owner only. A missing
+    file is created 0600 from the start, whatever the umask (no moment of 0644); an existing
+    one whose group or others may read or write it is made 0600, and its old mode returned
+    so that the caller says so (what it held may have been read)."""
+    import os
+
+    if not IS_MICROPYTHON:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)  # pyright: ignore[reportAttributeAccessIssue]
+        mode = os.fstat(fd).st_mode & 0o777
+        if mode != 0o600:
+            os.fchmod(fd, 0o600)
+        return os.fdopen(fd, "r+b"), (mode if mode & 0o077 else None)
+    if "\n" in path or "\x00" in path:
+        raise OSError(22, "flash image path %r: no newline or NUL" % path)
+    quoted = "'" + path.replace("'", "'\\''") + "'"
+    mode = _mode(os, path)
+    if mode is None:
+        # 0666 & ~077: 0600 from its creation, whatever this process's umask
+        os.system("exec 2>/dev/null; umask 077 && : >> " + quoted)
+        mode = _mode(os, path)
+        if mode is None:
+            raise OSError(2, "cannot create the flash image %s" % path)
+    old = None
+    if mode & 0o077:
+        old = mode
+        os.system("exec 2>/dev/null; chmod 600 -- " + quoted)
+        mode = _mode(os, path)
+        if mode is None or mode & 0o077:
+            raise OSError(
+                1,
+                "flash image %s is readable by others (mode 0%o) and could not be made 0600: "
+                "run chmod 600 on it" % (path, old),
+            )
+    return open(path, "r+b"), old
+
+
+def _mode(os, path):
+    """The permission bits of `path`, or None when it does not exist."""
+    try:
+        return os.stat(path)[0] & 0o777
+    except OSError:
+        return None
 
 
 def tty_raw_nonblocking(fd) -> None:

@@ -7,7 +7,7 @@ device its classes would hold heap for nothing (docs/board.md "Heap").
 
 import littlefs  # type: ignore[import-not-found]
 
-from hw.hal import IOCTL_BLOCK_ERASE
+from hw.hal import IOCTL_BLOCK_COUNT, IOCTL_BLOCK_ERASE, IOCTL_BLOCK_SIZE
 
 
 def _os_error(e):
@@ -86,26 +86,30 @@ class _LfsContext:
         return 0
 
 
-def mount(bdev, block_size, block_count, prog_size, geometry, refuse_or_format):
-    """The mounted littlefs.LittleFS on `bdev` (formatted first when blank and
-    `refuse_or_format()` allows it). `geometry`: (read size, cache size, lookahead, block
-    cycles), shared with MicroPython's mount in hw/_compat.py."""
+def _littlefs(bdev, prog_size, geometry):
+    """A littlefs.LittleFS over `bdev`, not mounted. `geometry`: (read size, cache size,
+    lookahead, block cycles), shared with MicroPython's in hw/_compat.py."""
     read_size, cache_size, lookahead, block_cycles = geometry
-    impl = littlefs.LittleFS(
+    return littlefs.LittleFS(
         context=_LfsContext(bdev),
         mount=False,
-        block_size=block_size,
-        block_count=block_count,
+        block_size=bdev.ioctl(IOCTL_BLOCK_SIZE, 0),
+        block_count=bdev.ioctl(IOCTL_BLOCK_COUNT, 0),
         read_size=read_size,
         prog_size=prog_size,
         cache_size=max(cache_size, prog_size),
         lookahead_size=lookahead,
         block_cycles=block_cycles,
     )
-    try:
-        impl.mount()
-    except littlefs.LittleFSError:
-        refuse_or_format()
-        impl.format()
-        impl.mount()
+
+
+def mount(bdev, prog_size, geometry):
+    """The mounted littlefs.LittleFS on `bdev`; OSError when it does not mount."""
+    impl = _littlefs(bdev, prog_size, geometry)
+    call(impl.mount)
     return impl
+
+
+def mkfs(bdev, prog_size, geometry):
+    """Format `bdev` (hw/_compat.py checks first that it holds nothing)."""
+    call(_littlefs(bdev, prog_size, geometry).format)

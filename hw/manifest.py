@@ -14,7 +14,7 @@ _SKIP = {"manifest.py", "pcsc.py", "_boot.py", "_littlefs_cpython.py"}
 if options.board == "rp2350":
     _SKIP.update(("unix.py", "flash.py"))
 else:
-    _SKIP.add("rp2350.py")
+    _SKIP.update(("rp2350.py", "tla_t1_pins.py"))
 package(
     "hw",
     files=sorted(

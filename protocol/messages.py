@@ -82,7 +82,7 @@ FLASH_DAMAGED = const(1)  # records were lost: STATUS "damaged" names their numb
 FLASH_UNREADABLE = const(2)  # littlefs cannot mount it: read-only salvage, no visits
 
 
-def hello_reply(serial, firmware_version, model, board, flash=FLASH_OK) -> dict:
+def hello_reply(serial, firmware_version, model, board, flash=FLASH_OK, deflate=0) -> dict:
     """Body of the terminal's answer to HELLO: who it is and what it speaks; `flash` only
     when it is not FLASH_OK (docs/protocol.md)."""
     body = {
@@ -94,4 +94,6 @@ def hello_reply(serial, firmware_version, model, board, flash=FLASH_OK) -> dict:
     }
     if flash:
         body["flash"] = flash
+    if deflate:  # the window bits it compresses the RECORDS stream with (deflate_link.py)
+        body["deflate"] = deflate
     return body

@@ -9,6 +9,8 @@ signed sheets, cut into frames regardless of entry boundaries so that every fram
 
 `StreamWriter` (terminal) packs entries into chunks; `StreamReader` (agent) gives entries
 back from chunks in order. A lost chunk is seen by the session's counters, never here.
+When the PULL asked for it, the writer deflates the entries first (protocol/deflate_link.py)
+and the chunks carry the compressed stream; the agent inflates them before its reader.
 """
 
 from protocol._compat import const
@@ -32,20 +34,31 @@ def entry(etype, body=b"") -> bytes:
 class StreamWriter:
     """Packs entries into chunks of `chunk` bytes. `add()` takes an entry while `room()`
     (the buffer holds less than one chunk, so RAM stays near one chunk and one entry);
-    `take()` gives the next full chunk, or with `final` whatever is left."""
+    `take()` gives the next full chunk, or with `final` whatever is left. `squeeze`: a
+    deflate_link.GroupCompressor the entries go through (the END entry ends its group), or
+    None; `bytes` counts the entries' bytes, `wire` what the chunks carry."""
 
-    def __init__(self, chunk):
+    def __init__(self, chunk, squeeze=None):
         self.chunk = chunk
+        self.squeeze = squeeze
         self._buf = bytearray()
         self.next_rec = 0  # record number the reader will give the next "S" entry
         self.bytes = 0
+        self.wire = 0
 
     def room(self) -> bool:
         return len(self._buf) < self.chunk
 
     def add(self, etype, body=b""):
-        self._buf.extend(entry(etype, body))
-        self.bytes += HEAD + len(body)
+        data = entry(etype, body)
+        self.bytes += len(data)
+        z = self.squeeze
+        if z is not None:
+            data = z.write(data)
+            if etype == END:
+                data += z.finish()
+        self._buf.extend(data)
+        self.wire += len(data)
 
     def add_sheet(self, rec_no, bundle):
         if rec_no != self.next_rec:

@@ -116,4 +116,13 @@ CANNOT_EXPRESS_WILL = const(1)  # R161-43
 DEVICE_RENTAL = const(2)  # medical device rental, R161-43
 LABORATORY = const(3)  # R161-46 2°
 NO_SIGNATURE_KEY = const(4)  # the Vitale card has no signature key
-UNSIGNED_REASONS = (CANNOT_EXPRESS_WILL, DEVICE_RENTAL, LABORATORY, NO_SIGNATURE_KEY)
+# R161-43: the card has no public signing function (a Carte Vitale 2): only its reading
+# stands for the patient's signature; the bundle names the card and its certificate.
+SIGNED_BY_READING = const(5)
+UNSIGNED_REASONS = (
+    CANNOT_EXPRESS_WILL,
+    DEVICE_RENTAL,
+    LABORATORY,
+    NO_SIGNATURE_KEY,
+    SIGNED_BY_READING,
+)

@@ -72,24 +72,62 @@ def read_runs(body, key):
 # ---------------------------------------------------------------- STATUS
 
 
-def status_request(high=0, caps=None):
+def status_request(high=0, caps=None, orders=(), log=0):
     """STATUS asks; `high`: the highest record number the PC holds from this terminal, so
     that the terminal never issues it again, whatever its flash lost; `caps`: the
     practice's caps on sheets waiting (warning count, hard count, warning age in days,
-    hard age; 0 = none), kept by the terminal (docs/visit.md "Caps")."""
+    hard age; 0 = none), kept by the terminal (docs/visit.md "Caps"); `orders`: (professional
+    id as an int, highest order number) pairs the PC holds from this terminal, ascending
+    by professional, at most MAX_PROS (R161-44 1°: the terminal never reuses them); `log`:
+    the highest access-log entry number the PC holds from it (the terminal numbers its next
+    entries above)."""
     body: dict = {"high": high} if high else {}
+    if log:
+        body["log"] = log
     if caps is not None:
         body["caps"] = list(caps)
+    if orders:
+        body["orders"] = [[pro, n] for pro, n in orders]
     return body
 
 
 # The highest "high" a STATUS may carry: far beyond any terminal's life (a sheet a minute
-# for 4,000 years), and far from 2^32, where the journal's 4-byte numbers end.
+# for 4,000 years), and far from 2^32, where the journal's 4-byte numbers end. Order
+# numbers have the same bound.
 MAX_HIGH = 1 << 31
+# Professionals a STATUS "orders" may name: far more than share one terminal.
+MAX_PROS = const(64)
+MAX_PRO = 99999999999  # 11 digits (RPPS)
 
 
 def read_status_request(body):
     return _opt_int(body, "high", 0, MAX_HIGH, 0)
+
+
+def read_status_log(body):
+    """The PC's highest access-log entry of a STATUS request (0 when absent)."""
+    return _opt_int(body, "log", 0, MAX_HIGH, 0)
+
+
+def read_status_orders(body):
+    """{professional (int): highest order number} of a STATUS request ({} when absent),
+    checked: at most MAX_PROS pairs, professionals ascending, numbers 1 to MAX_HIGH."""
+    value = fields.need_map(body).get("orders", [])
+    if not isinstance(value, list) or len(value) > MAX_PROS:
+        raise MalformedMessage("STATUS orders: a list of at most %d pairs" % MAX_PROS)
+    out = {}
+    last = -1
+    for pair in value:
+        if not isinstance(pair, list) or len(pair) != 2:
+            raise MalformedMessage("STATUS orders: [professional, highest order number]")
+        pro, n = pair
+        if type(pro) is not int or type(n) is not int:
+            raise MalformedMessage("STATUS orders: two integers")
+        if not last < pro <= MAX_PRO or not 1 <= n <= MAX_HIGH:
+            raise MalformedMessage("STATUS orders: professionals ascending, numbers 1 to 2^31")
+        out[pro] = n
+        last = pro
+    return out
 
 
 def read_caps(body):
@@ -154,14 +192,21 @@ def read_time(body):
 # ---------------------------------------------------------------- PULL / RECORDS
 
 
-def pull(after, upto):
-    """Ask for the record stream after record `after`, frames 0..upto-1 of it. The same
+def pull(after, upto, wbits=0):
+    """Ask for the record stream after record `after`, frames 0..upto-1 of it, deflated with
+    a window of 2^wbits bytes when `wbits` is not 0 (protocol/deflate_link.py). The same
     request again with a larger `upto` is a credit grant for the same stream."""
-    return {"after": after, "upto": upto}
+    body = {"after": after, "upto": upto}
+    if wbits:
+        body["deflate"] = wbits
+    return body
 
 
 def read_pull(body):
-    return fields.get_int(body, "after", 0, U32), fields.get_int(body, "upto", 1, U32)
+    """(after, upto, window bits or 0) of a PULL. A window outside 9-15 is a malformed body;
+    whether the terminal offers it is its own check."""
+    wbits = _opt_int(body, "deflate", 9, 15, 0)
+    return fields.get_int(body, "after", 0, U32), fields.get_int(body, "upto", 1, U32), wbits
 
 
 def read_records(body):

@@ -58,13 +58,14 @@ def record(name):
     return {"vitale": vitale.record, "cps": cps.record}
 
 
-def record_visit(name):
-    vitale_card, cps_card, pin, keys = _visitkit.VISITS[name]
+def record_visit(name, saved=1):
+    table = _visitkit.VISITS if saved else _visitkit.REFUSED_VISITS
+    vitale_card, cps_card, pin, keys = table[name]
     vitale = RecordingSlot("vitale", fixtures.make(vitale_card))
     cps = RecordingSlot("cps", fixtures.make(cps_card))
     app = _visitkit.make_visit_app(vitale, cps)
     _visitkit.run_visit(app, vitale, cps, pin, keys)
-    assert len(_visitkit.sheets(app)) == 1, app.board.display.lines
+    assert len(_visitkit.sheets(app)) == saved, app.board.display.lines
     return {"vitale": vitale.record, "cps": cps.record}
 
 
@@ -72,6 +73,8 @@ def record_all():
     out = {name: record(name) for name in sorted(_cardkit.SCENARIOS)}
     for name in sorted(_visitkit.VISITS):
         out[name] = record_visit(name)
+    for name in sorted(_visitkit.REFUSED_VISITS):
+        out[name] = record_visit(name, saved=0)
     return out
 
 

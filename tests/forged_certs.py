@@ -71,5 +71,8 @@ class ForgedCps:
     def __init__(self, der):
         self.cert = der
 
+    def certificate(self):
+        return self.cert
+
     def sign(self, digest):
         return pki.sign_digest(KEY, digest)

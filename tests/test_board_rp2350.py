@@ -2,8 +2,9 @@
 `machine` and `rp2` (tests/simhw: MicroPython's own rp2.asm_pio, and state machines that run
 the PIO programs on rp2040-pio-emulator): a card powered, negotiated and read through the
 PIO card line over T=1 and T=0, with a parity error each way; the display's nibble writes
-seen as a 4 x 20 screen; the keypad's debouncing; the battery guard refusing flash writes;
-the RTC round-tripping dates and refusing a time it lost."""
+seen as a 4 x 20 screen; the keypad's debouncing; the battery guard refusing flash writes
+and opening the power latch on an empty cell; the RTC round-tripping dates and refusing a
+time it lost."""
 
 import pytest
 from simhw import devices, rp2sim
@@ -85,7 +86,8 @@ def world():
 
     for j, c in enumerate(rp2350.KEY_COLS):
         sim.inputs[c] = column(j)
-    board = rp2350.Rp2350Board(simmachine.make(sim), rp2, Port(), Time().fns())
+    sim.time = Time()
+    board = rp2350.Rp2350Board(simmachine.make(sim), rp2, Port(), sim.time.fns())
     return board, sim, lcd, rtc, wires, keys
 
 
@@ -187,6 +189,57 @@ def test_the_battery_guard_refuses_flash_writes(world):
     sim.adc[rp2350.PIN_VSYS_ADC] = _mv_to_raw(3700)
     with fs.open("day.bin", "rb") as f:
         assert f.read() == b"sheet" * 100
+
+
+class PowerGone(Exception):
+    """The cell cut from VSYS: nothing of the board runs after it."""
+
+
+def _readings(board, sim, n):
+    """n battery readings: idle() every second, a reading every BATTERY_CHECK_MS."""
+    for _ in range(n * rp2350.BATTERY_CHECK_MS // 1000):
+        sim.time.us += 1000000
+        board.idle()
+
+
+def test_an_empty_cell_opens_the_power_latch(world):
+    """Below EMPTY_MV for three readings in a row (10 s apart) the board deactivates the
+    cards, says so on the screen and drives PWR_HOLD low; one reading back above resets
+    the count, so a dip under a card's load does not switch the terminal off."""
+    board, sim, lcd, rtc, wires, keys = world
+    hold = rp2350.PIN_POWER_HOLD
+    assert sim.outputs[hold] == 1  # held from the start: the ON button may be released
+
+    def latch(value):
+        if not value:
+            raise PowerGone
+
+    sim.on_output[hold] = latch
+    wires["cps"].card = ContactCard(EchoCard(), (0,))
+    board.slots["cps"].power_on()
+    low, ok = _mv_to_raw(bat.EMPTY_MV - 30), _mv_to_raw(bat.EMPTY_MV + 30)
+    sim.adc[rp2350.PIN_VSYS_ADC] = low
+    _readings(board, sim, 2)
+    sim.adc[rp2350.PIN_VSYS_ADC] = ok
+    _readings(board, sim, 1)  # back above: the count starts again
+    sim.adc[rp2350.PIN_VSYS_ADC] = low
+    _readings(board, sim, 2)
+    assert sim.outputs[hold] == 1 and wires["cps"].powered
+    with pytest.raises(PowerGone):
+        _readings(board, sim, 1)  # the third low reading in a row
+    assert not wires["cps"].powered  # deactivated before the power went
+    assert lcd.screen() == [row.ljust(20) for row in rp2350.EMPTY_SCREEN]
+
+
+def test_on_usb_the_latch_is_held_again(world):
+    """USB feeds VSYS through the Pico's own diode: opening the latch does not stop the
+    board, which holds it again and goes on."""
+    board, sim, lcd, rtc, wires, keys = world
+    levels = []
+    sim.on_output[rp2350.PIN_POWER_HOLD] = levels.append
+    sim.adc[rp2350.PIN_VSYS_ADC] = _mv_to_raw(bat.EMPTY_MV - 30)
+    _readings(board, sim, 3)
+    assert levels == [0, 1] and sim.outputs[rp2350.PIN_POWER_HOLD] == 1
 
 
 def test_the_rtc_round_trips_dates_and_says_when_it_lost_the_time(world):

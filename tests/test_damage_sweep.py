@@ -27,6 +27,14 @@ def test_every_block_of_a_thirty_sheet_image_and_seeded_bursts():
     assert figures.reported  # the sweep does hit sheets, and they are named
 
 
+def test_erased_blocks_each_alone_and_every_end_of_the_image():
+    """Issue 17: blocks 2.. erased was formatted over, numbers back to 1; and salvage then
+    named only the last sheet (no segment header left to say where the journal began)."""
+    figures = damagesweep.erase_sweep(sheets=30)
+    _assert_clean(figures)
+    assert figures.salvage and figures.reported
+
+
 def test_acknowledged_sheets_before_the_damage():
     figures = damagesweep.sweep(sheets=30, blocks=range(0, 64, 3), bursts=30, seed=4, acked=10)
     _assert_clean(figures)

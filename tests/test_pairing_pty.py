@@ -150,7 +150,7 @@ def _mode(path):
 
 
 def test_flash_images_are_created_0600(tmp_path):
-    from hw.boards.unix import _open_image
+    from hw.boards.unix import open_image
 
     new = tmp_path / "new.img"
     open_private_image(new).close()
@@ -161,5 +161,5 @@ def test_flash_images_are_created_0600(tmp_path):
     open_private_image(loose).close()  # an image the emulator writes to is made private
     assert _mode(loose) == 0o600
     board_made = tmp_path / "board.img"
-    _open_image(str(board_made)).close()  # the unix board under CPython
+    open_image(str(board_made)).close()  # the unix board under CPython
     assert _mode(board_made) == 0o600

@@ -96,7 +96,10 @@ def test_the_writer_writes_them_and_init_keeps_them(tmp_path):
 
 class _Store:
     def terminal_row(self, serial):
-        return {"cursor": 41} if serial == "T1" else None
+        return {"cursor": 41, "access_cursor": 0} if serial == "T1" else None
+
+    def order_highs(self, serial, limit):
+        return []
 
 
 def test_the_status_body_carries_the_caps_only_when_set():

@@ -83,6 +83,16 @@ def _pair_with_the_cli(term, db, answer="y"):
     return agent.returncode, out, err
 
 
+def sync_with_the_cli(port, db, root):
+    """`tla-agent sync` on `port` into `db`: the finished process."""
+    return subprocess.run(
+        AGENT + ["sync", "--port", port, "--db", str(db), "--root", str(root)],
+        capture_output=True,
+        text=True,
+        timeout=LIVENESS_S,
+    )
+
+
 @pytest.mark.parametrize("interpreter", ["cpython", "micropython"])
 def test_pair_and_sync_through_a_pty_with_pyserial(tmp_path, interpreter):
     term = Terminal(tmp_path, interpreter, 12)
@@ -93,22 +103,12 @@ def test_pair_and_sync_through_a_pty_with_pyserial(tmp_path, interpreter):
         assert code == 0, err
         assert "paired with terminal %s" % kit.SERIAL in out
         term.t.press("OK")
-        sync = subprocess.run(
-            AGENT + ["sync", "--port", term.port, "--db", str(db), "--root", str(root)],
-            capture_output=True,
-            text=True,
-            timeout=LIVENESS_S,
-        )
+        sync = sync_with_the_cli(term.port, db, root)
         assert sync.returncode == 0, sync.stderr
         assert "12 sheets filed, 0 quarantined" in sync.stdout, sync.stdout
         filed, quarantined = kit.store_records(db)
         assert filed == term.saved and not quarantined
-        again = subprocess.run(
-            AGENT + ["sync", "--port", term.port, "--db", str(db), "--root", str(root)],
-            capture_output=True,
-            text=True,
-            timeout=LIVENESS_S,
-        )
+        again = sync_with_the_cli(term.port, db, root)
         assert again.returncode == 0 and "0 sheets filed" in again.stdout, again.stderr
     finally:
         term.close()

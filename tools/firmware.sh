@@ -19,9 +19,10 @@ say() { echo "tla firmware: $*"; }
 step() { say "$1 ($(($(date +%s) - START)) s)"; }
 
 [ -f "$TARBALL" ] || { say "MicroPython source not found at $TARBALL (set TLA_SHARED)"; exit 1; }
-for tool in arm-none-eabi-gcc cmake; do
-  command -v $tool >/dev/null || { say "$tool missing: apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib cmake gcc-multilib"; exit 1; }
-done
+# The ARM toolchain, cmake and the 32-bit libraries: installed as root (saying so), as
+# `make demo` installs its packages; otherwise the one line of what to apt-get install.
+TLA_DEPS_FOR="make firmware" sh "$ROOT/tools/debian-deps.sh" gcc-arm-none-eabi \
+  libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib cmake gcc-multilib || exit 1
 mkdir -p "$WORK" "$OUT"
 if [ ! -f "$WORK/.unpacked" ]; then
   step "unpacking $(basename "$TARBALL")"
@@ -37,9 +38,11 @@ step "unix port, 32-bit, tla frozen"
 # The C stack limit doubled (80 000 bytes): the portable tests' harness nests imports deeper
 # than the device does; the device's own budget (44 KB, hw/boards/TLA_T1/mpconfigboard.cmake)
 # is checked by tests/test_firmware_image.py against the stack the imports really use.
+# deflate compression on, as on the device (hw/boards/TLA_T1/mpconfigboard.h): the RECORDS
+# stream is deflated (docs/protocol.md "Compression").
 make -s -C "$MP/ports/unix" -j"$JOBS" VARIANT=standard BUILD=build-tla32 \
   FROZEN_MANIFEST="$ROOT/hw/boards/unix_frozen/manifest.py" \
-  CFLAGS_EXTRA="-m32 -DUNIX_STACK_MULTIPLIER=2" LDFLAGS_EXTRA=-m32 MICROPY_PY_FFI=0 \
+  CFLAGS_EXTRA="-m32 -DUNIX_STACK_MULTIPLIER=2 -DMICROPY_PY_DEFLATE_COMPRESS=1" LDFLAGS_EXTRA=-m32 MICROPY_PY_FFI=0 \
   >"$WORK/unix32.log" 2>&1 \
   || { tail -30 "$WORK/unix32.log"; exit 1; }
 cp "$MP/ports/unix/build-tla32/micropython" "$OUT/micropython-tla32"

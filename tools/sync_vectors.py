@@ -26,6 +26,11 @@ def bodies():
     return [
         ("STATUS request", messages.STATUS, {}),
         (
+            "STATUS request with the PC's numbers and caps",
+            messages.STATUS,
+            sm.status_request(41, (60, 0, 2, 0), [(10006543218, 7), (20001234567, 12)], 17),
+        ),
+        (
             "STATUS reply",
             messages.STATUS,
             sm.status_reply("TLA-EMU-0001", 1795024800, 43, 41, 2, 0, 17, 3, 1900544),

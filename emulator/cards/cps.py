@@ -79,25 +79,7 @@ class VirtualCps(SigningCard):
         return h
 
     def verify(self, cmd):
-        if cmd.p1 != 0 or cmd.p2 != profile.PIN_REF:
-            raise CardStatus(profile.SW_WRONG_P1P2)
-        if self.tries_left == 0:
-            raise CardStatus(profile.SW_PIN_BLOCKED)
-        if not cmd.data:
-            # No PIN sent: tell the state (verified, or tries left).
-            if self.verified:
-                return b""
-            raise CardStatus(0x63C0 | self.tries_left)
-        if len(cmd.data) != profile.PIN_LENGTH or not cmd.data.isdigit():
-            raise CardStatus(profile.SW_WRONG_DATA)
-        if cmd.data != self._pin:
-            self.verified = False
-            self.tries_left -= 1
-            if self.tries_left == 0:
-                raise CardStatus(profile.SW_PIN_BLOCKED)
-            raise CardStatus(0x63C0 | self.tries_left)
-        self.tries_left = profile.PIN_TRIES
-        self.verified = True
+        return check_pin(self, cmd, profile.PIN_REF)
 
     def pso(self, cmd):
         if (cmd.p1, cmd.p2) != profile.PSO_SIGN:
@@ -112,3 +94,28 @@ class VirtualCps(SigningCard):
         if not 1 <= len(cmd.data) <= 64:
             raise CardStatus(profile.SW_WRONG_LENGTH)
         return self.sign(hashlib.sha256(profile.AUTH_PREFIX + cmd.data).digest())
+
+
+def check_pin(card, cmd, pin_ref):
+    """VERIFY on a virtual CPS (tla's or a CPS3): the PIN state without data, 63Cx a wrong
+    PIN, 6983 once blocked; the counter (`tries_left`) lives in the card object."""
+    if cmd.p1 != 0 or cmd.p2 != pin_ref:
+        raise CardStatus(profile.SW_WRONG_P1P2)
+    if card.tries_left == 0:
+        raise CardStatus(profile.SW_PIN_BLOCKED)
+    if not cmd.data:
+        # No PIN sent: tell the state (verified, or tries left).
+        if card.verified:
+            return b""
+        raise CardStatus(0x63C0 | card.tries_left)
+    if len(cmd.data) != profile.PIN_LENGTH or not cmd.data.isdigit():
+        raise CardStatus(profile.SW_WRONG_DATA)
+    if cmd.data != card._pin:
+        card.verified = False
+        card.tries_left -= 1
+        if card.tries_left == 0:
+            raise CardStatus(profile.SW_PIN_BLOCKED)
+        raise CardStatus(0x63C0 | card.tries_left)
+    card.tries_left = profile.PIN_TRIES
+    card.verified = True
+    return b""

@@ -5,6 +5,7 @@ and bad cards, each rebuilt identically on every run (seeded keys, deterministic
 are public test values: the fixture PIN of a CPS is how a bench uses it.
 """
 
+from emulator.cards import fixtures_real
 from emulator.cards.bad import MuteCard, UnknownCard
 from emulator.cards.cps import VirtualCps
 from emulator.cards.pki import TestPki
@@ -184,6 +185,16 @@ VITALE = {
             ],
         ),
     ),
+    "foreign-name": (
+        "holder whose certificate names her outside windows-1252 (Ł, Ś, an emoji); card fields ASCII",
+        _vitale(
+            "1000000111",
+            _holder("LUKASIEWICZ", ["SWIETOSLAWA"], 19890614, "2890675056078", FUND_PARIS, OPEN),
+            # The card's files are printable ASCII (firmware/cards/fields.py); its certificate's
+            # common name is any UTF-8 text, and that is the name the PC prints.
+            certificate_name="ŁUKASIEWICZ ŚWIĘTOSŁAWA \U0001f980",
+        ),
+    ),
 }
 
 # Serial numbers of the fixture cards on the opposition list (R161-33-7).
@@ -252,7 +263,7 @@ def names():
     rows = [(n, "vitale", d) for n, (d, _) in VITALE.items()]
     rows += [(n, "cps", d) for n, (d, _) in CPS.items()]
     rows += [(n, "bad", d) for n, (d, _) in BAD.items()]
-    return rows
+    return rows + fixtures_real.names()
 
 
 _pki = {}
@@ -274,12 +285,15 @@ def make(name, t0=False, seed=None):
         return VirtualCps(CPS[name][1], pki(seed), t0=t0, seed=hash_seed(name))
     if name in BAD:
         return BAD[name][1](t0=t0)
+    real = fixtures_real.make(name, hash_seed(name))  # T=0 whatever `t0` says, as they are
+    if real is not None:
+        return real
     raise KeyError("no fixture card named %r (see `tla-emu cards list`)" % name)
 
 
 def pin(name):
     """The fixture PIN of the CPS `name`."""
-    return CPS[name][1]["pin"]
+    return CPS[name][1]["pin"] if name in CPS else fixtures_real.pin(name)
 
 
 def hash_seed(name):

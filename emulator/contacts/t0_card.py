@@ -11,6 +11,8 @@ answered before the card falls silent (or an application answering None), `gap` 
 
 # Instructions whose data flows to the card (ISO 7816-4): SELECT, VERIFY, MSE, PSO,
 # INTERNAL/EXTERNAL AUTHENTICATE, UPDATE BINARY/RECORD, APPEND RECORD, PUT DATA.
+# A card whose own commands differ says so: `t0_incoming` on the application (a CPS3's GET
+# DATA of its PIN counter carries data: emulator/cards/cps3.py).
 INCOMING = (0xA4, 0x20, 0x22, 0x2A, 0x88, 0x82, 0xD6, 0xDC, 0xE2, 0xDA)
 INS_GET_RESPONSE = 0xC0
 
@@ -18,6 +20,7 @@ INS_GET_RESPONSE = 0xC0
 class T0Card:
     def __init__(self, app, nulls=0, mute_after=None, gap=5, one_by_one=False, **_):
         self.app = app
+        self.incoming = getattr(app, "t0_incoming", INCOMING)
         self.nulls = nulls
         self.mute_after = mute_after
         self.gap = gap
@@ -44,7 +47,7 @@ class T0Card:
             if self.mute_after is not None and self.commands > self.mute_after:
                 return []
             ins, p3 = self.header[1], self.header[4]
-            if ins in INCOMING and p3:
+            if ins in self.incoming and p3:
                 self.data = bytearray()
                 return self._emit(bytes((ins ^ 0xFF if self.one_by_one else ins,)))
             return self._outgoing()

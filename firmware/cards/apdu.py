@@ -37,9 +37,12 @@ def redact(apdu) -> bytes:
 class Channel:
     """The card in one slot, spoken to in APDUs. `exchanges` counts every APDU sent."""
 
-    def __init__(self, slot, max_response=profile.MAX_RESPONSE_BYTES):
+    def __init__(self, slot, max_response=profile.MAX_RESPONSE_BYTES, max_le=256):
+        """`max_le`: the most a GET RESPONSE asks at once (a CPS3 sends at most 0xE7 bytes
+        a response: card-cps3.c:116, iso7816.c:617 of the ANS's Cryptolib)."""
         self.slot = slot
         self.max_response = max_response
+        self.max_le = max_le
         self.exchanges = 0
 
     def _send(self, apdu):
@@ -67,7 +70,10 @@ class Channel:
                 retried = True
                 response = self._send(apdu[:-1] + bytes([sw2]))
             elif sw1 == profile.SW1_MORE_DATA:
-                response = self._send(build(profile.CLA, profile.INS_GET_RESPONSE, 0, 0, None, sw2))
+                want = min(sw2 or 256, self.max_le)
+                response = self._send(
+                    build(profile.CLA, profile.INS_GET_RESPONSE, 0, 0, None, want)
+                )
             else:
                 return out, (sw1 << 8) | sw2
         raise MalformedCardData("reponse sans fin")
@@ -92,11 +98,10 @@ class Channel:
 
     # ------------------------------------------------------------ files
 
-    def select_aid(self, aid):
-        """SELECT the application `aid`; the status word, unchecked (callers tell cards apart)."""
-        return self.exchange(
-            profile.CLA, profile.INS_SELECT, profile.SELECT_BY_AID, profile.SELECT_NO_RESPONSE, aid
-        )[1]
+    def select_aid(self, aid, p2=profile.SELECT_NO_RESPONSE, le=None):
+        """SELECT the application `aid`; the status word, unchecked (callers tell cards
+        apart). `p2`, `le`: what answer to ask (none by default; a FCI is not kept)."""
+        return self.exchange(profile.CLA, profile.INS_SELECT, profile.SELECT_BY_AID, p2, aid, le)[1]
 
     def select_file(self, fid):
         self.command(

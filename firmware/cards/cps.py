@@ -71,6 +71,9 @@ class CpsApp:
     (or a new `open()`): the card itself forgets when it loses power."""
 
     kind = "cps"
+    alg = -7  # bundle.ES256: ECDSA P-256, 64 bytes r || s
+    proves_presence = True  # INTERNAL AUTHENTICATE for a tla Vitale card (docs/cards.md)
+    pin_ref = profile.PIN_REF
 
     def __init__(self, slot):
         self.slot = slot
@@ -79,11 +82,17 @@ class CpsApp:
         self.card = None
         self.cert = b""  # X.509 DER, read for proving the CPS's presence to a Vitale card
 
-    def open(self):
-        """Power the card and select the CPS application; WrongSlot for a Vitale card,
-        NotACpsCard for anything else. Returns the ATR."""
-        self.forget()
-        atr = self.slot.power_on()
+    def open(self, atr=None):
+        """Power the card (unless `atr` says it is powered) and select the CPS
+        application; WrongSlot for a Vitale card, NotACpsCard for anything else. Returns
+        the ATR."""
+        if atr is None:
+            self.forget()
+            atr = self.slot.power_on()
+        else:
+            self.verified = False
+            self.card = None
+            self.cert = b""
         if self.channel.select_aid(profile.CPS_AID) == profile.SW_OK:
             return atr
         if self.channel.select_aid(profile.VITALE_AID) == profile.SW_OK:
@@ -112,7 +121,7 @@ class CpsApp:
 
     def tries_left(self):
         """PIN tries left before the card blocks (0 when already verified); PinBlocked."""
-        _, sw = self.channel.exchange(profile.CLA, profile.INS_VERIFY, 0, profile.PIN_REF)
+        _, sw = self.channel.exchange(profile.CLA, profile.INS_VERIFY, 0, self.pin_ref)
         if sw == profile.SW_OK:
             return 0
         if sw >> 8 == profile.SW1_PIN_WRONG and sw & 0xF0 == 0xC0 and sw & 0x0F:
@@ -127,13 +136,21 @@ class CpsApp:
         try:
             if len(pin) != profile.PIN_LENGTH:
                 raise ValueError("the PIN has %d digits" % profile.PIN_LENGTH)
-            self.channel.command(profile.CLA, profile.INS_VERIFY, 0, profile.PIN_REF, pin)
+            self.channel.command(profile.CLA, profile.INS_VERIFY, 0, self.pin_ref, pin)
         except PinWrong:
             self.verified = False
             raise
         finally:
             _wipe(pin)
         self.verified = True
+
+    def certificate(self):
+        """The card's certificate (X.509 DER), read with the card."""
+        return self.cert
+
+    def certificate_stored(self):
+        """The terminal's certificate store holds the certificate (tla's CPS keeps its
+        copy: it proves its presence to tla's Vitale cards with it)."""
 
     def ready(self):
         """True while the PIN is verified and the card is still in its slot."""

@@ -155,6 +155,13 @@ class CpsNotVerified(CardLayerError):
     message = "Carte CPS non verifiee: lecture refusee."
 
 
+class NotSupported(CardLayerError):
+    """The card has no public function for what was asked (a real CPS3 or Vitale 2 card
+    with one of tla's own test cards: docs/cards.md "Real cards")."""
+
+    message = "Operation impossible avec cette carte."
+
+
 class CopiesRefused(CardLayerError):
     """The holder objects to copies of sheets on the card (R161-33-1 2° d)."""
 

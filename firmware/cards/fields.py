@@ -8,23 +8,24 @@ The encoders used by the virtual cards live here too, so both sides agree by con
 from firmware.cards import profile, tlv
 from firmware.cards.errors import MalformedCardData
 from protocol import dates
+from protocol.ascii import is_digits, upper
 
 
 def nir_key(nir13) -> int:
     """Key of a 13-character NIR: 97 - (number mod 97); Corsica's 2A and 2B count as 19
     and 18 (the rule of the INSEE registry)."""
-    text = nir13.upper().replace("2A", "19").replace("2B", "18")
+    text = upper(nir13).replace("2A", "19").replace("2B", "18")
     return 97 - int(text) % 97
 
 
 def nir_valid(nir) -> bool:
     """True for 15 characters: a 13-character NIR (digits, or 2A/2B as its department) and
     its 2-digit key."""
-    if len(nir) != 15 or not nir[13:].isdigit():
+    if len(nir) != 15 or not is_digits(nir[13:]):
         return False
     body = nir[:13]
     dept = body[5:7]
-    if not (body[:5] + body[7:]).isdigit() or not (dept.isdigit() or dept in ("2A", "2B")):
+    if not is_digits(body[:5] + body[7:]) or not (is_digits(dept) or dept in ("2A", "2B")):
         return False
     return nir_key(body) == int(nir[13:])
 
@@ -63,6 +64,16 @@ def _ascii(value, name):
     return bytes(value).decode()
 
 
+def real_date(n, name):
+    """`n` (YYYYMMDD) when it is a real date, else MalformedCardData naming the field."""
+    y, m, d = n // 10000, n // 100 % 100, n % 100
+    if not 1 <= m <= 12 or not 1 <= d <= 31:
+        raise MalformedCardData(name)
+    if dates.civil_from_days(dates.days_from_civil(y, m, d)) != (y, m, d):
+        raise MalformedCardData(name)
+    return n
+
+
 def decode(tag, value):
     """The Python value of `value` under `tag`'s format (profile.TAGS): str, int or bool."""
     spec = profile.tag_spec(tag)
@@ -73,7 +84,7 @@ def decode(tag, value):
         raise MalformedCardData(name)
     if fmt == "digits":
         text = _ascii(value, name)
-        if not text.isdigit():
+        if not is_digits(text):
             raise MalformedCardData(name)
         return text
     if fmt == "text":
@@ -92,12 +103,7 @@ def decode(tag, value):
             if b >> 4 > 9 or b & 0x0F > 9:
                 raise MalformedCardData(name)
             n = n * 100 + (b >> 4) * 10 + (b & 0x0F)
-        y, m, d = n // 10000, n // 100 % 100, n % 100
-        if not 1 <= m <= 12 or not 1 <= d <= 31:
-            raise MalformedCardData(name)
-        if dates.civil_from_days(dates.days_from_civil(y, m, d)) != (y, m, d):
-            raise MalformedCardData(name)
-        return n
+        return real_date(n, name)
     if fmt == "flag":
         if value[0] > 1:
             raise MalformedCardData(name)

@@ -85,6 +85,9 @@ class Exemption:
 class VitaleCard:
     """What was read from a Vitale card. `exemptions` stays None until read with a CPS."""
 
+    signs_by_reading = False  # a Vitale 2 does (vitale2.py)
+    writes_copies = True  # the copy file of tla's profile (2005)
+
     def __init__(self, f):
         self.issuer = f.get(profile.TAG_ISSUER)
         self.serial = f.get(profile.TAG_SERIAL)
@@ -143,11 +146,13 @@ class VitaleApp:
         self.channel = Channel(slot)
         self.cps_proven = None  # the CpsApp whose presence the card accepted
 
-    def open(self):
-        """Power the card and select the Vitale application; WrongSlot for a CPS card,
-        NotAVitaleCard for anything else. Returns the ATR."""
+    def open(self, atr=None):
+        """Power the card (unless `atr` says it is powered) and select the Vitale
+        application; WrongSlot for a CPS card, NotAVitaleCard for anything else. Returns
+        the ATR."""
         self.cps_proven = None
-        atr = self.slot.power_on()
+        if atr is None:
+            atr = self.slot.power_on()
         if self.channel.select_aid(profile.VITALE_AID) == profile.SW_OK:
             return atr
         if self.channel.select_aid(profile.CPS_AID) == profile.SW_OK:

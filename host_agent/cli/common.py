@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from host_agent import lots, settings, status, workspace
+from host_agent import lots, settings, settings_cards, status, workspace
 from host_agent.errors import EXIT_DATABASE, EXIT_INTERNAL, EXIT_REFUSED, AgentError
 from host_agent.store import rows
 from protocol import dates
@@ -216,10 +216,6 @@ def instant(epoch) -> str:
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(epoch)) if epoch else "-"
 
 
-def euros(cents) -> str:
-    return "%d.%02d" % divmod(cents, 100)
-
-
 def plural(n: int, word: str, many: str = "") -> str:
     """'1 sheet', '2 sheets', '0 sheets' ("many": the plural when not word + 's')."""
     return "%d %s" % (n, word if n == 1 else (many or word + "s"))
@@ -396,4 +392,5 @@ def use_settings(ctx: typer.Context, config) -> None:
     else:
         loaded = _load(config)
     _current.append(loaded)
+    workspace.IGC_ROOTS[:] = settings_cards.igc_roots(loaded)  # never any by default
     ctx.default_map = default_map(ctx.command, loaded)

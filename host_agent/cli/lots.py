@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from host_agent import dispatch, lots, sealing, sending
+from host_agent import dispatch, legend, lots, pkcs11_seal, sealing, sending, settings_cards
 from host_agent.cli.common import (
     DEFAULT_DB,
     DbOption,
@@ -20,7 +20,6 @@ from host_agent.cli.common import (
     console,
     current_settings,
     err,
-    euros,
     fail,
     instant,
     iso,
@@ -38,6 +37,7 @@ from host_agent.cli.common import (
     write,
 )
 from host_agent.errors import EXIT_SEND, AgentError
+from host_agent.money import eur as euros
 
 # The lots a command acts on, by name; without any, the command says which it takes.
 LotRefs = Annotated[
@@ -65,7 +65,7 @@ lots_app = typer.Typer(
 )
 
 
-def _lot_table(rows, title) -> Table:
+def _lot_table(rows, title):
     table = Table(title=title)
     for column in ("lot", "fund", "status", "sheets", "fees", "third party", "built", "sent"):
         table.add_column(
@@ -82,7 +82,7 @@ def _lot_table(rows, title) -> Table:
             instant(r["built"]),
             instant(r["sent"]),
         )
-    return table
+    return legend.with_funds(table, [r["fund"] for r in rows])
 
 
 @lots_app.command("build")
@@ -265,14 +265,19 @@ def seal_lots(
     """Seal open lots (LOT..., default every open lot of the CPS's holder) with the
     professional's CPS card.
 
-    The CPS, in a PC/SC reader, signs each lot file. Its PIN is asked here, hidden, and
+    The CPS, in a PC/SC reader (or the token of the [pkcs11] module the settings name, such
+    as the ANS's Cryptolib), signs each lot file. Its PIN is asked here, hidden, and
     never stored or logged; a wrong PIN says how many tries are left, and the third wrong
     one blocks the card. A CPS of another professional than the lot's, or whose certificate
     does not chain to the trusted root on the day (--root), is refused."""
     store = open_store(db)
     root_cert = load_root(root, db)
+    token = settings_cards.pkcs11(current_settings())  # [pkcs11]: seal through the module
     try:
-        session = sealing.open_session(store, lot, reader)
+        if token.get("module"):
+            session = pkcs11_seal.open_session(store, lot, token)
+        else:
+            session = sealing.open_session(store, lot, reader)
     except AgentError as e:
         refused(e)
     try:

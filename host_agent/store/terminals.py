@@ -38,6 +38,19 @@ class Terminals:
     def terminal_row(self, serial: str):
         return self.db.execute("SELECT * FROM terminals WHERE serial = ?", (serial,)).fetchone()
 
+    def order_highs(self, serial: str, limit: int) -> list:
+        """(professional, highest order number) of the sheets filed from terminal `serial`,
+        one pair per professional, for the `limit` professionals whose sheets came last."""
+        return [
+            (row["professional"], row["high"])
+            for row in self.db.execute(
+                "SELECT s.professional, MAX(s.order_no) AS high FROM sheets s "
+                "JOIN terminals t ON t.id = s.terminal_id WHERE t.serial = ? "
+                "GROUP BY s.professional ORDER BY MAX(s.id) DESC LIMIT ?",
+                (serial, limit),
+            )
+        ]
+
     def note_status(self, terminal_id: int, status: dict, clock_offset: int | None = None) -> None:
         """What the terminal said of itself (STATUS): sheets it holds unacknowledged, the
         rejected ones it shows, its opposition list version."""

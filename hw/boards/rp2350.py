@@ -1,14 +1,17 @@
 """The TLA-T1 terminal: an RP2350 (Pico 2 class, 4 MB flash) with two card slots behind
 TDA8035 interface chips, a 4 x 20 HD44780 display on a PCF8574 backpack, a 4 x 4 keypad,
-a DS3231 clock with its own cell, the battery on VSYS and the USB CDC link. The only file
-that knows the pins (docs/board.md has the schematic's table and the parts list).
+a DS3231 clock with its own cell, the battery on VSYS behind a power latch and the USB CDC
+link. Its pins come from the board's net table (hw/boards/tla_t1_pins.py), the one the
+schematic is drawn from (docs/img/tla-t1-schematic.svg, docs/board-wiring.md).
 
 `Rp2350Board()` builds every part from `machine` and `rp2`; the frozen _boot.py (this
-folder's TLA_T1/_boot.py) calls `run()`, which starts the firmware unless MENU is held.
+folder's TLA_T1/_boot.py) holds the power latch, then calls `run()`, which starts the
+firmware unless MENU is held.
 """
 
 from hw import hal
 from hw._compat import mount_littlefs
+from hw.boards.tla_t1_pins import GPIO, SLOT_NETS
 from hw.drivers.battery import Battery, GuardedFlash
 from hw.drivers.cdc_port import CdcPort
 from hw.drivers.ds3231 import Ds3231Clock
@@ -18,19 +21,39 @@ from hw.drivers.pio_card_line import PioCardLine
 from hw.iso7816.slot import ContactSlot
 
 # ---------------------------------------------------------------- pin map (GPIO numbers)
-I2C_ID, PIN_SDA, PIN_SCL, I2C_HZ = 0, 4, 5, 400000  # display backpack and DS3231
+# Every GPIO comes from the board's net table (hw/boards/tla_t1_pins.py), which the
+# schematic is drawn from (tools/schematic.py, docs/img/tla-t1-schematic.svg).
+I2C_ID, I2C_HZ = 0, 400000  # display backpack (through the PCA9306) and DS3231
+PIN_SDA, PIN_SCL = GPIO["I2C0_SDA"], GPIO["I2C0_SCL"]
 LCD_ADDRESS = 0x27
-KEY_ROWS = (6, 7, 8, 9)
-KEY_COLS = (10, 11, 12, 13)
+KEY_ROWS = tuple(GPIO["KEY_ROW%d" % i] for i in (1, 2, 3, 4))
+KEY_COLS = tuple(GPIO["KEY_COL%d" % i] for i in (1, 2, 3, 4))
+
+
+def _slot_pins(name, sm):
+    net = SLOT_NETS[name] + "_"
+    return {
+        "io": GPIO[net + "IO"],
+        "clk": GPIO[net + "CLK"],
+        "rst": GPIO[net + "RST"],
+        "cmdvcc": GPIO[net + "CMDVCCN"],
+        "off": GPIO[net + "OFFN"],
+        "sm": sm,
+    }
+
+
 # Each slot: I/O, CLK (PWM), RST, CMDVCC (active low), OFF (card present and powered fine),
 # and its two PIO state machines (send, receive) in its own PIO block.
-SLOTS = {
-    "vitale": {"io": 14, "clk": 15, "rst": 16, "cmdvcc": 17, "off": 18, "sm": (0, 1)},
-    "cps": {"io": 20, "clk": 21, "rst": 22, "cmdvcc": 26, "off": 27, "sm": (4, 5)},
-}
-PIN_VSYS_ADC = 29  # Pico 2: VSYS / 3 on ADC3; the cell feeds VSYS through a Schottky diode
-PIN_LED = 25
+SLOTS = {"vitale": _slot_pins("vitale", (0, 1)), "cps": _slot_pins("cps", (4, 5))}
+PIN_VSYS_ADC = GPIO["VSYS_DIV3"]  # Pico 2: VSYS / 3; the cell feeds VSYS through a Schottky
+PIN_LED = GPIO["LED"]
+PIN_POWER_HOLD = GPIO["PWR_HOLD"]  # the power latch: low switches the terminal off
 CARD_CLOCK_HZ = 4000000  # 4 MHz: Fi 512 / Di 16 gives 125 kbit/s after PPS
+# The battery watch of idle(): a reading every BATTERY_CHECK_MS, and EMPTY_READINGS in a row
+# below battery.EMPTY_MV switch the terminal off (one dip under a card's load does not).
+BATTERY_CHECK_MS = 10000
+EMPTY_READINGS = 3
+EMPTY_SCREEN = ("Batterie vide", "Arret du terminal", "Rechargez-le par USB", "")
 
 # ---------------------------------------------------------------- flash partitions
 # rp2.Flash() is the 3 MB after the 1 MB firmware (hw/boards/TLA_T1/mpconfigboard.cmake):
@@ -59,6 +82,12 @@ class Rp2350Board(hal.Board):
         ticks_us, ticks_diff, ticks_ms, sleep_ms = timefns
         Pin = machine.Pin
         self.machine = machine
+        # Held from the first instant (_boot.py already raised it): the ON button only
+        # bridges the latch while it is pressed (docs/board-wiring.md "Power latch").
+        self.power_hold = hold_power(machine)
+        self._ticks_ms, self._ticks_diff = ticks_ms, ticks_diff
+        self._battery_at = ticks_ms()
+        self._empty_readings = 0
         i2c = machine.I2C(I2C_ID, sda=Pin(PIN_SDA), scl=Pin(PIN_SCL), freq=I2C_HZ)
         display = Hd44780(i2c, LCD_ADDRESS, sleep_ms)
         keypad = MatrixKeypad(
@@ -108,6 +137,34 @@ class Rp2350Board(hal.Board):
     def idle(self):
         self.machine.idle()  # wait for the next interrupt (USB, timer tick)
         self.clock.sleep_ms(5)
+        self._watch_battery()
+
+    def _watch_battery(self):
+        """Below battery.EMPTY_MV for EMPTY_READINGS readings in a row, switch off. Only
+        from idle(): no step of the firmware (a flash write, a signing) is under way, and
+        below WRITE_MIN_MV none could have started anyway."""
+        now = self._ticks_ms()
+        if self._ticks_diff(now, self._battery_at) < BATTERY_CHECK_MS:
+            return
+        self._battery_at = now
+        if not self.battery.empty():
+            self._empty_readings = 0
+            return
+        self._empty_readings += 1
+        if self._empty_readings >= EMPTY_READINGS:
+            self.switch_off()
+
+    def switch_off(self):
+        """The cards deactivated, a last screen, then PWR_HOLD low: the latch opens and the
+        cell is cut from VSYS. Still running a second later means USB feeds VSYS (the latch
+        only switches the cell): hold the latch again and go on."""
+        for slot in self.slots.values():
+            slot.power_off()
+        self.display.show(EMPTY_SCREEN)
+        self.power_hold.value(0)
+        self.clock.sleep_ms(1000)
+        self.power_hold.value(1)
+        self._empty_readings = 0
 
 
 def _usb_port():
@@ -121,6 +178,14 @@ def _usb_port():
     return CdcPort(sys.stdin.buffer, sys.stdout.buffer, poll, micropython.kbd_intr)
 
 
+def hold_power(machine=None):
+    """Raise PWR_HOLD: the power latch stays closed after the ON button is released. The
+    frozen _boot.py calls it first of all, before the REPL or the firmware."""
+    if machine is None:
+        import machine  # type: ignore[no-redef]
+    return machine.Pin(PIN_POWER_HOLD, machine.Pin.OUT, value=1)
+
+
 def menu_held(machine=None):
     """True when MENU is held at power-up: the REPL stays on the USB port instead."""
     if machine is None:
@@ -132,6 +197,16 @@ def menu_held(machine=None):
     held = not col.value()
     rows[2].value(1)
     return held
+
+
+def mount_repl_root(bdev):
+    """The REPL's "/" littlefs on `bdev`, formatted only when it holds nothing (all erased,
+    or a format the power cut short: hw/format_rule.py); None when it holds data littlefs
+    cannot mount, which is left as it is (FlashDamaged: never formatted away)."""
+    try:
+        return getattr(mount_littlefs(bdev, prog_size=FLASH_PAGE), "impl")  # noqa: B009 - the VfsLfs2 itself
+    except hal.FlashDamaged:
+        return None
 
 
 def run():

@@ -20,8 +20,9 @@ import sys
 import time
 
 from hw import hal
-from hw._compat import mount_littlefs, sleep_ms, ticks_ms, tty_raw_nonblocking
+from hw._compat import mount_littlefs, open_private, sleep_ms, ticks_ms, tty_raw_nonblocking
 from hw.flash import NorFlash
+from protocol.ascii import is_digits
 
 VPCD_OFF = 0
 VPCD_ON = 1
@@ -251,7 +252,9 @@ class Console:
             if parts[0] == "KEY" and len(parts) == 2:
                 self.keys.append(parts[1])
             elif parts[0] == "TIME" and len(parts) == 2 and self.clock is not None:
-                self.clock.set(int(parts[1]))
+                # epoch seconds; a line of another shape is ignored, as unknown commands are
+                if is_digits(parts[1], range(1, 11)):
+                    self.clock.set(int(parts[1]))
             elif parts[0] == "QUIT":
                 self.quit = True
 
@@ -288,19 +291,16 @@ class ConsoleKeypad(hal.Keypad):
         return None
 
 
-def _open_image(path):
-    try:
-        return open(path, "r+b")
-    except OSError:
-        pass
-    # The image holds the pairing key: readable by its owner only. CPython creates it 0600;
-    # MicroPython has no os.open nor chmod, so the emulator creates it 0600 before boot.
-    os_open = getattr(os, "open", None)
-    if os_open is not None:
-        os.close(os_open(path, os.O_RDWR | os.O_CREAT, 0o600))  # type: ignore[attr-defined]
-    else:
-        open(path, "wb").close()
-    return open(path, "r+b")
+def open_image(path):
+    """The flash image, read-write and 0600 (it holds the pairing key: its key block),
+    created so or made so (hw/_compat.open_private), with a line on stderr when it was not."""
+    f, loose = open_private(path)
+    if loose is not None:
+        sys.stderr.write(
+            "tla: flash image %s was readable by others (mode 0%o), now 0600: the pairing "
+            "key it holds may have been read: unpair and pair the PC again\n" % (path, loose)
+        )
+    return f
 
 
 class UnixBoard(hal.Board):
@@ -315,7 +315,7 @@ class UnixBoard(hal.Board):
         console.clock = clock
         self.console = console
         flash = NorFlash(
-            _open_image(config["flash"]),
+            open_image(config["flash"]),
             block_size=config.get("block_size", 4096),
             block_count=config.get("flash_blocks", 512),
             reserved=1,  # the key block (firmware/keyblock.py), after littlefs' blocks

@@ -5,7 +5,8 @@ Thresholds (one Li-ion cell, docs/board.md): below WRITE_MIN_MV no flash write s
 no signing begins: a write cut by the battery is a power cut, which the journal survives,
 but a sheet signed and then not saved would leave the patient's card with a copy the
 terminal does not hold; under load a cell at 3.5 V still has several minutes, enough for
-the visit in progress. Below EMPTY_MV the terminal should switch itself off.
+the visit in progress. Below EMPTY_MV the terminal switches itself off: the board opens its
+power latch (hw/boards/rp2350.py Rp2350Board.switch_off, docs/board-wiring.md).
 """
 
 from hw import hal
@@ -31,6 +32,10 @@ class Battery:
     def can_write(self):
         """True when a flash write or a signing may start."""
         return self.millivolts() >= WRITE_MIN_MV
+
+    def empty(self):
+        """True below EMPTY_MV: time to switch the terminal off."""
+        return self.millivolts() < EMPTY_MV
 
 
 class LowBattery(hal.FlashError):

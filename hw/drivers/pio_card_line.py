@@ -1,8 +1,8 @@
 """The card line of one slot on the RP2350 (hw.iso7816.line.CardLine): two PIO state
 machines on the slot's I/O pin (pio_iso7816: one sends, one receives, never both at once:
 the line is half duplex), a PWM clock on CLK, and plain pins for RST, the interface chip's
-CMDVCC (active low) and its OFF output (card present, active high here through the board's
-inverter, or the slot's switch). Waits are ETUs turned into microseconds at the clock the
+CMDVCC (active low) and its OFF output: the TDA8035's OFFN, high while a card is present
+and no fault deactivated it, low otherwise (docs/board-wiring.md). Waits are ETUs turned into microseconds at the clock the
 PWM runs; every wait also ends early when the card leaves.
 """
 

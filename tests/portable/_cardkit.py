@@ -165,6 +165,19 @@ SCENARIOS = {
     "cps-in-vitale": ("nurse", "gp", "4827 OK"),
     "vitale-in-cps": ("single", "family", ""),
     "closed-dependant": ("closed-dependant", "gp", "4827 OK"),
+    # The real cards' profiles (docs/cards.md "Real cards"): tests/portable/test_real_cards.py.
+    "vitale2-cps3-read": ("vitale2-family", "cps3-gp", "3719 OK"),
+    "vitale2-with-tla-cps": ("vitale2-family", "gp", "4827 OK"),
+    "cps3-wrong-pin-then-read": ("vitale2-family", "cps3-gp", "1111 OK 3719 OK"),
+    "cps3-blocked-card": ("vitale2-family", "cps3-blocked", ""),
+    "cps3-bad-cert": ("vitale2-family", "cps3-bad-cert", ""),
+    "cps3-in-vitale": ("cps3-gp", "gp", "4827 OK"),
+    "vitale2-in-cps": ("single", "vitale2-family", ""),
+    "cps3-with-tla-vitale": ("single", "cps3-gp", "3719 OK"),
+    "vitale2-bad-pointers": ("vitale2-bad-pointers", "cps3-gp", "3719 OK"),
+    "vitale2-missing-file": ("vitale2-missing-file", "cps3-gp", "3719 OK"),
+    "vitale2-long-tag": ("vitale2-long-tag", "cps3-gp", "3719 OK"),
+    "vitale2-bad-cert": ("vitale2-bad-cert", "cps3-gp", "3719 OK"),
 }
 OPPOSED = ("1000000055",)  # the fixture "opposed" card's serial (emulator/cards/fixtures.py)
 

@@ -123,10 +123,11 @@ class Agent:
         self.session = gate.session
         return None
 
-    def pull(self, after=0, window=4, max_frames=1000):
+    def pull(self, after=0, window=4, max_frames=1000, inflater=None, wbits=0):
         """Read a whole RECORDS stream, granting credit as frames come; checks that the
-        terminal never sends beyond the credit. Returns (entries, Puller)."""
-        puller = Puller(after, window)
+        terminal never sends beyond the credit. Returns (entries, Puller). `inflater`,
+        `wbits`: a deflated stream (Puller's arguments)."""
+        puller = Puller(after, window, inflater, wbits)
         seq = self.next_seq()
         entries = []
         replies = self.exchange(self.wire(messages.PULL, puller.restart(seq), seq))

@@ -2,7 +2,8 @@
 erased flash, an unmountable one opens in read-only salvage mode, and damage found at boot
 is kept in the damage log and told in HELLO and STATUS.
 
-What it shows: overwriting the superblock pair (blocks 0-1) never formats the flash; the
+What it shows: overwriting the superblock pair (blocks 0-1), or erasing every block after
+it (issue 17: formatted on main, numbers back to 1), never formats the flash; the
 terminal says "Memoire endommagee", refuses visits, answers HELLO with flash 2, and after
 pairing again serves every sheet the raw scan finds, writing nothing; a lost sheet found at
 boot is named by number in every STATUS, also after a reboot; the PC's highest record
@@ -50,9 +51,9 @@ def test_only_an_erased_flash_is_formatted():
         _scribble(store, b, b + 1)
     raises(hal.FlashDamaged, mount_littlefs, NorFlash(store, block_count=16))
     assert store.buf[5 * BLOCK] == 0  # left as it was
-    half = RamStore(16 * BLOCK)  # a first format the power cut short: only blocks 0-1
+    half = RamStore(16 * BLOCK)  # random bytes in block 0 alone: not part of any format
     _scribble(half, 0, 3)
-    mount_littlefs(NorFlash(half, block_count=16))
+    raises(hal.FlashDamaged, mount_littlefs, NorFlash(half, block_count=16))
 
 
 def test_superblock_pair_overwritten_opens_read_only_and_serves_what_survives():
@@ -113,9 +114,9 @@ def test_a_lost_sheet_is_named_in_every_status_and_after_a_reboot():
     assert app.storage.journal.append_sheet(b"new", order, PRO, DAY, False) == 41
 
 
-def test_formatting_over_garbage_in_blocks_0_1_is_said():
-    """Outside review F5: blocks 0-1 garbage with the rest erased is a first format the
-    power cut short (the rule formats it), but not silently: a problem line says so."""
+def test_garbage_in_blocks_0_1_over_an_erased_flash_is_salvaged_not_formatted():
+    """Outside review F5 said it; issue 17 found it formatted: bytes in blocks 0-1 that are
+    no part of a format, the rest erased, open in salvage mode and are never written."""
     board = FlashBoard(seed=3)
     app = boot(board)
     assert app.storage.problems == []
@@ -123,6 +124,32 @@ def test_formatting_over_garbage_in_blocks_0_1_is_said():
     for b in range(board.blocks):
         buf[b * BLOCK : (b + 1) * BLOCK] = (b"\x5a" if b < 2 else b"\xff") * BLOCK
     app = boot(board.reboot())
-    assert not app.storage.salvage
-    assert app.storage.problems == ["memoire initialisee (blocs 0-1 illisibles)"]
-    assert boot(app.board.reboot()).storage.problems == []
+    assert app.storage.salvage
+    assert buf[: 2 * BLOCK] == b"\x5a" * (2 * BLOCK)
+    assert boot(app.board.reboot()).storage.salvage  # and at every boot after
+
+
+def test_blocks_2_on_erased_keep_the_numbers_and_the_flash_unformatted():
+    """Issue 17, 1: blocks 2.. erased under a terminal that saved sheets (the superblock
+    pair, the root directory and its `marks` intact). On main the boot formatted over
+    blocks 0-1 and the next sheet was record 1, order 1 again. Now: salvage mode, the flash
+    untouched, no sheet saved, and the marks' highest numbers still known and told."""
+    board = FlashBoard(seed=4)
+    app = boot(board)
+    agent = Agent(app)
+    agent.pair()
+    saved = _save(app, 8)
+    high = max(saved)
+    buf = board.store.buf
+    for b in range(2, board.blocks):
+        buf[b * BLOCK : (b + 1) * BLOCK] = b"\xff" * BLOCK
+    pair_before = hashlib.sha256(memoryview(buf)[: 2 * BLOCK]).digest()
+    app = boot(board.reboot())
+    s = app.storage
+    assert s.salvage and s.flash_state == messages.FLASH_UNREADABLE, s.problems
+    assert not s.journal.can_accept_sheet()
+    assert s.journal.next_rec_no > high  # the marks in the root directory still count
+    assert hashlib.sha256(memoryview(buf)[: 2 * BLOCK]).digest() == pair_before
+    assert all(buf[b * BLOCK : (b + 1) * BLOCK] == b"\xff" * BLOCK for b in range(2, board.blocks))
+    app.step()
+    assert app.board.display.lines[0] == "Memoire endommagee"

@@ -12,7 +12,7 @@ from protocol.security_errors import MalformedMessage
 VECTORS = load_vectors("sync")
 
 READERS = {
-    messages.STATUS: lambda b: b if not b else sm.read_status(b),
+    messages.STATUS: lambda b: sm.read_status(b) if "serial" in b else _status_request(b),
     messages.SET_TIME: sm.read_time,
     messages.PULL: sm.read_pull,
     messages.ACK: lambda b: sm.read_ack(b) if "certs" in b or "log" in b else b,
@@ -23,6 +23,15 @@ READERS = {
         sm.OppositionChunk(b) if "i" in b else sm.read_opposition_reply(b)
     ),
 }
+
+
+def _status_request(body):
+    return (
+        sm.read_status_request(body),
+        sm.read_status_orders(body),
+        sm.read_status_log(body),
+        sm.read_caps(body),
+    )
 
 
 def test_message_vectors_decode_check_and_encode_again():
@@ -36,8 +45,9 @@ def test_message_vectors_decode_check_and_encode_again():
 
 def test_message_vectors_say_what_the_builders_say():
     by_name = {v["name"]: cbor.decode(bytes.fromhex(v["cbor"])) for v in VECTORS["messages"]}
-    assert sm.read_pull(by_name["PULL"]) == (40, 6)
-    assert sm.read_pull(by_name["PULL credit grant"]) == (40, 9)
+    assert sm.read_pull(by_name["PULL"]) == (40, 6, 0)
+    assert sm.read_pull(sm.pull(40, 6, 11)) == (40, 6, 11)
+    assert sm.read_pull(by_name["PULL credit grant"]) == (40, 9, 0)
     ok, bad, certs, log = sm.read_ack(by_name["ACK"])
     assert (ok, bad, certs, log) == ([[41, 2]], [[43, 1]], [bytes(range(8))], 17)
     chunk = sm.OppositionChunk(by_name["OPPOSITION full, last chunk"])
@@ -50,7 +60,14 @@ def test_message_vectors_say_what_the_builders_say():
     assert (delta.version, delta.base, delta.full, delta.end) == (5, 4, False, False)
     assert cbor.encode(
         sm.status_reply("TLA-EMU-0001", 1795024800, 43, 41, 2, 0, 17, 3, 1900544)
-    ) == (bytes.fromhex(VECTORS["messages"][1]["cbor"]))
+    ) == (bytes.fromhex(by_name_hex(VECTORS, "STATUS reply")))
+    asked = by_name["STATUS request with the PC's numbers and caps"]
+    assert _status_request(asked) == (41, {10006543218: 7, 20001234567: 12}, 17, (60, 0, 2, 0))
+    assert _status_request(by_name["STATUS request"]) == (0, {}, 0, None)
+
+
+def by_name_hex(vectors, name):
+    return [v["cbor"] for v in vectors["messages"] if v["name"] == name][0]
 
 
 def _stream_entries():
