@@ -34,6 +34,7 @@ LOCK_LIVENESS_S = 3600.0  # another session's pcscd tests, however loaded the ma
 PCSCD_MODULES = (
     "tests/test_pcsc_e2e.py",
     "tests/test_lots_seal_pcsc.py",
+    "tests/test_real_cards_contacts.py",  # the Vitale 2 and CPS3 profiles through vpcd
     "tests/test_web_browser.py",
     "tests/test_demo.py",  # `tla-emu demo` seals its lots through pcscd
 )
