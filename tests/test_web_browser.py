@@ -7,8 +7,8 @@ unloading page follows a sync's progress as it changes. Then the PIN is in no pa
 record and no byte of the database.
 
 Screenshots of the main pages go to the test's folder, and to $TLA_SCREENSHOTS when set
-(tools/web-screenshots.sh regenerates docs/img/ with it). Run under
-`flock /tmp/tla-pcsc.lock`: pcscd's virtual readers are one per machine."""
+(tools/web-screenshots.sh regenerates docs/img/ with it). pcscd's virtual readers are one
+per machine: the test holds /tmp/tla-pcsc.lock while it runs (tests/parallel.py)."""
 
 import io
 import json
