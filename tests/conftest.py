@@ -250,6 +250,26 @@ def pytest_configure(config):
 
     config.pluginmanager.register(LeftoverCheck(), "tla-leftover-processes")
     config.pluginmanager.register(parallel, "tla-parallel")
+    _own_data_folder(config)
+
+
+def _own_data_folder(config):
+    """The session's own data and settings folders (XDG_DATA_HOME, XDG_CONFIG_HOME), made by
+    the controller and inherited by its workers and every process a test starts: what the
+    agent keeps in the user's data folder (the web app's session secrets, a default
+    database) never lands in the real one, nor outlives the session."""
+    if os.environ.get("TLA_TEST_HOME"):
+        return  # an xdist worker: its controller made them
+    import shutil
+    import tempfile
+
+    home = tempfile.mkdtemp(prefix="tla-test-home-")
+    os.environ.update(
+        TLA_TEST_HOME=home,
+        XDG_DATA_HOME=os.path.join(home, "data"),
+        XDG_CONFIG_HOME=os.path.join(home, "config"),
+    )
+    config.add_cleanup(lambda: shutil.rmtree(home, ignore_errors=True))
 
 
 def pytest_collection_finish(session):

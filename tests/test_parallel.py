@@ -110,4 +110,6 @@ def test_the_portable_summary_counts_what_the_workers_ran():
         r"^\[(gw\d)\] .*? (tests/portable/\w+\.py)::", done.stdout, re.M
     ):
         workers.setdefault(module, set()).add(worker)
-    assert sorted(workers) == sorted(modules) and all(len(w) == 1 for w in workers.values()), workers
+    assert sorted(workers) == sorted(modules) and all(len(w) == 1 for w in workers.values()), (
+        workers
+    )

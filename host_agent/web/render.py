@@ -81,8 +81,14 @@ def page(request, name: str, status_code: int = 200, **context) -> HTMLResponse:
         csrf=getattr(state, "csrf", ""),
         logged_in=getattr(state, "logged_in", False),
         login_needed=request.app.state.config.password_hash is not None,
-        flash=context.get("flash") or flashes(request.app).pop(request.query_params.get("msg"), ""),
     )
+    if not context.get("flash"):
+        said = flashes(request.app).pop(request.query_params.get("msg"), "")
+        # A refusal ("Code faux : encore 2 essais") is said as an alert on the page it came
+        # from, where the user tries again; other messages as a status line.
+        context["flash"], context["flash_alert"] = (
+            said if isinstance(said, tuple) else (said, False)
+        )
     return templates.TemplateResponse(request, name, context, status_code=status_code)
 
 
@@ -92,7 +98,7 @@ class Flashes(dict):
 
     LIMIT = 200
 
-    def add(self, text: str) -> str:
+    def add(self, text) -> str:
         while len(self) >= self.LIMIT:
             self.pop(next(iter(self)))
         key = random_id()
@@ -104,8 +110,9 @@ def flashes(app) -> Flashes:
     return app.state.flashes
 
 
-def redirect(request, path: str, message: str = "") -> RedirectResponse:
-    """303 to `path` (a page of this app), showing `message` once."""
+def redirect(request, path: str, message: str = "", alert=False) -> RedirectResponse:
+    """303 to `path` (a page of this app), showing `message` once (`alert`: as a refusal)."""
     if message:
-        path += ("&" if "?" in path else "?") + "msg=" + flashes(request.app).add(message)
+        said = (message, True) if alert else message
+        path += ("&" if "?" in path else "?") + "msg=" + flashes(request.app).add(said)
     return RedirectResponse(path, status_code=303)
