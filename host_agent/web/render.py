@@ -2,6 +2,7 @@
 host_agent/french.py as filters. Autoescape is on for every template: a patient's name or a
 fund's reason that holds markup is shown as text, never run."""
 
+import time
 from pathlib import Path
 
 import jinja2
@@ -11,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from host_agent import duplicate, french, lots, workspace
 from host_agent.web.security import random_id
+from protocol import dates
 
 HERE = Path(__file__).resolve().parent
 env = jinja2.Environment(
@@ -50,6 +52,14 @@ NAV = (
     ("/journal", "Journal des accès"),
     ("/verification", "Vérification"),
 )
+
+
+def now(config) -> int:
+    """The clock, or noon (Paris) of the day the app was told it is (tests, `--today`)."""
+    if config.today is None:
+        return int(time.time())
+    day = dates.ymd_to_days(config.today) * 86400 + 12 * 3600
+    return day - dates.paris_offset(day)
 
 
 def today(config) -> int:
