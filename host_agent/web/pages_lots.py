@@ -9,7 +9,17 @@ import time
 from fastapi import APIRouter, Request
 from starlette.datastructures import UploadFile
 
-from host_agent import dispatch, french, lots, mailbox, overview, returns, sealing, workspace
+from host_agent import (
+    dispatch,
+    french,
+    lots,
+    mailbox,
+    names,
+    overview,
+    returns,
+    sealing,
+    workspace,
+)
 from host_agent.errors import EXIT_DATABASE, AgentError
 from host_agent.web import render
 from host_agent.web.app import checked_form
@@ -48,8 +58,11 @@ async def lots_page(request: Request):
 async def lot_page(request: Request, ref: str):
     config = _config(request)
     root = workspace.root_certificate(config.root, config.db, required=False)
-    d = await render.with_store(request, lambda store: lots.detail(store, ref, root))
-    return render.page(request, "lot.html", title="Lot %s" % lots.name(d.row), d=d)
+    d, holders = await render.with_store(
+        request,
+        lambda store: (lots.detail(store, ref, root), names.holders(store.certificates())),
+    )
+    return render.page(request, "lot.html", title="Lot %s" % lots.name(d.row), d=d, holders=holders)
 
 
 @router.post("/lots/construire")

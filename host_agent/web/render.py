@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
-from host_agent import duplicate, french, lots, workspace
+from host_agent import duplicate, french, lots, names, workspace
 from host_agent.web.security import random_id
 from protocol import dates
 
@@ -21,7 +21,17 @@ env = jinja2.Environment(
     undefined=jinja2.StrictUndefined,
 )
 templates = Jinja2Templates(env=env)
+
+
+@jinja2.pass_context
+def _fund(context, code) -> str:
+    """A fund by the name the practice's funds settings give it, else by its code's words."""
+    return names.fund(code, context["request"].app.state.config.settings)
+
+
 env.filters.update(
+    fund=_fund,
+    purpose=names.purpose,
     euros=french.euros,
     date=french.date,
     instant=french.instant,
@@ -36,6 +46,8 @@ env.filters.update(
 )
 env.globals.update(
     plural=french.plural,
+    professional=names.professional,
+    card_name=names.card,
     PAYMENTS=french.PAYMENTS,
     PROFESSIONS=french.PROFESSIONS,
     EXEMPTIONS=duplicate.EXEMPTIONS,
