@@ -31,6 +31,7 @@ def _fund(context, code) -> str:
 
 env.filters.update(
     fund=_fund,
+    iso=lambda ymd: dates.iso(dates.ymd_tuple(ymd)),
     purpose=names.purpose,
     euros=french.euros,
     date=french.date,
@@ -63,6 +64,7 @@ NAV = (
     ("/quarantaine", "Quarantaine"),
     ("/journal", "Journal des accès"),
     ("/verification", "Vérification"),
+    ("/exports", "Exports"),
 )
 
 
