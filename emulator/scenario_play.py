@@ -23,6 +23,7 @@ expectation, so that the next step waits for the terminal to have done it.
 import json
 
 from hw import hal
+from protocol.ascii import is_digits
 
 ACTIONS = ("insert", "remove", "keys", "clock", "advance")
 KEPT = 16  # screens and events a player keeps (an expectation looks at those of one step)
@@ -78,7 +79,7 @@ def split_keys(text):
     for word in text.split():
         if word in hal.KEYS:
             out.append(word)
-        elif word.isdigit():
+        elif is_digits(word):  # 0-9: the keypad has no other digit (protocol/ascii.py)
             for ch in word:
                 out.append(ch)
         else:

@@ -18,7 +18,7 @@ from firmware.daylist import DayList
 from firmware.idle import Waiting
 from firmware.link import Link
 from firmware.menu import Menu
-from firmware.opposition import FlashOppositionList, MemoryOppositionList
+from firmware.opposition import MemoryOppositionList, in_flash
 from firmware.pairing import PairingPart
 from firmware.pairing_store import PairingStore, drop_legacy, key_block_of
 from firmware.reading import CPS_SESSION_S, Reading
@@ -55,7 +55,7 @@ class App:
         self.access_log = self.storage.access_log
         if opposition is None:  # R161-33-7: the list the PC pushes, kept in flash
             fs = self.storage.fs
-            opposition = FlashOppositionList(fs) if fs is not None else MemoryOppositionList()
+            opposition = in_flash(self.storage) if fs is not None else MemoryOppositionList()
         self.opposition = opposition
         # Pairing first: PAIR is answered only while its screen is up (docs/protocol.md).
         self.pairing = PairingPart(board, self.link, self.gate, self.pairings)

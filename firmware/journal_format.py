@@ -3,6 +3,7 @@
 segment's bookkeeping in RAM. Described in docs/journal.md."""
 
 from firmware import records
+from protocol.ascii import is_digits
 from protocol.dates import ymd_to_days as day_number  # noqa: F401 - journal re-exports it
 from protocol.runs import runs_of  # noqa: F401 - the journal's runs, shared with the link
 
@@ -122,7 +123,7 @@ def check_date(ymd, what):
 
 
 def pro_int(pro_id) -> int:
-    if not isinstance(pro_id, str) or len(pro_id) != 11 or not pro_id.isdigit():
+    if not is_digits(pro_id, (11,)):
         raise ValueError("identifiant du professionnel invalide: 11 chiffres attendus")
     return int(pro_id)
 

@@ -113,6 +113,15 @@ class JournalRead(JournalState):
                 return LOST  # named to the PC as damaged, never purged
         return PURGED if 0 < rec_no < self._next_rec else None
 
+    def held_runs(self):
+        """Ascending disjoint runs of the record numbers whose sheets this journal holds
+        (its segments and the recovered sheets). A range the PC names (an ACK's runs, a
+        stream's span) is intersected with these, never walked: ACK [10, 2^32 - 10] must
+        cost what the journal holds, not four billion look-ups (docs/protocol.md "Loops
+        bounded by what the terminal holds")."""
+        runs = [[seg.first, seg.count] for seg in self._segments if seg.count]
+        return merge_runs(runs + runs_of(sorted(self._recovered_status)))
+
     @property
     def next_rec_no(self) -> int:
         return self._next_rec

@@ -7,7 +7,7 @@ On a device, the root `main.py` calls `main(board)` with the device's board. On 
 import sys
 
 from firmware.app import App
-from firmware.opposition import FlashOppositionList
+from firmware.opposition import in_flash
 from firmware.storage import Storage
 
 
@@ -20,7 +20,7 @@ def build(board, opposition_seed=(), **options):
         storage = options.get("storage") or Storage(board)
         options["storage"] = storage
         if storage.fs is not None:  # (salvage mode: the App keeps the list in RAM)
-            opposition = FlashOppositionList(storage.fs)
+            opposition = in_flash(storage)
             opposition.seed(opposition_seed)
             options["opposition"] = opposition
     return App(board, **options)

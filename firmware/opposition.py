@@ -21,8 +21,10 @@ announced, then renamed over the list: a power cut leaves the old list or the ne
 import hashlib
 
 from firmware import records
+from firmware.journal_format import SHEET_ROOM
+from protocol import messages
 from protocol import opposition_entries as entries
-from protocol.security_errors import MalformedMessage
+from protocol.security_errors import MalformedMessage, SecurityError
 
 DIR = "opposition"
 LIST = DIR + "/list"
@@ -36,6 +38,14 @@ SIZE = entries.SIZE
 STRIDE = 512  # entries between two index entries: 2,560 bytes, within a littlefs block or two
 _SCAN = 32  # entries read at once at the end of a search (160 bytes)
 _BLOCK = 51 * SIZE  # 255 bytes: read and write buffers of a merge
+_SLACK = 2 * 4096  # beyond the update's own bytes: littlefs metadata, a partly used block
+
+
+class ListTooLarge(SecurityError):
+    """An update that would bring the flash under the room kept for the sheets: refused
+    (ERROR 7, "nothing was changed"), the update dropped, the list held kept."""
+
+    code = messages.E_INTERNAL
 
 
 class OppositionList:
@@ -53,6 +63,14 @@ class MemoryOppositionList(OppositionList):
 
 def _index_size(count):
     return (count + STRIDE - 1) // STRIDE
+
+
+def in_flash(storage) -> "FlashOppositionList":
+    """The list in the littlefs of `storage` (firmware/storage.py), its updates keeping
+    free the journal's reserve and a sheet's room (sheets come first, as for a round)."""
+    j = storage.journal
+    keep = j.reserve_bytes + SHEET_ROOM if j is not None else 0
+    return FlashOppositionList(storage.fs, keep)
 
 
 class _ListWriter:
@@ -139,6 +157,7 @@ class _Transfer:
         self.version = chunk.version
         self.full = chunk.full
         self.next = 0
+        self.added = 0  # bytes of entries added so far
         self.last_add: "bytes | None" = None
         self.last_del: "bytes | None" = None
         self.writer = writer  # a full list is written as it arrives
@@ -149,8 +168,11 @@ class FlashOppositionList(OppositionList):
     held (0: none from the PC yet), `count` its entries; `reads` counts file reads made by
     look-ups (for the bench). Problems found at boot go to `problems` (French)."""
 
-    def __init__(self, fs):
+    def __init__(self, fs, keep_free=0):
+        """`keep_free`: bytes of the flash an update must leave free (the journal's reserve
+        and a sheet: sheets come first, as for a round)."""
         self.fs = fs
+        self.keep_free = keep_free
         self.problems = []
         self.version = 0
         self.count = 0
@@ -270,6 +292,7 @@ class FlashOppositionList(OppositionList):
         except ValueError as e:
             self._abort()
             raise MalformedMessage(str(e))
+        self._check_room(x, chunk)
         if x.writer is not None:
             x.writer.add(chunk.add)
             x.writer.pause()  # nothing stays open between two messages
@@ -282,6 +305,17 @@ class FlashOppositionList(OppositionList):
         if chunk.end:
             self._finish(x, chunk.count, chunk.sha)
         return opposition_reply(self.version, x.next)
+
+    def _check_room(self, x, chunk):
+        """Refuse the chunk when the update, once finished, would leave less than
+        `keep_free` bytes: a full list is written as it comes (its index again at the
+        end); a delta is kept aside, then merged into a new list beside the old one."""
+        x.added += len(chunk.add)
+        merged = 0 if x.full else self.count * SIZE + x.added  # the index: 1/512 of each
+        need = len(chunk.add) + len(chunk.remove) + merged + (len(chunk.add) + merged) // 256
+        if self.keep_free and self.fs.free_bytes() - need - _SLACK - TRAILER < self.keep_free:
+            self._abort()
+            raise ListTooLarge("opposition list too large for the flash reserve: previous kept")
 
     def _finish(self, x, count, sha):
         writer = x.writer if x.writer is not None else self._merge()

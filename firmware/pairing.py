@@ -14,6 +14,7 @@ RAM and erases it from flash (firmware/pairing_store.py: a raw block, not little
 from hw import hal
 from hw.drivers.battery import LowBattery
 from protocol import messages
+from protocol.ascii import shown as on_screen
 from protocol.security_errors import PairingError
 
 # What the part shows.
@@ -133,7 +134,8 @@ class PairingPart:
         if v == CONFIRMED:
             return ["Code confirme", "Attente du PC...", "", "ANNUL: quitter"]
         if v == PAIRED and a is not None:
-            return ["Appaire avec", (a.agent_id or "")[:20], "", "OK: terminer"]
+            # the PC's name for itself, from the line: any text of 1 to 64 characters
+            return ["Appaire avec", on_screen(a.agent_id or "")[:20], "", "OK: terminer"]
         if v == REFUSED:
             return ["Appairage refuse", "Rien n'est garde", "", "OK: terminer"]
         if v == FAILED:
@@ -149,7 +151,7 @@ class PairingPart:
             return ["Appairage abandonne", "2e demande recue", shown, "OK: terminer"]
         if v == UNPAIR:
             peer = self.gate.pairing.peer if self.gate.pairing is not None else ""
-            return ["Desappairer le PC", peer[:20], "OK: oui", "ANNUL: non"]
+            return ["Desappairer le PC", on_screen(peer)[:20], "OK: oui", "ANNUL: non"]
         if v == UNPAIRED:
             return ["PC desappaire", "Il ne peut plus", "synchroniser", "OK: terminer"]
         if v == ERASE_FAILED:

@@ -27,6 +27,14 @@ def serve(app, body):
     if chunk.query:
         done = sorted(store.done.items())
         return messages.ROUND, rp.reply(store.id, 0, store.day, done)
+    visit = app.visit
+    if visit is not None and visit.round_in_use():
+        # The visit's sheet comes from an entry of the round held, which it marks taken
+        # and done by its index: replaced now, the mark would name another patient's entry.
+        store.abort()
+        raise rp.RoundRefused(
+            "a visit of the round is going on: previous round kept, send it after the visit"
+        )
     before = store.id
     answer = store.receive(
         chunk,

@@ -228,6 +228,12 @@ class SalvagedJournal:
     def next_rec_no(self):
         return self._next
 
+    def held_runs(self):
+        """The runs of record numbers whose sheets the scan found (Journal.held_runs: what
+        an ACK's runs are intersected with)."""
+        size = len(self._status)
+        return runs_of(self._low + k for k in range(size) if self._status[k] not in (0, _ANSWERED))
+
     def raise_next(self, rec_no):
         """The PC knows record numbers up to rec_no - 1: never give them again (RAM only
         here; no sheet is saved on a damaged flash anyway)."""

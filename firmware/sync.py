@@ -14,6 +14,7 @@ from firmware.journal import REJECTED, SIGNED, SYNCED
 from firmware.reading import today
 from hw.hal import PortError
 from protocol import messages
+from protocol.runs import intersect_runs
 from protocol.security_errors import SecurityError
 
 # protocol.sync_messages and protocol.record_stream (and the session constants they pull
@@ -21,6 +22,9 @@ from protocol.security_errors import SecurityError
 # does not hold their module objects (docs/board.md "Heap").
 
 STATE_BATCH = 64  # record numbers per journal state call: bounded RAM
+# RECORDS frames sent per main-loop step, whatever credit the PC granted: the keypad and the
+# cards are served between (the agent grants protocol.sync_messages.WINDOW, 6, at a time).
+FRAMES_PER_STEP = 8
 RUNNING_MS = 5000  # a sync is "running" until this long after its last message or frame
 
 
@@ -72,10 +76,12 @@ def _ignore(caps):
     pass
 
 
-def _pieces(runs):
-    """Lists of at most STATE_BATCH record numbers covering `runs`."""
+def _pieces(runs, journal):
+    """Lists of at most STATE_BATCH record numbers covering `runs` where the journal holds
+    a sheet: the PC's runs are intersected with the journal's (held_runs), never walked
+    number by number (one run of four billion numbers took minutes)."""
     piece = []
-    for first, count in runs:
+    for first, count in intersect_runs(runs, journal.held_runs()):
         for n in range(first, first + count):
             piece.append(n)
             if len(piece) == STATE_BATCH:
@@ -219,7 +225,7 @@ class Sync:
         sheets = None  # the journal is read only inside this call: nothing writes meanwhile
         before = s.sent
         try:
-            while s.sent < s.upto:
+            while s.sent < s.upto and s.sent - before < FRAMES_PER_STEP:
                 while s.writer.room() and not s.last_entry:
                     sheets = self._fill(s, sheets)
                 chunk = s.writer.take(s.last_entry)
@@ -282,7 +288,7 @@ class Sync:
             return
         s.marked = True
         day = self._today()
-        for piece in _pieces([[s.after + 1, s.position - s.after]]):
+        for piece in _pieces([[s.after + 1, s.position - s.after]], self.journal):
             self.journal.mark_synced(piece, day)
 
     # ------------------------------------------------------------ ACK
@@ -295,9 +301,9 @@ class Sync:
         j = self._need_journal()
         day = self._today()
         n_ok = n_bad = 0
-        for piece in _pieces(ok):
+        for piece in _pieces(ok, j):
             n_ok += j.acknowledge(piece, day)
-        for piece in _pieces(bad):
+        for piece in _pieces(bad, j):
             n_bad += j.reject(piece, day)
         if cert_ids and self.certs is not None:
             self.certs.mark_known(cert_ids)

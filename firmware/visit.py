@@ -62,6 +62,7 @@ class Visit(PatientSteps, SheetItems, SigningSteps):
         self.round = None  # the round's visit offered for the card read (firmware/visit_round.py)
         self.round_fees = 0
         self.round_index = None  # the round entry the draft comes from
+        self.round_id = 0  # ... and the round it is in (firmware/visit_round.py)
         self._round_looked = False  # the card read was looked up (no reference kept to it)
 
     # ------------------------------------------------------------ what a visit has
@@ -341,7 +342,21 @@ class Visit(PatientSteps, SheetItems, SigningSteps):
     # ------------------------------------------------------------ the draft
 
     def _today(self):
+        """The visit's day: the date its sheet was begun on (or its round offer shown),
+        kept until it ends, so that a SET_TIME from the PC or midnight in the middle of a
+        visit moves none of its dates (docs/visit.md "Messages during a visit"); the
+        clock's day when no visit is going on."""
+        if self.sheet is not None:
+            return self.sheet.completion
+        if self.round is not None:
+            return self.round.day
         return today(self.board.clock)
+
+    def round_in_use(self) -> bool:
+        """True while a visit relies on the round held: its offer on the screen, or a sheet
+        drafted from it not yet saved or abandoned (a ROUND that would replace it is
+        refused meanwhile: firmware/round_sync.py)."""
+        return self.round is not None or self.round_index is not None
 
     def _facts(self):
         """What the Vitale card says, for the validator: (rights, dependants, NIR, fund)."""

@@ -13,6 +13,7 @@ from firmware.journal import REJECTED
 from firmware.visit_items import exemption_code, rank_acts
 from protocol import bundle, nomenclature
 from protocol import sheet as sheet_codec
+from protocol.ascii import is_digits
 from protocol.sheet import Act, Beneficiary, Sheet
 
 LOOK_BACK = 200  # the journal's last sheets searched for the patient's last one
@@ -179,7 +180,7 @@ class PatientSteps:
     def _new_sheet(self, who):
         cps = self._cps()
         day = self._today()
-        profession = int(cps.profession) if cps.profession.isdigit() else 0
+        profession = int(cps.profession) if is_digits(cps.profession) else 0
         sheet = Sheet(
             nomenclature=nomenclature.version_at(day),
             terminal=self.board.serial_number,

@@ -62,13 +62,15 @@ def _money(cents):
 class Offer:
     """The round's sheet offered for this card: entry `index` of `count`, its draft."""
 
-    def __init__(self, card, who, index, count, entry, left):
+    def __init__(self, card, who, index, count, entry, left, round_id=0, day=0):
         self.card = card
         self.who = who
         self.index = index
         self.count = count
         self.entry = entry
         self.left = left  # sessions of the prescription left, this visit included
+        self.round_id = round_id  # the round the entry is in: marks go to it only
+        self.day = day  # the day the offer was made for (Visit._today while it stands)
 
     def screen(self, fees):
         top = "Tournee %d/%d" % (self.index + 1, self.count)
@@ -132,7 +134,7 @@ def _choose(visit, store, card, entries):
             continue
         if not who.rights_valid(visit._today()):
             return ""  # the normal visit says the rights are closed
-        visit.round = Offer(card, who, index, store.count, e, left)
+        visit.round = Offer(card, who, index, store.count, e, left, store.id, store.day)
         return None
     return left_out or (NIR_DIFFERS if named else "")
 
@@ -183,19 +185,20 @@ def key(visit, k):
         return
     if k not in (hal.KEY_OK, hal.KEY_MENU):
         return
-    visit.round = None
     refused = visit._no_room()  # as for a visit keyed by hand
     if refused:
+        visit.round = None
         visit._say(refused)
         return
-    s = _draft(visit, o)
+    s = _draft(visit, o)  # while the offer stands: the sheet is of the offer's day
+    visit.round = None
     situation = _situation(visit, o.entry[3])
     if situation is None:
         visit._clear()
         _refuse(visit, NO_SITUATION)
         return
     s.situation = situation
-    visit.round_index = o.index
+    visit.round_index, visit.round_id = o.index, o.round_id
     visit.board.emit("EVENT", {"visit": {"degraded": False, "round": o.index}})
     exo = o.entry[8]
     if exo:
@@ -218,16 +221,26 @@ def taking(visit):
     """OK on the review of a round's sheet: the entry is marked taken, with the record
     number its sheet will get, before the cards sign (a power cut then leaves it settled
     against the journal at the next boot: firmware/round_store.py)."""
-    store = round_store.of(visit.storage)
+    store = _same_round(visit)
     if store is not None:
         store.mark_taken(visit.round_index, visit._journal().next_rec_no)
+
+
+def _same_round(visit):
+    """The store, while it holds the round the visit's entry comes from; else None: an
+    entry is named by its index in one round, never marked in another (a ROUND replacing
+    the round mid-visit is refused, firmware/round_sync.py: this is the second guard)."""
+    store = round_store.of(visit.storage)
+    if store is None or not store.id or store.id != visit.round_id:
+        return None
+    return store
 
 
 def ended(visit):
     """The round's visit is over: its sheet saved (the entry done, so that it is not
     offered again and the PC learns it), or abandoned, or not saved (offered again)."""
-    index, visit.round_index = visit.round_index, None
-    store = round_store.of(visit.storage)
+    store = _same_round(visit)
+    index, visit.round_index, visit.round_id = visit.round_index, None, 0
     if store is None:
         return
     if visit.saved is not None and visit.saved.rec_no:

@@ -9,6 +9,7 @@ trailer, seal. `body()` writes all but the seal, `seal_digest()` is what the CPS
 import hashlib
 
 from protocol import bundle, cbor, dates, sheet
+from protocol.ascii import is_digits
 
 FORMAT_VERSION = 1
 MAX_SHEETS = 999  # sheets in one lot
@@ -67,7 +68,7 @@ class LotSheet:
 
 def is_fund_code(value) -> bool:
     """A fund code is 9 digits: scheme, fund, centre (docs/care-sheet.md, R161-45 II)."""
-    return isinstance(value, str) and len(value) == 9 and value.isdigit()
+    return is_digits(value, (9,))
 
 
 def _map(layout, values):

@@ -21,6 +21,7 @@ from host_agent.store.lots import (  # the values of the lots.status column
     STATUSES,
     TRANSMITTED,
 )
+from protocol.ascii import is_digits, trim
 
 __all__ = ["ACKNOWLEDGED", "OPEN", "REJECTED", "SEALED", "SENT", "STATUSES", "TRANSMITTED"]
 
@@ -149,9 +150,9 @@ def all_lots(store: Store, statuses=STATUSES) -> list:
 def find(store: Store, ref: str):
     """The lot named `ref`: PROFESSIONAL-NUMBER, or a bare number when one professional
     only has it. LotError otherwise."""
-    ref = ref.strip()
+    ref = trim(ref)
     professional, _, number = ref.rpartition("-")
-    if not number.isdigit():
+    if not is_digits(number, range(1, 10)):  # 0-9 only (protocol/ascii.py), as typed
         raise LotError("%r is not a lot name (PROFESSIONAL-NUMBER, e.g. 10001234565-000001)" % ref)
     rows = store.lots_numbered(int(number), professional)
     if not rows:

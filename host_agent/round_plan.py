@@ -14,10 +14,11 @@ from protocol import bundle, cbor, nomenclature
 from protocol import round as rp
 from protocol import sheet as sheets
 from protocol import sheet_fields as F
+from protocol.ascii import is_digits, is_printable, trim, upper
 
-_ACT = re.compile(r"^([A-Z]{1,4})(?:\s+(\d{1,4}(?:[.,]\d{1,2})?))?(?:\s+([012]))?$")
-_NIR = re.compile(r"^\d{15}$")
-_DIGITS = re.compile(r"^\d+$")
+# ASCII only: \d and \s would take the digits and spaces of every script, `$` a final newline
+_ACT = re.compile(r"([A-Z]{1,4})(?: +([0-9]{1,4}(?:[.,][0-9]{1,2})?))?(?: +([012]))?")
+_DEPENDANT = re.compile(r"([0-9]{8})/([1-9])")
 
 
 def parse_acts(text: str) -> str:
@@ -26,7 +27,7 @@ def parse_acts(text: str) -> str:
     "AMI 200 1,IFD 100 0". ValueError with a plain sentence."""
     out = []
     for part in re.split(r"[+;]", text):
-        m = _ACT.match(part.strip().upper())
+        m = _ACT.fullmatch(upper(trim(part)))
         if not m:
             raise ValueError("act %r is not CODE [COEFFICIENT] [RANK], e.g. 'AMI 2 1'" % part)
         code, coef, rank = m.group(1), m.group(2) or "1", int(m.group(3) or 0)
@@ -57,21 +58,21 @@ def show_acts(stored: str) -> str:
 
 def new_prescription(professional, insured, dependant, name, prescriber, day, ref, acts, sessions):
     """The row of a prescription typed on the command line, checked (ValueError)."""
-    if not re.match(r"^\d{11}$", professional):
+    if not is_digits(professional, (11,)):
         raise ValueError("the professional is 11 digits (the CPS holder id)")
-    if not _NIR.match(insured):
+    if not is_digits(insured, (15,)):
         raise ValueError("the insured's NIR is 15 digits, its key included")
     beneficiary = None
     if dependant:
-        m = re.match(r"^(\d{8})/([1-9])$", dependant)
+        m = _DEPENDANT.fullmatch(dependant)
         if not m:
             raise ValueError("a dependant is BIRTHDATE/BIRTHRANK, e.g. 20180305/2")
         beneficiary = "%s/%s" % (m.group(1), m.group(2))
-    if not name or len(name) > rp.MAX_NAME or not all(32 <= ord(c) < 127 for c in name):
+    if not is_printable(name, 1, rp.MAX_NAME):
         raise ValueError("the name is 1 to %d ASCII characters" % rp.MAX_NAME)
-    if not (len(prescriber) in (9, 11) and _DIGITS.match(prescriber)):
+    if not is_digits(prescriber, (9, 11)):
         raise ValueError("the prescriber is 9 or 11 digits")
-    if not (1 <= len(ref) <= 20 and _DIGITS.match(ref)):
+    if not is_digits(ref, range(1, 21)):
         raise ValueError("the prescription's reference is 1 to 20 digits")
     if not 1 <= sessions <= rp.MAX_LEFT:
         raise ValueError("the sessions prescribed are 1 to %d" % rp.MAX_LEFT)
@@ -79,7 +80,7 @@ def new_prescription(professional, insured, dependant, name, prescriber, day, re
         "professional": professional,
         "insured": insured,
         "beneficiary": beneficiary,
-        "name": name.upper(),
+        "name": upper(name),
         "prescriber": prescriber,
         "day": day,
         "ref": ref,

@@ -22,6 +22,7 @@ import platformdirs
 
 from host_agent import files, settings_caps, settings_cards
 from host_agent.errors import EXIT_SETTINGS, AgentError
+from protocol.ascii import is_digits, is_hex, trim
 
 CONFIG_ENV = "TLA_AGENT_CONFIG"
 FILE_NAME = "agent.toml"
@@ -278,7 +279,7 @@ def _check(lines, table, key, value, path):
     if kind in ("text", "path", "situation") or kind.startswith("choice:"):
         if not isinstance(value, str) or any(c in value for c in "\r\n\0"):
             raise bad()
-        value = value.strip()
+        value = trim(value)  # ASCII white space: a non-breaking space is not taken away
     if kind == "path":
         if not value:
             raise bad()
@@ -286,14 +287,16 @@ def _check(lines, table, key, value, path):
         return p if p.is_absolute() else Path(path).parent / p  # beside the settings file
     if kind == "paths":
         return settings_cards.paths(value, path, bad)
-    if kind == "situation" and not re.fullmatch(r"[0-9]{9}", value):
+    if kind == "situation" and not is_digits(value, (9,)):
         raise bad()
     if kind.startswith("choice:") and value not in kind[7:].split(","):
         raise bad()
     if kind == "hex":
-        if not isinstance(value, str) or not re.fullmatch(r"(0x)?[0-9a-fA-F]{1,4}", value.strip()):
+        text = trim(value) if isinstance(value, str) else ""
+        digits = text[2:] if text[:2] == "0x" else text
+        if not is_hex(digits, range(1, 5)):
             raise bad()
-        return int(value.strip(), 16)
+        return int(digits, 16)
     if kind == "port" and (type(value) is not int or not 1 <= value <= 65535):
         raise bad()
     if kind == "cap" and not settings_caps.valid(value):

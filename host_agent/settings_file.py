@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 from host_agent import files, settings
+from protocol.ascii import is_digits
 
 _COMMENTS = {
     "": 'tla-agent settings (docs/agent.md "Settings"). A flag on the command line wins.',
@@ -191,7 +192,7 @@ def typed(question: Question, text: str):
     if kind == "lines":
         return [x.strip() for x in text.split(" / ") if x.strip()]
     if kind == "port":
-        return int(text) if text.isdigit() else text
+        return int(text) if is_digits(text, range(1, 10)) else text  # else: refused by parse
     if kind == "bool":
         return {"true": True, "false": False, "yes": True, "no": False}.get(text.lower(), text)
     return text

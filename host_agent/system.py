@@ -17,6 +17,8 @@ import os
 import sys
 from pathlib import Path
 
+from protocol.ascii import is_digits, upper
+
 
 class Posix:
     name = "posix"
@@ -66,12 +68,12 @@ class Windows:
         """COM3 counts while pyserial lists it; a URL always; a path while it exists."""
         if "://" in url:
             return True
-        if url.upper().startswith("COM") and url[3:].isdigit():
+        if upper(url).startswith("COM") and is_digits(url[3:]):
             if ports is None:
                 from serial.tools import list_ports
 
                 ports = [p.device for p in list_ports.comports()]
-            return url.upper() in (p.upper() for p in ports)
+            return upper(url) in (upper(p) for p in ports)
         return os.path.exists(url)
 
 

@@ -155,7 +155,7 @@ def open_private(path):
     import os
 
     if not IS_MICROPYTHON:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)  # pyright: ignore[reportAttributeAccessIssue]
         mode = os.fstat(fd).st_mode & 0o777
         if mode != 0o600:
             os.fchmod(fd, 0o600)

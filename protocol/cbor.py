@@ -4,6 +4,11 @@ Types: int (64-bit range, negative too), bytes, text, list, map, bool, None. The
 writes the one deterministic form (shortest heads, definite lengths, map keys sorted
 bytewise); the decoder refuses anything else, so bytes that decode are exactly the bytes
 the encoder would produce, and a signature over them means one thing only.
+
+Text is UTF-8 checked here, byte by byte, not by the interpreter: CPython's decoder refuses
+surrogates, overlong forms and code points above U+10FFFF, MicroPython's takes them, and
+one decoder must give one answer (docs/protocol.md "Text"). The encoder refuses a text
+that is not valid UTF-8 once encoded (a lone surrogate: MicroPython encodes it as bytes).
 """
 
 import struct
@@ -77,7 +82,12 @@ def _encode(out, value, depth):
         else:
             _head(out, 1, -1 - value)
     elif isinstance(value, str):
-        data = value.encode("utf-8")
+        try:
+            data = value.encode("utf-8")
+        except UnicodeError:  # CPython: a lone surrogate
+            data = None
+        if data is None or utf8_error(data) >= 0:
+            raise CBORError("text holds a character UTF-8 cannot carry (a surrogate)")
         _head(out, 3, len(data))
         out.extend(data)
     elif is_bytes_like(value):
@@ -105,6 +115,45 @@ def _encode(out, value, depth):
             _encode(out, item, depth + 1)
     else:
         raise CBORError("cannot encode a value of type %s" % type(value).__name__)
+
+
+def utf8_error(data) -> int:
+    """The offset of the first byte of `data` that breaks strict UTF-8 (RFC 3629: the
+    shortest form only, no surrogates U+D800-DFFF, nothing above U+10FFFF, no sequence cut
+    short), or -1 when all of it is valid. Pure ASCII costs one pass in C."""
+    n = len(data)
+    if not n or max(data) < 0x80:
+        return -1
+    i = 0
+    while i < n:
+        b = data[i]
+        if b < 0x80:
+            i += 1
+            continue
+        if 0xC2 <= b <= 0xDF:
+            size, low, high = 2, 0x80, 0xBF
+        elif 0xE0 <= b <= 0xEF:
+            # E0: at least U+0800 (no overlong form); ED: below U+D800 (no surrogate)
+            size = 3
+            low = 0xA0 if b == 0xE0 else 0x80
+            high = 0x9F if b == 0xED else 0xBF
+        elif 0xF0 <= b <= 0xF4:
+            # F0: at least U+10000; F4: at most U+10FFFF
+            size = 4
+            low = 0x90 if b == 0xF0 else 0x80
+            high = 0x8F if b == 0xF4 else 0xBF
+        else:  # a continuation byte first, C0-C1 (overlong), F5-FF (beyond U+10FFFF)
+            return i
+        if i + size > n:
+            return i
+        c = data[i + 1]
+        if not low <= c <= high:
+            return i
+        for k in range(i + 2, i + size):
+            if not 0x80 <= data[k] <= 0xBF:
+                return i
+        i += size
+    return -1
 
 
 def encode(value) -> bytes:
@@ -185,11 +234,12 @@ class _Reader:
         if major == 2:
             return bytes(self.take(n))
         if major == 3:
-            raw = self.take(n)
-            try:
-                return str(bytes(raw), "utf-8")
-            except UnicodeError:
-                raise CBORError("text is not valid UTF-8", start)
+            raw = bytes(self.take(n))
+            bad = utf8_error(raw)
+            if bad >= 0:
+                # the offset of the offending byte itself
+                raise CBORError("text is not valid UTF-8", self.pos - n + bad)
+            return str(raw, "utf-8")
         if depth >= self.max_depth:
             raise CBORError("items nested deeper than %d levels" % self.max_depth, start)
         if n > self.max_items:

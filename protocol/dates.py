@@ -6,6 +6,8 @@ dated that day, not the previous UTC day. Ports differ in their `time` epoch, so
 here relies on `time.gmtime`.
 """
 
+from protocol.ascii import is_digits
+
 
 def days_from_civil(y, m, d) -> int:
     """Days since 1970-01-01 of the proleptic Gregorian date y-m-d (H. Hinnant's algorithm)."""
@@ -88,6 +90,9 @@ def parse_iso(text):
     """(year, month, day) of 'YYYY-MM-DD'; ValueError when it is not a real date."""
     parts = text.split("-")
     if len(parts) != 3 or len(parts[0]) != 4 or len(parts[1]) != 2 or len(parts[2]) != 2:
+        raise ValueError("date must be written YYYY-MM-DD: %r" % text)
+    if not (is_digits(parts[0]) and is_digits(parts[1]) and is_digits(parts[2])):
+        # not "+1", " 1" nor the digits of another script, which CPython's int() reads
         raise ValueError("date must be written YYYY-MM-DD: %r" % text)
     y, m, d = int(parts[0]), int(parts[1]), int(parts[2])
     if not _is_real(y, m, d):

@@ -9,6 +9,7 @@ compute it to check that an update gave the same list.
 import hashlib
 
 from protocol._compat import const
+from protocol.ascii import is_digits
 
 SIZE = const(5)
 DIGITS = const(10)
@@ -19,7 +20,7 @@ PER_CHUNK = const(180)
 
 def encode(serial) -> bytes:
     """The entry of a card serial; ValueError unless it is 10 digits."""
-    if not isinstance(serial, str) or len(serial) != DIGITS or not serial.isdigit():
+    if not is_digits(serial, (DIGITS,)):
         raise ValueError("a Vitale card serial is %d digits: %r" % (DIGITS, serial))
     return int(serial).to_bytes(SIZE, "big")
 

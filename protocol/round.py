@@ -24,6 +24,7 @@ import hashlib
 
 from protocol import cbor, dates, fields, messages
 from protocol._compat import const
+from protocol.ascii import is_digits, is_printable
 from protocol.security_errors import MalformedMessage, SecurityError
 
 U32 = 0xFFFFFFFF
@@ -45,7 +46,7 @@ class RoundRefused(SecurityError):
 
 
 def _digits(value, lengths, what):
-    if not isinstance(value, str) or len(value) not in lengths or not value.isdigit():
+    if not is_digits(value, lengths):  # 0-9 only, on both interpreters (protocol/ascii.py)
         raise MalformedMessage(
             "%s must be %s digits" % (what, " or ".join(str(n) for n in lengths))
         )
@@ -68,9 +69,8 @@ def _date(value, what):
 def _ascii(value, longest, what, allow_empty=False):
     if not isinstance(value, str) or len(value) > longest or (not value and not allow_empty):
         raise MalformedMessage("%s must be text of at most %d characters" % (what, longest))
-    for c in value:
-        if not 32 <= ord(c) < 127:
-            raise MalformedMessage("%s must be printable ASCII" % what)
+    if value and not is_printable(value):
+        raise MalformedMessage("%s must be printable ASCII" % what)
     return value
 
 
@@ -104,7 +104,7 @@ def check_entry(e):
         _date(presc[0], "the prescription date")
         _digits(presc[1], (9, 11), "the prescriber")
         _ascii(presc[2], 20, "the prescription reference")
-        if not presc[2].isdigit():
+        if not is_digits(presc[2]):
             raise MalformedMessage("the prescription reference must be digits")
         if left < 1:
             raise RoundRefused("prescription %s already used up: no session left" % presc[2])

@@ -1,144 +1,30 @@
 """Checks a care sheet against R161-42, R161-44 and the nomenclature, before the cards sign it
 (terminal) and after the practice PC receives it; each problem names the faulty field in French.
 
-A Problem gives two lines of at most 20 ASCII characters for the terminal's screen (the
-field, then what is wrong) and a plain sentence. The facts from the card are plain
-arguments (today, the rights window, the beneficiaries), never card objects.
+Each problem is a protocol/sheet_problems.Problem: two lines of at most 20 ASCII characters
+for the terminal's screen and a plain sentence. The facts from the card are plain arguments
+(today, the rights window, the beneficiaries), never card objects. Digits and text are
+checked ASCII-only (protocol/ascii.py): CPython's isdigit() takes Arabic-Indic and fullwidth
+digits, MicroPython's does not, and the PC must refuse what the terminal refuses.
 """
 
 from protocol import dates, nomenclature
 from protocol import sheet_fields as F
 from protocol import tariffs as T
+from protocol.ascii import is_digits, is_printable
 from protocol.sheet import Accident, Act, Beneficiary, Prescription
+from protocol.sheet_problems import (  # noqa: F401 - RULES, Problem, euros: named from here too
+    RULES,
+    Problem,
+    SheetInvalid,
+    euros,
+)
 
 MAX_ACTS = 12
 MAX_ACT_FEE = 50000  # 500 EUR: far above any home-visit act, so a typing slip is caught
 MAX_FEES = 150000  # 1500 EUR for one sheet
 MAX_TEXT = 32  # terminal serial and references
 MAX_ORDER_NO = 0x7FFFFFFF
-
-# rule: (second screen line, sentence). The sentence takes the field's label with its
-# article (%(label)s, or %(Label)s capitalised) and a detail (%(detail)s).
-RULES = {
-    "missing": ("absent", "Il manque %(label)s."),
-    "invalid": ("invalide", "Valeur invalide pour %(label)s."),
-    "unknown": ("code inconnu", "%(Label)s (%(detail)s) n'existe pas dans la nomenclature."),
-    "not_allowed": (
-        "hors profession",
-        "%(Label)s (%(detail)s) n'est pas un acte de votre profession.",
-    ),
-    "not_in_force": (
-        "avant nomenclature",
-        "%(Label)s est avant l'entree en vigueur de la nomenclature (%(detail)s).",
-    ),
-    "fee_mismatch": (
-        "different du tarif",
-        "%(Label)s ne correspond pas a la nomenclature (%(detail)s attendus).",
-    ),
-    "negative": ("negatif", "%(Label)s est negatif."),
-    "absurd": ("trop eleve", "%(Label)s est trop eleve (plus de %(detail)s)."),
-    "total_mismatch": (
-        "!= somme des actes",
-        "%(Label)s ne correspond pas a la somme des actes (%(detail)s).",
-    ),
-    "over_fees": ("> honoraires", "%(Label)s depasse le total des honoraires (%(detail)s)."),
-    "future": ("dans le futur", "%(Label)s est dans le futur."),
-    "before_rights": (
-        "avant les droits",
-        "%(Label)s est avant l'ouverture des droits (%(detail)s).",
-    ),
-    "after_rights": ("apres les droits", "%(Label)s est apres la fin des droits (%(detail)s)."),
-    "before_act": ("avant un acte", "%(Label)s est avant la date de l'acte %(detail)s."),
-    "after_act": ("apres un acte", "%(Label)s est apres la date de l'acte %(detail)s."),
-    "not_on_card": ("pas sur la carte", "%(Label)s n'est pas sur la carte Vitale."),
-    "other_card": ("autre carte", "%(Label)s ne correspond pas a la carte Vitale."),
-    "required": ("obligatoire", "Il faut %(label)s pour l'acte %(detail)s."),
-    "too_many": ("trop nombreux", "Une feuille ne peut pas avoir plus de %(detail)s actes."),
-    "duplicate": ("en double", "%(Label)s est deja pris par un autre acte du meme jour."),
-    "inconsistent": (
-        "incoherent",
-        "%(Label)s ne correspond pas au montant du tiers payant.",
-    ),
-}
-
-
-def _field_at(path):
-    """The field tuple named by `path` ("fees", "acts.2.date", "prescription.ref") and the
-    act number in it (or None)."""
-    parts = path.split(".")
-    field = _named(F.SHEET, parts[0])
-    number = None
-    if len(parts) >= 2:
-        if parts[0] == "acts":
-            number = int(parts[1])
-            if len(parts) == 2:
-                return _ACT_ITSELF, number
-            field = _named(F.ACT, parts[2])
-        else:
-            field = _named(F.RECORDS[field[F.KIND]], parts[1])
-    return field, number
-
-
-_ACT_ITSELF = (None, None, "act", True, "R161-42 5°", "Acte %d", "l'acte %d")
-
-
-def _named(fields, name):
-    for field in fields:
-        if field[F.NAME] == name:
-            return field
-    raise KeyError(name)
-
-
-class Problem:
-    """One thing wrong with a sheet: `path` of the field, `rule` (a key of RULES), `detail`."""
-
-    def __init__(self, path, rule, detail=""):
-        self.path = path
-        self.rule = rule
-        self.detail = detail
-
-    def _label(self, column):
-        field, number = _field_at(self.path)
-        label = field[column]
-        return label % number if number is not None else label
-
-    def article(self):
-        """The article of the regulation the field implements (e.g. "R161-42 10°")."""
-        return _field_at(self.path)[0][F.ARTICLE]
-
-    def screen(self):
-        """Two lines of at most 20 ASCII characters: the field, then what is wrong."""
-        return (self._label(F.SCREEN), RULES[self.rule][0])
-
-    def text(self):
-        """The whole French sentence (ASCII)."""
-        label = self._label(F.FRENCH)
-        return RULES[self.rule][1] % {
-            "label": label,
-            "Label": label[0].upper() + label[1:],
-            "detail": self.detail,
-        }
-
-    def __str__(self):
-        return self.text()
-
-    def __repr__(self):
-        return "Problem(%r, %r, %r)" % (self.path, self.rule, self.detail)
-
-
-class SheetInvalid(ValueError):
-    """The sheet breaks a rule: `problem` is the first found, `problems` all of them."""
-
-    def __init__(self, problems):
-        super().__init__(problems[0].text())
-        self.problem = problems[0]
-        self.problems = problems
-
-
-def euros(cents) -> str:
-    """'4,73 EUR', as the terminal writes amounts."""
-    sign = "-" if cents < 0 else ""
-    return "%s%d,%02d EUR" % ((sign,) + divmod(abs(cents), 100))
 
 
 def _day(ymd) -> str:
@@ -156,22 +42,13 @@ def nir_ok(nir) -> bool:
         body = body[:5] + "19" + body[7:]
     elif body[5:7] == "2B":
         body = body[:5] + "18" + body[7:]
-    if not body.isdigit() or not key.isdigit():
+    if not is_digits(body) or not is_digits(key):
         return False
     return 97 - int(body) % 97 == int(key)
 
 
-def _digits(value, lengths) -> bool:
-    return isinstance(value, str) and len(value) in lengths and value.isdigit()
-
-
 def _printable(value) -> bool:
-    if not isinstance(value, str) or not 1 <= len(value) <= MAX_TEXT:
-        return False
-    for c in value:
-        if not 32 <= ord(c) < 127:
-            return False
-    return True
+    return is_printable(value, 1, MAX_TEXT)
 
 
 def _of_kind(value, kind) -> bool:
@@ -266,12 +143,12 @@ def problems(sheet, today, rights=None, beneficiaries=None, insured=None, fund=N
     if holder is not None and insured is not None and holder != insured:
         c.add("insured", "other_card")
     _beneficiary(c, sheet.beneficiary, beneficiaries)
-    sheet_fund = c.text(sheet, "fund", "fund", check=lambda v: _digits(v, (9,)))
+    sheet_fund = c.text(sheet, "fund", "fund", check=lambda v: is_digits(v, (9,)))
     if sheet_fund is not None and fund is not None and sheet_fund != fund:
         c.add("fund", "other_card")
     # R161-42 2° a: the professional and the practice situation.
-    c.text(sheet, "professional", "professional", check=lambda v: _digits(v, (11,)))
-    c.text(sheet, "situation", "situation", check=lambda v: _digits(v, (9,)))
+    c.text(sheet, "professional", "professional", check=lambda v: is_digits(v, (11,)))
+    c.text(sheet, "situation", "situation", check=lambda v: is_digits(v, (9,)))
     profession = c.choice(sheet, "profession", "profession", F.PROFESSIONS)
     act_dates = _acts(c, sheet, table, profession, rights)
     first_act = _earliest(act_dates)
@@ -397,7 +274,7 @@ def _acts(c, sheet, table, profession, rights):
             c.add("acts.%d" % number, "invalid")
             continue
         entry = None
-        code = c.text(act, "code", path + "code", check=lambda v: 1 <= len(v) <= 8)
+        code = c.text(act, "code", path + "code", check=lambda v: is_printable(v, 1, 8))
         if code is not None and table is not None and profession is not None:
             entry = nomenclature.lookup(table, profession, code)
             if entry is None:
@@ -473,6 +350,6 @@ def _prescription(c, prescription, first_act):
     day = c.date(prescription, "date", "prescription.date")
     _not_after_first_act(c, day, "prescription.date", first_act)
     c.text(
-        prescription, "prescriber", "prescription.prescriber", check=lambda v: _digits(v, (9, 11))
+        prescription, "prescriber", "prescription.prescriber", check=lambda v: is_digits(v, (9, 11))
     )
     c.text(prescription, "ref", "prescription.ref")

@@ -8,23 +8,24 @@ The encoders used by the virtual cards live here too, so both sides agree by con
 from firmware.cards import profile, tlv
 from firmware.cards.errors import MalformedCardData
 from protocol import dates
+from protocol.ascii import is_digits, upper
 
 
 def nir_key(nir13) -> int:
     """Key of a 13-character NIR: 97 - (number mod 97); Corsica's 2A and 2B count as 19
     and 18 (the rule of the INSEE registry)."""
-    text = nir13.upper().replace("2A", "19").replace("2B", "18")
+    text = upper(nir13).replace("2A", "19").replace("2B", "18")
     return 97 - int(text) % 97
 
 
 def nir_valid(nir) -> bool:
     """True for 15 characters: a 13-character NIR (digits, or 2A/2B as its department) and
     its 2-digit key."""
-    if len(nir) != 15 or not nir[13:].isdigit():
+    if len(nir) != 15 or not is_digits(nir[13:]):
         return False
     body = nir[:13]
     dept = body[5:7]
-    if not (body[:5] + body[7:]).isdigit() or not (dept.isdigit() or dept in ("2A", "2B")):
+    if not is_digits(body[:5] + body[7:]) or not (is_digits(dept) or dept in ("2A", "2B")):
         return False
     return nir_key(body) == int(nir[13:])
 
@@ -83,7 +84,7 @@ def decode(tag, value):
         raise MalformedCardData(name)
     if fmt == "digits":
         text = _ascii(value, name)
-        if not text.isdigit():
+        if not is_digits(text):
             raise MalformedCardData(name)
         return text
     if fmt == "text":

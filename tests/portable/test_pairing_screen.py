@@ -194,6 +194,19 @@ def test_every_pairing_screen_fits_4_x_20_ascii():
     part.open()
     part.attempt.code = "123456"
     part.attempt.agent_id = "PC-CABINET-DU-CENTRE-01"
+    _fit_every_view(part, part_module)
+    # The PC names itself (PAIR step 1: any text of 1 to 64 characters): on the screens
+    # that show it, an accent, NUL, ESC, a combining mark, a direction override or an emoji
+    # is a "?" (the paired screen, the unpair screen).
+    hostile = "tla-agent@S\u00e9cr\x00\x1b[2J\u0301\u202e\U0001f600"
+    part.attempt.agent_id = hostile
+    app.gate.set_pairing(pairing.Pairing(bytes(8), bytes(32), hostile))
+    _fit_every_view(part, part_module)
+    part.view = part_module.PAIRED
+    assert part.screen()[1] == "tla-agent@S?cr??[2J?"
+
+
+def _fit_every_view(part, part_module):
     for view in range(part_module.CUT_OFF + 1):
         part.view = view
         lines = part.screen()

@@ -109,6 +109,14 @@ def test_bad_rounds_are_refused_and_the_previous_round_kept():
         ("pay", 2, "the payment must be an integer from 0 to 1"),
         ("ben", [20181305, 1], "the birth date is not a date"),
         ("ben", [20260231, 1], "the birth date is not a date"),  # 31 February
+        # Digits of another script: CPython's isdigit() took them, MicroPython's did not.
+        ("nir", "\u0661" * 15, "the NIR must be 15 digits"),  # Arabic-Indic
+        ("sit", "\uff17" + "51234560", "the practice situation must be 9 digits"),  # fullwidth
+        ("presc", [20261102, "1000987654\u096b", "1102"], "the prescriber must be 9 or 11"),
+        ("presc", [20261102, "10009876543", "11\u0660\u0662"], "reference must be printable"),
+        ("name", "MARTIN\u00a0PAUL", "the name must be printable ASCII"),  # no-break space
+        ("name", "MARTIN\x00", "the name must be printable ASCII"),
+        ("acts", [["AM\u0131", 200, 1]], "an act code must be printable ASCII"),  # dotless i
     ):
         bad = _day(2, 70)
         i = ("nir", "ben", "name", "sit", "acts", "presc", "left", "pay", "exo").index(field)

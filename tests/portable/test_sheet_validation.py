@@ -359,3 +359,31 @@ def test_euros():
     assert V.euros(473) == "4,73 EUR"
     assert V.euros(5) == "0,05 EUR"
     assert V.euros(-150) == "-1,50 EUR"
+
+
+def _in_script(zero, text):  # the digits 0-9 of `text` in the script of this zero
+    return "".join(chr(zero + ord(c) - 48) if "0" <= c <= "9" else c for c in text)
+
+
+def test_digits_of_another_script_are_refused_in_every_number_field():
+    # CPython's isdigit() and int() took Arabic-Indic and fullwidth digits (the NIR's key
+    # even checked out): such a sheet passed on the PC and was refused on the terminal.
+    for zero in (0x660, 0xFF10, 0x966):  # Arabic-Indic, fullwidth, Devanagari
+        for path in ("insured", "beneficiary.nir", "fund", "professional", "situation",
+                     "prescription.prescriber", "prescription.ref"):  # fmt: skip
+            sheet = doctor_visit() if path == "beneficiary.nir" else nurse_visit()
+            record = getattr(sheet, path.split(".")[0]) if "." in path else sheet
+            name = path.split(".")[-1]
+            _set(record, name, _in_script(zero, getattr(record, name)))
+            _only(sheet, path, "invalid", {}, zero == 0x660)
+
+
+def test_text_fields_take_printable_ascii_only():
+    for text in ("AMI\u00a0", "A\u0301MI", "AM\x00", "AMI\n"):  # NBSP, combining, NUL
+        sheet = nurse_visit()
+        sheet.acts[0].code = text
+        _only(sheet, "acts.1.code", "invalid", CARD, False)
+    for text in ("1102\u00a0", "1102\x00", "E\u0301", "\u202e1102"):  # right-to-left override
+        for sheet, name in ((nurse_visit(), "ref"), (full_sheet(), "agreement")):
+            _set(sheet.prescription if name == "ref" else sheet, name, text)
+            _only(sheet, "prescription.ref" if name == "ref" else name, "invalid", CARD, False)
