@@ -69,14 +69,19 @@ class UpdateTaker:
         self.ready = self.next >= manifest.chunks and self._whole()
 
     def _first_missing(self, manifest):
-        """The first chunk whose bytes on flash do not match, from its flash block's start
-        (a chunk is written on a block erased when the block's first chunk came)."""
+        """Where the transfer goes on: the first chunk whose bytes on flash do not match,
+        when the rest of its flash block is still erased (chunks are programmed in order
+        on a block erased when its first chunk came); else its block's first chunk, which
+        erases the block again (a power cut may have torn a program)."""
         slot = self._slot()
         per_block = slot.block_size // CHUNK
         for i in range(manifest.chunks):
             data = slot.read(i * CHUNK, manifest.chunk_size(i))
-            if hashlib.sha256(data).digest() != manifest.chunk_hash(i):
-                return i - i % per_block
+            if hashlib.sha256(data).digest() == manifest.chunk_hash(i):
+                continue
+            if i % per_block and slot.erased(i * CHUNK, (per_block - i % per_block) * CHUNK):
+                return i
+            return i - i % per_block
         return manifest.chunks
 
     def _whole(self):

@@ -21,6 +21,7 @@ def taker_of(app):
 
 def serve(app, body):
     """The reply (type, body) to an UPDATE request for the App `app`."""
+    app.sync.seen()  # a sync is running: no switch until it has been quiet RUNNING_MS
     request = um.read_request(body)
     taker = taker_of(app)
     if request[0] == "q":

@@ -144,6 +144,14 @@ class Slot:
     def read(self, at, n):
         return self._read(HEADER_BLOCKS * self.block_size + at, n)
 
+    def erased(self, at, n):
+        """True when the image's bytes `at` .. `at + n - 1` all read 0xFF (programmable)."""
+        for start in range(at, at + n, READ):
+            part = self.read(start, min(READ, at + n - start))
+            if part.count(b"\xff") != len(part):
+                return False
+        return True
+
     def digest(self, size):
         """SHA-256 of the image's first `size` bytes, read READ bytes at a time."""
         h = hashlib.sha256()

@@ -68,7 +68,7 @@ def test_an_update_is_taken_switched_on_trial_and_confirmed_sheets_kept():
         assert record["last"] == [2, "0.2.0", "ok", "", True]
         assert new.notice == update_screens.confirmed("0.2.0")
         assert sheets_of(new) == before
-        agent = again(new)
+        agent = again(new, agent)
         s = state(agent)
         assert s["run"] == ["0.2.0", 2] and s["last"] == [2, "0.2.0", "ok", ""], s
         # Booted again: the confirmed version, no trial, no message.
@@ -85,7 +85,7 @@ def test_the_confirmed_counter_is_the_floor_and_the_next_update_goes_to_the_othe
     _switch(app)
     new = start(app.board.power_cycle())
     try:
-        agent = again(new)
+        agent = again(new, agent)
         # The same update again, or any at or below counter 2: refused.
         mtype, reply = send_manifest(agent, SIGNED["ok"])
         assert mtype == messages.ERROR and reply["code"] == messages.E_UPDATE, reply
@@ -113,7 +113,7 @@ def test_an_interrupted_transfer_resumes_after_a_reboot():
     new = start(app.board.power_cycle())
     try:
         assert new.board.boot_state is None and new.update is None
-        agent = again(new)
+        agent = again(new, agent)
         s = state(agent)
         assert s["slot"][2] == 3 and s["ready"] is False, s
         # The same manifest again: nothing rewritten, the same place.
@@ -136,18 +136,18 @@ def test_a_repeated_chunk_is_answered_without_being_written_again():
 def test_the_switch_waits_for_an_idle_terminal():
     app, agent = paired()
     _take(app, agent)
+    app.board.keypad.keys.append("OK")  # the "update received" screen, seen
     app.step()  # a sync message a moment ago: the sync is running
-    assert app.board.boot_records().read()["try"] is None
+    assert app.notice is None and app.board.boot_records().read()["try"] is None
     app.board.clock.sleep_ms(6000)
     app.board.keypad.keys.append("MENU")  # the menu owns the screen
     app.step()
     assert app.owner() is app.menu
     app.step()
     assert app.board.boot_records().read()["try"] is None
-    app.board.keypad.keys.append("CANCEL")
-    app.step()
-    assert app.owner() is None
+    app.board.keypad.keys.append("CANCEL")  # the menu closed: the switch comes
     record = _switch(app)
+    assert app.owner() is None
     assert record["try"] is not None
 
 
