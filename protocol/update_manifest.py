@@ -215,13 +215,18 @@ class Manifest:
         return min(CHUNK, self.size - index * CHUNK)
 
 
-def _text(value, longest, what):
+def _text(value, longest, what, allowed=None):
+    """Text of 1 to `longest` printable ASCII characters without spaces (`allowed`: only
+    those characters: a board's name names the agent's files)."""
     if not isinstance(value, str) or not 0 < len(value) <= longest:
         raise MalformedMessage("%s must be text of 1 to %d characters" % (what, longest))
     for c in value:
-        if not 32 < ord(c) < 127:
+        if not 32 < ord(c) < 127 or (allowed is not None and c not in allowed):
             raise MalformedMessage("%s must be printable ASCII without spaces" % what)
     return value
+
+
+BOARD_CHARACTERS = "abcdefghijklmnopqrstuvwxyz0123456789_-"
 
 
 def _int(value, low, high, what):
@@ -241,7 +246,7 @@ def read_manifest(raw) -> Manifest:
     want = ("board", "counter", "fmt", "hashes", "reads", "sha", "size", "version")
     if sorted(value) != list(want):
         raise MalformedMessage("a manifest has exactly the fields %s" % ", ".join(want))
-    _text(value["board"], MAX_BOARD, "the board")
+    _text(value["board"], MAX_BOARD, "the board", BOARD_CHARACTERS)
     _text(value["version"], MAX_VERSION, "the version")
     _int(value["counter"], 1, MAX_COUNTER, "the counter")
     size = _int(value["size"], 1, MAX_IMAGE, "the size")

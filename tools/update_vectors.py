@@ -20,21 +20,18 @@ sys.path.insert(0, str(ROOT))
 from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
 
 from emulator.releases import public_bytes, signature, test_key  # noqa: E402
+from emulator.updatecut import vector_image  # noqa: E402
 from protocol import p256  # noqa: E402
 from protocol import update_manifest as um  # noqa: E402
 
 BOARD = "fake"  # tests/portable/_update_kit.UpdateBoard's name (a TEST board)
 IMAGE_SIZE = 5000  # five chunks, the last short
+POWERCUT_SIZE = 19999  # twenty chunks over five flash blocks, the last chunk short
 
 
 def image(seed, size=IMAGE_SIZE):
-    """Deterministic bytes standing for an image (the test board boots none)."""
-    out = bytearray()
-    block = hashlib.sha256(b"tla vector image %d" % seed).digest()
-    while len(out) < size:
-        out += block
-        block = hashlib.sha256(block).digest()
-    return bytes(out[:size])
+    """Deterministic bytes standing for an image (the test boards boot none)."""
+    return vector_image(seed, size)
 
 
 def _p256_cases():
@@ -121,14 +118,18 @@ def _update_cases():
         ("a chunk hash that lies", _signed(m_chunk, [k1, k2]), "ok", "chunk 2 refused"),
         ("an image digest that lies", _signed(m_sha, [k1, k2]), "ok", "refused at the end"),
         ("newer", _signed(manifest(version="0.3.0", counter=3, img=image(3)), [k2, k3]), "ok", ""),
+        (
+            "powercut",
+            _signed(manifest("powercut", img=image(4, POWERCUT_SIZE)), [k1, k3]),
+            "ok",
+            "the power-cut bench's update (emulator/updatecut.py): 20 chunks, 5 flash blocks",
+        ),
     ]
     return {
         "board": BOARD,
         "image": good.hex(),
         "newer image": image(3).hex(),
-        "cases": [
-            {"name": n, "signed": s.hex(), "expect": e, "what": w} for n, s, e, w in cases
-        ],
+        "cases": [{"name": n, "signed": s.hex(), "expect": e, "what": w} for n, s, e, w in cases],
     }
 
 
