@@ -49,11 +49,7 @@ def _main_unix(argv):
     options: dict = {"opposition_seed": board.config.get("opposition", ())}
     if "cps_session_s" in board.config:
         options["cps_session_s"] = board.config["cps_session_s"]
-    try:
-        main(board, **options)
-    except hal.Restart:  # a new version to run, or the old one again (docs/board.md "Updates")
-        board.close()
-        sys.exit(unix.REBOOT_EXIT)
+    main(board, **options)
 
 
 if __name__ == "__main__":

@@ -29,11 +29,6 @@ VPCD_ON = 1
 VPCD_RESET = 2
 VPCD_ATR = 4
 
-SLOT_BLOCKS = 96  # an image slot: 384 KiB (hw/update_slot.py; images are at most 352 KiB)
-# The exit status of a unix-board firmware that asks to be started again: its launcher
-# (emulator/launcher.py) runs the bootloader's choice, then the image it chose.
-REBOOT_EXIT = 75
-
 _TCP_QUICKACK = 12  # Linux option at level IPPROTO_TCP (6): without it each APDU waits ~40 ms
 _IPPROTO_TCP = 6
 
@@ -313,8 +308,7 @@ class UnixBoard(hal.Board):
 
     def __init__(self, config):
         """`config`: dict with serial, flash (image path), flash_blocks, port (tty path),
-        slots ({"vitale": tcp port, "cps": tcp port}), boot (what the launcher's bootloader
-        said of this boot: hw/bootloader.py); other keys are the application's."""
+        slots ({"vitale": tcp port, "cps": tcp port}); other keys are the application's."""
         self.config = config
         console = Console()
         clock = UnixClock()
@@ -324,12 +318,8 @@ class UnixBoard(hal.Board):
             open_image(config["flash"]),
             block_size=config.get("block_size", 4096),
             block_count=config.get("flash_blocks", 512),
-            # after littlefs' blocks: the key block (firmware/keyblock.py), then the boot
-            # record's two blocks (hw/boot_record.py)
-            reserved=3,
+            reserved=1,  # the key block (firmware/keyblock.py), after littlefs' blocks
         )
-        self.boot_state = config.get("boot")
-        self._slots = None
         slots = {}
         for slot_name, tcp_port in config.get("slots", {}).items():
             slots[slot_name] = VpcdSlot(slot_name, tcp_port)
@@ -356,31 +346,6 @@ class UnixBoard(hal.Board):
     def should_stop(self):
         self.console.pump()
         return self.console.quit
-
-    def boot_records(self):
-        from hw.boot_record import BootRecords
-        from hw.update_slot import ReservedView
-
-        return BootRecords(ReservedView(self.flash, 1, 2))
-
-    def update_slots(self):
-        """Two image files beside the flash image, FLASH.slot0 and FLASH.slot1 (0600, like
-        it), opened at the first update."""
-        if self._slots is None:
-            from hw.update_slot import Slot
-
-            path = self.config["flash"]
-            self._slots = tuple(
-                Slot(NorFlash(open_image("%s.slot%d" % (path, i)), block_count=SLOT_BLOCKS))
-                for i in (0, 1)
-            )
-        return self._slots
-
-    def close(self):
-        """Push the flash image and the slots to their files (before a restart)."""
-        self.flash.flush()
-        for slot in self._slots or ():
-            slot.dev.flush()
 
 
 def from_config_file(path) -> UnixBoard:
