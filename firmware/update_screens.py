@@ -44,7 +44,12 @@ def switching(version):
 def rolled_back(version, running):
     """The version on trial did not confirm itself: the one before runs again."""
     line = "MAJ %s echouee" % version
-    return [line if len(line) <= 20 else "Mise a jour echouee", "Demarrage echoue", _keeps(running), "OK: continuer"]
+    return [
+        line if len(line) <= 20 else "Mise a jour echouee",
+        "Demarrage echoue",
+        _keeps(running),
+        "OK: continuer",
+    ]
 
 
 def confirmed(version):

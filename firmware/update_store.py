@@ -95,7 +95,12 @@ class UpdateTaker:
         if self.record is not None and self.record["last"]:
             last = self.record["last"][:4]
         return um.state_reply(
-            self.app.board.name, version.FIRMWARE_VERSION, version.RELEASE_COUNTER, slot, self.ready, last
+            self.app.board.name,
+            version.FIRMWARE_VERSION,
+            version.RELEASE_COUNTER,
+            slot,
+            self.ready,
+            last,
         )
 
     # ------------------------------------------------------------ refusals
@@ -150,7 +155,9 @@ class UpdateTaker:
         """The cheap checks first: a refusal costs no signature computation."""
         record = self.record
         if m.board != self.app.board.name:
-            self.refuse("board", "this update is for a %s board, not %s" % (m.board, self.app.board.name))
+            self.refuse(
+                "board", "this update is for a %s board, not %s" % (m.board, self.app.board.name)
+            )
         if m.counter <= max(version.RELEASE_COUNTER, record["floor"]):
             self.refuse("counter", "counter %d is not above this terminal's" % m.counter)
         if record["bad"] is not None and bytes(record["bad"]) == manifest_sha:
@@ -158,7 +165,9 @@ class UpdateTaker:
         if m.size > self._slot().capacity:
             self.refuse("size", "an image of %d bytes does not fit the slot" % m.size)
         if FORMAT_VERSION not in m.reads:
-            self.refuse("format", "the new version does not read journal format %d" % FORMAT_VERSION)
+            self.refuse(
+                "format", "the new version does not read journal format %d" % FORMAT_VERSION
+            )
 
     # ------------------------------------------------------------ the image
 
@@ -176,7 +185,9 @@ class UpdateTaker:
         if index != self.next:
             self.refuse("chunk", "chunk %d out of order: %d expected" % (index, self.next))
         if len(data) != m.chunk_size(index):
-            self.refuse("chunk", "chunk %d is %d bytes, not %d" % (index, len(data), m.chunk_size(index)))
+            self.refuse(
+                "chunk", "chunk %d is %d bytes, not %d" % (index, len(data), m.chunk_size(index))
+            )
         if digest != m.chunk_hash(index):
             self.refuse("chunk", "chunk %d does not match the manifest" % index)
         self._slot().write(index * CHUNK, data)
@@ -212,4 +223,3 @@ class UpdateTaker:
         self.records.write(record)
         self.app.board.emit("EVENT", {"update_switch": m.version})
         self.app.board.restart()
-

@@ -189,9 +189,7 @@ def check_signatures(manifest, signatures, keys, threshold, verify):
         raise UpdateRefused("key", "signed by a key this terminal does not hold")
     if not good:
         raise UpdateRefused("signature", "the manifest is not signed")
-    raise UpdateRefused(
-        "threshold", "signed by %d release keys, %d needed" % (good, threshold)
-    )
+    raise UpdateRefused("threshold", "signed by %d release keys, %d needed" % (good, threshold))
 
 
 class Manifest:

@@ -13,8 +13,7 @@ from firmware.accesslog_flash import FlashAccessLog
 from firmware.journal import ORDERS, Journal
 from firmware.round_store import PATH, RoundStore
 from protocol import bundle
-from protocol import update_messages as um
-from protocol.update_manifest import CHUNK, read_manifest, read_signed
+from protocol.update_manifest import read_manifest, read_signed
 
 
 class _OrdersInRamOnly(Journal):
@@ -147,22 +146,9 @@ class UpdateSwitchedEarly(UpdateDay):
     there leaves a trial of an image half written (the bootloader refuses it, and rolls
     a good update back)."""
 
-    def _take(self, app, report):
-        from firmware.update_store import UpdateTaker
-
-        taker = UpdateTaker(app)
-        reply = None
-        for body in um.manifest_pieces(self.signed):
-            _, piece, at, total = um.read_request(body)
-            reply = taker.piece(piece, at, total)
-        chunks = read_manifest(read_signed(self.signed)[0]).chunks
-        for i in range(reply["next"], chunks):
-            if i == chunks - 1:
-                taker.manifest = read_manifest(read_signed(self.signed)[0])
-                record = taker.records.read()
-                record["try"] = [taker.spare, 2, taker.manifest_sha, 0, "0.2.0"]
-                record["held"] = taker.held()
-                taker.records.write(record)
-            taker.chunk(i, self.image[i * CHUNK : (i + 1) * CHUNK])
-        report.note("READY")
-        taker.switch()
+    def before_last_chunk(self, taker):
+        taker.manifest = read_manifest(read_signed(self.signed)[0])
+        record = taker.records.read()
+        record["try"] = [taker.spare, 2, taker.manifest_sha, 0, "0.2.0"]
+        record["held"] = taker.held()
+        taker.records.write(record)

@@ -8,20 +8,16 @@ A power cycle runs the bootloader's choice (hw/bootloader.py) as a board's boot 
 manifest's, as the image it stands for would say them."""
 
 from _kit import load_vectors
-from _sync_agent import Agent, boot
+from _sync_agent import Agent, FlashBoard, boot
 
 from firmware import version
-from hw import bootloader, hal
-from hw._compat import mount_littlefs
+from hw import bootloader
 from hw.boot_record import BootRecords
-from hw.flash import NorFlash, RamStore
 from hw.update_slot import ReservedView, Slot
 from protocol import messages
 from protocol import update_messages as um
 from protocol.update_manifest import CHUNK
 
-from _fakes import FakeClock, FakeDisplay, FakeKeypad, LoopPort
-from _kit import Rng
 
 VECTORS = load_vectors("update")
 IMAGE = bytes.fromhex(VECTORS["image"])
@@ -34,7 +30,7 @@ SLOT_BLOCKS = 12  # 3 header blocks and 36 KiB of image
 RUNNING = (version.FIRMWARE_VERSION, version.RELEASE_COUNTER)
 
 
-class UpdateBoard(hal.Board):
+class UpdateBoard(FlashBoard):
     """A test board (a TEST board name: it takes what the TEST keys sign) whose NOR flash
     reserves, after littlefs' blocks, the key block, the boot record's two blocks and two
     image slots."""
@@ -42,29 +38,11 @@ class UpdateBoard(hal.Board):
     name = "fake"
 
     def __init__(self, store=None, blocks=96, seed=1):
-        reserved = 3 + 2 * SLOT_BLOCKS
-        self.store = store if store is not None else RamStore((blocks + reserved) * 4096)
-        self.blocks = blocks
-        flash = NorFlash(self.store, block_count=blocks, reserved=reserved)
-        super().__init__(
-            "TLA-TEST-0001", {}, flash, LoopPort(), FakeClock(), FakeDisplay(), FakeKeypad()
-        )
-        self.events = []
-        self.rng = Rng(seed)
-        self.restarts = 0
+        super().__init__("TLA-TEST-0001", store, blocks, seed, 3 + 2 * SLOT_BLOCKS)
         self._slots = (
-            Slot(ReservedView(flash, 3, SLOT_BLOCKS)),
-            Slot(ReservedView(flash, 3 + SLOT_BLOCKS, SLOT_BLOCKS)),
+            Slot(ReservedView(self.flash, 3, SLOT_BLOCKS)),
+            Slot(ReservedView(self.flash, 3 + SLOT_BLOCKS, SLOT_BLOCKS)),
         )
-
-    def filesystem(self, format_if_blank=True):
-        return mount_littlefs(self.flash, format_if_blank)
-
-    def random_bytes(self, n):
-        return self.rng.bytes(n)
-
-    def emit(self, kind, payload):
-        self.events.append((kind, payload))
 
     def boot_records(self):
         return BootRecords(ReservedView(self.flash, 1, 2))

@@ -115,6 +115,12 @@ def test_an_image_digest_that_lies_is_refused_at_the_end_and_the_slot_voided():
 
 def test_a_malformed_update_body_is_error_3():
     app, agent = paired()
-    for body in ({}, {"q": 1}, {"c": -1, "d": b"x"}, {"c": 0, "d": b""}, {"s": b"x", "at": 2, "len": 2}):
+    for body in (
+        {},
+        {"q": 1},
+        {"c": -1, "d": b"x"},
+        {"c": 0, "d": b""},
+        {"s": b"x", "at": 2, "len": 2},
+    ):
         mtype, reply = ask(agent, body)
         assert mtype == messages.ERROR and reply["code"] == messages.E_BAD_BODY, (body, reply)
