@@ -154,8 +154,8 @@ class UpdateDay:
         taker = UpdateTaker(app)
         reply = None
         for body in um.manifest_pieces(self.signed):
-            _, piece, at, total = um.read_request(body)
-            reply = taker.piece(piece, at, total)
+            reply = taker.piece(body["s"], body["at"], body["len"])
+        assert reply is not None
         chunks = read_manifest(read_signed(self.signed)[0]).chunks
         for i in range(reply["next"], chunks):
             if i == chunks - 1:
@@ -219,7 +219,8 @@ class UpdateDay:
                 check_signatures(raw, sigs, keys, threshold, verify)
             except UpdateRefused as e:
                 wrong.append("slot %d boots an image not signed: %s" % (booted.slot, e))
-            if slot.read(0, booted.manifest.size) != self.image:
+            size = booted.manifest.size if booted.manifest is not None else 0
+            if slot.read(0, size) != self.image:
                 wrong.append("slot %d boots an image that is not the one signed" % booted.slot)
         confirmed = [n for n in notes if n[0] == "CONFIRMED"]
         counter = booted.manifest.counter if booted.manifest is not None else 1

@@ -86,6 +86,7 @@ class UpdateTaker:
 
     def _whole(self):
         m = self.manifest
+        assert m is not None  # (called with a manifest taken)
         return self._slot().digest(m.size) == m.sha
 
     def state(self):
@@ -154,6 +155,7 @@ class UpdateTaker:
     def _check(self, m, manifest_sha):
         """The cheap checks first: a refusal costs no signature computation."""
         record = self.record
+        assert record is not None  # (_need_slots came first)
         if m.board != self.app.board.name:
             self.refuse(
                 "board", "this update is for a %s board, not %s" % (m.board, self.app.board.name)
@@ -216,6 +218,7 @@ class UpdateTaker:
     def switch(self):
         """Boot the new version on trial: the record names it, then the board restarts."""
         m = self.manifest
+        assert m is not None  # (step switches only once ready)
         record = self.records.read()
         record["try"] = [self.spare, m.counter, self.manifest_sha, 0, m.version]
         record["held"] = self.held()
