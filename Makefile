@@ -5,28 +5,26 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.tla-installed
 STUBS  := $(VENV)/mpy-stubs
 ARGS   ?=
+TEST_JOBS ?= 2
 
 .PHONY: demo test bench lint setup clean firmware
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml tools/debian-deps.sh
+$(STAMP): pyproject.toml tools/debian-deps.sh tools/install.sh
 	@PYTHON=$(PYTHON) sh tools/debian-deps.sh
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "tla needs Python 3.11 or newer (set PYTHON=...)")'
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@echo "tla: installing the project and its tools into $(VENV) (log: $(VENV)/install.log)"
-	@( $(PY) -m pip install --disable-pip-version-check --upgrade pip && \
-	   $(PY) -m pip install --disable-pip-version-check -e '.[dev]' && \
-	   $(PY) -m pip install --disable-pip-version-check --upgrade --target $(STUBS) \
-		$$($(PY) -c 'import tomllib; print(" ".join(tomllib.load(open("pyproject.toml","rb"))["project"]["optional-dependencies"]["mpy-stubs"]))') \
-	 ) > $(VENV)/install.log 2>&1 || { tail -40 $(VENV)/install.log; echo "tla: installation failed (see $(VENV)/install.log)"; exit 1; }
+	@sh tools/install.sh $(VENV) $(STUBS)
 	@touch $(STAMP)
 
 demo: $(STAMP)
 	@$(VENV)/bin/tla-emu demo $(ARGS)
 
+# On every core (pytest-xdist, tests/parallel.py); the 15 slowest tests listed at the end.
+# `make test TEST_JOBS=0` runs it in one process.
 test: $(STAMP)
-	@$(PY) -m pytest $(ARGS)
+	@$(PY) -m pytest -n $(TEST_JOBS) --durations=15 $(ARGS)
 
 bench: $(STAMP)
 	@$(PY) -m bench $(ARGS)

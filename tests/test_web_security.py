@@ -6,6 +6,7 @@ secret is kept 0600 beside the database."""
 import pytest
 from fastapi.routing import APIRoute
 
+from host_agent import settings
 from host_agent.web import pages_lots, pages_misc, pages_sheets, security
 from host_agent.web.app import create_app
 from host_agent.web.security import Config
@@ -81,13 +82,21 @@ def test_beyond_localhost_a_password_is_required_and_asked(tmp_path):
 
 def test_the_session_secret_is_private_and_kept(tmp_path):
     db = web.day(tmp_path)
+    before = set(tmp_path.iterdir())
     first = security.load_secret(db)
-    path = tmp_path / security.SECRET_NAME
-    assert path.stat().st_mode & 0o777 == 0o600
+    path = security.secret_path(db)
+    assert path.stat().st_mode & 0o777 == 0o600 and path.parent.stat().st_mode & 0o777 == 0o700
     assert security.load_secret(db) == first and len(first) == 32
+    # Never beside the database (the practice's working folder, where `git add -A` takes
+    # what it finds): in the agent's data folder, one per database.
+    assert set(tmp_path.iterdir()) == before
+    assert path.is_relative_to(settings.default_database().parent)
+    other = tmp_path / "other.db"
+    assert security.secret_path(other) != path
     assert not (tmp_path / "nowhere").exists()
     security.load_secret(tmp_path / "nowhere" / "agent.db")  # no folder: nothing written
     assert not (tmp_path / "nowhere").exists()
+    assert not security.secret_path(tmp_path / "nowhere" / "agent.db").exists()
 
 
 def test_the_password_file_is_read_and_checked(tmp_path):
@@ -95,9 +104,34 @@ def test_the_password_file_is_read_and_checked(tmp_path):
     short.write_text("abc\n")
     good = tmp_path / "good"
     good.write_text("  un mot de passe long \nsecond line ignored\n")
+    for path in (short, good):
+        path.chmod(0o600)
     assert security.read_password_file(good) == "un mot de passe long"
     with pytest.raises(ValueError, match="8 characters"):
         security.read_password_file(short)
+    # Saved by Notepad: a BOM and CRLF lines; the password is what was typed.
+    notepad = tmp_path / "notepad"
+    notepad.write_bytes(b"\xef\xbb\xbfun mot de passe long\r\nsecond\r\n")
+    notepad.chmod(0o600)
+    assert security.read_password_file(notepad) == "un mot de passe long"
+    # Readable by the other users of the PC: refused, saying how to mend it.
+    for mode in (0o644, 0o640, 0o604, 0o620):
+        good.chmod(mode)
+        with pytest.raises(ValueError, match=r"other users can read it: .*\(chmod 600 "):
+            security.read_password_file(good)
+    latin = tmp_path / "latin"
+    latin.write_bytes("mot de passe accentué\n".encode("windows-1252"))
+    latin.chmod(0o600)
+    with pytest.raises(ValueError, match="not UTF-8 text .*line 1"):
+        security.read_password_file(latin)
+
+
+def test_a_session_secret_others_can_read_is_refused(tmp_path):
+    security.load_secret(tmp_path / "agent.db")  # made 0600 on the first start
+    secret = security.secret_path(tmp_path / "agent.db")
+    secret.chmod(0o644)
+    with pytest.raises(ValueError, match="session secret .* other users can read it"):
+        security.load_secret(tmp_path / "agent.db")
 
 
 def test_without_a_login_only_this_pcs_names_are_answered(tmp_path):
