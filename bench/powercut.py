@@ -19,12 +19,17 @@ RUNS = (  # title, workload, cuts per chain (1: single mode)
     ("real visit day, linear-3", VISITS, 3),
     ("real visit day from the round, single", ROUND_VISITS, 1),
 )
+UPDATE = "emulator.updatecut:UpdateDay"
+UPDATE_RUNS = (  # `make bench ARGS=update` (docs/board.md "Updates")
+    ("signed update, single", UPDATE, 1),
+    ("signed update, linear-3", UPDATE, 3),
+)
 SHOWN = 10  # failures printed per sweep (all are counted)
 
 
-def main(interpreters=("cpython", "micropython"), seed=1, jobs=2, every=1):
+def main(interpreters=("cpython", "micropython"), seed=1, jobs=2, every=1, runs=RUNS):
     """`every` > 1: a sample (a quick look at the output), not the figures."""
-    for title, spec, depth in RUNS:
+    for title, spec, depth in runs:
         for interpreter in interpreters:
             writes, tried, chains, failures, seconds = sweep(
                 interpreter, seed, spec, jobs, every, depth
