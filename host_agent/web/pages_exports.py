@@ -30,8 +30,10 @@ def _day(text, default) -> int:
     return ymd
 
 
-def _period(request, today) -> accounting.Period:
-    first = today // 100 * 100 + 1  # the first of this month
+def period_of(request, today, first=None) -> accounting.Period:
+    """The period of the query's `du` and `au` (by default from `first`, else the first of
+    this month, to today); ValueError in French."""
+    first = first or today // 100 * 100 + 1
     q = request.query_params
     period = accounting.Period(_day(q.get("du"), first), _day(q.get("au"), today))
     if dates.ymd_to_days(period.end) - dates.ymd_to_days(period.start) > MAX_DAYS:
@@ -63,7 +65,7 @@ async def sheets_export(request: Request):
     config = request.app.state.config
     today = render.today(config)
     try:
-        period = _period(request, today)
+        period = period_of(request, today)
     except ValueError as e:
         return _refused(request, str(e))
     data = await render.with_store(
@@ -80,7 +82,7 @@ async def takings_export(request: Request):
     try:
         if by is None:
             raise ValueError("Par jour ou par mois : rien n'a été exporté.")
-        period = _period(request, today)
+        period = period_of(request, today)
     except ValueError as e:
         return _refused(request, str(e))
     data = await render.with_store(

@@ -61,6 +61,7 @@ NAV = (
     ("/feuilles", "Feuilles de soins"),
     ("/lots", "Lots"),
     ("/retours", "Retours des caisses"),
+    ("/recettes", "Recettes"),
     ("/quarantaine", "Quarantaine"),
     ("/journal", "Journal des accès"),
     ("/verification", "Vérification"),
