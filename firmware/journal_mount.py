@@ -54,8 +54,14 @@ class JournalMount(JournalState):
         mark = marks.load(self.fs)
         # Lost marks on a journal that was used: the raw blocks bound the numbers too
         # (Storage calls bound_by_raw before the first write).
+        # No marks, no segment, no orders, yet files left (the access log, the certificates,
+        # written only after the marks at the first boot): a used flash whose directories
+        # fell back on older copies; sheets may lie in its raw blocks (R161-44 1°).
+        used = (
+            mark is None and not getattr(self.fs, "formatted_now", True) and _holds_files(self.fs)
+        )
         self.numbers_unsure = mark is None and bool(
-            self._segments or self._purged or self.fs.exists(ORDERS)
+            self._segments or self._purged or self.fs.exists(ORDERS) or used
         )
         if self.numbers_unsure:
             self.problems.append("reperes des numeros illisibles: numeros sautes si besoin")
@@ -268,3 +274,19 @@ class JournalMount(JournalState):
         body = rec[1]
         for i in range(0, len(body), 9):
             self._ceiling[int.from_bytes(body[i : i + 5], "big")] = records.u32(body, i + 5)
+
+
+def _holds_files(fs):
+    """True when the filesystem holds a finished file (in its root or one folder down; a
+    *.new file is an atomic write the power cut short, never promised)."""
+    for name in fs.listdir(""):
+        try:
+            inside = fs.listdir(name)
+        except OSError:  # a file, not a folder
+            if not name.endswith(".new"):
+                return True
+            continue
+        for n in inside:
+            if not n.endswith(".new"):
+                return True
+    return False

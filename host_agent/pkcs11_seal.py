@@ -18,6 +18,7 @@ from firmware.cards.errors import PinBlocked, PinWrong
 from host_agent import sealing
 from host_agent.errors import EXIT_CARD
 from protocol import bundle
+from protocol.ascii import is_digits
 
 # DigestInfo of SHA-256 (RFC 8017 9.2 note 1): CKM_RSA_PKCS signs it then pads (PKCS#1 v1.5).
 SHA256_DIGEST_INFO = bytes.fromhex("3031300d060960864801650304020105000420")
@@ -55,7 +56,7 @@ def _holder(cert) -> Holder:
         name = ("%s %s" % (first(NameOID.SURNAME), first(NameOID.GIVEN_NAME))).strip()
     else:
         holder_id, name = first(NameOID.SERIAL_NUMBER), first(NameOID.COMMON_NAME)
-    if len(holder_id) != 11 or not holder_id.isdigit():
+    if not is_digits(holder_id, (11,)):
         raise Pkcs11Error("the token's certificate names no professional (no RPPS number)")
     return Holder(holder_id, name or holder_id)
 

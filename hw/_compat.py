@@ -53,6 +53,7 @@ class _LittleFs(FileSystem):
         self.block_size = block_size
         self.block_count = block_count
         self.format_resumed = False  # True: a format the power cut short, done again (said)
+        self.formatted_now = False  # True: this mount formatted a flash that held nothing
 
     def open(self, path, mode="rb"):
         # littlefs-python's "ab" does not create a missing file; make both behave like POSIX.
@@ -117,6 +118,7 @@ def mount_littlefs(bdev, format_if_blank=True, prog_size=LFS_PROG_SIZE) -> FileS
     _mkfs(bdev, prog_size)
     fs = _LittleFs(_mount(bdev, prog_size), block_size, block_count)
     fs.format_resumed = resumed
+    fs.formatted_now = True
     return fs
 
 

@@ -15,6 +15,7 @@ import hashlib
 
 from protocol import cbor
 from protocol._compat import const, is_bytes_like
+from protocol.ascii import is_digits
 
 FORMAT_VERSION = const(2)  # what encode() writes
 READ_VERSIONS = (1, 2)  # what decode() reads: 1 named no algorithm (both ES256)
@@ -117,7 +118,7 @@ def _check(values):
             raise BundleFormatError(
                 "a card that signed by being read has its certificate id and no signature"
             )
-        if not 1 <= len(read) <= MAX_SERIAL or not read.isdigit():
+        if not 1 <= len(read) <= MAX_SERIAL or not is_digits(read):
             raise BundleFormatError("vitale_read must be the card's serial, digits")
     elif (values.get("vitale_signature") is None) != (values.get("vitale_cert") is None):
         raise BundleFormatError("the Vitale signature and its certificate id go together")

@@ -26,6 +26,7 @@ from firmware.cards.errors import (
 )
 from firmware.cards.x509name import CN, GIVEN_NAME, SURNAME, Certificate, plain
 from protocol import bundle
+from protocol.ascii import is_digits
 
 AID = b"\xe8\x28\xbd\x08\x0f\x80\x25\x00\x00\x01\xff\x00\x10"  # card-cps3.c:43 (contact)
 MAX_LE = 0xE7  # card-cps3.c:116: max_recv_size
@@ -63,7 +64,7 @@ class Cps3Card(CpsCard):
         self.valid_until = c.valid_until
         idnat = (c.get(CN) or "").split("/")[0]
         # PS_IdNat: identifier type 8 (RPPS) then the 11-digit RPPS (docs/cards.md).
-        if len(idnat) != 12 or idnat[0] != "8" or not idnat.isdigit():
+        if len(idnat) != 12 or idnat[0] != "8" or not is_digits(idnat):
             raise MalformedCardData("identifiant")
         self.holder_id = idnat[1:]
         if not fields.luhn_valid(self.holder_id):
@@ -139,7 +140,7 @@ class Cps3App(CpsApp):
         if len(data) != 12 or data[0] != 0x5A or data[1] != 10 or data[2:7] != SN_PREFIX:
             raise MalformedCardData("numero de carte")
         serial = "".join("%02X" % b for b in data[7:11])
-        if not serial.isdigit():
+        if not is_digits(serial):
             raise MalformedCardData("numero de carte")
         return serial
 

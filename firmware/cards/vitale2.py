@@ -23,6 +23,7 @@ from firmware.cards.errors import (
 )
 from firmware.cards.vitale import Beneficiary, VitaleCard
 from protocol import bundle
+from protocol.ascii import is_digits
 
 MF_VITALE_AID = b"\xd2\x50\x00\x00\x02\x4d\x46\x5f\x56\x49\x54\x41\x4c\x45"  # vitale_2.lua:67
 EF_POINTERS = 0x2001  # vitale_2.lua:80 (in the VITALE application)
@@ -107,7 +108,7 @@ def _text(value, what, lo=1, hi=40):
 def ascii_date(value, what):
     """An ASCII date YYYYMMDD (vitale_2.lua:24-32) as an int, a real date."""
     text = _text(value, what, 8, 8)
-    if not text.isdigit():
+    if not is_digits(text):
         raise MalformedCardData(what)
     return fields.real_date(int(text), what)
 
@@ -117,7 +118,7 @@ def card_nir(value):
     text = _text(value, "nir", 13, 15)
     if len(text) == 13:
         dept = text[5:7]
-        if not (text[:5] + text[7:]).isdigit() or not (dept.isdigit() or dept in ("2A", "2B")):
+        if not is_digits(text[:5] + text[7:]) or not (is_digits(dept) or dept in ("2A", "2B")):
             raise MalformedCardData("nir")
         text = "%s%02d" % (text, fields.nir_key(text))
     if not fields.nir_valid(text):

@@ -8,6 +8,7 @@ and when it is valid. Anything else than a certificate's shape: MalformedCardDat
 
 from firmware.cards import tlv
 from firmware.cards.errors import MalformedCardData
+from protocol.ascii import is_digits
 
 # Attribute types (RFC 5280 / X.520), as their DER OID bytes.
 CN = b"\x55\x04\x03"
@@ -62,10 +63,10 @@ def _time(buf, item):
         text = bytes(buf[start:end]).decode()
     except UnicodeError:
         raise MalformedCardData("certificat") from None
-    if tag == 0x17 and len(text) == 13 and text[:12].isdigit():
+    if tag == 0x17 and len(text) == 13 and is_digits(text[:12]):
         yy = int(text[:2])
         return (1900 + yy if yy >= 50 else 2000 + yy) * 10000 + int(text[2:6])
-    if tag == 0x18 and len(text) == 15 and text[:14].isdigit():
+    if tag == 0x18 and len(text) == 15 and is_digits(text[:14]):
         return int(text[:8])
     raise MalformedCardData("certificat")
 
