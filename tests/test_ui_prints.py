@@ -3,6 +3,8 @@ more, an unrecorded flow fail with the screens side by side (old | new); record 
 them; two interpreters showing other screens in one recording run fail; the normalisation
 keeps a menu's cursor and drops only the boot's idle screens and the time of day."""
 
+import re
+
 import pytest
 
 from tests import ui_prints
@@ -34,7 +36,7 @@ def test_a_changed_screen_fails_with_old_and_new_side_by_side(fixtures):
 
 def test_a_screen_more_and_an_unrecorded_flow_fail(fixtures):
     ui_prints.UiPrints("record", "run-1").check("t/menu", MENU)
-    with pytest.raises(AssertionError, match="screens none of the record | 2-2 of this run"):
+    with pytest.raises(AssertionError, match=re.escape("screens none of the record | 2-2 of")):
         ui_prints.UiPrints("check", "run-2").check("t/menu", MENU + [["Fin", "", "", ""]])
     with pytest.raises(AssertionError, match="no screens recorded for flow t/other"):
         ui_prints.UiPrints("check", "run-2").check("t/other", MENU)
