@@ -52,6 +52,7 @@ def test_two_interpreters_differing_in_one_recording_run_fail(fixtures):
 
 def test_the_normalisation():
     later = ["tla TLA-T1", "18/11/2026 12:07", "Inserer les cartes", "N/S TLA-EMU-0001"]
-    frames = ui_prints.terminal_frames([IDLE, later, MENU[0], MENU[0], later, later])
+    left_in = list(ui_prints.HAND_SPEED[0])
+    frames = ui_prints.terminal_frames([IDLE, later, MENU[0], left_in, MENU[0], later, later])
     assert frames == [MENU[0], ["tla TLA-T1", "18/11/2026 hh:mm"] + later[2:]]
     assert ui_prints.parse(ui_prints.render(frames)) == frames
