@@ -124,10 +124,13 @@ def sim_slots():
     return {"vitale": SimSlot("vitale"), "cps": SimSlot("cps")}
 
 
-def play_file(path, interpreter="cpython", timeout=15.0, flash=None, serial="TLA-EMU-0001"):
+def play_file(
+    path, interpreter="cpython", timeout=15.0, flash=None, serial="TLA-EMU-0001", on_show=None
+):
     """Play one scenario file on a fresh terminal of `interpreter`, its flash a blank
     temporary one or the image file `flash` (kept, with the sheets saved); returns (saved
-    summaries, seconds). ScenarioError on failure."""
+    summaries, seconds). `on_show(lines)` is told every screen shown. ScenarioError on
+    failure."""
     scenario = load(str(path))
     bridge = PtyBridge().start()
     with tempfile.TemporaryDirectory(prefix="tla-play-") as tmp:
@@ -137,6 +140,7 @@ def play_file(path, interpreter="cpython", timeout=15.0, flash=None, serial="TLA
             serial_number=serial,
             flash_path=str(flash) if flash else str(Path(tmp) / "flash.img"),
             opposition=fixtures.OPPOSED_SERIALS,
+            on_show=on_show,
         )
         t0 = time.monotonic()
         try:

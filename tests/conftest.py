@@ -242,6 +242,27 @@ class SameOutputItem(pytest.Item):
         return self.path, None, "same-output[%s]" % self.interpreter
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--ui",
+        choices=("check", "record"),
+        default="check",
+        help="Screens kept by fingerprint (tests/ui_prints.py): check them against "
+        "tests/fixtures/screens.json (default) or record what this run shows.",
+    )
+
+
+@pytest.fixture
+def ui_prints(request):
+    """Checks (or with --ui=record records) a flow's screens: tests/ui_prints.py."""
+    from tests.ui_prints import UiPrints
+
+    run_id = os.environ.get("PYTEST_XDIST_TESTRUNUID") or os.environ.setdefault(
+        "TLA_UI_RUN", os.urandom(8).hex()
+    )
+    return UiPrints(request.config.getoption("--ui"), run_id)
+
+
 def pytest_configure(config):
     """A session that leaves a process running fails (tests/leftover_processes.py); the
     pcscd tests share one xdist worker and the machine's lock (tests/parallel.py)."""

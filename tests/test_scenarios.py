@@ -24,6 +24,7 @@ from host_agent.verify import verify_bundle
 from hw._compat import mount_littlefs
 from hw.flash import NorFlash
 from protocol import bundle
+from tests.ui_prints import terminal_frames
 
 ROOT = Path(__file__).resolve().parent.parent
 FILES = sorted(SCENARIOS.glob("*.json"))
@@ -58,8 +59,10 @@ def test_the_scenarios_asked_for_are_there():
 
 @pytest.mark.parametrize("interpreter", ["cpython", "micropython"])
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
-def test_scenario(path, interpreter):
-    saved, _ = play_file(path, interpreter)
+def test_scenario(path, interpreter, ui_prints):
+    screens = []
+    saved, _ = play_file(path, interpreter, on_show=screens.append)
+    ui_prints.check("scenario/" + path.stem, terminal_frames(screens))
     assert saved, "every scenario ends with a saved sheet"
     orders = [s["order"] for s in saved]
     assert orders == list(range(1, len(saved) + 1))  # no gap: nothing reserved in vain
@@ -72,11 +75,13 @@ class Started:
         self.interpreter = interpreter
         self.flash_path = tmp / "flash.img"
         self.bridge = PtyBridge().start()
+        self.screens = []
         self.t = make_terminal(
             interpreter,
             self.bridge.terminal_path,
             flash_path=str(self.flash_path),
             opposition=fixtures.OPPOSED_SERIALS,
+            on_show=self.screens.append,
         )
         self.t.start()
         self.t.wait_event("READY", 30)
@@ -98,12 +103,13 @@ class Started:
 
 
 @pytest.mark.parametrize("interpreter", ["cpython", "micropython"])
-def test_the_demo_day_saves_twelve_sheets_that_verify(interpreter, tmp_path):
+def test_the_demo_day_saves_twelve_sheets_that_verify(interpreter, tmp_path, ui_prints):
     run = Started(interpreter, tmp_path)
     try:
         saved = play_day(run.t)
     finally:
         assert run.stop() in (0, None)
+    ui_prints.check("scenario/demo-day", terminal_frames(run.screens))
     assert len(saved) == 12 and [s["order"] for s in saved] == list(range(1, 13))
     assert {s["third_party"] > 0 for s in saved} == {True, False}
     assert {s["rank"] for s in saved} >= {1, 2, 3, 4} and {1, 3} <= {s["exemption"] for s in saved}
