@@ -15,7 +15,6 @@ from protocol import sheet_fields as F
 from protocol import tariffs as T
 from protocol.sheet import Accident, Act, Prescription
 
-PER_KM = ("IK",)  # codes rated by distance: the coefficient is km x 100 (protocol/tariffs.py)
 MAX_REF_DIGITS = 20  # references typed on the keypad (the sheet allows 32 characters)
 # Menu items are at most 16 characters: a menu line is ">1 ", the item and room for the 'v'
 # that says more items follow (screens.menu).
@@ -135,7 +134,7 @@ class SheetItems:
                 entry.Digits("Accord obligatoire", "Reference", MAX_REF_DIGITS),
                 lambda ref: (setattr(s, "agreement", ref), again()),
             )
-        elif code in PER_KM:
+        elif code in T.PER_KM:
             self._ask(
                 entry.Digits(title, "Distance (km)", 4),
                 lambda km: self._act_coef(code, int(km) * 100),

@@ -147,7 +147,7 @@ def test_a_nurses_first_visit_on_prescription_takes_30_keys_and_its_repeat_5(int
     assert [(x.code, x.coef, x.rank) for x in b.acts] == [(x.code, x.coef, x.rank) for x in a.acts]
     assert a.prescription == b.prescription and a.prescription.prescriber == "10009876543"
     assert a.prescription.date == 20261102 and a.prescription.ref == "20261102-1"
-    assert a.nomenclature == b.nomenclature == 2 and a.fees == b.fees == 590
+    assert a.nomenclature == b.nomenclature == 3 and a.fees == b.fees == 590
     assert a.third_party == a.fees and b.third_party == b.fees
 
 
