@@ -10,16 +10,11 @@ ARGS   ?=
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml tools/debian-deps.sh
+$(STAMP): pyproject.toml tools/debian-deps.sh tools/install.sh
 	@PYTHON=$(PYTHON) sh tools/debian-deps.sh
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "tla needs Python 3.11 or newer (set PYTHON=...)")'
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@echo "tla: installing the project and its tools into $(VENV) (log: $(VENV)/install.log)"
-	@( $(PY) -m pip install --disable-pip-version-check --upgrade pip && \
-	   $(PY) -m pip install --disable-pip-version-check -e '.[dev]' && \
-	   $(PY) -m pip install --disable-pip-version-check --upgrade --target $(STUBS) \
-		$$($(PY) -c 'import tomllib; print(" ".join(tomllib.load(open("pyproject.toml","rb"))["project"]["optional-dependencies"]["mpy-stubs"]))') \
-	 ) > $(VENV)/install.log 2>&1 || { tail -40 $(VENV)/install.log; echo "tla: installation failed (see $(VENV)/install.log)"; exit 1; }
+	@sh tools/install.sh $(VENV) $(STUBS)
 	@touch $(STAMP)
 
 demo: $(STAMP)

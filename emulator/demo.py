@@ -15,18 +15,22 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from rich.console import Console
 
+from emulator import demo_day
 from emulator.cards import fixtures
 from emulator.ptylink import PtyBridge
-from emulator.scenario import DAY, play_day
+from emulator.scenario import DAY, play
 from emulator.scenario_play import load
 from emulator.terminal import make_terminal
 from emulator.waiting import until
+from host_agent import legend, money
 from protocol import dates
+from protocol import sheet_fields as F
 
 SERIAL = "TLA-DEMO-0001"
 AGENT = [sys.executable, "-m", "host_agent.cli"]
@@ -124,7 +128,7 @@ def lots(console, db, today):
     from emulator.cardserver import VPCD_PORTS, CardServer
     from emulator.pcscd import VPCD_READERS, pcscd
 
-    _agent(console, db, "lots", "build", "--today", today)
+    _agent(console, db, "lots", "build", *today)
     reader = VPCD_READERS[1]
     try:
         with pcscd():
@@ -175,9 +179,14 @@ def _wait_card(reader, timeout=LIVENESS_S):
         slot.close()
 
 
-def run(interpreter: str, db: Path, console: Console | None = None) -> list:
-    """The whole demo; returns the summaries of the sheets the terminal saved."""
+def run(interpreter: str, db: Path, console: Console | None = None, now=None) -> list:
+    """The whole demo; returns the summaries of the sheets the terminal saved. The round
+    is played on the last working day it is over by `now` (the clock by default), then the
+    terminal's clock is `now`: the agent counts deadlines from the real day."""
     console = console or Console(highlight=False, soft_wrap=True)
+    now = int(time.time() if now is None else now)
+    scenario = load(str(DAY))
+    scenario = demo_day.moved(scenario, demo_day.last_round_start(scenario, now))
     db = Path(db).resolve()
     for path in (db, Path(str(db) + "-wal"), Path(str(db) + "-shm")):
         path.unlink(missing_ok=True)  # a fresh practice database each time
@@ -194,42 +203,47 @@ def run(interpreter: str, db: Path, console: Console | None = None) -> list:
         try:
             terminal.start()
             terminal.wait_event("READY", 30)
-            console.rule("1. a day of home visits on terminal %s (%s)" % (SERIAL, interpreter))
-            saved = play_day(terminal)
+            console.rule(
+                "1. %s: a day of home visits on terminal %s (%s)"
+                % (_french_day(scenario["start"]), SERIAL, interpreter)
+            )
+            saved = play(terminal, scenario)
+            terminal.set_time(now)  # back from the round: the terminal's clock says today
             for s in saved:
                 console.print(
-                    "saved no. %s: record %s, %s, %s EUR%s"
+                    "saved no. %s: record %s, %s, %s%s"
                     % (
                         s.get("order"),
                         s.get("rec"),
                         " ".join(s.get("acts", [])),
-                        _euros(s.get("fees", 0)),
-                        ", third-party %s EUR" % _euros(s["third_party"])
+                        money.eur(s.get("fees", 0)),
+                        ", third-party %s" % money.eur(s["third_party"])
                         if s.get("third_party")
                         else "",
                     )
                 )
+            codes = [c for s in saved for c in s.get("acts", [])]
+            console.print("[dim]acts: %s[/]" % legend.acts(codes, F.DOCTOR))  # the GP's CPS
             console.rule("2. pairing the practice PC with the terminal")
             _pair(console, terminal, bridge.host_path, db)
             console.rule("3. sync: verify, file, acknowledge")
             console.print("demo: the card PKI's test root is %s" % _write_root(db))
             _agent(console, db, "sync", "--port", bridge.host_path)
             console.rule("4. what the practice holds")
-            _agent(console, db, "sheets", "summary", "--today", _iso_of(saved))
-            _agent(console, db, "status", "--today", _iso_of(saved))
+            _agent(console, db, "sheets", "summary", *_today(now))
+            _agent(console, db, "status", *_today(now))
             console.rule("5. lots for the funds: build, seal with the CPS, send")
-            lots(console, db, _iso_of(saved))
+            lots(console, db, _today(now))
         finally:
             terminal.stop()
             bridge.close()
     return saved
 
 
-def _euros(cents):
-    return "%d,%02d" % divmod(int(cents), 100)
+def _today(now):
+    """`--today YYYY-MM-DD` for the agent: the real day unless the demo was given another."""
+    return ("--today", dates.iso(dates.paris_date(now)))
 
 
-def _iso_of(saved):
-    """The day of the scenario's visits, YYYY-MM-DD: the demo counts deadlines from it."""
-    y, m, d = dates.paris_date(load(str(DAY))["start"])
-    return "%04d-%02d-%02d" % (y, m, d)
+def _french_day(epoch):
+    return "%02d/%02d/%04d" % tuple(reversed(dates.paris_date(epoch)))

@@ -11,9 +11,8 @@ import time
 
 from cryptography import x509
 from cryptography.x509.oid import NameOID
-from fpdf import FPDF
 
-from host_agent import french
+from host_agent import french, pdf_page
 from host_agent.errors import AgentError
 from protocol import bundle, dates, nomenclature, sheet, tariffs, workdays
 from protocol import sheet_fields as F
@@ -60,9 +59,7 @@ def french_date(ymd) -> str:
     return dates.french(dates.ymd_tuple(ymd)) if dates.is_ymd(ymd) else "-"
 
 
-def euros(cents) -> str:
-    """1234 -> '12,34 €'."""
-    return "%d,%02d €" % divmod(cents, 100) if isinstance(cents, int) else "-"
+euros = french.euros  # 1234 -> '12,34 €', as on the pages
 
 
 def nir_text(nir) -> str:
@@ -126,14 +123,16 @@ class Facts:
         self.practice = list(practice)  # the practice's name and address lines
 
 
-class _Page(FPDF):
+class _Page(pdf_page.Page):
     mark = DUPLICATE
     footer_text = ""
 
     def header(self):
         # The mark across the page, light enough to read through (R161-47 I: a duplicate).
         with self.local_context(fill_opacity=0.10, text_color=(200, 30, 30)):
-            self.set_font("Helvetica", "B", 96)
+            self.set_font(self.family, "B", 96)
+            across = 0.7 * self.w * 2**0.5  # at 45°, well inside the page's sides
+            self.set_font_size(96 * min(1, across / self.get_string_width(self.mark)))
             with self.rotation(45, x=self.w / 2, y=self.h / 2):
                 self.text(
                     self.w / 2 - self.get_string_width(self.mark) / 2, self.h / 2 + 12, self.mark
@@ -141,7 +140,7 @@ class _Page(FPDF):
 
     def footer(self):
         self.set_y(-11)
-        self.set_font("Helvetica", "", 7)
+        self.set_font(self.family, "", 7)
         self.set_text_color(*_RULE)
         self.multi_cell(0, 3.2, self.footer_text, align="C")
 
@@ -153,8 +152,7 @@ def render(bundle_bytes: bytes, facts: Facts, mark=DUPLICATE) -> bytes:
         s = sheet.decode(signed.sheet)
     except (bundle.BundleFormatError, sheet.SheetFormatError) as e:
         raise DuplicateError("the stored sheet is unreadable: %s" % e) from None
-    pdf = _Page(format="A4")
-    pdf.core_fonts_encoding = "windows-1252"  # the core fonts' own encoding: €, accents
+    pdf = _Page()
     pdf.mark = mark
     pdf.footer_text = (
         "Empreinte SHA-256 de la feuille signée : %s\nDocument établi le %s par tla-agent à "
@@ -183,9 +181,9 @@ def _made(epoch) -> str:
 
 def _title(pdf, s, facts, mark):
     pdf.set_text_color(*_INK)
-    pdf.set_font("Helvetica", "B", 17)
+    pdf.set_font(pdf.family, "B", 17)
     pdf.cell(0, 9, "Feuille de soins - %s" % mark, new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", "", 9)
+    pdf.set_font(pdf.family, "", 9)
     if mark == DUPLICATE:
         why = facts.reason or "la feuille électronique n'a pas pu être transmise"
         line = (
@@ -219,7 +217,7 @@ def _fund(code, name) -> str:
 
 def _section(pdf, title):
     pdf.ln(1.8)
-    pdf.set_font("Helvetica", "B", 10.5)
+    pdf.set_font(pdf.family, "B", 10.5)
     pdf.set_text_color(*_INK)
     pdf.cell(0, 6, title, new_x="LMARGIN", new_y="NEXT")
     pdf.set_draw_color(*_RULE)
@@ -227,15 +225,15 @@ def _section(pdf, title):
     pdf.ln(1.2)
 
 
-def _box(pdf, rows, shade=False, label_width=58):
+def _box(pdf, rows, shade=False, label_width=64):
     pdf.set_draw_color(*_RULE)
     for label, value in rows:
-        pdf.set_font("Helvetica", "", 9)
+        pdf.set_font(pdf.family, "", 9)
         pdf.set_text_color(90, 100, 120)
         pdf.set_fill_color(*_SHADE)
         pdf.cell(label_width, 5.1, label, border="B", fill=shade)
         pdf.set_text_color(*_INK)
-        pdf.set_font("Helvetica", "B" if shade else "", 9.5)
+        pdf.set_font(pdf.family, "B" if shade else "", 9.5)
         pdf.multi_cell(
             0, 5.1, value, border="B", fill=shade, align="L", new_x="LMARGIN", new_y="NEXT"
         )
@@ -322,13 +320,13 @@ def _acts(pdf, s):
         "Rang",
         "Montant",
     )
-    pdf.set_font("Helvetica", "B", 8.5)
+    pdf.set_font(pdf.family, "B", 8.5)
     pdf.set_fill_color(*_INK)
     pdf.set_text_color(255, 255, 255)
     for w, h in zip(widths, heads, strict=True):
         pdf.cell(w, 6, h, border=0, fill=True, align="R" if h == "Montant" else "L")
     pdf.ln()
-    pdf.set_font("Helvetica", "", 8.5)
+    pdf.set_font(pdf.family, "", 8.5)
     pdf.set_text_color(*_INK)
     for i, act in enumerate(s.acts):
         pdf.set_fill_color(*(_SHADE if i % 2 else (255, 255, 255)))
@@ -369,7 +367,7 @@ def _amounts(pdf, s):
 
 def _signatures(pdf, s, signed):
     _section(pdf, "Signatures (art. R161-43)")
-    pdf.set_font("Helvetica", "", 8.5)
+    pdf.set_font(pdf.family, "", 8.5)
     pdf.set_text_color(*_INK)
     lines = [
         "Feuille électronique signée par la carte CPS du professionnel (certificat %s)"
@@ -395,6 +393,6 @@ def _signatures(pdf, s, signed):
         x = pdf.l_margin + i * (half + 6)
         pdf.rect(x, y, half, 17)
         pdf.set_xy(x + 2, y + 1.5)
-        pdf.set_font("Helvetica", "", 8)
+        pdf.set_font(pdf.family, "", 8)
         pdf.cell(half - 4, 4, label)
     pdf.set_y(y + 18)

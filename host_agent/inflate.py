@@ -62,8 +62,7 @@ class Inflater:
                 raise MalformedMessage("the compressed stream does not inflate (%s)" % e) from None
             if len(part) > room:
                 raise MalformedMessage(
-                    "the compressed stream inflates past %d bytes a frame (a bomb?)"
-                    % MAX_PER_CHUNK
+                    "the compressed stream inflates past %d bytes a frame (a bomb?)" % MAX_PER_CHUNK
                 )
             out += part
             if not self._d.eof:

@@ -14,6 +14,8 @@ from host_agent.errors import AgentError
 from host_agent.store import Store
 from protocol import bundle
 
+MAX_REASON = 300  # characters of a duplicate's reason, printed and kept: one or two lines
+
 
 def sheet_row(store: Store, sheet_id: int):
     """The sheet's row; AgentError when there is none or its double was purged."""
@@ -71,7 +73,9 @@ def print_duplicate(
 ) -> Printed:
     """Make the sheet's paper duplicate, hand its PDF to `deliver(pdf)` (which writes or
     serves it), then note it: the sheet stays out of electronic lots (R161-47 I: billed
-    once). Refused before any PDF exists when the sheet is on its way electronically."""
+    once). Refused before any PDF exists when the sheet is on its way electronically. The
+    reason (typed in the CLI or the page) is kept on one line, MAX_REASON characters at most."""
+    reason = " ".join(str(reason).split())[:MAX_REASON].rstrip()
     row = sheet_row(store, sheet_id)
     refused = lots.duplicate_refusal(store, sheet_id)
     if refused:  # a duplicate of a sheet on its way would bill it twice

@@ -13,7 +13,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from host_agent import files, lots
+from host_agent import files, lots, user_files
 from host_agent.returns_check import (  # noqa: F401  (what callers use, from here)
     ACCEPTED,
     ACK_FORMAT,
@@ -40,12 +40,18 @@ def load(raw: bytes, where: str):
             "%s dépasse %d octets : ce n'est pas un retour de caisse" % (where, MAX_FILE_BYTES),
         )
     try:
-        data = json.loads(raw.decode("utf-8"))
+        data = user_files.json_value(user_files.text(raw))  # a BOM dropped, a key twice refused
         json.dumps(data, ensure_ascii=False).encode("utf-8")  # no lone surrogate ("\\ud800")
+    except user_files.UserFileError as e:
+        raise ReturnError(
+            "%s is not a return file: %s" % (where, e),
+            "%s n'est pas un retour de caisse : %s" % (where, e.french),
+        ) from None
     except UnicodeError:
         raise ReturnError(
-            "%s is not a return file: it is not UTF-8 text" % where,
-            "%s n'est pas un retour de caisse : ce n'est pas du texte UTF-8" % where,
+            "%s is not a return file: an escaped lone surrogate (\\ud800) is not UTF-8 text"
+            % where,
+            "%s n'est pas un retour de caisse : il contient un caractère invalide" % where,
         ) from None
     except (ValueError, RecursionError) as e:
         why = files.parse_problem(e)

@@ -4,7 +4,7 @@ is written (docs/returns.md)."""
 
 import re
 
-from host_agent import lotfile, lots, retention
+from host_agent import lotfile, lots, money, retention
 from host_agent.errors import EXIT_REFUSED, AgentError
 from protocol import dates
 
@@ -344,8 +344,7 @@ def _said(result, amount):
     """(English, French) of an answer, with its amount when paid."""
     if result != PAID:
         return result, _FRENCH[result]
-    euros = "%d,%02d" % divmod(amount, 100)
-    return "paid %s EUR" % euros.replace(",", "."), "payée %s €" % euros
+    return "paid %s" % money.eur(amount), "payée %s €" % money.decimal(amount)
 
 
 def _find_sheet(store, item, lot, where):

@@ -13,7 +13,7 @@ import tomllib
 from email.message import EmailMessage
 from pathlib import Path
 
-from host_agent import files, lotfile, lots
+from host_agent import files, lotfile, lots, money, user_files
 from host_agent.errors import EXIT_SEND, AgentError
 from host_agent.system import current as system
 
@@ -117,8 +117,8 @@ class Smtp(Transport):
                 lot["professional"],
                 lot["fund"],
                 lot["sheets"],
-                euros(lot["fees"]),
-                euros(lot["third_party"]),
+                money.decimal(lot["fees"]),
+                money.decimal(lot["third_party"]),
             )
         )
         msg.add_attachment(
@@ -162,11 +162,6 @@ class Smtp(Transport):
 def _reply(response) -> str:
     code, text = response
     return "%s %s" % (code, text.decode(errors="replace") if isinstance(text, bytes) else text)
-
-
-def euros(cents: int) -> str:
-    """12345 -> '123,45' (French decimal comma)."""
-    return "%d,%02d" % divmod(cents, 100)
 
 
 class Settings:
@@ -229,13 +224,14 @@ def load_settings(path) -> Settings:
     if not path.exists():
         return Settings(path=str(path))
     try:
-        text = files.read_small(path, MAX_SETTINGS_BYTES, "a funds settings file").decode()
+        text = user_files.text(files.read_small(path, MAX_SETTINGS_BYTES, "a funds settings file"))
         data = tomllib.loads(text)
     except OSError as e:
         raise SendError("cannot read the funds settings %s: %s" % (path, e.strerror or e)) from None
     except (ValueError, RecursionError) as e:  # not UTF-8, not TOML, too large, too deep
         raise SendError(
-            "cannot read the funds settings %s: %s" % (path, files.parse_problem(e))
+            "cannot read the funds settings %s: %s"
+            % (path, user_files.toml_words(files.parse_problem(e))[0])
         ) from None
     smtp, funds = data.get("smtp", {}), data.get("funds", {})
     if not isinstance(smtp, dict) or not isinstance(funds, dict):

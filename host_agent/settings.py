@@ -20,7 +20,7 @@ from typing import Any
 
 import platformdirs
 
-from host_agent import files, settings_caps, settings_cards
+from host_agent import files, settings_caps, settings_cards, user_files
 from host_agent.errors import EXIT_SETTINGS, AgentError
 from protocol.ascii import is_digits, is_hex, trim
 
@@ -158,8 +158,6 @@ class Settings:
         """The practice's name and address lines to print on a sheet of `situation` (its
         billing number): only when the settings' situation is that one, or names none (a
         professional with two practices has another address at the other)."""
-        if isinstance(situation, int):  # the store's column: the 9 digits as a number
-            situation = "%09d" % situation
         mine = self.get("practice", "situation")
         if mine and mine != situation:
             return []
@@ -194,19 +192,20 @@ def read(path, required=False) -> Settings:
             )
         return Settings(path=path)
     try:
-        text = files.read_small(path, MAX_BYTES, "a settings file").decode("utf-8")
+        data = files.read_small(path, MAX_BYTES, "a settings file")
     except OSError as e:
         raise SettingsError(
             "settings: cannot read %s: %s" % (path, e.strerror or e),
             "réglages : impossible de lire %s : %s" % (path, e.strerror or e),
         ) from None
-    except UnicodeError:
-        raise SettingsError(
-            "settings: %s is not UTF-8 text" % path,
-            "réglages : %s n'est pas un texte UTF-8" % path,
-        ) from None
     except ValueError as e:
         raise SettingsError("settings: %s" % e, "réglages : %s est trop grand" % path) from None
+    try:
+        text = user_files.text(data)  # a BOM (Notepad's) dropped
+    except user_files.UserFileError as e:
+        raise SettingsError(
+            "settings: %s: %s" % (path, e), "réglages : %s : %s" % (path, e.french)
+        ) from None
     return parse(text, path)
 
 
@@ -215,17 +214,17 @@ def parse(text: str, path) -> Settings:
     try:
         data = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, RecursionError) as e:
-        why = files.parse_problem(e)
+        why, pourquoi = user_files.toml_words(files.parse_problem(e))
         at = re.search(r"\s*\(at line (\d+), column (\d+)\)$", why)
         if at:
-            why = why[: at.start()]
+            why, pourquoi = why[: at.start()], pourquoi[: pourquoi.rindex(" (at line")]
             where = " (line %s, column %s of %s)" % (at.group(1), at.group(2), path)
             ou = " (ligne %s, colonne %s de %s)" % (at.group(1), at.group(2), path)
         else:
             where = ou = " (%s)" % path
         raise SettingsError(
             "settings: the file is not TOML: %s%s" % (why, where),
-            "réglages : le fichier n'est pas du TOML valide : %s%s" % (why, ou),
+            "réglages : le fichier n'est pas du TOML valide : %s%s" % (pourquoi, ou),
         ) from None
     lines = _Lines(text, path)
     values, funds = {}, {}

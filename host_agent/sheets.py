@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from host_agent import files, status
+from host_agent import files, status, user_files
 from host_agent.errors import EXIT_DATABASE, AgentError
 from host_agent.store import Store
 from protocol import bundle, opposition_entries, sheet, sheet_fields
@@ -108,13 +108,15 @@ def read_serials(path: Path) -> list[bytes]:
     """The sorted, distinct entries of a list file: one 10-digit card serial a line,
     blank lines and #-comments ignored."""
     try:
-        lines = files.read_small(path, MAX_LIST_BYTES, "an opposition list").decode().splitlines()
+        data = files.read_small(path, MAX_LIST_BYTES, "an opposition list")
     except OSError as e:
         raise AgentError("cannot read %s: %s" % (path, e.strerror)) from None
-    except UnicodeDecodeError:
-        raise AgentError("%s is not a text file of card serials" % path) from None
     except ValueError as e:  # too large: /dev/zero would fill the memory
         raise AgentError(str(e)) from None
+    try:
+        lines = user_files.text(data).splitlines()  # a BOM dropped; CRLF lines too
+    except ValueError as e:
+        raise AgentError("%s is not a text file of card serials: %s" % (path, e)) from None
     found = set()
     for number, raw in enumerate(lines, 1):
         text = raw.split("#", 1)[0].strip()

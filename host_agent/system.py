@@ -1,11 +1,13 @@
 """The agent's only calls that differ between POSIX (Linux, macOS) and Windows (issue 12,
 item 6): making the folders and files that hold health data readable by their owner only,
-syncing a folder after a rename, and telling whether a terminal's port is there. Every
+syncing a folder after a rename, telling whether a terminal's port is there, whether a
+secret's file is readable by others, and where the PDFs' font lives. Every
 other module of host_agent uses `current` (tests/test_agent_system.py greps for the POSIX
 calls elsewhere and tests the selection).
 
 - POSIX: folders 0700 and files 0600 whatever the umask (os.chmod, os.fchmod), a folder
-  synced with os.fsync on its descriptor, a device path present while it exists.
+  synced with os.fsync on its descriptor, a device path present while it exists, a file
+  with any group or other bit readable by others.
 - Windows: no chmod semantics (os.chmod only sets the read-only flag). A file is made
   owner-only by where it lives: under the user's profile (%LOCALAPPDATA%, the default
   place of the database and its folder), whose ACL gives the user alone access, and
@@ -18,6 +20,14 @@ import sys
 from pathlib import Path
 
 from protocol.ascii import is_digits, upper
+
+POSIX_FONT_FOLDERS = (
+    "/usr/share/fonts/truetype/dejavu",  # Debian, Ubuntu: fonts-dejavu-core
+    "/usr/share/fonts/dejavu-sans-fonts",  # Fedora
+    "/usr/share/fonts/TTF",  # Arch
+    "/usr/local/share/fonts",
+    "/Library/Fonts",  # macOS, installed by hand
+)
 
 
 class Posix:
@@ -48,6 +58,14 @@ class Posix:
         """A device path counts while it exists; a URL (socket://...) always does."""
         return "://" in url or os.path.exists(url)
 
+    def font_folders(self) -> list:
+        """Where DejaVu Sans lives: Debian's fonts-dejavu-core, Fedora's, Arch's, macOS's."""
+        return [Path(p) for p in POSIX_FONT_FOLDERS]
+
+    def others_can_read(self, path: Path) -> bool:
+        """Whether anyone but the owner may read or write `path` (its mode is not 0600)."""
+        return bool(os.stat(path).st_mode & 0o077)
+
 
 class Windows:
     name = "windows"
@@ -75,6 +93,17 @@ class Windows:
                 ports = [p.device for p in list_ports.comports()]
             return upper(url) in (upper(p) for p in ports)
         return os.path.exists(url)
+
+    def font_folders(self) -> list:
+        """The user's and the system's fonts (DejaVu Sans installed by hand)."""
+        local = os.environ.get("LOCALAPPDATA", "")
+        windir = os.environ.get("WINDIR", r"C:\Windows")
+        return [Path(local, "Microsoft", "Windows", "Fonts"), Path(windir, "Fonts")]
+
+    def others_can_read(self, path: Path) -> bool:
+        """No mode bits on Windows: a file under the user's profile inherits its
+        owner-only ACL (see above), which is where the agent tells to keep secrets."""
+        return False
 
 
 def select(os_name: str | None = None, platform: str | None = None):

@@ -126,7 +126,7 @@ def file_sheet(store: Store, sheet, signed: bytes, received=NOW) -> int:
                 bundle.digest(sheet.encode()),
                 sheet.order_no,
                 sheet.professional,
-                int(sheet.situation),
+                sheet.situation,
                 sheet.insured,
                 None if b is None else "%d/%d" % (b.birth, b.birth_rank),
                 sheet.fund or "",

@@ -27,15 +27,16 @@ def write_root(folder: Path) -> Path:
     return path
 
 
-def add_sheets(storage, n, seed=0, tamper=()):
+def add_sheets(storage, n, seed=0, tamper=(), patients=PATIENTS):
     """Save `n` signed sheets in the terminal's journal (and their certificates), as the
-    visit flow does; `tamper`: indexes (0-based, of this call) whose stored bytes get one
-    byte changed, as someone with the flash in hand would. Returns {rec_no: bundle bytes}."""
+    visit flow does, for `patients` in turn (fixture Vitale cards); `tamper`: indexes
+    (0-based, of this call) whose stored bytes get one byte changed, as someone with the
+    flash in hand would. Returns {rec_no: bundle bytes}."""
     journal, certs = storage.journal, storage.certs
     pro_id = lots_kit.professional("nurse")
     saved = {}
     for i in range(n):
-        patient = PATIENTS[(seed + i) % len(PATIENTS)]
+        patient = patients[(seed + i) % len(patients)]
         order_no = journal.reserve_order(pro_id)
         third_party = (seed + i) % 3 == 0
         sheet = lots_kit.make_sheet("nurse", patient, order_no, lots_kit.DAY, third_party)

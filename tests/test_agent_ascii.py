@@ -13,7 +13,9 @@ from host_agent.cli import terminal as cli_terminal
 from host_agent.web import app as web_app
 from tests.test_round_agent import _prescription
 
-ARABIC = "\u0661\u0667\u0660\u0660\u0664\u0667\u0665\u0661\u0661\u0662\u0662\u0663\u0663\u0668\u0664"
+ARABIC = (
+    "\u0661\u0667\u0660\u0660\u0664\u0667\u0665\u0661\u0661\u0662\u0662\u0663\u0663\u0668\u0664"
+)
 FULLWIDTH = "".join(chr(0xFF10 + int(c)) for c in "10009876543")
 
 
@@ -47,10 +49,12 @@ def _request(length):
 
 def test_the_web_app_reads_content_length_with_ascii_digits_only():
     # "\u00b2".isdigit() is True and int("\u00b2") raises: a 500 instead of a refusal.
-    assert web_app._too_big(_request("\u00b2".encode("latin-1")))
-    assert web_app._too_big(_request(b"1_0")) and web_app._too_big(_request(b" 10"))
-    assert web_app._too_big(_request(b"9" * 5000))  # int() of 5,000 digits raises too
-    assert not web_app._too_big(_request(b"10"))
+    refused = web_app._body_refusal
+    assert refused(_request("\u00b2".encode("latin-1")))[0] == 411
+    assert refused(_request(b"1_0"))[0] == 411 and refused(_request(b" 10"))[0] == 411
+    assert refused(_request(b"9" * 5000))[0] == 411  # int() of 5,000 digits raises too
+    assert refused(_request(b"99999999"))[0] == 413
+    assert refused(_request(b"10")) is None
 
 
 def test_settings_numbers_and_ids_are_ascii_digits():

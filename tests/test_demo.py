@@ -4,7 +4,9 @@ from them are sealed by the GP's virtual CPS through pcscd and land in the outbo
 each lot file verifies on its own (seal, certificate chain, every sheet); the PIN the demo
 types shows nowhere; a second run starts afresh."""
 
+import re
 import sys
+import time
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -14,6 +16,7 @@ from emulator.cards import fixtures
 from host_agent import lotfile
 from host_agent.store import Store
 from host_agent.verify import Verifier
+from protocol import dates, workdays
 
 DAY_SHEETS = 12
 LIVENESS_S = 1200  # a hung demo, not a slow one: far above its time on a loaded machine
@@ -38,6 +41,13 @@ def test_make_demo_files_the_day_and_sends_sealed_lots(tmp_path, interpreter):
     # Then the practice's web app on that day, for the user to open (the demo does not wait).
     assert "tla-agent serve --db %s --outbox" % db.resolve() in output
     assert "http://127.0.0.1:8765/" in output
+    # One day for everyone (issue 17 item 11): the round is the last working day over by
+    # now, the agent counts from today, nothing is overdue, amounts and codes are named.
+    today = dates.today_ymd(int(time.time()))
+    assert "overdue" not in output and "delai depasse" not in output
+    assert "on %s" % dates.iso(dates.ymd_tuple(today)) in output
+    assert "44,27 EUR" in output and "512,33 EUR" in output and not _dotted_amounts(output)
+    assert "011750000 = régime général" in output and "MD = Majoration de déplacement" in output
 
     store = Store(db)
     try:
@@ -47,12 +57,16 @@ def test_make_demo_files_the_day_and_sends_sealed_lots(tmp_path, interpreter):
         bundles = [bytes(r[0]) for r in store.db.execute("SELECT bundle FROM sheets")]
         assert len(bundles) == DAY_SHEETS
         for data in bundles:
-            check = verifier.verify(data, 20261118)
+            check = verifier.verify(data, today)
             assert check.ok, check.reason
+        days = {r[0] for r in store.db.execute("SELECT completion FROM sheets")}
         lots = store.db.execute("SELECT status, fund, sheets FROM lots").fetchall()
     finally:
         store.close()
     assert sorted(r[0] for r in lots) == ["sent", "sent"], lots
+    assert len(days) == 1 and workdays.is_working_day(min(days)), days  # one working day
+    gone = dates.ymd_to_days(today) - dates.ymd_to_days(min(days))
+    assert 0 <= gone <= 5, (days, today)  # the last one over: never ahead, never weeks old
     assert sum(r[2] for r in lots) == DAY_SHEETS
 
     files = sorted((tmp_path / "demo-outbox").glob("*/*.tla"))
@@ -64,3 +78,9 @@ def test_make_demo_files_the_day_and_sends_sealed_lots(tmp_path, interpreter):
         assert check.lot is not None and check.lot.header["fund"] == path.parent.name
         in_lots += check.lot.bundles
     assert sorted(in_lots) == sorted(bundles)  # each sheet in one lot, byte for byte
+
+
+def _dotted_amounts(output):
+    """Amounts written the English way ("210.98"): two decimals after a dot, not part of
+    an address or a version (the progress bar's "3.7 kB" has one)."""
+    return re.findall(r"(?<![0-9.])[0-9]+\.[0-9]{2}(?![0-9.])", output)

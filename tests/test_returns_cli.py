@@ -54,12 +54,13 @@ def test_returns_import_says_each_answer_and_refuses_in_one_line(store, tmp_path
     assert proc.returncode == 0, proc.stderr
     assert "lot %s received by fund %s on 2026-11-19" % (lots.name(lot), rk.PARIS) in proc.stdout
     assert (
-        "order no %d) of lot %s paid 16.50 on 2026-11-25" % (sheets[0]["order_no"], lots.name(lot))
+        "order no %d) of lot %s paid 16,50 EUR on 2026-11-25"
+        % (sheets[0]["order_no"], lots.name(lot))
         in proc.stdout
     )
     assert "rejected on 2026-11-24: R12: Droits [red]non[/red] ouverts" in proc.stdout
     shown = run(tmp_path, "lots", "show", lots.name(lot))
-    assert "paid 16.50 on 2026-11-25" in shown.stdout and "acknowledged" in shown.stdout
+    assert "paid 16,50 EUR on 2026-11-25" in shown.stdout and "acknowledged" in shown.stdout
     assert "rejected: R12: Droits [red]non[/red] ouverts" in shown.stdout
     before = rk.snapshot(store)
     again = run(tmp_path, "returns", "import", str(path))

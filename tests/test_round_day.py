@@ -124,7 +124,10 @@ def test_a_nurses_day_from_the_round_pushed_over_the_pty(tmp_path, interpreter):
             "--day", "2026-11-20", db=db,
         )  # fmt: skip
         assert "1103 of DUPONT LEA: series complete (2 of 2 sessions), left out" in again
-        assert "round 2 for terminal %s on 2026-11-20: 1 visit, sent at the next sync" % kit.SERIAL in again
+        assert (
+            "round 2 for terminal %s on 2026-11-20: 1 visit, sent at the next sync" % kit.SERIAL
+            in again
+        )
     finally:
         term.stop()
     by_hand_keys = [day.keys_of(day.by_hand(p)) for p in day.PATIENTS]

@@ -95,9 +95,34 @@ def test_the_password_file_is_read_and_checked(tmp_path):
     short.write_text("abc\n")
     good = tmp_path / "good"
     good.write_text("  un mot de passe long \nsecond line ignored\n")
+    for path in (short, good):
+        path.chmod(0o600)
     assert security.read_password_file(good) == "un mot de passe long"
     with pytest.raises(ValueError, match="8 characters"):
         security.read_password_file(short)
+    # Saved by Notepad: a BOM and CRLF lines; the password is what was typed.
+    notepad = tmp_path / "notepad"
+    notepad.write_bytes(b"\xef\xbb\xbfun mot de passe long\r\nsecond\r\n")
+    notepad.chmod(0o600)
+    assert security.read_password_file(notepad) == "un mot de passe long"
+    # Readable by the other users of the PC: refused, saying how to mend it.
+    for mode in (0o644, 0o640, 0o604, 0o620):
+        good.chmod(mode)
+        with pytest.raises(ValueError, match=r"other users can read it: .*\(chmod 600 "):
+            security.read_password_file(good)
+    latin = tmp_path / "latin"
+    latin.write_bytes("mot de passe accentué\n".encode("windows-1252"))
+    latin.chmod(0o600)
+    with pytest.raises(ValueError, match="not UTF-8 text .*line 1"):
+        security.read_password_file(latin)
+
+
+def test_a_session_secret_others_can_read_is_refused(tmp_path):
+    security.load_secret(tmp_path / "agent.db")  # made 0600 on the first start
+    secret = tmp_path / security.SECRET_NAME
+    secret.chmod(0o644)
+    with pytest.raises(ValueError, match="session secret .* other users can read it"):
+        security.load_secret(tmp_path / "agent.db")
 
 
 def test_without_a_login_only_this_pcs_names_are_answered(tmp_path):

@@ -19,9 +19,10 @@ say() { echo "tla firmware: $*"; }
 step() { say "$1 ($(($(date +%s) - START)) s)"; }
 
 [ -f "$TARBALL" ] || { say "MicroPython source not found at $TARBALL (set TLA_SHARED)"; exit 1; }
-for tool in arm-none-eabi-gcc cmake; do
-  command -v $tool >/dev/null || { say "$tool missing: apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib cmake gcc-multilib"; exit 1; }
-done
+# The ARM toolchain, cmake and the 32-bit libraries: installed as root (saying so), as
+# `make demo` installs its packages; otherwise the one line of what to apt-get install.
+TLA_DEPS_FOR="make firmware" sh "$ROOT/tools/debian-deps.sh" gcc-arm-none-eabi \
+  libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib cmake gcc-multilib || exit 1
 mkdir -p "$WORK" "$OUT"
 if [ ! -f "$WORK/.unpacked" ]; then
   step "unpacking $(basename "$TARBALL")"

@@ -185,6 +185,16 @@ VITALE = {
             ],
         ),
     ),
+    "foreign-name": (
+        "holder whose certificate names her outside windows-1252 (Ł, Ś, an emoji); card fields ASCII",
+        _vitale(
+            "1000000111",
+            _holder("LUKASIEWICZ", ["SWIETOSLAWA"], 19890614, "2890675056078", FUND_PARIS, OPEN),
+            # The card's files are printable ASCII (firmware/cards/fields.py); its certificate's
+            # common name is any UTF-8 text, and that is the name the PC prints.
+            certificate_name="ŁUKASIEWICZ ŚWIĘTOSŁAWA \U0001f980",
+        ),
+    ),
 }
 
 # Serial numbers of the fixture cards on the opposition list (R161-33-7).

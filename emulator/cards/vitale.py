@@ -78,7 +78,8 @@ class VirtualVitale(SigningCard):
                     pki_,
                     "Vitale",
                     "vitale/" + data["serial"],
-                    "%s %s" % (data["usage_name"], data["first_names"][0]),
+                    data.get("certificate_name")
+                    or "%s %s" % (data["usage_name"], data["first_names"][0]),
                     data["serial"],
                     (data["valid_from"], data["valid_until"]),
                     data["nir"],

@@ -216,10 +216,6 @@ def instant(epoch) -> str:
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(epoch)) if epoch else "-"
 
 
-def euros(cents) -> str:
-    return "%d.%02d" % divmod(cents, 100)
-
-
 def plural(n: int, word: str, many: str = "") -> str:
     """'1 sheet', '2 sheets', '0 sheets' ("many": the plural when not word + 's')."""
     return "%d %s" % (n, word if n == 1 else (many or word + "s"))

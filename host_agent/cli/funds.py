@@ -15,7 +15,6 @@ from host_agent.cli.common import (
     console,
     current_settings,
     err,
-    euros,
     iso,
     line,
     open_store,
@@ -27,6 +26,7 @@ from host_agent.cli.common import (
     table,
 )
 from host_agent.errors import EXIT_REFUSED, AgentError
+from host_agent.money import eur as euros
 
 returns_app = typer.Typer(
     help="The funds' returns: per lot received or rejected, per sheet accepted, rejected or "

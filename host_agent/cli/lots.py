@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from host_agent import dispatch, lots, pkcs11_seal, sealing, sending, settings_cards
+from host_agent import dispatch, legend, lots, pkcs11_seal, sealing, sending, settings_cards
 from host_agent.cli.common import (
     DEFAULT_DB,
     DbOption,
@@ -20,7 +20,6 @@ from host_agent.cli.common import (
     console,
     current_settings,
     err,
-    euros,
     fail,
     instant,
     iso,
@@ -38,6 +37,7 @@ from host_agent.cli.common import (
     write,
 )
 from host_agent.errors import EXIT_SEND, AgentError
+from host_agent.money import eur as euros
 
 # The lots a command acts on, by name; without any, the command says which it takes.
 LotRefs = Annotated[
@@ -65,7 +65,7 @@ lots_app = typer.Typer(
 )
 
 
-def _lot_table(rows, title) -> Table:
+def _lot_table(rows, title):
     table = Table(title=title)
     for column in ("lot", "fund", "status", "sheets", "fees", "third party", "built", "sent"):
         table.add_column(
@@ -82,7 +82,7 @@ def _lot_table(rows, title) -> Table:
             instant(r["built"]),
             instant(r["sent"]),
         )
-    return table
+    return legend.with_funds(table, [r["fund"] for r in rows])
 
 
 @lots_app.command("build")

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from host_agent import acks, lots, retention, status
+from host_agent import acks, legend, lots, retention, status
 from host_agent.cli.common import (
     DEFAULT_DB,
     DbOption,
@@ -151,7 +151,7 @@ def _print_status(shown, day) -> None:
             days_left(w.left),
             "%s (%s)" % (w.lot_name, w.lot_status) if w.lot_name else "-",
         )
-    console.print(out)
+    console.print(legend.with_funds(out, [w.row["fund"] for w in waiting]))
 
 
 def purge_doubles(

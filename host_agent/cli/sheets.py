@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from host_agent import sheets
+from host_agent import legend, sheets
 from host_agent.cli.common import (
     DEFAULT_DB,
     MAX_ID,
@@ -18,7 +18,6 @@ from host_agent.cli.common import (
     TerminalOption,
     TodayOption,
     console,
-    euros,
     instant,
     iso,
     open_store,
@@ -31,6 +30,7 @@ from host_agent.cli.common import (
     today,
 )
 from host_agent.errors import AgentError
+from host_agent.money import eur as euros
 
 sheets_app = typer.Typer(help="The care sheets filed by the syncs.", no_args_is_help=True)
 opposition_app = typer.Typer(
@@ -80,7 +80,8 @@ def list_sheets(
             *("id", "terminal", "record", "order no", "professional", "fund", "completed"),
             *("fees", "third party"),
         )
-        for r in sheets.filed(store, terminal, limit):
+        rows = list(sheets.filed(store, terminal, limit))
+        for r in rows:
             out.add_row(
                 *_where(r),
                 str(r["order_no"]),
@@ -90,6 +91,7 @@ def list_sheets(
                 euros(r["fees"]),
                 euros(r["third_party"]),
             )
+        out = legend.with_funds(out, [r["fund"] for r in rows])
     console.print(out)
 
 
@@ -213,7 +215,7 @@ def summarize_sheets(
         euros(total.patients),
         "",
     )
-    console.print(out)
+    console.print(legend.with_funds(out, [f.fund for f in lines]))
 
 
 @opposition_app.command("push")

@@ -239,4 +239,17 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (round_id, idx)
     );
     """,
+    # 6: the practice situation is a 9-digit text that may start with 0 (R161-42 2°), not
+    # a number: made TEXT, the numbers stored by migrations 1-5 given back their zeros
+    # (12345678 -> '012345678'). SQLite changes no column's type: a new column takes the
+    # values, the old one goes (DROP COLUMN: SQLite 3.35, 2021), the new one takes its name.
+    """
+    ALTER TABLE sheets ADD COLUMN situation_text TEXT NOT NULL DEFAULT '';
+    UPDATE sheets SET situation_text = CASE
+        WHEN typeof(situation) = 'integer' AND situation BETWEEN 0 AND 999999999
+            THEN printf('%09d', situation)
+        ELSE CAST(situation AS TEXT) END;
+    ALTER TABLE sheets DROP COLUMN situation;
+    ALTER TABLE sheets RENAME COLUMN situation_text TO situation;
+    """,
 ]

@@ -141,7 +141,7 @@ def derived_columns(signed, sheet) -> dict:
     return {
         "order_no": sheet.order_no,
         "professional": sheet.professional,
-        "situation": int(sheet.situation),
+        "situation": sheet.situation,  # 9 digits as text: it may start with 0
         "insured": sheet.insured,
         "beneficiary": None if b is None else "%d/%d" % (b.birth, b.birth_rank),
         "fund": sheet.fund,

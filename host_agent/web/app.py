@@ -7,6 +7,7 @@ another site (Content-Security-Policy 'self': every asset is served from the pac
 """
 
 import logging
+import re
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -19,7 +20,6 @@ from starlette.middleware.base import BaseHTTPMiddleware
 from host_agent.errors import EXIT_DATABASE, AgentError
 from host_agent.web import render, security
 from host_agent.web.jobs import Jobs
-from protocol.ascii import is_digits
 
 log = logging.getLogger("tla.web")
 OPEN_PATHS = ("/connexion", "/static/")
@@ -36,14 +36,33 @@ HEADERS = {
 # Content-Length before anything is read: any site the practice visits can make its browser
 # post to 127.0.0.1, and the form is read (spooled to the disk) before its token is checked.
 MAX_BODY = 1024 * 1024 + 64 * 1024
+_LENGTH = re.compile(r"[0-9]{1,10}", re.ASCII)  # str.isdigit() takes "²" and "٣"
 
 
-def _too_big(request: Request) -> bool:
+def _body_refusal(request: Request) -> tuple[int, str] | None:
+    """(status, French sentence) when a POST's one Content-Length is absent, malformed or
+    too big; None otherwise."""
     if request.method != "POST":
-        return False
-    length = request.headers.get("content-length", "")
-    # 0-9 only: "\u00b2" (a superscript two) is a digit to isdigit() but not to int()
-    return not is_digits(length, range(1, 10)) or int(length) > MAX_BODY
+        return None
+    lengths = request.headers.getlist("content-length")
+    if len(lengths) != 1 or not _LENGTH.fullmatch(lengths[0]):
+        return 411, "Cette demande ne dit pas sa taille : rien n'a été fait."
+    if int(lengths[0]) > MAX_BODY:
+        return (
+            413,
+            "Cette demande est trop grosse pour cette application (plus de 1 Mo) : "
+            "rien n'a été fait.",
+        )
+    return None
+
+
+def _refused(status: int, sentence: str) -> HTMLResponse:
+    return HTMLResponse(
+        '<!doctype html><html lang="fr"><meta charset="utf-8"><title>Refusé</title>'
+        "<p>%s</p></html>" % sentence,
+        status_code=status,
+        headers=HEADERS,
+    )
 
 
 class CsrfRefused(Exception):
@@ -63,24 +82,30 @@ class Sessions(BaseHTTPMiddleware):
     needed, and the headers every answer carries."""
 
     async def dispatch(self, request: Request, call_next):
+        try:
+            return await self._answer(request, call_next)
+        except Exception as exc:
+            # Answered here, never past this middleware: Starlette's last handler re-raises
+            # after its page, and the server then drops the connection (the browser's next
+            # request on it got no answer).
+            return unexpected(request, exc)
+
+    async def _answer(self, request: Request, call_next):
         config = request.app.state.config
-        if config.password_hash is None and not security.is_loopback(request.url.hostname or ""):
+        host = security.host_of(request.headers)
+        if host is None:
+            return _refused(
+                400,
+                "Cette demande ne dit pas à quelle adresse elle s'adresse "
+                "(en-tête Host absent ou mal formé) : rien n'a été fait.",
+            )
+        if config.password_hash is None and not security.is_loopback(host):
             # No login: only this PC's own names. A page of another site that renamed itself
             # to 127.0.0.1 (DNS rebinding) would otherwise read the practice's pages.
-            return HTMLResponse(
-                '<!doctype html><html lang="fr"><meta charset="utf-8"><title>Refusé</title>'
-                "<p>Cette application ne répond qu'à l'adresse 127.0.0.1 de ce PC.</p></html>",
-                status_code=421,
-                headers=HEADERS,
-            )
-        if _too_big(request):
-            return HTMLResponse(
-                '<!doctype html><html lang="fr"><meta charset="utf-8"><title>Refusé</title>'
-                "<p>Cette demande est trop grosse pour cette application (plus de 1 Mo) : "
-                "rien n'a été fait.</p></html>",
-                status_code=413,
-                headers=HEADERS,
-            )
+            return _refused(421, "Cette application ne répond qu'à l'adresse 127.0.0.1 de ce PC.")
+        refusal = _body_refusal(request)
+        if refusal is not None:
+            return _refused(*refusal)
         session = security.read_session(config.secret, request.cookies.get(security.COOKIE))
         fresh = None
         if session is None:
@@ -104,6 +129,24 @@ class Sessions(BaseHTTPMiddleware):
         for key, value in HEADERS.items():
             response.headers.setdefault(key, value)
         return response
+
+
+def unexpected(request: Request, exc: Exception) -> HTMLResponse:
+    """The page of an error nothing else answered (a bug): the IT person's log gets the
+    traceback, the page one French sentence and the headers of every page."""
+    log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
+    response = render.page(
+        request,
+        "error.html",
+        500,
+        title="Erreur",
+        message="Une erreur imprévue a arrêté cette action (%s) ; rien n'a été fait à "
+        "moitié : la base de données garde l'état d'avant." % type(exc).__name__,
+        detail="",
+    )
+    for key, value in HEADERS.items():
+        response.headers.setdefault(key, value)
+    return response
 
 
 def create_app(config: security.Config) -> FastAPI:
@@ -160,20 +203,6 @@ def create_app(config: security.Config) -> FastAPI:
         # in English that echoes what was typed; the page says it in French.
         return await _http(request, HTTPException(404))
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> HTMLResponse:
-        # The IT person's log gets the traceback; the page one French sentence.
-        log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
-        return render.page(
-            request,
-            "error.html",
-            500,
-            title="Erreur",
-            message="Une erreur imprévue a arrêté cette action (%s) ; rien n'a été fait à "
-            "moitié : la base de données garde l'état d'avant." % type(exc).__name__,
-            detail="",
-        )
-
     @app.get("/connexion")
     async def login_page(request: Request):
         return render.page(request, "login.html", title="Connexion", error="")
@@ -181,7 +210,8 @@ def create_app(config: security.Config) -> FastAPI:
     @app.post("/connexion")
     async def login(request: Request):
         form = await checked_form(request)
-        if security.login_held(config):
+        mark = security.reserve_login_try(config)  # counted before the check (scrypt)
+        if mark is None:
             return render.page(
                 request,
                 "login.html",
@@ -192,10 +222,10 @@ def create_app(config: security.Config) -> FastAPI:
         # scrypt takes a moment: in a worker thread, the other pages go on answering.
         given = str(form.get("password", ""))
         if not await run_in_threadpool(security.password_ok, config, given):
-            security.login_failed(config)
             return render.page(
                 request, "login.html", 403, title="Connexion", error="Mot de passe incorrect."
             )
+        security.release_login_try(config, mark)
         response = render.redirect(request, "/")
         cookie = security.new_session(config.secret, logged_in=True)
         config.logins.add(cookie.split(".")[0])

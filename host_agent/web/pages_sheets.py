@@ -123,7 +123,7 @@ async def copy_pdf(request: Request, sheet_id: SheetId):
 @router.post("/feuilles/{sheet_id}/duplicata")
 async def duplicate_pdf(request: Request, sheet_id: SheetId):
     form = await checked_form(request)
-    reason = " ".join(str(form.get("reason", "")).split())[:300]
+    reason = str(form.get("reason", ""))  # cut and kept on one line by paper.print_duplicate
     funds, loaded = _funds(request), _config(request).settings
     made: list[bytes] = []  # the PDF, handed over before the duplicate is noted
     await render.with_store(

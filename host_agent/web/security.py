@@ -11,12 +11,13 @@ import hashlib
 import hmac
 import ipaddress
 import os
+import re
 import secrets
 import threading
 import time
 from pathlib import Path
 
-from host_agent import files
+from host_agent import files, user_files
 
 COOKIE = "tla_session"
 SECRET_NAME = "web-secret"  # beside the database, 0600
@@ -54,7 +55,7 @@ class Config:
         self.today = today
         self.slots = slots
         self.settings = settings  # host_agent.settings.Settings, or None: every default
-        self.failures: list[float] = []  # when the last wrong passwords came (monotonic)
+        self.failures: list[float] = []  # when the last password tries came (monotonic)
         self.failures_lock = threading.Lock()
         # The logged-in sessions of this run: a logout ends its session here, so a copy of
         # its cookie (seen on the network, left on the PC) no longer opens the pages.
@@ -64,6 +65,33 @@ class Config:
                 "listening on %s lets other computers reach the practice's data: give a "
                 "password (--password-file), or listen on 127.0.0.1" % host
             )
+
+
+# RFC 9110 7.2: Host = uri-host [ ":" port ]; a DNS name, an IPv4 address or [an IPv6 one].
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_HOST = re.compile(
+    r"(?P<name>%s(?:\.%s)*\.?|\[[0-9A-Fa-f:.]+\])(?::(?P<port>[0-9]{1,5}))?" % (_LABEL, _LABEL),
+    re.ASCII,
+)
+
+
+def host_of(headers) -> str | None:
+    """The host name the request's one Host header names (an IPv6 address without its
+    brackets), or None when the header is absent, repeated or malformed: never the
+    address the server listens on in its place, as the request's URL would give."""
+    values = headers.getlist("host")
+    if len(values) != 1 or len(values[0]) > 255:
+        return None
+    m = _HOST.fullmatch(values[0])
+    if m is None or (m.group("port") is not None and not 0 < int(m.group("port")) < 65536):
+        return None
+    name = m.group("name")
+    if name.startswith("["):
+        try:
+            return str(ipaddress.IPv6Address(name[1:-1]))
+        except ValueError:
+            return None
+    return name.rstrip(".").lower()
 
 
 def is_loopback(host: str) -> bool:
@@ -82,10 +110,14 @@ def load_secret(db: Path) -> bytes:
     path = Path(db).parent / SECRET_NAME
     try:
         data = path.read_bytes()
-        if len(data) >= 32:
-            return data
     except OSError:
-        pass
+        data = b""
+    if len(data) >= 32:
+        try:
+            user_files.check_private(path)  # whoever reads it can forge a logged-in cookie
+        except ValueError as e:
+            raise ValueError("the session secret %s: %s" % (path, e)) from None
+        return data
     secret = secrets.token_bytes(32)
     if Path(db).parent.is_dir():
         files.write_private(path, secret)
@@ -93,9 +125,12 @@ def load_secret(db: Path) -> bytes:
 
 
 def read_password_file(path: Path) -> str:
-    """The first line of the password file (which should be 0600, like the database)."""
+    """The first line of the password file, which must be its owner's only (0600, like the
+    database): ValueError in plain words otherwise, or when it is not UTF-8 text."""
     data = files.read_small(path, PASSWORD_MAX, "a password file")
-    text = data.decode("utf-8").splitlines()[0].strip() if data.strip() else ""
+    user_files.check_private(path)
+    source = user_files.text(data)  # a BOM dropped
+    text = source.splitlines()[0].strip() if source.strip() else ""
     if len(text) < 8:
         raise ValueError("%s: the password must be 8 characters or more" % path)
     return text
@@ -106,17 +141,25 @@ def _hash(password: str, salt: bytes) -> tuple[bytes, bytes]:
     return salt, hashlib.scrypt(password.encode(), salt=salt, n=2**14, r=8, p=1)
 
 
-def login_held(config: Config) -> bool:
-    """Whether LOGIN_TRIES wrong passwords came in the last LOGIN_WINDOW seconds."""
+def reserve_login_try(config: Config) -> float | None:
+    """Count a password try before it is checked, under the lock: None (held) when
+    LOGIN_TRIES tries already count in the last LOGIN_WINDOW seconds, else this try's mark
+    for release_login_try. Reserved before the scrypt check, so that 60 passwords posted
+    at once get LOGIN_TRIES checks, not as many as arrive while the first ones are checked."""
     now = time.monotonic()
     with config.failures_lock:
         config.failures = [t for t in config.failures if now - t < LOGIN_WINDOW]
-        return len(config.failures) >= LOGIN_TRIES
+        if len(config.failures) >= LOGIN_TRIES:
+            return None
+        config.failures.append(now)
+        return now
 
 
-def login_failed(config: Config) -> None:
+def release_login_try(config: Config, mark: float) -> None:
+    """The try of `mark` gave the right password: it does not count against the hold."""
     with config.failures_lock:
-        config.failures.append(time.monotonic())
+        if mark in config.failures:
+            config.failures.remove(mark)
 
 
 def password_ok(config: Config, given: str) -> bool:
