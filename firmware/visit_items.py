@@ -10,10 +10,11 @@ sheet when the journal holds one). CANCEL leads to the sheet menu (options, remo
 """
 
 from firmware import entry, screens
-from protocol import dates, nomenclature
+from protocol import dates, ngap_rules, nomenclature
 from protocol import sheet_fields as F
 from protocol import tariffs as T
 from protocol.sheet import Accident, Act, Prescription
+from protocol.sheet_problems import Problem
 
 MAX_REF_DIGITS = 20  # references typed on the keypad (the sheet allows 32 characters)
 # Menu items are at most 16 characters: a menu line is ">1 ", the item and room for the 'v'
@@ -154,6 +155,9 @@ class SheetItems:
         (the code kept); any other problem of the act or the prescription is shown."""
         s = self._draft()
         n = len(s.acts) + 1
+        if self._out_of_hours(code):
+            self._refused([Problem("acts.%d.code" % n, "out_of_hours", code)], None, self._add_act)
+            return
         s.acts.append(Act(code=code, coef=coef, date=self._care_day()))
         rank_acts(s)
         found = self._problems("acts.%d" % n) + self._problems("prescription")
@@ -167,6 +171,14 @@ class SheetItems:
             self._refused(coef_wrong, undo, lambda: self._act_code(code))
         elif not self._refused(found, undo):
             self._add_act()
+
+    def _out_of_hours(self, code):
+        """A night surcharge typed today outside its hours (NGAP art. 14, the table's HOURS):
+        the clock says the hour; a care date in the past is not checked (no hour on it)."""
+        if self._care_day() != self._today():
+            return False
+        hour = dates.paris_hm(self.board.clock.now())[0]
+        return ngap_rules.out_of_hours(self._tariff(code), hour)
 
     # ------------------------------------------------------------ optional items
 

@@ -52,7 +52,8 @@ HOURS = const(7)  # from version 3, optional: the hours the act may be done at (
 # hundredths (100 = 1; a fixed-price code allows 100 only; for IK the coefficient is the
 # distance in km x 100), flags, label). Fee = tariff x coef / 100 x rank rate, to the cent.
 # From version 3 a night surcharge has an eighth item, HOURS: the hours of the day it applies
-# to, as (first hour, hour after the last) pairs, and the act records its hour (sheet key 5).
+# to, as (first hour, hour after the last) pairs. The sheet has no hour: the terminal checks
+# them on its clock when the act is typed (protocol/ngap_rules.py).
 VERSIONS = (
     (1, 20250101, (
         ("G", 10, 3000, 100, 100, 0, "Consultation de medecine generale"),
