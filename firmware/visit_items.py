@@ -9,7 +9,7 @@ item 0 is the way on ("Payer, signer"; on an empty sheet "Refaire" the patient's
 sheet when the journal holds one). CANCEL leads to the sheet menu (options, remove an act).
 """
 
-from firmware import entry, screens
+from firmware import act_menu, entry, screens
 from protocol import dates, ngap_rules, nomenclature
 from protocol import sheet_fields as F
 from protocol import tariffs as T
@@ -90,11 +90,9 @@ class SheetItems:
 
     def _add_act(self):
         s = self._draft()
-        codes = nomenclature.codes(s.nomenclature, s.profession)
+        codes = act_menu.entries(s.nomenclature, s.profession)
         n = len(s.acts) + 1
-        items = []
-        for code in codes:
-            items.append(("%s %s" % (code, self._tariff(code)[T.LABEL]))[:16])
+        items = [act_menu.label(s.nomenclature, s.profession, c) for c in codes]
         shortcut = None
         if n > 1:
             shortcut = self._pay_menu
@@ -107,10 +105,29 @@ class SheetItems:
         def picked(i):
             if shortcut is not None and i == 0:
                 shortcut()
+            elif codes[i + base - 1] == act_menu.SURCHARGES:
+                self._surcharges(self._add_act)
             else:
                 self._act_code(codes[i + base - 1])
 
         self._ask(entry.Menu("Acte %d: code" % n, items, base=base), picked, out=self._unknown)
+
+    def _surcharges(self, back, picked=None):
+        """The surcharges' menu (firmware/act_menu.py), the cursor on the one the hour or
+        the day calls for; `picked(code)` (default: the act typed) or `back()` on CANCEL."""
+        s = self._draft()
+        codes = act_menu.surcharges(s.nomenclature, s.profession)
+        hour = dates.paris_hm(self.board.clock.now())[0]
+        cursor = act_menu.proposed(s.nomenclature, s.profession, codes, self._care_day(), hour)
+        items = [act_menu.label(s.nomenclature, s.profession, c) for c in codes]
+        self._ask(
+            entry.Menu("Majoration", items, cursor=cursor),
+            lambda i: (picked or self._act_code)(codes[i]),
+            back=back,
+            out=lambda k: self._say(
+                screens.message("Choix %d inconnu." % k), lambda: self._surcharges(back, picked)
+            ),
+        )
 
     def _unknown(self, n):
         # R161-42 5°: an act is a code of the nomenclature; the menu lists those allowed.
