@@ -16,9 +16,11 @@ def _amount(cents):
 
 
 class DayList:
-    def __init__(self, board, journal):
+    def __init__(self, board, journal, storage=None):
+        """`storage`: where the round is kept, whose names the list shows (none: the acts)."""
         self.board = board
         self.journal = journal
+        self.storage = storage
         self.rows = None  # [(order number, acts, fees)] while open
         self.top = 0
         self.day = 0
@@ -43,10 +45,29 @@ class DayList:
                 break
         if first is None:
             return
+        names = self._round_names()
         for r in j.records_after(first - 1, 0, 0, None):
             if r.completion_date == self.day:
                 s = sheet_codec.decode(bundle.decode(r.payload).sheet)
-                self.rows.append((r.order_no, ",".join([a.code for a in s.acts]), s.fees))
+                who = s.beneficiary
+                ben = None if who is None else [who.birth, who.birth_rank]
+                name = names.get((s.insured, str(ben)))
+                shown = name or ",".join([a.code for a in s.acts])
+                self.rows.append((r.order_no, shown, s.fees))
+
+    def _round_names(self):
+        """{(NIR, beneficiary): name} of the round held (the sheet has the NIR, never the
+        name: a round patient's sheet is shown by name, another by its acts)."""
+        names = {}
+        fs = self.storage.fs if self.storage is not None else None
+        if fs is None or not fs.exists("round/day"):
+            return names
+        from firmware import round_store
+
+        store = round_store.of(self.storage)
+        for _, e in store.entries() if store is not None else ():
+            names[(e[0], str(e[1]))] = e[2]
+        return names
 
     def step(self, key):
         if key is None or self.rows is None:
@@ -72,7 +93,7 @@ class DayList:
         for i, (order, acts, fees) in enumerate(shown):
             amount = _amount(fees)
             room = 18 - len(amount)  # 19 columns, the 20th for the 'v'
-            left = ("%4d %s" % (order, acts))[:room]
+            left = ("%d %s" % (order, acts))[:room]
             line = left + " " * (room - len(left) + 1) + amount
             more = i == len(shown) - 1 and self.top + 2 < len(rows)
             lines.append(line + ("v" if more else ""))

@@ -86,7 +86,14 @@ def test_the_night_hours():
     doctor = nomenclature.lookup(3, F.DOCTOR, "MN")
     assert [h for h in range(24) if not ngap_rules.out_of_hours(night, h)] == [5, 6, 7, 20, 21, 22]
     assert [h for h in range(24) if not ngap_rules.out_of_hours(deep, h)] == [0, 1, 2, 3, 4, 23]
-    assert [h for h in range(24) if not ngap_rules.out_of_hours(doctor, h)] == [6, 7, 20, 21, 22, 23]
+    assert [h for h in range(24) if not ngap_rules.out_of_hours(doctor, h)] == [
+        6,
+        7,
+        20,
+        21,
+        22,
+        23,
+    ]
     ami = nomenclature.lookup(3, F.NURSE, "AMI")
     assert not [h for h in range(24) if ngap_rules.out_of_hours(ami, h)]
     assert nomenclature.lookup(2, F.NURSE, "N") is not None
