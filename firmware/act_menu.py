@@ -7,7 +7,7 @@ The surcharges' own menu starts on the one the hour or the day calls for (N at 2
 2h, F on a Sunday): OK alone takes it.
 """
 
-from protocol import dates, nomenclature, ngap_rules, workdays
+from protocol import dates, ngap_rules, nomenclature, workdays
 from protocol import tariffs as T
 
 SURCHARGES = "Majorations"  # the act menu's item (16 characters at most)
