@@ -293,11 +293,25 @@ class SheetItems:
     # ------------------------------------------------------------ the prescription
 
     def _ask_prescription(self, title, then):
-        """Date, prescriber, reference (R161-44 2°), each checked as it is typed."""
+        """Date, prescriber, reference (R161-44 2°), each checked as it is typed. The
+        patient's last sheet's prescription is proposed (OK alone keeps each item): a
+        nurse's repeated visits carry out the same prescription."""
+        known = self._known_prescription()
         self._ask(
-            entry.Date(title, "Date (JJMMAAAA)", self._today()),
+            entry.Date(title, "Date (JJMMAAAA)", known.date if known else self._today()),
             lambda day: self._prescription_step(Prescription(date=day), "date", then),
         )
+
+    def _known_prescription(self):
+        """The prescription of the patient's last sheet (visit_patient._last_sheet), or None."""
+        last = self.last_prescription
+        if last is None and self.last is not None and self.journal is not None:
+            from firmware.visit_patient import _decoded
+
+            rec = self.journal.get(self.last[0])
+            last = _decoded(rec.payload).prescription if rec is not None else None
+            self.last_prescription = last
+        return last
 
     def _prescription_step(self, p, field, then):
         s = self._draft()
@@ -310,17 +324,22 @@ class SheetItems:
             ask = lambda: self._prescription_step(p, "date", then)  # noqa: E731
         if self._refused(found, None, ask):
             return
+        known = self._known_prescription()
         if field == "date":
-            self._ask(
-                entry.Digits("Prescription", "Prescripteur (id)", 11),
-                lambda who: self._prescription_step(
-                    Prescription(date=p.date, prescriber=who), "prescriber", then
-                ),
+            label, then_who = "Prescripteur (id)", lambda who: self._prescription_step(
+                Prescription(date=p.date, prescriber=who), "prescriber", then
             )
+            if known is not None:
+                self._ask(entry.Proposed("Prescription", label, 11, known.prescriber), then_who)
+            else:
+                self._ask(entry.Digits("Prescription", label, 11), then_who)
         elif field == "prescriber":
             # R161-45 II: the professional carrying out the prescription writes on it the
-            # reference linking it to the sheet; the terminal proposes one.
+            # reference linking it to the sheet; the terminal proposes one (the same
+            # prescription's: the one of the patient's last sheet).
             ref = "%d-%d" % (p.date, self._journal().peek_order(self._cps().holder_id))
+            if known is not None and (known.date, known.prescriber) == (p.date, p.prescriber):
+                ref = known.ref
             self._ask(
                 entry.Proposed("Prescription", "Reference", MAX_REF_DIGITS, ref),
                 lambda r: self._prescription_step(

@@ -124,6 +124,7 @@ class PatientSteps:
         s.situation = cps.situations[index].billing
         self.board.emit("EVENT", {"visit": {"degraded": self.patient is None}})
         self.last = self._last_sheet()
+        self.last_prescription = None  # read from it when a prescription is asked
         self._add_act()
 
     # ------------------------------------------------------------ the last sheet

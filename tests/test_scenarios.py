@@ -151,6 +151,36 @@ def test_a_nurses_first_visit_on_prescription_takes_30_keys_and_its_repeat_5(int
     assert a.third_party == a.fees and b.third_party == b.fees
 
 
+@pytest.mark.parametrize("interpreter", ["cpython", "micropython"])
+def test_a_night_surcharge_is_two_keys_and_a_known_prescription_three(interpreter, tmp_path):
+    """Issue 23: at 21:00 the act menu's 4 opens the surcharges on N (OK takes it: 2 keys,
+    not 9 to 11 DOWN and OK); the patient's next visit keyed by hand proposes the last
+    sheet's prescription (OK, OK, OK instead of a date, 11 digits and the reference):
+    AMI on prescription + N, third party, in 11 keys. Both sheets verify."""
+    scenario = json.loads((SCENARIOS / "nurse-night-by-hand.json").read_text())
+    first, later = scenario["visits"]
+    night = [s for s in first["steps"] if s.get("screen") == ">1 N Nuit 20-23,5-8"][0]
+    at = first["steps"].index(night)
+    assert _keys(first["steps"][at : at + 2]) == 2
+    counted = (_keys(scenario["setup"] + first["steps"]), _keys(later["steps"]))
+    print("keys: first visit with the PIN %d, the next one by hand %d" % counted)
+    assert counted[1] <= 11
+    run = Started(interpreter, tmp_path)
+    try:
+        play(run.t, scenario)
+    finally:
+        assert run.stop() in (0, None)
+    records, ders = run.stored()
+    sheets = []
+    for r in records:
+        check = verify_bundle(r.payload, ders, fixtures.pki().root_der, 20261118)
+        assert check.ok, check.reason
+        sheets.append(check.sheet)
+    a, b = sheets
+    assert [x.code for x in a.acts] == ["AMI", "IFD", "IK", "N"] and a.fees == 1785
+    assert [x.code for x in b.acts] == ["AMI", "N"] and b.prescription == a.prescription
+
+
 def test_a_card_pulled_during_the_signing_under_micropython(tmp_path):
     """Under micropython too: the Vitale card pulled at each exchange of the signing saves
     either nothing or a whole sheet (pulled during the copy), and never reuses a number."""
