@@ -326,8 +326,11 @@ class SheetItems:
             return
         known = self._known_prescription()
         if field == "date":
-            label, then_who = "Prescripteur (id)", lambda who: self._prescription_step(
-                Prescription(date=p.date, prescriber=who), "prescriber", then
+            label, then_who = (
+                "Prescripteur (id)",
+                lambda who: self._prescription_step(
+                    Prescription(date=p.date, prescriber=who), "prescriber", then
+                ),
             )
             if known is not None:
                 self._ask(entry.Proposed("Prescription", label, 11, known.prescriber), then_who)
