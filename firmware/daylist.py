@@ -15,6 +15,20 @@ def _amount(cents):
     return "%d,%02d" % divmod(cents, 100)
 
 
+def scroll_key(part, key, shown):
+    """A key on a list of `part.rows` showing `shown` rows from `part.top`: UP/DOWN scroll,
+    OK, ANNUL, BACK or MENU close it (rows None). True when the key was the list's."""
+    if key is None or part.rows is None:
+        return False
+    if key == hal.KEY_DOWN and part.top + shown < len(part.rows):
+        part.top += 1
+    elif key == hal.KEY_UP and part.top > 0:
+        part.top -= 1
+    elif key in (hal.KEY_OK, hal.KEY_CANCEL, hal.KEY_BACK, hal.KEY_MENU):
+        part.rows = None
+    return True
+
+
 class DayList:
     def __init__(self, board, journal, storage=None):
         """`storage`: where the round is kept, whose names the list shows (none: the acts)."""
@@ -70,15 +84,7 @@ class DayList:
         return names
 
     def step(self, key):
-        if key is None or self.rows is None:
-            return False
-        if key == hal.KEY_DOWN and self.top + 2 < len(self.rows):
-            self.top += 1
-        elif key == hal.KEY_UP and self.top > 0:
-            self.top -= 1
-        elif key in (hal.KEY_OK, hal.KEY_CANCEL, hal.KEY_BACK, hal.KEY_MENU):
-            self.rows = None
-        return True
+        return scroll_key(self, key, 2)
 
     def screen(self):
         rows = self.rows or []

@@ -8,7 +8,7 @@ stays in RAM (a round has at most round_store's count of entries).
 """
 
 from firmware import round_store
-from hw import hal
+from firmware.daylist import scroll_key
 from protocol import dates
 
 ROWS = 2  # entries a screen: the title above, the keys below
@@ -55,15 +55,7 @@ class RoundList:
             self.rows.append(_line(mark, e))
 
     def step(self, key):
-        if key is None or self.rows is None:
-            return False
-        if key == hal.KEY_DOWN and self.top + ROWS < len(self.rows):
-            self.top += 1
-        elif key == hal.KEY_UP and self.top > 0:
-            self.top -= 1
-        elif key in (hal.KEY_OK, hal.KEY_CANCEL, hal.KEY_BACK, hal.KEY_MENU):
-            self.rows = None
-        return True
+        return scroll_key(self, key, ROWS)
 
     def screen(self):
         rows = self.rows or []

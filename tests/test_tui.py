@@ -47,17 +47,22 @@ def log_text(app) -> str:
     return "\n".join(str(line.text) for line in app.query_one("#log", RichLog).lines)
 
 
-async def a_visit_start(app, pilot):
-    """CPS in from the view, PIN typed on the keyboard, the patient's card in, then out."""
-    await until(pilot, showing(app, "Inserer les cartes"), "the idle screen")
-    assert shown(app) == [line.rstrip() for line in app.bench.terminal.screen]
-    await pilot.click("#insert-cps")  # the default CPS card: gp, PIN 4827
+async def the_pin(app, pilot):
+    """The gp CPS's PIN typed on the keyboard, the CPS accepted."""
     await until(pilot, showing(app, "Code PIN"), "the PIN screen")
     for key in "4827":
         await pilot.press(key)
     await until(pilot, showing(app, "Code PIN: ****"), "four stars")
     await pilot.press("enter")
     await until(pilot, showing(app, "Inserer carte Vitale"), "the CPS accepted")
+
+
+async def a_visit_start(app, pilot):
+    """CPS in from the view, PIN typed on the keyboard, the patient's card in, then out."""
+    await until(pilot, showing(app, "Inserer les cartes"), "the idle screen")
+    assert shown(app) == [line.rstrip() for line in app.bench.terminal.screen]
+    await pilot.click("#insert-cps")  # the default CPS card: gp, PIN 4827
+    await the_pin(app, pilot)
     await pilot.click("#insert-vitale")  # the default Vitale card: single (MARTIN PAUL)
     await until(pilot, showing(app, "MARTIN PAUL"), "the patient read from the card")
     assert shown(app) == [line.rstrip() for line in app.bench.terminal.screen]
@@ -114,11 +119,7 @@ def test_cards_go_in_come_out_and_change_from_the_keyboard():
             help_text = str(app.query_one("#help", Static).content)
             assert "V or F5 inserts/pulls the Vitale card" in help_text and "F8" in help_text
             await pilot.press("c")  # the CPS chosen in its list: gp, PIN 4827
-            await until(pilot, showing(app, "Code PIN"), "the PIN screen")
-            for key in "4827":
-                await pilot.press(key)
-            await pilot.press("enter")
-            await until(pilot, showing(app, "Inserer carte Vitale"), "the CPS accepted")
+            await the_pin(app, pilot)
             await pilot.press("v")
             await until(pilot, showing(app, "Choisir le patient"), "the card read whole")
             await pilot.press("v")
