@@ -5,6 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.tla-installed
 STUBS  := $(VENV)/mpy-stubs
 ARGS   ?=
+TEST_JOBS ?= 2
 
 .PHONY: demo test bench lint setup clean firmware
 
@@ -20,8 +21,10 @@ $(STAMP): pyproject.toml tools/debian-deps.sh tools/install.sh
 demo: $(STAMP)
 	@$(VENV)/bin/tla-emu demo $(ARGS)
 
+# On every core (pytest-xdist, tests/parallel.py); the 15 slowest tests listed at the end.
+# `make test TEST_JOBS=0` runs it in one process.
 test: $(STAMP)
-	@$(PY) -m pytest $(ARGS)
+	@$(PY) -m pytest -n $(TEST_JOBS) --durations=15 $(ARGS)
 
 bench: $(STAMP)
 	@$(PY) -m bench $(ARGS)

@@ -298,6 +298,12 @@ def powercut():
     powercut.main()
 
 
+def update():
+    from bench import powercut
+
+    powercut.main(runs=powercut.UPDATE_RUNS)
+
+
 SECTIONS = (  # name (`make bench ARGS="name ..."` runs only those), title, function
     ("codec", "codec: CBOR and frames", codec),
     ("crypto", "link security: X25519, HKDF, pairing, AUTH, sealed full frames", crypto),
@@ -345,6 +351,7 @@ SECTIONS = (  # name (`make bench ARGS="name ..."` runs only those), title, func
         "power cuts: every cut point, single and linear modes, both interpreters",
         powercut,
     ),
+    ("update", "signed update: every cut of the transfer, the switch and the first boot", update),
 )
 
 

@@ -86,7 +86,8 @@ def check(image_bytes, promises, workload, blocks=BLOCKS, final=False):
     """The invariants, on a copy of the image: returns a list of what is wrong."""
     wrong = ["the terminal crashed: " + c for c in promises.crashes]
     wrong += ["problem at boot: " + p for p in promises.problems]
-    flash = NorFlash(io.BytesIO(image_bytes), block_count=blocks)
+    reserved = getattr(workload, "reserved", 0)  # raw blocks after littlefs' (updatecut.py)
+    flash = NorFlash(io.BytesIO(image_bytes), block_count=blocks, reserved=reserved)
     try:
         journal, log = workload.open_storage(CutBoard(flash))
     except OSError as e:

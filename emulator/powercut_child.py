@@ -115,7 +115,10 @@ def run(image, cut, tear, workload, out, blocks, on_cut=None, hands=None):
     (0: never), cards moved by `hands` when it plays visits. Returns "CUT" or "DONE" after
     reporting it through `out`."""
     store = open(image, "r+b", buffering=0)
-    flash = NorFlash(store, block_count=blocks, cut_at=cut, tear=tear, on_cut=on_cut)
+    reserved = getattr(workload, "reserved", 0)  # raw blocks after littlefs' (updatecut.py)
+    flash = NorFlash(
+        store, block_count=blocks, cut_at=cut, tear=tear, on_cut=on_cut, reserved=reserved
+    )
     report = Reporter(out, flash)
     try:
         workload.run(CutBoard(flash, hands), report)

@@ -146,6 +146,9 @@ class QueueKeypad(hal.Keypad):
         return self.queue.pop(0) if self.queue else None
 
 
+SLOT_BLOCKS = 16  # an image slot of the simulated board: 3 header blocks, 52 KiB of image
+
+
 class SimBoard(hal.Board):
     name = "sim"
 
@@ -163,7 +166,9 @@ class SimBoard(hal.Board):
             flash_store if flash_store is not None else io.BytesIO(),
             block_count=flash_blocks,
             cut_at=cut_at,
-            reserved=1,  # the key block (firmware/keyblock.py), after littlefs' blocks
+            # after littlefs' blocks: the key block (firmware/keyblock.py), the boot
+            # record's two blocks (hw/boot_record.py), two image slots (hw/update_slot.py)
+            reserved=3 + 2 * SLOT_BLOCKS,
         )
         super().__init__(
             serial_number=serial_number,
@@ -191,6 +196,19 @@ class SimBoard(hal.Board):
 
     def idle(self):
         self.clock.sleep_ms(2)
+
+    def boot_records(self):
+        from hw.boot_record import BootRecords
+        from hw.update_slot import ReservedView
+
+        return BootRecords(ReservedView(self.flash, 1, 2))
+
+    def update_slots(self):
+        """Two image slots in the flash's reserved blocks (docs/board.md "Updates")."""
+        from hw.update_slot import ReservedView, Slot
+
+        first = (3, 3 + SLOT_BLOCKS)
+        return tuple(Slot(ReservedView(self.flash, at, SLOT_BLOCKS)) for at in first)
 
 
 def open_private_image(path):

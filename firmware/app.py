@@ -90,6 +90,11 @@ class App:
         self.round_list = None  # the round's list, made the first time DOWN opens it
         # The day's round (docs/round.md): its modules load with the first ROUND only.
         self.link.on_sealed(messages.ROUND, self._on_round)
+        # Updates (docs/board.md "Updates"): their modules load with the first UPDATE, or
+        # when the bootloader says this boot is a trial, a rollback or a damaged slot.
+        self.update = None  # firmware/update_store.UpdateTaker, made by the first UPDATE
+        self.notice = None  # a screen shown on the idle screen until a key (an update's)
+        self.link.on_sealed(messages.UPDATE, self._on_update)
         fs = self.storage.fs
         if fs is not None and (fs.exists("round/day") or fs.exists("round/day.new")):
             from firmware import round_store
@@ -97,6 +102,10 @@ class App:
             # Before any sheet is saved: a visit taken when the power went is settled
             # against the journal, a round the power cut short is removed.
             round_store.of(self.storage)
+        if board.boot_state is not None:
+            from firmware.update_boot import settle
+
+            settle(self)  # a new version's self-test and confirmation, or a rollback said
 
     def _chosen(self, part):
         self.asked = part
@@ -130,6 +139,16 @@ class App:
 
         return serve(self, body)
 
+    def _on_update(self, body, seq):
+        from firmware.update_sync import serve
+
+        return serve(self, body)
+
+    def _update_step(self):
+        from firmware.update_sync import step
+
+        return step(self)
+
     # ------------------------------------------------------------ main loop
 
     def owner(self):
@@ -150,10 +169,12 @@ class App:
             self._idle_key = None
             return
         now = self.board.clock.now()
-        key = (now // 60, self.sync.progress())
+        key = (now // 60, self.sync.progress(), self.notice)
         if force or key != self._idle_key:
             self._idle_key = key
-            if self.state == IDLE and self.storage.salvage:
+            if self.state == IDLE and self.notice is not None:
+                self._show(self.notice, True)
+            elif self.state == IDLE and self.storage.salvage:
                 self._show(screens.flash_unreadable(), True)
             elif self.state == IDLE:
                 self._show(self._idle_lines(now, key[1]), True)
@@ -190,6 +211,10 @@ class App:
         owner = self.owner()
         if (key is not None and owner is None) or (owner is not None and owner is self.visit):
             self.sync.result = None  # seen, or a visit began: the idle screen shows the sheets
+        if key is not None and owner is None and self.notice is not None:
+            self.notice = None  # an update's screen, seen
+            self._idle_key = None
+            key = None
         visit = self.visit
         if key == KEY_MENU and (
             owner is None or visit is not None and owner is visit and visit.waiting()
@@ -207,6 +232,8 @@ class App:
         for part in self.parts:
             if self._guarded(part.step, key if part is owner else None):
                 busy = True
+        if self.update is not None and self._guarded(self._update_step):
+            busy = True
         self._guarded(self.refresh_screen)
         return busy
 

@@ -120,7 +120,7 @@ class Sync:
     def _today(self):
         return today(self.board.clock)
 
-    def _seen(self):
+    def seen(self):
         self.last_ms = self.board.clock.ticks_ms()
 
     def progress(self):
@@ -144,7 +144,7 @@ class Sync:
     def _status(self, body, seq):
         from protocol import sync_messages as sm
 
-        self._seen()
+        self.seen()
         j = self.journal
         high = sm.read_status_request(body)
         orders = sm.read_status_orders(body)
@@ -188,7 +188,7 @@ class Sync:
     def _set_time(self, body, seq):
         from protocol import sync_messages as sm
 
-        self._seen()
+        self.seen()
         self.board.clock.set(sm.read_time(body))
         self.board.emit("EVENT", {"time_set": self.board.clock.now()})
         return messages.SET_TIME, sm.set_time(self.board.clock.now())
@@ -198,7 +198,7 @@ class Sync:
     def _pull(self, body, seq):
         from protocol import sync_messages as sm
 
-        self._seen()
+        self.seen()
         after, upto, wbits = sm.read_pull(body)
         if wbits:
             from protocol.deflate_link import offered_wbits
@@ -233,7 +233,7 @@ class Sync:
                     break
                 self.link.send_sealed(messages.RECORDS, s.seq, chunk)
                 s.sent += 1
-                self._seen()
+                self.seen()
                 if s.last_entry and not s.writer.pending():
                     s.done = True
         except (PortError, SecurityError, MemoryError):
@@ -296,7 +296,7 @@ class Sync:
     def _ack(self, body, seq):
         from protocol import sync_messages as sm
 
-        self._seen()
+        self.seen()
         ok, bad, cert_ids, log_seq = sm.read_ack(body)
         j = self._need_journal()
         day = self._today()
@@ -326,7 +326,7 @@ class Sync:
     def _access_log(self, body, seq):
         from protocol import sync_messages as sm
 
-        self._seen()
+        self.seen()
         after = sm.read_log_request(body)
         entries = []
         more = False
@@ -351,7 +351,7 @@ class Sync:
     def _opposition(self, body, seq):
         from protocol import sync_messages as sm
 
-        self._seen()
+        self.seen()
         chunk = sm.OppositionChunk(body)
         if not hasattr(self.opposition, "receive"):
             raise NoStorage("this terminal keeps no opposition list in flash")

@@ -21,6 +21,7 @@ from host_agent.sync_after import AfterSheets
 from host_agent.sync_parts import Progress, Summary
 from host_agent.sync_pull import Pulling
 from host_agent.sync_round import RoundSync
+from host_agent.sync_update import UpdateSync
 from host_agent.verify import Verifier
 from protocol import auth, messages
 from protocol import sync_messages as sm
@@ -41,7 +42,7 @@ def version_mismatch(hello: dict) -> str | None:
     )
 
 
-class Syncer(Pulling, AfterSheets, RoundSync):
+class Syncer(Pulling, AfterSheets, RoundSync, UpdateSync):
     def __init__(
         self,
         store: Store,
@@ -107,6 +108,7 @@ class Syncer(Pulling, AfterSheets, RoundSync):
             self._access_log()
             self._opposition(status)
             self._round()  # docs/round.md: visits done counted back, the next round sent
+            self._update()  # docs/agent.md "Updates": a newer signed firmware offered
             status = self._status()
             self.summary.pending = status["unacked"]
             self._db(self.store.finish_sync, self.terminal_id, self.sync_id, self.summary.bytes)

@@ -55,6 +55,12 @@ class FlashDamaged(FlashError):
     blank either: never formatted, so whatever it holds can still be salvaged."""
 
 
+class Restart(BaseException):
+    """Raised by a board's restart() (firmware/update_store.py's switch): the main loop ends
+    and the board starts again, the bootloader choosing what runs (hw/bootloader.py).
+    Not an Exception: no handler of the firmware stops it."""
+
+
 class PowerCut(FlashError):
     """Simulated power loss: the flash accepts nothing more (emulator and tests only)."""
 
@@ -255,6 +261,9 @@ class Board:
 
     name = "?"
     model = "TLA-T1"
+    # What the bootloader said of this boot (hw/bootloader.py): None, "trial" (a new version
+    # to confirm itself), "back" (a trial rolled back) or "damaged" (the factory image runs).
+    boot_state = None
 
     def __init__(self, serial_number, slots, flash, port, clock, display, keypad):
         self.serial_number = serial_number
@@ -288,3 +297,17 @@ class Board:
     def should_stop(self) -> bool:
         """True when the bench asks the main loop to end; a device runs forever."""
         return False
+
+    def update_slots(self):
+        """The two image slots (hw/update_slot.Slot) an update is taken into, or None when
+        this board takes no update (docs/board.md "Updates")."""
+        return None
+
+    def boot_records(self):
+        """The boot record (hw/boot_record.BootRecords), kept outside littlefs, or None."""
+        return None
+
+    def restart(self):
+        """Restart the terminal: the bootloader chooses what runs (raises hal.Restart where
+        the restart is the caller's, as on the PC)."""
+        raise Restart()

@@ -18,6 +18,7 @@ ACK = const(0x08)
 OPPOSITION = const(0x09)
 ACCESS_LOG = const(0x0A)
 ROUND = const(0x0B)  # the day's round, PC to terminal (docs/round.md)
+UPDATE = const(0x0C)  # a signed firmware update, PC to terminal (docs/protocol.md "Updates")
 ERROR = const(0x7F)
 
 NAMES = {
@@ -32,6 +33,7 @@ NAMES = {
     OPPOSITION: "OPPOSITION",
     ACCESS_LOG: "ACCESS_LOG",
     ROUND: "ROUND",
+    UPDATE: "UPDATE",
     ERROR: "ERROR",
 }
 
@@ -47,6 +49,7 @@ E_AUTH_FAILED = const(8)  # AUTH: the peer did not prove the pairing key (protoc
 E_PAIRING_FAILED = const(9)  # PAIR: refused on the keypad, mismatch, or out of order
 E_SESSION = const(10)  # a sealed frame was refused (bad tag, replay, session not open)
 E_ROUND = const(11)  # ROUND: a round this terminal must not hold; the previous one is kept
+E_UPDATE = const(12)  # UPDATE: refused (signature, board, counter, chunk...); nothing switched
 
 ERROR_TEXT = {
     E_VERSION: "unsupported protocol version",
@@ -60,6 +63,7 @@ ERROR_TEXT = {
     E_PAIRING_FAILED: "pairing failed",
     E_SESSION: "frame refused by the session",
     E_ROUND: "round refused",
+    E_UPDATE: "update refused",
 }
 
 

@@ -7,10 +7,14 @@ becomes an item `test_x[micropython]` and `test_x[frozen32]`, and an item
 frozen binary finds tla's packages in `.frozen`, which comes before the repository on its
 path. Without that binary (or with one older than the sources) the frozen32 items skip,
 saying why; under .ci/run (TLA_REQUIRE_FIRMWARE=1) they fail instead. The session's
-summary says how many portable tests ran under each.
+summary says how many portable tests ran under each, counted from the items' reports (so
+under pytest-xdist too, where the workers run the items and the controller prints it).
+Under xdist a module's items all run on one worker (tests/parallel.py), which runs the module
+once per interpreter.
 """
 
 import ast
+import gc
 import os
 import subprocess
 import sys
@@ -35,9 +39,10 @@ from emulator.interpreters import micropython_command, micropython_env  # noqa: 
 FROZEN32 = ROOT / "build" / "firmware" / "out" / "micropython-tla32"
 INTERPRETERS = ("micropython", "frozen32")
 
-_runs: dict = {}
+_runs: dict = {}  # (module, interpreter) -> its run, in this process (an xdist worker)
 _stats = {
-    name: {"modules": 0, "passed": 0, "failed": 0, "same": 0, "differ": 0} for name in INTERPRETERS
+    name: {"modules": set(), "passed": 0, "failed": 0, "same": 0, "differ": 0}
+    for name in INTERPRETERS
 }
 
 
@@ -136,7 +141,6 @@ def _test_names(path: Path) -> list:
 class MicroPythonFile(pytest.File):
     def collect(self):
         for interpreter in INTERPRETERS:
-            _stats[interpreter]["modules"] += 1
             for name in _test_names(self.path):
                 yield MicroPythonItem.from_parent(
                     self, name="%s[%s]" % (name, interpreter), test=name, interpreter=interpreter
@@ -168,11 +172,9 @@ class MicroPythonItem(pytest.Item):
 
     def runtest(self):
         _require(self.interpreter)
-        stats = _stats[self.interpreter]
         proc = run_portable(self.path, self.interpreter)
         results, printed = _parse(proc.stdout)
         if self.test not in results:
-            stats["failed"] += 1
             raise PortableFailure(
                 "%s did not run under %s (exit %s)\n%s\n%s"
                 % (
@@ -185,12 +187,10 @@ class MicroPythonItem(pytest.Item):
             )
         ok, message = results[self.test]
         if not ok:
-            stats["failed"] += 1
             raise PortableFailure(
                 "under %s: %s\n%s"
                 % (self.interpreter, message, "\n".join(printed.get(self.test, [])))
             )
-        stats["passed"] += 1
 
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, PortableFailure):
@@ -208,13 +208,11 @@ class SameOutputItem(pytest.Item):
 
     def runtest(self):
         _require(self.interpreter)
-        stats = _stats[self.interpreter]
         mpy = run_portable(self.path, self.interpreter)
         cpy = run_portable(self.path, "cpython")
         m_results, m_out = _parse(mpy.stdout)
         c_results, c_out = _parse(cpy.stdout)
         if set(c_results) != set(m_results):
-            stats["differ"] += 1
             raise PortableFailure(
                 "tests run differ: cpython ran %s, %s ran %s\n%s"
                 % (sorted(c_results), self.interpreter, sorted(m_results), mpy.stderr[-2000:])
@@ -233,9 +231,7 @@ class SameOutputItem(pytest.Item):
                         )
                         break
         if diffs:
-            stats["differ"] += 1
             raise PortableFailure("outputs differ between interpreters:\n" + "\n".join(diffs))
-        stats["same"] += 1
 
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, PortableFailure):
@@ -247,10 +243,41 @@ class SameOutputItem(pytest.Item):
 
 
 def pytest_configure(config):
-    """A session that leaves a process running fails (tests/leftover_processes.py)."""
+    """A session that leaves a process running fails (tests/leftover_processes.py); the
+    pcscd tests share one xdist worker and the machine's lock (tests/parallel.py)."""
+    from tests import parallel
     from tests.leftover_processes import LeftoverCheck
 
     config.pluginmanager.register(LeftoverCheck(), "tla-leftover-processes")
+    config.pluginmanager.register(parallel, "tla-parallel")
+    _own_data_folder(config)
+
+
+def _own_data_folder(config):
+    """The session's own data and settings folders (XDG_DATA_HOME, XDG_CONFIG_HOME), made by
+    the controller and inherited by its workers and every process a test starts: what the
+    agent keeps in the user's data folder (the web app's session secrets, a default
+    database) never lands in the real one, nor outlives the session."""
+    if os.environ.get("TLA_TEST_HOME"):
+        return  # an xdist worker: its controller made them
+    import shutil
+    import tempfile
+
+    home = tempfile.mkdtemp(prefix="tla-test-home-")
+    os.environ.update(
+        TLA_TEST_HOME=home,
+        XDG_DATA_HOME=os.path.join(home, "data"),
+        XDG_CONFIG_HOME=os.path.join(home, "config"),
+    )
+    config.add_cleanup(lambda: shutil.rmtree(home, ignore_errors=True))
+
+
+def pytest_collection_finish(session):
+    """What collection imported lives for the whole session: frozen out of the garbage
+    collector's walks, the firmware's gc.collect() calls (MicroPython heap hygiene, several
+    a visit) cost CPython a walk of each test's own objects only, and a forked child (the
+    power-cut bench, the sync sweep's workers) shares those pages instead of copying them."""
+    gc.freeze()
 
 
 def pytest_collect_file(file_path: Path, parent):
@@ -261,6 +288,23 @@ def pytest_collect_file(file_path: Path, parent):
     ):
         return MicroPythonFile.from_parent(parent, path=file_path)
     return None
+
+
+def pytest_runtest_logreport(report):
+    """Counts a portable item's outcome under its interpreter (under xdist the controller
+    gets every worker's reports here)."""
+    path, _, name = report.nodeid.partition("::")
+    interpreter = name.rpartition("[")[2].rstrip("]")
+    if report.when != "call" or interpreter not in INTERPRETERS or "/portable/" not in path:
+        return
+    st = _stats[interpreter]
+    st["modules"].add(path)
+    if report.skipped:
+        return
+    if name.startswith("same-output["):
+        st["same" if report.passed else "differ"] += 1
+    else:
+        st["passed" if report.passed else "failed"] += 1
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -285,7 +329,7 @@ def pytest_terminal_summary(terminalreporter):
                 interpreter,
                 version,
                 st["passed"] + st["failed"],
-                st["modules"],
+                len(st["modules"]),
                 st["passed"],
                 st["failed"],
                 st["same"],

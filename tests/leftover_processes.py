@@ -10,6 +10,10 @@ paid only when something is left), then are killed, listed in the summary, and t
 session's exit status is set to failed. Zombies (ended, not yet reaped) are not running
 and do not count. Elsewhere than Linux the plugin does nothing. `pytest -p
 tests.leftover_processes` loads it alone (as tests/test_processes.py does).
+
+Under pytest-xdist every worker is such a session for the tests it runs, and sends what it
+killed to the controller (workeroutput), which lists it and fails; the controller checks
+its own descendants once the workers are gone.
 """
 
 import os
@@ -73,17 +77,27 @@ class LeftoverCheck:
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session):
-        if not self.enabled or not running_descendants():
-            return
-        waiting.until(lambda: not running_descendants(), GRACE_S, 0.1)
-        for pid in running_descendants():
-            self.left.append((pid, _command(pid)))
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        if self.enabled and running_descendants():
+            waiting.until(lambda: not running_descendants(), GRACE_S, 0.1)
+            for pid in running_descendants():
+                self.left.append((pid, _command(pid)))
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+        workeroutput = getattr(session.config, "workeroutput", None)
+        if workeroutput is not None:  # an xdist worker: the controller reports them
+            workeroutput["tla_left"] = self.left
         if self.left:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node, error):
+        """xdist's controller: what a worker killed at its end (a crashed worker sent nothing;
+        its orphans are the controller's descendants, checked at the end)."""
+        worker = getattr(getattr(node, "gateway", None), "id", "a worker")
+        for pid, command in getattr(node, "workeroutput", {}).get("tla_left", []):
+            self.left.append((pid, "[%s] %s" % (worker, command)))
 
     def pytest_terminal_summary(self, terminalreporter):
         if self.left:

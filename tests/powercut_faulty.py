@@ -4,6 +4,7 @@ only in a recovery boot: the single mode cannot see it, the linear mode must."""
 
 from emulator import roundcut
 from emulator.roundcut import RoundDay
+from emulator.updatecut import UpdateDay
 from emulator.visitday import VisitDay
 from emulator.visitday_round import RoundVisitDay
 from emulator.workday import SyntheticDay
@@ -12,6 +13,7 @@ from firmware.accesslog_flash import FlashAccessLog
 from firmware.journal import ORDERS, Journal
 from firmware.round_store import PATH, RoundStore
 from protocol import bundle
+from protocol.update_manifest import read_manifest, read_signed
 
 
 class _OrdersInRamOnly(Journal):
@@ -137,3 +139,16 @@ class RoundVisitsMarkedAfterOnly(RoundVisitDay):
             return RoundVisitDay.run(self, board, report)
         finally:
             RoundStore.mark_taken = saved
+
+
+class UpdateSwitchedEarly(UpdateDay):
+    """Names the new version in the boot record before its last chunk is written: a cut
+    there leaves a trial of an image half written (the bootloader refuses it, and rolls
+    a good update back)."""
+
+    def before_last_chunk(self, taker):
+        taker.manifest = read_manifest(read_signed(self.signed)[0])
+        record = taker.records.read()
+        record["try"] = [taker.spare, 2, taker.manifest_sha, 0, "0.2.0"]
+        record["held"] = taker.held()
+        taker.records.write(record)

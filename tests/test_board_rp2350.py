@@ -18,7 +18,7 @@ from hw.drivers.ds3231 import ClockLost
 
 rp2 = rp2sim.make()
 pytestmark = pytest.mark.skipif(
-    rp2 is None, reason="MicroPython's rp2.py comes from `make firmware` (build/firmware)"
+    rp2 is None, reason="no MicroPython source for rp2.py (../shared/micropython, TLA_SHARED)"
 )
 PINS = rp2350.SLOTS
 

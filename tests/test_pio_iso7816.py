@@ -11,7 +11,7 @@ from hw.drivers import pio_iso7816 as P
 
 rp2 = load_rp2()
 pytestmark = pytest.mark.skipif(
-    rp2 is None, reason="MicroPython's rp2.py comes from `make firmware` (build/firmware)"
+    rp2 is None, reason="no MicroPython source for rp2.py (../shared/micropython, TLA_SHARED)"
 )
 E = P.CYCLES_PER_ETU
 START = 2  # iso_tx: pull and set x come before the start bit

@@ -98,12 +98,15 @@ def test_leaves_a_process_behind():
 
 
 @pytest.mark.skipif(not LINUX, reason="reads /proc")
-def test_a_session_that_leaves_a_process_behind_fails(tmp_path):
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
+def test_a_session_that_leaves_a_process_behind_fails(tmp_path, workers):
+    """Alone, and under pytest-xdist as `make test` runs (the worker that ran the test kills
+    the process and tells the controller, which lists it and fails)."""
     sleep = ["sleep", "298.%d" % os.getpid()]
     (tmp_path / "test_leaky.py").write_text(LEAKY_TEST % sleep[1])
     env = dict(os.environ, TLA_LEFTOVER_GRACE_S="0.5")
     done = procgroup.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *workers]
         + ["-p", "tests.leftover_processes", str(tmp_path / "test_leaky.py")],
         timeout=300,
         cwd=ROOT,

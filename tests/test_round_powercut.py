@@ -41,7 +41,8 @@ def test_the_bench_catches_a_round_replaced_by_delete_then_rename():
     assert again.returncode == 1 and "the terminal holds none" in again.stdout
 
 
-@pytest.mark.parametrize("interpreter,every", [("cpython", 40), ("micropython", 120)])
+# Samples: every cut point of this day is `make bench ARGS=powercut` (bench/powercut.py).
+@pytest.mark.parametrize("interpreter,every", [("cpython", 80), ("micropython", 240)])
 def test_the_real_day_from_a_round_keeps_every_promise_and_offers_no_visit_twice(
     interpreter, every
 ):

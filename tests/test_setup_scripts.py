@@ -58,9 +58,23 @@ def test_as_root_make_says_it_installs_debian_packages_first(tmp_path):
     assert "with apt-get" in first and "fonts-dejavu-core" in first and "TLA_NO_APT=1" in first
     assert calls.read_text().splitlines() == [
         "apt-get update -qq",
-        "apt-get install -y -qq libpcsclite-dev pcscd vsmartcard-vpcd lrzsz poppler-utils "
-        "fonts-dejavu-core chromium",
+        "apt-get install -y -qq " + " ".join(_packages()),
     ]
+
+
+def _packages():
+    """The packages tools/debian-deps.sh installs by default (its PKGS line)."""
+    for line in (ROOT / "tools" / "debian-deps.sh").read_text().splitlines():
+        if line.startswith("PKGS=${*:-"):
+            return line[len("PKGS=${*:-") :].rstrip("}").split()
+    raise AssertionError("tools/debian-deps.sh has no PKGS line")
+
+
+def test_ci_installs_every_package_make_would():
+    ci = (ROOT / ".ci" / "run").read_text()
+    packages = _packages()
+    assert {"fonts-dejavu-core", "chromium", "pcscd", "softhsm2"} <= set(packages)
+    assert [p for p in packages if p not in ci.split()] == []
 
 
 def test_as_root_with_tla_no_apt_it_only_says_what_to_install(tmp_path):

@@ -7,8 +7,8 @@ unloading page follows a sync's progress as it changes. Then the PIN is in no pa
 record and no byte of the database.
 
 Screenshots of the main pages go to the test's folder, and to $TLA_SCREENSHOTS when set
-(tools/web-screenshots.sh regenerates docs/img/ with it). Run under
-`flock /tmp/tla-pcsc.lock`: pcscd's virtual readers are one per machine."""
+(tools/web-screenshots.sh regenerates docs/img/ with it). pcscd's virtual readers are one
+per machine: the test holds /tmp/tla-pcsc.lock while it runs (tests/parallel.py)."""
 
 import io
 import json
@@ -172,10 +172,11 @@ def test_a_day_at_the_practice_in_chromium(tmp_path, terminal):
                 cps.start()
                 try:
                     assert until(PcscSlot("probe", VPCD_READERS[1]).present, 10), "no CPS in pcscd"
+                    _assert_inside(page, "#pin", "form:has(#pin)")  # the code box fits its card
                     page.fill("#pin", "0000")
                     page.click("#seal")
                     expect(page.locator(".error")).to_contain_text("Code faux : encore 2 essais")
-                    page.goto(server.url + "/lots")
+                    assert page.url.endswith("/lots") or "/lots?" in page.url  # typed again here
                     page.fill("#pin", PIN)
                     page.click("#seal")
                     expect(page.locator(".flash")).to_contain_text("2 lots scellés")
@@ -271,6 +272,14 @@ def _live_progress(page, server, shots):
     with job.lock:
         job.summary, job.finished = done.summary, True
     expect(page.locator("#result")).to_contain_text("%d feuilles rangées" % SHEETS)
+
+
+def _assert_inside(page, inner, outer):
+    """The box of `inner` lies within the box of `outer` (nothing overflows its card)."""
+    a, b = page.locator(inner).bounding_box(), page.locator(outer).bounding_box()
+    assert a and b, (inner, outer)
+    assert b["x"] <= a["x"] and a["x"] + a["width"] <= b["x"] + b["width"], (a, b)
+    assert b["y"] <= a["y"] and a["y"] + a["height"] <= b["y"] + b["height"], (a, b)
 
 
 def _assert_pin_nowhere(html, logs, db):

@@ -6,6 +6,7 @@ secret is kept 0600 beside the database."""
 import pytest
 from fastapi.routing import APIRoute
 
+from host_agent import settings
 from host_agent.web import pages_lots, pages_misc, pages_sheets, security
 from host_agent.web.app import create_app
 from host_agent.web.security import Config
@@ -81,13 +82,21 @@ def test_beyond_localhost_a_password_is_required_and_asked(tmp_path):
 
 def test_the_session_secret_is_private_and_kept(tmp_path):
     db = web.day(tmp_path)
+    before = set(tmp_path.iterdir())
     first = security.load_secret(db)
-    path = tmp_path / security.SECRET_NAME
-    assert path.stat().st_mode & 0o777 == 0o600
+    path = security.secret_path(db)
+    assert path.stat().st_mode & 0o777 == 0o600 and path.parent.stat().st_mode & 0o777 == 0o700
     assert security.load_secret(db) == first and len(first) == 32
+    # Never beside the database (the practice's working folder, where `git add -A` takes
+    # what it finds): in the agent's data folder, one per database.
+    assert set(tmp_path.iterdir()) == before
+    assert path.is_relative_to(settings.default_database().parent)
+    other = tmp_path / "other.db"
+    assert security.secret_path(other) != path
     assert not (tmp_path / "nowhere").exists()
     security.load_secret(tmp_path / "nowhere" / "agent.db")  # no folder: nothing written
     assert not (tmp_path / "nowhere").exists()
+    assert not security.secret_path(tmp_path / "nowhere" / "agent.db").exists()
 
 
 def test_the_password_file_is_read_and_checked(tmp_path):
@@ -119,7 +128,7 @@ def test_the_password_file_is_read_and_checked(tmp_path):
 
 def test_a_session_secret_others_can_read_is_refused(tmp_path):
     security.load_secret(tmp_path / "agent.db")  # made 0600 on the first start
-    secret = tmp_path / security.SECRET_NAME
+    secret = security.secret_path(tmp_path / "agent.db")
     secret.chmod(0o644)
     with pytest.raises(ValueError, match="session secret .* other users can read it"):
         security.load_secret(tmp_path / "agent.db")

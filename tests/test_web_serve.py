@@ -31,20 +31,12 @@ def test_serve_refuses_other_computers_without_a_password(tmp_path):
     weak = tmp_path / "password"
     weak.write_text("court\n")
     weak.chmod(0o600)
-    done = procgroup.run(
-        AGENT + ["serve", "--db", str(db), "--host", "0.0.0.0", "--password-file", str(weak)],
-        timeout=60,
-        text=True,
-    )
+    done = _serve_beyond_this_pc(db, weak)
     assert done.returncode == 1 and "8 characters or more" in done.stderr
     # A good password in a file the other users of the PC can read: refused, saying the mend.
     weak.write_text("un mot de passe long\n")
     weak.chmod(0o644)
-    done = procgroup.run(
-        AGENT + ["serve", "--db", str(db), "--host", "0.0.0.0", "--password-file", str(weak)],
-        timeout=60,
-        text=True,
-    )
+    done = _serve_beyond_this_pc(db, weak)
     assert done.returncode == 1 and len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert "other users can read it: make it its owner's only (chmod 600 %s)" % weak in (
         done.stderr
@@ -80,3 +72,13 @@ def test_serve_answers_on_its_port_until_stopped(tmp_path):
         procgroup.kill_group(proc)
     out = proc.stdout.read() if proc.stdout else ""
     assert "open http://127.0.0.1:%d/ in a browser" % port in out
+
+
+def _serve_beyond_this_pc(db, password_file):
+    """`tla-agent serve` on every address with that password file: it must refuse and end."""
+    return procgroup.run(
+        AGENT
+        + ["serve", "--db", str(db), "--host", "0.0.0.0", "--password-file", str(password_file)],
+        timeout=60,
+        text=True,
+    )

@@ -18,6 +18,7 @@ from host_agent.cli import (
     serve,
     sheets,
     terminal,
+    updates,
 )
 from host_agent.cli.common import ConfigOption, console, guard, use_settings
 
@@ -95,6 +96,7 @@ app.command("duplicate")(paper.print_duplicate)
 app.command("check")(check.check_database)
 app.command("serve")(serve.serve)  # the practice's web app (host_agent/web/)
 app.add_typer(rounds.round_app, name="round")  # docs/round.md
+app.add_typer(updates.update_app, name="update")  # docs/agent.md "Updates"
 
 
 def main():

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from host_agent import paper, workspace
+from host_agent import workspace
 from host_agent.cli.common import (
     DEFAULT_DB,
     DbOption,
@@ -36,6 +36,8 @@ def print_duplicate(
 
     For the patient or the fund when the electronic transmission failed (R161-47 I): every
     item of R161-42, in plain French. The professional signs it by hand."""
+    from host_agent import paper  # fpdf2: a quarter of a second the other commands skip
+
     path = output or Path("duplicata-%d.pdf" % sheet_id)
     try:
         done = paper.print_duplicate(
@@ -77,6 +79,8 @@ def export_sheet(
     """Give the patient a copy of a transmitted sheet (R161-47 I).
 
     A PDF marked COPIE, or with --signed the sheet's exact signed bytes as transmitted."""
+    from host_agent import paper
+
     try:
         row, data = paper.patient_copy(
             open_store(db), sheet_id, db.parent / "funds.toml", signed, current_settings()

@@ -15,7 +15,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from host_agent import terminals, transport
+from host_agent import terminals, transport, updates
 from host_agent.cli.common import (
     DEFAULT_DB,
     PORT_HELP,
@@ -220,7 +220,7 @@ def _print_summary(s: Summary):
     damage = getattr(s, "damage", "")  # host_agent/damage.py: one plain line, no markup
     if damage:
         console.print("  " + damage, markup=False, highlight=False)
-    for text in summary_lines(s):  # docs/round.md
+    for text in summary_lines(s) + updates.summary_lines(s):  # round.md, agent.md "Updates"
         console.print("  " + text)
 
 

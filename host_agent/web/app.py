@@ -150,7 +150,7 @@ def unexpected(request: Request, exc: Exception) -> HTMLResponse:
 
 
 def create_app(config: security.Config) -> FastAPI:
-    from host_agent.web import pages_lots, pages_misc, pages_sheets
+    from host_agent.web import pages_exports, pages_lots, pages_misc, pages_money, pages_sheets
 
     app = FastAPI(title="tla-agent", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.config = config
@@ -158,7 +158,7 @@ def create_app(config: security.Config) -> FastAPI:
     app.state.jobs = Jobs()
     app.mount("/static", StaticFiles(directory=str(render.HERE / "static")), name="static")
     app.add_middleware(Sessions)
-    for module in (pages_sheets, pages_lots, pages_misc):
+    for module in (pages_sheets, pages_lots, pages_misc, pages_exports, pages_money):
         app.include_router(module.router)
 
     @app.exception_handler(CsrfRefused)

@@ -9,8 +9,18 @@ import time
 from fastapi import APIRouter, Request
 from starlette.datastructures import UploadFile
 
-from host_agent import dispatch, french, lots, mailbox, overview, returns, sealing, workspace
-from host_agent.errors import AgentError
+from host_agent import (
+    dispatch,
+    french,
+    lots,
+    mailbox,
+    names,
+    overview,
+    returns,
+    sealing,
+    workspace,
+)
+from host_agent.errors import EXIT_DATABASE, AgentError
 from host_agent.web import render
 from host_agent.web.app import checked_form
 
@@ -48,8 +58,11 @@ async def lots_page(request: Request):
 async def lot_page(request: Request, ref: str):
     config = _config(request)
     root = workspace.root_certificate(config.root, config.db, required=False)
-    d = await render.with_store(request, lambda store: lots.detail(store, ref, root))
-    return render.page(request, "lot.html", title="Lot %s" % lots.name(d.row), d=d)
+    d, holders = await render.with_store(
+        request,
+        lambda store: (lots.detail(store, ref, root), names.holders(store.certificates())),
+    )
+    return render.page(request, "lot.html", title="Lot %s" % lots.name(d.row), d=d, holders=holders)
 
 
 @router.post("/lots/construire")
@@ -90,6 +103,12 @@ async def seal(request: Request):
             request,
             _one_at_a_time(lambda store: _seal(store, pin, root, slots[1] if slots else None)),
         )
+    except AgentError as e:
+        if e.exit_code == EXIT_DATABASE:
+            raise  # the app's error page: nothing of the lots page can be shown
+        # A wrong code, no card, a card that refused: said on the lots page, where the code
+        # is typed again (the tries left in the sentence), nothing sealed.
+        return render.redirect(request, "/lots", e.french, alert=True)
     finally:
         sealing.wipe(pin)  # also when the root or the database is missing
     if not done:

@@ -4,7 +4,7 @@
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
-from host_agent import check, sheets
+from host_agent import check, names, sheets
 from host_agent.web import render
 
 router = APIRouter()
@@ -19,8 +19,16 @@ async def quarantine(request: Request):
 
 @router.get("/journal")
 async def access_log(request: Request):
-    rows = await render.with_store(request, lambda store: sheets.access_log(store, None, LIMIT))
-    return render.page(request, "access_log.html", title="Journal des accès", rows=rows)
+    rows, holders = await render.with_store(
+        request,
+        lambda store: (
+            sheets.access_log(store, None, LIMIT),
+            names.holders(store.certificates()),
+        ),
+    )
+    return render.page(
+        request, "access_log.html", title="Journal des accès", rows=rows, holders=holders
+    )
 
 
 @router.get("/verification")

@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Request
 from fastapi.responses import JSONResponse, Response
 
-from host_agent import overview, paper, transport, workspace
+from host_agent import overview, paper, todo, transport, workspace
 from host_agent.web import render
 from host_agent.web.app import checked_form
 
@@ -32,6 +32,8 @@ def _funds(request: Request):
 async def home(request: Request):
     config = _config(request)
     terminals = await render.with_store(request, overview.terminal_lines)
+    day, now = render.today(config), render.now(config)
+    tasks = await render.with_store(request, lambda store: todo.tasks(store, day, now))
     try:
         ports = transport.find_terminals()
     except Exception:  # no USB listing on this system: the field stays to be filled
@@ -41,6 +43,7 @@ async def home(request: Request):
         "home.html",
         title="Accueil",
         terminals=terminals,
+        tasks=tasks,
         port=config.terminal_port or (ports[0] if ports else ""),
         ports=ports,
         running=request.app.state.jobs.running(),

@@ -2,6 +2,7 @@
 host_agent/french.py as filters. Autoescape is on for every template: a patient's name or a
 fund's reason that holds markup is shown as text, never run."""
 
+import time
 from pathlib import Path
 
 import jinja2
@@ -9,8 +10,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
-from host_agent import duplicate, french, lots, workspace
+from host_agent import duplicate, french, lots, names, workspace
 from host_agent.web.security import random_id
+from protocol import dates
 
 HERE = Path(__file__).resolve().parent
 env = jinja2.Environment(
@@ -19,7 +21,18 @@ env = jinja2.Environment(
     undefined=jinja2.StrictUndefined,
 )
 templates = Jinja2Templates(env=env)
+
+
+@jinja2.pass_context
+def _fund(context, code) -> str:
+    """A fund by the name the practice's funds settings give it, else by its code's words."""
+    return names.fund(code, context["request"].app.state.config.settings)
+
+
 env.filters.update(
+    fund=_fund,
+    iso=lambda ymd: dates.iso(dates.ymd_tuple(ymd)),
+    purpose=names.purpose,
     euros=french.euros,
     date=french.date,
     instant=french.instant,
@@ -34,6 +47,8 @@ env.filters.update(
 )
 env.globals.update(
     plural=french.plural,
+    professional=names.professional,
+    card_name=names.card,
     PAYMENTS=french.PAYMENTS,
     PROFESSIONS=french.PROFESSIONS,
     EXEMPTIONS=duplicate.EXEMPTIONS,
@@ -46,10 +61,20 @@ NAV = (
     ("/feuilles", "Feuilles de soins"),
     ("/lots", "Lots"),
     ("/retours", "Retours des caisses"),
+    ("/recettes", "Recettes"),
     ("/quarantaine", "Quarantaine"),
     ("/journal", "Journal des accès"),
     ("/verification", "Vérification"),
+    ("/exports", "Exports"),
 )
+
+
+def now(config) -> int:
+    """The clock, or noon (Paris) of the day the app was told it is (tests, `--today`)."""
+    if config.today is None:
+        return int(time.time())
+    day = dates.ymd_to_days(config.today) * 86400 + 12 * 3600
+    return day - dates.paris_offset(day)
 
 
 def today(config) -> int:
@@ -81,8 +106,14 @@ def page(request, name: str, status_code: int = 200, **context) -> HTMLResponse:
         csrf=getattr(state, "csrf", ""),
         logged_in=getattr(state, "logged_in", False),
         login_needed=request.app.state.config.password_hash is not None,
-        flash=context.get("flash") or flashes(request.app).pop(request.query_params.get("msg"), ""),
     )
+    if not context.get("flash"):
+        said = flashes(request.app).pop(request.query_params.get("msg"), "")
+        # A refusal ("Code faux : encore 2 essais") is said as an alert on the page it came
+        # from, where the user tries again; other messages as a status line.
+        context["flash"], context["flash_alert"] = (
+            said if isinstance(said, tuple) else (said, False)
+        )
     return templates.TemplateResponse(request, name, context, status_code=status_code)
 
 
@@ -92,7 +123,7 @@ class Flashes(dict):
 
     LIMIT = 200
 
-    def add(self, text: str) -> str:
+    def add(self, text) -> str:
         while len(self) >= self.LIMIT:
             self.pop(next(iter(self)))
         key = random_id()
@@ -104,8 +135,9 @@ def flashes(app) -> Flashes:
     return app.state.flashes
 
 
-def redirect(request, path: str, message: str = "") -> RedirectResponse:
-    """303 to `path` (a page of this app), showing `message` once."""
+def redirect(request, path: str, message: str = "", alert=False) -> RedirectResponse:
+    """303 to `path` (a page of this app), showing `message` once (`alert`: as a refusal)."""
     if message:
-        path += ("&" if "?" in path else "?") + "msg=" + flashes(request.app).add(message)
+        said = (message, True) if alert else message
+        path += ("&" if "?" in path else "?") + "msg=" + flashes(request.app).add(said)
     return RedirectResponse(path, status_code=303)

@@ -17,10 +17,10 @@ import threading
 import time
 from pathlib import Path
 
-from host_agent import files, user_files
+from host_agent import files, settings, user_files
 
 COOKIE = "tla_session"
-SECRET_NAME = "web-secret"  # beside the database, 0600
+SECRET_FOLDER = "web-secrets"  # in the agent's data folder (0700), one file per database
 PASSWORD_MAX = 1024
 # Wrong passwords allowed in a window, then every login waits for the window to pass: a
 # guesser over the network gets a few tries a minute, not the thousands scrypt allows.
@@ -103,11 +103,21 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def secret_path(db: Path) -> Path:
+    """Where the session secret of database `db` lives: the agent's own data folder (the
+    platform's, as the default database), never beside the database, which may be the
+    folder the practice works in (where a `git add -A` or a shared drive would take it).
+    One secret per database (named by the digest of its path): a cookie of one practice
+    database is not one of another."""
+    name = hashlib.sha256(str(Path(db).resolve()).encode()).hexdigest()[:24]
+    return settings.default_database().parent / SECRET_FOLDER / name
+
+
 def load_secret(db: Path) -> bytes:
-    """This install's session secret: read from beside the database, or made there (0600)
-    on the first start. A database folder that does not exist yet gets a secret of this
-    run only (nothing is written where no database is)."""
-    path = Path(db).parent / SECRET_NAME
+    """This install's session secret for `db`: read from the data folder, or made there
+    (0600 in a 0700 folder) on the first start. A database folder that does not exist yet
+    gets a secret of this run only (no database, nothing to keep a session for)."""
+    path = secret_path(db)
     try:
         data = path.read_bytes()
     except OSError:

@@ -19,11 +19,11 @@ class FlashBoard(hal.Board):
 
     name = "flash"
 
-    def __init__(self, serial="TLA-TEST-0001", store=None, blocks=96, seed=1):
-        # one more block than littlefs sees: the key block of the pairing
-        self.store = store if store is not None else RamStore((blocks + 1) * 4096)
+    def __init__(self, serial="TLA-TEST-0001", store=None, blocks=96, seed=1, reserved=1):
+        # `reserved` blocks more than littlefs sees: the key block of the pairing first
+        self.store = store if store is not None else RamStore((blocks + reserved) * 4096)
         self.blocks = blocks
-        flash = NorFlash(self.store, block_count=blocks, reserved=1)
+        flash = NorFlash(self.store, block_count=blocks, reserved=reserved)
         super().__init__(serial, {}, flash, LoopPort(), FakeClock(), FakeDisplay(), FakeKeypad())
         self.events = []
         self.rng = Rng(seed)

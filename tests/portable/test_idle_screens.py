@@ -88,7 +88,7 @@ def test_a_sync_running_counts_the_sheets_then_says_its_result():
     sync = app.sync
     s = sync.stream = _Stream(1, 0, None)
     s.total, s.sheets = 12, 3
-    sync._seen()
+    sync.seen()
     settle(app)
     assert app.board.display.lines[2:] == ["Synchro en cours", "Envoi FSE 3/12"]
     s.sheets = 4

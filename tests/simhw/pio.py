@@ -1,18 +1,50 @@
 """rp2.asm_pio on CPython, and PIO programs run cycle by cycle on rp2040-pio-emulator.
 
-MicroPython's rp2.py (the module the device freezes) comes from the unpacked source tree
-(`make firmware`, build/firmware/micropython); `load_rp2()` executes it over a simulated
-`_rp2` and `micropython`. Without the tree the callers skip: CI always builds it first.
+MicroPython's rp2.py (the module the device freezes) comes from the tree `make firmware`
+unpacked (build/firmware/micropython), or else straight from the source tarball in
+../shared/micropython (TLA_SHARED overrides ../shared, as for tools/firmware.sh): that one
+member, extracted once into build/micropython-src, so these tests need no build.
+`load_rp2()` executes it over a simulated `_rp2` and `micropython`. Without either the
+callers skip (under TLA_REQUIRE_FIRMWARE they fail).
 """
 
 import os
 import sys
+import tarfile
 import types
 from collections import deque
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-RP2_PY = ROOT / "build" / "firmware" / "micropython" / "ports" / "rp2" / "modules" / "rp2.py"
+MEMBER = "micropython/ports/rp2/modules/rp2.py"
+UNPACKED = ROOT / "build" / "firmware" / MEMBER
+EXTRACTED = ROOT / "build" / "micropython-src" / MEMBER
+
+
+def tarball():
+    shared = Path(os.environ.get("TLA_SHARED") or ROOT.parent / "shared")
+    return shared / "micropython" / "micropython-tla-src.tar.xz"
+
+
+def rp2_py():
+    """The path of MicroPython's rp2.py, or None when there is neither tree nor tarball."""
+    if UNPACKED.exists():
+        return UNPACKED
+    source = tarball()
+    if not source.exists():
+        return None
+    if not EXTRACTED.exists() or EXTRACTED.stat().st_mtime < source.stat().st_mtime:
+        with tarfile.open(source) as tar:
+            member = tar.extractfile(MEMBER)
+            if member is None:
+                raise RuntimeError("%s holds no %s" % (source, MEMBER))
+            data = member.read()
+        EXTRACTED.parent.mkdir(parents=True, exist_ok=True)
+        # Written aside and renamed: another xdist worker may be reading it meanwhile.
+        part = EXTRACTED.with_name("rp2.py.%d" % os.getpid())
+        part.write_bytes(data)
+        os.replace(part, EXTRACTED)
+    return EXTRACTED
 
 
 class PIO:
@@ -30,11 +62,12 @@ class PIO:
 
 
 def load_rp2(state_machine=None):
-    """MicroPython's rp2 module, on CPython; None when the source tree is absent (outside
+    """MicroPython's rp2 module, on CPython; None when its source is nowhere (outside
     .ci/run, which sets TLA_REQUIRE_FIRMWARE: there the tests must run)."""
-    if not RP2_PY.exists():
+    path = rp2_py()
+    if path is None:
         if os.environ.get("TLA_REQUIRE_FIRMWARE"):
-            raise RuntimeError("%s is missing: `make firmware` did not run" % RP2_PY)
+            raise RuntimeError("no MicroPython source: %s is missing" % tarball())
         return None
     _rp2 = types.ModuleType("_rp2")
     _rp2.PIO = PIO
@@ -46,7 +79,7 @@ def load_rp2(state_machine=None):
     sys.modules["_rp2"], sys.modules["micropython"] = _rp2, mp
     try:
         rp2 = types.ModuleType("rp2")
-        exec(compile(RP2_PY.read_text(), str(RP2_PY), "exec"), rp2.__dict__)
+        exec(compile(path.read_text(), str(path), "exec"), rp2.__dict__)
     finally:
         for k, v in saved.items():
             if v is None:

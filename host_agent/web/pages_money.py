@@ -1,0 +1,61 @@
+"""Recettes (issue 20 item 2): what the practice earned and what it is owed, in French.
+The takings of a period per month (or day), professional and fund (fees, the part expected
+from the funds, what they paid); the third-party claims not paid yet with their age; the
+sheets paid another amount than expected; each rejected sheet with its fund's label and the
+next steps offered (a paper duplicate from the sheet's page, the patient billed, a corrected
+sheet). The reconciliation of `tla-agent returns report`, in the pages."""
+
+from fastapi import APIRouter, Request
+
+from host_agent import accounting, names, returns_report
+from host_agent.web import render
+from host_agent.web.pages_exports import period_of
+from protocol import dates
+
+router = APIRouter()
+
+
+def _age(state, today) -> int:
+    sent = state.row["lot_sent"]
+    return dates.ymd_to_days(today) - dates.paris_day(int(sent)) if sent else 0
+
+
+@router.get("/recettes")
+async def money_page(request: Request):
+    config = request.app.state.config
+    today = render.today(config)
+    by = accounting.BY.get(request.query_params.get("par", "mois"))
+    try:
+        if by is None:
+            raise ValueError("Par jour ou par mois.")
+        period = period_of(request, today, first=today // 10000 * 10000 + 101)
+    except ValueError as e:
+        return render.page(request, "money.html", 400, title="Recettes", error=str(e))
+
+    def read(store):
+        rec = returns_report.reconcile(store)
+        return (
+            accounting.takings(store, period, today, by),
+            rec,
+            names.holders(store.certificates()),
+        )
+
+    lines, rec, holders = await render.with_store(request, read)
+    totals = [sum(line[i] for line in lines) for i in (3, 4, 5, 6)]
+    unpaid = sorted(rec.waiting, key=lambda s: -_age(s, today))
+    rejected = [s for s in rec.states if s.state == returns_report.REJECTED]
+    return render.page(
+        request,
+        "money.html",
+        title="Recettes",
+        error="",
+        period=period,
+        by=by,
+        lines=lines,
+        totals=totals,
+        holders=holders,
+        unpaid=[(s, _age(s, today)) for s in unpaid],
+        owed=sum(s.expected for s in unpaid),
+        differences=rec.differences,
+        rejected=rejected,
+    )
