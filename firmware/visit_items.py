@@ -9,8 +9,8 @@ item 0 is the way on ("Payer, signer"; on an empty sheet "Refaire" the patient's
 sheet when the journal holds one). CANCEL leads to the sheet menu (options, remove an act).
 """
 
-from firmware import act_menu, entry, screens
-from protocol import dates, ngap_rules, nomenclature
+from firmware import entry, screens
+from protocol import dates, nomenclature
 from protocol import sheet_fields as F
 from protocol import tariffs as T
 from protocol.sheet import Accident, Act, Prescription
@@ -90,6 +90,8 @@ class SheetItems:
 
     def _add_act(self):
         s = self._draft()
+        from firmware import act_menu  # loaded with the first visit (heap: tests/test_heap_*)
+
         codes = act_menu.entries(s.nomenclature, s.profession)
         n = len(s.acts) + 1
         items = [act_menu.label(s.nomenclature, s.profession, c) for c in codes]
@@ -116,6 +118,8 @@ class SheetItems:
         """The surcharges' menu (firmware/act_menu.py), the cursor on the one the hour or
         the day calls for; `picked(code)` (default: the act typed) or `back()` on CANCEL."""
         s = self._draft()
+        from firmware import act_menu
+
         codes = act_menu.surcharges(s.nomenclature, s.profession)
         hour = dates.paris_hm(self.board.clock.now())[0]
         cursor = act_menu.proposed(s.nomenclature, s.profession, codes, self._care_day(), hour)
@@ -195,6 +199,8 @@ class SheetItems:
         if self._care_day() != self._today():
             return False
         hour = dates.paris_hm(self.board.clock.now())[0]
+        from protocol import ngap_rules
+
         return ngap_rules.out_of_hours(self._tariff(code), hour)
 
     # ------------------------------------------------------------ optional items

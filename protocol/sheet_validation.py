@@ -8,7 +8,7 @@ checked ASCII-only (protocol/ascii.py): CPython's isdigit() takes Arabic-Indic a
 digits, MicroPython's does not, and the PC must refuse what the terminal refuses.
 """
 
-from protocol import dates, ngap_rules, nomenclature
+from protocol import dates, nomenclature
 from protocol import sheet_fields as F
 from protocol import tariffs as T
 from protocol.ascii import is_digits, is_printable
@@ -154,7 +154,10 @@ def problems(sheet, today, rights=None, beneficiaries=None, insured=None, fund=N
     # NGAP general provisions (version 3's flags): the acts of a day together, the age.
     who = sheet.beneficiary
     birth = who.birth if isinstance(who, Beneficiary) and dates.is_ymd(who.birth) else None
-    ngap_rules.check(c.add, sheet.acts, table, profession, birth)
+    if table is not None and table >= 3:  # version 3's flags: loaded for such sheets only
+        from protocol import ngap_rules
+
+        ngap_rules.check(c.add, sheet.acts, table, profession, birth)
     first_act = _earliest(act_dates)
     _accident(c, sheet.accident, first_act)
     # R161-42 8°: fees and third-party amount; R161-47 I 1°: the payment mode.
