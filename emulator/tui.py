@@ -42,6 +42,23 @@ KEYMAP.update(
 BUTTONS = (("MENU", "MENU"), ("UP", "UP"), ("DOWN", "DOWN"), ("<-", "BACK"))
 BUTTONS_2 = (("ANNUL", "CANCEL"), ("OK", "OK"))
 DEFAULT_CARD = {"vitale": "single", "cps": "gp"}
+# The cards from the keyboard: (PC key, action, footer text). Letters other than M are no
+# key of the terminal's; the F keys do the same for a keyboard layout without them.
+CARD_KEYS = (
+    ("v", "toggle('vitale')", "Vitale in/out"),
+    ("V", "next_card('vitale')", "next Vitale"),
+    ("c", "toggle('cps')", "CPS in/out"),
+    ("C", "next_card('cps')", "next CPS"),
+    ("f5", "toggle('vitale')", "Vitale in/out"),
+    ("f6", "next_card('vitale')", "next Vitale"),
+    ("f7", "toggle('cps')", "CPS in/out"),
+    ("f8", "next_card('cps')", "next CPS"),
+)
+HELP = (
+    "Keys: 0-9, Enter = OK, Esc = ANNUL, Backspace = <-, Up/Down, M or F2 = MENU.\n"
+    "Cards: V or F5 inserts/pulls the Vitale card, Shift+V or F6 puts the next card of the "
+    "list in; C or F7, Shift+C or F8 the same for the CPS slot. Ctrl+Q quits."
+)
 SLOT_LABEL = {"vitale": "Vitale slot", "cps": "CPS slot"}
 
 
@@ -90,6 +107,10 @@ class TerminalView(App):
             Binding(pc, "key('%s')" % key, key, show=False, priority=True)
             for pc, key in KEYMAP.items()
         ),
+        *(
+            Binding(pc, action, text, show=pc.startswith("f"), priority=True)
+            for pc, action, text in CARD_KEYS
+        ),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
@@ -129,11 +150,7 @@ class TerminalView(App):
                         )
                         yield Button("Insert", id="insert-" + slot, compact=True)
                         yield Button("Pull", id="pull-" + slot, compact=True)
-                yield Static(
-                    "Keys: 0-9, Enter = OK, Esc = ANNUL, Backspace = <-, Up/Down, "
-                    "M or F2 = MENU, Ctrl+Q quits",
-                    id="help",
-                )
+                yield Static(HELP, id="help")
         yield RichLog(id="log", markup=False, highlight=False, wrap=True)
         yield Footer()
 
@@ -259,3 +276,21 @@ class TerminalView(App):
         self.log_line("bench: %s pulled from the %s slot" % (self.cards[slot], slot))
         self.cards[slot] = None
         self.show_slots()
+
+    # ------------------------------------------------------------ cards from the keyboard
+
+    def action_toggle(self, slot: str) -> None:
+        """Insert the card chosen in `slot`'s list, or pull the one in it."""
+        if self.cards.get(slot) is None:
+            self.insert(slot, str(self.query_one("#card-" + slot, Select).value))
+        else:
+            self.pull(slot)
+
+    def action_next_card(self, slot: str) -> None:
+        """Choose the next card of `slot`'s list (round the end) and put it in the slot."""
+        names = [name for _, name in card_choices()]
+        chooser = self.query_one("#card-" + slot, Select)
+        now = str(chooser.value)
+        card = names[(names.index(now) + 1) % len(names)] if now in names else names[0]
+        chooser.value = card
+        self.insert(slot, card)

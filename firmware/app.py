@@ -27,7 +27,7 @@ from firmware.storage import Storage
 from firmware.sync import Sync
 from firmware.version import FIRMWARE_VERSION
 from firmware.visit import Visit
-from hw.hal import KEY_MENU, KEY_OK, PowerCut
+from hw.hal import KEY_DOWN, KEY_MENU, KEY_OK, PowerCut
 from protocol import dates, messages
 from protocol.auth import TerminalAuth
 
@@ -60,7 +60,7 @@ class App:
         # Pairing first: PAIR is answered only while its screen is up (docs/protocol.md).
         self.pairing = PairingPart(board, self.link, self.gate, self.pairings)
         self.rejected = RejectedSheets(board, self.storage.journal)
-        self.day = DayList(board, self.storage.journal)
+        self.day = DayList(board, self.storage.journal, self.storage)
         self.asked = None  # a part the user opened from the menu: it owns the screen
         # The menu comes before the visit: it opens on the PIN and 'insert Vitale' screens.
         self.menu = Menu(self.pairing, self.rejected, self.day, self._chosen)
@@ -87,6 +87,7 @@ class App:
         self.sync.on_rejected = self.rejected.open
         self.sync.on_caps = self.waiting.set_caps
         self._idle_key = None
+        self.round_list = None  # the round's list, made the first time DOWN opens it
         # The day's round (docs/round.md): its modules load with the first ROUND only.
         self.link.on_sealed(messages.ROUND, self._on_round)
         # Updates (docs/board.md "Updates"): their modules load with the first UPDATE, or
@@ -226,6 +227,8 @@ class App:
         elif key == KEY_OK and owner is None and not self.storage.salvage:
             self.day.open()  # OK on the idle screen: the day's sheets and total
             key = None
+        elif key == KEY_DOWN and owner is None and self._round_list() is not None:
+            key = None  # DOWN on the idle screen: the day's round (firmware/roundlist.py)
         for part in self.parts:
             if self._guarded(part.step, key if part is owner else None):
                 busy = True
@@ -233,6 +236,19 @@ class App:
             busy = True
         self._guarded(self.refresh_screen)
         return busy
+
+    def _round_list(self):
+        """Open the round's list when a round is held (its module loads then only)."""
+        fs = self.storage.fs
+        if self.storage.salvage or fs is None or not fs.exists("round/day"):
+            return None
+        from firmware.roundlist import RoundList
+
+        if self.round_list is None:
+            self.round_list = RoundList(self.storage)
+            self.parts.append(self.round_list)
+        self.round_list.open()
+        return self.round_list
 
     def _guarded(self, fn, *args):
         """Last resort, like Link.dropped for frames: whatever a part's step or the screen

@@ -15,10 +15,26 @@ def _amount(cents):
     return "%d,%02d" % divmod(cents, 100)
 
 
+def scroll_key(part, key, shown):
+    """A key on a list of `part.rows` showing `shown` rows from `part.top`: UP/DOWN scroll,
+    OK, ANNUL, BACK or MENU close it (rows None). True when the key was the list's."""
+    if key is None or part.rows is None:
+        return False
+    if key == hal.KEY_DOWN and part.top + shown < len(part.rows):
+        part.top += 1
+    elif key == hal.KEY_UP and part.top > 0:
+        part.top -= 1
+    elif key in (hal.KEY_OK, hal.KEY_CANCEL, hal.KEY_BACK, hal.KEY_MENU):
+        part.rows = None
+    return True
+
+
 class DayList:
-    def __init__(self, board, journal):
+    def __init__(self, board, journal, storage=None):
+        """`storage`: where the round is kept, whose names the list shows (none: the acts)."""
         self.board = board
         self.journal = journal
+        self.storage = storage
         self.rows = None  # [(order number, acts, fees)] while open
         self.top = 0
         self.day = 0
@@ -43,21 +59,32 @@ class DayList:
                 break
         if first is None:
             return
+        names = self._round_names()
         for r in j.records_after(first - 1, 0, 0, None):
             if r.completion_date == self.day:
                 s = sheet_codec.decode(bundle.decode(r.payload).sheet)
-                self.rows.append((r.order_no, ",".join([a.code for a in s.acts]), s.fees))
+                who = s.beneficiary
+                ben = None if who is None else [who.birth, who.birth_rank]
+                name = names.get((s.insured, str(ben)))
+                shown = name or ",".join([a.code for a in s.acts])
+                self.rows.append((r.order_no, shown, s.fees))
+
+    def _round_names(self):
+        """{(NIR, beneficiary): name} of the round held (the sheet has the NIR, never the
+        name: a round patient's sheet is shown by name, another by its acts)."""
+        names = {}
+        fs = self.storage.fs if self.storage is not None else None
+        if fs is None or not fs.exists("round/day"):
+            return names
+        from firmware import round_store
+
+        store = round_store.of(self.storage)
+        for _, e in store.entries() if store is not None else ():
+            names[(e[0], str(e[1]))] = e[2]
+        return names
 
     def step(self, key):
-        if key is None or self.rows is None:
-            return False
-        if key == hal.KEY_DOWN and self.top + 2 < len(self.rows):
-            self.top += 1
-        elif key == hal.KEY_UP and self.top > 0:
-            self.top -= 1
-        elif key in (hal.KEY_OK, hal.KEY_CANCEL, hal.KEY_BACK, hal.KEY_MENU):
-            self.rows = None
-        return True
+        return scroll_key(self, key, 2)
 
     def screen(self):
         rows = self.rows or []
@@ -72,7 +99,7 @@ class DayList:
         for i, (order, acts, fees) in enumerate(shown):
             amount = _amount(fees)
             room = 18 - len(amount)  # 19 columns, the 20th for the 'v'
-            left = ("%4d %s" % (order, acts))[:room]
+            left = ("%d %s" % (order, acts))[:room]
             line = left + " " * (room - len(left) + 1) + amount
             more = i == len(shown) - 1 and self.top + 2 < len(rows)
             lines.append(line + ("v" if more else ""))

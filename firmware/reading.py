@@ -234,7 +234,7 @@ class Reading:
                 self._verify_pin()
         elif self.patient is not None:
             rows = len(self.patient.beneficiaries)
-            if key == hal.KEY_DOWN and self.first_row + 3 < rows:
+            if key == hal.KEY_DOWN and self.first_row + screens.PATIENT_ROWS < rows:
                 self.first_row += 1
             elif key == hal.KEY_UP and self.first_row > 0:
                 self.first_row -= 1

@@ -118,12 +118,19 @@ def beneficiary_line(b, today):
     )
 
 
+PATIENT_ROWS = 2  # beneficiaries on the patient screen at once (UP/DOWN for more)
+
+
 def patient(card, first_row, today):
-    """The holder's name, then three beneficiaries from `first_row` (UP/DOWN scroll)."""
-    lines = [card.usage_name + " " + card.first_names[0]]
-    for b in card.beneficiaries[first_row : first_row + 3]:
+    """The holder's name, two beneficiaries from `first_row` (UP/DOWN scroll), then what to
+    do: their rank's digit picks one ('v' when more follow below)."""
+    lines = [(card.usage_name + " " + card.first_names[0])[:20]]
+    for b in card.beneficiaries[first_row : first_row + PATIENT_ROWS]:
         lines.append(beneficiary_line(b, today))
-    return lines
+    while len(lines) < 1 + PATIENT_ROWS:
+        lines.append("")
+    more = first_row + PATIENT_ROWS < len(card.beneficiaries)
+    return lines + ["Choisir le patient" + (" v" if more else "")]
 
 
 def remove_vitale_done():

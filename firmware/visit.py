@@ -58,6 +58,7 @@ class Visit(PatientSteps, SheetItems, SigningSteps):
         self.pay_cursor = 0  # where the payment menu's cursor starts: the last mode chosen
         self.care_day = None  # the date of the acts added now (None: today)
         self.last = None  # (record, date) of the patient's last sheet, offered to do again
+        self.last_prescription = None  # ... its prescription, once read (visit_items.py)
         self.over_cap = _never  # a hard cap of the practice reached (firmware/idle.py)
         self.round = None  # the round's visit offered for the card read (firmware/visit_round.py)
         self.round_fees = 0
@@ -278,6 +279,7 @@ class Visit(PatientSteps, SheetItems, SigningSteps):
         self.reviewing = False
         self.care_day = None
         self.last = None
+        self.last_prescription = None
         self.round = None
 
     # ------------------------------------------------------------ keys

@@ -14,8 +14,8 @@ from protocol import dates, nomenclature
 from protocol import sheet_fields as F
 from protocol import tariffs as T
 from protocol.sheet import Accident, Act, Prescription
+from protocol.sheet_problems import Problem
 
-PER_KM = ("IK",)  # codes rated by distance: the coefficient is km x 100 (protocol/tariffs.py)
 MAX_REF_DIGITS = 20  # references typed on the keypad (the sheet allows 32 characters)
 # Menu items are at most 16 characters: a menu line is ">1 ", the item and room for the 'v'
 # that says more items follow (screens.menu).
@@ -90,11 +90,11 @@ class SheetItems:
 
     def _add_act(self):
         s = self._draft()
-        codes = nomenclature.codes(s.nomenclature, s.profession)
+        from firmware import act_menu  # loaded with the first visit (heap: tests/test_heap_*)
+
+        codes = act_menu.entries(s.nomenclature, s.profession)
         n = len(s.acts) + 1
-        items = []
-        for code in codes:
-            items.append(("%s %s" % (code, self._tariff(code)[T.LABEL]))[:16])
+        items = [act_menu.label(s.nomenclature, s.profession, c) for c in codes]
         shortcut = None
         if n > 1:
             shortcut = self._pay_menu
@@ -107,10 +107,31 @@ class SheetItems:
         def picked(i):
             if shortcut is not None and i == 0:
                 shortcut()
+            elif codes[i + base - 1] == act_menu.SURCHARGES:
+                self._surcharges(self._add_act)
             else:
                 self._act_code(codes[i + base - 1])
 
         self._ask(entry.Menu("Acte %d: code" % n, items, base=base), picked, out=self._unknown)
+
+    def _surcharges(self, back, picked=None):
+        """The surcharges' menu (firmware/act_menu.py), the cursor on the one the hour or
+        the day calls for; `picked(code)` (default: the act typed) or `back()` on CANCEL."""
+        s = self._draft()
+        from firmware import act_menu
+
+        codes = act_menu.surcharges(s.nomenclature, s.profession)
+        hour = dates.paris_hm(self.board.clock.now())[0]
+        cursor = act_menu.proposed(s.nomenclature, s.profession, codes, self._care_day(), hour)
+        items = [act_menu.label(s.nomenclature, s.profession, c) for c in codes]
+        self._ask(
+            entry.Menu("Majoration", items, cursor=cursor),
+            lambda i: (picked or self._act_code)(codes[i]),
+            back=back,
+            out=lambda k: self._say(
+                screens.message("Choix %d inconnu." % k), lambda: self._surcharges(back, picked)
+            ),
+        )
 
     def _unknown(self, n):
         # R161-42 5°: an act is a code of the nomenclature; the menu lists those allowed.
@@ -135,7 +156,7 @@ class SheetItems:
                 entry.Digits("Accord obligatoire", "Reference", MAX_REF_DIGITS),
                 lambda ref: (setattr(s, "agreement", ref), again()),
             )
-        elif code in PER_KM:
+        elif code in T.PER_KM:
             self._ask(
                 entry.Digits(title, "Distance (km)", 4),
                 lambda km: self._act_coef(code, int(km) * 100),
@@ -155,6 +176,9 @@ class SheetItems:
         (the code kept); any other problem of the act or the prescription is shown."""
         s = self._draft()
         n = len(s.acts) + 1
+        if self._out_of_hours(code):
+            self._refused([Problem("acts.%d.code" % n, "out_of_hours", code)], None, self._add_act)
+            return
         s.acts.append(Act(code=code, coef=coef, date=self._care_day()))
         rank_acts(s)
         found = self._problems("acts.%d" % n) + self._problems("prescription")
@@ -168,6 +192,16 @@ class SheetItems:
             self._refused(coef_wrong, undo, lambda: self._act_code(code))
         elif not self._refused(found, undo):
             self._add_act()
+
+    def _out_of_hours(self, code):
+        """A night surcharge typed today outside its hours (NGAP art. 14, the table's HOURS):
+        the clock says the hour; a care date in the past is not checked (no hour on it)."""
+        if self._care_day() != self._today():
+            return False
+        hour = dates.paris_hm(self.board.clock.now())[0]
+        from protocol import ngap_rules
+
+        return ngap_rules.out_of_hours(self._tariff(code), hour)
 
     # ------------------------------------------------------------ optional items
 
@@ -265,11 +299,25 @@ class SheetItems:
     # ------------------------------------------------------------ the prescription
 
     def _ask_prescription(self, title, then):
-        """Date, prescriber, reference (R161-44 2°), each checked as it is typed."""
+        """Date, prescriber, reference (R161-44 2°), each checked as it is typed. The
+        patient's last sheet's prescription is proposed (OK alone keeps each item): a
+        nurse's repeated visits carry out the same prescription."""
+        known = self._known_prescription()
         self._ask(
-            entry.Date(title, "Date (JJMMAAAA)", self._today()),
+            entry.Date(title, "Date (JJMMAAAA)", known.date if known else self._today()),
             lambda day: self._prescription_step(Prescription(date=day), "date", then),
         )
+
+    def _known_prescription(self):
+        """The prescription of the patient's last sheet (visit_patient._last_sheet), or None."""
+        last = self.last_prescription
+        if last is None and self.last is not None and self.journal is not None:
+            from firmware.visit_patient import _decoded
+
+            rec = self.journal.get(self.last[0])
+            last = _decoded(rec.payload).prescription if rec is not None else None
+            self.last_prescription = last
+        return last
 
     def _prescription_step(self, p, field, then):
         s = self._draft()
@@ -282,17 +330,25 @@ class SheetItems:
             ask = lambda: self._prescription_step(p, "date", then)  # noqa: E731
         if self._refused(found, None, ask):
             return
+        known = self._known_prescription()
         if field == "date":
-            self._ask(
-                entry.Digits("Prescription", "Prescripteur (id)", 11),
+            label, then_who = (
+                "Prescripteur (id)",
                 lambda who: self._prescription_step(
                     Prescription(date=p.date, prescriber=who), "prescriber", then
                 ),
             )
+            if known is not None:
+                self._ask(entry.Proposed("Prescription", label, 11, known.prescriber), then_who)
+            else:
+                self._ask(entry.Digits("Prescription", label, 11), then_who)
         elif field == "prescriber":
             # R161-45 II: the professional carrying out the prescription writes on it the
-            # reference linking it to the sheet; the terminal proposes one.
+            # reference linking it to the sheet; the terminal proposes one (the same
+            # prescription's: the one of the patient's last sheet).
             ref = "%d-%d" % (p.date, self._journal().peek_order(self._cps().holder_id))
+            if known is not None and (known.date, known.prescriber) == (p.date, p.prescriber):
+                ref = known.ref
             self._ask(
                 entry.Proposed("Prescription", "Reference", MAX_REF_DIGITS, ref),
                 lambda r: self._prescription_step(

@@ -11,11 +11,12 @@ import gc
 from firmware import entry, screens, signing
 from firmware.journal import REJECTED
 from firmware.visit_items import exemption_code, rank_acts
-from protocol import bundle, nomenclature
+from protocol import bundle, nomenclature, sheet_validation
 from protocol import sheet as sheet_codec
 from protocol.ascii import is_digits
 from protocol.sheet import Act, Beneficiary, Sheet
 
+NIR_WRONG = "NIR faux (cle): corrigez les chiffres."
 LOOK_BACK = 200  # the journal's last sheets searched for the patient's last one
 
 
@@ -74,13 +75,19 @@ class PatientSteps:
             return
         self.patient = None
         self.who = None
-        self._ask(
-            entry.Digits("Sans carte Vitale", "NIR assure + cle", 15, 15),
-            self._degraded_nir,
-            back=self._clear,
-        )
+        self._ask_nir("")
+
+    def _ask_nir(self, typed):
+        what = entry.Digits("Sans carte Vitale", "NIR assure + cle", 15, 15)
+        what.typed = typed  # a NIR refused comes back as typed, to be corrected
+        self._ask(what, self._degraded_nir, back=self._clear)
 
     def _degraded_nir(self, nir):
+        if not sheet_validation.nir_ok(nir):
+            # Checked at once, before the fund: the key (97 - number mod 97) catches a slip.
+            self.board.emit("EVENT", {"refused": {"field": "insured", "rule": "invalid"}})
+            self._say(screens.message(NIR_WRONG), lambda: self._ask_nir(nir))
+            return
         self._ask(
             entry.Digits("Sans carte Vitale", "Caisse (9 chiffres)", 9, 9),
             lambda fund: self._degraded_fund(nir, fund),
@@ -124,6 +131,7 @@ class PatientSteps:
         s.situation = cps.situations[index].billing
         self.board.emit("EVENT", {"visit": {"degraded": self.patient is None}})
         self.last = self._last_sheet()
+        self.last_prescription = None  # read from it when a prescription is asked
         self._add_act()
 
     # ------------------------------------------------------------ the last sheet

@@ -11,11 +11,14 @@ another day: a plain screen, then the normal visit. Every value goes through the
 checks as one typed (protocol/sheet_validation), on the draft and before signing.
 """
 
-from firmware import round_store, screens
+from firmware import act_menu, entry, round_store, screens
 from firmware.visit_items import exemption_code, rank_acts
 from firmware.visit_patient import birth_rank
 from hw import hal
+from protocol import dates, ngap_rules
+from protocol import tariffs as T
 from protocol.sheet import Act, Prescription
+from protocol.sheet_problems import Problem
 
 # What the screen says when the round cannot serve the card (screens.message: 3 x 20).
 NIR_DIFFERS = "Carte differente de la tournee (NIR): visite normale."
@@ -26,6 +29,9 @@ DONE_ALREADY = "Visite de la tournee deja faite: visite normale."
 USED_UP = "Prescription epuisee: visite normale."
 NO_SITUATION = "Lieu de la tournee absent de la CPS: visite normale."
 NO_EXEMPTION = "Exoneration absente de la carte: verifiez."
+# The offer's keys: OK takes it, 4 adds a surcharge (act_menu: the act menu's key 4 too),
+# MENU opens it on the sheet menu to change it.
+KEYS = "OK 4:majo MENU:modif"
 MESSAGES = (
     NIR_DIFFERS,
     RANK_DIFFERS,
@@ -71,6 +77,9 @@ class Offer:
         self.left = left  # sessions of the prescription left, this visit included
         self.round_id = round_id  # the round the entry is in: marks go to it only
         self.day = day  # the day the offer was made for (Visit._today while it stands)
+        self.added = []  # the surcharges added on the offer's screen (key 4), codes
+        self.picking = None  # the surcharges' menu while it shows (an entry.Menu)
+        self.codes = []  # ... and the codes of its items
 
     def screen(self, fees):
         top = "Tournee %d/%d" % (self.index + 1, self.count)
@@ -78,12 +87,12 @@ class Offer:
             tail = "reste %d" % self.left
             if len(top) + 1 + len(tail) <= 20:
                 top += " " * (20 - len(top) - len(tail)) + tail
-        codes = " ".join(a[0] for a in self.entry[4])
+        codes = " ".join([a[0] for a in self.entry[4]] + self.added)
         price = _money(fees)
         if len(codes) + 1 + len(price) > 20:
             codes = codes[: 19 - len(price)]
         acts = codes + " " * (20 - len(codes) - len(price)) + price
-        return [top[:20], _name(self.who)[:20], acts, "OK:oui MENU:modifier"]
+        return [top[:20], _name(self.who)[:20], acts, KEYS]
 
 
 def offer(visit):
@@ -146,7 +155,8 @@ def _refuse(visit, text):
 
 
 def screen(visit):
-    return visit.round.screen(visit.round_fees)
+    o = visit.round
+    return screens.menu(o.picking) if o.picking is not None else o.screen(visit.round_fees)
 
 
 def _situation(visit, sit):
@@ -169,6 +179,8 @@ def _draft(visit, o):
     day = visit._today()
     for code, coef, _ in e[4]:
         s.acts.append(Act(code=code, coef=coef, date=day))
+    for code in o.added:
+        s.acts.append(Act(code=code, coef=visit._tariff(code)[T.MIN_COEF], date=day))
     rank_acts(s)  # NGAP 11 B, computed as for acts typed (the round's rank is not used)
     if e[5] is not None:
         s.prescription = Prescription(date=e[5][0], prescriber=e[5][1], ref=e[5][2])
@@ -178,6 +190,12 @@ def _draft(visit, o):
 def key(visit, k):
     """A key on the offer's screen."""
     o = visit.round
+    if o.picking is not None:
+        _picking(visit, o, k)
+        return
+    if k == "4":
+        _surcharges(visit, o)
+        return
     if k == hal.KEY_CANCEL:
         visit.round = None
         visit.patient = visit.who = visit.sheet = None
@@ -248,3 +266,53 @@ def ended(visit):
         visit.board.emit("EVENT", {"round_done": index})
     else:
         store.untake(index)
+
+
+def _surcharges(visit, o):
+    """Key 4 on the offer: the surcharges' menu, on the one the hour or the day calls for."""
+    s = _draft(visit, o)
+    codes = act_menu.surcharges(s.nomenclature, s.profession)
+    hour = dates.paris_hm(visit.board.clock.now())[0]
+    cursor = act_menu.proposed(s.nomenclature, s.profession, codes, o.day, hour)
+    items = [act_menu.label(s.nomenclature, s.profession, c) for c in codes]
+    visit.sheet = visit.patient = visit.who = None  # drafted again when taken
+    if codes:
+        o.picking = entry.Menu("Majoration", items, cursor=cursor)
+        o.codes = codes
+
+
+def _picking(visit, o, k):
+    """A key on the surcharges' menu: the one picked is added to the offer when the hour,
+    the day and the other acts allow it (the same checks as typed on the act menu), else
+    said plainly; the offer stays as it was either way."""
+    got = o.picking.key(k)
+    if got == entry.CANCEL:
+        o.picking = None
+    elif got == entry.OUT:
+        visit._say(screens.message("Choix %d inconnu." % o.picking.value))
+    elif got == entry.DONE:
+        code = o.codes[o.picking.value]
+        o.picking = None
+        found = _surcharge_problems(visit, o, code)
+        if found:
+            visit._say(screens.problem(found[0]))
+            visit.board.emit("EVENT", {"refused": {"field": found[0].path, "rule": found[0].rule}})
+        else:
+            o.added.append(code)
+            visit.board.emit("EVENT", {"round_added": code})
+        visit.round_fees = _draft(visit, o).fees
+        visit.sheet = visit.patient = visit.who = None
+
+
+def _surcharge_problems(visit, o, code):
+    """What refuses `code` on the offer's sheet: its hours (the clock), then the sheet's
+    rules with it (the night and Sunday ones do not add up, F on a Sunday...)."""
+    o.added.append(code)
+    try:
+        s = _draft(visit, o)
+        hour = dates.paris_hm(visit.board.clock.now())[0]
+        if ngap_rules.out_of_hours(visit._tariff(code), hour):
+            return [Problem("acts.%d.code" % len(s.acts), "out_of_hours", code)]
+        return visit._problems("acts") + visit._problems("prescription")
+    finally:
+        o.added.pop()

@@ -14,7 +14,7 @@ from cryptography.x509.oid import NameOID
 
 from host_agent import french, pdf_page
 from host_agent.errors import AgentError
-from protocol import bundle, dates, nomenclature, sheet, workdays
+from protocol import bundle, dates, nomenclature, sheet, tariffs, workdays
 from protocol import sheet_fields as F
 
 DUPLICATE = "DUPLICATA"
@@ -75,8 +75,8 @@ def rating(act, profession) -> str:
     number = (
         "%d" % (coef // 100) if coef % 100 == 0 else ("%d,%02d" % divmod(coef, 100)).rstrip("0")
     )
-    if act.code == "IK":
-        return "IK %s km" % number
+    if act.code in tariffs.PER_KM:
+        return "%s %s km" % (act.code, number)
     return "%s %s" % (act.code, number)
 
 

@@ -34,6 +34,11 @@ ACT_LABELS = {
     ("BSC", F.NURSE): "Bilan de soins infirmiers, dépendance lourde",
     ("N", F.NURSE): "Majoration de nuit (20 h-23 h, 5 h-8 h)",
     ("NP", F.NURSE): "Majoration de nuit profonde (23 h-5 h)",
+    ("AMX", F.NURSE): "Acte médico-infirmier d'un patient dépendant (lettre clé)",
+    ("MIE", F.NURSE): "Majoration pour un enfant de moins de 7 ans",
+    ("IKM", F.NURSE): "Indemnité kilométrique de l'infirmier (montagne), par km",
+    ("IKS", F.NURSE): "Indemnité kilométrique de l'infirmier (à pied ou à ski), par km",
+    ("DI", F.NURSE): "Bilan de soins infirmiers (élaboration, lettre clé)",
 }
 
 PROFESSIONS = {F.DOCTOR: "Médecin", F.NURSE: "Infirmier ou infirmière"}

@@ -49,6 +49,11 @@ RULE_TEXT = {
     "required": "%s is required by act %s",
     "too_many": "%s: more than %s",
     "duplicate": "%s is already used by another act of the same day (%s)",
+    "not_sunday": "%s (%s) applies on a Sunday or a public holiday only",
+    "not_with": "%s does not add up with %s the same day",
+    "single_act": "%s (%s) goes with one act of the day only, an AMI of 1 or 1.5",
+    "not_child": "%s (%s) is for a child under 7",
+    "out_of_hours": "%s (%s) does not apply at this hour",
     "inconsistent": "%s does not match the third-party amount",
 }
 

@@ -11,7 +11,7 @@ An entry is a CBOR array, positional to stay small:
     ben    null for the holder, else [birth date, birth rank] of the dependant (R161-42 1°)
     name   text shown by the PC and matched on the card (1-24 ASCII characters)
     sit    the practice situation's billing number (9 digits), "" for the CPS's only one
-    acts   1-8 acts [code, coef (hundredths; km x 100 for IK), rank (0: none, 1, 2)]
+    acts   1-8 acts [code, coef (hundredths; km x 100 for IK, IKM, IKS), rank (0: none, 1, 2)]
     presc  null, or [date, prescriber (9 or 11 digits), reference (1-20 digits)]
     left   sessions of the prescription left before this round (1-999; 0 without one)
     pay    0: the patient pays all, 1: third-party payment of the whole

@@ -44,6 +44,24 @@ RULES = {
     "required": ("obligatoire", "Il faut %(label)s pour l'acte %(detail)s."),
     "too_many": ("trop nombreux", "Une feuille ne peut pas avoir plus de %(detail)s actes."),
     "duplicate": ("en double", "%(Label)s est deja pris par un autre acte du meme jour."),
+    # The NGAP's rules of a day's acts (protocol/ngap_rules.py, nomenclature version 3).
+    "not_sunday": (
+        "dimanche/ferie seul",
+        "%(Label)s (%(detail)s) ne s'applique qu'un dimanche ou un jour ferie.",
+    ),
+    "not_with": ("non cumulable", "%(Label)s ne se cumule pas avec %(detail)s le meme jour."),
+    "single_act": (
+        "seul avec AMI 1,5",
+        "%(Label)s (%(detail)s) va avec un seul acte du jour, un AMI de 1 ou 1,5.",
+    ),
+    "not_child": (
+        "enfant de -7 ans",
+        "%(Label)s (%(detail)s) est pour un enfant de moins de 7 ans (sa date de naissance).",
+    ),
+    "out_of_hours": (
+        "pas a cette heure",
+        "%(Label)s (%(detail)s) ne s'applique pas a cette heure de la journee.",
+    ),
     "inconsistent": (
         "incoherent",
         "%(Label)s ne correspond pas au montant du tiers payant.",

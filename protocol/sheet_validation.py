@@ -151,6 +151,13 @@ def problems(sheet, today, rights=None, beneficiaries=None, insured=None, fund=N
     c.text(sheet, "situation", "situation", check=lambda v: is_digits(v, (9,)))
     profession = c.choice(sheet, "profession", "profession", F.PROFESSIONS)
     act_dates = _acts(c, sheet, table, profession, rights)
+    # NGAP general provisions (version 3's flags): the acts of a day together, the age.
+    who = sheet.beneficiary
+    birth = who.birth if isinstance(who, Beneficiary) and dates.is_ymd(who.birth) else None
+    if table is not None and table >= 3:  # version 3's flags: loaded for such sheets only
+        from protocol import ngap_rules
+
+        ngap_rules.check(c.add, sheet.acts, table, profession, birth)
     first_act = _earliest(act_dates)
     _accident(c, sheet.accident, first_act)
     # R161-42 8°: fees and third-party amount; R161-47 I 1°: the payment mode.

@@ -36,6 +36,7 @@ BAD_INPUTS = (
     "bad-before-rights",
     "bad-dependant",
     "bad-third-party-over-fees",
+    "bad-nir-key",
 )
 
 
@@ -121,6 +122,24 @@ def test_the_demo_day_saves_twelve_sheets_that_verify(interpreter, tmp_path, ui_
         assert r.third_party == (check.sheet.payment == 1)
 
 
+def _played_sheets(interpreter, tmp_path, scenario):
+    """The sheets `scenario` saves on a terminal started afresh, each verified as the PC
+    verifies them and signed by the Vitale card."""
+    run = Started(interpreter, tmp_path)
+    try:
+        play(run.t, scenario)
+    finally:
+        assert run.stop() in (0, None)
+    records, ders = run.stored()
+    sheets = []
+    for r in records:
+        check = verify_bundle(r.payload, ders, fixtures.pki().root_der, 20261118)
+        assert check.ok, check.reason
+        assert bundle.decode(r.payload).vitale_signature is not None
+        sheets.append(check.sheet)
+    return sheets
+
+
 def _keys(steps):
     return sum(len(split_keys(step["keys"])) for step in steps if "keys" in step)
 
@@ -135,26 +154,32 @@ def test_a_nurses_first_visit_on_prescription_takes_30_keys_and_its_repeat_5(int
     counted = (_keys(scenario["setup"] + first["steps"]), _keys(repeat["steps"]))
     print("keys: first visit with the PIN %d, repeat %d" % counted)
     assert counted[0] <= 30 and counted[1] <= 5
-    run = Started(interpreter, tmp_path)
-    try:
-        play(run.t, scenario)
-    finally:
-        assert run.stop() in (0, None)
-    records, ders = run.stored()
-    assert len(records) == 2
-    sheets = []
-    for r in records:
-        check = verify_bundle(r.payload, ders, fixtures.pki().root_der, 20261118)
-        assert check.ok, check.reason
-        assert bundle.decode(r.payload).vitale_signature is not None
-        sheets.append(check.sheet)
-    a, b = sheets
+    a, b = _played_sheets(interpreter, tmp_path, scenario)
     assert [(x.code, x.coef, x.rank) for x in a.acts] == [("AMI", 100, 1), ("IFD", 100, None)]
     assert [(x.code, x.coef, x.rank) for x in b.acts] == [(x.code, x.coef, x.rank) for x in a.acts]
     assert a.prescription == b.prescription and a.prescription.prescriber == "10009876543"
     assert a.prescription.date == 20261102 and a.prescription.ref == "20261102-1"
-    assert a.nomenclature == b.nomenclature == 2 and a.fees == b.fees == 590
+    assert a.nomenclature == b.nomenclature == 3 and a.fees == b.fees == 590
     assert a.third_party == a.fees and b.third_party == b.fees
+
+
+@pytest.mark.parametrize("interpreter", ["cpython", "micropython"])
+def test_a_night_surcharge_is_two_keys_and_a_known_prescription_three(interpreter, tmp_path):
+    """Issue 23: at 21:00 the act menu's 4 opens the surcharges on N (OK takes it: 2 keys,
+    not 9 to 11 DOWN and OK); the patient's next visit keyed by hand proposes the last
+    sheet's prescription (OK, OK, OK instead of a date, 11 digits and the reference):
+    AMI on prescription + N, third party, in 11 keys. Both sheets verify."""
+    scenario = json.loads((SCENARIOS / "nurse-night-by-hand.json").read_text())
+    first, later = scenario["visits"]
+    night = [s for s in first["steps"] if s.get("screen") == ">1 N Nuit 20-23,5-8"][0]
+    at = first["steps"].index(night)
+    assert _keys(first["steps"][at : at + 2]) == 2
+    counted = (_keys(scenario["setup"] + first["steps"]), _keys(later["steps"]))
+    print("keys: first visit with the PIN %d, the next one by hand %d" % counted)
+    assert counted[1] <= 11
+    a, b = _played_sheets(interpreter, tmp_path, scenario)
+    assert [x.code for x in a.acts] == ["AMI", "IFD", "IK", "N"] and a.fees == 1785
+    assert [x.code for x in b.acts] == ["AMI", "N"] and b.prescription == a.prescription
 
 
 def test_a_card_pulled_during_the_signing_under_micropython(tmp_path):

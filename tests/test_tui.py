@@ -47,17 +47,22 @@ def log_text(app) -> str:
     return "\n".join(str(line.text) for line in app.query_one("#log", RichLog).lines)
 
 
-async def a_visit_start(app, pilot):
-    """CPS in from the view, PIN typed on the keyboard, the patient's card in, then out."""
-    await until(pilot, showing(app, "Inserer les cartes"), "the idle screen")
-    assert shown(app) == [line.rstrip() for line in app.bench.terminal.screen]
-    await pilot.click("#insert-cps")  # the default CPS card: gp, PIN 4827
+async def the_pin(app, pilot):
+    """The gp CPS's PIN typed on the keyboard, the CPS accepted."""
     await until(pilot, showing(app, "Code PIN"), "the PIN screen")
     for key in "4827":
         await pilot.press(key)
     await until(pilot, showing(app, "Code PIN: ****"), "four stars")
     await pilot.press("enter")
     await until(pilot, showing(app, "Inserer carte Vitale"), "the CPS accepted")
+
+
+async def a_visit_start(app, pilot):
+    """CPS in from the view, PIN typed on the keyboard, the patient's card in, then out."""
+    await until(pilot, showing(app, "Inserer les cartes"), "the idle screen")
+    assert shown(app) == [line.rstrip() for line in app.bench.terminal.screen]
+    await pilot.click("#insert-cps")  # the default CPS card: gp, PIN 4827
+    await the_pin(app, pilot)
     await pilot.click("#insert-vitale")  # the default Vitale card: single (MARTIN PAUL)
     await until(pilot, showing(app, "MARTIN PAUL"), "the patient read from the card")
     assert shown(app) == [line.rstrip() for line in app.bench.terminal.screen]
@@ -101,6 +106,41 @@ def test_keys_cards_and_display_reach_the_firmware_under_cpython():
     assert not app.bench.terminal.alive()  # the firmware thread ended with the view
     assert not app.bench.bridge._thread.is_alive()  # and the pty bridge's
     assert not os.path.exists(app.bench.port)  # the pty is closed
+
+
+def test_cards_go_in_come_out_and_change_from_the_keyboard():
+    """Issue 23 item 6: C puts the CPS in, V the Vitale card, V again pulls it, Shift+V
+    puts the next card of the list in; the help says so, the footer shows the F keys."""
+    app = TerminalView("cpython")
+
+    async def scenario():
+        async with app.run_test(size=(110, 32)) as pilot:
+            await until(pilot, showing(app, "Inserer les cartes"), "the idle screen")
+            help_text = str(app.query_one("#help", Static).content)
+            assert "V or F5 inserts/pulls the Vitale card" in help_text and "F8" in help_text
+            await pilot.press("c")  # the CPS chosen in its list: gp, PIN 4827
+            await the_pin(app, pilot)
+            await pilot.press("v")
+            await until(pilot, showing(app, "Choisir le patient"), "the card read whole")
+            await pilot.press("v")
+            await until(pilot, showing(app, "retiree"), "the Vitale card pulled")
+            await pilot.press("enter")
+            await until(pilot, showing(app, "Inserer carte Vitale"), "the message read")
+            assert "single pulled from the vitale slot" in log_text(app)
+            assert "Vitale slot: (empty)" in str(app.query_one("#label-vitale").content)
+            await pilot.press("V")  # the next card after 'single': 'family'
+            await until(pilot, showing(app, "Choisir le patient"), "the family's card read")
+            assert app.query_one("#card-vitale", Select).value == "family"
+            assert "Vitale slot: family" in str(app.query_one("#label-vitale").content)
+            await pilot.press("f6")  # F6 the same: 'expired-card' replaces 'family'
+            await until(pilot, lambda: app.cards["vitale"] == "expired-card", "the next card")
+            assert "family pulled" not in log_text(app)  # switched, not pulled by hand
+            await pilot.press("f7")  # F7 pulls the CPS
+            await until(pilot, lambda: app.cards["cps"] is None, "the CPS pulled")
+            await pilot.press("ctrl+q")
+
+    asyncio.run(scenario())
+    assert not app.bench.terminal.alive()
 
 
 def test_any_fixture_card_in_either_slot():

@@ -72,7 +72,7 @@ def test_the_days_sheets_and_total_on_ok_from_the_idle_screen():
     assert lines == [
         "Jour 18/11: 1 FSE",
         "Total      44,27 EUR",
-        "   1 VG,MD,IK 44,27",
+        "1 VG,MD,IK    44,27",
         "OK: retour",
     ]
     press(app, "OK")
@@ -131,6 +131,14 @@ def test_every_new_screen_fits_4_x_20_ascii_at_its_widest():
     shown.append(day.screen())
     day.top = 1
     shown.append(day.screen())
+    from firmware.roundlist import RoundList, _line
+
+    rounds = RoundList(None)
+    wide = ["Z" * 24, None, "Z" * 24, "", [["MAU", 100, 0]] * 8]
+    rounds.day, rounds.done, rounds.rows = 20261118, 999, [_line("!", wide)] * 999
+    shown.append(rounds.screen())
+    rounds.rows = []
+    shown.append(rounds.screen())
     for lines in shown:
         print(lines)
         assert len(lines) <= 4, lines

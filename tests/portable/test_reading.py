@@ -49,10 +49,15 @@ def test_read_shows_patient_and_twins_and_logs_it():
     lines = app.board.display.lines
     print(lines)
     assert lines[0] == "DUPONT MARIE"
-    assert lines[3].startswith("3 LEO ") and lines[3].endswith("05/03/2018")
+    assert lines[3] == "Choisir le patient v"  # issue 23: what to do, more below
     press(app, "DOWN")
-    assert app.board.display.lines[3].startswith("4 LEA ")
-    assert app.board.display.lines[3][-10:] == lines[3][-10:]  # twins: same birth date
+    press(app, "DOWN")
+    lines = app.board.display.lines
+    assert lines[1].startswith("3 LEO ") and lines[1].endswith("05/03/2018")
+    assert lines[2].startswith("4 LEA ") and lines[3] == "Choisir le patient"
+    assert lines[2][-10:] == lines[1][-10:]  # twins: same birth date
+    press(app, "DOWN")  # the last one shown: no further
+    assert app.board.display.lines == lines
     patient = app.reading.patient
     assert [b.rank for b in patient.beneficiaries] == [1, 2, 3, 4]
     assert len(patient.exemptions) == 2 and patient.exemptions[0].legal_ref == "L160-14 3"

@@ -60,7 +60,7 @@ def test_a_round_visit_is_the_hand_keyed_sheet_in_seven_keys():
     print(lines)
     assert lines[0] == "Tournee 2/2" and lines[1] == "MARTIN PAUL"
     assert lines[2].startswith("VG MD IK") and lines[2].endswith("44,27")
-    assert lines[3] == "OK:oui MENU:modifier"
+    assert lines[3] == "OK 4:majo MENU:modif"
     keys.press("OK")
     assert app.board.display.lines[0].startswith("Total"), app.board.display.lines
     keys.press("OK")
@@ -183,3 +183,57 @@ def test_every_round_screen_fits_and_says_it_all():
 class _Who:
     usage_name = "DE LA FONTAINE-MONTMORENCY"
     first_names = ["JEAN-BAPTISTE"]
+
+
+def test_a_night_surcharge_is_added_to_a_round_visit_in_two_keys():
+    """Issue 23: on the offer, 4 opens the surcharges on the one the hour calls for (the
+    GP's MN at 21h), OK adds it: 2 keys; the offer shows it priced, the review too."""
+    app, vitale, cps = _app([gp_martin()])
+    app.board.clock.set(app.board.clock.now() + (21 * 60 - (12 * 60 + 6)) * 60)  # 21:00
+    run_scenario(app, vitale, cps, "4827 OK")
+    assert app.board.display.lines[2].endswith("44,27"), app.board.display.lines
+    keys = Counter(app)
+    keys.press("4")
+    lines = app.board.display.lines
+    print(lines)
+    assert lines[0] == "Majoration" and lines[2] == ">2 MN Nuit 20-0,6-8", lines
+    keys.press("OK")
+    lines = app.board.display.lines
+    print(lines)
+    assert keys.n == 2 and lines[0] == "Tournee 1/1" and lines[2].startswith("VG MD IK MN")
+    assert lines[2].endswith("79,27") and events(app, "round_added") == [{"round_added": "MN"}]
+    press(app, "OK")
+    assert app.board.display.lines[0] == "Total      79,27 EUR", app.board.display.lines
+    assert [a.code for a in app.visit.sheet.acts] == ["VG", "MD", "IK", "MN"]
+    _fits(app)
+
+
+def test_a_surcharge_out_of_its_hours_or_days_is_refused_and_the_offer_kept():
+    """At 12:06 on a Wednesday: the night surcharge is not for this hour, the Sunday one
+    not for this day, two night ones do not add up; each said plainly, the offer as it
+    was (the acts and fees of the round), CANCEL on the menu leaves it too."""
+    app, vitale, cps = _app([gp_martin()])
+    run_scenario(app, vitale, cps, "4827 OK")
+    offer = app.board.display.lines
+    press(app, "4 2")  # MN at noon
+    assert app.board.display.lines == ["Acte 4: code", "pas a cette heure", "", "OK: corriger"]
+    press(app, "OK")
+    assert app.board.display.lines == offer
+    press(app, "4 1")  # F on a Wednesday
+    assert app.board.display.lines[1] == "dimanche/ferie seul", app.board.display.lines
+    press(app, "OK")
+    press(app, "4 CANCEL")
+    assert app.board.display.lines == offer
+    press(app, "4 9")
+    assert app.board.display.lines[0] == "Choix 9 inconnu.", app.board.display.lines
+    press(app, "OK")  # the menu again
+    assert app.board.display.lines[0] == "Majoration", app.board.display.lines
+    press(app, "CANCEL")
+    assert app.board.display.lines == offer and events(app, "round_added") == []
+    app.board.clock.set(app.board.clock.now() + 9 * 3600)  # 21:06: MN, then MM refused
+    press(app, "4 2")
+    press(app, "4 3")
+    assert app.board.display.lines[1] == "pas a cette heure", app.board.display.lines
+    press(app, "OK")
+    assert app.board.display.lines[2].startswith("VG MD IK MN"), app.board.display.lines
+    _fits(app)

@@ -24,6 +24,9 @@ def test_the_table_is_sound():
             assert all(32 <= ord(c) < 127 for c in entry[tariffs.LABEL]), entry
             if entry[tariffs.FLAGS] & tariffs.RANKED:
                 assert entry[tariffs.MIN_COEF] < entry[tariffs.MAX_COEF], entry
+            assert len(entry) in (7, 8) and (len(entry) == 7 or version >= 3), entry
+            for first, after in entry[tariffs.HOURS] if len(entry) == 8 else ():
+                assert 0 <= first < after <= 24, entry  # hours of one day, none twice
         print("version", version, "entries", len(entries))
 
 
@@ -116,3 +119,52 @@ def test_version_2_has_the_nurses_usual_codes_first_and_their_ratings():
     labels = [nomenclature.lookup(2, F.DOCTOR, c)[tariffs.LABEL] for c in ("MD", "MN", "MM")]
     assert len(set(labels)) == 3 and not [x for x in labels if x.startswith("Majoration")]
     assert nomenclature.version_at(20251231) == 1 and nomenclature.version_at(20260101) == 2
+
+
+def test_version_3_adds_the_nurses_other_usual_codes_and_keeps_version_2():
+    nurse = nomenclature.codes(3, F.NURSE)
+    print("nurse v3", nurse)
+    # Version 2's codes first, in its order (the act menu's keys stay where they were).
+    assert nurse[: len(nomenclature.codes(2, F.NURSE))] == nomenclature.codes(2, F.NURSE)
+    assert nomenclature.codes(3, F.DOCTOR) == nomenclature.codes(2, F.DOCTOR)
+    for code, cents, low, high in (
+        ("AMX", 315, 50, 3000),  # as AMI (avenant 6)
+        ("MIE", 315, 100, 100),
+        ("IKM", 50, 100, 30000),  # per km, mountain
+        ("IKS", 340, 100, 30000),  # per km, on foot or on skis
+        ("DI", 1000, 120, 250),  # DI 1,2 (renewal) to DI 2,5 (initial nursing assessment)
+        ("N", 915, 100, 100),
+        ("NP", 1830, 100, 100),
+        ("F", 850, 100, 100),
+        ("MAU", 135, 100, 100),
+        ("MCI", 500, 100, 100),
+    ):
+        entry = nomenclature.lookup(3, F.NURSE, code)
+        assert entry is not None, code
+        assert (entry[tariffs.TARIFF], entry[tariffs.MIN_COEF], entry[tariffs.MAX_COEF]) == (
+            cents,
+            low,
+            high,
+        ), code
+        assert len("%s %s" % (code, entry[tariffs.LABEL])) <= 16, entry  # a menu line
+    for code in ("IKM", "IKS", "AMX", "MIE", "DI"):
+        assert nomenclature.lookup(2, F.NURSE, code) is None, code  # version 2 unchanged
+    # AMX is ranked like AMI (NGAP art. 11 B applies to it); 12 km on skis is 40,80 EUR.
+    amx = nomenclature.lookup(3, F.NURSE, "AMX")
+    assert amx[tariffs.FLAGS] & tariffs.RANKED and nomenclature.fee(amx, 200, 2) == 315
+    assert nomenclature.fee(nomenclature.lookup(3, F.NURSE, "IKS"), 1200) == 4080
+    assert nomenclature.fee(nomenclature.lookup(3, F.NURSE, "IKM"), 750) == 375
+    assert nomenclature.fee(nomenclature.lookup(3, F.NURSE, "DI"), 250) == 2500
+    assert "IKM" in tariffs.PER_KM and "IKS" in tariffs.PER_KM and "IK" in tariffs.PER_KM
+    # The night surcharges carry their hours; the others none.
+    hours = {}
+    for entry in tariffs.VERSIONS[2][2]:
+        if len(entry) > tariffs.HOURS:
+            hours[(entry[tariffs.CODE], entry[tariffs.PROFESSION])] = entry[tariffs.HOURS]
+    assert hours == {
+        ("N", F.NURSE): ((20, 23), (5, 8)),
+        ("NP", F.NURSE): ((23, 24), (0, 5)),
+        ("MN", F.DOCTOR): ((20, 24), (6, 8)),
+        ("MM", F.DOCTOR): ((0, 6),),
+    }
+    assert nomenclature.version_at(20261031) == 2 and nomenclature.version_at(20261101) == 3

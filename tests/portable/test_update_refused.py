@@ -41,6 +41,7 @@ def test_every_bad_manifest_is_refused_with_its_reason():
     names = [n for n in SIGNED if EXPECT[n] != "ok"]
     assert len(names) == 9, names
     for name in names:
+        app = agent = None  # the last case's board freed before the next one's flash
         app, agent = paired()
         before = sheets_of(app)
         mtype, reply = send_manifest(agent, SIGNED[name])
@@ -78,6 +79,7 @@ def test_bad_chunks_are_refused_before_they_are_written():
         ("beyond the image", um.chunk(5, _chunk(0))),
         ("not in the manifest", um.chunk(2, bytes(CHUNK))),
     ):
+        app = agent = None  # the last case's board freed before the next one's flash
         app, agent, before = _started()
         writes = app.board.flash.writes
         mtype, reply = ask(agent, body)

@@ -1,0 +1,76 @@
+"""The day's round on the terminal (docs/round.md "The round's list"): DOWN on the idle
+screen, or "Tournee du jour" on the menu, lists its patients in the round's order, one a
+line: a mark (' ' to do, '*' done, '!' its prescription used up), the name and the acts;
+UP/DOWN scroll, OK or ANNUL leave. A part of App, loaded with the first round only.
+
+The entries are read once when it opens, one record at a time; only a short line each
+stays in RAM (a round has at most round_store's count of entries).
+"""
+
+from firmware import round_store
+from firmware.daylist import scroll_key
+from protocol import dates
+
+ROWS = 2  # entries a screen: the title above, the keys below
+TODO, DONE, USED_UP = " ", "*", "!"
+
+
+def _line(mark, entry):
+    codes = " ".join(a[0] for a in entry[4])
+    return "%s%-12s %s" % (mark, entry[2][:12], codes)  # cut to the screen's width
+
+
+class RoundList:
+    def __init__(self, storage):
+        self.storage = storage
+        self.rows = None  # [line] while open
+        self.top = 0
+        self.day = 0
+        self.done = 0
+
+    def active(self):
+        return self.rows is not None
+
+    def open(self):
+        """Read the round held (none: the list says so)."""
+        store = round_store.of(self.storage)
+        self.top = 0
+        self.rows = []
+        self.done = 0
+        if store is None or not store.id:
+            return
+        self.day = store.day
+        used = []  # the prescriptions of the visits done today, once a visit
+        for index, e in store.entries():
+            if index in store.done and e[5] is not None:
+                used.append(e[5])
+        for index, e in store.entries():
+            if index in store.done:
+                mark = DONE
+                self.done += 1
+            elif e[5] is not None and e[6] - used.count(e[5]) < 1:
+                mark = USED_UP  # R161-44 2°: no session left on the prescription
+            else:
+                mark = TODO
+            self.rows.append(_line(mark, e))
+
+    def step(self, key):
+        return scroll_key(self, key, ROWS)
+
+    def screen(self):
+        rows = self.rows or []
+        if not rows:
+            return ["Tournee du jour", "Aucune tournee", "(envoyee par le PC)", "OK: retour"]
+        title = "Tournee %s %d/%d" % (
+            dates.french(dates.ymd_tuple(self.day))[:5],
+            self.done,
+            len(rows),
+        )
+        lines = [title[:20]]
+        shown = rows[self.top : self.top + ROWS]
+        for i, row in enumerate(shown):
+            more = i == len(shown) - 1 and self.top + ROWS < len(rows)
+            lines.append(("%-19s" % row[:19]) + "v" if more else row[:20].rstrip())
+        while len(lines) < 1 + ROWS:
+            lines.append("")
+        return lines + ["OK:retour *:faite"]
