@@ -7,6 +7,7 @@ import threading
 import time
 
 from fastapi import APIRouter, Request
+from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
 from host_agent import (
@@ -63,6 +64,19 @@ async def lot_page(request: Request, ref: str):
         lambda store: (lots.detail(store, ref, root), names.holders(store.certificates())),
     )
     return render.page(request, "lot.html", title="Lot %s" % lots.name(d.row), d=d, holders=holders)
+
+
+@router.get("/lots/{ref}/bordereau.pdf")
+async def lot_slip(request: Request, ref: str):
+    from host_agent import lot_slip  # fpdf2 only when a PDF is asked for
+
+    settings = _config(request).settings
+    data = await render.with_store(request, lambda store: lot_slip.slip_pdf(store, ref, settings))
+    return Response(
+        data,
+        media_type="application/pdf",
+        headers={"Content-Disposition": 'attachment; filename="bordereau-%s.pdf"' % ref},
+    )
 
 
 @router.post("/lots/construire")
