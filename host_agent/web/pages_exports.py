@@ -3,7 +3,6 @@ period as CSV files, chosen on one page. A date that does not parse or a period 
 is a French sentence on the page (400), never a file."""
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
 
 from host_agent import accounting
 from host_agent.web import render
@@ -41,6 +40,14 @@ def period_of(request, today, first=None) -> accounting.Period:
     return period
 
 
+def grouping_and_period(request, today, default_by, first=None):
+    """(by, Period) of the query's `par`, `du` and `au`; ValueError in French."""
+    by = accounting.BY.get(request.query_params.get("par", default_by))
+    if by is None:
+        raise ValueError("Par jour ou par mois : rien n'a été fait.")
+    return by, period_of(request, today, first)
+
+
 def _refused(request, sentence):
     return render.page(request, "exports.html", 400, title="Exports", error=sentence, today=None)
 
@@ -50,14 +57,6 @@ async def exports_page(request: Request):
     today = render.today(request.app.state.config)
     first = today // 100 * 100 + 1
     return render.page(request, "exports.html", title="Exports", error="", first=first, today=today)
-
-
-def _file(data: bytes, name: str) -> Response:
-    return Response(
-        data,
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="%s"' % name},
-    )
 
 
 @router.get("/exports/feuilles.csv")
@@ -71,22 +70,23 @@ async def sheets_export(request: Request):
     data = await render.with_store(
         request, lambda store: accounting.sheets_csv(store, period, today, config.settings)
     )
-    return _file(data, "feuilles-%d-%d.csv" % (period.start, period.end))
+    return render.download(
+        data, "text/csv; charset=utf-8", "feuilles-%d-%d.csv" % (period.start, period.end)
+    )
 
 
 @router.get("/exports/recettes.csv")
 async def takings_export(request: Request):
     config = request.app.state.config
     today = render.today(config)
-    by = accounting.BY.get(request.query_params.get("par", "jour"))
     try:
-        if by is None:
-            raise ValueError("Par jour ou par mois : rien n'a été exporté.")
-        period = period_of(request, today)
+        by, period = grouping_and_period(request, today, "jour")
     except ValueError as e:
         return _refused(request, str(e))
     data = await render.with_store(
         request,
         lambda store: accounting.takings_csv(store, period, today, by, config.settings),
     )
-    return _file(data, "recettes-%s-%d-%d.csv" % (by, period.start, period.end))
+    return render.download(
+        data, "text/csv; charset=utf-8", "recettes-%s-%d-%d.csv" % (by, period.start, period.end)
+    )

@@ -7,7 +7,6 @@ import threading
 import time
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
 from host_agent import (
@@ -72,11 +71,7 @@ async def lot_slip(request: Request, ref: str):
 
     settings = _config(request).settings
     data = await render.with_store(request, lambda store: lot_slip.slip_pdf(store, ref, settings))
-    return Response(
-        data,
-        media_type="application/pdf",
-        headers={"Content-Disposition": 'attachment; filename="bordereau-%s.pdf"' % ref},
-    )
+    return render.download(data, "application/pdf", "bordereau-%s.pdf" % ref)
 
 
 @router.post("/lots/construire")

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 
 from host_agent import accounting, names, returns_report
 from host_agent.web import render
-from host_agent.web.pages_exports import period_of
+from host_agent.web.pages_exports import grouping_and_period
 from protocol import dates
 
 router = APIRouter()
@@ -24,11 +24,8 @@ def _age(state, today) -> int:
 async def money_page(request: Request):
     config = request.app.state.config
     today = render.today(config)
-    by = accounting.BY.get(request.query_params.get("par", "mois"))
     try:
-        if by is None:
-            raise ValueError("Par jour ou par mois.")
-        period = period_of(request, today, first=today // 10000 * 10000 + 101)
+        by, period = grouping_and_period(request, today, "mois", first=today // 10000 * 10000 + 101)
     except ValueError as e:
         return render.page(request, "money.html", 400, title="Recettes", error=str(e))
 

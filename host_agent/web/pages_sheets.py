@@ -8,7 +8,7 @@ import time
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse
 
 from host_agent import overview, paper, todo, transport, workspace
 from host_agent.web import render
@@ -106,12 +106,8 @@ async def sheet_page(request: Request, sheet_id: SheetId):
     )
 
 
-def _pdf(data: bytes, name: str) -> Response:
-    return Response(
-        data,
-        media_type="application/pdf",
-        headers={"Content-Disposition": 'attachment; filename="%s"' % name},
-    )
+def _pdf(data: bytes, name: str):
+    return render.download(data, "application/pdf", name)
 
 
 @router.get("/feuilles/{sheet_id}/copie.pdf")

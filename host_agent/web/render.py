@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 import jinja2
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
@@ -133,6 +133,15 @@ class Flashes(dict):
 
 def flashes(app) -> Flashes:
     return app.state.flashes
+
+
+def download(data: bytes, media_type: str, name: str) -> Response:
+    """A file the browser saves as `name` (a PDF, a CSV), with the app's headers."""
+    return Response(
+        data,
+        media_type=media_type,
+        headers={"Content-Disposition": 'attachment; filename="%s"' % name},
+    )
 
 
 def redirect(request, path: str, message: str = "", alert=False) -> RedirectResponse:
