@@ -15,12 +15,20 @@ SURCHARGE_AT = 3  # its place: after the three usual codes, key 4
 _GROUPED = T.NIGHT_OR_SUNDAY | T.UNIQUE_OR_COORDINATION | T.CHILD
 
 
+def _entry(version, profession, code):
+    """The table's row of a code the table listed (nomenclature.codes): never None."""
+    row = nomenclature.lookup(version, profession, code)
+    if row is None:
+        raise ValueError("no act %s in version %d" % (code, version))
+    return row
+
+
 def surcharges(version, profession):
     """The codes on the surcharges' menu: the night and Sunday ones first, then the others,
     each in table order ([] before version 3)."""
     first, then = [], []
     for code in nomenclature.codes(version, profession):
-        flags = nomenclature.lookup(version, profession, code)[T.FLAGS]
+        flags = _entry(version, profession, code)[T.FLAGS]
         if flags & T.NIGHT_OR_SUNDAY:
             first.append(code)
         elif flags & _GROUPED:
@@ -41,7 +49,7 @@ def label(version, profession, code):
     """'N Nuit 20-23,5-8', at most 16 characters (a menu line, screens.menu)."""
     if code == SURCHARGES:
         return SURCHARGES
-    return ("%s %s" % (code, nomenclature.lookup(version, profession, code)[T.LABEL]))[:16]
+    return ("%s %s" % (code, _entry(version, profession, code)[T.LABEL]))[:16]
 
 
 def proposed(version, profession, codes, day, hour):
@@ -49,10 +57,10 @@ def proposed(version, profession, codes, day, hour):
     the night one whose hours hold `hour`, or the Sunday one on a Sunday or a holiday."""
     sunday = dates.weekday(dates.ymd_to_days(day)) == 6 or workdays.is_public_holiday(day)
     for i, code in enumerate(codes):
-        e = nomenclature.lookup(version, profession, code)
+        e = _entry(version, profession, code)
         if ngap_rules.hours(e) and not ngap_rules.out_of_hours(e, hour):
             return i
     for i, code in enumerate(codes):
-        if sunday and nomenclature.lookup(version, profession, code)[T.FLAGS] & T.SUNDAY:
+        if sunday and _entry(version, profession, code)[T.FLAGS] & T.SUNDAY:
             return i
     return 0

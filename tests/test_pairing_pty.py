@@ -125,6 +125,9 @@ def _image(term):
     return term.image.read_bytes()
 
 
+KEY_AT = 512 * 4096  # the key block's offset in the image: littlefs' blocks come first
+
+
 def test_after_unpair_the_image_file_holds_no_byte_of_the_key(term, tmp_path):
     store = Store(tmp_path / "agent.db")
     try:
@@ -134,7 +137,9 @@ def test_after_unpair_the_image_file_holds_no_byte_of_the_key(term, tmp_path):
         store.close()
     image = _image(term)
     assert image.count(key) == 1  # the search finds it before unpairing: the key block
-    assert image[: len(image) - 4096].count(key) == 0  # never in littlefs' blocks
+    # The key block is the first reserved block, right after littlefs' 512 (the boot record
+    # and the update slots follow it, emulator/simboard.py): never in littlefs' blocks.
+    assert image[:KEY_AT].count(key) == 0 and image[KEY_AT : KEY_AT + 4096].count(key) == 1
     for key_name in ("MENU", "2"):
         term.t.press(key_name)
     term.wait_screen("Desappairer le PC")
@@ -142,7 +147,7 @@ def test_after_unpair_the_image_file_holds_no_byte_of_the_key(term, tmp_path):
     term.wait_screen("PC desappaire")
     image = _image(term)
     assert image.count(key) == 0 and image.count(key[:8]) == 0
-    assert image[-4096:] == b"\xff" * 4096 and _mode(term.image) == 0o600
+    assert image[KEY_AT : KEY_AT + 4096] == b"\xff" * 4096 and _mode(term.image) == 0o600
 
 
 def _mode(path):

@@ -169,7 +169,9 @@ def test_a_cps_pulled_out_during_its_code_is_a_french_refusal(tmp_path, caplog, 
     before = web.dump(db)
     pin = fixtures.pin("nurse")
     r = c.post("/lots/sceller", data={"csrf": token, "pin": pin})
-    assert r.status_code == 409, r.status_code
+    # Said on the lots page, where the code is typed again (issue 20 item 8), as an alert.
+    assert r.status_code == 200 and r.url.path == "/lots", r.status_code
+    assert 'class="flash error"' in r.text
     assert "La carte CPS a été retirée" in web.text(r) and "rien n'a été scellé" in web.text(r)
     assert pin not in r.text and pin not in caplog.text
     assert web.dump(db) == before
