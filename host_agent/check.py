@@ -17,7 +17,7 @@ from cryptography import x509
 
 from host_agent import lotfile, verify
 from host_agent.errors import EXIT_DATABASE, AgentError
-from host_agent.store import checks, rows
+from host_agent.store import checks, location, rows
 from host_agent.store.sheets import derived_columns
 from host_agent.sync_parts import load_root
 from protocol import bundle, cbor, dates, sheet
@@ -189,7 +189,7 @@ def _lots(db, certs, root, report):
 def check_files(db: Path, root: Path | None):
     """(Report, the root certificate used or None) for the database file `db` and the root
     `root` (default root.pem beside it, when there is one): `tla-agent check`."""
-    if not db.is_file():
+    if not location.is_server(db) and not db.is_file():
         raise AgentError(
             "no database at %s" % db,
             EXIT_DATABASE,

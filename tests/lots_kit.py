@@ -115,10 +115,10 @@ def file_sheet(store: Store, sheet, signed: bytes, received=NOW) -> int:
             (terminal_id,),
         ).fetchone()[0]
         b = sheet.beneficiary
-        cur = db.execute(
+        sheet_id = db.execute(
             "INSERT INTO sheets (terminal_id, record_no, bundle, digest, order_no, professional,"
             " situation, insured, beneficiary, fund, completion, payment, fees, third_party,"
-            " signed_by_patient, received) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " signed_by_patient, received) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
             (
                 terminal_id,
                 record_no,
@@ -137,15 +137,15 @@ def file_sheet(store: Store, sheet, signed: bytes, received=NOW) -> int:
                 int(bundle.decode(signed).vitale_signature is not None),
                 received,
             ),
-        )
+        ).scalar()
         for name in {_pro_of(sheet), *_patients_signing(signed)}:
             der = card(name).cert
             db.execute(
-                "INSERT OR IGNORE INTO certificates (cert_id, der, subject, received) "
-                "VALUES (?, ?, ?, ?)",
+                "INSERT INTO certificates (cert_id, der, subject, received) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 (bundle.cert_id(der), der, name, received),
             )
-        return int(cur.lastrowid or 0)
+        return sheet_id
 
 
 def _pro_of(sheet):

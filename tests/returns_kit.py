@@ -71,4 +71,4 @@ def mail(raw: bytes, name="retour.json", subject="Retour NOEMIE") -> bytes:
 
 def snapshot(store) -> list:
     """Every row of the database, to show a refused import changed nothing."""
-    return list(store.db.iterdump())
+    return store.dump()

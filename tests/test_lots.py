@@ -19,7 +19,7 @@ from tests import lots_kit as kit
 
 
 def dump(store):
-    return list(store.db.iterdump())
+    return store.dump()
 
 
 def active_lots_of_sheets(store):

@@ -63,10 +63,10 @@ def test_a_positive_ack_closes_the_lot_and_a_negative_one_puts_its_sheets_in_a_n
     assert new[0]["number"] == max(used) and used.count(new[0]["number"]) == 1
     assert "its sheets are in the new lot %s" % lots.name(new[0]) in proc.stdout
     # The same file again changes nothing.
-    before = list(store.db.iterdump())
+    before = store.dump()
     again = kit.agent(tmp / "agent.db", "acks", "import", str(path))
     assert again.returncode == 0 and again.stdout.count("already recorded") == 2
-    assert list(store.db.iterdump()) == before
+    assert store.dump() == before
 
 
 BAD_FILES = {
@@ -114,12 +114,12 @@ def test_a_bad_ack_file_is_refused_in_one_line_and_changes_nothing(sent, case):
         text = json.dumps({"format": "tla-ack/1", "fund": "011750000", "acks": variants[text]})
     path = tmp / "ack.json"
     path.write_text(text)
-    before = list(store.db.iterdump())
+    before = store.dump()
     proc = kit.agent(tmp / "agent.db", "acks", "import", str(path))
     print(case, "->", proc.stderr.strip())
     assert proc.returncode == 1
     assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
-    assert list(store.db.iterdump()) == before
+    assert store.dump() == before
 
 
 def test_a_reason_with_markup_is_applied_and_shown_as_is(sent):
@@ -166,14 +166,14 @@ def test_purge_keeps_90_days_after_transmission_and_says_what_it_kept(sent, monk
     last_kept = dates.days_to_ymd(dates.ymd_to_days(sent_day) + 90)
     assert retention.purge_from(acked[0]) == dates.days_to_ymd(dates.ymd_to_days(last_kept) + 1)
     # On the 90th day after transmission nothing goes.
-    before = list(store.db.iterdump())
+    before = store.dump()
     proc = kit.agent(tmp / "agent.db", "purge", "--today", dates.iso(dates.ymd_tuple(last_kept)))
     print(proc.stdout)
     assert proc.returncode == 0 and "removed the electronic doubles of 0 sheets" in proc.stdout
     assert "kept 8 sheets: acknowledged, but transmitted less than 90 days ago" in proc.stdout
     assert "kept 6 sheets: sent, the fund has not acknowledged it yet" in proc.stdout
     assert "kept 1 sheet: not in a lot yet: not transmitted" in proc.stdout
-    assert list(store.db.iterdump()) == before
+    assert store.dump() == before
     # The day after: the acknowledged lots' doubles go; the rest stays.
     day = dates.iso(dates.ymd_tuple(retention.purge_from(acked[0])))
     proc = kit.agent(tmp / "agent.db", "purge", "--today", day)

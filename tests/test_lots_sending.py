@@ -149,14 +149,14 @@ def test_a_lot_is_never_sent_twice(sealed, fund, tmp_path):
     lot = lots.all_lots(store, (lots.SEALED,))[0]
     sending.send(store, smtp(fund.port), lot, kit.NOW + 120)
     sent = lots.find(store, lots.name(lot))
-    before = list(store.db.iterdump())
+    before = store.dump()
     for transport in (smtp(fund.port), sending.Outbox(tmp_path / "outbox")):
         with pytest.raises(sending.SendError) as e:
             sending.send(store, transport, sent, kit.NOW + 500)
         assert "already sent" in str(e.value) and "reject duplicates" in str(e.value)
     print(e.value)
     assert len(fund.messages) == 1 and not (tmp_path / "outbox").exists()
-    assert list(store.db.iterdump()) == before
+    assert store.dump() == before
 
 
 def test_lots_send_to_the_outbox_and_by_smtp_from_the_command_line(sealed, fund, tmp_path):

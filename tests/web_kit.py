@@ -76,7 +76,7 @@ def csrf(c, page="/lots") -> str:
 def dump(db) -> list:
     store = Store(db)
     try:
-        return list(store.db.iterdump())
+        return store.dump()
     finally:
         store.close()
 
@@ -128,14 +128,13 @@ def hostile_names(db):
             terminal = t.execute("SELECT id FROM terminals LIMIT 1").fetchone()[0]
             t.execute(
                 "INSERT INTO quarantine (terminal_id, record_no, bundle, bundle_digest, reason,"
-                " received) VALUES (?, 99, X'00', X'00', ?, 1795024800)",
-                (terminal, HOSTILE),
+                " received) VALUES (?, 99, ?, ?, ?, 1795024800)",
+                (terminal, b"\0", b"\0", HOSTILE),
             )
             t.execute(
                 "INSERT INTO access_log (terminal_id, entry_no, at, who, card, card_id, what,"
-                " prev, chain, chain_ok) VALUES (?, 1, 1795024800, ?, 'vitale', '1', ?, X'00',"
-                " X'00', 1)",
-                (terminal, HOSTILE, HOSTILE),
+                " prev, chain, chain_ok) VALUES (?, 1, 1795024800, ?, 'vitale', '1', ?, ?, ?, 1)",
+                (terminal, HOSTILE, HOSTILE, b"\0", b"\0"),
             )
     finally:
         store.close()
