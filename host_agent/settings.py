@@ -69,11 +69,7 @@ _HEX = (
     "a USB id in hexadecimal, such as 2e8a",
     "un identifiant USB en hexadécimal, comme 2e8a",
 )
-_DATABASE = (
-    "database",
-    "a file path or a URL such as postgresql://user@host/database",
-    "un chemin de fichier ou une adresse comme postgresql://utilisateur@hôte/base",
-)
+_DATABASE = ("database", "a file path or a postgresql://user@host/db URL", "un chemin ou une URL")
 _PORT = ("port", "a port number from 1 to 65535", "un numéro de port de 1 à 65535")
 _BOOL = ("bool", "true or false", "true ou false")
 SCHEMA = {

@@ -9,9 +9,9 @@ from host_agent.store import Store
 from tests.sync_kit import SERIAL
 
 
-def _pair(tmp_path, press_ok_at):
+def _pair(tmp_path, press_ok_at, db_where):
     world = World(serial=SERIAL, seed=0, faults=Faults.none())
-    store = Store(tmp_path / "agent.db")
+    store = Store(db_where)
     world.press("MENU", "1")
     world.run_for(0.1)
     link = LinkClient(world.agent_port(), clock=world.monotonic)
