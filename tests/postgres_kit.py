@@ -17,6 +17,7 @@ full_page_writes): the tests never cut this server's power, and a fresh server e
 
 import os
 import shutil
+import signal
 import tempfile
 import time
 from pathlib import Path
@@ -170,7 +171,7 @@ class Server:
 
     def stop(self) -> None:
         if self.proc is not None:
-            self.proc.terminate()  # SIGTERM: smart shutdown; then the group goes
+            self.proc.send_signal(signal.SIGINT)  # fast shutdown: clients cut off
             try:
                 self.proc.wait(10)
             except procgroup.subprocess.TimeoutExpired:

@@ -54,9 +54,10 @@ def client(db, reader=None, **options) -> TestClient:
     return TestClient(create_app(config), base_url="http://127.0.0.1", follow_redirects=True)
 
 
-def day(tmp_path):
-    """A database holding the day's 14 sheets; its path."""
-    db = tmp_path / "agent.db"
+def day(tmp_path, db=None):
+    """A database holding the day's 14 sheets (at `db`, default agent.db in tmp_path:
+    tests/postgres_fixtures.py's db_where); where it is."""
+    db = db or tmp_path / "agent.db"
     store, _ = kit.store_with_day(db)
     store.close()
     return db

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 from host_agent import files, user_files
+from host_agent.store import location
 
 COOKIE = "tla_session"
 SECRET_NAME = "web-secret"  # beside the database, 0600
@@ -45,7 +46,7 @@ class Config:
         slots=None,
         settings=None,
     ):
-        self.db = Path(db)
+        self.db = location.parse(db)  # a file's Path, or a PostgreSQL Server
         self.root = Path(root) if root is not None else None  # None: root.pem beside the db
         self.host = host
         self.password_hash = _hash(password, secrets.token_bytes(16)) if password else None
@@ -107,7 +108,7 @@ def load_secret(db: Path) -> bytes:
     """This install's session secret: read from beside the database, or made there (0600)
     on the first start. A database folder that does not exist yet gets a secret of this
     run only (nothing is written where no database is)."""
-    path = Path(db).parent / SECRET_NAME
+    path = location.parse(db).parent / SECRET_NAME
     try:
         data = path.read_bytes()
     except OSError:
@@ -119,7 +120,7 @@ def load_secret(db: Path) -> bytes:
             raise ValueError("the session secret %s: %s" % (path, e)) from None
         return data
     secret = secrets.token_bytes(32)
-    if Path(db).parent.is_dir():
+    if location.parse(db).parent.is_dir():
         files.write_private(path, secret)
     return secret
 
