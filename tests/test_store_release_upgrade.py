@@ -8,8 +8,6 @@ build is the schema of tables.py on both backends (Alembic's own comparison)."""
 
 import shutil
 import sqlite3
-import subprocess
-import sys
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -36,16 +34,6 @@ def _rows_by_table(path) -> dict:
     }
     db.close()
     return out
-
-
-def _agent(*args, **env):
-    return subprocess.run(
-        [sys.executable, "-m", "host_agent.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=300,
-    )
 
 
 def test_the_release_file_is_what_that_release_made(tmp_path):
@@ -87,7 +75,7 @@ def test_a_release_database_upgrades_in_place_keeping_every_row(tmp_path):
     finally:
         store.close()
     assert _rows_by_table(path) == before  # every row of every table, every column
-    done = _agent("check", "--db", str(path))
+    done = lots_kit.agent(str(path), "check")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "the database is consistent: 14 sheets" in done.stdout
     assert "signatures by key only" not in done.stdout  # checked to the root beside it
@@ -120,12 +108,12 @@ def test_db_copy_moves_a_release_practice_onto_postgresql(tmp_path, postgres):
     root = tmp_path / "root.pem"
     root.write_bytes(lots_kit.root_der())
     destination = postgres.new_database(migrated=False)  # as the IT person creates it
-    done = _agent("db", "copy", str(source), destination)
+    done = lots_kit.agent(source, "db", "copy", str(source), destination)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "sheets: 14 of 14 rows" in done.stdout
     assert "copied 58 rows of 22 tables" in done.stdout
     for where in (str(source), destination):
-        checked = _agent("check", "--db", where, "--root", str(root))
+        checked = lots_kit.agent(where, "check", "--root", str(root))
         assert checked.returncode == 0, checked.stdout + checked.stderr
         assert "the database is consistent: 14 sheets, 0 quarantined, 2 log entries" in (
             checked.stdout
@@ -142,6 +130,8 @@ def test_db_copy_moves_a_release_practice_onto_postgresql(tmp_path, postgres):
     finally:
         a.close()
         b.close()
-    again = _agent("db", "copy", str(source), destination)  # never over a practice's rows
+    again = lots_kit.agent(
+        source, "db", "copy", str(source), destination
+    )  # never over a practice's rows
     assert again.returncode == 6
     assert "already holds rows" in again.stderr and len(again.stderr.splitlines()) == 1

@@ -4,26 +4,13 @@ than PostgreSQL 15, a schema of a newer agent, the connection killed in the midd
 transaction. Each is one line and exit 6 from a command, its password never shown, and
 nothing of the change in progress is written."""
 
-import subprocess
-import sys
-
 import pytest
 
 from host_agent.cli.common import guard
 from host_agent.errors import EXIT_DATABASE
 from host_agent.store import Store, StoreError, engines
-from tests.lots_kit import ROOT
+from tests import lots_kit
 from tests.postgres_kit import CLERK, CLERK_PASSWORD
-
-
-def _agent(*args):
-    return subprocess.run(
-        [sys.executable, "-m", "host_agent.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=300,
-    )
 
 
 def _one_line_exit_6(done, *words):
@@ -40,7 +27,7 @@ def _one_line_exit_6(done, *words):
 def test_a_wrong_password_is_one_line_without_the_password(postgres):
     url = postgres.url("tla_template", CLERK, "not-" + CLERK_PASSWORD)
     line = _one_line_exit_6(
-        _agent("sheets", "list", "--db", url), "cannot connect", "password authentication"
+        lots_kit.agent(url, "sheets", "list"), "cannot connect", "password authentication"
     )
     assert CLERK_PASSWORD not in line and "***" in line
 
@@ -48,7 +35,7 @@ def test_a_wrong_password_is_one_line_without_the_password(postgres):
 def test_the_right_password_opens_it(postgres):
     postgres.sql("GRANT ALL ON DATABASE tla_template TO %s" % CLERK)
     postgres.sql("GRANT SELECT ON ALL TABLES IN SCHEMA public TO %s" % CLERK, "tla_template")
-    done = _agent("sheets", "list", "--db", postgres.url("tla_template", CLERK, CLERK_PASSWORD))
+    done = lots_kit.agent(postgres.url("tla_template", CLERK, CLERK_PASSWORD), "sheets", "list")
     assert done.returncode == 0, done.stderr
 
 
@@ -72,7 +59,7 @@ def test_the_right_password_opens_it(postgres):
     ],
 )
 def test_an_unreachable_or_malformed_server_is_one_line(url, words):
-    _one_line_exit_6(_agent("sheets", "list", "--db", url), *words)
+    _one_line_exit_6(lots_kit.agent(url, "sheets", "list"), *words)
 
 
 def test_a_server_older_than_15_is_refused_before_anything(postgres, monkeypatch):
@@ -96,7 +83,7 @@ def test_a_schema_newer_than_the_agent_is_refused_and_left_alone(postgres):
     url = postgres.new_database()
     name = url.split("@/", 1)[1].split("?")[0]
     postgres.sql("UPDATE alembic_version SET version_num = 'f00d'", name)
-    done = _agent("sheets", "list", "--db", url)
+    done = lots_kit.agent(url, "sheets", "list")
     _one_line_exit_6(done, "made by a newer tla-agent", "schema revision f00d")
     assert postgres.sql("SELECT version_num FROM alembic_version", name) == [("f00d",)]
 
@@ -110,7 +97,7 @@ def test_a_sqlite_file_of_a_newer_agent_is_refused(tmp_path):
     db.execute("UPDATE alembic_version SET version_num = 'f00d'")
     db.commit()
     db.close()
-    _one_line_exit_6(_agent("sheets", "list", "--db", str(path)), "newer tla-agent", "f00d")
+    _one_line_exit_6(lots_kit.agent(str(path), "sheets", "list"), "newer tla-agent", "f00d")
 
 
 def test_a_connection_killed_mid_transaction_writes_nothing(postgres, capsys):
