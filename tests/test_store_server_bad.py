@@ -124,3 +124,9 @@ def test_a_connection_killed_mid_transaction_writes_nothing(postgres, capsys):
         assert again.setting("half") is None
     finally:
         again.close()
+
+
+def test_check_on_a_server_it_cannot_reach_says_so_not_damage():
+    done = lots_kit.agent("postgresql://tla@/tla?host=/nonexistent-tla-folder", "check")
+    line = _one_line_exit_6(done, "cannot connect to the database server")
+    assert "damaged" not in line
