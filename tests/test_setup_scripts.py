@@ -59,7 +59,7 @@ def test_as_root_make_says_it_installs_debian_packages_first(tmp_path):
     assert calls.read_text().splitlines() == [
         "apt-get update -qq",
         "apt-get install -y -qq libpcsclite-dev pcscd vsmartcard-vpcd lrzsz poppler-utils "
-        "fonts-dejavu-core chromium",
+        "fonts-dejavu-core chromium softhsm2 postgresql",
     ]
 
 
