@@ -17,7 +17,7 @@ from cryptography import x509
 
 from host_agent import lotfile, verify
 from host_agent.errors import EXIT_DATABASE, AgentError
-from host_agent.store import checks, rows
+from host_agent.store import StoreError, checks, location, rows
 from host_agent.store.sheets import derived_columns
 from host_agent.sync_parts import load_root
 from protocol import bundle, cbor, dates, sheet
@@ -189,7 +189,7 @@ def _lots(db, certs, root, report):
 def check_files(db: Path, root: Path | None):
     """(Report, the root certificate used or None) for the database file `db` and the root
     `root` (default root.pem beside it, when there is one): `tla-agent check`."""
-    if not db.is_file():
+    if not location.is_server(db) and not db.is_file():
         raise AgentError(
             "no database at %s" % db,
             EXIT_DATABASE,
@@ -203,6 +203,8 @@ def check_files(db: Path, root: Path | None):
         raise AgentError("no root certificate at %s" % root)
     try:
         return check_database(db, root_cert), root_cert
+    except StoreError:
+        raise  # the server unreachable or refusing, said as such: not damage
     except Exception as e:  # sqlite3.Error, a page that cannot be read, bad UTF-8
         raise AgentError(
             "the database %s cannot be read to the end (%s: %s): it is damaged; restore it "

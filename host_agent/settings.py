@@ -22,6 +22,7 @@ import platformdirs
 
 from host_agent import files, settings_caps, settings_cards, user_files
 from host_agent.errors import EXIT_SETTINGS, AgentError
+from host_agent.store import location
 from protocol.ascii import is_digits, is_hex, trim
 
 CONFIG_ENV = "TLA_AGENT_CONFIG"
@@ -68,10 +69,11 @@ _HEX = (
     "a USB id in hexadecimal, such as 2e8a",
     "un identifiant USB en hexadécimal, comme 2e8a",
 )
+_DATABASE = ("database", "a file path or a postgresql://user@host/db URL", "un chemin ou une URL")
 _PORT = ("port", "a port number from 1 to 65535", "un numéro de port de 1 à 65535")
 _BOOL = ("bool", "true or false", "true ou false")
 SCHEMA = {
-    ("", "database"): _PATH,
+    ("", "database"): _DATABASE,
     ("", "root"): _PATH,
     ("terminal", "port"): _TEXT,
     ("terminal", "usb_vid"): _HEX,
@@ -135,7 +137,7 @@ class Settings:
         return self.values.get((table, key), default)
 
     # What the commands and the web app ask for, each with its default.
-    def database(self) -> Path:
+    def database(self) -> "Path | location.Server":
         return self.get("", "database") or default_database()
 
     def root(self):
@@ -152,7 +154,7 @@ class Settings:
         return self.get("sending", "route", "outbox")
 
     def outbox(self, database: Path) -> Path:
-        return self.get("sending", "outbox") or Path(database).parent / "outbox"
+        return self.get("sending", "outbox") or location.parse(database).parent / "outbox"
 
     def practice_address(self, situation: str) -> list:
         """The practice's name and address lines to print on a sheet of `situation` (its
@@ -275,11 +277,13 @@ def _check(lines, table, key, value, path):
             "doit être %s, et non %s" % (besoin, shown),
         )
 
-    if kind in ("text", "path", "situation") or kind.startswith("choice:"):
+    if kind in ("text", "path", "database", "situation") or kind.startswith("choice:"):
         if not isinstance(value, str) or any(c in value for c in "\r\n\0"):
             raise bad()
         value = trim(value)  # ASCII white space: a non-breaking space is not taken away
-    if kind == "path":
+    if kind == "database" and location.is_server(value):
+        return location.parse(value)  # a PostgreSQL database (docs/agent.md "Group practice")
+    if kind in ("path", "database"):
         if not value:
             raise bad()
         p = Path(value).expanduser()

@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 from host_agent import files, settings
+from host_agent.store import location
 from protocol.ascii import is_digits
 
 _COMMENTS = {
@@ -34,6 +35,8 @@ def _value(v) -> str:
         return repr(v)
     if isinstance(v, Path):
         v = str(v)
+    if isinstance(v, location.Server):
+        v = v.url  # as given: a password in it stays the user's choice (docs/agent.md)
     if isinstance(v, str):
         # A JSON string is a TOML basic string for what settings accept (one line, no
         # control character): quotes and backslashes escaped the same way.
@@ -157,7 +160,7 @@ QUESTIONS = [
 def defaults(database=None) -> dict:
     """What `init --yes` writes when nothing else is said: the platform's database, the
     root certificate beside it, USB discovery, the outbox beside the database."""
-    db = Path(database) if database else settings.default_database()
+    db = location.parse(database) if database else settings.default_database()
     return {
         ("", "database"): db,
         ("", "root"): db.parent / "root.pem",
@@ -182,6 +185,8 @@ def shown(question: Question, value) -> str:
         return " / ".join(value)
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, location.Server):
+        return value.url  # the default the prompt offers back, whole
     return "" if value is None else str(value)
 
 

@@ -127,12 +127,13 @@ class Syncer(Pulling, AfterSheets, RoundSync, UpdateSync):
     def _end(self, status, error):
         try:
             self.store.end_sync(self.sync_id, status, str(error) or type(error).__name__)
-        except sqlite3.Error:
-            pass  # the database itself failed: the first error is the one to tell
+        except (sqlite3.Error, StoreError):
+            pass  # the database itself failed (or its server is gone): the first error tells
 
     def _db(self, fn, *args):
-        """A store call whose SQLite failure (a full disk, a damaged file) becomes a
-        SyncError: nothing of the batch is filed and the terminal keeps it."""
+        """A store call whose failure (a full disk, a damaged file, the PostgreSQL server
+        lost: StoreError) becomes a SyncError: nothing of the batch is filed and the
+        terminal keeps it."""
         try:
             return fn(*args)
         except sqlite3.Error as e:

@@ -35,6 +35,7 @@ RUNNER = PORTABLE / "runner.py"
 sys.path.insert(0, str(ROOT))
 from emulator import procgroup  # noqa: E402
 from emulator.interpreters import micropython_command, micropython_env  # noqa: E402
+from tests.postgres_fixtures import db_where, postgres  # noqa: E402, F401  (both backends)
 
 FROZEN32 = ROOT / "build" / "firmware" / "out" / "micropython-tla32"
 INTERPRETERS = ("micropython", "frozen32")

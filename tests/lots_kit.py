@@ -14,7 +14,7 @@ from emulator.cards import fixtures, pki
 from emulator.simboard import SimSlot
 from firmware.cards.cps import CpsApp
 from host_agent import sealing
-from host_agent.store import Store
+from host_agent.store import Store, location
 from protocol import bundle, dates, nomenclature
 from protocol import sheet_fields as F
 from protocol.sheet import Act, Beneficiary, Prescription, Sheet
@@ -115,10 +115,10 @@ def file_sheet(store: Store, sheet, signed: bytes, received=NOW) -> int:
             (terminal_id,),
         ).fetchone()[0]
         b = sheet.beneficiary
-        cur = db.execute(
+        sheet_id = db.execute(
             "INSERT INTO sheets (terminal_id, record_no, bundle, digest, order_no, professional,"
             " situation, insured, beneficiary, fund, completion, payment, fees, third_party,"
-            " signed_by_patient, received) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " signed_by_patient, received) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
             (
                 terminal_id,
                 record_no,
@@ -137,15 +137,15 @@ def file_sheet(store: Store, sheet, signed: bytes, received=NOW) -> int:
                 int(bundle.decode(signed).vitale_signature is not None),
                 received,
             ),
-        )
+        ).scalar()
         for name in {_pro_of(sheet), *_patients_signing(signed)}:
             der = card(name).cert
             db.execute(
-                "INSERT OR IGNORE INTO certificates (cert_id, der, subject, received) "
-                "VALUES (?, ?, ?, ?)",
+                "INSERT INTO certificates (cert_id, der, subject, received) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 (bundle.cert_id(der), der, name, received),
             )
-        return int(cur.lastrowid or 0)
+        return sheet_id
 
 
 def _pro_of(sheet):
@@ -193,7 +193,7 @@ def store_with_day(path, day=DAY) -> tuple:
     store = Store(path)
     # The trusted root where tla-agent looks for it by default (beside the database), as
     # on a practice PC: lots seal, show and send check the seal's chain to it.
-    (Path(path).parent / "root.pem").write_bytes(root_der())
+    (location.parse(path).parent / "root.pem").write_bytes(root_der())
     filed = {}
     for pro, patient, sheet in day_sheets(day):
         filed[file_sheet(store, sheet, sign(sheet, pro, patient))] = (pro, patient, sheet)
@@ -229,6 +229,11 @@ def seal_all(store, name, now=NOW + 60):
     return files
 
 
+def db_setting(db) -> str:
+    """`db` (a Path, or a PostgreSQL Server of tests/postgres_fixtures.py) as --db takes it."""
+    return getattr(db, "url", None) or str(db)
+
+
 def agent(db, *args, stdin="", new_session=False):
     """Run `tla-agent ARGS` on the database `db`, as a user would; the CompletedProcess."""
     return subprocess.run(
@@ -237,7 +242,7 @@ def agent(db, *args, stdin="", new_session=False):
         capture_output=True,
         text=True,
         cwd=ROOT,
-        env=dict(os.environ, TLA_AGENT_DB=str(db)),
+        env=dict(os.environ, TLA_AGENT_DB=db_setting(db)),
         timeout=60,
         start_new_session=new_session,  # no terminal: a hidden prompt reads stdin
     )

@@ -107,8 +107,8 @@ def file_sheet(store, sheet, received=None) -> int:
     with store.transaction() as db:
         for der in certificates():
             db.execute(
-                "INSERT OR IGNORE INTO certificates (cert_id, der, subject, received) "
-                "VALUES (?, ?, ?, ?)",
+                "INSERT INTO certificates (cert_id, der, subject, received) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 (bundle.cert_id(der), der, "real card", received or NOW),
             )
     return sheet_id

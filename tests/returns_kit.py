@@ -9,9 +9,10 @@ from tests import lots_kit as kit
 PARIS, LYON = "011750000", "011690000"
 
 
-def sent_day(tmp_path):
-    """(store, filed): the test day's sheets in lots, sealed and sent to an outbox."""
-    store, filed = kit.store_with_day(tmp_path / "agent.db")
+def sent_day(tmp_path, db=None):
+    """(store, filed): the test day's sheets in lots, sealed and sent to an outbox; `db`:
+    where the database is (default agent.db in tmp_path; tests/postgres_fixtures.py)."""
+    store, filed = kit.store_with_day(db or tmp_path / "agent.db")
     lots.build(store, kit.NOW)
     kit.seal_all(store, "nurse")
     kit.seal_all(store, "gp")
@@ -21,9 +22,9 @@ def sent_day(tmp_path):
     return store, filed
 
 
-def sent_store(tmp_path):
+def sent_store(tmp_path, db=None):
     """The store of sent_day()."""
-    return sent_day(tmp_path)[0]
+    return sent_day(tmp_path, db)[0]
 
 
 def lots_of(store, fund):
@@ -71,4 +72,4 @@ def mail(raw: bytes, name="retour.json", subject="Retour NOEMIE") -> bytes:
 
 def snapshot(store) -> list:
     """Every row of the database, to show a refused import changed nothing."""
-    return list(store.db.iterdump())
+    return store.dump()

@@ -77,10 +77,11 @@ def pair_in_world(world, store):
     return serial
 
 
-def paired_world(tmp: Path, seed=0, faults=None, **world_options):
-    """(world, store, root certificate): a terminal paired with an agent's fresh store."""
+def paired_world(tmp: Path, seed=0, faults=None, db=None, **world_options):
+    """(world, store, root certificate): a terminal paired with an agent's fresh store (at
+    `db` when given: tests/postgres_fixtures.py's db_where)."""
     world = World(serial=SERIAL, seed=seed, faults=faults or Faults.none(), **world_options)
-    store = Store(Path(tmp) / ("agent-%d.db" % seed))
+    store = Store(db or Path(tmp) / ("agent-%d.db" % seed))
     pair_in_world(world, store)
     return world, store, load_root(write_root(tmp))
 

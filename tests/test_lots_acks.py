@@ -18,9 +18,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
-def sent(tmp_path):
+def sent(tmp_path, db_where):
     """A day's lots, sealed and sent to the outbox."""
-    store, filed = returns_kit.sent_day(tmp_path)
+    store, filed = returns_kit.sent_day(tmp_path, db_where)
     yield store, filed, tmp_path
     store.close()
 
@@ -37,7 +37,9 @@ def entry(lot, result="accepted", reason=None, day="2026-11-20"):
     return e
 
 
-def test_a_positive_ack_closes_the_lot_and_a_negative_one_puts_its_sheets_in_a_new_lot(sent):
+def test_a_positive_ack_closes_the_lot_and_a_negative_one_puts_its_sheets_in_a_new_lot(
+    sent, db_where
+):
     store, _, tmp = sent
     paris = [r for r in lots.all_lots(store) if r["fund"] == "011750000"]
     good, bad = paris[0], paris[1]
@@ -48,7 +50,7 @@ def test_a_positive_ack_closes_the_lot_and_a_negative_one_puts_its_sheets_in_a_n
         entry(good),
         entry(bad, "rejected", "signature du lot invalide"),
     )
-    proc = kit.agent(tmp / "agent.db", "acks", "import", str(path))
+    proc = kit.agent(db_where, "acks", "import", str(path))
     print(proc.stdout)
     assert proc.returncode == 0, proc.stderr
     assert "accepted by fund 011750000 on 2026-11-20: closed" in proc.stdout
@@ -63,10 +65,10 @@ def test_a_positive_ack_closes_the_lot_and_a_negative_one_puts_its_sheets_in_a_n
     assert new[0]["number"] == max(used) and used.count(new[0]["number"]) == 1
     assert "its sheets are in the new lot %s" % lots.name(new[0]) in proc.stdout
     # The same file again changes nothing.
-    before = list(store.db.iterdump())
-    again = kit.agent(tmp / "agent.db", "acks", "import", str(path))
+    before = store.dump()
+    again = kit.agent(db_where, "acks", "import", str(path))
     assert again.returncode == 0 and again.stdout.count("already recorded") == 2
-    assert list(store.db.iterdump()) == before
+    assert store.dump() == before
 
 
 BAD_FILES = {
@@ -86,7 +88,7 @@ BAD_FILES = {
 
 
 @pytest.mark.parametrize("case", sorted(BAD_FILES))
-def test_a_bad_ack_file_is_refused_in_one_line_and_changes_nothing(sent, case):
+def test_a_bad_ack_file_is_refused_in_one_line_and_changes_nothing(sent, case, db_where):
     store, filed, tmp = sent
     paris = [r for r in lots.all_lots(store) if r["fund"] == "011750000"]
     lyon = [r for r in lots.all_lots(store) if r["fund"] == "011690000"]
@@ -114,27 +116,27 @@ def test_a_bad_ack_file_is_refused_in_one_line_and_changes_nothing(sent, case):
         text = json.dumps({"format": "tla-ack/1", "fund": "011750000", "acks": variants[text]})
     path = tmp / "ack.json"
     path.write_text(text)
-    before = list(store.db.iterdump())
-    proc = kit.agent(tmp / "agent.db", "acks", "import", str(path))
+    before = store.dump()
+    proc = kit.agent(db_where, "acks", "import", str(path))
     print(case, "->", proc.stderr.strip())
     assert proc.returncode == 1
     assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
-    assert list(store.db.iterdump()) == before
+    assert store.dump() == before
 
 
-def test_a_reason_with_markup_is_applied_and_shown_as_is(sent):
+def test_a_reason_with_markup_is_applied_and_shown_as_is(sent, db_where):
     """A fund's reason is untrusted text: `acks import` and `lots show` print "[/x]" as is
     (they used to apply the file, then crash on it, and `lots show` crashed from then on)."""
     store, _, tmp = sent
     bad = [r for r in lots.all_lots(store) if r["fund"] == "011750000"][1]
     path = ack_file(tmp / "ack.json", "011750000", entry(bad, "rejected", "refus [/x] [red]"))
-    proc = kit.agent(tmp / "agent.db", "acks", "import", str(path))
+    proc = kit.agent(db_where, "acks", "import", str(path))
     assert proc.returncode == 0 and "refus [/x] [red]" in proc.stdout, proc.stderr
-    shown = kit.agent(tmp / "agent.db", "lots", "show", lots.name(bad))
+    shown = kit.agent(db_where, "lots", "show", lots.name(bad))
     assert shown.returncode == 0 and "refus [/x] [red]" in shown.stdout, shown.stderr
 
 
-def test_purge_keeps_90_days_after_transmission_and_says_what_it_kept(sent, monkeypatch):
+def test_purge_keeps_90_days_after_transmission_and_says_what_it_kept(sent, monkeypatch, db_where):
     store, filed, tmp = sent
     nurse = kit.professional("nurse")
     acked = [r for r in lots.all_lots(store) if r["professional"] == nurse]
@@ -166,17 +168,17 @@ def test_purge_keeps_90_days_after_transmission_and_says_what_it_kept(sent, monk
     last_kept = dates.days_to_ymd(dates.ymd_to_days(sent_day) + 90)
     assert retention.purge_from(acked[0]) == dates.days_to_ymd(dates.ymd_to_days(last_kept) + 1)
     # On the 90th day after transmission nothing goes.
-    before = list(store.db.iterdump())
-    proc = kit.agent(tmp / "agent.db", "purge", "--today", dates.iso(dates.ymd_tuple(last_kept)))
+    before = store.dump()
+    proc = kit.agent(db_where, "purge", "--today", dates.iso(dates.ymd_tuple(last_kept)))
     print(proc.stdout)
     assert proc.returncode == 0 and "removed the electronic doubles of 0 sheets" in proc.stdout
     assert "kept 8 sheets: acknowledged, but transmitted less than 90 days ago" in proc.stdout
     assert "kept 6 sheets: sent, the fund has not acknowledged it yet" in proc.stdout
     assert "kept 1 sheet: not in a lot yet: not transmitted" in proc.stdout
-    assert list(store.db.iterdump()) == before
+    assert store.dump() == before
     # The day after: the acknowledged lots' doubles go; the rest stays.
     day = dates.iso(dates.ymd_tuple(retention.purge_from(acked[0])))
-    proc = kit.agent(tmp / "agent.db", "purge", "--today", day)
+    proc = kit.agent(db_where, "purge", "--today", day)
     print(proc.stdout)
     assert "removed the electronic doubles of 8 sheets in 2 lots" in proc.stdout
     gone = {s["id"] for lot in acked for s in lots.sheets_of(store, lot["id"])}
@@ -188,12 +190,12 @@ def test_purge_keeps_90_days_after_transmission_and_says_what_it_kept(sent, monk
             assert not row["purged"] and len(row["bundle"]) > 100
     assert all(lots.find(store, lots.name(r))["file"] is None for r in acked)
     # A purged sheet has no copy to give any more: said in one line.
-    copy = kit.agent(tmp / "agent.db", "sheets", "export", str(min(gone)), "-o", str(tmp / "c.pdf"))
+    copy = kit.agent(db_where, "sheets", "export", str(min(gone)), "-o", str(tmp / "c.pdf"))
     assert copy.returncode == 1 and "was purged" in copy.stderr
 
 
-def test_status_lists_terminals_and_sheets_by_time_left_overdue_first(tmp_path):
-    store, filed = kit.store_with_day(tmp_path / "agent.db")
+def test_status_lists_terminals_and_sheets_by_time_left_overdue_first(tmp_path, db_where):
+    store, filed = kit.store_with_day(db_where)
     late = kit.make_sheet("nurse", "single", 300, completion=20261113)  # a Friday
     kit.file_sheet(store, late, kit.sign(late, "nurse", "single"))
     today = 20261119  # Thursday: 3-day sheets of the 13th were due on the 18th
@@ -203,7 +205,7 @@ def test_status_lists_terminals_and_sheets_by_time_left_overdue_first(tmp_path):
     assert waiting[0].row["order_no"] == 300 and waiting[0].left == -1
     terminals = {t["serial"]: t["waiting"] for t in status.terminals(store)}
     assert terminals == {"TLA-NURSE-01": 9, "TLA-GP-01": 6}
-    proc = kit.agent(tmp_path / "agent.db", "status", "--today", "2026-11-19")
+    proc = kit.agent(db_where, "status", "--today", "2026-11-19")
     print(proc.stdout)
     assert proc.returncode == EXIT_OVERDUE == 9  # a sheet is past its deadline (scripts)
     lines = proc.stdout.splitlines()
@@ -211,7 +213,7 @@ def test_status_lists_terminals_and_sheets_by_time_left_overdue_first(tmp_path):
     assert "1 overdue" in lines[first] and "2026-11-18" in lines[first]
     assert all("overdue" not in line for line in lines[first + 1 :])
     # lots build warns about it.
-    built = kit.agent(tmp_path / "agent.db", "lots", "build", "--today", "2026-11-19")
+    built = kit.agent(db_where, "lots", "build", "--today", "2026-11-19")
     assert built.returncode == 0
     assert "1 sheet is past the transmission deadline" in built.stderr
     assert "order no 300" in built.stderr

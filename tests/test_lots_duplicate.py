@@ -41,15 +41,15 @@ def text_of(pdf_path):
     return "\n".join(p.extract_text() for p in PdfReader(pdf_path).pages)
 
 
-def test_the_duplicate_carries_every_item_in_french(tmp_path):
-    store, _ = kit.store_with_day(tmp_path / "agent.db")
+def test_the_duplicate_carries_every_item_in_french(tmp_path, db_where):
+    store, _ = kit.store_with_day(db_where)
     s = busy_sheet()
     signed = kit.sign(s, "nurse", "family")
     sid = kit.file_sheet(store, s, signed)
     store.close()
     OUT.mkdir(parents=True, exist_ok=True)
     pdf = OUT / ("duplicata-%d.pdf" % sid)
-    proc = kit.agent(tmp_path / "agent.db", "duplicate", str(sid), "-o", str(pdf))
+    proc = kit.agent(db_where, "duplicate", str(sid), "-o", str(pdf))
     assert proc.returncode == 0, proc.stderr
     assert len(PdfReader(pdf).pages) == 1
     text = " ".join(text_of(pdf).split())
@@ -122,29 +122,27 @@ def _png(pdf):
     return png
 
 
-def test_the_patients_copy_and_the_signed_export(tmp_path):
-    store, filed = kit.store_with_day(tmp_path / "agent.db")
+def test_the_patients_copy_and_the_signed_export(tmp_path, db_where):
+    store, filed = kit.store_with_day(db_where)
     sid, (pro, patient, s) = next(iter(filed.items()))
     stored = bytes(store.db.execute("SELECT bundle FROM sheets WHERE id = ?", (sid,)).fetchone()[0])
     store.close()
     OUT.mkdir(parents=True, exist_ok=True)
     copy = OUT / ("copie-%d.pdf" % sid)
-    proc = kit.agent(tmp_path / "agent.db", "sheets", "export", str(sid), "-o", str(copy))
+    proc = kit.agent(db_where, "sheets", "export", str(sid), "-o", str(copy))
     assert proc.returncode == 0, proc.stderr
     text = " ".join(text_of(copy).split())
     assert "COPIE" in text and "DUPLICATA" not in text
     assert "N° d'ordre de la feuille %d" % s.order_no in text
     signed = tmp_path / "sheet.tla"
-    proc = kit.agent(
-        tmp_path / "agent.db", "sheets", "export", str(sid), "--signed", "-o", str(signed)
-    )
+    proc = kit.agent(db_where, "sheets", "export", str(sid), "--signed", "-o", str(signed))
     assert proc.returncode == 0 and signed.read_bytes() == stored
     print("patient's copy: %s, first page %s" % (copy, _png(copy)))
 
 
-def test_no_such_sheet_is_one_line(tmp_path):
-    kit.store_with_day(tmp_path / "agent.db")[0].close()
-    proc = kit.agent(tmp_path / "agent.db", "duplicate", "999", "-o", str(tmp_path / "x.pdf"))
+def test_no_such_sheet_is_one_line(tmp_path, db_where):
+    kit.store_with_day(db_where)[0].close()
+    proc = kit.agent(db_where, "duplicate", "999", "-o", str(tmp_path / "x.pdf"))
     assert (
         proc.returncode == 1
         and proc.stderr.strip() == "error: there is no sheet 999 (see tla-agent status)"
@@ -152,10 +150,10 @@ def test_no_such_sheet_is_one_line(tmp_path):
     assert not (tmp_path / "x.pdf").exists()
 
 
-def test_a_sheet_with_a_paper_duplicate_stays_out_of_lots(tmp_path):
+def test_a_sheet_with_a_paper_duplicate_stays_out_of_lots(tmp_path, db_where):
     """R161-47 I: a sheet sent on paper is not sent electronically too (double billing),
     unless the user says so for that sheet, which its lot records."""
-    db = tmp_path / "agent.db"
+    db = db_where
     store, filed = kit.store_with_day(db)
     store.close()
     proc = kit.agent(db, "duplicate", "1", "-o", str(tmp_path / "d.pdf"), "--reason", "panne")
@@ -174,8 +172,8 @@ def test_a_sheet_with_a_paper_duplicate_stays_out_of_lots(tmp_path):
     assert proc.returncode == 1 and "sheet 2 has no paper duplicate" in proc.stderr
 
 
-def test_the_copy_of_a_sheet_not_sent_does_not_say_transmitted(tmp_path):
-    db = tmp_path / "agent.db"
+def test_the_copy_of_a_sheet_not_sent_does_not_say_transmitted(tmp_path, db_where):
+    db = db_where
     kit.store_with_day(db)[0].close()
     copy = tmp_path / "copie.pdf"
     proc = kit.agent(db, "sheets", "export", "1", "-o", str(copy))
@@ -185,11 +183,11 @@ def test_the_copy_of_a_sheet_not_sent_does_not_say_transmitted(tmp_path):
     assert "électronique transmise" not in text
 
 
-def test_a_duplicate_after_the_build_takes_the_sheet_out_of_its_open_lot(tmp_path):
+def test_a_duplicate_after_the_build_takes_the_sheet_out_of_its_open_lot(tmp_path, db_where):
     from emulator.cards import fixtures
     from host_agent import lots, sealing
 
-    store, _ = kit.store_with_day(tmp_path / "agent.db")
+    store, _ = kit.store_with_day(db_where)
     lots.build(store, kit.NOW)
     app = kit.cps_app("nurse")
     lot = sealing.lots_to_seal(store, app, [])[0][0]
@@ -214,13 +212,13 @@ def test_a_duplicate_after_the_build_takes_the_sheet_out_of_its_open_lot(tmp_pat
         lots.body(store, after, kit.NOW + 120)
 
 
-def test_no_duplicate_of_a_sheet_in_a_sealed_lot_and_no_sending_of_one(tmp_path):
+def test_no_duplicate_of_a_sheet_in_a_sealed_lot_and_no_sending_of_one(tmp_path, db_where):
     """Found by an outside review: build, seal, then `duplicate` used to print a paper
     duplicate of a sheet whose sealed lot was then sent (billed twice, R161-47 I)."""
     from emulator.cards import fixtures
     from host_agent import lots, sealing, sending
 
-    db = tmp_path / "agent.db"
+    db = db_where
     store, _ = kit.store_with_day(db)
     lots.build(store, kit.NOW)
     app = kit.cps_app("nurse")

@@ -27,8 +27,8 @@ def _nurse_lot(store):
 
 
 @pytest.mark.parametrize("how", sorted(FORGED))
-def test_sealing_refuses_a_cps_not_chaining_to_the_root(tmp_path, how):
-    store, _ = kit.store_with_day(tmp_path / "agent.db")
+def test_sealing_refuses_a_cps_not_chaining_to_the_root(tmp_path, how, db_where):
+    store, _ = kit.store_with_day(db_where)
     lots.build(store, kit.NOW)
     lot = _nurse_lot(store)
     app = forged.ForgedCps(_cps(lot["professional"], **FORGED[how]))
@@ -48,8 +48,8 @@ def _seal_without_chain(store, lot, der):
 
 
 @pytest.mark.parametrize("how", sorted(FORGED))
-def test_a_lot_sealed_without_the_chain_is_shown_bad_and_never_sent(tmp_path, how):
-    db = tmp_path / "agent.db"
+def test_a_lot_sealed_without_the_chain_is_shown_bad_and_never_sent(tmp_path, how, db_where):
+    db = db_where
     store, _ = kit.store_with_day(db)
     lots.build(store, kit.NOW)
     lot = _nurse_lot(store)
@@ -66,15 +66,15 @@ def test_a_lot_sealed_without_the_chain_is_shown_bad_and_never_sent(tmp_path, ho
     assert lots.find(store, lots.name(lot))["status"] == lots.SEALED
 
 
-def test_show_says_chain_not_checked_without_a_root_and_send_needs_one(tmp_path):
-    db = tmp_path / "agent.db"
+def test_show_says_chain_not_checked_without_a_root_and_send_needs_one(tmp_path, db_where):
+    db = db_where
     store, _ = kit.store_with_day(db)
     lots.build(store, kit.NOW)
     kit.seal_all(store, "nurse")
     lot = lots.all_lots(store, (lots.SEALED,))[0]
     shown = kit.agent(db, "lots", "show", lots.name(lot))
     assert "CPS seal and its chain to the root verify" in shown.stdout, shown.stdout
-    (tmp_path / "root.pem").unlink()
+    (db.parent / "root.pem").unlink()
     shown = kit.agent(db, "lots", "show", lots.name(lot))
     assert shown.returncode == 0, shown.stderr
     assert "chain not checked (no root)" in shown.stdout

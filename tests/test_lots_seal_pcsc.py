@@ -82,7 +82,7 @@ def test_lots_seal_through_pcscd(readers, built):
 
 def test_wrong_pins_are_refused_with_tries_left_and_three_block(readers, built):
     db, _ = built
-    before = list(Store(db).db.iterdump())
+    before = Store(db).dump()
     outputs = []
     with Cps("nurse") as card:
         # The first through the hidden prompt (no terminal: it reads stdin), then stdin.
@@ -106,13 +106,13 @@ def test_wrong_pins_are_refused_with_tries_left_and_three_block(readers, built):
         print(p.stderr.strip())
         for secret in ("0000", "1111", "2222", fixtures.pin("nurse")):
             assert secret not in p.stdout + p.stderr
-    assert list(Store(db).db.iterdump()) == before  # nothing sealed
+    assert Store(db).dump() == before  # nothing sealed
 
 
 def test_a_cps_of_another_professional_is_refused(readers, built):
     db, made = built
     nurse_lot = next(r for r in made if r["professional"] == kit.professional("nurse"))
-    before = list(Store(db).db.iterdump())
+    before = Store(db).dump()
     with Cps("gp") as card:
         proc = kit.agent(db, "lots", "seal", lots.name(nurse_lot), "--pin-stdin", stdin="4827\n")
         assert card.tries_left == 3  # refused before the PIN reached the card
@@ -123,4 +123,4 @@ def test_a_cps_of_another_professional_is_refused(readers, built):
         in proc.stderr
     )
     assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
-    assert list(Store(db).db.iterdump()) == before
+    assert Store(db).dump() == before

@@ -29,8 +29,8 @@ class SlowOutbox(sending.Outbox):
         super().send(lot, file)
 
 
-def test_two_senders_at_once_send_each_lot_once(tmp_path):
-    db = tmp_path / "agent.db"
+def test_two_senders_at_once_send_each_lot_once(tmp_path, db_where):
+    db = db_where
     store, _ = kit.store_with_day(db)
     lots.build(store, kit.NOW)
     kit.seal_all(store, "nurse")
@@ -72,7 +72,11 @@ def test_two_senders_at_once_send_each_lot_once(tmp_path):
     one.join(60)
     two.join(60)
     ids = sorted(r["id"] for r in stale)
-    assert sorted(outbox.sent) == ids, outbox.sent  # each lot handed over once, no more
+    assert sorted(outbox.sent) == ids, (
+        outbox.sent,
+        [r.error for r in first_results],
+        second_said,
+    )  # each lot handed over once, no more
     assert sorted(r.lot["id"] for r in first_results if r.error is None) == ids
     assert second_said and all("already sent" in said for said in second_said), second_said
     check = Store(db)

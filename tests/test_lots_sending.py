@@ -60,8 +60,8 @@ def fund():
 
 
 @pytest.fixture
-def sealed(tmp_path):
-    store, _ = kit.store_with_day(tmp_path / "agent.db")
+def sealed(tmp_path, db_where):
+    store, _ = kit.store_with_day(db_where)
     lots.build(store, kit.NOW)
     files = kit.seal_all(store, "nurse") + kit.seal_all(store, "gp")
     yield store, files
@@ -149,33 +149,35 @@ def test_a_lot_is_never_sent_twice(sealed, fund, tmp_path):
     lot = lots.all_lots(store, (lots.SEALED,))[0]
     sending.send(store, smtp(fund.port), lot, kit.NOW + 120)
     sent = lots.find(store, lots.name(lot))
-    before = list(store.db.iterdump())
+    before = store.dump()
     for transport in (smtp(fund.port), sending.Outbox(tmp_path / "outbox")):
         with pytest.raises(sending.SendError) as e:
             sending.send(store, transport, sent, kit.NOW + 500)
         assert "already sent" in str(e.value) and "reject duplicates" in str(e.value)
     print(e.value)
     assert len(fund.messages) == 1 and not (tmp_path / "outbox").exists()
-    assert list(store.db.iterdump()) == before
+    assert store.dump() == before
 
 
-def test_lots_send_to_the_outbox_and_by_smtp_from_the_command_line(sealed, fund, tmp_path):
+def test_lots_send_to_the_outbox_and_by_smtp_from_the_command_line(
+    sealed, fund, tmp_path, db_where
+):
     store, files = sealed
-    db = tmp_path / "agent.db"
+    db = db_where
     paris = [r for r in lots.all_lots(store, (lots.SEALED,)) if r["fund"] == "011750000"]
     # Default transport: the outbox folder beside the database, a folder per fund.
     proc = kit.agent(db, "lots", "send", *[lots.name(r) for r in paris])
     assert proc.returncode == 0, proc.stderr
     for r in paris:
-        path = tmp_path / "outbox" / r["fund"] / (lots.name(r) + ".tla")
+        path = db.parent / "outbox" / r["fund"] / (lots.name(r) + ".tla")
         assert path.read_bytes() == bytes(r["file"])
-    assert sorted(p.name for p in (tmp_path / "outbox").rglob("*")) == sorted(
+    assert sorted(p.name for p in (db.parent / "outbox").rglob("*")) == sorted(
         ["011750000"] + [lots.name(r) + ".tla" for r in paris]
     )
     again = kit.agent(db, "lots", "send", lots.name(paris[0]))
     assert again.returncode == 1 and "already sent" in again.stderr
     # The other lots by e-mail, with the funds settings file.
-    (tmp_path / "funds.toml").write_text(
+    (db.parent / "funds.toml").write_text(
         '[smtp]\nhost = "127.0.0.1"\nport = %d\nfrom = "cabinet@practice.test"\n\n'
         '[funds.011690000]\nname = "CPAM du Rhone"\nemail = "fse@cpam-lyon.test"\n' % fund.port
     )

@@ -76,10 +76,10 @@ def test_the_web_app_serves_the_copy_and_the_duplicate(synced, tmp_path):
 
 
 @pytest.mark.parametrize("fonts", ["dejavu", "none"])
-def test_any_text_in_any_field_makes_a_page(fonts, tmp_path, monkeypatch):
+def test_any_text_in_any_field_makes_a_page(fonts, tmp_path, monkeypatch, db_where):
     """Every text field of the page at once, each with what windows-1252 and the font lack;
     also on a PC without DejaVu, where the letters lose their accents instead (Ł -> L)."""
-    store, filed = lots_kit.store_with_day(tmp_path / "agent.db")
+    store, filed = lots_kit.store_with_day(db_where)
     row = store.sheet_row(next(iter(filed)))
     store.close()
     hostile = "Ł→🦀漢\ud800\u202e\x00\r\n\tx" * 20

@@ -12,8 +12,8 @@ from tests import returns_kit as rk
 
 
 @pytest.fixture
-def store(tmp_path):
-    s = rk.sent_store(tmp_path)
+def store(tmp_path, db_where):
+    s = rk.sent_store(tmp_path, db_where)
     yield s
     s.close()
 

@@ -14,17 +14,17 @@ from tests.imap_server import ImapServer
 
 
 @pytest.fixture
-def store(tmp_path):
-    s = rk.sent_store(tmp_path)
+def store(tmp_path, db_where):
+    s = rk.sent_store(tmp_path, db_where)
     yield s
     s.close()
 
 
-def run(tmp_path, *args, **env):
+def run(where, *args, **env):
     old = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     try:
-        return kit.agent(tmp_path / "agent.db", *args)
+        return kit.agent(where, *args)
     finally:
         for k, v in old.items():
             if v is None:
@@ -49,7 +49,7 @@ def test_returns_import_says_each_answer_and_refuses_in_one_line(store, tmp_path
             ],
         )
     )
-    proc = run(tmp_path, "returns", "import", str(path))
+    proc = run(store.path, "returns", "import", str(path))
     print(proc.stdout, proc.stderr)
     assert proc.returncode == 0, proc.stderr
     assert "lot %s received by fund %s on 2026-11-19" % (lots.name(lot), rk.PARIS) in proc.stdout
@@ -59,15 +59,15 @@ def test_returns_import_says_each_answer_and_refuses_in_one_line(store, tmp_path
         in proc.stdout
     )
     assert "rejected on 2026-11-24: R12: Droits [red]non[/red] ouverts" in proc.stdout
-    shown = run(tmp_path, "lots", "show", lots.name(lot))
+    shown = run(store.path, "lots", "show", lots.name(lot))
     assert "paid 16,50 EUR on 2026-11-25" in shown.stdout and "acknowledged" in shown.stdout
     assert "rejected: R12: Droits [red]non[/red] ouverts" in shown.stdout
     before = rk.snapshot(store)
-    again = run(tmp_path, "returns", "import", str(path))
+    again = run(store.path, "returns", "import", str(path))
     assert again.returncode == 0 and again.stdout.count("already recorded") == 3
     contradicts = tmp_path / "contra.json"
     contradicts.write_bytes(rk.return_bytes(rk.PARIS, [], [rk.paid(lot, sheets[1])]))
-    bad = run(tmp_path, "returns", "import", str(contradicts))
+    bad = run(store.path, "returns", "import", str(contradicts))
     assert bad.returncode == 1 and len(bad.stderr.strip().splitlines()) == 1
     assert "was already rejected" in bad.stderr and rk.snapshot(store) == before
 
@@ -83,12 +83,12 @@ def test_returns_report_lists_the_differences_and_exits_1(store, tmp_path):
             [rk.paid(lot, due[0]), rk.paid(lot, due[1], amount=due[1]["third_party"] - 100)],
         )
     )
-    assert run(tmp_path, "returns", "import", str(path)).returncode == 0
-    proc = run(tmp_path, "returns", "report")
+    assert run(store.path, "returns", "import", str(path)).returncode == 0
+    proc = run(store.path, "returns", "report")
     print(proc.stdout)
     assert proc.returncode == 1
     assert "paid another amount: 1 sheet" in proc.stdout
-    data = json.loads(run(tmp_path, "returns", "report", "--json").stdout)
+    data = json.loads(run(store.path, "returns", "report", "--json").stdout)
     assert [(d["sheet"], d["paid"] - d["expected"]) for d in data["differences"]] == [
         (due[1]["id"], -100)
     ]
@@ -105,24 +105,26 @@ def test_returns_fetch_reads_the_mailbox_of_the_settings(store, tmp_path):
             'user = "cabinet"\n' % server.port
         )
         proc = run(
-            tmp_path, "--config", str(config), "returns", "fetch", TLA_IMAP_PASSWORD="s3cret"
+            store.path, "--config", str(config), "returns", "fetch", TLA_IMAP_PASSWORD="s3cret"
         )
         print(proc.stdout, proc.stderr)
         assert proc.returncode == 0, proc.stderr
         assert "lot %s received" % lots.name(lot) in proc.stdout and "\\Seen" in server.flags(1)
-        wrong = run(tmp_path, "--config", str(config), "returns", "fetch", TLA_IMAP_PASSWORD="nope")
+        wrong = run(
+            store.path, "--config", str(config), "returns", "fetch", TLA_IMAP_PASSWORD="nope"
+        )
         assert wrong.returncode == 4 and len(wrong.stderr.strip().splitlines()) == 1
 
 
 def test_status_tells_sent_from_acknowledged(store, tmp_path):
-    proc = run(tmp_path, "status", "--today", "2026-11-19")
+    proc = run(store.path, "status", "--today", "2026-11-19")
     assert "every sheet was transmitted" not in proc.stdout
     assert "14 sheets sent, not acknowledged by their fund yet" in proc.stdout
     lot = rk.lots_of(store, rk.PARIS)[0]
     path = tmp_path / "r.json"
     path.write_bytes(rk.return_bytes(rk.PARIS, [rk.lot_entry(lot)]))
-    assert run(tmp_path, "returns", "import", str(path)).returncode == 0
-    proc = run(tmp_path, "status", "--today", "2026-11-19")
+    assert run(store.path, "returns", "import", str(path)).returncode == 0
+    proc = run(store.path, "status", "--today", "2026-11-19")
     n = len(rk.members(store, lot))
     assert "%d sheets sent, not acknowledged by their fund yet" % (14 - n) in proc.stdout
     assert "%d acknowledged" % n in proc.stdout
@@ -145,9 +147,9 @@ def test_the_purge_keeps_rejected_and_unpaid_third_party_sheets(store, tmp_path)
             ],
         )
     )
-    assert run(tmp_path, "returns", "import", str(path)).returncode == 0
+    assert run(store.path, "returns", "import", str(path)).returncode == 0
     day = dates.iso(dates.ymd_tuple(retention.purge_from(lots.find(store, lots.name(lot)))))
-    proc = run(tmp_path, "purge", "--today", day)
+    proc = run(store.path, "purge", "--today", day)
     print(proc.stdout)
     assert proc.returncode == 0
     gone = {r["id"] for r in store.db.execute("SELECT id FROM sheets WHERE purged IS NOT NULL")}

@@ -14,8 +14,8 @@ from tests.imap_server import ImapServer
 
 
 @pytest.fixture
-def store(tmp_path):
-    s = rk.sent_store(tmp_path)
+def store(tmp_path, db_where):
+    s = rk.sent_store(tmp_path, db_where)
     yield s
     s.close()
 

@@ -11,8 +11,8 @@ from tests import lots_kit as kit
 
 
 @pytest.fixture
-def session(tmp_path):
-    store, _ = kit.store_with_day(tmp_path / "agent.db")
+def session(tmp_path, db_where):
+    store, _ = kit.store_with_day(db_where)
     lots.build(store, kit.NOW)
     app = kit.cps_app("nurse")
     chosen, others = sealing.lots_to_seal(store, app, [])

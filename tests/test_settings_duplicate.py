@@ -13,8 +13,8 @@ situation = "%s"
 """
 
 
-def test_the_duplicate_prints_the_practice_of_its_situation(tmp_path):
-    store, filed = kit.store_with_day(tmp_path / "agent.db")
+def test_the_duplicate_prints_the_practice_of_its_situation(tmp_path, db_where):
+    store, filed = kit.store_with_day(db_where)
     nurse = next(i for i, (pro, _, _) in filed.items() if pro == "nurse")
     situation = filed[nurse][2].situation
     store.close()
@@ -23,7 +23,7 @@ def test_the_duplicate_prints_the_practice_of_its_situation(tmp_path):
         config.write_text(SETTINGS % mine)
         pdf = tmp_path / ("dup-%s.pdf" % mine)
         proc = kit.agent(
-            tmp_path / "agent.db",
+            db_where,
             "--config",
             str(config),
             "sheets",

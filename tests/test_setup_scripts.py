@@ -73,7 +73,7 @@ def _packages():
 def test_ci_installs_every_package_make_would():
     ci = (ROOT / ".ci" / "run").read_text()
     packages = _packages()
-    assert {"fonts-dejavu-core", "chromium", "pcscd", "softhsm2"} <= set(packages)
+    assert {"fonts-dejavu-core", "chromium", "pcscd", "softhsm2", "postgresql"} <= set(packages)
     assert [p for p in packages if p not in ci.split()] == []
 
 

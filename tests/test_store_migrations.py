@@ -1,26 +1,29 @@
-"""The database's numbered migrations (host_agent/store/schema.py, docs/agent.md "The
-database"): a file made by an agent that knew migrations 1-4 (the funds' returns as 4)
+"""The SQLite migrations of the releases before Alembic (host_agent/store/schema.py, docs/agent.md
+"The database"): a file made by an agent that knew migrations 1-4 (the funds' returns as 4)
 is brought to 5 (the day's round) with its rows kept; one of migrations 1-5 to 6 (the
-practice situation as text, its leading zeros given back); a file of a newer agent is
-refused."""
+practice situation as text, its leading zeros given back), then handed to the Alembic
+revisions (user_version 7); a file of a newer agent is refused."""
 
 import sqlite3
 
 import pytest
 
-from host_agent.store import Store, StoreError
-from host_agent.store.base import _statements
-from host_agent.store.schema import MIGRATIONS
+from host_agent.store import Store, StoreError, migrations
+from host_agent.store.schema import MIGRATIONS, statements
 
 
 def _made_at(path, version):
     """A database as an agent knowing `version` migrations left it."""
     db = sqlite3.connect(str(path), isolation_level=None)
     for number in range(version):
-        for statement in _statements(MIGRATIONS[number]):
+        for statement in statements(MIGRATIONS[number]):
             db.execute(statement)
     db.execute("PRAGMA user_version = %d" % version)
     return db
+
+
+def _user_version(store):
+    return store.db.execute("PRAGMA user_version").scalar()
 
 
 def _tables(store):
@@ -43,7 +46,8 @@ def test_a_database_with_the_returns_migrates_to_the_round_keeping_its_rows(tmp_
     db.close()
     store = Store(path)
     try:
-        assert store.version == len(MIGRATIONS)
+        assert _user_version(store) == migrations.USER_VERSION == 7
+        assert store.revision == migrations.HEAD
         assert {"prescriptions", "rounds", "round_entries", "fund_returns"} <= _tables(store)
         kept = store.db.execute("SELECT fund, reference FROM fund_returns").fetchall()
         assert [tuple(r) for r in kept] == [("011750000", "R1")]
@@ -51,7 +55,7 @@ def test_a_database_with_the_returns_migrates_to_the_round_keeping_its_rows(tmp_
         store.close()
     again = Store(path)  # opened again: nothing to migrate, nothing lost
     try:
-        assert again.version == len(MIGRATIONS)
+        assert _user_version(again) == migrations.USER_VERSION
         assert again.db.execute("SELECT COUNT(*) FROM fund_returns").fetchone()[0] == 1
     finally:
         again.close()
@@ -60,7 +64,7 @@ def test_a_database_with_the_returns_migrates_to_the_round_keeping_its_rows(tmp_
 def test_a_database_of_a_newer_agent_is_refused(tmp_path):
     path = tmp_path / "agent.db"
     db = _made_at(path, len(MIGRATIONS))
-    db.execute("PRAGMA user_version = %d" % (len(MIGRATIONS) + 1))
+    db.execute("PRAGMA user_version = %d" % (migrations.USER_VERSION + 1))
     db.close()
     with pytest.raises(StoreError, match="made by a newer tla-agent"):
         Store(path)

@@ -71,8 +71,8 @@ class _AcksBeforeCommitting(Exception):
     pass
 
 
-def test_the_check_catches_an_agent_that_acknowledges_before_committing(tmp_path):
-    world, store, root = kit.paired_world(tmp_path)
+def test_the_check_catches_an_agent_that_acknowledges_before_committing(tmp_path, db_where):
+    world, store, root = kit.paired_world(tmp_path, db=db_where)
     saved = kit.add_sheets(world.app.storage, 6)
     syncer = kit.agent(world, store, root, batch_sheets=4)
 
@@ -90,8 +90,8 @@ def test_the_check_catches_an_agent_that_acknowledges_before_committing(tmp_path
     assert kit.check_exactly_once(world, store, saved)
 
 
-def test_agent_killed_between_commit_and_ack_then_nothing_is_sent_twice(tmp_path):
-    world, store, root = kit.paired_world(tmp_path)
+def test_agent_killed_between_commit_and_ack_then_nothing_is_sent_twice(tmp_path, db_where):
+    world, store, root = kit.paired_world(tmp_path, db=db_where)
     saved = kit.add_sheets(world.app.storage, 20)
 
     committed = []
@@ -113,8 +113,8 @@ def test_agent_killed_between_commit_and_ack_then_nothing_is_sent_twice(tmp_path
     assert kit.check_exactly_once(world, store, saved) == []
 
 
-def test_a_sheet_tampered_on_the_terminals_flash_lands_in_quarantine(tmp_path):
-    world, store, root = kit.paired_world(tmp_path)
+def test_a_sheet_tampered_on_the_terminals_flash_lands_in_quarantine(tmp_path, db_where):
+    world, store, root = kit.paired_world(tmp_path, db=db_where)
     saved = kit.add_sheets(world.app.storage, 5)
     victim = sorted(saved)[2]
     kit.tamper_on_flash(world.app.storage, victim)
@@ -133,8 +133,8 @@ def test_a_sheet_tampered_on_the_terminals_flash_lands_in_quarantine(tmp_path):
     assert world.board.display.lines[1].startswith("Feuille no")
 
 
-def test_a_terminal_reboot_mid_sync_costs_a_new_session_only(tmp_path):
-    world, store, root = kit.paired_world(tmp_path)
+def test_a_terminal_reboot_mid_sync_costs_a_new_session_only(tmp_path, db_where):
+    world, store, root = kit.paired_world(tmp_path, db=db_where)
     saved = kit.add_sheets(world.app.storage, 30)
     reboots = []
 
@@ -147,8 +147,8 @@ def test_a_terminal_reboot_mid_sync_costs_a_new_session_only(tmp_path):
     assert kit.check_exactly_once(world, store, saved) == []
 
 
-def test_an_unpaired_agent_gets_nothing(tmp_path):
-    world, store, root = kit.paired_world(tmp_path)
+def test_an_unpaired_agent_gets_nothing(tmp_path, db_where):
+    world, store, root = kit.paired_world(tmp_path, db=db_where)
     saved = kit.add_sheets(world.app.storage, 3)
     stranger = Store(tmp_path / "stranger.db")
     with pytest.raises(SyncError, match="not paired with this PC"):
@@ -165,8 +165,8 @@ def test_an_unpaired_agent_gets_nothing(tmp_path):
     assert kit.agent(world, store, root).run().filed == len(saved)
 
 
-def test_a_terminal_paired_with_another_pc(tmp_path):
-    world, store, root = kit.paired_world(tmp_path)
+def test_a_terminal_paired_with_another_pc(tmp_path, db_where):
+    world, store, root = kit.paired_world(tmp_path, db=db_where)
     kit.add_sheets(world.app.storage, 3)
     other = Store(tmp_path / "other-pc.db")
     kit.pair_in_world(world, other)
@@ -177,8 +177,8 @@ def test_a_terminal_paired_with_another_pc(tmp_path):
     assert kit.agent(world, other, root).run().filed == 3
 
 
-def test_wrong_protocol_version(tmp_path):
-    world, store, root = kit.paired_world(tmp_path)
+def test_wrong_protocol_version(tmp_path, db_where):
+    world, store, root = kit.paired_world(tmp_path, db=db_where)
     kit.add_sheets(world.app.storage, 2)
     hello = world.app.link.handlers[messages.HELLO]
 
@@ -228,8 +228,8 @@ def test_a_full_disk_files_nothing_half_and_the_terminal_keeps_its_sheets(tmp_pa
     assert kit.check_exactly_once(world, store, saved) == []
 
 
-def test_a_port_that_vanishes_mid_sync(tmp_path):
-    world, store, root = kit.paired_world(tmp_path)
+def test_a_port_that_vanishes_mid_sync(tmp_path, db_where):
+    world, store, root = kit.paired_world(tmp_path, db=db_where)
     saved = kit.add_sheets(world.app.storage, 40)
 
     def unplug(rec_nos):
@@ -238,7 +238,7 @@ def test_a_port_that_vanishes_mid_sync(tmp_path):
     with pytest.raises(LinkError, match="stopped answering|no answer") as e:
         kit.agent(world, store, root, batch_sheets=16, after_commit=unplug).run()
     print(e.value)
-    assert store.db.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+    assert store.server or store.db.execute("PRAGMA quick_check").scalar() == "ok"
     assert kit.check_marks(world, store) == []
     status = store.db.execute("SELECT status, error FROM sync_sessions").fetchall()
     assert status[-1][0] == "interrupted"

@@ -28,8 +28,8 @@ PAGES = {
 }
 
 
-def test_every_page_answers_in_french(tmp_path):
-    c = web.client(web.day(tmp_path))
+def test_every_page_answers_in_french(tmp_path, db_where):
+    c = web.client(web.day(tmp_path, db_where))
     for path, words in PAGES.items():
         r = c.get(path)
         assert r.status_code == 200, (path, web.text(r)[:500])
@@ -62,8 +62,8 @@ def test_hostile_names_are_shown_as_text(tmp_path):
         assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page, path
 
 
-def test_build_seal_send_return_and_duplicate(tmp_path):
-    db = web.day(tmp_path)
+def test_build_seal_send_return_and_duplicate(tmp_path, db_where):
+    db = web.day(tmp_path, db_where)
     reader = web.Reader("nurse")
     c = web.client(db, reader=reader, outbox=tmp_path / "outbox")
     token = web.csrf(c)
@@ -151,8 +151,8 @@ def _said(line) -> tuple:
     return (line.patient, line.state, lot, line.rejected, fund, line.deadline, line.left)
 
 
-def test_a_wrong_pin_says_the_tries_left_and_changes_nothing(tmp_path):
-    db = web.day(tmp_path)
+def test_a_wrong_pin_says_the_tries_left_and_changes_nothing(tmp_path, db_where):
+    db = web.day(tmp_path, db_where)
     reader = web.Reader("nurse")
     c = web.client(db, reader=reader)
     token = web.csrf(c)
@@ -205,8 +205,8 @@ def test_a_missing_database_is_one_french_sentence(tmp_path):
         ),
     ],
 )
-def test_a_bad_return_file_changes_nothing(tmp_path, content, words):
-    db = web.day(tmp_path)
+def test_a_bad_return_file_changes_nothing(tmp_path, content, words, db_where):
+    db = web.day(tmp_path, db_where)
     c = web.client(db)
     token = web.csrf(c)
     before = web.dump(db)
@@ -215,8 +215,8 @@ def test_a_bad_return_file_changes_nothing(tmp_path, content, words):
     assert web.dump(db) == before
 
 
-def test_the_sheet_page_reads_in_plain_french(tmp_path):
-    c = web.client(web.day(tmp_path))
+def test_the_sheet_page_reads_in_plain_french(tmp_path, db_where):
+    c = web.client(web.day(tmp_path, db_where))
     page = web.text(c.get("/feuilles/1"))
     for words in ("Date des soins", "18/11/2026", "Total des honoraires", "Indemnité forfaitaire"):
         assert words in page

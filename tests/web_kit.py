@@ -54,9 +54,10 @@ def client(db, reader=None, **options) -> TestClient:
     return TestClient(create_app(config), base_url="http://127.0.0.1", follow_redirects=True)
 
 
-def day(tmp_path):
-    """A database holding the day's 14 sheets; its path."""
-    db = tmp_path / "agent.db"
+def day(tmp_path, db=None):
+    """A database holding the day's 14 sheets (at `db`, default agent.db in tmp_path:
+    tests/postgres_fixtures.py's db_where); where it is."""
+    db = db or tmp_path / "agent.db"
     store, _ = kit.store_with_day(db)
     store.close()
     return db
@@ -76,7 +77,7 @@ def csrf(c, page="/lots") -> str:
 def dump(db) -> list:
     store = Store(db)
     try:
-        return list(store.db.iterdump())
+        return store.dump()
     finally:
         store.close()
 
@@ -128,14 +129,13 @@ def hostile_names(db):
             terminal = t.execute("SELECT id FROM terminals LIMIT 1").fetchone()[0]
             t.execute(
                 "INSERT INTO quarantine (terminal_id, record_no, bundle, bundle_digest, reason,"
-                " received) VALUES (?, 99, X'00', X'00', ?, 1795024800)",
-                (terminal, HOSTILE),
+                " received) VALUES (?, 99, ?, ?, ?, 1795024800)",
+                (terminal, b"\0", b"\0", HOSTILE),
             )
             t.execute(
                 "INSERT INTO access_log (terminal_id, entry_no, at, who, card, card_id, what,"
-                " prev, chain, chain_ok) VALUES (?, 1, 1795024800, ?, 'vitale', '1', ?, X'00',"
-                " X'00', 1)",
-                (terminal, HOSTILE, HOSTILE),
+                " prev, chain, chain_ok) VALUES (?, 1, 1795024800, ?, 'vitale', '1', ?, ?, ?, 1)",
+                (terminal, HOSTILE, HOSTILE, b"\0", b"\0"),
             )
     finally:
         store.close()

@@ -7,10 +7,12 @@
 #   fonts-dejavu-core - DejaVu Sans, the Unicode font of the agent's PDFs (host_agent/pdf_page.py)
 #   chromium         - the real browser the web app is tested in (tests/test_web_browser.py)
 #   softhsm2         - a PKCS#11 token for the PKCS#11 sealing tests (tests/test_pkcs11_seal.py)
+#   postgresql       - PostgreSQL 15's initdb and server, which the tests start themselves to
+#                      run every store test on both backends (tests/postgres_kit.py)
 # Or the packages given as arguments, for WHAT ($TLA_DEPS_FOR; tools/firmware.sh: the ARM
 # toolchain). As root, say so in one line, then install what is missing with apt-get
 # (TLA_NO_APT=1: only say it); otherwise say in one line what to install.
-PKGS=${*:-libpcsclite-dev pcscd vsmartcard-vpcd lrzsz poppler-utils fonts-dejavu-core chromium softhsm2}
+PKGS=${*:-libpcsclite-dev pcscd vsmartcard-vpcd lrzsz poppler-utils fonts-dejavu-core chromium softhsm2 postgresql}
 WHAT=${TLA_DEPS_FOR:-tla}
 missing=""
 # A Debian system Python needs python3-venv for `python3 -m venv`.

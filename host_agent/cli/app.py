@@ -10,6 +10,7 @@ import typer
 from host_agent.cli import (
     check,
     config,
+    database,
     funds,
     lots,
     paper,
@@ -97,6 +98,7 @@ app.command("check")(check.check_database)
 app.command("serve")(serve.serve)  # the practice's web app (host_agent/web/)
 app.add_typer(rounds.round_app, name="round")  # docs/round.md
 app.add_typer(updates.update_app, name="update")  # docs/agent.md "Updates"
+app.add_typer(database.db_app, name="db")  # docs/agent.md "Group practice"
 
 
 def main():

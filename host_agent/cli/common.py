@@ -23,7 +23,7 @@ from rich.text import Text
 
 from host_agent import lots, settings, settings_cards, status, workspace
 from host_agent.errors import EXIT_DATABASE, EXIT_INTERNAL, EXIT_REFUSED, AgentError
-from host_agent.store import rows
+from host_agent.store import location, rows
 from protocol import dates
 
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -107,8 +107,11 @@ DbOption = Annotated[
     typer.Option(
         "--db",
         envvar=workspace.DB_ENV,
-        help="The agent's database (SQLite). Default: $%s, else %s."
-        % (workspace.DB_ENV, workspace.DEFAULT_DB),
+        parser=location.parse,  # a Path, or a Server for postgresql://...
+        metavar="PATH|URL",
+        help="The agent's database: a SQLite file, or a PostgreSQL database shared by the "
+        "practice's PCs (postgresql://user@host/database). Default: the settings' database, "
+        "$%s, else %s." % (workspace.DB_ENV, workspace.DEFAULT_DB),
         show_default=False,
     ),
 ]
@@ -372,8 +375,8 @@ def default_map(group, loaded: settings.Settings) -> dict:
         for param in command.params:
             get = _FROM_SETTINGS.get(param.name or "")
             value = get(loaded) if get else None
-            if value is not None:
-                values[param.name] = str(value)
+            if value is not None:  # a Server's URL with its password: str() hides it
+                values[param.name] = getattr(value, "url", None) or str(value)
         if values:
             out[name] = values
     return out

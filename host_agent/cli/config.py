@@ -8,6 +8,7 @@ import typer
 
 from host_agent import settings, settings_file
 from host_agent.cli.common import console, fail
+from host_agent.store import location
 
 
 def init_settings(
@@ -19,7 +20,14 @@ def init_settings(
         ),
     ] = False,
     db: Annotated[
-        Path | None, typer.Option("--db", help="The database.", show_default=False)
+        Path | None,
+        typer.Option(
+            "--db",
+            parser=location.parse,
+            metavar="PATH|URL",
+            help="The database: a file, or postgresql://user@host/database.",
+            show_default=False,
+        ),
     ] = None,
     root: Annotated[
         Path | None, typer.Option(help="The root certificate.", show_default=False)

@@ -1,8 +1,12 @@
-"""The practice PC's database, and every SQL statement of the agent (docs/agent.md, "The
-database"): one SQLite file in WAL mode with numbered migrations (schema.py), its rows of
-their columns' types (rows.py), and one module per table group:
+"""The practice's database, and every SQL statement of the agent (docs/agent.md, "The
+database"): a SQLite file in WAL mode (the default) or a PostgreSQL database shared by the
+practice's PCs (location.py), through SQLAlchemy Core (connection.py, engines.py), one
+schema for both (tables.py) built and upgraded by Alembic revisions the agent runs itself
+(migrations/; schema.py: the SQLite migrations before them), its rows of their columns'
+types (rows.py), and one module per table group:
 
-- base.py: the connection, the migrations, transactions;
+- base.py: opening, migrating, transactions (one writer at a time on both backends);
+- copy.py: `tla-agent db copy`, a whole database onto another backend;
 - terminals.py: terminals, pairings, certificates, sync sessions, settings;
 - sheets.py: filed sheets and the quarantine, a batch filed in one transaction;
 - access.py: access log, opposition list, the per-terminal listings;
@@ -17,7 +21,7 @@ it to the terminal. Outside this package, host_agent holds no SQL (tests/test_bu
 """
 
 from host_agent.store.access import Logs
-from host_agent.store.base import Base, StoreError
+from host_agent.store.base import Base, StoreConflict, StoreError
 from host_agent.store.followup import FollowUp
 from host_agent.store.lots import LotTables
 from host_agent.store.returns import FundReturns
@@ -25,8 +29,9 @@ from host_agent.store.rounds import RoundTables
 from host_agent.store.sheets import Sheets
 from host_agent.store.terminals import Terminals
 
-__all__ = ["Store", "StoreError"]
+__all__ = ["Store", "StoreConflict", "StoreError"]
 
 
 class Store(Base, Terminals, Sheets, Logs, LotTables, FollowUp, FundReturns, RoundTables):
-    """The agent's database: `Store(path)` opens (or creates, 0600) and migrates it."""
+    """The agent's database: `Store(path or URL)` opens (or creates, a file 0600) and
+    migrates it."""

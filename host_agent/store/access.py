@@ -1,16 +1,16 @@
 """The access log, the opposition list and its versions, and the per-terminal listings of
 sheets, quarantine and access log (Store has these methods through Logs)."""
 
-import sqlite3
 import time
 
+from host_agent.store.connection import Connection
 from protocol import opposition_entries
 
 
 class Logs:
     """Methods of Store (its `db` and `transaction()`)."""
 
-    db: sqlite3.Connection
+    db: Connection
 
     def transaction(self):
         raise NotImplementedError  # Store's
@@ -32,13 +32,13 @@ class Logs:
             return
         with self.transaction() as db:
             db.executemany(
-                "INSERT OR IGNORE INTO access_log (terminal_id, entry_no, at, who, card, card_id,"
-                " what, prev, chain, chain_ok) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO access_log (terminal_id, entry_no, at, who, card, card_id, what, prev,"
+                " chain, chain_ok) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
                 [(terminal_id, *e.row()) for e in entries],
             )
             db.execute(
-                "UPDATE terminals SET access_cursor = MAX(access_cursor, ?) WHERE id = ?",
-                (entries[-1].number, terminal_id),
+                "UPDATE terminals SET access_cursor = ? WHERE id = ? AND access_cursor < ?",
+                (entries[-1].number, terminal_id, entries[-1].number),
             )
 
     # ---------------------------------------------------------------- opposition list

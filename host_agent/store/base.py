@@ -1,112 +1,141 @@
-"""The database file itself: one SQLite file in WAL mode, opened with its pragmas, brought
-up to date by the numbered migrations (host_agent/store/schema.py), and its transactions.
+"""The database itself: a SQLite file (WAL) or a PostgreSQL database (host_agent/store/
+location.py says which), opened (engines.py), brought up to date by the Alembic revisions
+(migrations/), and its transactions.
+
+A transaction is one writer at a time, on both backends: SQLite's BEGIN IMMEDIATE takes the
+file's write lock at the start; on PostgreSQL, BEGIN (READ COMMITTED) then a transaction
+advisory lock of the practice's database, held to COMMIT or ROLLBACK. Every statement of a
+writer then sees what the writers before it committed, as on SQLite, and readers never wait
+(docs/architecture.md "Decisions"). A statement outside a transaction is one of its own.
 """
 
 import os
 import sqlite3
 from pathlib import Path
 
+from sqlalchemy import exc
+
 from host_agent import files
-from host_agent.errors import EXIT_DATABASE, AgentError
-from host_agent.store import rows
-from host_agent.store.schema import MIGRATIONS
+from host_agent.store import copy, engines, location, migrations, rows
+from host_agent.store.errors import StoreConflict, StoreError
 from host_agent.system import current as system
 
+__all__ = ["Base", "StoreConflict", "StoreError"]
 
-class StoreError(AgentError):
-    """The database cannot be used; the message is one plain sentence."""
-
-    exit_code = EXIT_DATABASE
-    french_default = (
-        "La base de données du cabinet ne peut pas être utilisée : restaurez-la depuis une "
-        "sauvegarde ou appelez la personne qui s'occupe de l'informatique."
-    )
+WRITER_LOCK = 0x746C61  # "tla": pg_advisory_xact_lock's key, one per database
 
 
 class Base:
     """The connection (`db`), its migrations and transactions."""
 
-    def __init__(self, path: str | Path):
-        self.path = Path(path)
-        new = not self.path.exists()
+    def __init__(self, where: "str | Path | location.Server"):
+        self.path = location.parse(where)
+        if isinstance(self.path, location.Server):
+            self.db = engines.open_server(self.path)
+            self._migrate()
+        else:
+            self._open_file(self.path)
+
+    def _open_file(self, path: Path) -> None:
+        new = not path.exists()
         try:
             if new:
-                files.private_folder(self.path.parent)  # 0700, as every folder it writes
-                system.create_private_file(self.path)  # 0600: health data, keys
-            self.db = sqlite3.connect(str(self.path), isolation_level=None, timeout=10)
-            self.db.row_factory = sqlite3.Row
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=FULL")
-            self.db.execute("PRAGMA foreign_keys=ON")
-            # Freed and overwritten content is zeroed, not left in free pages (pairing keys).
-            self.db.execute("PRAGMA secure_delete=ON")
-            self.migrate()
-            self.db.row_factory = rows.typed_row_factory(self.db)
+                files.private_folder(path.parent)  # 0700, as every folder it writes
+                system.create_private_file(path)  # 0600: health data, keys
+            self.db = engines.open_file(path)
+            self._migrate()
+            self.db.expected = rows.expected_types(self.db)
             if not new:
-                check = self.db.execute("PRAGMA quick_check").fetchone()[0]
+                check = self.db.execute("PRAGMA quick_check").scalar()
                 if check != "ok":
                     raise StoreError(
-                        "the database %s is damaged (%s): restore it from a backup"
-                        % (self.path, check)
+                        "the database %s is damaged (%s): restore it from a backup" % (path, check)
                     )
         except sqlite3.DatabaseError as e:
-            if not os.access(self.path, os.W_OK) or not os.access(self.path.parent, os.W_OK):
+            if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
                 raise StoreError(  # not damage: the file or its folder (-wal, -shm) read-only
                     "the database %s or its folder is read-only for you: tla-agent writes it "
-                    "and its -wal and -shm files next to it" % self.path
+                    "and its -wal and -shm files next to it" % path
                 ) from e
             raise StoreError(
                 "cannot use the database %s: %s (is it a tla database? restore it from a backup)"
-                % (self.path, e)
+                % (path, e)
             ) from e
 
     @property
-    def version(self) -> int:
-        return self.db.execute("PRAGMA user_version").fetchone()[0]
+    def server(self) -> bool:
+        return self.db.dialect != "sqlite"
 
-    def migrate(self) -> None:
-        current = self.version
-        if current > len(MIGRATIONS):
-            raise StoreError(
-                "the database %s was made by a newer tla-agent (schema %d, this one knows %d)"
-                % (self.path, current, len(MIGRATIONS))
-            )
-        for number in range(current, len(MIGRATIONS)):
+    @property
+    def revision(self) -> str | None:
+        """The schema's Alembic revision."""
+        return migrations.revision(self.db)
+
+    def _migrate(self) -> None:
+        try:
+            if migrations.revision(self.db) == migrations.HEAD:
+                return  # the usual case: no transaction, no Alembic
             with self.transaction():
-                for statement in _statements(MIGRATIONS[number]):
-                    self.db.execute(statement)
-                self.db.execute("PRAGMA user_version = %d" % (number + 1))
+                migrations.bring_up_to_date(self.db)
+        except BaseException:
+            self.db.close()
+            raise
 
     def transaction(self):
         return _Transaction(self.db)
+
+    def copy_to(self, other: "Base", progress=None) -> dict:
+        """Every row of this store into the empty store `other` (`tla-agent db copy`)."""
+        return copy.copy(self, other, progress)
+
+    def dump(self) -> list:
+        """Every row of every table, in order: equal before and after means nothing changed."""
+        return copy.dump(self.db)
 
     def close(self) -> None:
         self.db.close()
 
 
-def _statements(script: str) -> list[str]:
-    out = []
-    for part in script.split(";"):
-        lines = [line.split("--", 1)[0] for line in part.splitlines()]
-        text = "\n".join(lines).strip()
-        if text:
-            out.append(text)
-    return out
-
-
 class _Transaction:
-    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception."""
+    """BEGIN ... COMMIT, or ROLLBACK on any exception (module docstring)."""
 
-    def __init__(self, db: sqlite3.Connection):
+    def __init__(self, db):
         self.db = db
 
     def __enter__(self):
-        self.db.execute("BEGIN IMMEDIATE")
+        if self.db.in_transaction:
+            raise StoreError("internal error: a transaction inside a transaction")
+        if self.db.dialect == "sqlite":
+            self.db.driver("BEGIN IMMEDIATE")
+        else:
+            self.db.driver("BEGIN")
+            self.db.in_transaction = True
+            try:
+                self.db.execute("SELECT pg_advisory_xact_lock(?)", (WRITER_LOCK,)).fetchone()
+            except BaseException:
+                self._rollback()
+                raise
+        self.db.in_transaction = True
         return self.db
 
     def __exit__(self, exc_type, exc, tb):
         if exc_type is None:
-            self.db.execute("COMMIT")
+            try:
+                self.db.driver("COMMIT")
+            except BaseException:
+                self._rollback()
+                raise
+            self.db.in_transaction = False
         else:
-            self.db.execute("ROLLBACK")
+            self._rollback()
         return False
+
+    def _rollback(self):
+        self.db.in_transaction = False
+        try:
+            if self.db.raw.invalidated:  # the connection is gone: the server rolled it back
+                self.db.raw.rollback()  # SQLAlchemy's own state, so that it may reconnect
+            else:
+                self.db.driver("ROLLBACK")
+        except (sqlite3.Error, StoreError, exc.SQLAlchemyError):
+            pass  # the first error is the one to tell

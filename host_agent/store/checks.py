@@ -1,17 +1,25 @@
 """The reads of `tla-agent check` (host_agent/check.py), on a connection of its own opened
-read-only: nothing here writes."""
+read-only (a SQLite file opened read-only; on PostgreSQL a session whose transactions are
+read-only): nothing here writes."""
 
-import sqlite3
+from host_agent.store import engines, location
+from host_agent.store.connection import Connection
 
 
-def open_readonly(path) -> sqlite3.Connection:
-    db = sqlite3.connect("file:%s?mode=ro" % path, uri=True)
-    db.row_factory = sqlite3.Row
-    return db
+def open_readonly(where) -> Connection:
+    where = location.parse(where)
+    if isinstance(where, location.Server):
+        db = engines.open_server(where)
+        db.driver("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+        return db
+    return engines.open_file(where, read_only=True)
 
 
 def integrity(db) -> list:
-    """SQLite's integrity check: its lines ("ok" when whole), at most 50."""
+    """SQLite's integrity check: its lines ("ok" when whole), at most 50. A PostgreSQL
+    server checks its own pages (data checksums, its logs): nothing to read here."""
+    if db.dialect != "sqlite":
+        return ["ok"]
     return [line for (line,) in db.execute("PRAGMA integrity_check(50)")]
 
 

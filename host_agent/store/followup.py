@@ -2,15 +2,14 @@
 retention purge, and the sheets not transmitted yet (Store has these methods through
 FollowUp; host_agent/acks.py, retention.py and status.py hold what they mean)."""
 
-import sqlite3
-
+from host_agent.store.connection import Connection
 from host_agent.store.lots import ACKNOWLEDGED, REJECTED, SENT, TRANSMITTED, _marks
 
 
 class FollowUp:
     """Methods of Store (its `db`)."""
 
-    db: sqlite3.Connection
+    db: Connection
 
     def record_fund_ack(self, lot_id, accepted, now, day, reason, source) -> list | None:
         """Record a fund's acknowledgement of a sent lot, inside the caller's transaction:

@@ -7,7 +7,8 @@ it, and NOT_IN_LOT, defined once here, is that very condition read back.
 """
 
 import hashlib
-import sqlite3
+
+from host_agent.store.connection import Connection
 
 OPEN, SEALED, SENT, ACKNOWLEDGED, REJECTED = "open", "sealed", "sent", "acknowledged", "rejected"
 STATUSES = (OPEN, SEALED, SENT, ACKNOWLEDGED, REJECTED)
@@ -29,7 +30,7 @@ def _marks(values) -> str:
 class LotTables:
     """Methods of Store (its `db`)."""
 
-    db: sqlite3.Connection
+    db: Connection
 
     def free_sheets(self) -> list:
         """The free sheets, in the order lots take them."""
@@ -55,12 +56,11 @@ class LotTables:
             "ON CONFLICT (professional) DO UPDATE SET last = excluded.last",
             (professional, number),
         )
-        cur = db.execute(
+        lot_id = db.execute(
             "INSERT INTO lots (professional, number, fund, status, built, sheets, fees, "
-            "third_party) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "third_party) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (professional, number, fund, OPEN, now, len(sheet_ids), fees, third_party),
-        )
-        lot_id = cur.lastrowid
+        ).scalar()
         db.executemany(
             "INSERT INTO lot_sheets (lot_id, sheet_id, position, despite_duplicate) "
             "VALUES (?, ?, ?, ?)",

@@ -3,15 +3,14 @@ host_agent/returns.py, returns_report.py and retention.py hold what they mean): 
 imported and each sheet's answers, the transmitted sheets with the latest answer, and the
 purge of one sheet's electronic double (docs/returns.md)."""
 
-import sqlite3
-
+from host_agent.store.connection import Connection
 from host_agent.store.lots import ACKNOWLEDGED, SENT
 
 
 class FundReturns:
     """Methods of Store (its `db`)."""
 
-    db: sqlite3.Connection
+    db: Connection
 
     def lot_members(self, lot_id: int) -> list:
         """The sheets still in the lot (not released), in lot order."""
@@ -38,14 +37,11 @@ class FundReturns:
 
     def add_return(self, fund, reference, issued, now, digest, source) -> int:
         """Note a return file imported, inside the caller's transaction; its id."""
-        return (
-            self.db.execute(
-                "INSERT INTO fund_returns (fund, reference, issued, imported, digest, source) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (fund, reference, issued, now, digest, source),
-            ).lastrowid
-            or 0
-        )
+        return self.db.execute(
+            "INSERT INTO fund_returns (fund, reference, issued, imported, digest, source) "
+            "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+            (fund, reference, issued, now, digest, source),
+        ).scalar()
 
     def add_sheet_answer(self, return_id, sheet_id, lot_id, result, day, code, label, amount):
         """Note the fund's answer on one sheet, inside the caller's transaction."""
@@ -77,9 +73,9 @@ class FundReturns:
         """Delete one sheet's signed bytes and NIRs (R161-47 I 1°), inside the caller's
         transaction; what it is as an invoice stays (R161-49)."""
         self.db.execute(
-            "UPDATE sheets SET bundle = X'', insured = '', beneficiary = NULL, purged = ? "
+            "UPDATE sheets SET bundle = ?, insured = '', beneficiary = NULL, purged = ? "
             "WHERE id = ? AND purged IS NULL",
-            (now, sheet_id),
+            (b"", now, sheet_id),
         )
 
     def purge_lot_file(self, lot_id: int, now: int) -> None:

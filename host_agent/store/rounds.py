@@ -5,11 +5,14 @@ these methods through RoundTables). Every SQL statement of the round is here."""
 import sqlite3
 import time
 
+from host_agent.store.connection import Connection
+from host_agent.store.errors import StoreConflict
+
 
 class RoundTables:
     """Methods of Store (its `db` and `transaction()`)."""
 
-    db: sqlite3.Connection
+    db: Connection
 
     def transaction(self):
         raise NotImplementedError  # Store's
@@ -20,10 +23,10 @@ class RoundTables:
         """Keep a prescription (keys as the prescriptions table's columns); its id. The same
         prescription again (insured, prescriber, date, reference) is refused (ValueError)."""
         try:
-            cur = self.db.execute(
+            prescription_id = self.db.execute(
                 "INSERT INTO prescriptions (professional, insured, beneficiary, name, "
                 "prescriber, day, ref, acts, sessions, created) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (
                     p["professional"],
                     p["insured"],
@@ -36,13 +39,13 @@ class RoundTables:
                     p["sessions"],
                     int(time.time()),
                 ),
-            )
-        except sqlite3.IntegrityError:
+            ).scalar()
+        except (sqlite3.IntegrityError, StoreConflict):
             raise ValueError(
                 "prescription %s of %s on %d by %s is already kept"
                 % (p["ref"], p["insured"], p["day"], p["prescriber"])
             ) from None
-        return int(cur.lastrowid or 0)
+        return prescription_id
 
     def prescriptions(self, professional: str | None = None) -> list:
         """Every prescription kept (of one professional), oldest first."""
@@ -62,7 +65,8 @@ class RoundTables:
         latest first (the round reads their prescription, situation and payment)."""
         return self.db.execute(
             "SELECT bundle, professional, completion, terminal_id, record_no FROM sheets "
-            "WHERE insured = ? AND beneficiary IS ? ORDER BY completion DESC, id DESC",
+            "WHERE insured = ? AND beneficiary IS NOT DISTINCT FROM ? "
+            "ORDER BY completion DESC, id DESC",
             (insured, beneficiary),
         ).fetchall()
 
@@ -93,12 +97,11 @@ class RoundTables:
             for row in unsent:
                 self.db.execute("DELETE FROM round_entries WHERE round_id = ?", (row["id"],))
                 self.db.execute("DELETE FROM rounds WHERE id = ?", (row["id"],))
-            cur = self.db.execute(
+            round_id = self.db.execute(
                 "INSERT INTO rounds (terminal_id, professional, day, entries, created) "
-                "VALUES (?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?) RETURNING id",
                 (terminal_id, professional, day, entries_cbor, int(time.time())),
-            )
-            round_id = int(cur.lastrowid or 0)
+            ).scalar()
             for idx, pid in enumerate(prescription_ids):
                 self.db.execute(
                     "INSERT INTO round_entries (round_id, idx, prescription_id) VALUES (?, ?, ?)",

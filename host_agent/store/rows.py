@@ -2,7 +2,8 @@
 "Errors and exit codes"): a database edited by hand (`UPDATE sheets SET fees = 'abc'`,
 `bundle = 'text'`, `UPDATE lots SET sent = 1e300`) gives exit 6 naming the damaged row, at
 the moment the row is read, instead of a TypeError or OverflowError deep in a command
-(exit 70). SQLite keeps any value in any column; only the declared type says what belongs.
+(exit 70). SQLite keeps any value in any column; only the declared type says what belongs. A
+PostgreSQL server keeps each column to its type itself: nothing to check there.
 """
 
 import sqlite3
@@ -33,7 +34,10 @@ def _columns(db, table) -> list:
 
 def expected_types(db) -> dict:
     """{column name: the Python types its values may have}, over every table of `db`; a name
-    declared with two types in two tables admits both, an undeclared type is not checked."""
+    declared with two types in two tables admits both, an undeclared type is not checked.
+    Empty on PostgreSQL, which keeps each column to its type."""
+    if db.dialect != "sqlite":
+        return {}
     kinds = {}
     for table in _tables(db):
         for name, kind in _columns(db, table):
@@ -48,7 +52,9 @@ def expected_types(db) -> dict:
 def damaged_values(db) -> list:
     """One sentence per stored value not of its column's type, its table and row named
     (`tla-agent check` reports them all rather than stopping at the first)."""
-    found = []
+    found: list = []
+    if db.dialect != "sqlite":
+        return found
     for table in _tables(db):
         columns = _columns(db, table)
         names = [name for name, _kind in columns]
@@ -70,23 +76,9 @@ def damaged_values(db) -> list:
     return found
 
 
-def typed_row_factory(db):
-    """A row factory for `db` (sqlite3.Row rows) that raises RowDamaged for a value whose
-    type its column does not admit. Computed columns of other names are not checked."""
-    expected = expected_types(db)
-
-    def factory(cursor, values):
-        for (name, *_rest), value in zip(cursor.description, values, strict=True):
-            admitted = expected.get(name)
-            if admitted is not None and type(value) not in admitted:
-                raise RowDamaged(_damage(cursor, values, name, value, admitted))
-        return sqlite3.Row(cursor, values)
-
-    return factory
-
-
-def _damage(cursor, values, name, value, admitted) -> str:
-    names = [d[0] for d in cursor.description]
+def damage_line(names, values, name, value, admitted) -> str:
+    """The sentence of a row read (`names`, `values`) whose column `name` holds `value`,
+    not of the `admitted` types (host_agent/store/connection.py checks each row read)."""
     row = "row %s" % values[names.index("id")] if "id" in names else "a row"
     return (
         "the database is damaged: column %s of %s holds %s, not %s (edited by hand?): run "

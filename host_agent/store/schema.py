@@ -1,5 +1,7 @@
-"""The agent's database schema: the numbered migrations, each bringing PRAGMA user_version
-from i to i + 1 (host_agent/store/base.py runs them; docs/agent.md "The database")."""
+"""The SQLite-only numbered migrations of the releases before Alembic, each bringing PRAGMA
+user_version from i to i + 1. Frozen: a file they made (1 to 6) is brought to 6 by them,
+then handed over to the Alembic revisions (host_agent/store/migrations/; docs/agent.md "The
+database"). New changes of the schema are Alembic revisions, never a 7th entry here."""
 
 MIGRATIONS: list[str] = [
     # 1: the sync issue's tables
@@ -253,3 +255,14 @@ MIGRATIONS: list[str] = [
     ALTER TABLE sheets RENAME COLUMN situation_text TO situation;
     """,
 ]
+
+
+def statements(script: str) -> list[str]:
+    """The statements of one migration's script, comments taken out."""
+    out = []
+    for part in script.split(";"):
+        lines = [line.split("--", 1)[0] for line in part.splitlines()]
+        text = "\n".join(lines).strip()
+        if text:
+            out.append(text)
+    return out

@@ -2,18 +2,18 @@
 the terminal has not confirmed, and the listings (Store has these methods through Sheets)."""
 
 import hashlib
-import sqlite3
 import time
 
 from cryptography import x509
 
+from host_agent.store.connection import Connection
 from protocol import bundle as bundles
 
 
 class Sheets:
     """Methods of Store (its `db`, `transaction()` and `terminal()`)."""
 
-    db: sqlite3.Connection
+    db: Connection
 
     def transaction(self):
         raise NotImplementedError  # Store's
@@ -28,8 +28,8 @@ class Sheets:
         with self.transaction() as db:
             for der in batch.certs:
                 db.execute(
-                    "INSERT OR IGNORE INTO certificates (cert_id, der, subject, received) "
-                    "VALUES (?, ?, ?, ?)",
+                    "INSERT INTO certificates (cert_id, der, subject, received) "
+                    "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                     (bundles.cert_id(der), der, _subject(der), now),
                 )
             for item in batch.accepted:
@@ -40,8 +40,9 @@ class Sheets:
                     batch.rejected.append((item.record, item.data, reason))
             for rec_no, data, reason in batch.rejected:
                 db.execute(
-                    "INSERT OR IGNORE INTO quarantine (terminal_id, record_no, bundle, "
-                    "bundle_digest, reason, received, sync_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO quarantine (terminal_id, record_no, bundle, bundle_digest, "
+                    "reason, received, sync_id) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT DO NOTHING",
                     (
                         terminal_id,
                         rec_no,
@@ -55,8 +56,8 @@ class Sheets:
                 bad.append(rec_no)
             if batch.last_record:
                 db.execute(
-                    "UPDATE terminals SET cursor = MAX(cursor, ?) WHERE id = ?",
-                    (batch.last_record, terminal_id),
+                    "UPDATE terminals SET cursor = ? WHERE id = ? AND cursor < ?",
+                    (batch.last_record, terminal_id, batch.last_record),
                 )
             db.execute(
                 "UPDATE sync_sessions SET sheets = sheets + ?, rejected = rejected + ? WHERE id = ?",

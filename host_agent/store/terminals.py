@@ -2,16 +2,22 @@
 sync sessions and the agent's settings (Store has these methods through Terminals)."""
 
 import socket
-import sqlite3
 import time
 
+from host_agent.store.connection import Connection
 from protocol.pairing import Pairing
+
+# A revoked pairing's key, overwritten with as many zero bytes (never readable again).
+_ZEROS = {
+    "sqlite": "zeroblob(length(pairing_key))",
+    "postgresql": "decode(repeat('00', length(pairing_key)), 'hex')",
+}
 
 
 class Terminals:
     """Methods of Store (its `db` and `transaction()`)."""
 
-    db: sqlite3.Connection
+    db: Connection
 
     def transaction(self):
         raise NotImplementedError  # Store's
@@ -29,11 +35,11 @@ class Terminals:
                 (now, model, firmware, row["id"]),
             )
             return row["id"]
-        cur = self.db.execute(
-            "INSERT INTO terminals (serial, model, firmware, first_seen, last_seen) VALUES (?, ?, ?, ?, ?)",
+        return self.db.execute(
+            "INSERT INTO terminals (serial, model, firmware, first_seen, last_seen) "
+            "VALUES (?, ?, ?, ?, ?) RETURNING id",
             (serial, model, firmware, now, now),
-        )
-        return int(cur.lastrowid or 0)
+        ).scalar()
 
     def terminal_row(self, serial: str):
         return self.db.execute("SELECT * FROM terminals WHERE serial = ?", (serial,)).fetchone()
@@ -67,7 +73,11 @@ class Terminals:
         return row["value"] if row else default
 
     def set_setting(self, key: str, value: str) -> None:
-        self.db.execute("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", (key, value))
+        self.db.execute(
+            "INSERT INTO settings (key, value) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
 
     def agent_id(self) -> str:
         """The name this agent gives itself when pairing (kept, so it stays the same)."""
@@ -85,8 +95,8 @@ class Terminals:
         with self.transaction() as db:
             terminal_id = self.terminal(serial, model, firmware)
             db.execute(
-                "UPDATE pairings SET revoked = ?, pairing_key = zeroblob(length(pairing_key)) "
-                "WHERE terminal_id = ? AND revoked IS NULL",
+                "UPDATE pairings SET revoked = ?, pairing_key = %s "
+                "WHERE terminal_id = ? AND revoked IS NULL" % _ZEROS[db.dialect],
                 (now, terminal_id),
             )
             db.execute(
@@ -110,9 +120,8 @@ class Terminals:
     def forget_pairing(self, serial: str) -> int:
         """Revoke the pairing with `serial` (the key stays unusable); returns how many."""
         cur = self.db.execute(
-            "UPDATE pairings SET revoked = ?, pairing_key = zeroblob(length(pairing_key)) "
-            "WHERE revoked IS NULL AND terminal_id = "
-            "(SELECT id FROM terminals WHERE serial = ?)",
+            "UPDATE pairings SET revoked = ?, pairing_key = %s WHERE revoked IS NULL AND "
+            "terminal_id = (SELECT id FROM terminals WHERE serial = ?)" % _ZEROS[self.db.dialect],
             (int(time.time()), serial),
         )
         return cur.rowcount
@@ -129,11 +138,11 @@ class Terminals:
     # ---------------------------------------------------------------- syncs
 
     def start_sync(self, terminal_id: int | None) -> int:
-        cur = self.db.execute(
-            "INSERT INTO sync_sessions (terminal_id, started, status) VALUES (?, ?, 'running')",
+        return self.db.execute(
+            "INSERT INTO sync_sessions (terminal_id, started, status) "
+            "VALUES (?, ?, 'running') RETURNING id",
             (terminal_id, int(time.time())),
-        )
-        return int(cur.lastrowid or 0)
+        ).scalar()
 
     def end_sync(self, sync_id: int, status: str, error: str | None = None, nbytes: int = 0):
         """Close a sync session: ok, interrupted or failed (the reason in `error`)."""

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 from host_agent import files, settings, user_files
+from host_agent.store import location
 
 COOKIE = "tla_session"
 SECRET_FOLDER = "web-secrets"  # in the agent's data folder (0700), one file per database
@@ -45,7 +46,7 @@ class Config:
         slots=None,
         settings=None,
     ):
-        self.db = Path(db)
+        self.db = location.parse(db)  # a file's Path, or a PostgreSQL Server
         self.root = Path(root) if root is not None else None  # None: root.pem beside the db
         self.host = host
         self.password_hash = _hash(password, secrets.token_bytes(16)) if password else None
@@ -109,7 +110,10 @@ def secret_path(db: Path) -> Path:
     folder the practice works in (where a `git add -A` or a shared drive would take it).
     One secret per database (named by the digest of its path): a cookie of one practice
     database is not one of another."""
-    name = hashlib.sha256(str(Path(db).resolve()).encode()).hexdigest()[:24]
+    where = location.parse(db)
+    # A file by its full path; a server by its URL shown without its password.
+    said = str(where.resolve()) if isinstance(where, Path) else str(where)
+    name = hashlib.sha256(said.encode()).hexdigest()[:24]
     return settings.default_database().parent / SECRET_FOLDER / name
 
 
@@ -129,7 +133,7 @@ def load_secret(db: Path) -> bytes:
             raise ValueError("the session secret %s: %s" % (path, e)) from None
         return data
     secret = secrets.token_bytes(32)
-    if Path(db).parent.is_dir():
+    if location.parse(db).parent.is_dir():
         files.write_private(path, secret)
     return secret
 

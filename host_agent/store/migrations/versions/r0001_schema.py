@@ -1,0 +1,26 @@
+"""The agent's tables as schema 6 of the SQLite-only migrations left them
+(host_agent/store/schema.py), on either backend: the base every later revision builds on.
+A SQLite file made by a release before Alembic is brought to schema 6 by those migrations
+and stamped with this revision, not built again (host_agent/store/migrations/__init__.py).
+
+Revision ID: 0001
+"""
+
+from alembic import op
+
+from host_agent.store import tables
+
+revision = "0001"
+down_revision = None
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    # While this is the only revision, tables.py is schema 6 itself. The revision that first
+    # changes tables.py copies their schema-6 definitions here first.
+    tables.metadata.create_all(op.get_bind())
+
+
+def downgrade() -> None:
+    raise NotImplementedError("the agent never goes back to an older schema")
