@@ -98,8 +98,8 @@ def test_a_hostile_terminal_serial_is_escaped(tmp_path):
     store = Store(db)
     try:
         serial = store.terminals_waiting()[0]["serial"]
-        store.db.execute("UPDATE terminals SET serial = ? WHERE serial = ?", (web.HOSTILE, serial))
-        store.db.commit()
+        with store.transaction() as t:
+            t.execute("UPDATE terminals SET serial = ? WHERE serial = ?", (web.HOSTILE, serial))
         tasks = todo.tasks(store, kit.DAY, int(time.time()) + 30 * 86400)
     finally:
         store.close()
