@@ -110,8 +110,8 @@ def test_the_pcs_highest_record_raises_the_terminals_numbering(tmp_path: Path):
     kit.add_sheets(world.app.storage, 3)
     kit.agent(world, store, root).run()
     t = store.terminal_row(kit.SERIAL)
-    store.db.execute("UPDATE terminals SET cursor = 500 WHERE id = ?", (t["id"],))
-    store.db.commit()
+    with store.transaction() as db:
+        db.execute("UPDATE terminals SET cursor = 500 WHERE id = ?", (t["id"],))
     kit.agent(world, store, root).run()
     new = kit.add_sheets(world.app.storage, 1)
     assert min(new) == 501
