@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import Prehashed, encode_ds
 from firmware import release_keys
 from host_agent import files
 from host_agent.errors import AgentError
+from host_agent.store import location
 from protocol import update_manifest as um
 from protocol.security_errors import SecurityError
 
@@ -84,8 +85,10 @@ def check(data: bytes, where="the bundle") -> Bundle:
     return Bundle(manifest, signed, image)
 
 
-def folder_of(db: Path) -> Path:
-    return Path(db).parent / FOLDER
+def folder_of(db) -> Path:
+    """Where the kept bundles live: beside a database file, or in the agent's data folder
+    when the database is a PostgreSQL server (host_agent/store/location.py)."""
+    return location.parse(db).parent / FOLDER
 
 
 def read(path: Path) -> Bundle:
