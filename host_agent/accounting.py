@@ -82,7 +82,11 @@ def _expected(row) -> int:
 
 
 def _lines(store, period, today):
-    return [s for s in overview.sheet_lines(store, today) if period.holds(s.row["completion"])]
+    return [
+        s
+        for s in overview.sheet_lines(store, today, with_names=False)
+        if period.holds(s.row["completion"])
+    ]
 
 
 def sheets_csv(store, period: Period, today: int, settings=None) -> bytes:

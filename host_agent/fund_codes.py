@@ -23,9 +23,9 @@ REGIMES = {
 
 def describe(code: str, name: str = "") -> str:
     """'011750000' -> 'régime général, caisse 175, centre 0000'; a code that is not 9 digits
-    is said as it is."""
+    says nothing ("")."""
     if not is_digits(code, (9,)):
-        return "not a fund code"
+        return ""
     scheme = REGIMES.get(code[:2], "régime %s" % code[:2])
     said = "%s, caisse %s, centre %s" % (scheme, code[2:5], code[5:])
     return "%s (%s)" % (name, said) if name else said
@@ -35,4 +35,6 @@ def legend(codes, names=None) -> str:
     """One line naming every fund code of a table: 'funds: 011690000 = régime général, ...'."""
     names = names or {}
     seen = sorted({c for c in codes if c and c != "all"})
-    return "funds: " + "; ".join("%s = %s" % (c, describe(c, names.get(c, ""))) for c in seen)
+    return "funds: " + "; ".join(
+        "%s = %s" % (c, describe(c, names.get(c, "")) or "not a fund code") for c in seen
+    )

@@ -34,7 +34,7 @@ def fund(code, settings=None) -> str:
     if name:
         return "%s (%s)" % (name, code)
     said = fund_codes.describe(code)
-    if said == "not a fund code":
+    if not said:
         return code or "-"
     return "%s (%s)" % (said.split(", centre")[0].capitalize(), code)
 

@@ -78,9 +78,10 @@ def _state(row, lot, duplicated, answered) -> str:
     return "duplicate" if row["id"] in duplicated else "filed"
 
 
-def sheet_lines(store, today: int) -> list:
+def sheet_lines(store, today: int, with_names: bool = True) -> list:
     """Every filed sheet, by patient's name then newest first (a name-less sheet, of a
-    Vitale card without a signature key, by its NIR after the named ones)."""
+    Vitale card without a signature key, by its NIR after the named ones). Without
+    `with_names` no bundle is decoded and no patient is named (the accountant's export)."""
     certs = store.certificates()
     current, rejected = _memberships(store)
     duplicated = lots.duplicated(store)
@@ -94,7 +95,7 @@ def sheet_lines(store, today: int) -> list:
         out.append(
             SheetLine(
                 row,
-                _names(certs, row["bundle"])[1],
+                _names(certs, row["bundle"])[1] if with_names else "",
                 _state(row, lot, duplicated, answered),
                 lot,
                 rejected.get(row["id"]),

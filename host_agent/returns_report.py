@@ -8,6 +8,7 @@ into a new lot: they are not transmitted until that one is sent. docs/returns.md
 """
 
 from host_agent import lotfile, lots
+from protocol import dates
 from protocol import sheet_fields as F
 
 SENT, ACKNOWLEDGED, REJECTED, PAID = "sent", "acknowledged", "rejected", "paid"
@@ -36,6 +37,13 @@ class SheetState:
             self.state = ACKNOWLEDGED
         else:
             self.state = SENT
+
+    def days_since_sent(self, today: int) -> int:
+        """Days from the day its lot was sent (Paris) to `today` (YYYYMMDD); 0 unknown."""
+        sent = self.row["lot_sent"]
+        if not sent:
+            return 0
+        return dates.ymd_to_days(today) - dates.paris_day(int(sent))
 
     @property
     def third_party(self) -> bool:

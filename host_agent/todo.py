@@ -34,8 +34,9 @@ def tasks(store, today: int, now: int) -> list:
     """The to-do on `today` (YYYYMMDD) at `now` (epoch): urgent tasks first, then the rest
     in the order of the day's work (lot, seal, send, returns)."""
     out = _deadlines(status.waiting(store, today))
-    out += _lots(store)
-    out += _rejected_lots(store, today)
+    every_lot = lots.all_lots(store)
+    out += _lots(every_lot)
+    out += _rejected_lots(store, [r for r in every_lot if r["status"] == lots.REJECTED], today)
     out += _returns(returns_report.reconcile(store), today)
     quarantined = len(store.quarantined())
     if quarantined:
@@ -87,9 +88,9 @@ def _deadlines(waiting) -> list:
     return out
 
 
-def _lots(store) -> list:
+def _lots(every_lot) -> list:
     by_status = {}
-    for row in lots.all_lots(store):
+    for row in every_lot:
         by_status[row["status"]] = by_status.get(row["status"], 0) + 1
     out = []
     if by_status.get(lots.OPEN):
@@ -112,11 +113,11 @@ def _lots(store) -> list:
     return out
 
 
-def _rejected_lots(store, today: int) -> list:
+def _rejected_lots(store, rejected, today: int) -> list:
     """Lots their fund rejected lately: their sheets were put back into new lots (acks.py),
     but the reason ("NIR inconnu") may ask for a corrected sheet before those are sealed."""
     out = []
-    for row in lots.all_lots(store, (lots.REJECTED,)):
+    for row in rejected:
         said = [a for a in lots.acks(store, row["id"]) if not a["accepted"]]
         if not said:
             continue
@@ -163,7 +164,7 @@ def _returns(reconciliation, today: int) -> list:
     waiting = reconciliation.waiting
     if waiting:
         owed = sum(s.expected for s in waiting)
-        old = [s for s in waiting if _age_days(s, today) > CLAIM_AGE_DAYS]
+        old = [s for s in waiting if s.days_since_sent(today) > CLAIM_AGE_DAYS]
         sentence = "%s en tiers payant non payée%s par les caisses : %s attendus" % (
             french.plural(len(waiting), "feuille"),
             "s" if len(waiting) > 1 else "",
@@ -177,14 +178,6 @@ def _returns(reconciliation, today: int) -> list:
             )
         out.append(Task(sentence + ".", "/retours"))
     return out
-
-
-def _age_days(state, today: int) -> int:
-    """Days since the lot of `state` was sent (0 when the store does not say)."""
-    sent = state.row["lot_sent"]
-    if not sent:
-        return 0
-    return dates.ymd_to_days(today) - dates.paris_day(int(sent))
 
 
 def _terminals(rows, now: int) -> list:

@@ -10,14 +10,8 @@ from fastapi import APIRouter, Request
 from host_agent import accounting, names, returns_report
 from host_agent.web import render
 from host_agent.web.pages_exports import grouping_and_period
-from protocol import dates
 
 router = APIRouter()
-
-
-def _age(state, today) -> int:
-    sent = state.row["lot_sent"]
-    return dates.ymd_to_days(today) - dates.paris_day(int(sent)) if sent else 0
 
 
 @router.get("/recettes")
@@ -39,7 +33,7 @@ async def money_page(request: Request):
 
     lines, rec, holders = await render.with_store(request, read)
     totals = [sum(line[i] for line in lines) for i in (3, 4, 5, 6)]
-    unpaid = sorted(rec.waiting, key=lambda s: -_age(s, today))
+    unpaid = sorted(rec.waiting, key=lambda s: -s.days_since_sent(today))
     rejected = [s for s in rec.states if s.state == returns_report.REJECTED]
     return render.page(
         request,
@@ -51,7 +45,7 @@ async def money_page(request: Request):
         lines=lines,
         totals=totals,
         holders=holders,
-        unpaid=[(s, _age(s, today)) for s in unpaid],
+        unpaid=[(s, s.days_since_sent(today)) for s in unpaid],
         owed=sum(s.expected for s in unpaid),
         differences=rec.differences,
         rejected=rejected,
