@@ -17,6 +17,7 @@ EXIT_LIMIT = 7  # a sync stopped at one of its limits (what it filed is kept)
 EXIT_FINDINGS = 8  # check found damage or an inconsistency
 EXIT_OVERDUE = 9  # status: a sheet is past its transmission deadline (for scripts)
 EXIT_SETTINGS = 10  # the settings file is mistyped, unreadable, or named and missing
+EXIT_BUSY = 11  # another PC (or process) is syncing this terminal: try again after it
 EXIT_INTERNAL = 70  # a bug of tla-agent (EX_SOFTWARE): please report it
 
 

@@ -15,7 +15,7 @@ from cryptography import x509
 
 from host_agent import answers, bounds, inflate
 from host_agent.client import LinkClient, LinkError, SessionLost, TerminalError
-from host_agent.errors import EXIT_DATABASE, EXIT_VERSION, SyncError
+from host_agent.errors import EXIT_BUSY, EXIT_DATABASE, EXIT_VERSION, SyncError
 from host_agent.store import Store, StoreError
 from host_agent.sync_after import AfterSheets
 from host_agent.sync_parts import Progress, Summary
@@ -29,6 +29,18 @@ from protocol.security_errors import AuthFailed, MalformedMessage
 
 BATCH_SHEETS = 64  # sheets per transaction (and per ACK)
 SILENCE_S = 2.0  # no frame of the stream for this long: ask again
+
+
+def busy(serial: str, holder: dict) -> SyncError:
+    """Another PC (or process) holds the terminal's lease (host_agent/store/leases.py)."""
+    since = time.strftime("%H:%M", time.localtime(holder["since"])) if holder["since"] else "?"
+    return SyncError(
+        "terminal %s is being synced by %s (process %d, since %s): let that sync end, then "
+        "run this one again" % (serial, holder["pc"], holder["pid"], since),
+        EXIT_BUSY,
+        french="Ce terminal est en cours de déchargement sur le poste %s (depuis %s) : "
+        "attendez la fin puis recommencez." % (holder["pc"], since),
+    )
 
 
 def version_mismatch(hello: dict) -> str | None:
@@ -98,6 +110,18 @@ class Syncer(Pulling, AfterSheets, RoundSync, UpdateSync):
                 "tla-agent pair" % self.serial
             )
         self.terminal_id = self._db(self.store.terminal, self.serial, hello["model"], hello["fw"])
+        holder, lease = self._db(self.store.take_lease, self.terminal_id)
+        if holder is not None:
+            raise busy(self.serial, holder)
+        try:
+            return self._run_leased()
+        finally:
+            try:
+                self.store.give_back_lease(self.terminal_id, lease)
+            except (sqlite3.Error, StoreError):
+                pass  # the server is gone: it released the lock with the connection
+
+    def _run_leased(self) -> Summary:
         self.sync_id = self._db(self.store.start_sync, self.terminal_id)
         try:
             self._authenticate()

@@ -1,7 +1,8 @@
 """The agent's only calls that differ between POSIX (Linux, macOS) and Windows (issue 12,
 item 6): making the folders and files that hold health data readable by their owner only,
 syncing a folder after a rename, telling whether a terminal's port is there, whether a
-secret's file is readable by others, and where the PDFs' font lives. Every
+secret's file is readable by others, whether a process still runs, and where the PDFs'
+font lives. Every
 other module of host_agent uses `current` (tests/test_agent_system.py greps for the POSIX
 calls elsewhere and tests the selection).
 
@@ -66,6 +67,16 @@ class Posix:
         """Whether anyone but the owner may read or write `path` (its mode is not 0600)."""
         return bool(os.stat(path).st_mode & 0o077)
 
+    def process_alive(self, pid: int) -> bool:
+        """Whether process `pid` of this machine still runs (a sync lease's holder)."""
+        try:
+            os.kill(pid, 0)  # signal 0: nothing sent, only whether it exists
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True  # another user's: it exists
+        return True
+
 
 class Windows:
     name = "windows"
@@ -104,6 +115,19 @@ class Windows:
         """No mode bits on Windows: a file under the user's profile inherits its
         owner-only ACL (see above), which is where the agent tells to keep secrets."""
         return False
+
+    def process_alive(self, pid: int) -> bool:
+        """Whether process `pid` still runs (os.kill(pid, 0) would terminate it here)."""
+        import ctypes
+
+        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
+        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+        if not handle:
+            return False
+        code = ctypes.c_ulong()
+        kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
+        kernel32.CloseHandle(handle)
+        return code.value == 259  # STILL_ACTIVE
 
 
 def select(os_name: str | None = None, platform: str | None = None):

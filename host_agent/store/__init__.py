@@ -8,6 +8,7 @@ types (rows.py), and one module per table group:
 - base.py: opening, migrating, transactions (one writer at a time on both backends);
 - copy.py: `tla-agent db copy`, a whole database onto another backend;
 - terminals.py: terminals, pairings, certificates, sync sessions, settings;
+- leases.py: which PC is syncing a terminal (one at a time, a dead holder's lease lapses);
 - sheets.py: filed sheets and the quarantine, a batch filed in one transaction;
 - access.py: access log, opposition list, the per-terminal listings;
 - lots.py: lots, their sheets, sendings, paper duplicates (NOT_IN_LOT defined once);
@@ -23,6 +24,7 @@ it to the terminal. Outside this package, host_agent holds no SQL (tests/test_bu
 from host_agent.store.access import Logs
 from host_agent.store.base import Base, StoreConflict, StoreError
 from host_agent.store.followup import FollowUp
+from host_agent.store.leases import Leases
 from host_agent.store.lots import LotTables
 from host_agent.store.returns import FundReturns
 from host_agent.store.rounds import RoundTables
@@ -32,6 +34,6 @@ from host_agent.store.terminals import Terminals
 __all__ = ["Store", "StoreConflict", "StoreError"]
 
 
-class Store(Base, Terminals, Sheets, Logs, LotTables, FollowUp, FundReturns, RoundTables):
+class Store(Base, Terminals, Leases, Sheets, Logs, LotTables, FollowUp, FundReturns, RoundTables):
     """The agent's database: `Store(path or URL)` opens (or creates, a file 0600) and
     migrates it."""
