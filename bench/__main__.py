@@ -286,6 +286,12 @@ def sync():
     sync.main()
 
 
+def ingest():
+    from bench import ingest
+
+    ingest.main()
+
+
 def roundtrip():
     from bench import roundtrip
 
@@ -340,6 +346,11 @@ SECTIONS = (  # name (`make bench ARGS="name ..."` runs only those), title, func
         "sync",
         "sync: 1,000 sheets at 115200 8N1 beside ZMODEM, host ingest, opposition look-ups, exactly once",
         sync,
+    ),
+    (
+        "ingest",
+        "ingest: sheets/s verified and committed into SQLite and PostgreSQL by 1, 2, 4 agents",
+        ingest,
     ),
     (
         "roundtrip",

@@ -160,6 +160,7 @@ class Verifier:
         for value in certificates.values() if isinstance(certificates, dict) else certificates:
             self.add(value)
         self._chains = set()  # (certificate id, role, day) whose chain verified
+        self._outcomes: dict = {}  # once(): key -> None or the Refused it raised
 
     def add(self, der) -> bytes:
         """Learn an X.509 certificate, or a Vitale 2's certificate as read (kept as its
@@ -199,6 +200,20 @@ class Verifier:
             reason = "the care sheet is refused: %s%s" % (problem_in_english(found[0]), more)
             return Verification(False, reason, decoded, care_sheet)
         return Verification(True, "", decoded, care_sheet)
+
+    def once(self, key, check, *args) -> None:
+        """`check(*args)` of a certificate, its outcome kept under `key` (the certificate
+        id and what is checked): a card's role and names do not change between the sheets
+        it signed, and reading its extensions costs a tenth of a sheet's verification."""
+        if key not in self._outcomes:
+            try:
+                check(*args)
+                self._outcomes[key] = None
+            except signers.Refused as e:
+                self._outcomes[key] = e
+        refused = self._outcomes[key]
+        if refused is not None:
+            raise signers.Refused(str(refused))
 
     def check_chain(self, who, role, cid, cert, day):
         if (cid, role, day) not in self._chains:
@@ -287,8 +302,9 @@ def _check_signatures(decoded, care_sheet, verifier):
             signers.check_cps3(who, cert, getattr(care_sheet, field), what)
             verifier.check_chain(who, "CPS3", cid, cert, day)
         else:
-            signers.check_role(who, who, cert)
-            signers.check_names(who, who, cert, getattr(care_sheet, field), what)
+            verifier.once((cid, who), signers.check_role, who, who, cert)
+            expected = getattr(care_sheet, field)
+            verifier.once((cid, who, expected), signers.check_names, who, who, cert, expected, what)
             verifier.check_chain(who, who, cid, cert, day)
         _check_signature(who, cert, signature, digest, alg)
     if read and decoded.vitale_cert not in verifier.read_certs:

@@ -65,7 +65,8 @@ def _as_owner(cmd: list) -> list:
 class Server:
     """A running server: `url(name)` of a database, `new_database()` a fresh migrated one."""
 
-    def __init__(self):
+    def __init__(self, durable: bool = False):
+        self.durable = durable  # the bench's: fsync and synchronous commits as in a practice
         self.folder = Path(tempfile.mkdtemp(prefix="tla-pg-"))
         self.data = self.folder / "data"
         self.proc = None
@@ -98,19 +99,23 @@ class Server:
         (self.data / "pg_hba.conf").write_text(
             "local all %s trust\nlocal all all scram-sha-256\n" % SUPERUSER
         )
+        self.log_file = open(self.log, "ab")
+        self._launch()
+        self._setup()
+        return self
+
+    def _launch(self) -> None:
         settings = [
             "listen_addresses=",
             "unix_socket_directories=%s" % self.folder,
-            "fsync=off",
-            "synchronous_commit=off",
-            "full_page_writes=off",
             "max_connections=60",
-            "shared_buffers=16MB",
+            "shared_buffers=16MB" if not self.durable else "shared_buffers=128MB",
         ]
+        if not self.durable:
+            settings += ["fsync=off", "synchronous_commit=off", "full_page_writes=off"]
         cmd = [str(BIN / "postgres"), "-D", str(self.data)]
         for s in settings:
             cmd += ["-c", s]
-        self.log_file = open(self.log, "ab")
         self.proc = procgroup.start(
             _as_owner(cmd),
             stdin=procgroup.subprocess.DEVNULL,
@@ -118,8 +123,14 @@ class Server:
             stderr=self.log_file,
         )
         self._wait()
-        self._setup()
-        return self
+
+    def halt(self) -> None:
+        """Stop the server as an outage would (fast shutdown: clients cut off)."""
+        self._shutdown()
+
+    def restart(self) -> None:
+        """Start the halted server again on the same data."""
+        self._launch()
 
     def _wait(self) -> None:
         import psycopg
@@ -169,14 +180,18 @@ class Server:
         self.sql("CREATE DATABASE %s TEMPLATE %s" % (name, template))
         return self.url(name)
 
-    def stop(self) -> None:
-        if self.proc is not None:
+    def _shutdown(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGINT)  # fast shutdown: clients cut off
             try:
                 self.proc.wait(10)
             except procgroup.subprocess.TimeoutExpired:
                 pass
             procgroup.kill_group(self.proc)
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self._shutdown()
             self.log_file.close()
             self.proc = None
         shutil.rmtree(self.folder, ignore_errors=True)

@@ -32,8 +32,7 @@ class Sheets:
                     "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                     (bundles.cert_id(der), der, _subject(der), now),
                 )
-            for item in batch.accepted:
-                reason = self._file_sheet(db, terminal_id, sync_id, item, now)
+            for item, reason in _Filing(db, terminal_id, sync_id, now).file(batch.accepted):
                 if reason is None:
                     ok.append(item.record)
                 else:
@@ -65,44 +64,6 @@ class Sheets:
             )
         return ok, sorted(set(bad))
 
-    def _file_sheet(self, db, terminal_id, sync_id, item, now) -> str | None:
-        """Insert one verified sheet (host_agent.sync_parts.Received: its bytes, decoded
-        bundle and sheet); None when filed (or already there), else the reason it goes to
-        quarantine instead."""
-        rec_no, data, sheet = item.record, item.data, item.sheet
-        there = db.execute(
-            "SELECT id, bundle FROM sheets WHERE terminal_id = ? AND record_no = ?",
-            (terminal_id, rec_no),
-        ).fetchone()
-        if there is not None:
-            if bytes(there["bundle"]) == data:
-                return None  # received before, its ACK was lost: the same sheet, once
-            return (
-                "record number %d of this terminal was already received with another sheet "
-                "(sheet %d): was the terminal's flash erased?" % (rec_no, there["id"])
-            )
-        digest = bundles.digest(item.bundle.sheet)
-        same = db.execute("SELECT id FROM sheets WHERE digest = ?", (digest,)).fetchone()
-        if same is not None:
-            return "the same care sheet was already received (sheet %d)" % same["id"]
-        used = db.execute(
-            "SELECT id FROM sheets WHERE terminal_id = ? AND professional = ? AND order_no = ?",
-            (terminal_id, sheet.professional, sheet.order_no),
-        ).fetchone()
-        if used is not None:
-            return "order number %d of professional %s is already used by sheet %d (R161-44 1°)" % (
-                sheet.order_no,
-                sheet.professional,
-                used["id"],
-            )
-        columns = derived_columns(item.bundle, sheet)
-        db.execute(
-            "INSERT INTO sheets (terminal_id, record_no, bundle, digest, received, sync_id, %s)"
-            " VALUES (?,?,?,?,?,?%s)" % (", ".join(columns), ",?" * len(columns)),
-            (terminal_id, rec_no, data, digest, now, sync_id, *columns.values()),
-        )
-        return None
-
     def unconfirmed(self, terminal_id: int) -> tuple[list, list]:
         """Record numbers filed (then quarantined) whose ACK the terminal has not confirmed:
         sent again at the next sync, before anything else."""
@@ -132,6 +93,150 @@ class Sheets:
                 "AND acked IS NULL",
                 [(now, terminal_id, n) for n in bad],
             )
+
+
+class _Filing:
+    """A batch's verified sheets filed inside the caller's transaction, in a few statements
+    whatever its size (issue 19 item 6: a round trip to a server costs more than the row):
+    what the database already holds of the batch's record numbers, digests and order
+    numbers is read in three queries, the new rows inserted in one; each sheet is judged
+    as if filed alone, in order. A sheet that collides with one of its own batch (rare: a
+    record sent twice, an order number given twice) is judged by the database itself, the
+    batch's earlier rows written first, so its reason names the sheet it collides with."""
+
+    def __init__(self, db, terminal_id, sync_id, now):
+        self.db, self.terminal_id, self.sync_id, self.now = db, terminal_id, sync_id, now
+        self.pending: list = []  # rows to insert, in order
+        self.names: tuple = ()  # derived_columns' names, in its order
+
+    def file(self, items) -> list:
+        """[(item, None when filed or already there, else its quarantine reason)]."""
+        if not items:
+            return []
+        digests = [bundles.digest(item.bundle.sheet) for item in items]
+        self._read([item.record for item in items], digests, items)
+        seen_records, seen_digests, seen_orders = {}, set(), set()
+        out = []
+        for item, digest in zip(items, digests, strict=True):
+            order = (item.sheet.professional, item.sheet.order_no)
+            if item.record in seen_records or digest in seen_digests or order in seen_orders:
+                self._flush()  # its batch's rows first, then the database decides
+                out.append((item, self._alone(item, digest)))
+                continue
+            out.append((item, self._judged(item, digest, order)))
+            seen_records[item.record] = item.data
+            seen_digests.add(digest)
+            seen_orders.add(order)
+        self._flush()
+        return out
+
+    def _read(self, records, digests, items) -> None:
+        db, tid = self.db, self.terminal_id
+        self.records = {
+            r["record_no"]: (r["id"], bytes(r["bundle"]))
+            for r in db.execute(
+                "SELECT id, record_no, bundle FROM sheets WHERE terminal_id = ? AND record_no "
+                "IN (%s)" % _marks(records),
+                (tid, *records),
+            )
+        }
+        self.digests = {
+            bytes(r["digest"]): r["id"]
+            for r in db.execute(
+                "SELECT id, digest FROM sheets WHERE digest IN (%s)" % _marks(digests), digests
+            )
+        }
+        self.orders: dict = {}
+        by_pro: dict = {}
+        for item in items:
+            by_pro.setdefault(item.sheet.professional, []).append(item.sheet.order_no)
+        for pro, numbers in by_pro.items():
+            for r in db.execute(
+                "SELECT id, order_no FROM sheets WHERE terminal_id = ? AND professional = ? "
+                "AND order_no IN (%s)" % _marks(numbers),
+                (tid, pro, *numbers),
+            ):
+                self.orders[(pro, r["order_no"])] = r["id"]
+
+    def _judged(self, item, digest, order) -> str | None:
+        """The reason from what the database held before the batch (None: filed)."""
+        there = self.records.get(item.record)
+        if there is not None:
+            return _same_record(item, *there)
+        if digest in self.digests:
+            return _same_sheet(self.digests[digest])
+        if order in self.orders:
+            return _order_used(item.sheet, self.orders[order])
+        self.pending.append(self._row(item, digest))
+        return None
+
+    def _alone(self, item, digest) -> str | None:
+        """One sheet judged by the database as it is now (its batch's rows written)."""
+        db, sheet = self.db, item.sheet
+        there = db.execute(
+            "SELECT id, bundle FROM sheets WHERE terminal_id = ? AND record_no = ?",
+            (self.terminal_id, item.record),
+        ).fetchone()
+        if there is not None:
+            return _same_record(item, there["id"], bytes(there["bundle"]))
+        same = db.execute("SELECT id FROM sheets WHERE digest = ?", (digest,)).fetchone()
+        if same is not None:
+            return _same_sheet(same["id"])
+        used = db.execute(
+            "SELECT id FROM sheets WHERE terminal_id = ? AND professional = ? AND order_no = ?",
+            (self.terminal_id, sheet.professional, sheet.order_no),
+        ).fetchone()
+        if used is not None:
+            return _order_used(sheet, used["id"])
+        self.pending.append(self._row(item, digest))
+        self._flush()
+        return None
+
+    def _row(self, item, digest) -> tuple:
+        columns = derived_columns(item.bundle, item.sheet)
+        self.names = tuple(columns)
+        return (self.terminal_id, item.record, item.data, digest, self.now, self.sync_id) + tuple(
+            columns.values()
+        )
+
+    def _flush(self) -> None:
+        """Insert the pending rows, INSERT_ROWS to a statement (one round trip each)."""
+        while self.pending:
+            rows, self.pending = self.pending[:INSERT_ROWS], self.pending[INSERT_ROWS:]
+            marks = "(%s)" % _marks(rows[0])
+            self.db.execute(
+                "INSERT INTO sheets (terminal_id, record_no, bundle, digest, received, sync_id, "
+                "%s) VALUES %s" % (", ".join(self.names), ",".join([marks] * len(rows))),
+                [value for row in rows for value in row],
+            )
+
+
+INSERT_ROWS = 64  # rows of one INSERT: 64 x 17 values, far below either backend's limit
+
+
+def _marks(values) -> str:
+    return ",".join("?" * len(values))
+
+
+def _same_record(item, sheet_id, bundle) -> str | None:
+    if bundle == item.data:
+        return None  # received before, its ACK was lost: the same sheet, once
+    return (
+        "record number %d of this terminal was already received with another sheet "
+        "(sheet %d): was the terminal's flash erased?" % (item.record, sheet_id)
+    )
+
+
+def _same_sheet(sheet_id) -> str:
+    return "the same care sheet was already received (sheet %d)" % sheet_id
+
+
+def _order_used(sheet, sheet_id) -> str:
+    return "order number %d of professional %s is already used by sheet %d (R161-44 1°)" % (
+        sheet.order_no,
+        sheet.professional,
+        sheet_id,
+    )
 
 
 def derived_columns(signed, sheet) -> dict:
