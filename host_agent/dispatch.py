@@ -69,6 +69,7 @@ class Result:
     lot: Any
     destination: str = ""
     error: sending.SendError | None = None
+    meanwhile: str = ""  # sent by another PC since it was chosen: its sentence, not an error
 
 
 def send_lots(store, refs, route, root, tries: int = 1, each=lambda result: None) -> list:
@@ -80,6 +81,9 @@ def send_lots(store, refs, route, root, tries: int = 1, each=lambda result: None
     for row in chosen:
         try:
             result = Result(row, sending.send_with_retries(store, route, row, tries=tries))
+        except sending.AlreadySent as e:  # another PC was quicker: it went once, there
+            sendings = store.sendings(row["id"])
+            result = Result(row, sendings[-1]["destination"] if sendings else "", None, str(e))
         except sending.SendError as e:
             result = Result(row, error=e)
         each(result)

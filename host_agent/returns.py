@@ -81,15 +81,19 @@ def apply(store, raw: bytes, where: str, now: int, source: str = "", data=None) 
     changed) when refused."""
     if data is None:
         data = load(raw, where)
-    outcome = check(store, data, where)
-    if not outcome.changed:
-        return outcome
-    digest = hashlib.sha256(raw).digest()
-    source = "%s (sha256 %s)" % (source or where, digest.hex()[:16])
-    issued = fund_day(data, where) if "date" in data else dates.days_to_ymd(dates.paris_day(now))
-    reference = data.get("reference") if isinstance(data.get("reference"), str) else None
     freed = []
     with store.transaction():
+        # Checked under the writers' lock: what another PC imported a moment ago is seen
+        # as already recorded, not as a lot that changed (tests/test_lots_several_pcs.py).
+        outcome = check(store, data, where)
+        if not outcome.changed:
+            return outcome
+        digest = hashlib.sha256(raw).digest()
+        source = "%s (sha256 %s)" % (source or where, digest.hex()[:16])
+        issued = (
+            fund_day(data, where) if "date" in data else dates.days_to_ymd(dates.paris_day(now))
+        )
+        reference = data.get("reference") if isinstance(data.get("reference"), str) else None
         return_id = store.add_return(outcome.fund, reference, issued, now, digest, source)
         for a in outcome.lots:
             if not a.already:

@@ -14,7 +14,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from host_agent import files, lotfile, lots, money, user_files
-from host_agent.errors import EXIT_SEND, AgentError
+from host_agent.errors import EXIT_REFUSED, EXIT_SEND, AgentError
 from host_agent.system import current as system
 
 PASSWORD_ENV = "TLA_SMTP_PASSWORD"  # the SMTP password never sits in the settings file
@@ -25,6 +25,14 @@ class SendError(AgentError):
 
     exit_code = EXIT_SEND
     french_default = "Le lot n'a pas pu être envoyé ; il reste signé, à renvoyer."
+
+
+class AlreadySent(SendError):
+    """The lot was sent (by another PC, process or page) since the caller read it: nothing
+    failed and nothing is sent again (R161-47 I: never billed twice)."""
+
+    exit_code = EXIT_REFUSED
+    french_default = "Ce lot a déjà été envoyé (par un autre poste) : il n'est pas renvoyé."
 
 
 class Transport:
@@ -262,6 +270,14 @@ def refusal(lot) -> str:
     return ""
 
 
+def _refused(lot) -> SendError | None:
+    """refusal() as the error to raise: AlreadySent for a lot sent since it was read."""
+    reason = refusal(lot)
+    if not reason:
+        return None
+    return (AlreadySent if lot["status"] in lots.TRANSMITTED else SendError)(reason)
+
+
 def _when(epoch) -> str:
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(epoch))
 
@@ -278,9 +294,9 @@ def send(store, transport: Transport, lot, now: int) -> str:
     failed = None
     with store.transaction():
         lot = lots.find(store, lots.name(lot))  # as it is now, not as the caller read it
-        reason = refusal(lot)
-        if reason:
-            raise SendError(reason)
+        refused = _refused(lot)
+        if refused is not None:
+            raise refused
         twice = lots.undelivered_duplicates(store, lot)
         if twice:  # printed on paper since the lot was sealed: never billed twice (R161-47 I)
             raise SendError(
@@ -310,10 +326,13 @@ def send_with_retries(store, transport, lot, tries=1, pause=5.0, clock=time.time
     """send() up to `tries` times, `pause` seconds apart (doubling); the last SendError
     propagates. Refusals (already sent, not sealed) are not retried."""
     for attempt in range(1, tries + 1):
-        if refusal(lot):
-            raise SendError(refusal(lot))
+        refused = _refused(lot)
+        if refused is not None:
+            raise refused
         try:
             return send(store, transport, lot, int(clock()))
+        except AlreadySent:
+            raise
         except SendError:
             if attempt == tries:
                 raise

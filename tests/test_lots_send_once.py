@@ -82,11 +82,16 @@ def test_two_senders_at_once_send_each_lot_once(tmp_path, db_where):
         [r.error for r in first_results],
         second_said,
     )  # each lot handed over once, no more
-    by_first = sorted(r.lot["id"] for r in first_results if r.error is None)
+    by_first = sorted(r.lot["id"] for r in first_results if r.error is None and not r.meanwhile)
     by_second = sorted(i for i, said in second_said if said == "sent")
     assert sorted(by_first + by_second) == ids, (by_first, by_second)  # each by one of them
     assert outbox.sent[0] in by_first  # the lot the second waited for went by the first
-    assert all("already sent" in str(r.error) for r in first_results if r.error is not None)
+    # What the second sent, the first is told went meanwhile: not an error, not sent again.
+    assert all(r.error is None for r in first_results), [r.error for r in first_results]
+    told = sorted(r.lot["id"] for r in first_results if r.meanwhile)
+    assert told == by_second and all(
+        "already sent" in r.meanwhile for r in first_results if r.meanwhile
+    )
     assert sorted(i for i, _ in second_said) == ids, second_said
     assert all(said == "sent" or "already sent" in said for _, said in second_said), second_said
     check = Store(db)
@@ -95,3 +100,34 @@ def test_two_senders_at_once_send_each_lot_once(tmp_path, db_where):
         assert {r["status"] for r in lots.all_lots(check)} == {lots.SENT}
     finally:
         check.close()
+
+
+def test_a_lot_another_pc_sent_meanwhile_is_said_so_not_failed(tmp_path, db_where):
+    """`lots send` (every sealed lot) on one PC while another PC sends the next lot of its
+    list: that lot is reported as sent meanwhile (no error, exit 0 in the CLI, 'envoyé' on
+    the page), handed over once."""
+    store, _ = kit.store_with_day(db_where)
+    lots.build(store, kit.NOW)
+    kit.seal_all(store, "nurse")
+    kit.seal_all(store, "gp")
+    outbox = SlowOutbox(tmp_path / "outbox", threading.Event(), threading.Event())
+    outbox.started.set()  # no waiting: the other PC acts between two lots
+    other = Store(db_where)
+    seen: list = []
+
+    def each(result):
+        seen.append(result)
+        if len(seen) == 1:  # the other PC sends the next lot now
+            later = [r for r in lots.all_lots(other, (lots.SEALED,))][0]
+            sending.send(other, outbox, later, kit.NOW + 900)
+
+    try:
+        results = dispatch.send_lots(store, [], outbox, kit.root_der(), each=each)
+        assert [r.error for r in results] == [None] * len(results), [r.error for r in results]
+        meanwhile = [r for r in results if r.meanwhile]
+        assert len(meanwhile) == 1 and "already sent" in meanwhile[0].meanwhile
+        assert meanwhile[0].destination  # where the other PC sent it
+        assert sorted(outbox.sent) == sorted(r.lot["id"] for r in results)  # each once
+    finally:
+        other.close()
+        store.close()

@@ -351,7 +351,9 @@ def send_lots(
 
     def each(result):
         name = lots.name(result.lot)
-        if result.error is None:
+        if result.meanwhile:
+            console.print(line("%s (another PC or process sent it meanwhile)" % result.meanwhile))
+        elif result.error is None:
             console.print("lot %s sent to %s" % (name, result.destination))
         else:
             err.print(
