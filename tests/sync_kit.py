@@ -27,7 +27,7 @@ def write_root(folder: Path) -> Path:
     return path
 
 
-def add_sheets(storage, n, seed=0, tamper=(), patients=PATIENTS):
+def add_sheets(storage, n, seed=0, tamper=(), patients=PATIENTS, terminal=SERIAL):
     """Save `n` signed sheets in the terminal's journal (and their certificates), as the
     visit flow does, for `patients` in turn (fixture Vitale cards); `tamper`: indexes
     (0-based, of this call) whose stored bytes get one byte changed, as someone with the
@@ -40,6 +40,7 @@ def add_sheets(storage, n, seed=0, tamper=(), patients=PATIENTS):
         order_no = journal.reserve_order(pro_id)
         third_party = (seed + i) % 3 == 0
         sheet = lots_kit.make_sheet("nurse", patient, order_no, lots_kit.DAY, third_party)
+        sheet.terminal = terminal  # the sheets name the terminal that saved them
         signed = lots_kit.sign(sheet, "nurse", patient)
         certs.add(lots_kit.card("nurse").cert)
         vitale = lots_kit.card(patient)
@@ -258,7 +259,9 @@ def flash_image(path, n, serial=SERIAL):
     from firmware.storage import Storage
 
     with open(path, "w+b") as f:
-        saved = add_sheets(Storage(SimBoard(serial_number=serial, flash_store=f)), n)
+        saved = add_sheets(
+            Storage(SimBoard(serial_number=serial, flash_store=f)), n, terminal=serial
+        )
     return saved
 
 
