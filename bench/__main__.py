@@ -292,6 +292,12 @@ def ingest():
     ingest.main()
 
 
+def multi():
+    from bench import multi
+
+    multi.main()
+
+
 def roundtrip():
     from bench import roundtrip
 
@@ -351,6 +357,11 @@ SECTIONS = (  # name (`make bench ARGS="name ..."` runs only those), title, func
         "ingest",
         "ingest: sheets/s verified and committed into SQLite and PostgreSQL by 1, 2, 4 agents",
         ingest,
+    ),
+    (
+        "multi",
+        "a group practice: 6 PCs, 10 terminals, 3,000 sheets, agents killed, the server stopped",
+        multi,
     ),
     (
         "roundtrip",

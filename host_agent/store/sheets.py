@@ -99,7 +99,7 @@ class _Filing:
     """A batch's verified sheets filed inside the caller's transaction, in a few statements
     whatever its size (issue 19 item 6: a round trip to a server costs more than the row):
     what the database already holds of the batch's record numbers, digests and order
-    numbers is read in three queries, the new rows inserted in one; each sheet is judged
+    numbers is read in three queries, the new rows inserted by one executemany; each sheet is judged
     as if filed alone, in order. A sheet that collides with one of its own batch (rare: a
     record sent twice, an order number given twice) is judged by the database itself, the
     batch's earlier rows written first, so its reason names the sheet it collides with."""
@@ -200,18 +200,15 @@ class _Filing:
         )
 
     def _flush(self) -> None:
-        """Insert the pending rows, INSERT_ROWS to a statement (one round trip each)."""
-        while self.pending:
-            rows, self.pending = self.pending[:INSERT_ROWS], self.pending[INSERT_ROWS:]
-            marks = "(%s)" % _marks(rows[0])
-            self.db.execute(
+        """Insert the pending rows in one executemany: one parsed statement, its rows sent
+        together (psycopg's pipeline; sqlite3's loop in C)."""
+        if self.pending:
+            rows, self.pending = self.pending, []
+            self.db.executemany(
                 "INSERT INTO sheets (terminal_id, record_no, bundle, digest, received, sync_id, "
-                "%s) VALUES %s" % (", ".join(self.names), ",".join([marks] * len(rows))),
-                [value for row in rows for value in row],
+                "%s) VALUES (%s)" % (", ".join(self.names), _marks(rows[0])),
+                rows,
             )
-
-
-INSERT_ROWS = 64  # rows of one INSERT: 64 x 17 values, far below either backend's limit
 
 
 def _marks(values) -> str:
