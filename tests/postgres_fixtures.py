@@ -20,13 +20,18 @@ from tests import postgres_kit
 BACKENDS = ("sqlite", "postgresql")
 
 
-@pytest.fixture(scope="session")
-def postgres():
+def skip_without_postgres() -> None:
+    """Skip (or fail, under CI) a test that needs PostgreSQL's binaries when they are missing."""
     why = postgres_kit.missing()
     if why:
         if postgres_kit.required():
             pytest.fail("PostgreSQL is required here (CI or TLA_REQUIRE_POSTGRES): " + why)
         pytest.skip(why)
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    skip_without_postgres()
     server = postgres_kit.Server()
     try:
         server.start()

@@ -122,18 +122,23 @@ def problems(where, terminals, final: bool) -> list:
                 unacked = sorted(r for r, s in term.states().items() if s != ACKED)
                 if unacked:
                     found.append("%s: not acknowledged: %s" % (term.serial, unacked[:20]))
-        held: dict = {}
-        for lot in lots.all_lots(store):
-            if lot["status"] != lots.REJECTED:
-                for s in lots.sheets_of(store, lot["id"]):
-                    if s["released"] is None:
-                        held.setdefault(s["id"], []).append(lot["id"])
-        twice = {k: v for k, v in held.items() if len(v) > 1}
+        twice = {k: v for k, v in live_lots(store).items() if len(v) > 1}
         if twice:
             found.append("sheets in two live lots: %s" % twice)
     finally:
         store.close()
     return found
+
+
+def live_lots(store) -> dict:
+    """{sheet id: [the live lots holding it]} (a rejected lot released its sheets)."""
+    held: dict = {}
+    for lot in lots.all_lots(store):
+        if lot["status"] != lots.REJECTED:
+            for s in lots.sheets_of(store, lot["id"]):
+                if s["released"] is None:
+                    held.setdefault(s["id"], []).append(lot["id"])
+    return held
 
 
 def agent(where, *args, data_home: Path):

@@ -14,6 +14,7 @@ import time
 from host_agent import lots
 from host_agent.store import Store
 from tests import lots_kit as kit
+from tests import practice_kit
 from tests import returns_kit as rk
 
 PCS = 3
@@ -43,17 +44,6 @@ def _at_once(db, commands, tmp_path) -> list:
     return done
 
 
-def _live_memberships(store) -> dict:
-    """{sheet id: [live lots holding it]}."""
-    held: dict = {}
-    for lot in lots.all_lots(store):
-        if lot["status"] != lots.REJECTED:
-            for s in lots.sheets_of(store, lot["id"]):
-                if s["released"] is None:
-                    held.setdefault(s["id"], []).append(lot["id"])
-    return held
-
-
 def test_pcs_build_send_and_import_at_once(tmp_path, db_where):
     store, filed = kit.store_with_day(db_where)
     root = tmp_path / "root.der"
@@ -63,7 +53,7 @@ def test_pcs_build_send_and_import_at_once(tmp_path, db_where):
     assert all(code == 0 for code, _, _ in built), built
     store = Store(db_where)
     try:
-        held = _live_memberships(store)
+        held = practice_kit.live_lots(store)
         assert sorted(held) == sorted(filed) and all(len(v) == 1 for v in held.values()), held
         numbers = [(r["professional"], r["number"]) for r in lots.all_lots(store)]
         assert len(numbers) == len(set(numbers))
@@ -107,7 +97,7 @@ def test_pcs_build_send_and_import_at_once(tmp_path, db_where):
     assert sum(out.count("already recorded") for _, out, _ in imported) == 1, imported
     store = Store(db_where)
     try:
-        held = _live_memberships(store)
+        held = practice_kit.live_lots(store)
         assert all(len(v) == 1 for v in held.values()), held
         again = {held[s["id"]][0] for s in rejected}
         assert len(again) == 1 and not again & set(sealed)  # back in one new lot, once

@@ -20,6 +20,7 @@ from host_agent import errors
 from host_agent.store import Store
 from tests import postgres_kit, sync_kit
 from tests import practice_kit as kit
+from tests.postgres_fixtures import skip_without_postgres
 
 SHEETS = 120  # per terminal: two batches of 64, a few seconds on the paced line
 SERIALS = ("TLA-PRACTICE-01", "TLA-PRACTICE-02")
@@ -27,11 +28,7 @@ SERIALS = ("TLA-PRACTICE-01", "TLA-PRACTICE-02")
 
 @pytest.fixture
 def server():
-    why = postgres_kit.missing()
-    if why:
-        if postgres_kit.required():
-            pytest.fail("PostgreSQL is required here (CI or TLA_REQUIRE_POSTGRES): " + why)
-        pytest.skip(why)
+    skip_without_postgres()
     own = postgres_kit.Server()  # its own: this test stops and restarts it
     try:
         yield own.start()
