@@ -56,16 +56,23 @@ class Leases:
             ).scalar()
             if not got:
                 return self.lease_holder(terminal_id) or {"pc": "?", "pid": 0, "since": 0}, {}
-        with self.transaction() as db:
-            if db.dialect == "sqlite":
-                holder = self.lease_holder(terminal_id)
-                if holder is not None and _alive(holder, ours["since"]):
-                    return holder, {}
-            db.execute(
-                "INSERT INTO settings (key, value) VALUES (?, ?) "
-                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (_key(terminal_id), json.dumps(ours)),
-            )
+        try:
+            with self.transaction() as db:
+                if db.dialect == "sqlite":
+                    holder = self.lease_holder(terminal_id)
+                    if holder is not None and _alive(holder, ours["since"]):
+                        return holder, {}
+                db.execute(
+                    "INSERT INTO settings (key, value) VALUES (?, ?) "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    (_key(terminal_id), json.dumps(ours)),
+                )
+        except BaseException:
+            try:
+                self._unlock(terminal_id)  # a `serve` connection lives on: never left locked
+            except Exception:
+                pass  # the first error is the one to tell
+            raise
         return None, ours
 
     def lease_holder(self, terminal_id: int) -> dict | None:
@@ -91,7 +98,10 @@ class Leases:
         holder = self.lease_holder(terminal_id)
         if holder is not None and holder["token"] == ours.get("token"):
             self.db.execute("DELETE FROM settings WHERE key = ?", (_key(terminal_id),))
-        if self.db.dialect != "sqlite":
+        self._unlock(terminal_id)
+
+    def _unlock(self, terminal_id: int) -> None:
+        if self.db.dialect != "sqlite" and not self.db.raw.invalidated:
             self.db.execute("SELECT pg_advisory_unlock(?, ?)", (LEASE_LOCK, terminal_id)).scalar()
 
 
