@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 
+from emulator import procgroup
 from host_agent import lots
 from host_agent.store import Store
 from tests import lots_kit as kit
@@ -23,7 +24,7 @@ PCS = 3
 def _at_once(db, commands, tmp_path) -> list:
     """Start every command (argument lists of tla-agent) together; their finished results."""
     procs = [
-        subprocess.Popen(
+        procgroup.start(
             [sys.executable, "-m", "host_agent.cli", *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -38,9 +39,13 @@ def _at_once(db, commands, tmp_path) -> list:
         for n, args in enumerate(commands)
     ]
     done = []
-    for p in procs:
-        out, err = p.communicate(timeout=120)
-        done.append((p.returncode, out, err))
+    try:
+        for p in procs:
+            out, err = p.communicate(timeout=120)
+            done.append((p.returncode, out, err))
+    finally:
+        for p in procs:
+            procgroup.kill_group(p)  # nothing outlives the test
     return done
 
 
