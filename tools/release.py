@@ -168,7 +168,7 @@ def join(args):
         raise ReleaseError("a key signed twice: each signature must be another holder's")
     keys, threshold = release_keys.for_board(m.board)
     known = set(bytes(kid) for kid, _ in keys)
-    for path, kid in zip(args.signatures, ids):
+    for path, kid in zip(args.signatures, ids, strict=True):
         if kid not in known:
             raise ReleaseError(
                 "%s is signed by key %s, not a release key of board %s" % (path, kid.hex(), m.board)
