@@ -1,7 +1,8 @@
 """An image slot: a raw flash region outside littlefs that holds one firmware image and its
 signed manifest (docs/board.md "Updates"). A board that takes updates has two (the
-simulated board and the bench: two regions of its flash's reserved blocks; the RP2350:
-to be its boot ROM's two partitions, docs/board.md): the one it boots from, and the spare
+simulated board and the bench: two regions of its flash's reserved blocks; the unix board:
+two image files; the RP2350: its boot ROM's two partitions, each joined to header blocks
+in the data region, hw/boards/rp2350_update.py): the one it boots from, and the spare
 one an update is written into.
 
     blocks 0 .. HEADER_BLOCKS-1  "TLAS" | version u8 (1) | length u32 BE | signed manifest | CRC-32

@@ -45,6 +45,17 @@ def terminal_frames(screens):
     return frames
 
 
+def portable_flow(path, test):
+    """The flow name of a portable test (tests/portable/test_x.py, test_y)."""
+    stem = str(path).replace("\\", "/").rsplit("/", 1)[-1]
+    return "portable/%s/%s" % (stem[:-3] if stem.endswith(".py") else stem, test)
+
+
+def screens_printed(lines):
+    """The screens of the runner's `SCREEN |l1|l2|l3|l4|` lines (tests/portable/runner.py)."""
+    return [line[8:-1].split("|") for line in lines if line.startswith("SCREEN |")]
+
+
 def render(frames):
     """The readable text of a flow: each frame under a `--- N` line, its lines between bars
     (trailing spaces show)."""
