@@ -193,9 +193,8 @@ class MicroPythonItem(pytest.Item):
                 "under %s: %s\n%s"
                 % (self.interpreter, message, "\n".join(printed.get(self.test, [])))
             )
-        _check_portable_screens(
-            self.config, self.path, self.test, screens_printed(printed.get(self.test, []))
-        )
+        screens = screens_printed(printed.get(self.test, []))
+        _check_portable_screens(self.config, self.path, self.test, screens, self.interpreter)
 
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, PortableFailure):
@@ -204,6 +203,18 @@ class MicroPythonItem(pytest.Item):
 
     def reportinfo(self):
         return self.path, None, "%s[%s]" % (self.test, self.interpreter)
+
+
+def _compared(path, test, printed):
+    """What a test printed, as compared between interpreters: its screens left out when
+    they are kept per interpreter (tests/ui_prints.PER_INTERPRETER)."""
+    from tests.ui_prints import interpreter_flow, portable_flow
+
+    lines = printed.get(test, [])
+    flow = portable_flow(path, test)
+    if interpreter_flow(flow, "cpython") != flow:
+        lines = [line for line in lines if not line.startswith("SCREEN |")]
+    return lines
 
 
 class SameOutputItem(pytest.Item):
@@ -224,8 +235,8 @@ class SameOutputItem(pytest.Item):
             )
         diffs = []
         for name, (ok, _) in sorted(c_results.items()):
-            if ok and m_results[name][0] and c_out.get(name) != m_out.get(name):
-                c_lines, m_lines = c_out.get(name, []), m_out.get(name, [])
+            c_lines, m_lines = _compared(self.path, name, c_out), _compared(self.path, name, m_out)
+            if ok and m_results[name][0] and c_lines != m_lines:
                 for i in range(max(len(c_lines), len(m_lines))):
                     a = c_lines[i] if i < len(c_lines) else "<nothing>"
                     b = m_lines[i] if i < len(m_lines) else "<nothing>"
@@ -272,14 +283,16 @@ def ui_prints(request):
     return _ui_checker(request.config)
 
 
-def _check_portable_screens(config, path, test, screens):
+def _check_portable_screens(config, path, test, screens, interpreter):
     """A portable test's screens (the fakes' displays), kept by fingerprint like the
-    scenarios' (tests/ui_prints.py): the same flow under every interpreter."""
-    from tests.ui_prints import portable_flow, terminal_frames
+    scenarios' (tests/ui_prints.py): the same flow under every interpreter, but for the
+    flows ui_prints.PER_INTERPRETER lists."""
+    from tests.ui_prints import interpreter_flow, portable_flow, terminal_frames
 
     frames = terminal_frames(screens)
     if frames:
-        _ui_checker(config).check(portable_flow(path, test), frames)
+        flow = interpreter_flow(portable_flow(path, test), interpreter)
+        _ui_checker(config).check(flow, frames)
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -302,7 +315,9 @@ def _portable_screens(request):
     yield
     fakes = sys.modules.get("_fakes")
     if fakes is not None and getattr(request.node, "tla_call_passed", False):
-        _check_portable_screens(request.config, path, request.node.originalname, list(fakes.SHOWN))
+        _check_portable_screens(
+            request.config, path, request.node.originalname, list(fakes.SHOWN), "cpython"
+        )
 
 
 def pytest_configure(config):

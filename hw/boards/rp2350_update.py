@@ -20,7 +20,7 @@ src/rp2_common/pico_bootrom/include/pico/bootrom.h).
 """
 
 from hw import bootloader, hal
-from hw.update_slot import HEADER_BLOCKS
+from hw.update_slot import HEADER_BLOCKS, Region
 
 BLOCK = 4096
 PARTITION_A = 8 * 1024  # flash offsets
@@ -81,7 +81,7 @@ def device():
     return tla_rom.RomBoot()
 
 
-class JoinedSlotDevice(hal.BlockDevice):
+class JoinedSlotDevice(Region):
     """A slot's block device: its HEADER_BLOCKS header blocks from `header`, then the
     blocks of `image` (the partition)."""
 
@@ -106,15 +106,9 @@ class JoinedSlotDevice(hal.BlockDevice):
         dev, n = self._at(block_num)
         dev.writeblocks(n, buf, offset)
 
-    def ioctl(self, op, arg):
-        if op == hal.IOCTL_BLOCK_COUNT:
-            return self.count
-        if op == hal.IOCTL_BLOCK_SIZE:
-            return self.block_size
-        if op == hal.IOCTL_BLOCK_ERASE:
-            dev, n = self._at(arg)
-            return dev.ioctl(op, n)
-        return 0
+    def erase_block(self, block_num):
+        dev, n = self._at(block_num)
+        dev.ioctl(hal.IOCTL_BLOCK_ERASE, n)
 
 
 def region(rp2, where):

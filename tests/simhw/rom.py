@@ -12,6 +12,7 @@ import io
 from hw import hal
 from hw.boards import rp2350_update as ab
 from hw.flash import NorFlash
+from hw.update_slot import Region
 
 
 class Rebooted(Exception):
@@ -32,7 +33,7 @@ class Chip:
         return out
 
 
-class Region(hal.BlockDevice):
+class FlashRegion(Region):
     """rp2.Flash(start, len) of the A/B build: `start` counted from its storage base."""
 
     def __init__(self, chip, start, len):
@@ -53,14 +54,8 @@ class Region(hal.BlockDevice):
     def writeblocks(self, block_num, buf, offset=0):
         self.chip.nor.writeblocks(self._block(block_num), buf, offset)
 
-    def ioctl(self, op, arg):
-        if op == hal.IOCTL_BLOCK_COUNT:
-            return self.count
-        if op == hal.IOCTL_BLOCK_SIZE:
-            return ab.BLOCK
-        if op == hal.IOCTL_BLOCK_ERASE:
-            return self.chip.nor.ioctl(op, self._block(arg))
-        return 0
+    def erase_block(self, block_num):
+        self.chip.nor.ioctl(hal.IOCTL_BLOCK_ERASE, self._block(block_num))
 
 
 class Rp2:
@@ -70,7 +65,7 @@ class Rp2:
         self.chip = chip
 
     def Flash(self, start=0, len=None):
-        return Region(self.chip, start, len)
+        return FlashRegion(self.chip, start, len)
 
 
 class SimRom(ab.RomBoot):
