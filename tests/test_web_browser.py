@@ -42,7 +42,7 @@ pytestmark = pytest.mark.skipif(
 SHEETS = 6  # the nurse's: 5 for the Paris fund, 1 for the Lyon fund (tests/sync_kit.py)
 PIN = fixtures.pin("nurse")
 # The browser's pages as kept (tests/dom_prints.py): the PC's date (the funds' returns are
-# dated today; the app's day is DAY), an unloading's id.
+# dated today; the app's day is DAY), an unloading's id, the test's folder.
 DAY = 20261118
 TODAY = (("<today>", web.TODAY_FR), ("<today>", web.TODAY_ISO))
 _JOB = re.compile(r"(?<=/decharger/)[0-9a-f]+")
@@ -252,7 +252,8 @@ def test_a_day_at_the_practice_in_chromium(tmp_path, terminal, ui_prints):
     assert any("POST /lots/sceller" in line for line in logs), logs[-20:]
     _assert_pin_nowhere(html, logs, db)
     for name, page_html in kept:  # each page as the browser had it, kept by fingerprint
-        ui_prints.check("browser/" + name, [dom_lines(_JOB.sub("<job>", page_html), TODAY)])
+        at = (("<tmp>", str(tmp_path)),) + TODAY  # the outbox is in the test's folder
+        ui_prints.check("browser/" + name, [dom_lines(_JOB.sub("<job>", page_html), at)])
 
 
 def _live_progress(page, server, shots):
