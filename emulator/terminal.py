@@ -16,6 +16,7 @@ import json
 import os
 import queue
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -232,12 +233,16 @@ class MicroPythonTerminal(TerminalBase):
         cps_session_s=None,
         trace=None,
         binary=None,
+        launcher=None,
     ):
         """`slots`: {slot: TCP port} of the unix board's card readers (default: free ports);
         `trace(line)` sees the card servers' exchanges (PINs redacted); `binary`: another
-        MicroPython build (make firmware's micropython-tla32), else the `micropython` command."""
+        MicroPython build (make firmware's micropython-tla32), else the `micropython` command;
+        `launcher` ("micropython" or "cpython"): the firmware runs under that interpreter
+        behind the unix board's bootloader (emulator/launcher.py), taking updates."""
         super().__init__(on_show)
         self.binary = binary
+        self.launcher = launcher
         self.serial_number = serial_number
         self.port_path = port_path
         self.heapsize = heapsize
@@ -273,6 +278,12 @@ class MicroPythonTerminal(TerminalBase):
         if self.heapsize:
             cmd += ["-X", "heapsize=%s" % self.heapsize]
         cmd += ["-m", "firmware.main", cfg]
+        if self.launcher:
+            cmd = [sys.executable, "-m", "emulator.launcher", cfg]
+            cmd += ["--interpreter", self.launcher] + (
+                ["--binary", self.binary] * bool(self.binary)
+            )
+            cmd += ["--heapsize", str(self.heapsize)] * bool(self.heapsize)
         self.proc = subprocess.Popen(
             cmd,
             stdin=subprocess.PIPE,

@@ -1,11 +1,11 @@
 """The release keys a terminal takes an update from: the public halves, built into the
-firmware, and how many of them must sign (m of n; docs/board.md "Updates", "The release
-keys"). A key is SEC 1's uncompressed P-256 point, 65 bytes; its id is the first 8 bytes of
-its SHA-256 (protocol/update_manifest.key_id).
+firmware, and how many of them must sign (m of n; docs/board.md "Updates", "Signing a
+release"). A key is SEC 1's uncompressed P-256 point, 65 bytes; its id is the first 8
+bytes of its SHA-256 (protocol/update_manifest.key_id).
 
-RELEASE_KEYS are tla's own, made offline by their holders (docs/board.md "Making the
-release keys"). None has been made yet: a board that uses them (the RP2350) refuses every
-update until they are put here.
+RELEASE_KEYS are tla's own, made offline by their holders (docs/board.md "Signing a
+release": tools/release.py keygen). None has been made yet: a board that uses them (the
+RP2350) refuses every update until they are put here.
 
 TEST_KEYS are for the emulator and the tests only. Their private halves are published in
 this repository (emulator/release_test_keys.py): anyone can sign with them, so no board

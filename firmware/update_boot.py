@@ -65,6 +65,7 @@ def _trial(app, records):
     record["try"] = None
     record["held"] = None
     records.write(record)
+    app.board.confirmed()
     app.notice = update_screens.confirmed(t[4])
     app.board.emit("EVENT", {"update_confirmed": t[4]})
 

@@ -209,3 +209,28 @@ def tty_raw_nonblocking(fd) -> None:
     attrs[6][5] = 0  # VTIME
     attrs[6][6] = 0  # VMIN
     termios.tcsetattr(fd, termios.TCSANOW, attrs)
+
+
+def console_lines(stream, poller, pending):
+    """([whole lines waiting on `stream`], ended, what is left of a line): read without
+    blocking once `poller` (registered on it) says so. MicroPython's stdin is read a line at
+    a time; CPython's text stdin reads ahead, keeping lines poll() no longer sees (a key
+    pressed would wait for the next one), so its file descriptor is read raw instead."""
+    import os
+
+    lines = []
+    while poller.poll(0):
+        if IS_MICROPYTHON:
+            line = stream.readline()
+            if not line:
+                return lines, True, pending
+            lines.append(line)
+            continue
+        data = os.read(stream.fileno(), 4096)
+        if not data:
+            return lines, True, pending
+        pending += data
+        while b"\n" in pending:
+            line, _, pending = pending.partition(b"\n")
+            lines.append(line.decode("utf-8", "replace") + "\n")
+    return lines, False, pending

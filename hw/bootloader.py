@@ -1,7 +1,8 @@
 """The bootloader's choice of the image to run, from the boot record (hw/boot_record.py) and
 the two image slots (hw/update_slot.py); docs/board.md "Updates". Portable: the tests and
-the power-cut bench (emulator/updatecut.py) run it as a board's boot does; a unix-board
-launcher and the RP2350's stage 1 are to run this same code (docs/board.md "Updates").
+the power-cut bench (emulator/updatecut.py) run it as a board's boot does, and so do the unix
+board's launcher (emulator/launcher.py) and the RP2350's stage 1
+(hw/boards/rp2350_update.stage1).
 
 - A version on trial is booted while it has boots left (MAX_TRIES), each boot counted in the
   record before it starts; it confirms itself after its self-test (firmware/update_boot.py)

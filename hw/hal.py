@@ -307,6 +307,11 @@ class Board:
         """The boot record (hw/boot_record.BootRecords), kept outside littlefs, or None."""
         return None
 
+    def confirmed(self):
+        """The version on trial passed its self-test and confirmed itself in the boot record
+        (firmware/update_boot.py): a board whose boot ROM has its own trial (the RP2350's
+        "try before you buy") makes it final there too."""
+
     def restart(self):
         """Restart the terminal: the bootloader chooses what runs (raises hal.Restart where
         the restart is the caller's, as on the PC)."""

@@ -1,7 +1,8 @@
 """An image slot: a raw flash region outside littlefs that holds one firmware image and its
 signed manifest (docs/board.md "Updates"). A board that takes updates has two (the
-simulated board and the bench: two regions of its flash's reserved blocks; the RP2350:
-to be its boot ROM's two partitions, docs/board.md): the one it boots from, and the spare
+simulated board and the bench: two regions of its flash's reserved blocks; the unix board:
+two image files; the RP2350: its boot ROM's two partitions, each joined to header blocks
+in the data region, hw/boards/rp2350_update.py): the one it boots from, and the spare
 one an update is written into.
 
     blocks 0 .. HEADER_BLOCKS-1  "TLAS" | version u8 (1) | length u32 BE | signed manifest | CRC-32
@@ -26,7 +27,28 @@ PAGE = 256  # programs are whole pages (the RP2350's flash_range_program)
 READ = 1024  # bytes read at a time
 
 
-class ReservedView(hal.BlockDevice):
+class Region(hal.BlockDevice):
+    """A block device of `count` blocks of `block_size` bytes whose erase is
+    erase_block(n): the ioctl the slots and the boot record ask."""
+
+    count = 0
+    block_size = 4096
+
+    def erase_block(self, block_num):
+        raise NotImplementedError
+
+    def ioctl(self, op, arg):
+        if op == hal.IOCTL_BLOCK_COUNT:
+            return self.count
+        if op == hal.IOCTL_BLOCK_SIZE:
+            return self.block_size
+        if op == hal.IOCTL_BLOCK_ERASE:
+            self.erase_block(arg)
+            return 0
+        return 0
+
+
+class ReservedView(Region):
     """Blocks `first` .. `first + count - 1` of a flash's reserved blocks (hw/flash.py) as
     a block device of their own."""
 
@@ -47,15 +69,8 @@ class ReservedView(hal.BlockDevice):
     def writeblocks(self, block_num, buf, offset=0):
         self.flash.program_reserved(self._index(block_num), offset or 0, bytes(buf))
 
-    def ioctl(self, op, arg):
-        if op == hal.IOCTL_BLOCK_COUNT:
-            return self.count
-        if op == hal.IOCTL_BLOCK_SIZE:
-            return self.block_size
-        if op == hal.IOCTL_BLOCK_ERASE:
-            self.flash.erase_reserved(self._index(arg))
-            return 0
-        return 0
+    def erase_block(self, block_num):
+        self.flash.erase_reserved(self._index(block_num))
 
 
 def _padded(data):

@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 from emulator import procgroup  # noqa: E402
 from emulator.interpreters import micropython_command, micropython_env  # noqa: E402
 from tests.postgres_fixtures import db_where, postgres  # noqa: E402, F401  (both backends)
+from tests.ui_prints import screens_printed  # noqa: E402
 
 FROZEN32 = ROOT / "build" / "firmware" / "out" / "micropython-tla32"
 INTERPRETERS = ("micropython", "frozen32")
@@ -192,6 +193,8 @@ class MicroPythonItem(pytest.Item):
                 "under %s: %s\n%s"
                 % (self.interpreter, message, "\n".join(printed.get(self.test, [])))
             )
+        screens = screens_printed(printed.get(self.test, []))
+        _check_portable_screens(self.config, self.path, self.test, screens, self.interpreter)
 
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, PortableFailure):
@@ -200,6 +203,18 @@ class MicroPythonItem(pytest.Item):
 
     def reportinfo(self):
         return self.path, None, "%s[%s]" % (self.test, self.interpreter)
+
+
+def _compared(path, test, printed):
+    """What a test printed, as compared between interpreters: its screens left out when
+    they are kept per interpreter (tests/ui_prints.PER_INTERPRETER)."""
+    from tests.ui_prints import interpreter_flow, portable_flow
+
+    lines = printed.get(test, [])
+    flow = portable_flow(path, test)
+    if interpreter_flow(flow, "cpython") != flow:
+        lines = [line for line in lines if not line.startswith("SCREEN |")]
+    return lines
 
 
 class SameOutputItem(pytest.Item):
@@ -220,8 +235,8 @@ class SameOutputItem(pytest.Item):
             )
         diffs = []
         for name, (ok, _) in sorted(c_results.items()):
-            if ok and m_results[name][0] and c_out.get(name) != m_out.get(name):
-                c_lines, m_lines = c_out.get(name, []), m_out.get(name, [])
+            c_lines, m_lines = _compared(self.path, name, c_out), _compared(self.path, name, m_out)
+            if ok and m_results[name][0] and c_lines != m_lines:
                 for i in range(max(len(c_lines), len(m_lines))):
                     a = c_lines[i] if i < len(c_lines) else "<nothing>"
                     b = m_lines[i] if i < len(m_lines) else "<nothing>"
@@ -253,15 +268,56 @@ def pytest_addoption(parser):
     )
 
 
-@pytest.fixture
-def ui_prints(request):
-    """Checks (or with --ui=record records) a flow's screens: tests/ui_prints.py."""
+def _ui_checker(config):
     from tests.ui_prints import UiPrints
 
     run_id = os.environ.get("PYTEST_XDIST_TESTRUNUID") or os.environ.setdefault(
         "TLA_UI_RUN", os.urandom(8).hex()
     )
-    return UiPrints(request.config.getoption("--ui"), run_id)
+    return UiPrints(config.getoption("--ui"), run_id)
+
+
+@pytest.fixture
+def ui_prints(request):
+    """Checks (or with --ui=record records) a flow's screens: tests/ui_prints.py."""
+    return _ui_checker(request.config)
+
+
+def _check_portable_screens(config, path, test, screens, interpreter):
+    """A portable test's screens (the fakes' displays), kept by fingerprint like the
+    scenarios' (tests/ui_prints.py): the same flow under every interpreter, but for the
+    flows ui_prints.PER_INTERPRETER lists."""
+    from tests.ui_prints import interpreter_flow, portable_flow, terminal_frames
+
+    frames = terminal_frames(screens)
+    if frames:
+        flow = interpreter_flow(portable_flow(path, test), interpreter)
+        _ui_checker(config).check(flow, frames)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    if call.when == "call":
+        item.tla_call_passed = outcome.get_result().passed
+
+
+@pytest.fixture(autouse=True)
+def _portable_screens(request):
+    """Under CPython, a portable test's screens checked as the runner's (MicroPythonItem)."""
+    path = Path(str(request.node.path))
+    if path.parent.name != "portable" or not path.name.startswith("test_"):
+        yield
+        return
+    fakes = sys.modules.get("_fakes")
+    if fakes is not None:
+        del fakes.SHOWN[:]
+    yield
+    fakes = sys.modules.get("_fakes")
+    if fakes is not None and getattr(request.node, "tla_call_passed", False):
+        _check_portable_screens(
+            request.config, path, request.node.originalname, list(fakes.SHOWN), "cpython"
+        )
 
 
 def pytest_configure(config):

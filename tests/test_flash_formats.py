@@ -17,6 +17,7 @@ import pytest
 
 from emulator.bench import Bench
 from emulator.scenario import play
+from emulator.simboard import SimBoard
 from emulator.visitday import START, VISIT_EVERY
 from emulator.visitday_round import GP, round_visit
 from host_agent.client import LinkClient
@@ -24,6 +25,7 @@ from host_agent.store import Store
 from host_agent.sync import Syncer
 from host_agent.sync_parts import load_root
 from host_agent.transport import open_port
+from hw import bootloader
 from tests import sync_kit as kit
 
 FORMATS = sorted(p for p in (Path(__file__).parent / "fixtures" / "flash").iterdir() if p.is_dir())
@@ -44,7 +46,7 @@ def _copy(fixture, tmp):
 def _sync(bench, store, root):
     link = LinkClient(open_port(bench.port))
     try:
-        Syncer(store, root, link).run()
+        return Syncer(store, root, link).run()
     finally:
         link.port.close()
 
@@ -93,6 +95,48 @@ def test_todays_firmware_reads_a_kept_format(fixture, interpreter, tmp_path):
         filed, _ = kit.host_records(store, serial)
         assert hashlib.sha256(filed[facts["last_record"] + 1]).hexdigest() == saved[0]["sha256"]
         assert len(store.access_log(serial)) > len(entries)
+    finally:
+        bench.stop()
+        store.close()
+
+
+DAMAGED = [p for p in FORMATS if "damaged" in json.loads((p / "fixture.json").read_text())]
+
+
+@pytest.mark.parametrize("interpreter", ["cpython", "micropython"])
+@pytest.mark.parametrize("fixture", DAMAGED, ids=[p.name for p in DAMAGED])
+def test_a_kept_damage_is_still_reported_and_a_kept_update_still_boots(
+    fixture, interpreter, tmp_path
+):
+    facts = json.loads((fixture / "fixture.json").read_text())
+    image, db = _copy(fixture, tmp_path)
+    # The update it took: the bootloader boots that slot, whole, confirmed (no trial).
+    with open(image, "r+b") as f:
+        board = SimBoard(flash_store=f)
+        booted = bootloader.choose(board.boot_records(), board.update_slots(), write=False)
+        record = board.boot_records().read()
+        kept = board.update_slots()[booted.slot].digest(booted.manifest.size)
+    update = facts["update"]
+    assert (booted.slot, booted.state) == (update["active"], None)
+    assert (booted.manifest.version, booted.manifest.counter) == (
+        update["version"],
+        update["counter"],
+    )
+    assert record["floor"] == update["counter"] and record["try"] is None
+    assert kept.hex() == booted.manifest.sha.hex() == update["image_sha256"]
+    store = Store(db)
+    bench = Bench(interpreter, facts["serial"], image)
+    try:
+        bench.boot(30)
+        summary = _sync(bench, store, load_root(kit.write_root(tmp_path)))
+        lost = ", ".join(
+            "%d" % f if c == 1 else "%d-%d" % (f, f + c - 1) for f, c in facts["damaged"]
+        )
+        assert "records lost to the damage: " + lost in summary.damage, summary.damage
+        filed, quarantined = kit.host_records(store, facts["serial"])
+        assert not quarantined and not set(filed) & {
+            n for f, c in facts["damaged"] for n in range(f, f + c)
+        }
     finally:
         bench.stop()
         store.close()

@@ -33,6 +33,7 @@ from hw.pcsc import PcscSlot
 from tests import sync_kit
 from tests import web_kit as web
 from tests import web_server as served
+from tests.dom_prints import dom_lines
 
 pytestmark = pytest.mark.skipif(
     not os.path.exists(served.CHROMIUM) and not os.environ.get("CI"),
@@ -40,6 +41,11 @@ pytestmark = pytest.mark.skipif(
 )
 SHEETS = 6  # the nurse's: 5 for the Paris fund, 1 for the Lyon fund (tests/sync_kit.py)
 PIN = fixtures.pin("nurse")
+# The browser's pages as kept (tests/dom_prints.py): the PC's date (the funds' returns are
+# dated today; the app's day is DAY), an unloading's id, the test's folder.
+DAY = 20261118
+TODAY = (("<today>", web.TODAY_FR), ("<today>", web.TODAY_ISO))
+_JOB = re.compile(r"(?<=/decharger/)[0-9a-f]+")
 LIVE_S = 120_000  # ms: a bound on what must happen, far above its time on a loaded machine
 
 
@@ -120,11 +126,11 @@ def _returns(db, folder: Path) -> list:
     return paths
 
 
-def test_a_day_at_the_practice_in_chromium(tmp_path, terminal):
+def test_a_day_at_the_practice_in_chromium(tmp_path, terminal, ui_prints):
     from playwright.sync_api import expect, sync_playwright
 
     port, db, root = terminal
-    config = Config(db, root=root, terminal_port=port, outbox=tmp_path / "outbox", today=20261118)
+    config = Config(db, root=root, terminal_port=port, outbox=tmp_path / "outbox", today=DAY)
     shots = served.Shots(tmp_path / "shots")
     html = []  # every page the browser was given
 
@@ -233,6 +239,7 @@ def test_a_day_at_the_practice_in_chromium(tmp_path, terminal):
             page.goto(server.url + "/verification")
             expect(page.locator("#verdict")).to_contain_text("La base de données est cohérente")
             shots.take(page, "verification")
+            kept = list(shots.pages)  # (the live progress' pages change with the machine's speed)
             _live_progress(page, server, shots)
         except Exception:  # what the page and the server said, to read the failure by
             print("page %s:\n%s" % (page.url, page.inner_text("body")[:3000]))
@@ -244,6 +251,9 @@ def test_a_day_at_the_practice_in_chromium(tmp_path, terminal):
     assert len(shots.taken) == 12 and all(p.stat().st_size > 5000 for p in shots.taken)
     assert any("POST /lots/sceller" in line for line in logs), logs[-20:]
     _assert_pin_nowhere(html, logs, db)
+    for name, page_html in kept:  # each page as the browser had it, kept by fingerprint
+        at = (("<tmp>", str(tmp_path)),) + TODAY  # the outbox is in the test's folder
+        ui_prints.check("browser/" + name, [dom_lines(_JOB.sub("<job>", page_html), at)])
 
 
 def _live_progress(page, server, shots):

@@ -86,11 +86,13 @@ class Shots:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.also = Path(os.environ[SHOTS_ENV]) if os.environ.get(SHOTS_ENV) else None
         self.taken: list[Path] = []
+        self.pages: list[tuple[str, str]] = []  # (name, the page's HTML) of each shot
 
     def take(self, page, name: str):
         path = self.folder / ("%s.png" % name)
         page.screenshot(path=str(path), full_page=True)
         self.taken.append(path)
+        self.pages.append((name, page.content()))
         if self.also is not None:
             self.also.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, self.also / ("web-" + path.name))

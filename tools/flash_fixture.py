@@ -48,12 +48,12 @@ WAITING = 3  # the first visits of the demo's day (the gp's CPS): sheets 1-3 of 
 BLOCKS = 512
 
 
-def make(folder: Path, seed: int):
+def make(folder: Path, seed: int, damage_and_update=False):
     folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="tla-fixture-") as tmp:
         image = Path(tmp) / "flash.img"
         db = Path(tmp) / "agent.db"
-        _paired_and_synced(image, db, seed, Path(tmp))
+        extra = _paired_and_synced(image, db, seed, Path(tmp), damage_and_update)
         day = json.loads(DAY.read_text())
         day["visits"] = day["visits"][:WAITING]
         visits = Path(tmp) / "visits.json"
@@ -61,6 +61,7 @@ def make(folder: Path, seed: int):
         waiting, _ = play_file(visits, "cpython", flash=image, serial=SERIAL)
         _hold_a_round(image, seed)  # after the visits: a round held offers its own
         facts = _facts(image, waiting)
+        facts.update(extra)
         for src, dst in ((image, "flash.img.gz"), (db, "agent.db.gz")):
             with open(src, "rb") as f, gzip.GzipFile(folder / dst, "wb", mtime=0) as z:
                 shutil.copyfileobj(f, z)
@@ -68,20 +69,28 @@ def make(folder: Path, seed: int):
     return facts
 
 
-def _paired_and_synced(image, db, seed, tmp):
+def _paired_and_synced(image, db, seed, tmp, damage_and_update=False):
     """Pair the terminal with a fresh PC database, save 3 sheets and sync them
-    (acknowledged: the marks written), on the seeded simulation."""
+    (acknowledged: the marks written), on the seeded simulation; with `damage_and_update`,
+    then the damage and the update of fixture_update.py. The facts it adds to fixture.json."""
     flash = io.BytesIO()
     world = World(serial=SERIAL, flash=flash, seed=seed)
     store = Store(db)
+    extra = {}
     try:
         sync_kit.pair_in_world(world, store)
         sync_kit.add_sheets(world.app.storage, 3, seed=seed)
-        sync_kit.agent(world, store, sync_kit.load_root(sync_kit.write_root(tmp))).run()
+        root = sync_kit.load_root(sync_kit.write_root(tmp))
+        sync_kit.agent(world, store, root).run()
+        if damage_and_update:
+            from tools import fixture_update
+
+            extra = fixture_update.damage_then_update(world, store, root, tmp, seed)
         world.board.flash.store.flush()
     finally:
         store.close()
     _write_private(image, flash.getvalue())
+    return extra
 
 
 def _hold_a_round(image, seed):
@@ -129,8 +138,14 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("folder", type=Path, help="where to write (tests/fixtures/flash/NAME)")
     parser.add_argument("--seed", type=int, default=22, help="the simulation's random draws")
+    parser.add_argument(
+        "--damage-and-update",
+        action="store_true",
+        help="also a journal block damaged and reported, then a signed update taken and "
+        "confirmed (tools/fixture_update.py)",
+    )
     args = parser.parse_args()
-    facts = make(args.folder, args.seed)
+    facts = make(args.folder, args.seed, args.damage_and_update)
     print(
         "%s: %d sheets waiting, last record %d"
         % (args.folder, len(facts["waiting"]), facts["last_record"])

@@ -11,6 +11,7 @@ firmware unless MENU is held.
 
 from hw import hal
 from hw._compat import mount_littlefs
+from hw.boards import rp2350_update
 from hw.boards.tla_t1_pins import GPIO, SLOT_NETS
 from hw.drivers.battery import Battery, GuardedFlash
 from hw.drivers.cdc_port import CdcPort
@@ -68,9 +69,11 @@ STORAGE_BYTES = 3 * 1024 * 1024
 class Rp2350Board(hal.Board):
     name = "rp2350"
 
-    def __init__(self, machine=None, rp2=None, port=None, timefns=None):
+    def __init__(self, machine=None, rp2=None, port=None, timefns=None, rom=None):
         """`machine`, `rp2`: the modules (the device's by default; tests pass simulated
-        ones, with a `port` and `timefns` = (ticks_us, ticks_diff, ticks_ms, sleep_ms))."""
+        ones, with a `port` and `timefns` = (ticks_us, ticks_diff, ticks_ms, sleep_ms));
+        `rom`: the boot ROM's calls (hw/boards/rp2350_update.RomBoot; the device's binding
+        when the firmware has one): with them, the A/B flash layout and updates."""
         if machine is None:
             import machine  # type: ignore[no-redef]
         if rp2 is None:
@@ -111,12 +114,18 @@ class Rp2350Board(hal.Board):
                 ticks,
             )
             slots[name] = ContactSlot(name, line, clock_khz=CARD_CLOCK_HZ // 1000)
-        journal_bytes = STORAGE_BYTES - ROOT_FS_BYTES - KEY_BLOCK_BYTES
-        flash = GuardedFlash(
-            rp2.Flash(start=ROOT_FS_BYTES, len=journal_bytes),
-            self.battery,
-            keys=rp2.Flash(start=STORAGE_BYTES - KEY_BLOCK_BYTES, len=KEY_BLOCK_BYTES),
-        )
+        self.rom = rom if rom is not None else rp2350_update.device()
+        self._slots = self._records = None
+        if self.rom is not None:  # the A/B build (hw/boards/rp2350_update.py)
+            journal = rp2350_update.region(rp2, rp2350_update.JOURNAL)
+            keys = rp2350_update.region(rp2, rp2350_update.KEY_BLOCK)
+            self._records = rp2350_update.region(rp2, rp2350_update.RECORDS)
+            self._slots = rp2350_update.slot_devices(rp2)
+        else:
+            journal_bytes = STORAGE_BYTES - ROOT_FS_BYTES - KEY_BLOCK_BYTES
+            journal = rp2.Flash(start=ROOT_FS_BYTES, len=journal_bytes)
+            keys = rp2.Flash(start=STORAGE_BYTES - KEY_BLOCK_BYTES, len=KEY_BLOCK_BYTES)
+        flash = GuardedFlash(journal, self.battery, keys=keys)
         clock = Ds3231Clock(i2c, ticks_ms, sleep_ms)
         serial = "TLA-" + "".join("%02X" % b for b in machine.unique_id())
         super().__init__(serial, slots, flash, port or _usb_port(), clock, display, keypad)
@@ -129,6 +138,33 @@ class Rp2350Board(hal.Board):
         import os
 
         return os.urandom(n)  # the RP2350's TRNG
+
+    def boot_records(self):
+        if self._records is None:
+            return None
+        from hw.boot_record import BootRecords
+
+        return BootRecords(GuardedFlash(self._records, self.battery))
+
+    def update_slots(self):
+        """Partitions B and A (rp2350_update.py), or None: no ROM binding, or the active
+        image the ROM would not boot (what runs might be the spare)."""
+        if self._slots is None or self.boot_state == "damaged":
+            return None
+        from hw.update_slot import Slot
+
+        return tuple(Slot(GuardedFlash(dev, self.battery)) for dev in self._slots)
+
+    def restart(self):
+        """The ROM reboots; stage 1 (rp2350_update.stage1) chooses what runs."""
+        flags = rp2350_update.REBOOT2_FLAG_NO_RETURN_ON_SUCCESS  # REBOOT_TYPE_NORMAL is 0
+        self.rom.reboot(flags, rp2350_update.REBOOT_DELAY_MS, 0, 0)
+
+    def confirmed(self):
+        try:
+            rp2350_update.buy(self.rom)
+        except OSError:
+            pass  # the record confirmed it: stage 1 asks the ROM for it at each boot
 
     def power_ok(self):
         """True when the battery allows a flash write or a signing to start."""
@@ -213,4 +249,10 @@ def run():
     """Start the firmware on this board (from _boot.py)."""
     from firmware.main import main
 
-    main(Rp2350Board())
+    board = Rp2350Board()
+    if board.rom is not None:
+        booted = rp2350_update.stage1(board.boot_records(), board.update_slots(), board.rom)
+        if booted is None:
+            return  # the ROM reboots into the partition chosen
+        board.boot_state = booted.state
+    main(board)

@@ -20,7 +20,14 @@ import sys
 import time
 
 from hw import hal
-from hw._compat import mount_littlefs, open_private, sleep_ms, ticks_ms, tty_raw_nonblocking
+from hw._compat import (
+    console_lines,
+    mount_littlefs,
+    open_private,
+    sleep_ms,
+    ticks_ms,
+    tty_raw_nonblocking,
+)
 from hw.flash import NorFlash
 from protocol.ascii import is_digits
 
@@ -237,17 +244,17 @@ class Console:
         self.stdout = stdout or sys.stdout
         self._poll = select.poll()
         self._poll.register(self.stdin, select.POLLIN)
+        self._pending = b""
         self.keys = []
         self.clock: "hal.Clock | None" = None
         self.quit = False
 
     def pump(self):
         """Read every complete command line waiting on stdin."""
-        while self._poll.poll(0):
-            line = self.stdin.readline()
-            if not line:
-                self.quit = True
-                return
+        lines, ended, self._pending = console_lines(self.stdin, self._poll, self._pending)
+        if ended:
+            self.quit = True
+        for line in lines:
             parts = line.strip().split(" ", 1)
             if parts[0] == "KEY" and len(parts) == 2:
                 self.keys.append(parts[1])
@@ -318,7 +325,9 @@ class UnixBoard(hal.Board):
             open_image(config["flash"]),
             block_size=config.get("block_size", 4096),
             block_count=config.get("flash_blocks", 512),
-            reserved=1,  # the key block (firmware/keyblock.py), after littlefs' blocks
+            # after littlefs' blocks: the key block (firmware/keyblock.py) and the boot
+            # record's two blocks (hw/boot_record.py), as on the simulated board
+            reserved=3,
         )
         slots = {}
         for slot_name, tcp_port in config.get("slots", {}).items():
@@ -332,6 +341,10 @@ class UnixBoard(hal.Board):
             display=ConsoleDisplay(console),
             keypad=ConsoleKeypad(console),
         )
+        # Said by the launcher (emulator/launcher.py), which ran the bootloader's choice.
+        state = config.get("boot_state")
+        self.boot_state = state if state in BOOT_STATES else None
+        self._slots = None
 
     def filesystem(self, format_if_blank=True):
         return mount_littlefs(self.flash, format_if_blank)
@@ -346,6 +359,41 @@ class UnixBoard(hal.Board):
     def should_stop(self):
         self.console.pump()
         return self.console.quit
+
+    def boot_records(self):
+        from hw.boot_record import BootRecords
+        from hw.update_slot import ReservedView
+
+        return BootRecords(ReservedView(self.flash, 1, 2))
+
+    def update_slots(self):
+        """The two image files the launcher names (config "images"), or None: without a
+        launcher to restart on the chosen image, this board takes no update."""
+        images = self.config.get("images")
+        if not images or len(images) != 2:
+            return None
+        if self._slots is None:
+            from hw.update_slot import Slot
+
+            self._slots = tuple(
+                Slot(NorFlash(open_image(path), block_count=IMAGE_BLOCKS)) for path in images
+            )
+        return self._slots
+
+    def restart(self):
+        """End the process with RESTART once every file is written: the launcher runs the
+        bootloader's choice and starts the interpreter on the chosen image's code."""
+        for f in [self.flash.store] + [s.dev.store for s in self._slots or ()]:
+            f.flush()
+        self.port.close()
+        sys.exit(RESTART)
+
+
+RESTART = 75  # the exit status that asks the launcher (emulator/launcher.py) for a restart
+BOOT_STATES = ("trial", "back", "damaged")
+# An image file: the slot's header blocks and room for the largest image a manifest names
+# (protocol/update_manifest.MAX_IMAGE, 352 KiB in 4 KiB blocks)
+IMAGE_BLOCKS = 3 + 88
 
 
 def from_config_file(path) -> UnixBoard:

@@ -54,6 +54,12 @@ class FakeClock(hal.Clock):
         self._ticks += ms
 
 
+# Every screen a test's displays showed, in order: the test's flow, kept by fingerprint
+# (tests/ui_prints.py; the runner prints it, tests/conftest.py checks it). Emptied before
+# each test.
+SHOWN = []
+
+
 class FakeDisplay(hal.Display):
     def __init__(self):
         self.lines = []
@@ -62,6 +68,7 @@ class FakeDisplay(hal.Display):
     def show(self, lines):
         self.lines = list(lines)
         self.history.append(self.lines)
+        SHOWN.append([str(line) for line in self.lines])
 
 
 class FakeKeypad(hal.Keypad):

@@ -4,7 +4,9 @@ MicroPython alike by the pytest harness (tests/conftest.py).
 Usage: <python or micropython> tests/portable/runner.py tests/portable/test_x.py
 
 Output: for each test function (sorted by name) a line `=== name`, whatever the test
-prints, then `--- PASS` or `--- FAIL <exception>`. The last line is `### <passed> <failed>`.
+prints, the screens its displays showed (`SCREEN |line|line|line|line|`, tests/portable/
+_fakes.SHOWN: kept by fingerprint, tests/ui_prints.py), then `--- PASS` or `--- FAIL
+<exception>`. The last line is `### <passed> <failed>`.
 """
 
 import sys
@@ -13,6 +15,16 @@ import sys
 def _dirname(path):
     i = path.rfind("/")
     return path[:i] if i > 0 else "."
+
+
+def _shown():
+    """The list the fakes' displays append their screens to, emptied (a module that uses
+    no fake display: a list nobody fills)."""
+    fakes = sys.modules.get("_fakes")
+    if fakes is None:
+        return []
+    del fakes.SHOWN[:]
+    return fakes.SHOWN
 
 
 def main(path):
@@ -24,12 +36,17 @@ def main(path):
     name = path[path.rfind("/") + 1 :]
     if name.endswith(".py"):
         name = name[:-3]
+    try:
+        import _fakes  # noqa: F401  (its SHOWN from the first test on, whoever imports it)
+    except ImportError:
+        pass
     module = __import__(name)
     tests = sorted(n for n in dir(module) if n.startswith("test_"))
     passed = failed = 0
     for test in tests:
         fn = getattr(module, test)
         print("=== " + test)
+        shown = _shown()
         try:
             fn()
         except Exception as e:
@@ -43,6 +60,8 @@ def main(path):
                 traceback.print_exc(file=sys.stdout)
             continue
         passed += 1
+        for lines in shown:
+            print("SCREEN |" + "|".join(lines) + "|")
         print("--- PASS")
     print("### %d %d" % (passed, failed))
 

@@ -1,0 +1,89 @@
+"""The unix board's firmware image (docs/board.md "Updates", "The unix board"): the code the
+terminal runs, firmware/, protocol/ and hw/ as .py files, in one deterministic zip file.
+That is what a release of board "unix" signs (its manifest's digest and chunk hashes are
+over these bytes), what an update writes into an image file of the board, and what the
+launcher (emulator/launcher.py) unpacks and runs once the bootloader chose it.
+
+The same bytes from the same tree: names sorted, dates and modes fixed. Unpacked, every
+name is checked first (a package of the three, a plain .py path, no "..", no absolute
+path): an image is unpacked only once its digest matched a signed manifest, but a name
+that could write outside the folder is refused all the same.
+"""
+
+import io
+import os
+import re
+import zipfile
+from pathlib import Path
+
+PACKAGES = ("firmware", "protocol", "hw")
+_NAME = re.compile(r"(firmware|protocol|hw)(/[A-Za-z0-9_]+)*/[A-Za-z0-9_]+\.py")
+_DATE = (1980, 1, 1, 0, 0, 0)
+
+
+class BadImage(ValueError):
+    """An image that is not a unix-board image (its zip or one of its names)."""
+
+
+def sources(root) -> dict:
+    """{name: bytes} of the .py files of the three packages under `root`."""
+    root = Path(root)
+    out = {}
+    for package in PACKAGES:
+        for path in sorted((root / package).rglob("*.py")):
+            name = path.relative_to(root).as_posix()
+            if _NAME.fullmatch(name):
+                out[name] = path.read_bytes()
+    return out
+
+
+def version_source(version, counter) -> bytes:
+    """firmware/version.py as a release of `version` and `counter` writes it."""
+    return (
+        '"""Firmware identity (docs/board.md "Updates"): written by the release build."""\n\n'
+        "FIRMWARE_VERSION = %r\nRELEASE_COUNTER = %d\n" % (version, counter)
+    ).encode()
+
+
+def build(root, version=None, counter=None, replace=None) -> bytes:
+    """The image of the tree at `root`; with `version` and `counter`, its firmware/version.py
+    says them (a release build); `replace`: {name: bytes} put in as they are (the tests'
+    broken images)."""
+    files = sources(root)
+    if version is not None:
+        files["firmware/version.py"] = version_source(version, counter)
+    files.update(replace or {})
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        for name in sorted(files):
+            info = zipfile.ZipInfo(name, _DATE)
+            info.external_attr = 0o600 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(info, files[name])
+    return out.getvalue()
+
+
+def unpack(image, folder):
+    """Write the image's files under `folder` (0700 folders, 0600 files); BadImage when it
+    is not a zip of the three packages' .py files."""
+    try:
+        z = zipfile.ZipFile(io.BytesIO(bytes(image)))
+        names = z.namelist()
+    except (zipfile.BadZipFile, ValueError, OSError) as e:
+        raise BadImage("not a unix-board image: %s" % e) from None
+    for name in names:
+        if not _NAME.fullmatch(name) or ".." in name:
+            raise BadImage("not a unix-board image: it holds %r" % name)
+    if "firmware/main.py" not in names:
+        raise BadImage("not a unix-board image: no firmware/main.py")
+    folder = Path(folder)
+    for name in names:
+        target = folder / name
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        try:
+            data = z.read(name)
+        except (zipfile.BadZipFile, ValueError, OSError) as e:
+            raise BadImage("not a unix-board image: %s: %s" % (name, e)) from None
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)

@@ -1,0 +1,162 @@
+"""Updates on the TLA-T1 (RP2350): its image slots are the boot ROM's A/B partitions, its
+stage 1 runs the same choice as every board (hw/bootloader.choose), and the ROM's "try
+before you buy" boots a version on trial (docs/board.md "Updates", "RP2350").
+
+The flash (4 MB), as the partition table hw/boards/TLA_T1/partition_table.json says it
+(`picotool partition create`; tests/test_board_rp2350_update.py checks the two agree):
+
+    0       8 KB     the partition table (the boot ROM reads it from the start of flash)
+    8 KB    1020 KB  partition A (id 0): an image
+    1028 KB 1020 KB  partition B (id 1, linked to A: the ROM's A/B pair)
+    2 MB    2 MB     data (unpartitioned): the REPL's "/", the journal, the slots' headers,
+                     the boot record, the key block, in rp2.Flash's storage region
+
+A slot (hw/update_slot.Slot) is its header blocks, kept in the data region, joined to its
+partition, which holds the image from its first byte: the ROM looks for the image's
+IMAGE_DEF block at the start of the partition, where a slot of the other boards keeps its
+header. The ROM's calls come through `rom` (RomBoot's interface: the device's binding, or
+tests/simhw/rom.py), each named after the pico-sdk function it wraps (pico-sdk 2.2.0,
+src/rp2_common/pico_bootrom/include/pico/bootrom.h).
+"""
+
+from hw import bootloader, hal
+from hw.update_slot import HEADER_BLOCKS, Region
+
+BLOCK = 4096
+PARTITION_A = 8 * 1024  # flash offsets
+PARTITION_BYTES = 1020 * 1024
+PARTITION_B = PARTITION_A + PARTITION_BYTES
+DATA = 2 * 1024 * 1024
+# rom_reboot's flags (pico-sdk src/common/boot_picoboot_headers/include/boot/
+# picoboot_constants.h): a "flash update" boot prefers the partition at p0 and boots an
+# image flagged for an explicit buy once, on trial (the ROM's TBYB)
+REBOOT2_FLAG_REBOOT_TYPE_FLASH_UPDATE = 0x4
+REBOOT2_FLAG_NO_RETURN_ON_SUCCESS = 0x100
+REBOOT_DELAY_MS = 10
+BOOT_TYPE_FLASH_UPDATE = 4  # bootrom_constants.h
+PARTITIONS = (PARTITION_A, PARTITION_B)  # by the ROM's partition number
+FLASH_END = 4 * 1024 * 1024
+# The data region (flash offset, bytes): rp2.Flash(start=offset - STORAGE_BASE, len=bytes),
+# the A/B build's storage starting after the partition table
+# (MICROPY_HW_FLASH_STORAGE_BYTES = 4088 KB)
+STORAGE_BASE = PARTITION_A
+ROOT_FS = (DATA, 256 * 1024)
+KEY_BLOCK = (FLASH_END - BLOCK, BLOCK)
+RECORDS = (KEY_BLOCK[0] - 2 * BLOCK, 2 * BLOCK)
+HEADERS = (RECORDS[0] - 2 * HEADER_BLOCKS * BLOCK, 2 * HEADER_BLOCKS * BLOCK)
+JOURNAL = (ROOT_FS[0] + ROOT_FS[1], HEADERS[0] - ROOT_FS[0] - ROOT_FS[1])
+# Slot 0 is partition B: the factory image is flashed into A (docs/board.md), and an update
+# goes into slot 0 first (firmware/update_store.py: the spare slot of the factory image).
+SLOT_PARTITION = (1, 0)
+
+
+class RomBoot:
+    """The boot ROM's calls the update needs. The device's: the `tla_rom` module, a binding
+    of these pico-sdk calls that MicroPython's rp2 port (1.29) does not have; without it,
+    `device()` is None and the RP2350 takes no update."""
+
+    def boot_info(self):
+        """(partition, boot type, p0) of this boot: rom_get_boot_info's `partition` (0: A,
+        1: B), `boot_type` (BOOT_TYPE_NORMAL 0, BOOT_TYPE_FLASH_UPDATE 4, its
+        BOOT_TYPE_CHAINED_FLAG 0x80 masked off) and `reboot_params[0]` (a flash update's
+        base): pico-sdk bootrom.h, boot_info_t."""
+        raise NotImplementedError
+
+    def reboot(self, flags, delay_ms, p0, p1):
+        """rom_reboot(flags, delay_ms, p0, p1): does not return with NO_RETURN_ON_SUCCESS."""
+        raise NotImplementedError
+
+    def explicit_buy(self):
+        """rom_explicit_buy(buffer, 4096): the image booted on trial becomes the one the ROM
+        boots (its TBYB flag cleared); 0 on success, a BOOTROM_ERROR otherwise."""
+        raise NotImplementedError
+
+
+def device():
+    """The device's RomBoot, or None when the firmware has no binding of the ROM's calls."""
+    try:
+        import tla_rom  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    return tla_rom.RomBoot()
+
+
+class JoinedSlotDevice(Region):
+    """A slot's block device: its HEADER_BLOCKS header blocks from `header`, then the
+    blocks of `image` (the partition)."""
+
+    def __init__(self, header, image):
+        self.header = header
+        self.image = image
+        self.block_size = image.ioctl(hal.IOCTL_BLOCK_SIZE, 0)
+        self.count = HEADER_BLOCKS + image.ioctl(hal.IOCTL_BLOCK_COUNT, 0)
+
+    def _at(self, block_num):
+        if not 0 <= block_num < self.count:
+            raise hal.FlashError("no block %d in this slot" % block_num)
+        if block_num < HEADER_BLOCKS:
+            return self.header, block_num
+        return self.image, block_num - HEADER_BLOCKS
+
+    def readblocks(self, block_num, buf, offset=0):
+        dev, n = self._at(block_num)
+        dev.readblocks(n, buf, offset)
+
+    def writeblocks(self, block_num, buf, offset=0):
+        dev, n = self._at(block_num)
+        dev.writeblocks(n, buf, offset)
+
+    def erase_block(self, block_num):
+        dev, n = self._at(block_num)
+        dev.ioctl(hal.IOCTL_BLOCK_ERASE, n)
+
+
+def region(rp2, where):
+    """The rp2.Flash of `where` (flash offset, bytes) in the A/B build."""
+    return rp2.Flash(start=where[0] - STORAGE_BASE, len=where[1])
+
+
+def slot_devices(rp2):
+    """(slot 0, slot 1) block devices: slot 0 is partition B, slot 1 partition A."""
+    out = []
+    for i in (0, 1):
+        at = HEADERS[0] + i * HEADER_BLOCKS * BLOCK
+        header = region(rp2, (at, HEADER_BLOCKS * BLOCK))
+        out.append(
+            JoinedSlotDevice(header, region(rp2, (PARTITIONS[SLOT_PARTITION[i]], PARTITION_BYTES)))
+        )
+    return tuple(out)
+
+
+def stage1(records, slots, rom):
+    """What runs first at each boot: the bootloader's choice (a trial's boot counted in the
+    record) on the partition the ROM booted. Another partition chosen (a version to try, or
+    the active one when the ROM booted the other), the ROM reboots into it with a "flash
+    update" boot (an image flagged for an explicit buy runs once, on trial): None. Booted
+    instead of the partition asked (the ROM refused it), a trial is given up, and an active
+    image the ROM will not boot leaves this one running, "damaged". The Boot to run."""
+    partition, boot_type, update_base = rom.boot_info()
+    running = SLOT_PARTITION.index(partition)
+    booted = bootloader.choose(records, slots, write=False)
+    if booted.slot in (0, 1) and booted.slot != running:
+        target = PARTITIONS[SLOT_PARTITION[booted.slot]]
+        if boot_type & 0x7F != BOOT_TYPE_FLASH_UPDATE or update_base != target:
+            flags = REBOOT2_FLAG_REBOOT_TYPE_FLASH_UPDATE | REBOOT2_FLAG_NO_RETURN_ON_SUCCESS
+            rom.reboot(flags, REBOOT_DELAY_MS, target, 0)
+            return None
+        if booted.state == "trial":  # asked, and refused by the ROM
+            records.write(bootloader.rolled_back(records.read(), "the boot ROM did not boot it"))
+            booted = bootloader.choose(records, slots, write=False)
+        if booted.slot in (0, 1) and booted.slot != running:
+            return bootloader.Boot(running, "damaged")
+    booted = bootloader.choose(records, slots)
+    if booted.slot == bootloader.FACTORY:
+        booted.slot = running  # the image the board was flashed with: it has no header
+    return booted
+
+
+def buy(rom):
+    """After the self-test passed: the ROM boots this image from now on."""
+    status = rom.explicit_buy()
+    if status != 0:
+        raise OSError(5, "the boot ROM did not take the image (rom_explicit_buy: %d)" % status)

@@ -1,0 +1,103 @@
+"""A simulated RP2350 boot ROM and flash chip for the A/B update (hw/boards/rp2350_update.py):
+one 4 MB NOR flash that every rp2.Flash(start, len) region of the A/B build views (its
+storage starting after the partition table), and the ROM's try before you buy as the
+pico-sdk describes it (bootrom.h: rom_reboot, rom_explicit_buy, rom_get_boot_info): a
+normal boot runs the partition bought last; a "flash update" boot runs the partition at
+p0 once, when its image is there (a first block not erased), else the bought one, saying
+it was a flash update to p0; an explicit buy makes the running partition the bought one.
+A reboot is the exception Rebooted: the test boots again."""
+
+import io
+
+from hw import hal
+from hw.boards import rp2350_update as ab
+from hw.flash import NorFlash
+from hw.update_slot import Region
+
+
+class Rebooted(Exception):
+    pass
+
+
+class Chip:
+    def __init__(self):
+        self.nor = NorFlash(io.BytesIO(), block_size=ab.BLOCK, block_count=ab.FLASH_END // ab.BLOCK)
+
+    def read(self, at, n):
+        out = b""
+        while len(out) < n:
+            block, offset = divmod(at + len(out), ab.BLOCK)
+            part = bytearray(min(n - len(out), ab.BLOCK - offset))
+            self.nor.readblocks(block, part, offset)
+            out += part
+        return out
+
+
+class FlashRegion(Region):
+    """rp2.Flash(start, len) of the A/B build: `start` counted from its storage base."""
+
+    def __init__(self, chip, start, len):
+        assert start % ab.BLOCK == 0 and len % ab.BLOCK == 0 and len > 0
+        self.chip = chip
+        self.first = (ab.STORAGE_BASE + start) // ab.BLOCK
+        self.count = len // ab.BLOCK
+        assert (self.first + self.count) * ab.BLOCK <= ab.FLASH_END
+
+    def _block(self, n):
+        if not 0 <= n < self.count:
+            raise hal.FlashError("no block %d in this region" % n)
+        return self.first + n
+
+    def readblocks(self, block_num, buf, offset=0):
+        self.chip.nor.readblocks(self._block(block_num), buf, offset)
+
+    def writeblocks(self, block_num, buf, offset=0):
+        self.chip.nor.writeblocks(self._block(block_num), buf, offset)
+
+    def erase_block(self, block_num):
+        self.chip.nor.ioctl(hal.IOCTL_BLOCK_ERASE, self._block(block_num))
+
+
+class Rp2:
+    """The `rp2` module's Flash over one chip."""
+
+    def __init__(self, chip):
+        self.chip = chip
+
+    def Flash(self, start=0, len=None):
+        return FlashRegion(self.chip, start, len)
+
+
+class SimRom(ab.RomBoot):
+    def __init__(self, chip):
+        self.chip = chip
+        self.bought = 0  # partition A: the factory image, flashed and bought
+        self.partition, self.boot_type, self.p0 = 0, 0, 0
+        self.reboots = []
+        self.buys = 0
+
+    def boot_info(self):
+        return self.partition, self.boot_type, self.p0
+
+    def reboot(self, flags, delay_ms, p0, p1):
+        self.reboots.append((flags, p0))
+        assert flags & ab.REBOOT2_FLAG_NO_RETURN_ON_SUCCESS
+        if flags & 0xF == ab.BOOT_TYPE_FLASH_UPDATE:
+            self.flash_update_boot(p0)
+        else:
+            self.power_on()
+        raise Rebooted()
+
+    def power_on(self):
+        self.partition, self.boot_type, self.p0 = self.bought, 0, 0
+
+    def flash_update_boot(self, p0, refuse=False):
+        there = ab.PARTITIONS.index(p0)
+        has_image = self.chip.read(p0, 16) != b"\xff" * 16
+        self.partition = there if has_image and not refuse else self.bought
+        self.boot_type, self.p0 = ab.BOOT_TYPE_FLASH_UPDATE, p0
+
+    def explicit_buy(self):
+        self.buys += 1
+        self.bought = self.partition
+        return 0
