@@ -9,6 +9,7 @@ types (rows.py), and one module per table group:
 - copy.py: `tla-agent db copy`, a whole database onto another backend;
 - terminals.py: terminals, pairings, certificates, sync sessions, settings;
 - sheets.py: filed sheets and the quarantine, a batch filed in one transaction;
+- sheet_search.py: the sheets page's search, filters, sorts, pages and totals;
 - access.py: access log, opposition list, the per-terminal listings;
 - lots.py: lots, their sheets, sendings, paper duplicates (NOT_IN_LOT defined once);
 - followup.py: the funds' acknowledgements, retention, what waits;
@@ -26,12 +27,15 @@ from host_agent.store.followup import FollowUp
 from host_agent.store.lots import LotTables
 from host_agent.store.returns import FundReturns
 from host_agent.store.rounds import RoundTables
+from host_agent.store.sheet_search import SheetSearch
 from host_agent.store.sheets import Sheets
 from host_agent.store.terminals import Terminals
 
 __all__ = ["Store", "StoreConflict", "StoreError"]
 
 
-class Store(Base, Terminals, Sheets, Logs, LotTables, FollowUp, FundReturns, RoundTables):
+class Store(
+    Base, Terminals, Sheets, SheetSearch, Logs, LotTables, FollowUp, FundReturns, RoundTables
+):
     """The agent's database: `Store(path or URL)` opens (or creates, a file 0600) and
     migrates it."""

@@ -70,10 +70,11 @@ class FundReturns:
         ).fetchall()
 
     def purge_sheet(self, sheet_id: int, now: int) -> None:
-        """Delete one sheet's signed bytes and NIRs (R161-47 I 1°), inside the caller's
-        transaction; what it is as an invoice stays (R161-49)."""
+        """Delete one sheet's signed bytes, NIRs and patient's name (R161-47 I 1°), inside
+        the caller's transaction; what it is as an invoice stays (R161-49)."""
         self.db.execute(
-            "UPDATE sheets SET bundle = ?, insured = '', beneficiary = NULL, purged = ? "
+            "UPDATE sheets SET bundle = ?, insured = '', beneficiary = NULL, patient = '', "
+            "patient_key = '', purged = ? "
             "WHERE id = ? AND purged IS NULL",
             (b"", now, sheet_id),
         )
