@@ -4,6 +4,7 @@ FollowUp; host_agent/acks.py, retention.py and status.py hold what they mean).""
 
 from host_agent.store.connection import Connection
 from host_agent.store.lots import ACKNOWLEDGED, REJECTED, SENT, TRANSMITTED, _marks
+from host_agent.store.sheet_search import OF_LOT, restate
 
 
 class FollowUp:
@@ -22,6 +23,7 @@ class FollowUp:
         )
         if cur.rowcount != 1:
             return None
+        restate(db, OF_LOT, (lot_id,))  # acknowledged; a rejection's, once released below
         db.execute(
             "INSERT INTO fund_acks (lot_id, imported, accepted, day, reason, source) "
             "VALUES (?, ?, ?, ?, ?, ?)",
@@ -40,6 +42,7 @@ class FollowUp:
             "UPDATE lot_sheets SET released = ? WHERE lot_id = ? AND released IS NULL",
             (now, lot_id),
         )
+        restate(db, OF_LOT, (lot_id,))
         return freed
 
     def retained_lots(self) -> list:

@@ -5,6 +5,7 @@ purge of one sheet's electronic double (docs/returns.md)."""
 
 from host_agent.store.connection import Connection
 from host_agent.store.lots import ACKNOWLEDGED, SENT
+from host_agent.store.sheet_search import OF_SHEET, restate
 
 
 class FundReturns:
@@ -50,6 +51,7 @@ class FundReturns:
             "amount) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (return_id, sheet_id, lot_id, result, day, code, label, amount),
         )
+        restate(self.db, OF_SHEET, (sheet_id,))
 
     def transmitted_sheets(self, sheet_id: int | None = None) -> list:
         """Every sheet whose current lot was sent (or that one sheet, if so), with its lot's
@@ -78,6 +80,7 @@ class FundReturns:
             "WHERE id = ? AND purged IS NULL",
             (b"", now, sheet_id),
         )
+        restate(self.db, OF_SHEET, (sheet_id,))
 
     def purge_lot_file(self, lot_id: int, now: int) -> None:
         """Delete a lot's file once none of its sheets' doubles is left."""

@@ -5,9 +5,12 @@ filtered set; one statement for the page's rows and one for the count, on both b
 
 No bundle is decoded: the patient's name is the `patient` column set at filing, and
 `patient_key` is that name folded (fold(): no accents, no case), which a search, folded the
-same way, is compared with by LIKE, its wildcards escaped. A sheet's state is computed in
-SQL as host_agent/overview.py's _state computes it from its lot and its fund's latest answer
-(STATE); "impayée" is the Recettes page's unpaid claim (returns_report.Reconciliation).
+same way, is compared with by LIKE, its wildcards escaped. A sheet's state is the `state`
+column, which the store sets again (restate) in the very statement's transaction that
+changes what it comes from, computed in SQL as host_agent/overview.py's _state computes it
+from its lot and its fund's latest answer (STATE); "impayée" is the Recettes page's unpaid
+claim (returns_report.Reconciliation). The page's rows are chosen by the sheets' own
+columns and indexes first, then joined to their lots and answers, 50 rows and not 100,000.
 """
 
 import unicodedata
@@ -56,7 +59,7 @@ SORTS = {  # the page's sort keys: their SQL
     "caisse": "s.fund",
     "professionnel": "s.professional",
     "honoraires": "s.fees",
-    "etat": "state",
+    "etat": "s.state",
 }
 _COLUMNS = (
     "s.id, s.order_no, s.professional, s.fund, s.completion, s.payment, s.fees, "
@@ -79,18 +82,23 @@ def like_escaped(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def patient_of(db, signed) -> tuple[str, str]:
+def patient_of(db, signed, known=None) -> tuple[str, str]:
     """(name, folded name) of the patient of the decoded bundle `signed`, from its Vitale
-    certificate in the certificates table; ("", "") when it has none (no signature key)."""
+    certificate in the certificates table; ("", "") when it has none (no signature key).
+    `known`: {cert id: (name, folded)} already read, kept across a batch."""
     from host_agent.duplicate import holder_name
 
     if signed.vitale_cert is None:
         return "", ""
-    der = db.execute(
-        "SELECT der FROM certificates WHERE cert_id = ?", (bytes(signed.vitale_cert),)
-    ).scalar()
-    name = holder_name(der) if der is not None else ""
-    return name, fold(name)
+    cert_id = bytes(signed.vitale_cert)
+    found = (known or {}).get(cert_id)
+    if found is None:
+        der = db.execute("SELECT der FROM certificates WHERE cert_id = ?", (cert_id,)).scalar()
+        name = holder_name(der) if der is not None else ""
+        found = (name, fold(name))
+        if known is not None:
+            known[cert_id] = found
+    return found
 
 
 class Filters:
@@ -136,7 +144,7 @@ def _where(f: Filters) -> tuple[str, list]:
             args.append(value)
     if f.state:
         states = STATE_FILTERS[f.state]
-        clauses.append("(%s) IN (%s)" % (STATE, ",".join("?" * len(states))))
+        clauses.append("s.state IN (%s)" % ",".join("?" * len(states)))
         args.extend(states)
         if f.state == "unpaid":
             clauses.append("s.payment = ?")
@@ -150,24 +158,30 @@ class SheetSearch:
     db: Connection
 
     def search_sheets(self, f: Filters) -> list:
-        """The rows of page `f.page` of the filtered set, sorted (then newest first)."""
+        """The rows of page `f.page` of the filtered set, sorted (then by date and id)."""
         where, args = _where(f)
         order = "DESC" if f.descending else "ASC"
+        sort = "%s %s, s.completion %s, s.id %s" % (SORTS[f.sort], order, order, order)
         sql = (
-            "SELECT %s, %s AS state FROM sheets s %s%s ORDER BY %s %s, s.completion DESC, "
-            "s.id DESC LIMIT ? OFFSET ?" % (_COLUMNS, STATE, _JOINS, where, SORTS[f.sort], order)
+            "SELECT %s, s.state FROM (SELECT s.id FROM sheets s%s ORDER BY %s LIMIT ? OFFSET ?) "
+            "AS p JOIN sheets s ON s.id = p.id %s ORDER BY %s"
+            % (_COLUMNS, where, sort, _JOINS, sort)
         )
         return self.db.execute(sql, (*args, f.size, (f.page - 1) * f.size)).fetchall()
 
     def count_sheets(self, f: Filters):
         """(number, fees, third-party part expected) of the whole filtered set, cents."""
         where, args = _where(f)
-        joins = _JOINS if f.state else ""  # the state alone needs the lots and answers
-        return self.db.execute(
+        row = self.db.execute(
             "SELECT COUNT(*), COALESCE(SUM(s.fees), 0), COALESCE(SUM(CASE WHEN s.payment = ? "
-            "THEN s.third_party ELSE 0 END), 0) FROM sheets s %s%s" % (joins, where),
+            "THEN s.third_party ELSE 0 END), 0) FROM sheets s%s" % where,
             (THIRD_PARTY, *args),
         ).fetchone()
+        return tuple(int(v) for v in row)  # PostgreSQL's SUM of BIGINT is a NUMERIC
+
+    def restate_sheets(self) -> None:
+        """Every sheet's state set again (bench/seed_sheets.py after its bulk writes)."""
+        self.db.execute(_RESTATE + "1 = 1")
 
     def sheet_choices(self) -> tuple[list, list]:
         """([fund codes], [professional numbers]) of the filed sheets, for the filters."""
@@ -175,6 +189,27 @@ class SheetSearch:
             [r[0] for r in self.db.execute("SELECT DISTINCT %s FROM sheets ORDER BY 1" % c)]
             for c in ("fund", "professional")
         )
+
+
+_RESTATE = (
+    "UPDATE sheets SET state = (SELECT %s FROM sheets s %s WHERE s.id = sheets.id) WHERE "
+    % (STATE, _JOINS)
+)
+OF_SHEET = "sheets.id = ?"
+OF_LOT = "sheets.id IN (SELECT sheet_id FROM lot_sheets WHERE lot_id = ?)"
+
+
+def restate(db, where: str, args) -> None:
+    """Set again the state of the sheets `where` (OF_SHEET, OF_LOT) selects, inside the
+    caller's transaction, after a change of what their state comes from."""
+    db.execute(_RESTATE + where, args)
+
+
+def restate_all(bind) -> None:
+    """Revision 0002: every sheet's state (`bind`: Alembic's SQLAlchemy connection)."""
+    from sqlalchemy import text
+
+    bind.execute(text(_RESTATE + "1 = 1"))
 
 
 def backfill_patients(bind) -> None:

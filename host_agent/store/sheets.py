@@ -104,16 +104,18 @@ class Sheets:
         transaction: (record number, signed bytes, decoded bundle, decoded sheet) each, as a
         sync files them but without its checks (the bench's and tests' seeded practices,
         bench/seed_sheets.py). Their ids, in order."""
-        db = self.db
-        values = [sheet_values(db, terminal_id, *item, now, None) for item in items]
+        db, known = self.db, {}
+        values = [sheet_values(db, terminal_id, *item, now, None, known) for item in items]
         _insert(db, values)
-        return [
+        numbers = [v["record_no"] for v in values]
+        ids = dict(
             db.execute(
-                "SELECT id FROM sheets WHERE terminal_id = ? AND record_no = ?",
-                (terminal_id, v["record_no"]),
-            ).scalar()
-            for v in values
-        ]
+                "SELECT record_no, id FROM sheets WHERE terminal_id = ? AND record_no >= ? "
+                "AND record_no <= ?",
+                (terminal_id, min(numbers), max(numbers)),
+            ).fetchall()
+        )
+        return [ids[n] for n in numbers]
 
     def unconfirmed(self, terminal_id: int) -> tuple[list, list]:
         """Record numbers filed (then quarantined) whose ACK the terminal has not confirmed:
@@ -146,11 +148,11 @@ class Sheets:
             )
 
 
-def sheet_values(db, terminal_id, rec_no, data, signed, sheet, now, sync_id) -> dict:
+def sheet_values(db, terminal_id, rec_no, data, signed, sheet, now, sync_id, known=None) -> dict:
     """{sheets column: value} of a verified sheet being filed: its bytes, the columns
     decoded from them, and its patient's name from the Vitale certificate already filed
     (the sheets page searches that column, host_agent/store/sheet_search.py)."""
-    patient, key = sheet_search.patient_of(db, signed)
+    patient, key = sheet_search.patient_of(db, signed, known)
     values = {
         "terminal_id": terminal_id,
         "record_no": rec_no,

@@ -121,6 +121,10 @@ Table(
     # folded (store/sheet_search.py fold()); both emptied with the NIR at the purge.
     _text("patient", False, server_default=EMPTY, info=SINCE_0002),
     _text("patient_key", False, server_default=EMPTY, info=SINCE_0002),
+    # Its state (host_agent/overview.py's keys), kept by the store at every change of its
+    # lot, its fund's answers, a paper duplicate or the purge (store/sheet_search.py
+    # restate): the sheets page filters and sorts on it.
+    _text("state", False, server_default=text("'filed'"), info=SINCE_0002),
     UniqueConstraint("terminal_id", "record_no"),
     UniqueConstraint("terminal_id", "professional", "order_no"),
     Index("sheets_completion", "completion"),
@@ -129,6 +133,9 @@ Table(
     Index("sheets_insured", "insured", info=SINCE_0002),
     Index("sheets_fund", "fund", "completion", info=SINCE_0002),
     Index("sheets_professional", "professional", "completion", info=SINCE_0002),
+    Index("sheets_state", "state", "completion", info=SINCE_0002),
+    Index("sheets_fees", "fees", "completion", info=SINCE_0002),
+    Index("sheets_order_no", "order_no", "completion", info=SINCE_0002),
 )
 Table(
     "quarantine",
@@ -239,6 +246,7 @@ _lot_sheets = Table(
 )
 # A sheet is in at most one lot that did not release it (R161-47 I: never billed twice).
 _LIVE = text("released IS NULL")
+Index("lot_sheets_sheet", _lot_sheets.c.sheet_id, info=SINCE_0002)  # the lots it left too
 Index(
     "lot_sheets_one_lot",
     _lot_sheets.c.sheet_id,
