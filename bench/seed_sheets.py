@@ -266,6 +266,25 @@ def _answer(sheet, rng):
     return "paid", None, None, sheet.third_party
 
 
+def describe(where, sheets) -> Seeded:
+    """What a seeded database holds, read back from it (the bench's kept file)."""
+    from host_agent.store.sheet_search import Filters
+
+    out = Seeded()
+    store = Store(where)
+    try:
+        out.funds, out.professionals = (list(c) for c in store.sheet_choices())
+        patients = {}
+        for row in store.search_sheets(Filters(size=sheets, sort="numero", descending=False)):
+            out.states[row["id"]] = row["state"]
+            if row["patient"]:
+                patients.setdefault(row["insured"], (row["patient"], row["insured"], row["fund"]))
+        out.patients = list(patients.values())
+    finally:
+        store.close()
+    return out
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.seed_sheets", description=__doc__)
     parser.add_argument("db", help="the database to create (a new file, or postgresql://...)")
