@@ -10,7 +10,7 @@ import re
 import pytest
 
 from bench import seed_sheets
-from host_agent import french, overview
+from host_agent import accounting, french, overview
 from host_agent.store import Store
 from host_agent.store.sheet_search import Filters, fold
 from tests import postgres_kit
@@ -159,3 +159,26 @@ def test_the_last_page_and_one_past_it(practice):
     assert past.status_code == 404
     assert "La page 11 n'existe pas : il y en a 10." in web.text(past)
     assert 'href="/feuilles?par=200&amp;page=10"' in past.text
+
+
+def test_the_takings_are_what_each_sheet_holds(practice):
+    """The Recettes page's sums, made by the store per month, are those of the sheets read
+    one by one (host_agent/accounting.py before it summed in SQL)."""
+    want: dict = {}
+    for line in practice.lines.values():
+        r = line.row
+        key = ("%02d/%04d" % (r["completion"] // 100 % 100, r["completion"] // 10000),
+               r["professional"], r["fund"])  # fmt: skip
+        total = want.setdefault(key, [0, 0, 0, 0])
+        total[0] += 1
+        total[1] += r["fees"]
+        total[2] += r["third_party"] if r["payment"] == 1 else 0
+        paid = line.fund is not None and line.fund.state == "paid"
+        total[3] += int(line.fund.amount or 0) if paid else 0
+    store = Store(practice.where)
+    try:
+        got = accounting.takings(store, accounting.Period(20251101, DAY), DAY, "month")
+    finally:
+        store.close()
+    assert {(a, b, c): list(v) for a, b, c, *v in got} == want
+    assert sum(v[3] for v in want.values()) > 0

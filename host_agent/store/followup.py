@@ -67,12 +67,14 @@ class FollowUp:
         ).fetchall()
 
     def sheets_with_lots(self) -> list:
-        """Every sheet not purged, with its terminal's serial and its current lot's
+        """Every sheet not purged and not transmitted (its state column, sheet_search.py:
+        the index, not 100,000 rows read), with its terminal's serial and its current lot's
         professional, number and status (NULL when in no lot)."""
         return self.db.execute(
             "SELECT s.*, t.serial AS terminal, l.professional AS lot_professional, "
             "l.number AS lot_number, l.status AS lot_status FROM sheets s "
             "JOIN terminals t ON t.id = s.terminal_id "
             "LEFT JOIN lot_sheets ls ON ls.sheet_id = s.id AND ls.released IS NULL "
-            "LEFT JOIN lots l ON l.id = ls.lot_id WHERE s.purged IS NULL"
+            "LEFT JOIN lots l ON l.id = ls.lot_id WHERE s.purged IS NULL AND s.state IN "
+            "('filed', 'duplicate', 'open', 'sealed')"
         ).fetchall()

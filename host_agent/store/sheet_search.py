@@ -179,6 +179,25 @@ class SheetSearch:
         ).fetchone()
         return tuple(int(v) for v in row)  # PostgreSQL's SUM of BIGINT is a NUMERIC
 
+    def takings(self, start: int, end: int, per_day: bool) -> list:
+        """[(day YYYYMMDD or month YYYYMM, professional, fund, sheets, fees, third-party
+        share expected, paid by the fund)] of the sheets completed from `start` to `end`,
+        in that order (host_agent/accounting.py): paid is the fund's latest answer "paid"
+        in the sheet's transmitted lot, the purged sheets' too."""
+        day = "s.completion" if per_day else "s.completion / 100"
+        return [
+            tuple(int(v) if i != 1 and i != 2 else v for i, v in enumerate(r))
+            for r in self.db.execute(
+                "SELECT %s AS k, s.professional, s.fund, COUNT(*), SUM(s.fees), "
+                "SUM(CASE WHEN s.payment = ? THEN s.third_party ELSE 0 END), "
+                "SUM(CASE WHEN r.result = 'paid' THEN COALESCE(r.amount, 0) ELSE 0 END) "
+                "FROM sheets s %s WHERE s.completion >= ? AND s.completion <= ? "
+                "GROUP BY k, s.professional, s.fund ORDER BY k, s.professional, s.fund"
+                % (day, _JOINS),
+                (THIRD_PARTY, start, end),
+            )
+        ]
+
     def restate_sheets(self) -> None:
         """Every sheet's state set again (bench/seed_sheets.py after its bulk writes)."""
         self.db.execute(_RESTATE + "1 = 1")
