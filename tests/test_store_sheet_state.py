@@ -3,7 +3,6 @@ soins") is what host_agent/overview.py computes from the lots, the funds' answer
 duplicates and the purge, after every change the store makes on the way, on both backends."""
 
 from host_agent import lots, overview
-from host_agent.store import Store
 from host_agent.store.sheet_search import Filters
 from tests import lots_kit as kit
 

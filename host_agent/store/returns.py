@@ -7,7 +7,6 @@ from host_agent.store.connection import Connection
 from host_agent.store.lots import ACKNOWLEDGED, SENT
 from host_agent.store.sheet_search import OF_SHEET, restate
 
-
 # Transmitted, and not done with (returns_report.Reconciliation): a third-party share
 # waiting (payment 1, protocol.sheet_fields.THIRD_PARTY), rejected, or paid another amount
 # (a third-party share other than expected, or anything paid for a sheet the patient paid).
