@@ -54,7 +54,7 @@ STATE_FILTERS = {
 }
 SORTS = {  # the page's sort keys: their SQL
     "date": "s.completion",
-    "patient": "s.patient_key",
+    "patient": "(CASE WHEN s.patient_key = '' THEN 1 ELSE 0 END) %s, s.patient_key",  # named first
     "numero": "s.order_no",
     "caisse": "s.fund",
     "professionnel": "s.professional",
@@ -161,7 +161,8 @@ class SheetSearch:
         """The rows of page `f.page` of the filtered set, sorted (then by date and id)."""
         where, args = _where(f)
         order = "DESC" if f.descending else "ASC"
-        sort = "%s %s, s.completion %s, s.id %s" % (SORTS[f.sort], order, order, order)
+        key = SORTS[f.sort] if "%s" in SORTS[f.sort] else SORTS[f.sort] + " %s"
+        sort = (key + ", s.completion %s, s.id %s") % ((order,) * (key.count("%s") + 2))
         sql = (
             "SELECT %s, s.state FROM (SELECT s.id FROM sheets s%s ORDER BY %s LIMIT ? OFFSET ?) "
             "AS p JOIN sheets s ON s.id = p.id %s ORDER BY %s"
