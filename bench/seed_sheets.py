@@ -153,6 +153,8 @@ def seed(where, sheets=2000, last_day=DAY, professionals=10, funds=40, seed=1) -
                     ids = store.file_signed(tid, batch, _epoch(day))
                     filed += [(i, s, 364 - d) for i, (s, _) in zip(ids, items, strict=True)]
             _states(store, t, filed, last_day, rng, out)
+        if store.server:  # the planner's statistics, as autovacuum gathers them on a server
+            store.db.driver("ANALYZE")
     finally:
         store.close()
     return out
