@@ -130,9 +130,9 @@ def _where(f: Filters) -> tuple[str, list]:
     for word in f.words:
         clauses.append("s.patient_key LIKE ? ESCAPE '\\'")
         args.append("%" + like_escaped(fold(word)) + "%")
-    if f.nir:
-        clauses.append("s.insured LIKE ? ESCAPE '\\'")
-        args.append(like_escaped(f.nir) + "%")
+    if f.nir:  # digits only (sheet_filters.py): the NIRs starting with them, by the index
+        clauses.append("s.insured >= ? AND s.insured < ?")
+        args += [f.nir, f.nir + ":"]  # ":" follows "9": text compares byte by byte
     for clause, value in (
         ("s.completion >= ?", f.start),
         ("s.completion <= ?", f.end),
