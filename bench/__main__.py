@@ -310,6 +310,12 @@ def powercut():
     powercut.main()
 
 
+def pages():
+    from bench import pages
+
+    pages.main()
+
+
 def update():
     from bench import powercut
 
@@ -374,6 +380,7 @@ SECTIONS = (  # name (`make bench ARGS="name ..."` runs only those), title, func
         powercut,
     ),
     ("update", "signed update: every cut of the transfer, the switch and the first boot", update),
+    ("pages", "web pages: each page's p95 at 100,000 sheets (goal <= 200 ms)", pages),
 )
 
 

@@ -114,19 +114,18 @@ def sheets_csv(store, period: Period, today: int, settings=None) -> bytes:
 
 
 def takings(store, period: Period, today: int, by: str = "day") -> list:
-    """[(period label, professional, fund, sheets, fees, expected, received)], sorted."""
-    sums = {}
-    for s in _lines(store, period, today):
-        r = s.row
-        y, m, d = dates.ymd_tuple(r["completion"])
+    """[(period label, professional, fund, sheets, fees, expected, received)], sorted:
+    summed by the store per day or month (host_agent/store/sheet_search.py takings), the
+    expected the third-party share of a sheet in tiers payant, the received what its fund
+    paid (_expected, _received: the same sums, a year's sheets not read one by one)."""
+    out = []
+    for day, pro, fund, n, fees, expected, received in store.takings(
+        period.start, period.end, by == "day"
+    ):
+        y, m, d = dates.ymd_tuple(day if by == "day" else day * 100 + 1)
         label = "%02d/%02d/%04d" % (d, m, y) if by == "day" else "%02d/%04d" % (m, y)
-        key = ((y, m, d if by == "day" else 0), label, r["professional"], r["fund"])
-        total = sums.setdefault(key, [0, 0, 0, 0])
-        total[0] += 1
-        total[1] += r["fees"]
-        total[2] += _expected(r)
-        total[3] += _received(s)
-    return [(k[1], k[2], k[3], *v) for k, v in sorted(sums.items())]
+        out.append((label, pro, fund, n, fees, expected, received))
+    return out
 
 
 def takings_csv(store, period: Period, today: int, by: str = "day", settings=None) -> bytes:

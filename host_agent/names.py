@@ -43,20 +43,37 @@ def holders(certificates: dict) -> dict:
     """{professional id or card serial: holder's name} from {cert id: DER}."""
     out = {}
     for der in certificates.values():
-        try:
-            cert = x509.load_der_x509_certificate(bytes(der))
-        except ValueError:
-            continue  # a damaged certificate names nobody; check says why
-        name = duplicate.holder_name(der)
-        if not name:
-            continue
+        for number, name in _named(bytes(der)):
+            out.setdefault(number, name)
+    return out
+
+
+_NAMED: dict = {}  # DER -> what it names: a certificate parsed once per process
+_NAMED_MAX = 50000  # a year's patients many times over; then parsed again
+
+
+def _named(der: bytes) -> list:
+    """[(number, holder's name)] of one certificate (its serialNumbers, a CPS3's RPPS)."""
+    found = _NAMED.get(der)
+    if found is not None:
+        return found
+    found = []
+    try:
+        cert = x509.load_der_x509_certificate(der)
+    except ValueError:
+        cert = None  # a damaged certificate names nobody; check says why
+    name = duplicate.holder_name(der) if cert is not None else ""
+    if name:
         for a in cert.subject.get_attributes_for_oid(NameOID.SERIAL_NUMBER):
-            out.setdefault(str(a.value), name)
+            found.append((str(a.value), name))
         for a in cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME):
             idnat = str(a.value).split("/")[0]
             if idnat[:1] == "8" and is_digits(idnat[1:], (11,)):
-                out.setdefault(idnat[1:], name)  # a CPS3: its RPPS number
-    return out
+                found.append((idnat[1:], name))  # a CPS3: its RPPS number
+    if len(_NAMED) >= _NAMED_MAX:
+        _NAMED.clear()
+    _NAMED[der] = found
+    return found
 
 
 def professional(number, names: dict) -> str:

@@ -57,9 +57,10 @@ class SheetState:
         return self.row["third_party"] if self.third_party else 0
 
 
-def states(store) -> list:
-    """Every sheet of a sent or acknowledged lot, with where it stands, in lot order."""
-    return [SheetState(r) for r in store.transmitted_sheets()]
+def states(store, open_only=False) -> list:
+    """Every sheet of a sent or acknowledged lot, with where it stands, in lot order;
+    `open_only`: not those paid as expected (Reconciliation.matched)."""
+    return [SheetState(r) for r in store.transmitted_sheets(open_only=open_only)]
 
 
 def counts(store, found=None) -> dict:
@@ -94,8 +95,10 @@ class Reconciliation:
         return not self.differences
 
 
-def reconcile(store) -> Reconciliation:
-    return Reconciliation(states(store))
+def reconcile(store, open_only=False) -> Reconciliation:
+    """`open_only`: what the pages show (waiting, rejected, differences) without reading
+    the sheets paid as expected; `matched`, `paid` and `states` then leave those out."""
+    return Reconciliation(states(store, open_only))
 
 
 # Why the purge keeps a sheet past its 90 days (R161-47 I 1°: "au moins"), by its state.

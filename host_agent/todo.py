@@ -37,7 +37,7 @@ def tasks(store, today: int, now: int) -> list:
     every_lot = lots.all_lots(store)
     out += _lots(every_lot)
     out += _rejected_lots(store, [r for r in every_lot if r["status"] == lots.REJECTED], today)
-    out += _returns(returns_report.reconcile(store), today)
+    out += _returns(returns_report.reconcile(store, open_only=True), today)
     quarantined = len(store.quarantined())
     if quarantined:
         out.append(

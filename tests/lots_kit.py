@@ -114,30 +114,6 @@ def file_sheet(store: Store, sheet, signed: bytes, received=NOW) -> int:
             "SELECT COALESCE(MAX(record_no), 0) + 1 FROM sheets WHERE terminal_id = ?",
             (terminal_id,),
         ).fetchone()[0]
-        b = sheet.beneficiary
-        sheet_id = db.execute(
-            "INSERT INTO sheets (terminal_id, record_no, bundle, digest, order_no, professional,"
-            " situation, insured, beneficiary, fund, completion, payment, fees, third_party,"
-            " signed_by_patient, received) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
-            (
-                terminal_id,
-                record_no,
-                signed,
-                bundle.digest(sheet.encode()),
-                sheet.order_no,
-                sheet.professional,
-                sheet.situation,
-                sheet.insured,
-                None if b is None else "%d/%d" % (b.birth, b.birth_rank),
-                sheet.fund or "",
-                sheet.completion,
-                sheet.payment,
-                sheet.fees,
-                sheet.third_party,
-                int(bundle.decode(signed).vitale_signature is not None),
-                received,
-            ),
-        ).scalar()
         for name in {_pro_of(sheet), *_patients_signing(signed)}:
             der = card(name).cert
             db.execute(
@@ -145,6 +121,10 @@ def file_sheet(store: Store, sheet, signed: bytes, received=NOW) -> int:
                 "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 (bundle.cert_id(der), der, name, received),
             )
+        # Filed by the store as the sync files it (its patient's name from the certificate).
+        (sheet_id,) = store.file_signed(
+            terminal_id, [(record_no, signed, bundle.decode(signed), sheet)], received
+        )
         return sheet_id
 
 

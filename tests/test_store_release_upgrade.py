@@ -12,7 +12,8 @@ import sqlite3
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from host_agent.store import Store, migrations, tables
+from host_agent import overview
+from host_agent.store import Store, migrations, sheet_search, tables
 from host_agent.store.schema import MIGRATIONS
 from tests import lots_kit
 from tests.lots_kit import ROOT
@@ -74,7 +75,20 @@ def test_a_release_database_upgrades_in_place_keeping_every_row(tmp_path):
         assert all(tables.metadata.tables[d[2]].c[d[3]].primary_key for d in left)
     finally:
         store.close()
-    assert _rows_by_table(path) == before  # every row of every table, every column
+    after = _rows_by_table(path)
+    # Revision 0002 named each sheet's patient, its bundle decoded once (the no-key card's
+    # sheets have no certificate: no name); every other value stays as it was.
+    named = [(r.pop("patient"), r.pop("patient_key")) for r in after["sheets"]]
+    states = {r["id"]: r.pop("state") for r in after["sheets"]}  # ...and its state
+    assert after == before  # every row of every table, every column
+    store = Store(path)
+    try:
+        assert states == {line.id: line.state for line in overview.sheet_lines(store, 20261118)}
+    finally:
+        store.close()
+    assert len(named) == 14 and sum(1 for n, _ in named if n) == 12, named
+    assert all(key == sheet_search.fold(n) and (n == "") == (key == "") for n, key in named)
+    assert any(n != key for n, key in named)  # folded: the card's capitals lowered
     done = lots_kit.agent(str(path), "check")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "the database is consistent: 14 sheets" in done.stdout

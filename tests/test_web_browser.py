@@ -159,6 +159,8 @@ def test_a_day_at_the_practice_in_chromium(tmp_path, terminal, ui_prints):
             page.click("#to-sheets")
             rows = page.locator("#sheets tbody tr")
             expect(rows).to_have_count(SHEETS)
+            page.click("#sheets thead a:has-text('Patient')")  # newest first, then by patient
+            expect(page.locator("#sheets thead th[aria-sort=ascending]")).to_contain_text("Patient")
             names = rows.locator("td:first-child").all_inner_texts()
             assert names == sorted(names, key=lambda n: (n.startswith("("), n.casefold())), names
             assert "MARTIN PAUL" in names and "DUPONT MARIE" in names, names
@@ -316,3 +318,68 @@ def _assert_pin_nowhere(html, logs, db):
             # Its bytes with those before, or those after (it may end or start a value).
             before, after = data[max(m.start() - 8, 0) : m.end()], data[m.start() : m.end() + 8]
             assert any(before in b or after in b for b in blobs), (path.name, before, after)
+
+
+def test_search_filter_and_pages_of_a_year_in_chromium(tmp_path):
+    """A year's 2,000 sheets (bench/seed_sheets.py): the secretary types a name without
+    its accent, picks a state and a page size, goes to the next page and back, sorts by
+    fees; each page keeps what she chose, and the rows are those sheets."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from bench import seed_sheets
+
+    db = tmp_path / "practice" / "agent.db"
+    seeded = seed_sheets.seed(db, 2000)
+    name = next(n for n, _, _ in seeded.patients if n.startswith("FRAN"))  # FRANÇOIS
+    config = Config(db, today=seed_sheets.DAY)
+    with served.Server(config) as server, sync_playwright() as p:
+        browser = served.browser(p)
+        page = browser.new_page(viewport={"width": 1200, "height": 800}, locale="fr-FR")
+        page.set_default_timeout(LIVE_S)
+        try:
+            page.goto(server.url + "/feuilles")
+            expect(page.locator("#totals")).to_contain_text("2000 feuilles")
+            expect(page.locator("#pages")).to_contain_text("Page 1 sur 40")
+            page.fill("input[name=q]", "francois")
+            page.select_option("select[name=etat]", "payee")
+            page.select_option("select[name=par]", "25")
+            page.click("#filters button[type=submit]")
+            totals = page.locator("#totals")
+            expect(totals).to_contain_text("trouvées")
+            found = int(totals.inner_text().split()[0])
+            assert found > 25, totals.inner_text()  # more than a page
+            rows = page.locator("#sheets tbody tr")
+            expect(rows).to_have_count(25)
+            first = rows.locator("td:first-child").all_inner_texts()
+            ids = "rows => rows.map(r => r.dataset.sheet)"
+            first_ids = set(rows.evaluate_all(ids))
+            assert all(n.startswith("FRANÇOIS") or "François" in n for n in first), first
+            assert all(s.startswith("payée") for s in rows.locator("td.state").all_inner_texts())
+            page.click("#pages a[rel=next]")
+            expect(page.locator("#pages")).to_contain_text("Page 2 sur %d" % -(-found // 25))
+            assert "q=francois" in page.url and "etat=payee" in page.url and "par=25" in page.url
+            expect(page.locator("input[name=q]")).to_have_value("francois")
+            expect(page.locator("select[name=etat]")).to_have_value("payee")
+            second = set(rows.evaluate_all(ids))
+            assert len(second) == min(25, found - 25) and second.isdisjoint(first_ids)
+            page.click("#sheets thead a:has-text('Honoraires')")
+            expect(page.locator("#pages")).to_contain_text("Page 1 sur")
+            assert "tri=honoraires" in page.url and "q=francois" in page.url
+            fees = [
+                float(t.replace("\u202f", "").replace("\xa0", "").replace(" ", "")
+                      .replace("€", "").replace(",", "."))
+                for t in rows.locator("td:nth-child(6)").all_inner_texts()
+            ]  # fmt: skip
+            assert fees == sorted(fees), fees
+            page.fill("input[name=q]", "%")
+            page.click("#filters button[type=submit]")
+            expect(page.locator("#none")).to_contain_text("Aucune feuille de soins ne correspond")
+            page.goto(server.url + "/feuilles?page=999")
+            expect(page.locator("#problem")).to_contain_text("La page 999 n'existe pas")
+            page.click("#problem a:has-text('dernière page')")
+            expect(page.locator("#pages")).to_contain_text("Page 40 sur 40")
+        except Exception:
+            print("page %s:\n%s" % (page.url, page.inner_text("body")[:3000]))
+            raise
+        browser.close()
+    assert name

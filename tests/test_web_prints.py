@@ -10,6 +10,8 @@ from tests.dom_prints import dom_lines
 PAGES = {
     "home": "/",
     "sheets": "/feuilles",
+    "sheets-search": "/feuilles?q=martin&etat=a-mettre-en-lot&tri=honoraires&par=25",
+    "sheets-backwards": "/feuilles?du=2026-11-30&au=2026-11-01",
     "sheet-1": "/feuilles/1",
     "lots": "/lots",
     "journal": "/journal",

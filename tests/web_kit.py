@@ -17,6 +17,7 @@ from emulator.cards import fixtures
 from emulator.simboard import SimSlot
 from host_agent import french, lots, workspace
 from host_agent.store import Store
+from host_agent.store.sheet_search import fold
 from host_agent.web.app import create_app
 from host_agent.web.security import Config
 from protocol import dates
@@ -125,6 +126,11 @@ def hostile_names(db):
         with store.transaction() as t:
             t.execute(
                 "UPDATE certificates SET der = ? WHERE subject NOT IN ('nurse', 'gp')", (der,)
+            )
+            # The name the sheets were filed with, as if the card had been that one then.
+            t.execute(
+                "UPDATE sheets SET patient = ?, patient_key = ? WHERE patient <> ''",
+                (HOSTILE, fold(HOSTILE)),
             )
             terminal = t.execute("SELECT id FROM terminals LIMIT 1").fetchone()[0]
             t.execute(

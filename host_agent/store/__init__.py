@@ -10,6 +10,7 @@ types (rows.py), and one module per table group:
 - terminals.py: terminals, pairings, certificates, sync sessions, settings;
 - leases.py: which PC is syncing a terminal (one at a time, a dead holder's lease lapses);
 - sheets.py: filed sheets and the quarantine, a batch filed in one transaction;
+- sheet_search.py: the sheets page's search, filters, sorts, pages and totals;
 - access.py: access log, opposition list, the per-terminal listings;
 - lots.py: lots, their sheets, sendings, paper duplicates (NOT_IN_LOT defined once);
 - followup.py: the funds' acknowledgements, retention, what waits;
@@ -28,12 +29,24 @@ from host_agent.store.leases import Leases
 from host_agent.store.lots import LotTables
 from host_agent.store.returns import FundReturns
 from host_agent.store.rounds import RoundTables
+from host_agent.store.sheet_search import SheetSearch
 from host_agent.store.sheets import Sheets
 from host_agent.store.terminals import Terminals
 
 __all__ = ["Store", "StoreConflict", "StoreError"]
 
 
-class Store(Base, Terminals, Leases, Sheets, Logs, LotTables, FollowUp, FundReturns, RoundTables):
+class Store(
+    Base,
+    Terminals,
+    Leases,
+    Sheets,
+    SheetSearch,
+    Logs,
+    LotTables,
+    FollowUp,
+    FundReturns,
+    RoundTables,
+):
     """The agent's database: `Store(path or URL)` opens (or creates, a file 0600) and
     migrates it."""

@@ -4,6 +4,7 @@ FollowUp; host_agent/acks.py, retention.py and status.py hold what they mean).""
 
 from host_agent.store.connection import Connection
 from host_agent.store.lots import ACKNOWLEDGED, REJECTED, SENT, TRANSMITTED, _marks
+from host_agent.store.sheet_search import OF_LOT, restate
 
 
 class FollowUp:
@@ -22,6 +23,7 @@ class FollowUp:
         )
         if cur.rowcount != 1:
             return None
+        restate(db, OF_LOT, (lot_id,))  # acknowledged; a rejection's, once released below
         db.execute(
             "INSERT INTO fund_acks (lot_id, imported, accepted, day, reason, source) "
             "VALUES (?, ?, ?, ?, ?, ?)",
@@ -40,6 +42,7 @@ class FollowUp:
             "UPDATE lot_sheets SET released = ? WHERE lot_id = ? AND released IS NULL",
             (now, lot_id),
         )
+        restate(db, OF_LOT, (lot_id,))
         return freed
 
     def retained_lots(self) -> list:
@@ -64,12 +67,14 @@ class FollowUp:
         ).fetchall()
 
     def sheets_with_lots(self) -> list:
-        """Every sheet not purged, with its terminal's serial and its current lot's
+        """Every sheet not purged and not transmitted (its state column, sheet_search.py:
+        the index, not 100,000 rows read), with its terminal's serial and its current lot's
         professional, number and status (NULL when in no lot)."""
         return self.db.execute(
             "SELECT s.*, t.serial AS terminal, l.professional AS lot_professional, "
             "l.number AS lot_number, l.status AS lot_status FROM sheets s "
             "JOIN terminals t ON t.id = s.terminal_id "
             "LEFT JOIN lot_sheets ls ON ls.sheet_id = s.id AND ls.released IS NULL "
-            "LEFT JOIN lots l ON l.id = ls.lot_id WHERE s.purged IS NULL"
+            "LEFT JOIN lots l ON l.id = ls.lot_id WHERE s.purged IS NULL AND s.state IN "
+            "('filed', 'duplicate', 'open', 'sealed')"
         ).fetchall()

@@ -9,6 +9,7 @@ it, and NOT_IN_LOT, defined once here, is that very condition read back.
 import hashlib
 
 from host_agent.store.connection import Connection
+from host_agent.store.sheet_search import OF_LOT, OF_SHEET, restate
 
 OPEN, SEALED, SENT, ACKNOWLEDGED, REJECTED = "open", "sealed", "sent", "acknowledged", "rejected"
 STATUSES = (OPEN, SEALED, SENT, ACKNOWLEDGED, REJECTED)
@@ -66,6 +67,7 @@ class LotTables:
             "VALUES (?, ?, ?, ?)",
             [(lot_id, sid, i, despite.get(sid)) for i, sid in enumerate(sheet_ids, 1)],
         )
+        restate(db, OF_LOT, (lot_id,))
         return db.execute("SELECT * FROM lots WHERE id = ?", (lot_id,)).fetchone()
 
     def lot_of_sheet(self, sheet_id: int, statuses=STATUSES):
@@ -92,6 +94,7 @@ class LotTables:
             "INSERT INTO paper_duplicates (sheet_id, made, reason) VALUES (?, ?, ?)",
             (sheet_id, now, reason),
         )
+        restate(self.db, OF_SHEET, (sheet_id,))
 
     def leave_open_lot(self, lot_id: int, sheet_id: int) -> None:
         """Take the sheet out of the open lot, its totals counted again; the lot is deleted
@@ -106,6 +109,7 @@ class LotTables:
             (lot_id, lot_id),
         )
         db.execute("DELETE FROM lots WHERE id = ? AND sheets = 0", (lot_id,))
+        restate(db, OF_SHEET, (sheet_id,))
 
     def duplicated(self) -> dict:
         """{sheet id: when its first paper duplicate was printed}."""
@@ -156,6 +160,7 @@ class LotTables:
                 "WHERE id = ? AND status = ?",
                 (SEALED, now, cps_cert, file, hashlib.sha256(file).digest(), lot_id, OPEN),
             )
+            restate(db, OF_LOT, (lot_id,))
             return cur.rowcount == 1
 
     def add_sending(self, lot_id, via, destination, now, error=None) -> bool:
@@ -172,6 +177,7 @@ class LotTables:
             "UPDATE lots SET status = ?, sent = ?, sent_via = ? WHERE id = ? AND status = ?",
             (SENT, now, via, lot_id, SEALED),
         )
+        restate(self.db, OF_LOT, (lot_id,))
         return cur.rowcount == 1
 
     def sendings(self, lot_id: int) -> list:

@@ -5,6 +5,16 @@ purge of one sheet's electronic double (docs/returns.md)."""
 
 from host_agent.store.connection import Connection
 from host_agent.store.lots import ACKNOWLEDGED, SENT
+from host_agent.store.sheet_search import OF_SHEET, restate
+
+# Transmitted, and not done with (returns_report.Reconciliation): a third-party share
+# waiting (payment 1, protocol.sheet_fields.THIRD_PARTY), rejected, or paid another amount
+# (a third-party share other than expected, or anything paid for a sheet the patient paid).
+_OPEN = (
+    "((s.state IN ('sent', 'acknowledged') AND s.payment = 1) OR s.state = 'rejected' OR "
+    "(s.state = 'paid' AND (CASE WHEN s.payment = 1 THEN r.amount IS NULL OR r.amount <> "
+    "s.third_party ELSE r.amount IS NOT NULL AND r.amount <> 0 END))) "
+)
 
 
 class FundReturns:
@@ -50,12 +60,17 @@ class FundReturns:
             "amount) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (return_id, sheet_id, lot_id, result, day, code, label, amount),
         )
+        restate(self.db, OF_SHEET, (sheet_id,))
 
-    def transmitted_sheets(self, sheet_id: int | None = None) -> list:
+    def transmitted_sheets(self, sheet_id: int | None = None, open_only=False) -> list:
         """Every sheet whose current lot was sent (or that one sheet, if so), with its lot's
         name parts and status, and the fund's latest answer on it in that lot (result, day,
-        code, label, amount)."""
+        code, label, amount). `open_only`: only those with something still to come or to
+        look at (returns_report.Reconciliation's waiting, rejected and differences): not
+        the year's sheets paid as expected."""
         one = "" if sheet_id is None else "WHERE s.id = ? "
+        if open_only:
+            one = "WHERE " + _OPEN
         return self.db.execute(
             "SELECT s.id, s.order_no, s.fund, s.completion, s.payment, s.fees, s.third_party, "
             "s.purged, l.id AS lot_id, l.professional AS lot_professional, "
@@ -70,13 +85,15 @@ class FundReturns:
         ).fetchall()
 
     def purge_sheet(self, sheet_id: int, now: int) -> None:
-        """Delete one sheet's signed bytes and NIRs (R161-47 I 1°), inside the caller's
-        transaction; what it is as an invoice stays (R161-49)."""
+        """Delete one sheet's signed bytes, NIRs and patient's name (R161-47 I 1°), inside
+        the caller's transaction; what it is as an invoice stays (R161-49)."""
         self.db.execute(
-            "UPDATE sheets SET bundle = ?, insured = '', beneficiary = NULL, purged = ? "
+            "UPDATE sheets SET bundle = ?, insured = '', beneficiary = NULL, patient = '', "
+            "patient_key = '', purged = ? "
             "WHERE id = ? AND purged IS NULL",
             (b"", now, sheet_id),
         )
+        restate(self.db, OF_SHEET, (sheet_id,))
 
     def purge_lot_file(self, lot_id: int, now: int) -> None:
         """Delete a lot's file once none of its sheets' doubles is left."""

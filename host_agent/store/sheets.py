@@ -6,6 +6,7 @@ import time
 
 from cryptography import x509
 
+from host_agent.store import sheet_search
 from host_agent.store.connection import Connection
 from protocol import bundle as bundles
 
@@ -64,6 +65,24 @@ class Sheets:
             )
         return ok, sorted(set(bad))
 
+    def file_signed(self, terminal_id: int, items, now: int) -> list:
+        """File these verified sheets of one terminal at once, inside the caller's
+        transaction: (record number, signed bytes, decoded bundle, decoded sheet) each, as a
+        sync files them but without its checks (the bench's and tests' seeded practices,
+        bench/seed_sheets.py). Their ids, in order."""
+        db, known = self.db, {}
+        values = [sheet_values(db, terminal_id, *item, now, None, known) for item in items]
+        _insert(db, values)
+        numbers = [v["record_no"] for v in values]
+        ids = dict(
+            db.execute(
+                "SELECT record_no, id FROM sheets WHERE terminal_id = ? AND record_no >= ? "
+                "AND record_no <= ?",
+                (terminal_id, min(numbers), max(numbers)),
+            ).fetchall()
+        )
+        return [ids[n] for n in numbers]
+
     def unconfirmed(self, terminal_id: int) -> tuple[list, list]:
         """Record numbers filed (then quarantined) whose ACK the terminal has not confirmed:
         sent again at the next sync, before anything else."""
@@ -107,7 +126,7 @@ class _Filing:
     def __init__(self, db, terminal_id, sync_id, now):
         self.db, self.terminal_id, self.sync_id, self.now = db, terminal_id, sync_id, now
         self.pending: list = []  # rows to insert, in order
-        self.names: tuple = ()  # derived_columns' names, in its order
+        self.known: dict = {}  # the patients' names by Vitale certificate (sheet_values)
 
     def file(self, items) -> list:
         """[(item, None when filed or already there, else its quarantine reason)]."""
@@ -192,11 +211,18 @@ class _Filing:
         self._flush()
         return None
 
-    def _row(self, item, digest) -> tuple:
-        columns = derived_columns(item.bundle, item.sheet)
-        self.names = tuple(columns)
-        return (self.terminal_id, item.record, item.data, digest, self.now, self.sync_id) + tuple(
-            columns.values()
+    def _row(self, item, digest) -> dict:
+        return sheet_values(
+            self.db,
+            self.terminal_id,
+            item.record,
+            item.data,
+            item.bundle,
+            item.sheet,
+            self.now,
+            self.sync_id,
+            self.known,
+            digest,
         )
 
     def _flush(self) -> None:
@@ -204,11 +230,7 @@ class _Filing:
         together (psycopg's pipeline; sqlite3's loop in C)."""
         if self.pending:
             rows, self.pending = self.pending, []
-            self.db.executemany(
-                "INSERT INTO sheets (terminal_id, record_no, bundle, digest, received, sync_id, "
-                "%s) VALUES (%s)" % (", ".join(self.names), _marks(rows[0])),
-                rows,
-            )
+            _insert(self.db, rows)
 
 
 def _marks(values) -> str:
@@ -233,6 +255,37 @@ def _order_used(sheet, sheet_id) -> str:
         sheet.order_no,
         sheet.professional,
         sheet_id,
+    )
+
+
+def sheet_values(
+    db, terminal_id, rec_no, data, signed, sheet, now, sync_id, known=None, digest=None
+) -> dict:
+    """{sheets column: value} of a verified sheet being filed: its bytes, the columns
+    decoded from them, and its patient's name from the Vitale certificate already filed
+    (the sheets page searches that column, host_agent/store/sheet_search.py)."""
+    patient, key = sheet_search.patient_of(db, signed, known)
+    values = {
+        "terminal_id": terminal_id,
+        "record_no": rec_no,
+        "bundle": data,
+        "digest": digest or bundles.digest(signed.sheet),
+        "received": now,
+        "sync_id": sync_id,
+        **derived_columns(signed, sheet),
+        "patient": patient,
+        "patient_key": key,
+    }
+    if values["fund"] is None:  # a sheet without a fund code: filed, and no lot takes it
+        values["fund"] = ""
+    return values
+
+
+def _insert(db, values: list) -> None:
+    columns = list(values[0])
+    db.executemany(
+        "INSERT INTO sheets (%s) VALUES (%s)" % (", ".join(columns), ",".join("?" * len(columns))),
+        [[v[c] for c in columns] for v in values],
     )
 
 

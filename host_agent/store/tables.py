@@ -52,6 +52,10 @@ def _ref(name, target, nullable=False):
 
 
 ZERO = text("0")
+EMPTY = text("''")
+# What a later revision added carries info={"revision": its id}: revision 0001 builds the
+# tables without it (as_of), the revision adds it (migrations/versions/).
+SINCE_0002 = {"revision": "0002"}
 
 Table(
     "terminals",
@@ -112,9 +116,28 @@ Table(
     _int("sync_id"),  # the sync that brought it
     _int("acked"),  # when the terminal confirmed our ACK
     _int("purged"),  # when the electronic double was deleted
+    # The patient's name on the Vitale certificate, set at filing (revision 0002): the
+    # sheets page searches and sorts on it without decoding a bundle. `patient_key` is it
+    # folded (store/sheet_search.py fold()); both emptied with the NIR at the purge.
+    _text("patient", False, server_default=EMPTY, info=SINCE_0002),
+    _text("patient_key", False, server_default=EMPTY, info=SINCE_0002),
+    # Its state (host_agent/overview.py's keys), kept by the store at every change of its
+    # lot, its fund's answers, a paper duplicate or the purge (store/sheet_search.py
+    # restate): the sheets page filters and sorts on it.
+    _text("state", False, server_default=text("'filed'"), info=SINCE_0002),
     UniqueConstraint("terminal_id", "record_no"),
     UniqueConstraint("terminal_id", "professional", "order_no"),
     Index("sheets_completion", "completion"),
+    # The sheets page's filters and sorts (bench/pages.py), each newest first.
+    Index("sheets_patient", "patient_key", "completion", info=SINCE_0002),
+    Index("sheets_insured", "insured", info=SINCE_0002),
+    Index("sheets_fund", "fund", "completion", info=SINCE_0002),
+    Index("sheets_professional", "professional", "completion", info=SINCE_0002),
+    Index("sheets_state", "state", "completion", info=SINCE_0002),
+    Index("sheets_fees", "fees", "completion", info=SINCE_0002),
+    Index("sheets_order_no", "order_no", "completion", info=SINCE_0002),
+    # The count and totals of a period read from the index alone, not 100,000 rows.
+    Index("sheets_totals", "completion", "payment", "fees", "third_party", info=SINCE_0002),
 )
 Table(
     "quarantine",
@@ -225,6 +248,7 @@ _lot_sheets = Table(
 )
 # A sheet is in at most one lot that did not release it (R161-47 I: never billed twice).
 _LIVE = text("released IS NULL")
+Index("lot_sheets_sheet", _lot_sheets.c.sheet_id, info=SINCE_0002)  # the lots it left too
 Index(
     "lot_sheets_one_lot",
     _lot_sheets.c.sheet_id,
@@ -261,6 +285,7 @@ Table(
     _ref("sheet_id", "sheets.id"),
     _int("made", nullable=False),
     _text("reason"),
+    Index("paper_duplicates_sheet", "sheet_id", info=SINCE_0002),
 )
 Table(
     "fund_returns",
@@ -324,3 +349,21 @@ Table(
     _int("record_no"),  # the sheet the terminal saved from it
     PrimaryKeyConstraint("round_id", "idx"),
 )
+
+
+def as_of(revision: str) -> MetaData:
+    """The tables as the Alembic revision `revision` built them: every column and index
+    added by a later revision (its info's "revision") left out."""
+
+    def later(item) -> bool:
+        return item.info.get("revision", "0000") > revision
+
+    out = MetaData()
+    for table in metadata.sorted_tables:
+        indexes = {i.name for i in table.indexes if later(i)}  # to_metadata drops info
+        copy = table.to_metadata(out)
+        for column in [c for c in copy.columns if later(c)]:
+            copy._columns.remove(column)
+        for index in [i for i in copy.indexes if i.name in indexes]:
+            copy.indexes.discard(index)
+    return out

@@ -24,7 +24,7 @@ async def money_page(request: Request):
         return render.page(request, "money.html", 400, title="Recettes", error=str(e))
 
     def read(store):
-        rec = returns_report.reconcile(store)
+        rec = returns_report.reconcile(store, open_only=True)  # not the paid as expected
         return (
             accounting.takings(store, period, today, by),
             rec,

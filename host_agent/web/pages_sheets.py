@@ -1,5 +1,5 @@
 """The home page (terminals, "Décharger le terminal" and its progress) and the sheets: the
-list by patient, a sheet's page, its patient's copy and its paper duplicate (PDF).
+list searched, filtered, sorted and in pages, a sheet's page, its patient's copy and its paper duplicate (PDF).
 
 Each handler parses the request, calls one domain function (host_agent/overview.py,
 terminals.py through the unloading job, paper.py) and renders what it returns."""
@@ -10,8 +10,8 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Request
 from fastapi.responses import JSONResponse
 
-from host_agent import overview, paper, todo, transport, workspace
-from host_agent.web import render
+from host_agent import overview, paper, sheet_list, todo, transport, workspace
+from host_agent.web import render, sheet_filters
 from host_agent.web.app import checked_form
 
 router = APIRouter()
@@ -88,9 +88,34 @@ async def unload_state(request: Request, job_id: str):
 
 @router.get("/feuilles")
 async def sheets(request: Request):
+    """The sheets searched, filtered, sorted, in pages (host_agent/web/sheet_filters.py
+    reads the address; a wrong value is said on the page with a 4xx, nothing queried)."""
     day = render.today(_config(request))
-    lines = await render.with_store(request, lambda store: overview.sheet_lines(store, day))
-    return render.page(request, "sheets.html", title="Feuilles de soins", lines=lines)
+    params = request.query_params
+    shown = dict(
+        title="Feuilles de soins",
+        asked={k: str(params.get(k, "")) for k in (*sheet_filters.FIELDS, "page")},
+        STATES=sheet_filters.STATES,
+        SORTS=sheet_filters.SORTS,
+        PAGE_SIZES=sheet_filters.PAGE_SIZES,
+        link=lambda **changes: sheet_filters.link(params, **changes),
+    )
+    try:
+        filters = sheet_filters.parse(params)
+        found = await render.with_store(
+            request, lambda store: sheet_list.sheet_page(store, filters, day)
+        )
+    except sheet_filters.FilterError as e:
+        return render.page(request, "sheets.html", e.status, error=e.french, found=None, **shown)
+    except sheet_list.OutOfRange as e:
+        said = "La page %s n'existe pas : %s." % (
+            params.get("page"),
+            "il n'y en a qu'une" if e.pages == 1 else "il y en a %d" % e.pages,
+        )
+        return render.page(
+            request, "sheets.html", 404, error=said, last=e.pages, found=None, **shown
+        )
+    return render.page(request, "sheets.html", error="", found=found, filters=filters, **shown)
 
 
 @router.get("/feuilles/{sheet_id}")
