@@ -14,7 +14,8 @@ types (rows.py), and one module per table group:
 - followup.py: the funds' acknowledgements, retention, what waits;
 - returns.py: the funds' returns per sheet, the transmitted sheets' states, a sheet purged;
 - checks.py: the read-only reads of `tla-agent check`;
-- rounds.py: prescriptions and the day's rounds (docs/round.md).
+- rounds.py: prescriptions and the day's rounds (docs/round.md);
+- people.py: the practice's accounts and the PC's access log (who saw what, R162-1-10 c).
 
 A sync commits a whole batch in one transaction, and only then does the agent acknowledge
 it to the terminal. Outside this package, host_agent holds no SQL (tests/test_build.py).
@@ -24,6 +25,7 @@ from host_agent.store.access import Logs
 from host_agent.store.base import Base, StoreConflict, StoreError
 from host_agent.store.followup import FollowUp
 from host_agent.store.lots import LotTables
+from host_agent.store.people import People
 from host_agent.store.returns import FundReturns
 from host_agent.store.rounds import RoundTables
 from host_agent.store.sheets import Sheets
@@ -32,6 +34,8 @@ from host_agent.store.terminals import Terminals
 __all__ = ["Store", "StoreConflict", "StoreError"]
 
 
-class Store(Base, Terminals, Sheets, Logs, LotTables, FollowUp, FundReturns, RoundTables):
+class Store(
+    Base, Terminals, Sheets, Logs, LotTables, FollowUp, FundReturns, RoundTables, People
+):
     """The agent's database: `Store(path or URL)` opens (or creates, a file 0600) and
     migrates it."""
