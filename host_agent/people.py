@@ -188,7 +188,7 @@ def first_administrator(store, password_hash: str, now: int | None = None) -> bo
     return made is not None
 
 
-def _known(store, login: str):
+def known(store, login: str):
     row = store.account(login)
     if row is None:
         raise PeopleError(
@@ -199,14 +199,14 @@ def _known(store, login: str):
 
 
 def set_password(store, login: str, password: str, now: int | None = None) -> None:
-    _known(store, login)
+    known(store, login)
     store.set_password(login, hash_password(password), now or int(time.time()))
 
 
 def set_disabled(store, login: str, disabled: bool, now: int | None = None) -> None:
     """Disable (or enable again) an account: its sessions end at their next page. The last
     enabled administrator stays: nobody could manage the accounts any more."""
-    row = _known(store, login)
+    row = known(store, login)
     if disabled and row["role"] == ADMINISTRATOR and not row["disabled"]:
         others = [
             r

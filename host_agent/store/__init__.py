@@ -34,8 +34,6 @@ from host_agent.store.terminals import Terminals
 __all__ = ["Store", "StoreConflict", "StoreError"]
 
 
-class Store(
-    Base, Terminals, Sheets, Logs, LotTables, FollowUp, FundReturns, RoundTables, People
-):
+class Store(Base, Terminals, Sheets, Logs, LotTables, FollowUp, FundReturns, RoundTables, People):
     """The agent's database: `Store(path or URL)` opens (or creates, a file 0600) and
     migrates it."""

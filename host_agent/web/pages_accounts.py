@@ -51,7 +51,9 @@ async def login(request: Request):
         return _login_page(request, 403, WRONG)
     if row["disabled"]:
         log.warning("disabled account %r tried to log in from %s", login, client)
-        await run_in_threadpool(log_view, config, tried, "connexion refusée : compte désactivé", None)
+        await run_in_threadpool(
+            log_view, config, tried, "connexion refusée : compte désactivé", None
+        )
         return _login_page(
             request, 403, "Ce compte est désactivé : demandez à l'administrateur du cabinet."
         )
