@@ -1,5 +1,6 @@
 """`tla-agent serve`: the practice's web app in French (host_agent/web/), on this PC only
-(127.0.0.1) unless a password is given; then anyone who can reach it must log in."""
+(127.0.0.1) unless the practice has accounts (`tla-agent users`) or a password is given
+(its first administrator's); then anyone who can reach it must log in as themselves."""
 
 from pathlib import Path
 from typing import Annotated
@@ -14,6 +15,7 @@ from host_agent.cli.common import (
     current_settings,
     fail,
 )
+from host_agent.errors import AgentError
 
 DEFAULT_PORT = 8765
 
@@ -28,7 +30,8 @@ def serve(
     host: Annotated[
         str,
         typer.Option(
-            help="The address to listen on; beyond 127.0.0.1, --password-file is required."
+            help="The address to listen on; beyond 127.0.0.1, the practice needs an account "
+            "(tla-agent users add) or --password-file."
         ),
     ] = "127.0.0.1",
     # Not named `port`: the settings' [terminal] port is the default of the commands' --port.
@@ -38,7 +41,9 @@ def serve(
     password_file: Annotated[
         Path | None,
         typer.Option(
-            help="A file (0600) whose first line is the password to log in with.",
+            help="A file (0600) whose first line is a password: while the practice has no "
+            "account, it becomes the administrator 'admin''s (then manage the accounts with "
+            "tla-agent users or the page Comptes).",
             show_default=False,
         ),
     ] = None,
@@ -86,5 +91,31 @@ def serve(
         )
     except ValueError as e:
         fail(str(e))
+    if password is not None:
+        _first_administrator(config)
     console.print("tla-agent serve: open %s in a browser (Ctrl-C stops)" % address(host, web_port))
     uvicorn.run(create_app(config), host=host, port=web_port, log_level="warning", access_log=False)
+
+
+def _first_administrator(config) -> None:
+    """Today's single password becomes the first administrator (docs/agent.md "Accounts")."""
+    from host_agent import people, workspace
+
+    try:
+        store = workspace.open_store(config.db)
+    except AgentError:
+        return  # no database yet: made at the first page that has one
+    try:
+        if people.first_administrator(store, config.first_hash):
+            console.print(
+                "the password file's password is now the administrator %s's: log in as %s, "
+                "then add everyone's account (tla-agent users add, or the page Comptes)"
+                % (people.FIRST_LOGIN, people.FIRST_LOGIN)
+            )
+        else:
+            console.print(
+                "note: the practice has accounts; everyone logs in with their own "
+                "(--password-file only makes the first administrator)"
+            )
+    finally:
+        store.close()

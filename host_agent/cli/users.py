@@ -146,8 +146,8 @@ def show_access(
 ):
     """Show the PC's access log: who saw which health data, per person (--user).
 
-    Who: their login in the web pages, the PC's user with tla-agent's commands (the PC's user), and the refused logins (R162-1-10 c). The
-    terminals' own logs: tla-agent access-log."""
+    Who: their login in the web pages, the PC's user with tla-agent's commands; and the
+    refused logins (R162-1-10 c). The terminals' own logs: tla-agent access-log."""
     rows = open_store(db).views(user or None, limit)
     if as_json:
         print_json([record(r, "at", "who", "via", "what", "sheet_id") for r in rows])

@@ -70,11 +70,24 @@ class Found(NamedTuple):
     path: str  # the route's path, as RULES names it
 
 
+def routes(app) -> list:
+    """The app's (or a router's) routes that answer a method, in the order they are tried:
+    those of the routers it includes (no prefix) in their place."""
+    out = []
+    for route in getattr(app, "router", app).routes:
+        included = getattr(route, "original_router", None)  # FastAPI's included router
+        if included is not None:
+            out += routes(included)
+        elif getattr(route, "methods", None):
+            out.append(route)
+    return out
+
+
 def route_of(app, scope) -> Found | None:
     """The rule of the route `scope` reaches, or None when it reaches none (404, static)."""
-    for route in app.router.routes:
+    for route in routes(app):
         match, child = route.matches(scope)
-        if match == Match.FULL and hasattr(route, "methods"):
+        if match == Match.FULL:
             key = (scope["method"], route.path)
             if scope["method"] == "HEAD":
                 key = ("GET", route.path)
