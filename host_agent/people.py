@@ -235,3 +235,25 @@ def log_view(store, viewer: Viewer, what: str, sheet_id=None, now: int | None = 
         " ".join(what.split())[:WHAT_MAX],
         sheet_id,
     )
+
+
+def log_at(db, viewer: Viewer, what: str, sheet_id=None) -> None:
+    """log_view on the database at `db`, opened for it (a web page's worker thread, a
+    command): AgentError when it cannot be opened or written."""
+    from host_agent import workspace
+
+    store = workspace.open_store(db)
+    try:
+        log_view(store, viewer, what, sheet_id)
+    finally:
+        store.close()
+
+
+def accounts(store) -> list:
+    """Every account, by login (`tla-agent users list`, the page Comptes)."""
+    return store.accounts()
+
+
+def views(store, who: str | None = None, limit: int = 0) -> list:
+    """The PC's access log, newest first, of `who` only if given."""
+    return store.views(who or None, limit)

@@ -135,9 +135,9 @@ def test_every_route_that_shows_health_data_logs_who_saw_what(tmp_path):
     token = web.csrf(marie, "/lots")
     assert "lots construits" in web.text(marie.post("/lots/construire", data={"csrf": token}))
     calls = _calls(db, token)
-    showing = [(m, p, r) for (m, p), r in access.RULES.items() if r.shows]
+    showing = [(p, r) for (_, p), r in access.RULES.items() if r.shows]
     assert len(showing) >= 12, showing
-    for method, path, rule in showing:
+    for path, rule in showing:
         assert path in calls, "%s shows health data: add how to call it to _calls" % path
         verb, url, form = calls[path]
         before = len(_views(db))
@@ -276,7 +276,7 @@ def test_the_administrators_page_lists_adds_disables_and_resets(tmp_path):
     chef = _as(c, "chef")
     page = chef.get("/comptes")
     assert page.status_code == 200 and "Ajouter un compte" in web.text(page)
-    for login, name, role, rpps in ACCOUNTS:
+    for _, name, role, _ in ACCOUNTS:
         assert name in web.text(page) and people.ROLES[role] in web.text(page)
     assert NURSE_RPPS in page.text
     token = web.csrf(chef, "/comptes")

@@ -15,7 +15,6 @@ from host_agent.cli.common import (
     current_settings,
     fail,
 )
-from host_agent.errors import AgentError
 
 DEFAULT_PORT = 8765
 
@@ -92,30 +91,14 @@ def serve(
     except ValueError as e:
         fail(str(e))
     if password is not None:
-        _first_administrator(config)
-    console.print("tla-agent serve: open %s in a browser (Ctrl-C stops)" % address(host, web_port))
-    uvicorn.run(create_app(config), host=host, port=web_port, log_level="warning", access_log=False)
-
-
-def _first_administrator(config) -> None:
-    """Today's single password becomes the first administrator (docs/agent.md "Accounts")."""
-    from host_agent import people, workspace
-
-    try:
-        store = workspace.open_store(config.db)
-    except AgentError:
-        return  # no database yet: made at the first page that has one
-    try:
-        if people.first_administrator(store, config.first_hash):
+        made = security.first_administrator(config)
+        if made is not None:
             console.print(
-                "the password file's password is now the administrator %s's: log in as %s, "
-                "then add everyone's account (tla-agent users add, or the page Comptes)"
-                % (people.FIRST_LOGIN, people.FIRST_LOGIN)
-            )
-        else:
-            console.print(
-                "note: the practice has accounts; everyone logs in with their own "
+                "the password file's password is now the administrator admin's: log in as "
+                "admin, then add everyone's account (tla-agent users add, or the page Comptes)"
+                if made
+                else "note: the practice has accounts; everyone logs in with their own "
                 "(--password-file only makes the first administrator)"
             )
-    finally:
-        store.close()
+    console.print("tla-agent serve: open %s in a browser (Ctrl-C stops)" % address(host, web_port))
+    uvicorn.run(create_app(config), host=host, port=web_port, log_level="warning", access_log=False)

@@ -81,7 +81,7 @@ def add_user(
 @users_app.command("list")
 def list_users(db: DbOption = DEFAULT_DB, as_json: JsonOption = False):
     """List the accounts: login, name, role, RPPS number, enabled or disabled."""
-    rows = open_store(db).accounts()
+    rows = people.accounts(open_store(db))
     names = ("login", "name", "role", "rpps", "created", "changed")
     if as_json:
         print_json([dict(record(r, *names), disabled=bool(r["disabled"])) for r in rows])
@@ -148,7 +148,7 @@ def show_access(
 
     Who: their login in the web pages, the PC's user with tla-agent's commands; and the
     refused logins (R162-1-10 c). The terminals' own logs: tla-agent access-log."""
-    rows = open_store(db).views(user or None, limit)
+    rows = people.views(open_store(db), user, limit)
     if as_json:
         print_json([record(r, "at", "who", "via", "what", "sheet_id") for r in rows])
         return

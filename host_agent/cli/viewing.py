@@ -8,7 +8,7 @@ tree, so a new command classed in neither fails it.
 
 import functools
 
-from host_agent import people, workspace
+from host_agent import people
 from host_agent.cli.common import fail
 from host_agent.errors import AgentError
 
@@ -80,20 +80,16 @@ def shows(what: str):
 
 
 def log_command(db, what: str) -> None:
-    """One line for the PC's user. A database that cannot be opened is said by the command
-    itself (nothing is shown then); one that cannot take the line: the command's error."""
+    """One line for the PC's user. No database: the command itself says so (it shows
+    nothing); one that cannot take the line: the command's error, nothing shown."""
     if db is None:
         return
     try:
-        store = workspace.open_store(db)
-    except AgentError:
-        return
-    try:
-        people.log_view(store, people.pc_user("cli"), what)
+        people.log_at(db, people.pc_user("cli"), what)
     except AgentError as e:
+        if not db.exists():
+            return
         fail("cannot write the PC's access log, so nothing is shown: %s" % e, e.exit_code)
-    finally:
-        store.close()
 
 
 def apply(app, prefix: str = "") -> None:

@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware.base import BaseHTTPMiddleware
 
-from host_agent import people, workspace
+from host_agent import people
 from host_agent.errors import EXIT_DATABASE, AgentError
 from host_agent.web import access, render, security
 from host_agent.web.jobs import Jobs
@@ -163,11 +163,7 @@ class Sessions(BaseHTTPMiddleware):
 
 
 def log_view(config, viewer, what: str, sheet_id) -> None:
-    store = workspace.open_store(config.db)
-    try:
-        people.log_view(store, viewer, what, sheet_id)
-    finally:
-        store.close()
+    people.log_at(config.db, viewer, what, sheet_id)
 
 
 def unexpected(request: Request, exc: Exception) -> HTMLResponse:

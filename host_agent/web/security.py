@@ -81,19 +81,27 @@ class Config:
 def has_accounts(config: Config) -> bool:
     """Whether the practice has accounts (then everyone logs in), the first administrator
     made first from `--password-file`'s password. False when there is no database yet."""
-    if config.accounts_seen:
-        return True
+    if not config.accounts_seen:
+        first_administrator(config)
+    return config.accounts_seen or config.first_hash is not None
+
+
+def first_administrator(config: Config) -> bool | None:
+    """Make `--password-file`'s password the first administrator's when the practice has
+    no account: True when made now, False when it had accounts, None: no database yet (a
+    login is asked; it says what is missing)."""
     try:
         store = workspace.open_store(config.db)
     except AgentError:
-        return config.first_hash is not None  # a login is asked; it says what is missing
+        return None
     try:
-        if config.first_hash is not None:
-            people.first_administrator(store, config.first_hash)
+        made = config.first_hash is not None and people.first_administrator(
+            store, config.first_hash
+        )
         config.accounts_seen = store.has_accounts()
     finally:
         store.close()
-    return config.accounts_seen or config.first_hash is not None
+    return made
 
 
 def visitor(config: Config, sid: str) -> people.Viewer | None:
