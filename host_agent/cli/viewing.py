@@ -25,6 +25,7 @@ SHOWS = {
     "lots show": "les feuilles du lot {lot}",
     "returns report": "les retours des caisses",
     "round show": "les tournées et leurs patients",
+    "round prepare": "la tournée du {professional} pour le terminal {terminal}",
 }
 SHOWS_NOTHING = frozenset(
     (
@@ -46,7 +47,6 @@ SHOWS_NOTHING = frozenset(
         "returns fetch",
         "acks import",
         "round prescription",
-        "round prepare",
         "update add",
         "update list",
         "db copy",
