@@ -20,7 +20,6 @@ import time
 from pathlib import Path
 
 from host_agent import files, people, settings, user_files, workspace
-from host_agent.errors import AgentError
 from host_agent.store import location
 
 COOKIE = "tla_session"
@@ -90,10 +89,9 @@ def first_administrator(config: Config) -> bool | None:
     """Make `--password-file`'s password the first administrator's when the practice has
     no account: True when made now, False when it had accounts, None: no database yet (a
     login is asked; it says what is missing)."""
-    try:
-        store = workspace.open_store(config.db)
-    except AgentError:
-        return None
+    if isinstance(config.db, Path) and not config.db.exists():
+        return None  # the pages say it is missing; a server that does not answer: AgentError
+    store = workspace.open_store(config.db)
     try:
         made = config.first_hash is not None and people.first_administrator(
             store, config.first_hash
