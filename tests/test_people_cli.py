@@ -91,6 +91,11 @@ def test_bad_input_is_one_line_and_adds_nothing(tmp_path):
         assert said in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr
         assert "Traceback" not in done.stderr
     assert Store(db).dump() == before
+    # A mistyped --db creates nothing (a stray database with an account in it).
+    stray = tmp_path / "nowhere" / "agent.db"
+    done = kit.agent(stray, *base, "--role", "secretary", stdin="long enough\n")
+    assert done.returncode == 6 and "no database at" in done.stderr
+    assert not stray.parent.exists()
 
 
 def test_the_password_is_asked_twice_without_echo(tmp_path):
@@ -150,6 +155,8 @@ def _runs(db) -> dict:
         "sheets export": (str(sheet), "-o", str(db.parent / "c.pdf")),
         "lots show": ("1",),
         "returns report": (),
+        "returns import": (str(db.parent / "no-such-return.json"),),  # logged, then refused
+        "returns fetch": (),  # no mailbox in the settings: logged, then refused
         "round show": (),
         "round prepare": (
             "--terminal",

@@ -69,7 +69,7 @@ def add_user(
 
     A professional seals only lots of their own RPPS number, with their own CPS; a secretary unloads terminals, builds and sends lots, imports returns, prints
     duplicates; an administrator does a secretary's work and manages the accounts."""
-    store = open_store(db, create=True)
+    store = open_store(db)  # a mistyped --db creates nothing
     try:
         people.check_login(login), people.check_name(name), people.check_role(role, rpps)
         people.add(store, login, name, role, rpps, read_password(password_stdin))

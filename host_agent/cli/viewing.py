@@ -3,7 +3,9 @@ PC's access log before they show it (R162-1-10 c; the web pages do the same thro
 host_agent/web/access.py). Who: the PC's user running tla-agent.
 
 Every command is in SHOWS or in SHOWS_NOTHING: tests/test_people_cli.py walks the command
-tree, so a new command classed in neither fails it.
+tree, so a new command classed in neither fails it. The line is written when the command
+starts, before it reads anything: one that is then refused (a missing file) has its line
+too, rather than one that shows something without it.
 """
 
 import functools
@@ -24,6 +26,8 @@ SHOWS = {
     "sheets export": "l'export de la feuille {sheet_id}",
     "lots show": "les feuilles du lot {lot}",
     "returns report": "les retours des caisses",
+    "returns import": "les retours des caisses importés",  # each sheet's answer, its reason
+    "returns fetch": "les retours des caisses relevés",
     "round show": "les tournées et leurs patients",
     "round prepare": "la tournée du {professional} pour le terminal {terminal}",
 }
@@ -43,8 +47,6 @@ SHOWS_NOTHING = frozenset(
         "lots list",
         "lots seal",
         "lots send",
-        "returns import",
-        "returns fetch",
         "acks import",
         "round prescription",
         "update add",
