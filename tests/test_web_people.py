@@ -308,3 +308,19 @@ def test_the_journal_shows_the_pc_access_log_per_person(tmp_path):
     assert (
         "la feuille de soins %d" % sheet in everyone and "les feuilles en quarantaine" in everyone
     )
+
+
+def test_a_page_whose_viewing_cannot_be_logged_is_not_sent(tmp_path, monkeypatch):
+    from host_agent.store import StoreError
+
+    db, c = _practice(tmp_path)
+    marie = _as(c, "marie")
+
+    def refuse(*_args):
+        raise StoreError("cannot write the database: disk full", french="Disque plein.")
+
+    monkeypatch.setattr(people, "log_at", refuse)
+    for url in ("/feuilles", "/feuilles/%d" % _first(db), "/exports/feuilles.csv"):
+        r = marie.get(url)
+        assert r.status_code == 503 and "Disque plein." in web.text(r), url
+        assert "MARTIN PAUL" not in r.text and "DUPONT" not in r.text, url
