@@ -71,5 +71,7 @@ def mail(raw: bytes, name="retour.json", subject="Retour NOEMIE") -> bytes:
 
 
 def snapshot(store) -> list:
-    """Every row of the database, to show a refused import changed nothing."""
-    return store.dump()
+    """Every row of the database but the PC's access log's (each `returns import` writes
+    who ran it, refused or not: tests/test_people_cli.py), to show a refused import
+    changed nothing."""
+    return store.dump(leave_out=("pc_access_log",))

@@ -35,7 +35,13 @@ def test_a_wrong_password_is_one_line_without_the_password(postgres):
 def test_the_right_password_opens_it(postgres):
     postgres.sql("GRANT ALL ON DATABASE tla_template TO %s" % CLERK)
     postgres.sql("GRANT SELECT ON ALL TABLES IN SCHEMA public TO %s" % CLERK, "tla_template")
-    done = lots_kit.agent(postgres.url("tla_template", CLERK, CLERK_PASSWORD), "sheets", "list")
+    url = postgres.url("tla_template", CLERK, CLERK_PASSWORD)
+    # A role that may read the sheets but not write who read them is shown none (R162-1-10 c).
+    refused = _one_line_exit_6(lots_kit.agent(url, "sheets", "list"), "the PC's access log")
+    assert CLERK_PASSWORD not in refused
+    postgres.sql("GRANT INSERT ON pc_access_log TO %s" % CLERK, "tla_template")
+    postgres.sql("GRANT USAGE ON SEQUENCE pc_access_log_id_seq TO %s" % CLERK, "tla_template")
+    done = lots_kit.agent(url, "sheets", "list")
     assert done.returncode == 0, done.stderr
 
 

@@ -72,15 +72,21 @@ def test_the_password_cannot_be_guessed_at_full_speed(tmp_path, monkeypatch):
     c = web.client(db, host="0.0.0.0", password="correct horse")
     token = web.csrf(c, "/connexion")
     for i in range(security.LOGIN_TRIES):
-        wrong = c.post("/connexion", data={"csrf": token, "password": "guess %d" % i})
-        assert wrong.status_code == 403 and "Mot de passe incorrect" in web.text(wrong)
+        wrong = c.post(
+            "/connexion", data={"csrf": token, "login": "admin", "password": "guess %d" % i}
+        )
+        assert wrong.status_code == 403 and "Identifiant ou mot de passe incorrect" in web.text(
+            wrong
+        )
     # Then even the right password waits: a guesser gets a few tries a minute, not thousands.
-    held = c.post("/connexion", data={"csrf": token, "password": "correct horse"})
+    held = c.post("/connexion", data={"csrf": token, "login": "admin", "password": "correct horse"})
     assert held.status_code == 429, held.status_code
     assert "Trop d'essais" in web.text(held)
     assert c.get("/feuilles").url.path == "/connexion"
     now[0] += security.LOGIN_WINDOW + 1
-    right = c.post("/connexion", data={"csrf": token, "password": "correct horse"})
+    right = c.post(
+        "/connexion", data={"csrf": token, "login": "admin", "password": "correct horse"}
+    )
     assert right.url.path == "/" and "Décharger le terminal" in web.text(right)
 
 
@@ -113,7 +119,7 @@ def test_a_copied_session_cookie_is_dead_after_logout(tmp_path):
     db = web.day(tmp_path)
     c = web.client(db, host="0.0.0.0", password="correct horse")
     token = web.csrf(c, "/connexion")
-    c.post("/connexion", data={"csrf": token, "password": "correct horse"})
+    c.post("/connexion", data={"csrf": token, "login": "admin", "password": "correct horse"})
     copied = c.cookies[security.COOKIE]  # as someone who saw it on the network or the PC
     thief = web.TestClient(c.app, base_url="http://127.0.0.1", cookies={security.COOKIE: copied})
     assert "MARTIN PAUL" in web.text(thief.get("/feuilles"))

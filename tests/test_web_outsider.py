@@ -12,6 +12,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from emulator.cards import fixtures
+from host_agent import people
 from host_agent.web import security
 from host_agent.web.security import Config
 from tests import web_kit as web
@@ -49,7 +50,7 @@ def _post(server, path, cookie, form: str) -> tuple[int, str]:
 
 
 class Checks:
-    """security.password_ok counted; each check waits (at most 10 s) until one more than
+    """people.password_ok counted; each check waits (at most 10 s) until one more than
     the hold allows has started, so that on code that checks before it counts, the 60 tries
     overlap whatever the machine's speed."""
 
@@ -69,12 +70,12 @@ class Checks:
 
 
 def test_sixty_passwords_at_once_get_five_checks(tmp_path, monkeypatch):
-    checks = Checks(security.password_ok)
-    monkeypatch.setattr(security, "password_ok", checks)
+    checks = Checks(people.password_ok)
+    monkeypatch.setattr(people, "password_ok", checks)
     config = Config(web.day(tmp_path), host="0.0.0.0", password="correct horse", secret=b"k" * 32)
     with web_server.Server(config) as server:
         cookie, token = _session(server)
-        form = "csrf=%s&password=guess" % token
+        form = "csrf=%s&login=admin&password=guess" % token
         with ThreadPoolExecutor(AT_ONCE) as pool:
             answers = list(
                 pool.map(lambda _: _post(server, "/connexion", cookie, form), range(AT_ONCE))
@@ -84,17 +85,20 @@ def test_sixty_passwords_at_once_get_five_checks(tmp_path, monkeypatch):
         assert statuses.count(403) == checks.started
         assert statuses.count(429) == AT_ONCE - checks.started
         # The right password waits for the window too, then opens the pages.
-        status, body = _post(server, "/connexion", cookie, "csrf=%s&password=correct+horse" % token)
+        status, body = _post(
+            server, "/connexion", cookie, "csrf=%s&login=admin&password=correct+horse" % token
+        )
         assert status == 429 and "Trop d'essais" in body
 
 
 def test_a_right_password_does_not_count_against_the_hold(tmp_path):
     config = Config(web.day(tmp_path), host="0.0.0.0", password="correct horse", secret=b"k" * 32)
+    keys = security.hold_keys("admin", "192.0.2.7")
     for _ in range(security.LOGIN_TRIES * 2):
-        mark = security.reserve_login_try(config)
+        mark = config.holds.reserve(keys)
         assert mark is not None
-        security.release_login_try(config, mark)
-    assert config.failures == []
+        config.holds.release(keys, mark)
+    assert all(tries == [] for tries in config.holds.tries.values())
 
 
 def test_pins_sent_at_once_reach_the_card_three_times_at_most(tmp_path):

@@ -7,7 +7,7 @@ import pytest
 from fastapi.routing import APIRoute
 
 from host_agent import settings
-from host_agent.web import pages_lots, pages_misc, pages_sheets, security
+from host_agent.web import pages_accounts, pages_lots, pages_misc, pages_sheets, security
 from host_agent.web.app import create_app
 from host_agent.web.security import Config
 from tests import web_kit as web
@@ -16,10 +16,10 @@ from tests import web_kit as web
 def _post_paths(db) -> list:
     app = create_app(Config(db, secret=b"k" * 32))
     routes = list(app.routes)
-    for module in (pages_sheets, pages_lots, pages_misc):  # the routers the app includes
+    for module in (pages_sheets, pages_lots, pages_misc, pages_accounts):  # its routers
         routes += module.router.routes
     paths = [
-        r.path.replace("{sheet_id}", "1")
+        r.path.replace("{sheet_id}", "1").replace("{login}", "admin")
         for r in routes
         if isinstance(r, APIRoute) and "POST" in (r.methods or ())
     ]
@@ -36,7 +36,12 @@ def test_every_form_refuses_a_post_without_its_token(tmp_path):
     theirs = web.csrf(other)
     assert theirs != good
     for path in _post_paths(db):
-        for data in ({}, {"csrf": ""}, {"csrf": theirs}, {"csrf": good[:-1] + "0"}):
+        for data in (
+            {},
+            {"csrf": ""},
+            {"csrf": theirs},
+            {"csrf": good[:-1] + ("1" if good.endswith("0") else "0")},
+        ):
             data = dict(data, pin="4827", port="/dev/null", password="x" * 8)
             r = c.post(path, data=data, follow_redirects=False)
             assert r.status_code == 403, (path, data, r.status_code)
@@ -70,9 +75,11 @@ def test_beyond_localhost_a_password_is_required_and_asked(tmp_path):
     assert c.get("/feuilles").url.path == "/connexion"
     assert c.get("/feuilles/1/copie.pdf").url.path == "/connexion"  # no PDF either
     token = web.csrf(c, "/connexion")
-    wrong = c.post("/connexion", data={"csrf": token, "password": "wrong horse"})
-    assert wrong.status_code == 403 and "Mot de passe incorrect" in web.text(wrong)
-    right = c.post("/connexion", data={"csrf": token, "password": "correct horse"})
+    wrong = c.post("/connexion", data={"csrf": token, "login": "admin", "password": "wrong horse"})
+    assert wrong.status_code == 403 and "Identifiant ou mot de passe incorrect" in web.text(wrong)
+    right = c.post(
+        "/connexion", data={"csrf": token, "login": "admin", "password": "correct horse"}
+    )
     assert right.url.path == "/" and "Décharger le terminal" in web.text(right)
     assert "MARTIN PAUL" in web.text(c.get("/feuilles"))
     out = c.post("/deconnexion", data={"csrf": web.csrf(c, "/")})

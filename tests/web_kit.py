@@ -76,9 +76,11 @@ def csrf(c, page="/lots") -> str:
 
 
 def dump(db) -> list:
+    """Every row but the PC's access log's, which records views and refusals by design
+    (tests/test_web_people.py checks its lines): equal before and after, nothing changed."""
     store = Store(db)
     try:
-        return store.dump()
+        return store.dump(leave_out=("pc_access_log",))
     finally:
         store.close()
 

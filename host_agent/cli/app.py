@@ -20,6 +20,8 @@ from host_agent.cli import (
     sheets,
     terminal,
     updates,
+    users,
+    viewing,
 )
 from host_agent.cli.common import ConfigOption, console, guard, use_settings
 
@@ -99,6 +101,9 @@ app.command("serve")(serve.serve)  # the practice's web app (host_agent/web/)
 app.add_typer(rounds.round_app, name="round")  # docs/round.md
 app.add_typer(updates.update_app, name="update")  # docs/agent.md "Updates"
 app.add_typer(database.db_app, name="db")  # docs/agent.md "Group practice"
+app.add_typer(users.users_app, name="users")  # docs/agent.md "Accounts"
+app.command("access")(users.show_access)
+viewing.apply(app)  # the commands that show health data log their viewer (R162-1-10 c)
 
 
 def main():

@@ -1,5 +1,6 @@
 """`tla-agent serve`: the practice's web app in French (host_agent/web/), on this PC only
-(127.0.0.1) unless a password is given; then anyone who can reach it must log in."""
+(127.0.0.1) unless the practice has accounts (`tla-agent users`) or a password is given
+(its first administrator's); then anyone who can reach it must log in as themselves."""
 
 from pathlib import Path
 from typing import Annotated
@@ -28,7 +29,8 @@ def serve(
     host: Annotated[
         str,
         typer.Option(
-            help="The address to listen on; beyond 127.0.0.1, --password-file is required."
+            help="The address to listen on; beyond 127.0.0.1, the practice needs an account "
+            "(tla-agent users add) or --password-file."
         ),
     ] = "127.0.0.1",
     # Not named `port`: the settings' [terminal] port is the default of the commands' --port.
@@ -38,7 +40,9 @@ def serve(
     password_file: Annotated[
         Path | None,
         typer.Option(
-            help="A file (0600) whose first line is the password to log in with.",
+            help="A file (0600) whose first line is a password: while the practice has no "
+            "account, it becomes the administrator 'admin''s (then manage the accounts with "
+            "tla-agent users or the page Comptes).",
             show_default=False,
         ),
     ] = None,
@@ -86,5 +90,15 @@ def serve(
         )
     except ValueError as e:
         fail(str(e))
+    if password is not None:
+        made = security.first_administrator(config)
+        if made is not None:
+            console.print(
+                "the password file's password is now the administrator admin's: log in as "
+                "admin, then add everyone's account (tla-agent users add, or the page Comptes)"
+                if made
+                else "note: the practice has accounts; everyone logs in with their own "
+                "(--password-file only makes the first administrator)"
+            )
     console.print("tla-agent serve: open %s in a browser (Ctrl-C stops)" % address(host, web_port))
     uvicorn.run(create_app(config), host=host, port=web_port, log_level="warning", access_log=False)

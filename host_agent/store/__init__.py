@@ -16,7 +16,8 @@ types (rows.py), and one module per table group:
 - followup.py: the funds' acknowledgements, retention, what waits;
 - returns.py: the funds' returns per sheet, the transmitted sheets' states, a sheet purged;
 - checks.py: the read-only reads of `tla-agent check`;
-- rounds.py: prescriptions and the day's rounds (docs/round.md).
+- rounds.py: prescriptions and the day's rounds (docs/round.md);
+- people.py: the practice's accounts and the PC's access log (who saw what, R162-1-10 c).
 
 A sync commits a whole batch in one transaction, and only then does the agent acknowledge
 it to the terminal. Outside this package, host_agent holds no SQL (tests/test_build.py).
@@ -27,6 +28,7 @@ from host_agent.store.base import Base, StoreConflict, StoreError
 from host_agent.store.followup import FollowUp
 from host_agent.store.leases import Leases
 from host_agent.store.lots import LotTables
+from host_agent.store.people import People
 from host_agent.store.returns import FundReturns
 from host_agent.store.rounds import RoundTables
 from host_agent.store.sheet_search import SheetSearch
@@ -47,6 +49,7 @@ class Store(
     FollowUp,
     FundReturns,
     RoundTables,
+    People,
 ):
     """The agent's database: `Store(path or URL)` opens (or creates, a file 0600) and
     migrates it."""

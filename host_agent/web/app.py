@@ -2,7 +2,8 @@
 same domain functions as the CLI (terminals, overview, sealing, dispatch, paper, acks...).
 
 Every page: a signed session cookie, a CSRF token in every form (a POST without it: 403),
-a login when the app listens beyond this PC, no caching (health data), nothing from
+a login per person once the practice has accounts (or when the app listens beyond this PC),
+each route's roles checked and its viewing of health data logged (web/access.py), no caching (health data), nothing from
 another site (Content-Security-Policy 'self': every asset is served from the package).
 """
 
@@ -17,8 +18,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware.base import BaseHTTPMiddleware
 
+from host_agent import people
 from host_agent.errors import EXIT_DATABASE, AgentError
-from host_agent.web import render, security
+from host_agent.web import access, render, security
 from host_agent.web.jobs import Jobs
 
 log = logging.getLogger("tla.web")
@@ -99,7 +101,11 @@ class Sessions(BaseHTTPMiddleware):
                 "Cette demande ne dit pas à quelle adresse elle s'adresse "
                 "(en-tête Host absent ou mal formé) : rien n'a été fait.",
             )
-        if config.password_hash is None and not security.is_loopback(host):
+        try:
+            login_required = await run_in_threadpool(security.has_accounts, config)
+        except AgentError as e:
+            return _refused(503, e.french)
+        if not login_required and not security.is_loopback(host):
             # No login: only this PC's own names. A page of another site that renamed itself
             # to 127.0.0.1 (DNS rebinding) would otherwise read the practice's pages.
             return _refused(421, "Cette application ne répond qu'à l'adresse 127.0.0.1 de ce PC.")
@@ -113,22 +119,51 @@ class Sessions(BaseHTTPMiddleware):
             session = security.read_session(config.secret, fresh)
         assert session is not None
         request.state.sid, signed_in = session
-        request.state.logged_in = signed_in and request.state.sid in config.logins
         request.state.csrf = security.csrf_token(config.secret, request.state.sid)
-        path = request.url.path
-        if (
-            config.password_hash is not None
-            and not request.state.logged_in
-            and not path.startswith(OPEN_PATHS)
-        ):
-            response = render.redirect(request, "/connexion")
-        else:
-            response = await call_next(request)
+        request.state.login_required = login_required
+        try:
+            response = await self._guarded(request, call_next, signed_in)
+        except AgentError as e:  # the database went away while the visitor was looked up
+            response = _refused(503, e.french)
         if fresh is not None:
             response.set_cookie(security.COOKIE, fresh, httponly=True, samesite="strict")
         for key, value in HEADERS.items():
             response.headers.setdefault(key, value)
         return response
+
+    async def _guarded(self, request: Request, call_next, signed_in: bool):
+        """The page, once the visitor may see it (web/access.py), its viewing in the PC's
+        access log before it is sent; a refusal, logged, with nothing done otherwise."""
+        config = request.app.state.config
+        viewer = people.pc_user("web")  # a practice without accounts: every right, as before
+        if request.state.login_required:
+            sid = request.state.sid
+            viewer = await run_in_threadpool(security.visitor, config, sid) if signed_in else None
+        request.state.viewer = viewer
+        request.state.logged_in = request.state.login_required and viewer is not None
+        found = access.route_of(request.app, request.scope)
+        if viewer is None:
+            if request.url.path.startswith(OPEN_PATHS):
+                return await call_next(request)
+            return render.redirect(request, "/connexion")
+        if found is not None and not viewer.may(found.rule.roles):
+            log.warning("refused: %s %s to %s (%s)", request.method, found.path, viewer.who,
+                        viewer.role)  # fmt: skip
+            what = "refusé : %s %s" % (request.method, found.path)
+            await run_in_threadpool(log_view, config, viewer, what, None)
+            return render.page(
+                request, "error.html", 403, title="Refusé",
+                message=access.refusal(viewer, found.rule.roles), detail="",
+            )  # fmt: skip
+        response = await call_next(request)
+        if found is not None and found.rule.shows and response.status_code < 400:
+            # R162-1-10 c: who saw what, committed before it is sent (else nothing is shown).
+            await run_in_threadpool(log_view, config, viewer, *access.shown(found))
+        return response
+
+
+def log_view(config, viewer, what: str, sheet_id) -> None:
+    people.log_at(config.db, viewer, what, sheet_id)
 
 
 def unexpected(request: Request, exc: Exception) -> HTMLResponse:
@@ -150,7 +185,14 @@ def unexpected(request: Request, exc: Exception) -> HTMLResponse:
 
 
 def create_app(config: security.Config) -> FastAPI:
-    from host_agent.web import pages_exports, pages_lots, pages_misc, pages_money, pages_sheets
+    from host_agent.web import (
+        pages_accounts,
+        pages_exports,
+        pages_lots,
+        pages_misc,
+        pages_money,
+        pages_sheets,
+    )
 
     app = FastAPI(title="tla-agent", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.config = config
@@ -158,7 +200,8 @@ def create_app(config: security.Config) -> FastAPI:
     app.state.jobs = Jobs()
     app.mount("/static", StaticFiles(directory=str(render.HERE / "static")), name="static")
     app.add_middleware(Sessions)
-    for module in (pages_sheets, pages_lots, pages_misc, pages_exports, pages_money):
+    pages = (pages_sheets, pages_lots, pages_misc, pages_exports, pages_money, pages_accounts)
+    for module in pages:
         app.include_router(module.router)
 
     @app.exception_handler(CsrfRefused)
@@ -202,47 +245,5 @@ def create_app(config: security.Config) -> FastAPI:
         # An address whose number is not one (/feuilles/abc): FastAPI's own answer is JSON
         # in English that echoes what was typed; the page says it in French.
         return await _http(request, HTTPException(404))
-
-    @app.get("/connexion")
-    async def login_page(request: Request):
-        return render.page(request, "login.html", title="Connexion", error="")
-
-    @app.post("/connexion")
-    async def login(request: Request):
-        form = await checked_form(request)
-        mark = security.reserve_login_try(config)  # counted before the check (scrypt)
-        if mark is None:
-            return render.page(
-                request,
-                "login.html",
-                429,
-                title="Connexion",
-                error="Trop d'essais de mot de passe : attendez une minute et recommencez.",
-            )
-        # scrypt takes a moment: in a worker thread, the other pages go on answering.
-        given = str(form.get("password", ""))
-        if not await run_in_threadpool(security.password_ok, config, given):
-            return render.page(
-                request, "login.html", 403, title="Connexion", error="Mot de passe incorrect."
-            )
-        security.release_login_try(config, mark)
-        response = render.redirect(request, "/")
-        cookie = security.new_session(config.secret, logged_in=True)
-        config.logins.add(cookie.split(".")[0])
-        response.set_cookie(
-            security.COOKIE,
-            cookie,
-            httponly=True,
-            samesite="strict",
-        )
-        return response
-
-    @app.post("/deconnexion")
-    async def logout(request: Request):
-        await checked_form(request)
-        config.logins.discard(request.state.sid)
-        response = render.redirect(request, "/connexion")
-        response.delete_cookie(security.COOKIE)
-        return response
 
     return app

@@ -7,6 +7,7 @@ import threading
 import time
 
 from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from host_agent import (
@@ -20,9 +21,9 @@ from host_agent import (
     sealing,
     workspace,
 )
-from host_agent.errors import EXIT_DATABASE, AgentError
+from host_agent.errors import EXIT_DATABASE, EXIT_REFUSED, AgentError
 from host_agent.web import render
-from host_agent.web.app import checked_form
+from host_agent.web.app import checked_form, log_view
 
 router = APIRouter()
 MAX_RETURN_BYTES = returns.MAX_FILE_BYTES
@@ -88,11 +89,21 @@ async def build(request: Request):
     )
 
 
-def _seal(store, pin: bytearray, root, make_slot):
-    """(the CPS holder, the lots sealed, how many open lots of others wait)."""
+def _seal(store, pin: bytearray, root, make_slot, rpps):
+    """(the CPS holder, the lots sealed, how many open lots of others wait). `rpps`: the
+    logged-in professional's, which the CPS's must be (None: a practice without accounts)."""
     options = {"reader": "", "make_slot": make_slot} if make_slot is not None else {}
     session = sealing.open_session(store, [], **options)
     try:
+        card = session.app.card
+        if rpps is not None and (card is None or card.holder_id != rpps):
+            raise sealing.SealError(
+                "the CPS in the reader is %s's, not the logged-in professional's (%s): "
+                "nothing was sealed" % (session.holder, rpps),
+                EXIT_REFUSED,
+                french="La carte CPS du lecteur est celle de %s, pas la vôtre : rien n'a été "
+                "scellé. Chacun scelle ses lots avec sa propre carte." % session.holder,
+            )
         done = sealing.seal_lots(store, session, pin, root) if session.chosen else []
         return session.holder, done, len(session.others)
     finally:
@@ -105,16 +116,19 @@ async def seal(request: Request):
     config = _config(request)
     pin = bytearray(str(form.get("pin", "")).strip().encode())
     del form  # what can be dropped of the typed text goes now; the bytearray is wiped below
+    viewer = request.state.viewer
+    rpps = viewer.rpps if viewer.role is not None else None  # a professional's (access.py)
     try:
         root = workspace.root_certificate(config.root, config.db)
         slots = config.slots() if config.slots is not None else None
+        make_slot = slots[1] if slots else None
         holder, done, others = await render.with_store(
-            request,
-            _one_at_a_time(lambda store: _seal(store, pin, root, slots[1] if slots else None)),
+            request, _one_at_a_time(lambda store: _seal(store, pin, root, make_slot, rpps))
         )
     except AgentError as e:
         if e.exit_code == EXIT_DATABASE:
             raise  # the app's error page: nothing of the lots page can be shown
+        await run_in_threadpool(log_view, config, viewer, "scellement refusé : " + e.french, None)
         # A wrong code, no card, a card that refused: said on the lots page, where the code
         # is typed again (the tries left in the sentence), nothing sealed.
         return render.redirect(request, "/lots", e.french, alert=True)

@@ -1,5 +1,5 @@
-"""The quarantine (sheets refused at the sync, with why), the terminals' access logs
-(R162-1-10 c) and the database's check (`tla-agent check`)."""
+"""The quarantine (sheets refused at the sync, with why), the terminals' access logs and the
+PC's, per person (R162-1-10 c), and the database's check (`tla-agent check`)."""
 
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
@@ -19,15 +19,27 @@ async def quarantine(request: Request):
 
 @router.get("/journal")
 async def access_log(request: Request):
-    rows, holders = await render.with_store(
+    """The terminals' access logs, and the PC's: who saw what on these pages and commands,
+    of one person when `personne` names one (R162-1-10 c)."""
+    person = request.query_params.get("personne", "")[:64]
+    rows, holders, views, viewers = await render.with_store(
         request,
         lambda store: (
             sheets.access_log(store, None, LIMIT),
             names.holders(store.certificates()),
+            store.views(person or None, LIMIT),
+            store.viewers(),
         ),
     )
     return render.page(
-        request, "access_log.html", title="Journal des accès", rows=rows, holders=holders
+        request,
+        "access_log.html",
+        title="Journal des accès",
+        rows=rows,
+        holders=holders,
+        views=views,
+        viewers=viewers,
+        person=person,
     )
 
 

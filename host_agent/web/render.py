@@ -10,7 +10,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
-from host_agent import duplicate, french, lots, names, workspace
+from host_agent import duplicate, french, lots, names, people, workspace
+from host_agent.web import access
 from host_agent.web.security import random_id
 from protocol import dates
 
@@ -66,6 +67,7 @@ NAV = (
     ("/journal", "Journal des accès"),
     ("/verification", "Vérification"),
     ("/exports", "Exports"),
+    ("/comptes", "Comptes"),
 )
 
 
@@ -100,12 +102,15 @@ async def with_store(request, work):
 
 def page(request, name: str, status_code: int = 200, **context) -> HTMLResponse:
     state = request.state
+    viewer = getattr(state, "viewer", None)
     context.update(
         request=request,
-        nav=NAV,
+        nav=access.nav(viewer, NAV) if viewer is not None else [],
         csrf=getattr(state, "csrf", ""),
         logged_in=getattr(state, "logged_in", False),
-        login_needed=request.app.state.config.password_hash is not None,
+        login_needed=getattr(state, "login_required", False),
+        viewer=viewer,
+        ROLES=people.ROLES,
     )
     if not context.get("flash"):
         said = flashes(request.app).pop(request.query_params.get("msg"), "")

@@ -1,10 +1,12 @@
 """The web app's protections: a session cookie signed with a secret of this install (random,
-kept 0600 beside the database), a CSRF token per session on every form, and a login by
-password when the app listens beyond this PC.
+kept 0600 beside the database), a CSRF token per session on every form, and a login per
+person (host_agent/people.py) once the practice has accounts, or when the app listens
+beyond this PC (then `--password-file`'s password is the first administrator's).
 
 The session carries no data but its id and whether it logged in: both signed (HMAC-SHA256),
 so a cookie cannot be forged without the secret. The CSRF token is the HMAC of the session
-id: a page of another site cannot read it, so its forged POST is refused (403).
+id: a page of another site cannot read it, so its forged POST is refused (403). Wrong
+passwords are held per account and per client (LoginHolds), never for everyone at once.
 """
 
 import hashlib
@@ -17,16 +19,18 @@ import threading
 import time
 from pathlib import Path
 
-from host_agent import files, settings, user_files
+from host_agent import files, people, settings, user_files, workspace
 from host_agent.store import location
 
 COOKIE = "tla_session"
 SECRET_FOLDER = "web-secrets"  # in the agent's data folder (0700), one file per database
-PASSWORD_MAX = 1024
-# Wrong passwords allowed in a window, then every login waits for the window to pass: a
-# guesser over the network gets a few tries a minute, not the thousands scrypt allows.
+PASSWORD_MAX = people.PASSWORD_MAX
+# Wrong passwords allowed in a window to one account, and from one client, then that
+# account's (or that client's) logins wait for the window to pass: a guesser over the
+# network gets a few tries a minute, not the thousands argon2id allows; the others log in.
 LOGIN_TRIES = 5
 LOGIN_WINDOW = 60.0
+HOLDS_MAX = 10000  # accounts and clients a hold remembers: a flood of names stays bounded
 
 
 class Config:
@@ -49,23 +53,81 @@ class Config:
         self.db = location.parse(db)  # a file's Path, or a PostgreSQL Server
         self.root = Path(root) if root is not None else None  # None: root.pem beside the db
         self.host = host
-        self.password_hash = _hash(password, secrets.token_bytes(16)) if password else None
+        # `--password-file`'s password, hashed: the first administrator's, made in the store
+        # when it has no account yet (people.first_administrator).
+        self.first_hash = people.hash_password(password) if password else None
+        self.accounts_seen = False  # once the store has accounts, it always has
         self.secret = secret if secret is not None else load_secret(self.db)
         self.terminal_port = terminal_port
         self.outbox = Path(outbox) if outbox is not None else None  # None: beside the db
         self.today = today
         self.slots = slots
         self.settings = settings  # host_agent.settings.Settings, or None: every default
-        self.failures: list[float] = []  # when the last password tries came (monotonic)
-        self.failures_lock = threading.Lock()
-        # The logged-in sessions of this run: a logout ends its session here, so a copy of
-        # its cookie (seen on the network, left on the PC) no longer opens the pages.
-        self.logins: set[str] = set()
-        if self.password_hash is None and not is_loopback(host):
+        self.holds = LoginHolds()
+        # The logged-in sessions of this run: {session id: (account id, its `changed` then)}.
+        # A logout ends its session here, so a copy of its cookie (seen on the network, left
+        # on the PC) no longer opens the pages; an account disabled or given a new password
+        # since ends its sessions too.
+        self.logins: dict[str, tuple[int, int]] = {}
+        if self.first_hash is None and not is_loopback(host) and not has_accounts(self):
             raise ValueError(
-                "listening on %s lets other computers reach the practice's data: give a "
-                "password (--password-file), or listen on 127.0.0.1" % host
+                "listening on %s lets other computers reach the practice's data: add an "
+                "account (tla-agent users add) or give a password (--password-file), or "
+                "listen on 127.0.0.1" % host
             )
+
+
+def has_accounts(config: Config) -> bool:
+    """Whether the practice has accounts (then everyone logs in), the first administrator
+    made first from `--password-file`'s password. False when there is no database yet."""
+    if not config.accounts_seen:
+        first_administrator(config)
+    return config.accounts_seen or config.first_hash is not None
+
+
+def first_administrator(config: Config) -> bool | None:
+    """Make `--password-file`'s password the first administrator's when the practice has
+    no account: True when made now, False when it had accounts, None: no database yet (a
+    login is asked; it says what is missing)."""
+    if isinstance(config.db, Path) and not config.db.exists():
+        return None  # the pages say it is missing; a server that does not answer: AgentError
+    store = workspace.open_store(config.db)
+    try:
+        made = config.first_hash is not None and people.first_administrator(
+            store, config.first_hash
+        )
+        config.accounts_seen = store.has_accounts()
+    finally:
+        store.close()
+    return made
+
+
+def visitor(config: Config, sid: str) -> people.Viewer | None:
+    """The account logged in on session `sid`, or None (logged out here when the account
+    was disabled, changed or removed since)."""
+    held = config.logins.get(sid)
+    if held is None:
+        return None
+    store = workspace.open_store(config.db)
+    try:
+        row = store.account_by_id(held[0])
+    finally:
+        store.close()
+    if row is None or row["disabled"] or row["changed"] != held[1]:
+        config.logins.pop(sid, None)
+        return None
+    return people.of_account(row)
+
+
+def check_login(config: Config, login: str, password: str):
+    """(the account's row or None, whether the password is its own). Takes as long for a
+    login no account has: the answer does not tell which exist."""
+    store = workspace.open_store(config.db)
+    try:
+        row = store.account(login) if len(login) <= 64 else None
+    finally:
+        store.close()
+    return row, people.password_ok(row["password"] if row else None, password)
 
 
 # RFC 9110 7.2: Host = uri-host [ ":" port ]; a DNS name, an IPv4 address or [an IPv6 one].
@@ -150,37 +212,47 @@ def read_password_file(path: Path) -> str:
     return text
 
 
-def _hash(password: str, salt: bytes) -> tuple[bytes, bytes]:
-    """(salt, scrypt hash): a copy of the server's memory does not hand the password over."""
-    return salt, hashlib.scrypt(password.encode(), salt=salt, n=2**14, r=8, p=1)
+class LoginHolds:
+    """The wrong-password hold, per account and per client (keys such as "compte:marie",
+    "client:192.0.2.7"): a try counts on each of its keys before it is checked, under the
+    lock, so that 60 passwords posted at once get LOGIN_TRIES checks, not as many as arrive
+    while the first ones are checked; a right password takes its try back."""
+
+    def __init__(self):
+        self.tries: dict[str, list[float]] = {}
+        self.lock = threading.Lock()
+
+    def reserve(self, keys) -> float | None:
+        """This try's mark for release(), or None (held) when one of `keys` already counts
+        LOGIN_TRIES tries in the last LOGIN_WINDOW seconds."""
+        now = time.monotonic()
+        with self.lock:
+            if len(self.tries) > HOLDS_MAX:
+                self._forget_old(now)
+            for key in keys:
+                recent = [t for t in self.tries.get(key, ()) if now - t < LOGIN_WINDOW]
+                self.tries[key] = recent
+                if len(recent) >= LOGIN_TRIES:
+                    return None
+            for key in keys:
+                self.tries[key].append(now)
+            return now
+
+    def release(self, keys, mark: float) -> None:
+        with self.lock:
+            for key in keys:
+                if mark in self.tries.get(key, ()):
+                    self.tries[key].remove(mark)
+
+    def _forget_old(self, now: float) -> None:
+        for key in [k for k, v in self.tries.items() if not v or now - v[-1] >= LOGIN_WINDOW]:
+            del self.tries[key]
+        while len(self.tries) > HOLDS_MAX:  # a flood within the window: the oldest go
+            self.tries.pop(next(iter(self.tries)))
 
 
-def reserve_login_try(config: Config) -> float | None:
-    """Count a password try before it is checked, under the lock: None (held) when
-    LOGIN_TRIES tries already count in the last LOGIN_WINDOW seconds, else this try's mark
-    for release_login_try. Reserved before the scrypt check, so that 60 passwords posted
-    at once get LOGIN_TRIES checks, not as many as arrive while the first ones are checked."""
-    now = time.monotonic()
-    with config.failures_lock:
-        config.failures = [t for t in config.failures if now - t < LOGIN_WINDOW]
-        if len(config.failures) >= LOGIN_TRIES:
-            return None
-        config.failures.append(now)
-        return now
-
-
-def release_login_try(config: Config, mark: float) -> None:
-    """The try of `mark` gave the right password: it does not count against the hold."""
-    with config.failures_lock:
-        if mark in config.failures:
-            config.failures.remove(mark)
-
-
-def password_ok(config: Config, given: str) -> bool:
-    if config.password_hash is None or len(given) > PASSWORD_MAX:
-        return False
-    salt, expected = config.password_hash
-    return hmac.compare_digest(_hash(given, salt)[1], expected)
+def hold_keys(login: str, client: str) -> tuple[str, str]:
+    return "compte:" + login[:64], "client:" + client
 
 
 def _mac(secret: bytes, text: str) -> str:

@@ -1,0 +1,88 @@
+"""The practice's accounts and the PC's access log: who saw what on the PC's pages and
+commands (R162-1-10 c). Store has these methods through People; host_agent/people.py says
+what an account may hold and do."""
+
+from host_agent.store.connection import Connection
+
+_ACCOUNT = "SELECT id, login, name, role, rpps, password, disabled, created, changed FROM accounts"
+
+
+class People:
+    """Methods of Store (its `db` and `transaction()`)."""
+
+    db: Connection
+
+    def transaction(self):
+        raise NotImplementedError  # Store's
+
+    # ---------------------------------------------------------------- accounts
+
+    def accounts(self) -> list:
+        return self.db.execute(_ACCOUNT + " ORDER BY login").fetchall()
+
+    def account(self, login: str):
+        """The account of `login`, or None."""
+        return self.db.execute(_ACCOUNT + " WHERE login = ?", (login,)).fetchone()
+
+    def account_by_id(self, account_id: int):
+        return self.db.execute(_ACCOUNT + " WHERE id = ?", (account_id,)).fetchone()
+
+    def has_accounts(self) -> bool:
+        return self.db.execute("SELECT 1 FROM accounts LIMIT 1").fetchone() is not None
+
+    def add_account(self, login, name, role, rpps, password, now: int, only_first=False):
+        """The new account's id; None when `login` is taken, or (`only_first`) when the
+        practice has an account already (two agents starting at once make one first
+        administrator)."""
+        with self.transaction() as db:
+            taken = db.execute(
+                "SELECT 1 FROM accounts" + ("" if only_first else " WHERE login = ?"),
+                () if only_first else (login,),
+            ).fetchone()
+            if taken:
+                return None
+            return db.execute(
+                "INSERT INTO accounts (login, name, role, rpps, password, disabled, created, "
+                "changed) VALUES (?, ?, ?, ?, ?, 0, ?, ?) RETURNING id",
+                (login, name, role, rpps, password, now, now),
+            ).scalar()
+
+    def set_password(self, login: str, password: str, now: int) -> bool:
+        """False when no account has that login."""
+        return self._change(login, "password = ?", (password,), now)
+
+    def set_disabled(self, login: str, disabled: bool, now: int) -> bool:
+        return self._change(login, "disabled = ?", (int(disabled),), now)
+
+    def _change(self, login: str, assignment: str, args: tuple, now: int) -> bool:
+        with self.transaction() as db:
+            row = db.execute(
+                "UPDATE accounts SET %s, changed = ? WHERE login = ? RETURNING id" % assignment,
+                (*args, now, login),
+            ).fetchone()
+        return row is not None
+
+    # ---------------------------------------------------------------- the PC's access log
+
+    def log_view(self, at: int, account_id, who: str, via: str, what: str, sheet_id=None):
+        """One line of the PC's access log, committed before what it names is shown."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO pc_access_log (at, account_id, who, via, what, sheet_id) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (at, account_id, who, via, what, sheet_id),
+            )
+
+    def views(self, who: str | None = None, limit: int = 0) -> list:
+        """The PC's access log, newest first: of `who` only (a login or OS user), if given."""
+        sql = "SELECT id, at, account_id, who, via, what, sheet_id FROM pc_access_log"
+        args: tuple = ()
+        if who:
+            sql, args = sql + " WHERE who = ?", (who,)
+        sql += " ORDER BY id DESC" + (" LIMIT %d" % limit if limit else "")
+        return self.db.execute(sql, args).fetchall()
+
+    def viewers(self) -> list:
+        """Everyone the PC's access log names, in order."""
+        rows = self.db.execute("SELECT DISTINCT who FROM pc_access_log ORDER BY who")
+        return [r["who"] for r in rows]
