@@ -11,6 +11,7 @@ from firmware import screens
 from firmware.entry import CANCEL, DONE, OUT
 from firmware.reading import today
 from firmware.visit_items import SheetItems
+from firmware.visit_known import KnownSteps
 from firmware.visit_patient import PatientSteps, birth_rank
 from firmware.visit_signing import SigningSteps
 from hw import hal
@@ -33,7 +34,7 @@ def _under(found, prefix):
     return [p for p in found if p.path == prefix or p.path.startswith(prefix + ".")]
 
 
-class Visit(PatientSteps, SheetItems, SigningSteps):
+class Visit(PatientSteps, SheetItems, KnownSteps, SigningSteps):
     def __init__(self, board, storage, reading):
         """`storage`: firmware.storage.Storage (no journal: no sheet can be made);
         `reading`: the Reading part this part continues and steps."""
@@ -59,6 +60,8 @@ class Visit(PatientSteps, SheetItems, SigningSteps):
         self.care_day = None  # the date of the acts added now (None: today)
         self.last = None  # (record, date) of the patient's last sheet, offered to do again
         self.last_prescription = None  # ... its prescription, once read (visit_items.py)
+        self.last_km = None  # ... its kilometre act (after, code, coef), once read
+        self.last_other = None  # the record of this professional's latest sheet, any patient
         self.over_cap = _never  # a hard cap of the practice reached (firmware/idle.py)
         self.round = None  # the round's visit offered for the card read (firmware/visit_round.py)
         self.round_fees = 0
@@ -280,6 +283,8 @@ class Visit(PatientSteps, SheetItems, SigningSteps):
         self.care_day = None
         self.last = None
         self.last_prescription = None
+        self.last_km = None
+        self.last_other = None
         self.round = None
 
     # ------------------------------------------------------------ keys

@@ -13,7 +13,7 @@ from firmware import entry, screens
 from protocol import dates, nomenclature
 from protocol import sheet_fields as F
 from protocol import tariffs as T
-from protocol.sheet import Accident, Act, Prescription
+from protocol.sheet import Accident, Act
 from protocol.sheet_problems import Problem
 
 MAX_REF_DIGITS = 20  # references typed on the keypad (the sheet allows 32 characters)
@@ -157,10 +157,7 @@ class SheetItems:
                 lambda ref: (setattr(s, "agreement", ref), again()),
             )
         elif code in T.PER_KM:
-            self._ask(
-                entry.Digits(title, "Distance (km)", 4),
-                lambda km: self._act_coef(code, int(km) * 100),
-            )
+            self._ask_km(code, None)
         elif e[T.MIN_COEF] == e[T.MAX_COEF]:
             self._act_coef(code, e[T.MIN_COEF])
         else:
@@ -191,7 +188,7 @@ class SheetItems:
         if coef_wrong:
             self._refused(coef_wrong, undo, lambda: self._act_code(code))
         elif not self._refused(found, undo):
-            self._add_act()
+            self._next_act(code)
 
     def _out_of_hours(self, code):
         """A night surcharge typed today outside its hours (NGAP art. 14, the table's HOURS):
@@ -219,7 +216,7 @@ class SheetItems:
             self._ask_prescription("Prescription", self._sheet_menu)
         else:
             self._ask(
-                entry.Date("Date des soins", "Date (JJMMAAAA)", self._care_day()),
+                entry.Date("Date des soins", "Date (JJMMAAAA)", self._care_day(), self._today()),
                 self._care_day_set,
             )
 
@@ -295,66 +292,3 @@ class SheetItems:
     def _agreement(self, ref):
         self._draft().agreement = ref or None
         self._sheet_menu()
-
-    # ------------------------------------------------------------ the prescription
-
-    def _ask_prescription(self, title, then):
-        """Date, prescriber, reference (R161-44 2°), each checked as it is typed. The
-        patient's last sheet's prescription is proposed (OK alone keeps each item): a
-        nurse's repeated visits carry out the same prescription."""
-        known = self._known_prescription()
-        self._ask(
-            entry.Date(title, "Date (JJMMAAAA)", known.date if known else self._today()),
-            lambda day: self._prescription_step(Prescription(date=day), "date", then),
-        )
-
-    def _known_prescription(self):
-        """The prescription of the patient's last sheet (visit_patient._last_sheet), or None."""
-        last = self.last_prescription
-        if last is None and self.last is not None and self.journal is not None:
-            from firmware.visit_patient import _decoded
-
-            rec = self.journal.get(self.last[0])
-            last = _decoded(rec.payload).prescription if rec is not None else None
-            self.last_prescription = last
-        return last
-
-    def _prescription_step(self, p, field, then):
-        s = self._draft()
-        kept, s.prescription = s.prescription, p
-        found = self._problems("prescription." + field)
-        s.prescription = kept
-        if field == "date":
-            ask = lambda: self._ask_prescription("Prescription", then)  # noqa: E731
-        else:
-            ask = lambda: self._prescription_step(p, "date", then)  # noqa: E731
-        if self._refused(found, None, ask):
-            return
-        known = self._known_prescription()
-        if field == "date":
-            label, then_who = (
-                "Prescripteur (id)",
-                lambda who: self._prescription_step(
-                    Prescription(date=p.date, prescriber=who), "prescriber", then
-                ),
-            )
-            if known is not None:
-                self._ask(entry.Proposed("Prescription", label, 11, known.prescriber), then_who)
-            else:
-                self._ask(entry.Digits("Prescription", label, 11), then_who)
-        elif field == "prescriber":
-            # R161-45 II: the professional carrying out the prescription writes on it the
-            # reference linking it to the sheet; the terminal proposes one (the same
-            # prescription's: the one of the patient's last sheet).
-            ref = "%d-%d" % (p.date, self._journal().peek_order(self._cps().holder_id))
-            if known is not None and (known.date, known.prescriber) == (p.date, p.prescriber):
-                ref = known.ref
-            self._ask(
-                entry.Proposed("Prescription", "Reference", MAX_REF_DIGITS, ref),
-                lambda r: self._prescription_step(
-                    Prescription(date=p.date, prescriber=p.prescriber, ref=r), "ref", then
-                ),
-            )
-        else:
-            s.prescription = p
-            then()

@@ -131,7 +131,7 @@ class PatientSteps:
         s.situation = cps.situations[index].billing
         self.board.emit("EVENT", {"visit": {"degraded": self.patient is None}})
         self.last = self._last_sheet()
-        self.last_prescription = None  # read from it when a prescription is asked
+        self.last_prescription = self.last_km = None  # read from it when first asked
         self._add_act()
 
     # ------------------------------------------------------------ the last sheet
@@ -139,16 +139,22 @@ class PatientSteps:
     def _last_sheet(self):
         """(record number, completion date) of the latest sheet of this professional for
         this beneficiary among the journal's last LOOK_BACK (not one the PC rejected), or
-        None. Only numbers are kept: the sheet is decoded again if it is repeated."""
+        None. Only numbers are kept: the sheet is decoded again if it is repeated. The
+        latest sheet of this professional, any patient, is kept too (`last_other`): its
+        prescriber is proposed for a patient the journal does not know."""
         card, s = self.patient, self._draft()
         j = self.journal
-        if card is None or j is None:
+        self.last_other = None
+        if j is None:
             return None
-        nir = card.nir.encode()
+        nir = card.nir.encode() if card is not None else None
         found = None
         gc.collect()  # the scan's garbage (a record at a time) is laid low in the heap
         for r in j.records_after(max(0, j.next_rec_no - 1 - LOOK_BACK), 0, 0, None):
-            if r.pro_id == s.professional and r.status != REJECTED and nir in r.payload:
+            if r.pro_id != s.professional or r.status == REJECTED:
+                continue
+            self.last_other = r.rec_no
+            if nir is not None and nir in r.payload:
                 if self._same_patient(_decoded(r.payload), s):
                     found = (r.rec_no, r.completion_date)
         gc.collect()
