@@ -172,7 +172,14 @@ class Visit(PatientSteps, SheetItems, KnownSteps, SigningSteps):
 
             visit_round.ended(self)  # saved: done; abandoned or not saved: offered again
         card = r.patient
-        if card is None or self.round is not None and card is not self.round.card:
+        o = self.round
+        if o is not None and o.card is None:
+            # An offer without the card: a Vitale card inserted (the card is the truth)
+            # or the CPS session gone ends it.
+            if card is not None or not r.cps_ready():
+                self.round = None
+            return False
+        if card is None or o is not None and card is not o.card:
             self.round = None
             self._round_looked = False
             return False
@@ -188,31 +195,6 @@ class Visit(PatientSteps, SheetItems, KnownSteps, SigningSteps):
         from firmware import visit_round
 
         return visit_round.offer(self)
-
-    def _refuse_for_room(self):
-        """Before a new visit starts (a card arrives with no visit going on): refuse it
-        when the flash is under its reserve, so the sheets stored are never at risk."""
-        if self.journal is None or self.sheet is not None or self._own_screen():
-            return False
-        came = []
-        for name in ("cps", "vitale"):
-            if not self.reading.present[name] and self.board.slots[name].present():
-                came.append(name)
-        if not came or self._no_room() is None:
-            return False
-        self.blocked = came
-        self.board.emit("EVENT", {"refused": "sync needed"})
-        return True
-
-    def _no_room(self):
-        """The refusal of a new sheet (with OK to go on), or None when one may start: the
-        flash under its reserve, or a hard cap of the practice reached. Asked by every way
-        a visit starts, the CPS may have stayed in since the cap was reached."""
-        if not self._journal().can_accept_sheet():
-            return screens.sync_needed(self.storage.salvage)[:3] + ["OK: continuer"]
-        if self.over_cap():
-            return screens.cap_reached()[:3] + ["OK: continuer"]
-        return None
 
     def _wants(self, key):
         """Keys this part takes while the reading's screen shows: a beneficiary's rank on
@@ -234,7 +216,17 @@ class Visit(PatientSteps, SheetItems, KnownSteps, SigningSteps):
         )
 
     def start_degraded(self):
-        self._start_degraded()
+        from firmware import visit_nocard
+
+        visit_nocard.by_hand(self)
+
+    def start_round_entry(self, index):
+        """OK on a patient of the round's list, no Vitale card (firmware/roundlist.py)."""
+        if not self.can_start_degraded():
+            return  # the CPS left or a Vitale card came while the list showed
+        from firmware import visit_nocard
+
+        visit_nocard.round_entry(self, index)
 
     def can_start_degraded(self):
         """The 'sheet without the Vitale card' of the menu: a verified CPS, no Vitale card."""

@@ -11,12 +11,11 @@ import gc
 from firmware import entry, screens, signing
 from firmware.journal import REJECTED
 from firmware.visit_items import exemption_code, rank_acts
-from protocol import bundle, nomenclature, sheet_validation
+from protocol import bundle, nomenclature
 from protocol import sheet as sheet_codec
 from protocol.ascii import is_digits
 from protocol.sheet import Act, Beneficiary, Sheet
 
-NIR_WRONG = "NIR faux (cle): corrigez les chiffres."
 LOOK_BACK = 200  # the journal's last sheets searched for the patient's last one
 
 
@@ -35,6 +34,31 @@ def birth_rank(card, b):
 
 
 class PatientSteps:
+    def _refuse_for_room(self):
+        """Before a new visit starts (a card arrives with no visit going on): refuse it
+        when the flash is under its reserve, so the sheets stored are never at risk."""
+        if self.journal is None or self.sheet is not None or self._own_screen():
+            return False
+        came = []
+        for name in ("cps", "vitale"):
+            if not self.reading.present[name] and self.board.slots[name].present():
+                came.append(name)
+        if not came or self._no_room() is None:
+            return False
+        self.blocked = came
+        self.board.emit("EVENT", {"refused": "sync needed"})
+        return True
+
+    def _no_room(self):
+        """The refusal of a new sheet (with OK to go on), or None when one may start: the
+        flash under its reserve, or a hard cap of the practice reached. Asked by every way
+        a visit starts, the CPS may have stayed in since the cap was reached."""
+        if not self._journal().can_accept_sheet():
+            return screens.sync_needed(self.storage.salvage)[:3] + ["OK: continuer"]
+        if self.over_cap():
+            return screens.cap_reached()[:3] + ["OK: continuer"]
+        return None
+
     def _choose_beneficiary(self, rank):
         card = self.reading.patient
         refused = self._no_room()
@@ -65,44 +89,6 @@ class PatientSteps:
 
     def _fund_typed(self, b, fund):
         b.fund = fund
-        self._choose_situation()
-
-    def _start_degraded(self):
-        """No Vitale card at all (R161-43): the insured's NIR and fund typed, CPS alone."""
-        refused = self._no_room()
-        if refused:
-            self._say(refused)
-            return
-        self.patient = None
-        self.who = None
-        self._ask_nir("")
-
-    def _ask_nir(self, typed):
-        what = entry.Digits("Sans carte Vitale", "NIR assure + cle", 15, 15)
-        what.typed = typed  # a NIR refused comes back as typed, to be corrected
-        self._ask(what, self._degraded_nir, back=self._clear)
-
-    def _degraded_nir(self, nir):
-        if not sheet_validation.nir_ok(nir):
-            # Checked at once, before the fund: the key (97 - number mod 97) catches a slip.
-            self.board.emit("EVENT", {"refused": {"field": "insured", "rule": "invalid"}})
-            self._say(screens.message(NIR_WRONG), lambda: self._ask_nir(nir))
-            return
-        self._ask(
-            entry.Digits("Sans carte Vitale", "Caisse (9 chiffres)", 9, 9),
-            lambda fund: self._degraded_fund(nir, fund),
-            back=self._clear,
-        )
-
-    def _degraded_fund(self, nir, fund):
-        self._new_sheet(None)
-        s = self._draft()
-        s.insured = nir
-        s.fund = fund
-        s.degraded = True
-        found = self._problems("insured") + self._problems("fund")
-        if self._refused(found, self._clear, self._start_degraded):
-            return
         self._choose_situation()
 
     def _choose_situation(self):
