@@ -29,6 +29,7 @@ class Menu:
         self.base = base
         self.cursor = cursor
         self.value = None
+        self.with_ok = False  # the item was picked with OK on the cursor, not its digit
 
     def key(self, k):
         if k == hal.KEY_CANCEL:
@@ -39,6 +40,7 @@ class Menu:
             self.cursor += 1
         elif k == hal.KEY_OK and self.items:
             self.value = self.cursor
+            self.with_ok = True
             return DONE
         elif len(k) == 1 and "0" <= k <= "9":
             n = int(k)

@@ -103,16 +103,23 @@ class SheetItems:
             shortcut = self._repeat
             items.insert(0, "Refaire " + dates.french(dates.ymd_tuple(self.last[1]))[:5])
         base = 1 if shortcut is None else 0
+        menu = entry.Menu("Acte %d: code" % n, items, base=base)
+        km = self._km_next()
+        if km is not None and km[0] in codes:
+            menu.cursor = codes.index(km[0]) + 1 - base
+            items[menu.cursor] = "%s %d km" % (km[0], km[1] // 100)
 
         def picked(i):
-            if shortcut is not None and i == 0:
+            if km is not None and i == menu.cursor and menu.with_ok:
+                self._act_coef(km[0], km[1])  # OK on the patient's kilometres: added
+            elif shortcut is not None and i == 0:
                 shortcut()
             elif codes[i + base - 1] == act_menu.SURCHARGES:
                 self._surcharges(self._add_act)
             else:
                 self._act_code(codes[i + base - 1])
 
-        self._ask(entry.Menu("Acte %d: code" % n, items, base=base), picked, out=self._unknown)
+        self._ask(menu, picked, out=self._unknown)
 
     def _surcharges(self, back, picked=None):
         """The surcharges' menu (firmware/act_menu.py), the cursor on the one the hour or
@@ -157,7 +164,7 @@ class SheetItems:
                 lambda ref: (setattr(s, "agreement", ref), again()),
             )
         elif code in T.PER_KM:
-            self._ask_km(code, None)
+            self._ask_km(code)
         elif e[T.MIN_COEF] == e[T.MAX_COEF]:
             self._act_coef(code, e[T.MIN_COEF])
         else:
@@ -188,7 +195,7 @@ class SheetItems:
         if coef_wrong:
             self._refused(coef_wrong, undo, lambda: self._act_code(code))
         elif not self._refused(found, undo):
-            self._next_act(code)
+            self._add_act()
 
     def _out_of_hours(self, code):
         """A night surcharge typed today outside its hours (NGAP art. 14, the table's HOURS):

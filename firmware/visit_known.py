@@ -110,24 +110,28 @@ class KnownSteps:
             s.prescription = p
             then()
 
-    def _ask_km(self, code, back, hint=None):
-        """The distance of a kilometre act; the patient's last one proposed (OK keeps it)."""
+    def _ask_km(self, code):
+        """The distance of a kilometre act; the patient's last one proposed (OK keeps it,
+        digits typed replace it: '3 8 OK' still says 8 km)."""
         title = "Acte %d: %s" % (len(self._draft().acts) + 1, code)
         km = self._known_km(code)
         if km is None:
             what = entry.Digits(title, "Distance (km)", 4)
         else:
-            what = entry.Proposed(title, "Distance (km)", 4, km, hint)
-        self._ask(what, lambda km: self._act_coef(code, int(km) * 100), back=back)
+            what = entry.Proposed(title, "Distance (km)", 4, km)
+        self._ask(what, lambda km: self._act_coef(code, int(km) * 100))
 
-    def _next_act(self, code):
-        """After `code`, the act menu; or, when the patient's last sheet had its kilometre
-        act right after this code (IFD then IK), that act at the same distance: OK adds
-        it, ANNUL goes on without it (an act combo remembered per patient)."""
+    def _km_next(self):
+        """(code, coef) of the patient's kilometre act when the act just added is the one
+        it followed on the patient's last sheet (IFD then IK 8 km) and the sheet has none
+        yet, else None: the act menu's cursor waits on it, OK alone adds it (an act combo
+        remembered per patient; its digit still asks the distance)."""
         self._read_last()
         k = self.last_km
         s = self._draft()
-        if k is None or k[0] != code or [a for a in s.acts if a.code in T.PER_KM]:
-            self._add_act()
-            return
-        self._ask_km(k[1], self._add_act, "OK:ajout ANNUL:non")
+        if k is None or not s.acts or s.acts[-1].code != k[0]:
+            return None
+        for a in s.acts:
+            if a.code in T.PER_KM:
+                return None
+        return k[1], k[2]
