@@ -26,6 +26,15 @@ PAYMENT_MENU = ("Patient paie", "Tiers payant", "Tiers p. montant", "Part du pat
 _EXEMPTION_OF_CARD = {1: F.LONG_TERM_ILLNESS, 2: F.MATERNITY, 3: F.WORK_RELATED}
 
 
+# The exemption's short name on the payment menu's title (R161-42 9°).
+EXEMPTION_SHORT = {
+    F.LONG_TERM_ILLNESS: "ALD",
+    F.MATERNITY: "maternite",
+    F.WORK_RELATED: "AT/MP",
+    F.SOLIDARITY_COVER: "C2S",
+}
+
+
 def exemption_code(card_exemption):
     """The sheet's provision (R161-42 9°) of an exemption of the card, or None."""
     return _EXEMPTION_OF_CARD.get(card_exemption.code)
@@ -75,7 +84,11 @@ class SheetItems:
             self._pay_menu()
 
     def _pay_menu(self):
-        self._ask(entry.Menu("Paiement", PAYMENT_MENU, cursor=self.pay_cursor), self._payment)
+        """The payment; the sheet's exemption said in the title (the card's by default:
+        visit_patient._card_default), changeable in Options."""
+        exo = self._draft().exemption
+        title = "Paiement (exo %s)" % EXEMPTION_SHORT[exo] if exo in EXEMPTION_SHORT else "Paiement"
+        self._ask(entry.Menu(title[:20], PAYMENT_MENU, cursor=self.pay_cursor), self._payment)
 
     def _confirm_abandon(self):
         self._ask(

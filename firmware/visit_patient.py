@@ -33,6 +33,16 @@ def birth_rank(card, b):
     return n
 
 
+def card_exemption_codes(visit):
+    """The sheet's provisions of the card's exemptions for the beneficiary, valid today."""
+    codes = []
+    for e in visit._card_exemptions():
+        code = exemption_code(e)
+        if code is not None and code not in codes:
+            codes.append(code)
+    return codes
+
+
 class PatientSteps:
     def _refuse_for_room(self):
         """Before a new visit starts (a card arrives with no visit going on): refuse it
@@ -116,9 +126,20 @@ class PatientSteps:
         s = self._draft()
         s.situation = cps.situations[index].billing
         self.board.emit("EVENT", {"visit": {"degraded": self.patient is None}})
+        self._card_default()
         self.last = self._last_sheet()
         self.last_prescription = self.last_km = None  # read from it when first asked
         self._add_act()
+
+    def _card_default(self):
+        """What the card says, as defaults (issue 23): the beneficiary's one exemption
+        valid today goes on the sheet (R161-42 9°), and with it the payment menu starts on
+        third-party payment (an exempted patient's share is the fund's); shown on the
+        payment menu's title, changeable in Options. Several: none chosen for her."""
+        codes = card_exemption_codes(self)
+        if len(codes) == 1:
+            self._draft().exemption = codes[0]
+            self.pay_cursor = 1
 
     # ------------------------------------------------------------ the last sheet
 

@@ -12,8 +12,8 @@ checks as one typed (protocol/sheet_validation), on the draft and before signing
 """
 
 from firmware import act_menu, entry, round_store, screens
-from firmware.visit_items import exemption_code, rank_acts
-from firmware.visit_patient import birth_rank
+from firmware.visit_items import rank_acts
+from firmware.visit_patient import birth_rank, card_exemption_codes
 from hw import hal
 from protocol import dates, ngap_rules
 from protocol import tariffs as T
@@ -29,6 +29,7 @@ DONE_ALREADY = "Visite de la tournee deja faite: visite normale."
 USED_UP = "Prescription epuisee: visite normale."
 NO_SITUATION = "Lieu de la tournee absent de la CPS: visite normale."
 NO_EXEMPTION = "Exoneration absente de la carte: verifiez."
+OTHER_EXEMPTION = "Exoneration de la carte autre que la tournee: choisissez."
 # The offer's keys: OK takes it, 4 adds a surcharge (act_menu: the act menu's key 4 too),
 # MENU opens it on the sheet menu to change it.
 KEYS = "OK 4:majo MENU:modif"
@@ -41,6 +42,7 @@ MESSAGES = (
     USED_UP,
     NO_SITUATION,
     NO_EXEMPTION,
+    OTHER_EXEMPTION,
 )
 
 
@@ -267,22 +269,22 @@ def key(visit, k):
     visit.round_index, visit.round_id = o.index, o.round_id
     visit.board.emit("EVENT", {"visit": {"degraded": o.card is None, "round": o.index}})
     exo = o.entry[8]
-    if exo and o.card is None:
-        s.exemption = exo  # no card to read it from: the PC's, from the patient's sheets
+    card = card_exemption_codes(visit)
+    if o.card is None:
+        s.exemption = exo or None  # no card to read it from: the PC's, from her sheets
     elif exo:
-        s.exemption = exo if _card_exempts(visit, exo) else None
+        s.exemption = exo if exo in card else None
+    elif len(card) == 1:
+        s.exemption = card[0]  # the round knew none (a first visit): the card's
     if k == hal.KEY_MENU:
         visit._sheet_menu()
+    elif exo and s.exemption is None and card:
+        # The round's exemption is not the card's: the card's, or none, the nurse says.
+        visit._say(screens.message(OTHER_EXEMPTION), visit._exemption)
     elif exo and s.exemption is None:
         visit._say(screens.message(NO_EXEMPTION), visit._sheet_menu)
     else:
         visit._paid(s.fees if o.entry[7] else 0)  # as 'Patient paie tout' / 'Tiers payant tout'
-
-
-def _card_exempts(visit, exo):
-    """The card holds an exemption of this beneficiary, valid today, giving provision
-    `exo` (R161-42 9°: the exemption is the card's, as when it is chosen on the keypad)."""
-    return exo in [exemption_code(e) for e in visit._card_exemptions()]
 
 
 def taking(visit):

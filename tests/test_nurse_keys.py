@@ -7,6 +7,7 @@ import json
 import pytest
 
 from emulator.scenario import SCENARIOS
+from protocol import sheet_fields as F
 from tests.test_scenarios import _keys, _played_sheets
 
 
@@ -38,3 +39,4 @@ def test_a_first_visit_on_a_new_prescription_with_ifd_ik_and_night_is_20_keys(
     assert b.prescription.ref == "20261102-2" and b.fees == b.third_party == 1785
     assert c.insured != b.insured and c.prescription.prescriber == "10009876543"
     assert c.prescription.date == 20261102 and [x.code for x in c.acts] == ["AMI"]
+    assert c.exemption == F.LONG_TERM_ILLNESS and a.exemption is b.exemption is None
