@@ -123,8 +123,8 @@ def round_entry(visit, index):
 
     o, why = visit_round.card_less(visit, index)
     if o is None:
-        if why:
-            visit_round._refuse(visit, why)
+        if why:  # the card's sentences say 'visite normale' after the colon: not here
+            visit_round._refuse(visit, why.split(":")[0] + ".")
         return
 
     def offer(reason, fund):
