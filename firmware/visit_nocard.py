@@ -25,7 +25,8 @@ REASONS = ("Carte oubliee", "Carte illisible", "Pas encore carte")
 CODES = (F.CARD_FORGOTTEN, F.CARD_UNREADABLE, F.NO_CARD_YET)
 WHY = "Pourquoi sans carte?"
 FUND_TITLE = "Caisse du patient"
-FUND_LABEL = "Code 9 ch. (papier)"  # the fund's code is on the patient's paper certificate
+FUND_LABEL = "Code (attestation)"  # on the patient's paper certificate of rights
+FUND_HINT = "9 chiffres puis OK"
 LOOK_BACK = 200  # the journal's last sheets searched for the patient's fund
 
 
@@ -63,7 +64,7 @@ def _nir_typed(visit, reason, nir):
         _begin(visit, reason, nir, fund)
         return
     visit._ask(
-        entry.Digits(FUND_TITLE, FUND_LABEL, 9, 9),
+        entry.Digits(FUND_TITLE, FUND_LABEL, 9, 9, FUND_HINT),
         lambda fund: _begin(visit, reason, nir, fund),
         back=visit._clear,
     )
@@ -139,7 +140,7 @@ def round_entry(visit, index):
             offer(reason, fund)
             return
         visit._ask(
-            entry.Digits(FUND_TITLE, FUND_LABEL, 9, 9),
+            entry.Digits(FUND_TITLE, FUND_LABEL, 9, 9, FUND_HINT),
             lambda typed: offer(reason, typed),
             back=visit._clear,
         )

@@ -5,6 +5,7 @@ opens the exemption's choice (the card's, or none); keyed by hand, the card's ex
 is on the sheet and the payment menu says it, its cursor on third-party payment."""
 
 from _cardkit import ReplaySlot, events, load_transcripts, press, run_scenario, settle
+from _screens import check_all
 from _roundkit import DUPONT, GP_SITUATION, install
 from _visitkit import make_visit_app
 
@@ -31,10 +32,7 @@ def _marie(exo):
 
 
 def _fits(app):
-    for shown in app.board.display.history:
-        assert len(shown) <= 4, shown
-        for line in shown:
-            assert len(line) <= 20 and all(32 <= ord(c) < 127 for c in line), shown
+    check_all(app.board.display.history)  # 4 x 20 ASCII, the last line says the keys
 
 
 def test_a_round_entry_without_exemption_takes_the_cards():

@@ -7,6 +7,7 @@ list, a cursor picks a patient to do; a patient done or another day's round is r
 plainly. Every screen fits 4 x 20 ASCII."""
 
 from _cardkit import ReplaySlot, events, load_transcripts, press, settle
+from _screens import check_all
 from _roundkit import MARTIN, gp_martin, install, other
 from _visitkit import VISIT_KEYS, make_visit_app, run_visit
 
@@ -33,10 +34,7 @@ def _cps_only(entries=None):
 
 
 def _fits(app):
-    for shown in app.board.display.history:
-        assert len(shown) <= 4, shown
-        for line in shown:
-            assert len(line) <= 20 and all(32 <= ord(c) < 127 for c in line), shown
+    check_all(app.board.display.history)  # 4 x 20 ASCII, the last line says the keys
 
 
 def _lines(app):
