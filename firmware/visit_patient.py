@@ -88,9 +88,18 @@ class PatientSteps:
         self.who = b
         if b.fund is None:
             # A Vitale 2's fund is not on the public part of the card (docs/cards.md):
-            # the professional types it, as for a sheet without a card.
+            # the holder's is taken from what the terminal knows (the round, her latest
+            # sheet), else the professional types it, as for a sheet without a card.
+            from firmware import visit_nocard
+
+            known = visit_nocard.known_fund(self, card.nir) if b.rank == 1 else None
+            if known is not None:
+                self._fund_typed(b, known)
+                return
             self._ask(
-                entry.Digits("Carte Vitale 2", "Caisse (9 chiffres)", 9, 9),
+                entry.Digits(
+                    "Carte Vitale 2", visit_nocard.FUND_LABEL, 9, 9, visit_nocard.FUND_HINT
+                ),
                 lambda fund: self._fund_typed(b, fund),
                 back=self._clear,
             )

@@ -6,10 +6,10 @@ journal), and asked with a prompt that says where to find it otherwise. On the r
 list, a cursor picks a patient to do; a patient done or another day's round is refused
 plainly. Every screen fits 4 x 20 ASCII."""
 
-from _cardkit import ReplaySlot, events, load_transcripts, press, settle
+from _cardkit import ReplaySlot, events, load_transcripts, press, run_scenario, settle
 from _screens import check_all
 from _roundkit import MARTIN, gp_martin, install, other
-from _visitkit import VISIT_KEYS, make_visit_app, run_visit
+from _visitkit import VISIT_KEYS, VITALE2_FUND, VITALE2_KEYS, make_visit_app, run_visit, sheets
 
 from firmware import round_store, visit_nocard
 from protocol import round as rp
@@ -120,3 +120,27 @@ def test_without_a_verified_cps_the_list_only_shows():
     assert _lines(app)[1:] == [" MARTIN PAUL  VG MD", "", "OK:retour *:faite"]
     press(app, "OK")
     assert app.visit.sheet is None and app.owner() is None
+
+
+def test_a_vitale_2_holders_fund_is_not_asked_again():
+    """A Carte Vitale 2 has no fund on its public part: typed once, the holder's latest
+    sheet gives it at her next visit (the prompt says where to find it the first time)."""
+    t = TRANSCRIPTS["vitale2-tla-cps-visit"]
+    vitale, cps = ReplaySlot("vitale", t["vitale"]), ReplaySlot("cps", t["cps"])
+    app = make_visit_app(vitale, cps)
+    run_scenario(app, vitale, cps, "4827 OK")
+    press(app, "1")
+    assert _lines(app)[:2] == ["Carte Vitale 2", visit_nocard.FUND_LABEL + ":"]
+    assert _lines(app)[3] == visit_nocard.FUND_HINT
+    for word in VITALE2_KEYS.split(" ")[1:]:
+        press(app, word)
+    settle(app)
+    assert len(sheets(app)) == 1, _lines(app)
+    vitale.remove()
+    settle(app)
+    vitale.insert()
+    settle(app)
+    press(app, "1")
+    assert _lines(app)[0] == "Acte 1: code"  # no fund asked: her latest sheet's
+    assert app.visit.sheet.fund == VITALE2_FUND
+    _fits(app)
