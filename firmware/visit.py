@@ -53,7 +53,8 @@ class Visit(PatientSteps, SheetItems, KnownSteps, SigningSteps):
         self.message = None  # lines shown until OK or CANCEL, then `after()`
         self.after = None
         self.reviewing = False
-        self.blocked = None  # flash under its reserve: the slots whose cards must leave first
+        # Flash under its reserve: the slots whose cards must leave first.
+        self.blocked: "list | None" = None
         self.saved = None  # signing.Signed of the sheet just saved, shown until the card leaves
         self.place = None  # (CPS card, situation index) chosen in this CPS session
         self.pay_cursor = 0  # where the payment menu's cursor starts: the last mode chosen
