@@ -14,7 +14,7 @@ from protocol import sheet
 from protocol import sheet_fields as F
 from tests import round_day_kit as day
 from tests import sync_kit as kit
-from tests.test_round_day import Running, _agent, _sync
+from tests.test_round_day import _agent, _sync, started_paired
 
 FUND = "011750000"  # MARTIN's, from his card on day 1 (emulator/cards/fixtures.py)
 
@@ -40,15 +40,8 @@ def _without_card(reason, fund_keys=()):
 
 @pytest.mark.parametrize("interpreter", ["cpython", "micropython"])
 def test_a_round_patient_without_the_card_in_ten_keys(tmp_path, interpreter):
-    db = tmp_path / "agent.db"
-    root = kit.write_root(tmp_path)
-    term = Running(interpreter, tmp_path, "nocard")
+    db, root, term = started_paired(interpreter, tmp_path, "nocard")
     try:
-        from host_agent.store import Store
-
-        store = Store(db)
-        kit.pair_over_port(term.t, store, term.port)
-        store.close()
         assert len(term.play(day.DAY1, [("martin", day.by_hand("martin"))])) == 1
         assert "1 sheet filed, 0 quarantined" in _sync(term, db, root)
         for patient in ("martin", "lambert"):

@@ -8,7 +8,7 @@ plainly. Every screen fits 4 x 20 ASCII."""
 
 from _cardkit import ReplaySlot, events, load_transcripts, press, run_scenario, settle
 from _screens import check_all
-from _roundkit import MARTIN, gp_martin, install, other
+from _roundkit import MARTIN, gp_martin, install, other, round_app
 from _visitkit import VISIT_KEYS, VITALE2_FUND, VITALE2_KEYS, make_visit_app, run_visit, sheets
 
 from firmware import round_store, visit_nocard
@@ -21,12 +21,7 @@ NIR = "180027512345676"  # a NIR whose key is right, in no round and no sheet
 
 
 def _cps_only(entries=None):
-    t = TRANSCRIPTS["visit"]
-    vitale, cps = ReplaySlot("vitale", t["vitale"]), ReplaySlot("cps", t["cps"])
-    app = make_visit_app(vitale, cps)
-    if entries is not None:
-        install(app.storage, entries)
-    settle(app)
+    app, vitale, cps = round_app(entries)
     cps.insert()
     settle(app)
     press(app, "4827 OK")
