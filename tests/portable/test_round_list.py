@@ -9,6 +9,7 @@ from _roundkit import PRESC, gp_martin, other, round_app
 from firmware import round_store
 from protocol import round as rp
 
+
 def _app(entries):
     return round_app(entries)
 
