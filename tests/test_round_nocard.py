@@ -14,6 +14,7 @@ from protocol import sheet
 from protocol import sheet_fields as F
 from tests import round_day_kit as day
 from tests import sync_kit as kit
+from tests import web_kit as web
 from tests.test_round_day import _agent, _sync, started_paired
 
 FUND = "011750000"  # MARTIN's, from his card on day 1 (emulator/cards/fixtures.py)
@@ -66,6 +67,8 @@ def test_a_round_patient_without_the_card_in_ten_keys(tmp_path, interpreter):
         assert "2 visits of the round counted back" in out, out
         shown = _agent("sheets", "show", "2", db=db)
         assert "absent_reason" in shown and "the patient did not have the card" in shown, shown
+        page = web.text(web.client(db, today=20261119).get("/feuilles/2"))
+        assert "sans carte Vitale (art. R161-43) : le patient n'avait pas sa carte" in page
     finally:
         term.stop()
     made = [sheet.decode(s) for s in term.sheets()[1:]]
