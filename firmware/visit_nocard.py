@@ -14,6 +14,7 @@ the visit). Loaded on the first sheet without a card only.
 import gc
 
 from firmware import entry, round_store, screens
+from firmware.journal import REJECTED
 from protocol import round as rp
 from protocol import sheet_fields as F
 from protocol import sheet_validation
@@ -72,8 +73,8 @@ def _nir_typed(visit, reason, nir):
 
 def known_fund(visit, nir):
     """The fund of the insured `nir` as the holder: the round's entry for that NIR (the PC
-    knows the practice's patients), else the latest sheet of the journal with that NIR;
-    None when neither knows it."""
+    knows the practice's patients), else the latest sheet of the journal with that NIR
+    (not one the PC rejected); None when neither knows it."""
     store = round_store.of(visit.storage) if visit.storage.fs is not None else None
     if store is not None and store.id:
         entries = store.entries()
@@ -92,7 +93,7 @@ def known_fund(visit, nir):
     key = nir.encode()
     gc.collect()
     for r in j.records_after(max(0, j.next_rec_no - 1 - LOOK_BACK), 0, 0, None):
-        if key in r.payload:
+        if r.status != REJECTED and key in r.payload:  # a rejected one's fund may be wrong
             s = _decoded(r.payload)
             if s.insured == nir and s.beneficiary is None and s.fund:
                 found = s.fund
