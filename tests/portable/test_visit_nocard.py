@@ -79,6 +79,12 @@ def test_the_fund_of_the_patients_latest_sheet_is_not_asked():
     press(app, MARTIN + " OK")
     assert _lines(app)[0] == "Acte 1: code"  # the situation chosen this CPS session
     assert app.visit.sheet.fund == FUND and app.visit.sheet.absent_reason == F.CARD_FORGOTTEN
+    # A sheet the PC rejected says nothing of the fund (it may be why it was rejected).
+    press(app, "CANCEL CANCEL 2")  # the sheet menu, "Abandonner feuille?", yes
+    assert app.storage.journal.reject([1], 20261118) == 1
+    press(app, "MENU 5 1")
+    press(app, MARTIN + " OK")
+    assert _lines(app)[0] == "Caisse du patient"
 
 
 def test_a_round_patient_picked_on_the_list_without_the_card():
