@@ -227,8 +227,19 @@ class App:
         elif key == KEY_OK and owner is None and not self.storage.salvage:
             self.day.open()  # OK on the idle screen: the day's sheets and total
             key = None
-        elif key == KEY_DOWN and owner is None and self._round_list() is not None:
-            key = None  # DOWN on the idle screen: the day's round (firmware/roundlist.py)
+        elif key == KEY_DOWN and (
+            owner is None or visit is not None and owner is visit and visit.waiting()
+        ):
+            # DOWN on the idle screen, or with a CPS in and no visit going on: the day's
+            # round (firmware/roundlist.py); a verified CPS and no Vitale card: OK on a
+            # patient starts the visit without the card.
+            pick = None
+            if owner is not None and visit is not None and visit.can_start_degraded():
+                pick = visit.start_round_entry
+            if self._round_list(pick) is not None:
+                if owner is not None:
+                    self.asked = self.round_list  # over the reading's screen
+                key = None
         for part in self.parts:
             if self._guarded(part.step, key if part is owner else None):
                 busy = True
@@ -237,7 +248,7 @@ class App:
         self._guarded(self.refresh_screen)
         return busy
 
-    def _round_list(self):
+    def _round_list(self, pick=None):
         """Open the round's list when a round is held (its module loads then only)."""
         fs = self.storage.fs
         if self.storage.salvage or fs is None or not fs.exists("round/day"):
@@ -247,7 +258,7 @@ class App:
         if self.round_list is None:
             self.round_list = RoundList(self.storage)
             self.parts.append(self.round_list)
-        self.round_list.open()
+        self.round_list.open(pick)
         return self.round_list
 
     def _guarded(self, fn, *args):

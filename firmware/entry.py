@@ -29,6 +29,7 @@ class Menu:
         self.base = base
         self.cursor = cursor
         self.value = None
+        self.with_ok = False  # the item was picked with OK on the cursor, not its digit
 
     def key(self, k):
         if k == hal.KEY_CANCEL:
@@ -39,6 +40,7 @@ class Menu:
             self.cursor += 1
         elif k == hal.KEY_OK and self.items:
             self.value = self.cursor
+            self.with_ok = True
             return DONE
         elif len(k) == 1 and "0" <= k <= "9":
             n = int(k)
@@ -108,8 +110,8 @@ class Hundredths(Digits):
 class Proposed(Digits):
     """Digits, or OK alone for the text `default` proposed (shown until a digit is typed)."""
 
-    def __init__(self, title, label, longest, default):
-        Digits.__init__(self, title, label, longest, 0, "OK: valeur affichee")
+    def __init__(self, title, label, longest, default, hint=None):
+        Digits.__init__(self, title, label, longest, 0, hint or "OK: valeur affichee")
         self.default = default
 
     def key(self, k):
@@ -123,28 +125,38 @@ class Proposed(Digits):
 
 
 class Date(Digits):
-    """A date typed JJMMAAAA, or JJMM for the latest such day not after `default` (this
-    year, or the last), or OK alone for `default` (YYYYMMDD). `value` is YYYYMMDD as typed:
-    an impossible date (31/02) is left for the validator to name."""
+    """A date typed JJMMAAAA, or JJMM for the latest such day not after `anchor` (this
+    year, or the last), or JJ for the latest such day of `anchor`'s month or the one
+    before, or OK alone for `default` (YYYYMMDD). `anchor` is today, `default` when not
+    given: a prescription proposed from an older one is anchored on today, not on it.
+    `value` is YYYYMMDD as typed: an impossible date (31/02) is left for the validator."""
 
-    def __init__(self, title, label, default):
+    def __init__(self, title, label, default, anchor=None):
         Digits.__init__(self, title, label, 8, 0, "OK: date affichee")
         self.default = default
+        self.anchor = anchor or default
 
     def key(self, k):
         got = Digits.key(self, k)
         if got == DONE:
             t = self.typed
+            a = self.anchor
             if not t:
                 self.value = self.default
+            elif len(t) == 2:
+                # JJ: the care or the prescription was this month, or late last month.
+                year, month = a // 10000, a // 100 % 100
+                if int(t) > a % 100:
+                    year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+                self.value = year * 10000 + month * 100 + int(t)
             elif len(t) == 4:
                 # JJMM: the care or the prescription was this year, or late last year.
                 day = int(t[2:4]) * 100 + int(t[0:2])
-                year = self.default // 10000
-                self.value = (year if day <= self.default % 10000 else year - 1) * 10000 + day
+                year = a // 10000
+                self.value = (year if day <= a % 10000 else year - 1) * 10000 + day
             elif len(t) < 8:
                 self.value = None
-                return None  # a date is 8 digits, 4 (JJMM), or none for the default
+                return None  # a date is 8 digits, 4 (JJMM), 2 (JJ), or none for the default
             else:
                 self.value = int(t[4:8]) * 10000 + int(t[2:4]) * 100 + int(t[0:2])
         return got

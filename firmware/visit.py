@@ -11,6 +11,7 @@ from firmware import screens
 from firmware.entry import CANCEL, DONE, OUT
 from firmware.reading import today
 from firmware.visit_items import SheetItems
+from firmware.visit_known import KnownSteps
 from firmware.visit_patient import PatientSteps, birth_rank
 from firmware.visit_signing import SigningSteps
 from hw import hal
@@ -33,7 +34,7 @@ def _under(found, prefix):
     return [p for p in found if p.path == prefix or p.path.startswith(prefix + ".")]
 
 
-class Visit(PatientSteps, SheetItems, SigningSteps):
+class Visit(PatientSteps, SheetItems, KnownSteps, SigningSteps):
     def __init__(self, board, storage, reading):
         """`storage`: firmware.storage.Storage (no journal: no sheet can be made);
         `reading`: the Reading part this part continues and steps."""
@@ -52,13 +53,16 @@ class Visit(PatientSteps, SheetItems, SigningSteps):
         self.message = None  # lines shown until OK or CANCEL, then `after()`
         self.after = None
         self.reviewing = False
-        self.blocked = None  # flash under its reserve: the slots whose cards must leave first
+        # Flash under its reserve: the slots whose cards must leave first.
+        self.blocked: "list | None" = None
         self.saved = None  # signing.Signed of the sheet just saved, shown until the card leaves
         self.place = None  # (CPS card, situation index) chosen in this CPS session
         self.pay_cursor = 0  # where the payment menu's cursor starts: the last mode chosen
         self.care_day = None  # the date of the acts added now (None: today)
         self.last = None  # (record, date) of the patient's last sheet, offered to do again
         self.last_prescription = None  # ... its prescription, once read (visit_items.py)
+        self.last_km = None  # ... its kilometre act (after, code, coef), once read
+        self.last_other = None  # the record of this professional's latest sheet, any patient
         self.over_cap = _never  # a hard cap of the practice reached (firmware/idle.py)
         self.round = None  # the round's visit offered for the card read (firmware/visit_round.py)
         self.round_fees = 0
@@ -169,7 +173,14 @@ class Visit(PatientSteps, SheetItems, SigningSteps):
 
             visit_round.ended(self)  # saved: done; abandoned or not saved: offered again
         card = r.patient
-        if card is None or self.round is not None and card is not self.round.card:
+        o = self.round
+        if o is not None and o.card is None:
+            # An offer without the card: a Vitale card inserted (the card is the truth)
+            # or the CPS session gone ends it.
+            if card is not None or not r.cps_ready():
+                self.round = None
+            return False
+        if card is None or o is not None and card is not o.card:
             self.round = None
             self._round_looked = False
             return False
@@ -185,31 +196,6 @@ class Visit(PatientSteps, SheetItems, SigningSteps):
         from firmware import visit_round
 
         return visit_round.offer(self)
-
-    def _refuse_for_room(self):
-        """Before a new visit starts (a card arrives with no visit going on): refuse it
-        when the flash is under its reserve, so the sheets stored are never at risk."""
-        if self.journal is None or self.sheet is not None or self._own_screen():
-            return False
-        came = []
-        for name in ("cps", "vitale"):
-            if not self.reading.present[name] and self.board.slots[name].present():
-                came.append(name)
-        if not came or self._no_room() is None:
-            return False
-        self.blocked = came
-        self.board.emit("EVENT", {"refused": "sync needed"})
-        return True
-
-    def _no_room(self):
-        """The refusal of a new sheet (with OK to go on), or None when one may start: the
-        flash under its reserve, or a hard cap of the practice reached. Asked by every way
-        a visit starts, the CPS may have stayed in since the cap was reached."""
-        if not self._journal().can_accept_sheet():
-            return screens.sync_needed(self.storage.salvage)[:3] + ["OK: continuer"]
-        if self.over_cap():
-            return screens.cap_reached()[:3] + ["OK: continuer"]
-        return None
 
     def _wants(self, key):
         """Keys this part takes while the reading's screen shows: a beneficiary's rank on
@@ -231,7 +217,17 @@ class Visit(PatientSteps, SheetItems, SigningSteps):
         )
 
     def start_degraded(self):
-        self._start_degraded()
+        from firmware import visit_nocard
+
+        visit_nocard.by_hand(self)
+
+    def start_round_entry(self, index):
+        """OK on a patient of the round's list, no Vitale card (firmware/roundlist.py)."""
+        if not self.can_start_degraded():
+            return  # the CPS left or a Vitale card came while the list showed
+        from firmware import visit_nocard
+
+        visit_nocard.round_entry(self, index)
 
     def can_start_degraded(self):
         """The 'sheet without the Vitale card' of the menu: a verified CPS, no Vitale card."""
@@ -280,6 +276,8 @@ class Visit(PatientSteps, SheetItems, SigningSteps):
         self.care_day = None
         self.last = None
         self.last_prescription = None
+        self.last_km = None
+        self.last_other = None
         self.round = None
 
     # ------------------------------------------------------------ keys

@@ -13,7 +13,7 @@ from firmware import entry, screens
 from protocol import dates, nomenclature
 from protocol import sheet_fields as F
 from protocol import tariffs as T
-from protocol.sheet import Accident, Act, Prescription
+from protocol.sheet import Accident, Act
 from protocol.sheet_problems import Problem
 
 MAX_REF_DIGITS = 20  # references typed on the keypad (the sheet allows 32 characters)
@@ -24,6 +24,15 @@ OPTIONS_MENU = ("Accident", "Exoneration", "Accord prealable", "Prescription", "
 ACCIDENT_MENU = ("Cause: un tiers", "Travail/mal. pro", "Pas d'accident")
 PAYMENT_MENU = ("Patient paie", "Tiers payant", "Tiers p. montant", "Part du patient")
 _EXEMPTION_OF_CARD = {1: F.LONG_TERM_ILLNESS, 2: F.MATERNITY, 3: F.WORK_RELATED}
+
+
+# The exemption's short name on the payment menu's title (R161-42 9°).
+EXEMPTION_SHORT = {
+    F.LONG_TERM_ILLNESS: "ALD",
+    F.MATERNITY: "maternite",
+    F.WORK_RELATED: "AT/MP",
+    F.SOLIDARITY_COVER: "C2S",
+}
 
 
 def exemption_code(card_exemption):
@@ -75,7 +84,11 @@ class SheetItems:
             self._pay_menu()
 
     def _pay_menu(self):
-        self._ask(entry.Menu("Paiement", PAYMENT_MENU, cursor=self.pay_cursor), self._payment)
+        """The payment; the sheet's exemption said in the title (the card's by default:
+        visit_patient._card_default), changeable in Options."""
+        exo = self._draft().exemption
+        title = "Paiement (exo %s)" % EXEMPTION_SHORT[exo] if exo in EXEMPTION_SHORT else "Paiement"
+        self._ask(entry.Menu(title[:20], PAYMENT_MENU, cursor=self.pay_cursor), self._payment)
 
     def _confirm_abandon(self):
         self._ask(
@@ -103,16 +116,23 @@ class SheetItems:
             shortcut = self._repeat
             items.insert(0, "Refaire " + dates.french(dates.ymd_tuple(self.last[1]))[:5])
         base = 1 if shortcut is None else 0
+        menu = entry.Menu("Acte %d: code" % n, items, base=base)
+        km = self._km_next()
+        if km is not None and km[0] in codes:
+            menu.cursor = codes.index(km[0]) + 1 - base
+            items[menu.cursor] = "%s %d km" % (km[0], km[1] // 100)
 
         def picked(i):
-            if shortcut is not None and i == 0:
+            if km is not None and i == menu.cursor and menu.with_ok:
+                self._act_coef(km[0], km[1])  # OK on the patient's kilometres: added
+            elif shortcut is not None and i == 0:
                 shortcut()
             elif codes[i + base - 1] == act_menu.SURCHARGES:
                 self._surcharges(self._add_act)
             else:
                 self._act_code(codes[i + base - 1])
 
-        self._ask(entry.Menu("Acte %d: code" % n, items, base=base), picked, out=self._unknown)
+        self._ask(menu, picked, out=self._unknown)
 
     def _surcharges(self, back, picked=None):
         """The surcharges' menu (firmware/act_menu.py), the cursor on the one the hour or
@@ -157,10 +177,7 @@ class SheetItems:
                 lambda ref: (setattr(s, "agreement", ref), again()),
             )
         elif code in T.PER_KM:
-            self._ask(
-                entry.Digits(title, "Distance (km)", 4),
-                lambda km: self._act_coef(code, int(km) * 100),
-            )
+            self._ask_km(code)
         elif e[T.MIN_COEF] == e[T.MAX_COEF]:
             self._act_coef(code, e[T.MIN_COEF])
         else:
@@ -219,7 +236,7 @@ class SheetItems:
             self._ask_prescription("Prescription", self._sheet_menu)
         else:
             self._ask(
-                entry.Date("Date des soins", "Date (JJMMAAAA)", self._care_day()),
+                entry.Date("Date des soins", "Date (JJMMAAAA)", self._care_day(), self._today()),
                 self._care_day_set,
             )
 
@@ -295,66 +312,3 @@ class SheetItems:
     def _agreement(self, ref):
         self._draft().agreement = ref or None
         self._sheet_menu()
-
-    # ------------------------------------------------------------ the prescription
-
-    def _ask_prescription(self, title, then):
-        """Date, prescriber, reference (R161-44 2°), each checked as it is typed. The
-        patient's last sheet's prescription is proposed (OK alone keeps each item): a
-        nurse's repeated visits carry out the same prescription."""
-        known = self._known_prescription()
-        self._ask(
-            entry.Date(title, "Date (JJMMAAAA)", known.date if known else self._today()),
-            lambda day: self._prescription_step(Prescription(date=day), "date", then),
-        )
-
-    def _known_prescription(self):
-        """The prescription of the patient's last sheet (visit_patient._last_sheet), or None."""
-        last = self.last_prescription
-        if last is None and self.last is not None and self.journal is not None:
-            from firmware.visit_patient import _decoded
-
-            rec = self.journal.get(self.last[0])
-            last = _decoded(rec.payload).prescription if rec is not None else None
-            self.last_prescription = last
-        return last
-
-    def _prescription_step(self, p, field, then):
-        s = self._draft()
-        kept, s.prescription = s.prescription, p
-        found = self._problems("prescription." + field)
-        s.prescription = kept
-        if field == "date":
-            ask = lambda: self._ask_prescription("Prescription", then)  # noqa: E731
-        else:
-            ask = lambda: self._prescription_step(p, "date", then)  # noqa: E731
-        if self._refused(found, None, ask):
-            return
-        known = self._known_prescription()
-        if field == "date":
-            label, then_who = (
-                "Prescripteur (id)",
-                lambda who: self._prescription_step(
-                    Prescription(date=p.date, prescriber=who), "prescriber", then
-                ),
-            )
-            if known is not None:
-                self._ask(entry.Proposed("Prescription", label, 11, known.prescriber), then_who)
-            else:
-                self._ask(entry.Digits("Prescription", label, 11), then_who)
-        elif field == "prescriber":
-            # R161-45 II: the professional carrying out the prescription writes on it the
-            # reference linking it to the sheet; the terminal proposes one (the same
-            # prescription's: the one of the patient's last sheet).
-            ref = "%d-%d" % (p.date, self._journal().peek_order(self._cps().holder_id))
-            if known is not None and (known.date, known.prescriber) == (p.date, p.prescriber):
-                ref = known.ref
-            self._ask(
-                entry.Proposed("Prescription", "Reference", MAX_REF_DIGITS, ref),
-                lambda r: self._prescription_step(
-                    Prescription(date=p.date, prescriber=p.prescriber, ref=r), "ref", then
-                ),
-            )
-        else:
-            s.prescription = p
-            then()

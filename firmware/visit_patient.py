@@ -11,12 +11,11 @@ import gc
 from firmware import entry, screens, signing
 from firmware.journal import REJECTED
 from firmware.visit_items import exemption_code, rank_acts
-from protocol import bundle, nomenclature, sheet_validation
+from protocol import bundle, nomenclature
 from protocol import sheet as sheet_codec
 from protocol.ascii import is_digits
 from protocol.sheet import Act, Beneficiary, Sheet
 
-NIR_WRONG = "NIR faux (cle): corrigez les chiffres."
 LOOK_BACK = 200  # the journal's last sheets searched for the patient's last one
 
 
@@ -34,7 +33,42 @@ def birth_rank(card, b):
     return n
 
 
+def card_exemption_codes(visit):
+    """The sheet's provisions of the card's exemptions for the beneficiary, valid today."""
+    codes = []
+    for e in visit._card_exemptions():
+        code = exemption_code(e)
+        if code is not None and code not in codes:
+            codes.append(code)
+    return codes
+
+
 class PatientSteps:
+    def _refuse_for_room(self):
+        """Before a new visit starts (a card arrives with no visit going on): refuse it
+        when the flash is under its reserve, so the sheets stored are never at risk."""
+        if self.journal is None or self.sheet is not None or self._own_screen():
+            return False
+        came = []
+        for name in ("cps", "vitale"):
+            if not self.reading.present[name] and self.board.slots[name].present():
+                came.append(name)
+        if not came or self._no_room() is None:
+            return False
+        self.blocked = came
+        self.board.emit("EVENT", {"refused": "sync needed"})
+        return True
+
+    def _no_room(self):
+        """The refusal of a new sheet (with OK to go on), or None when one may start: the
+        flash under its reserve, or a hard cap of the practice reached. Asked by every way
+        a visit starts, the CPS may have stayed in since the cap was reached."""
+        if not self._journal().can_accept_sheet():
+            return screens.sync_needed(self.storage.salvage)[:3] + ["OK: continuer"]
+        if self.over_cap():
+            return screens.cap_reached()[:3] + ["OK: continuer"]
+        return None
+
     def _choose_beneficiary(self, rank):
         card = self.reading.patient
         refused = self._no_room()
@@ -54,9 +88,18 @@ class PatientSteps:
         self.who = b
         if b.fund is None:
             # A Vitale 2's fund is not on the public part of the card (docs/cards.md):
-            # the professional types it, as for a sheet without a card.
+            # the holder's is taken from what the terminal knows (the round, her latest
+            # sheet), else the professional types it, as for a sheet without a card.
+            from firmware import visit_nocard
+
+            known = visit_nocard.known_fund(self, card.nir) if b.rank == 1 else None
+            if known is not None:
+                self._fund_typed(b, known)
+                return
             self._ask(
-                entry.Digits("Carte Vitale 2", "Caisse (9 chiffres)", 9, 9),
+                entry.Digits(
+                    "Carte Vitale 2", visit_nocard.FUND_LABEL, 9, 9, visit_nocard.FUND_HINT
+                ),
                 lambda fund: self._fund_typed(b, fund),
                 back=self._clear,
             )
@@ -65,44 +108,6 @@ class PatientSteps:
 
     def _fund_typed(self, b, fund):
         b.fund = fund
-        self._choose_situation()
-
-    def _start_degraded(self):
-        """No Vitale card at all (R161-43): the insured's NIR and fund typed, CPS alone."""
-        refused = self._no_room()
-        if refused:
-            self._say(refused)
-            return
-        self.patient = None
-        self.who = None
-        self._ask_nir("")
-
-    def _ask_nir(self, typed):
-        what = entry.Digits("Sans carte Vitale", "NIR assure + cle", 15, 15)
-        what.typed = typed  # a NIR refused comes back as typed, to be corrected
-        self._ask(what, self._degraded_nir, back=self._clear)
-
-    def _degraded_nir(self, nir):
-        if not sheet_validation.nir_ok(nir):
-            # Checked at once, before the fund: the key (97 - number mod 97) catches a slip.
-            self.board.emit("EVENT", {"refused": {"field": "insured", "rule": "invalid"}})
-            self._say(screens.message(NIR_WRONG), lambda: self._ask_nir(nir))
-            return
-        self._ask(
-            entry.Digits("Sans carte Vitale", "Caisse (9 chiffres)", 9, 9),
-            lambda fund: self._degraded_fund(nir, fund),
-            back=self._clear,
-        )
-
-    def _degraded_fund(self, nir, fund):
-        self._new_sheet(None)
-        s = self._draft()
-        s.insured = nir
-        s.fund = fund
-        s.degraded = True
-        found = self._problems("insured") + self._problems("fund")
-        if self._refused(found, self._clear, self._start_degraded):
-            return
         self._choose_situation()
 
     def _choose_situation(self):
@@ -130,25 +135,42 @@ class PatientSteps:
         s = self._draft()
         s.situation = cps.situations[index].billing
         self.board.emit("EVENT", {"visit": {"degraded": self.patient is None}})
+        self._card_default()
         self.last = self._last_sheet()
-        self.last_prescription = None  # read from it when a prescription is asked
+        self.last_prescription = self.last_km = None  # read from it when first asked
         self._add_act()
+
+    def _card_default(self):
+        """What the card says, as defaults (issue 23): the beneficiary's one exemption
+        valid today goes on the sheet (R161-42 9°), and with it the payment menu starts on
+        third-party payment (an exempted patient's share is the fund's); shown on the
+        payment menu's title, changeable in Options. Several: none chosen for her."""
+        codes = card_exemption_codes(self)
+        if len(codes) == 1:
+            self._draft().exemption = codes[0]
+            self.pay_cursor = 1
 
     # ------------------------------------------------------------ the last sheet
 
     def _last_sheet(self):
         """(record number, completion date) of the latest sheet of this professional for
         this beneficiary among the journal's last LOOK_BACK (not one the PC rejected), or
-        None. Only numbers are kept: the sheet is decoded again if it is repeated."""
+        None. Only numbers are kept: the sheet is decoded again if it is repeated. The
+        latest sheet of this professional, any patient, is kept too (`last_other`): its
+        prescriber is proposed for a patient the journal does not know."""
         card, s = self.patient, self._draft()
         j = self.journal
-        if card is None or j is None:
+        self.last_other = None
+        if j is None:
             return None
-        nir = card.nir.encode()
+        nir = card.nir.encode() if card is not None else None
         found = None
         gc.collect()  # the scan's garbage (a record at a time) is laid low in the heap
         for r in j.records_after(max(0, j.next_rec_no - 1 - LOOK_BACK), 0, 0, None):
-            if r.pro_id == s.professional and r.status != REJECTED and nir in r.payload:
+            if r.pro_id != s.professional or r.status == REJECTED:
+                continue
+            self.last_other = r.rec_no
+            if nir is not None and nir in r.payload:
                 if self._same_patient(_decoded(r.payload), s):
                     found = (r.rec_no, r.completion_date)
         gc.collect()

@@ -12,12 +12,12 @@ checks as one typed (protocol/sheet_validation), on the draft and before signing
 """
 
 from firmware import act_menu, entry, round_store, screens
-from firmware.visit_items import exemption_code, rank_acts
-from firmware.visit_patient import birth_rank
+from firmware.visit_items import rank_acts
+from firmware.visit_patient import birth_rank, card_exemption_codes
 from hw import hal
 from protocol import dates, ngap_rules
 from protocol import tariffs as T
-from protocol.sheet import Act, Prescription
+from protocol.sheet import Act, Beneficiary, Prescription
 from protocol.sheet_problems import Problem
 
 # What the screen says when the round cannot serve the card (screens.message: 3 x 20).
@@ -29,6 +29,7 @@ DONE_ALREADY = "Visite de la tournee deja faite: visite normale."
 USED_UP = "Prescription epuisee: visite normale."
 NO_SITUATION = "Lieu de la tournee absent de la CPS: visite normale."
 NO_EXEMPTION = "Exoneration absente de la carte: verifiez."
+OTHER_EXEMPTION = "Exoneration de la carte autre que la tournee: choisissez."
 # The offer's keys: OK takes it, 4 adds a surcharge (act_menu: the act menu's key 4 too),
 # MENU opens it on the sheet menu to change it.
 KEYS = "OK 4:majo MENU:modif"
@@ -41,6 +42,7 @@ MESSAGES = (
     USED_UP,
     NO_SITUATION,
     NO_EXEMPTION,
+    OTHER_EXEMPTION,
 )
 
 
@@ -80,6 +82,8 @@ class Offer:
         self.added = []  # the surcharges added on the offer's screen (key 4), codes
         self.picking = None  # the surcharges' menu while it shows (an entry.Menu)
         self.codes = []  # ... and the codes of its items
+        self.reason = 0  # without the card (card None): why (sheet_fields.ABSENT_REASONS)
+        self.fund = None  # ... and the fund, the round's or typed (firmware/visit_nocard.py)
 
     def screen(self, fees):
         top = "Tournee %d/%d" % (self.index + 1, self.count)
@@ -92,7 +96,8 @@ class Offer:
         if len(codes) + 1 + len(price) > 20:
             codes = codes[: 19 - len(price)]
         acts = codes + " " * (20 - len(codes) - len(price)) + price
-        return [top[:20], _name(self.who)[:20], acts, KEYS]
+        name = _name(self.who) if self.who is not None else self.entry[2]
+        return [top[:20], name[:20], acts, KEYS]
 
 
 def offer(visit):
@@ -148,6 +153,46 @@ def _choose(visit, store, card, entries):
     return left_out or (NIR_DIFFERS if named else "")
 
 
+def card_less(visit, index):
+    """(Offer, None) of entry `index` for a visit without the card, or (None, why): the
+    same refusals as for a card (another day or professional, done, used up)."""
+    store = round_store.of(visit.storage)
+    if store is None or not store.id:
+        return None, ""
+    if store.day != visit._today():
+        return None, OTHER_DAY
+    if store.professional != visit._cps().holder_id:
+        return None, OTHER_PRO
+    if index in store.done:
+        return None, DONE_ALREADY
+    found = None
+    entries = store.entries()
+    try:
+        for i, e in entries:
+            if i == index:
+                found = e
+                break
+    finally:
+        entries.close()
+    if found is None:
+        return None, ""
+    left = found[6] - store.used_today(found[5])
+    if found[5] is not None and left < 1:
+        return None, USED_UP
+    return Offer(None, None, index, store.count, found, left, store.id, store.day), None
+
+
+def show(visit, o):
+    """Put up offer `o` (without the card: its identity checked as if typed first)."""
+    s = _draft(visit, o)
+    found = visit._problems("insured") + visit._problems("fund")
+    if visit._refused(found, visit._clear, visit._clear):
+        return
+    visit.round_fees = s.fees
+    visit.sheet = visit.patient = visit.who = None  # drafted again when taken
+    visit.round = o
+
+
 def _refuse(visit, text):
     visit.board.emit("EVENT", {"round_refused": text})
     visit._say(screens.message(text))
@@ -177,6 +222,11 @@ def _draft(visit, o):
     visit._new_sheet(o.who)
     s = visit._draft()
     day = visit._today()
+    if o.card is None:
+        # R161-43: no card, the round's identity (the PC's); the CPS alone signs.
+        s.insured, s.fund, s.degraded, s.absent_reason = e[0], o.fund, True, o.reason
+        if e[1] is not None:
+            s.beneficiary = Beneficiary(nir=None, birth=e[1][0], birth_rank=e[1][1])
     for code, coef, _ in e[4]:
         s.acts.append(Act(code=code, coef=coef, date=day))
     for code in o.added:
@@ -217,22 +267,24 @@ def key(visit, k):
         return
     s.situation = situation
     visit.round_index, visit.round_id = o.index, o.round_id
-    visit.board.emit("EVENT", {"visit": {"degraded": False, "round": o.index}})
+    visit.board.emit("EVENT", {"visit": {"degraded": o.card is None, "round": o.index}})
     exo = o.entry[8]
-    if exo:
-        s.exemption = exo if _card_exempts(visit, exo) else None
+    card = card_exemption_codes(visit)
+    if o.card is None:
+        s.exemption = exo or None  # no card to read it from: the PC's, from her sheets
+    elif exo:
+        s.exemption = exo if exo in card else None
+    elif len(card) == 1:
+        s.exemption = card[0]  # the round knew none (a first visit): the card's
     if k == hal.KEY_MENU:
         visit._sheet_menu()
+    elif exo and s.exemption is None and card:
+        # The round's exemption is not the card's: the card's, or none, the nurse says.
+        visit._say(screens.message(OTHER_EXEMPTION), visit._exemption)
     elif exo and s.exemption is None:
         visit._say(screens.message(NO_EXEMPTION), visit._sheet_menu)
     else:
         visit._paid(s.fees if o.entry[7] else 0)  # as 'Patient paie tout' / 'Tiers payant tout'
-
-
-def _card_exempts(visit, exo):
-    """The card holds an exemption of this beneficiary, valid today, giving provision
-    `exo` (R161-42 9°: the exemption is the card's, as when it is chosen on the keypad)."""
-    return exo in [exemption_code(e) for e in visit._card_exemptions()]
 
 
 def taking(visit):

@@ -163,5 +163,6 @@ class SigningSteps:
             "exemption": s.exemption,
             "unsigned_reason": s.unsigned_reason,
             "degraded": s.degraded,
+            "absent_reason": s.absent_reason,
             "copied": done.copied,
         }

@@ -378,7 +378,8 @@ def _signatures(pdf, s, signed):
             "et par la carte Vitale de l'assuré (certificat %s)." % signed.vitale_cert.hex()
         )
     elif s.degraded:
-        lines.append("sans carte Vitale (mode dégradé).")
+        why = french.ABSENT_REASONS.get(s.absent_reason)  # R161-43: said when known
+        lines.append("sans carte Vitale (mode dégradé%s)." % (" : " + why if why else ""))
     else:
         lines.append(
             "sans la signature de l'assuré : %s."

@@ -43,6 +43,12 @@ ACT_LABELS = {
 
 PROFESSIONS = {F.DOCTOR: "Médecin", F.NURSE: "Infirmier ou infirmière"}
 PAYMENTS = {F.PATIENT_PAID: "payée par le patient", F.THIRD_PARTY: "tiers payant"}
+# Why a degraded sheet was made without the Vitale card (R161-43, sheet key 21).
+ABSENT_REASONS = {
+    F.CARD_FORGOTTEN: "le patient n'avait pas sa carte",
+    F.CARD_UNREADABLE: "carte illisible",
+    F.NO_CARD_YET: "le patient n'a pas encore de carte",
+}
 
 # A sheet's state as the practice reads it, from the furthest its lot went.
 SHEET_STATES = {

@@ -128,6 +128,16 @@ def sessions_used(store, p) -> list:
     return _used(_filed(store, p), p)
 
 
+def _fund(filed) -> str:
+    """The fund of the patient's latest sheet filed, by any professional of the practice
+    ("" when none): sent with the round so that a visit without the Vitale card needs no
+    fund code typed (docs/round.md)."""
+    for _, sheet in filed:
+        if sheet is not None and sheet.fund and is_digits(sheet.fund, (9,)):
+            return sheet.fund
+    return ""
+
+
 def _habits(filed, p):
     """(situation, payment, exemption) of the patient's latest sheet by the professional;
     ("", patient pays, none) when there is none."""
@@ -167,7 +177,10 @@ def prepare(store, professional: str, only=()) -> Plan:
         sit, pay, exo = _habits(filed, p)
         presc = (p["day"], p["prescriber"], p["ref"])
         left = p["sessions"] - used
-        e = rp.entry(p["insured"], ben, p["name"], sit, acts_of(p["acts"]), presc, left, pay, exo)
+        e = rp.entry(
+            p["insured"], ben, p["name"], sit, acts_of(p["acts"]), presc, left, pay, exo,
+            _fund(filed),
+        )  # fmt: skip
         rp.check_entry(e)
         plan.entries.append(e)
         plan.prescriptions.append(p["id"])

@@ -16,6 +16,13 @@ from protocol import bundle, opposition_entries, sheet, sheet_fields
 # An opposition list file: 11 bytes a serial, a million cards is 11 MB; never /dev/zero.
 MAX_LIST_BYTES = 16 * 1024 * 1024
 
+# Why a degraded sheet was made without the Vitale card (R161-43, sheet key 21).
+ABSENT_REASONS = {
+    sheet_fields.CARD_FORGOTTEN: "the patient did not have the card",
+    sheet_fields.CARD_UNREADABLE: "the card could not be read",
+    sheet_fields.NO_CARD_YET: "the patient has no card yet",
+}
+
 
 def filed(store: Store, terminal: str | None = None, limit: int = 0) -> list:
     """Filed sheets (rows with their terminal's serial as `terminal`), newest first."""
@@ -64,6 +71,8 @@ def show(store: Store, sheet_id: int, in_quarantine: bool = False) -> SheetView:
         for f in sheet_fields.SHEET:
             value = getattr(s, f[sheet_fields.NAME], None)
             if value is not None:
+                if f[sheet_fields.NAME] == "absent_reason":
+                    value = "%d, %s" % (value, ABSENT_REASONS.get(value, "not a known reason"))
                 view.items.append((f[sheet_fields.NAME], f[sheet_fields.ARTICLE], value))
     except (bundle.BundleFormatError, sheet.SheetFormatError) as e:
         view.problem = "cannot be decoded: %s (%d bytes)" % (e, len(data))

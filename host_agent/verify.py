@@ -55,6 +55,7 @@ RULE_TEXT = {
     "not_child": "%s (%s) is for a child under 7",
     "out_of_hours": "%s (%s) does not apply at this hour",
     "inconsistent": "%s does not match the third-party amount",
+    "with_card": "%s is given on a sheet made with the Vitale card",
 }
 
 
@@ -96,6 +97,7 @@ FIELD_TEXT = {
     "prescription.ref": "the prescription reference",
     "unsigned_reason": "the reason for no Vitale signature",
     "degraded": "the degraded mark",
+    "absent_reason": "the reason the Vitale card was absent",
 }
 
 

@@ -16,6 +16,9 @@ An entry is a CBOR array, positional to stay small:
     left   sessions of the prescription left before this round (1-999; 0 without one)
     pay    0: the patient pays all, 1: third-party payment of the whole
     exo    0, or the sheet's exemption code (protocol/sheet_fields.EXEMPTIONS)
+    fund   optional (rounds before issue 23 have 9 items): the fund's code (9 digits) the
+           PC knows for the patient, so that a visit without the Vitale card needs none
+           typed; "" or absent: the terminal asks it
 
 The digest of a round is SHA-256 of its entries' deterministic CBOR, concatenated in order.
 """
@@ -83,7 +86,7 @@ def _list(value, low, high, what):
 def check_entry(e):
     """The entry `e` (decoded CBOR), checked field by field; returns it. A prescription
     with no session left is refused: the PC says a series is complete, it never sends it."""
-    _list(e, 9, 9, "a round entry")
+    _list(e, 9, 10, "a round entry")
     _digits(e[0], (15,), "the NIR")
     if e[1] is not None:
         _list(e[1], 2, 2, "the beneficiary")
@@ -112,12 +115,21 @@ def check_entry(e):
         raise MalformedMessage("sessions left without a prescription")
     _int(e[7], 0, 1, "the payment")
     _int(e[8], 0, 4, "the exemption")
+    if len(e) == 10 and e[9] != "":
+        _digits(e[9], (9,), "the fund")
     return e
 
 
-def entry(nir, ben, name, sit, acts, presc=None, left=0, pay=0, exo=0):
-    """An entry (the agent's side); `acts`: (code, coef, rank) triples."""
-    return [
+def fund_of(e):
+    """The fund an entry carries (9 digits), or None: an older round's entry, or a patient
+    the PC knows no fund of."""
+    return e[9] if len(e) == 10 and e[9] else None
+
+
+def entry(nir, ben, name, sit, acts, presc=None, left=0, pay=0, exo=0, fund=""):
+    """An entry (the agent's side); `acts`: (code, coef, rank) triples. Without a fund it
+    has the 9 items of the first rounds (the same bytes, the same digest)."""
+    e = [
         nir,
         list(ben) if ben else None,
         name,
@@ -128,6 +140,9 @@ def entry(nir, ben, name, sit, acts, presc=None, left=0, pay=0, exo=0):
         pay,
         exo,
     ]
+    if fund:
+        e.append(fund)
+    return e
 
 
 def digest(entries):

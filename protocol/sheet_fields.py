@@ -45,6 +45,7 @@ SHEET = (
     (18, "prescription", "prescription", False, "R161-44 2°", "Prescription", "la prescription"),
     (19, "unsigned_reason", "int", False, "R161-43, R161-46 2°", "Motif sans signat.", "le motif d'absence de signature du patient"),
     (20, "degraded", "bool", False, "R161-43", "Mode degrade", "la marque de mode degrade"),
+    (21, "absent_reason", "int", False, "R161-43", "Motif sans carte", "le motif d'absence de la carte Vitale"),
 )
 
 # One act (R161-42 3°, 5°, 7°, 8°).
@@ -126,3 +127,11 @@ UNSIGNED_REASONS = (
     NO_SIGNATURE_KEY,
     SIGNED_BY_READING,
 )
+
+# Why a degraded sheet was made without the Vitale card (R161-43: both cards are read at
+# signing; the sheet says why one was not). Optional: degraded sheets made before issue 23
+# have none and stay valid.
+CARD_FORGOTTEN = const(1)  # the patient does not have the card at hand
+CARD_UNREADABLE = const(2)  # the card is there but cannot be read (damaged, blocked chip)
+NO_CARD_YET = const(3)  # the patient has no card yet (newborn, card being made)
+ABSENT_REASONS = (CARD_FORGOTTEN, CARD_UNREADABLE, NO_CARD_YET)

@@ -66,6 +66,7 @@ RULES = {
         "incoherent",
         "%(Label)s ne correspond pas au montant du tiers payant.",
     ),
+    "with_card": ("carte Vitale lue", "%(Label)s est donne alors que la carte Vitale est lue."),
 }
 
 

@@ -179,6 +179,10 @@ def problems(sheet, today, rights=None, beneficiaries=None, insured=None, fund=N
     c.choice(sheet, "unsigned_reason", "unsigned_reason", F.UNSIGNED_REASONS, required=False)
     if sheet.degraded is not True and sheet.degraded is not False:
         c.add("degraded", "invalid")
+    # R161-43: why the card was absent, on a degraded sheet only.
+    if c.choice(sheet, "absent_reason", "absent_reason", F.ABSENT_REASONS, required=False):
+        if sheet.degraded is not True:
+            c.add("absent_reason", "with_card")
     # R161-42 10°: the sheet is completed on or after the day of its last act.
     if completion is not None:
         for number, day in act_dates:

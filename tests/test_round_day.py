@@ -73,19 +73,25 @@ def _agent(*args, db, ok=True):
     return proc.stdout
 
 
+def started_paired(interpreter, tmp_path, name):
+    """A terminal on a blank image paired with the agent's database: (db, root, term)."""
+    db = tmp_path / "agent.db"
+    root = kit.write_root(tmp_path)
+    term = Running(interpreter, tmp_path, name)
+    store = Store(db)
+    kit.pair_over_port(term.t, store, term.port)
+    store.close()
+    return db, root, term
+
+
 def _sync(term, db, root):
     return _agent("sync", "--port", term.port, "--root", str(root), db=db)
 
 
 @pytest.mark.parametrize("interpreter", ["cpython", "micropython"])
 def test_a_nurses_day_from_the_round_pushed_over_the_pty(tmp_path, interpreter):
-    db = tmp_path / "agent.db"
-    root = kit.write_root(tmp_path)
-    term = Running(interpreter, tmp_path, "round")
+    db, root, term = started_paired(interpreter, tmp_path, "round")
     try:
-        store = Store(db)
-        kit.pair_over_port(term.t, store, term.port)
-        store.close()
         day1 = [(p, day.by_hand(p)) for p in ("martin", "lea")]
         saved = term.play(day.DAY1, day1)
         assert len(saved) == 2

@@ -18,6 +18,7 @@ from host_agent.cli.common import (
     plural,
     today,
 )
+from protocol import round as rp
 
 round_app = typer.Typer(
     help=__doc__, no_args_is_help=True, context_settings={"help_option_names": ["-h", "--help"]}
@@ -89,7 +90,9 @@ def prepare_round(
         % (rid, terminal, iso(ymd), plural(len(plan.entries), "visit"))
     )
     for i, e in enumerate(plan.entries):
-        console.print("  %2d %-24s %s, %d left" % (i + 1, e[2], _acts(e[4]), e[6]))
+        fund = rp.fund_of(e)
+        known = "fund %s" % fund if fund else "no fund known: typed on a visit without the card"
+        console.print("  %2d %-24s %s, %d left, %s" % (i + 1, e[2], _acts(e[4]), e[6], known))
 
 
 def _acts(acts) -> str:

@@ -55,6 +55,7 @@ env.globals.update(
     EXEMPTIONS=duplicate.EXEMPTIONS,
     ACCIDENTS=duplicate.ACCIDENTS,
     UNSIGNED=duplicate.UNSIGNED,
+    ABSENT=french.ABSENT_REASONS,
 )
 
 NAV = (

@@ -48,3 +48,18 @@ def install(storage, entries, round_id=1, serial=SERIAL, pro=GP, day=DAY, free=N
             store.receive(RoundChunk(body), SERIAL, free or j.free_bytes, j.reserve_bytes + 8192)
         )
     return replies
+
+
+def round_app(entries, transcript="visit"):
+    """An App (tests/portable/_visitkit.py) whose cards replay `transcript`, holding the
+    round of `entries` (None: no round), settled; (app, vitale slot, CPS slot)."""
+    from _cardkit import ReplaySlot, load_transcripts, settle
+    from _visitkit import make_visit_app
+
+    t = load_transcripts()[transcript]
+    vitale, cps = ReplaySlot("vitale", t["vitale"]), ReplaySlot("cps", t["cps"])
+    app = make_visit_app(vitale, cps)
+    if entries is not None:
+        install(app.storage, entries)
+    settle(app)
+    return app, vitale, cps

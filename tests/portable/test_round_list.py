@@ -3,24 +3,15 @@ idle screen lists the round's patients in its order with their acts, done or not
 up prescription marked; a round longer than the screen scrolls; the day's sheets ("FSE du
 jour") name a round patient. Every screen fits 4 x 20 ASCII."""
 
-from _cardkit import ReplaySlot, load_transcripts, press, run_scenario, settle
-from _roundkit import PRESC, gp_martin, install, other
-from _visitkit import make_visit_app
+from _cardkit import press, run_scenario, settle
+from _roundkit import PRESC, gp_martin, other, round_app
 
 from firmware import round_store
 from protocol import round as rp
 
-TRANSCRIPTS = load_transcripts()
-
 
 def _app(entries):
-    t = TRANSCRIPTS["visit"]
-    vitale, cps = ReplaySlot("vitale", t["vitale"]), ReplaySlot("cps", t["cps"])
-    app = make_visit_app(vitale, cps)
-    if entries is not None:
-        install(app.storage, entries)
-    settle(app)
-    return app, vitale, cps
+    return round_app(entries)
 
 
 def _fits(app):

@@ -122,9 +122,47 @@ def test_bad_rounds_are_refused_and_the_previous_round_kept():
         i = ("nir", "ben", "name", "sit", "acts", "presc", "left", "pay", "exo").index(field)
         bad[1][i] = value
         _refused(agent, messages.E_BAD_BODY, words, bad)
+    # The fund (issue 23, a 10th item: rounds of 9 stay readable): 9 ASCII digits or "".
+    for value, words in (
+        ("01175000", "the fund must be 9 digits"),
+        (11750000, "the fund must be 9 digits"),
+        ("\uff10" + "11750000", "the fund must be 9 digits"),  # a fullwidth digit
+        (None, "the fund must be 9 digits"),
+    ):
+        bad = _day(2, 70)
+        bad[1].append(value)
+        _refused(agent, messages.E_BAD_BODY, words, bad)
+    bad = _day(2, 70)
+    bad[1] += ["011750000", 1]
+    _refused(agent, messages.E_BAD_BODY, "a round entry must be a list of 9 to 10", bad)
     assert not app.storage.fs.exists(round_store.NEW)  # nothing half-received lingers
     store = round_store.of(boot(app.board.reboot()).storage)
     assert store.id == 1 and store.count == 3
+
+
+def test_a_round_with_funds_is_kept_and_an_old_one_reads_the_same():
+    app, agent = _paired()
+    old = _day(3)
+    assert [len(e) for e in old] == [9, 9, 9]  # no fund: the bytes of the first rounds
+    with_funds = _day(3)
+    with_funds[0].append("011750000")
+    with_funds[1].append("")  # the PC knows no fund of this one
+    _send(agent, with_funds)
+    got = [e for _, e in round_store.of(app.storage).entries()]
+    assert [rp.fund_of(e) for e in got] == ["011750000", None, None]
+    # The largest chunk with funds still fits a sealed frame.
+    big = [
+        rp.entry(
+            "1" * 15, [20180305, 2], "X" * rp.MAX_NAME, "751234560",
+            [("AMIX", 100000, 2)] * rp.MAX_ACTS, [20261102, "1" * 11, "9" * 20], 999, 1, 4,
+            "011750000",
+        )
+        for _ in range(rp.PER_CHUNK)
+    ]  # fmt: skip
+    from protocol import cbor, session
+
+    body = rp.chunks(7, SERIAL, PRO, DAY, big)[0]
+    assert len(cbor.encode(body)) <= session.MAX_PLAINTEXT, len(cbor.encode(body))
 
 
 def test_a_round_too_large_for_the_flash_reserve_is_refused():

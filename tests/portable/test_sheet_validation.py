@@ -287,6 +287,8 @@ WRONG = [
     (full_sheet, lambda s: _set(s.accident, "date", 20261225), None, "accident.date", "future"),
     (full_sheet, lambda s: _set(s, "unsigned_reason", 9), None, "unsigned_reason", "invalid"),
     (nurse_visit, lambda s: _set(s, "degraded", "yes"), None, "degraded", "invalid"),
+    (nurse_visit, lambda s: _set(s, "absent_reason", 1), None, "absent_reason", "with_card"),
+    (nurse_visit, lambda s: _set(s, "absent_reason", 9), None, "absent_reason", "invalid"),
 ]
 
 

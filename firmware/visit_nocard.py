@@ -1,0 +1,150 @@
+"""A sheet without the Vitale card (R161-43; docs/visit.md "Without the card"): the CPS
+alone signs, the sheet is marked degraded and says why the card was absent (forgotten,
+unreadable, no card yet: sheet_fields.ABSENT_REASONS), asked first in one key.
+
+Two ways in, both with a verified CPS and no Vitale card: MENU 5 "Sans la Vitale", where
+the insured's NIR is typed (its key checked at once: a wrong key says so and gives back
+what was typed) and the fund is taken from what the terminal knows of the patient (the
+round's entry for that NIR, else the patient's latest sheet in the journal), asked only
+when it knows none; or a patient picked on the round's list (firmware/roundlist.py),
+whose NIR, beneficiary, name and fund the round carries (firmware/visit_round.py offers
+the visit). Loaded on the first sheet without a card only.
+"""
+
+import gc
+
+from firmware import entry, round_store, screens
+from firmware.journal import REJECTED
+from protocol import round as rp
+from protocol import sheet_fields as F
+from protocol import sheet_validation
+
+NIR_WRONG = "NIR faux (cle): corrigez les chiffres."
+TITLE = "Sans carte Vitale"
+# At most 16 characters an item (screens.menu); in the order of sheet_fields' codes.
+REASONS = ("Carte oubliee", "Carte illisible", "Pas encore carte")
+CODES = (F.CARD_FORGOTTEN, F.CARD_UNREADABLE, F.NO_CARD_YET)
+WHY = "Pourquoi sans carte?"
+FUND_TITLE = "Caisse du patient"
+FUND_LABEL = "Code (attestation)"  # on the patient's paper certificate of rights
+FUND_HINT = "9 chiffres puis OK"
+LOOK_BACK = 200  # the journal's last sheets searched for the patient's fund
+
+
+def ask_reason(visit, then):
+    """Why the card is absent, one key; then(reason code). ANNUL: no sheet."""
+    visit._ask(entry.Menu(WHY, REASONS), lambda i: then(CODES[i]), back=visit._clear)
+
+
+def by_hand(visit):
+    """MENU 5: the reason, the NIR, the fund when the terminal knows none."""
+    refused = visit._no_room()
+    if refused:
+        visit._say(refused)
+        return
+    visit.patient = None
+    visit.who = None
+    ask_reason(visit, lambda reason: _ask_nir(visit, reason, ""))
+
+
+def _ask_nir(visit, reason, typed):
+    what = entry.Digits(TITLE, "NIR assure + cle", 15, 15)
+    what.typed = typed  # a NIR refused comes back as typed, to be corrected
+    visit._ask(what, lambda nir: _nir_typed(visit, reason, nir), back=visit._clear)
+
+
+def _nir_typed(visit, reason, nir):
+    if not sheet_validation.nir_ok(nir):
+        # Checked at once, before the fund: the key (97 - number mod 97) catches a slip.
+        visit.board.emit("EVENT", {"refused": {"field": "insured", "rule": "invalid"}})
+        visit._say(screens.message(NIR_WRONG), lambda: _ask_nir(visit, reason, nir))
+        return
+    fund = known_fund(visit, nir)
+    if fund is not None:
+        visit.board.emit("EVENT", {"fund_known": fund})
+        _begin(visit, reason, nir, fund)
+        return
+    visit._ask(
+        entry.Digits(FUND_TITLE, FUND_LABEL, 9, 9, FUND_HINT),
+        lambda fund: _begin(visit, reason, nir, fund),
+        back=visit._clear,
+    )
+
+
+def known_fund(visit, nir):
+    """The fund of the insured `nir` as the holder: the round's entry for that NIR (the PC
+    knows the practice's patients), else the latest sheet of the journal with that NIR
+    (not one the PC rejected); None when neither knows it."""
+    store = round_store.of(visit.storage) if visit.storage.fs is not None else None
+    if store is not None and store.id:
+        entries = store.entries()
+        try:
+            for _, e in entries:
+                if e[0] == nir and e[1] is None and rp.fund_of(e) is not None:
+                    return rp.fund_of(e)
+        finally:
+            entries.close()
+    j = visit.journal
+    if j is None:
+        return None
+    from firmware.visit_patient import _decoded
+
+    found = None
+    key = nir.encode()
+    gc.collect()
+    for r in j.records_after(max(0, j.next_rec_no - 1 - LOOK_BACK), 0, 0, None):
+        if r.status != REJECTED and key in r.payload:  # a rejected one's fund may be wrong
+            s = _decoded(r.payload)
+            if s.insured == nir and s.beneficiary is None and s.fund:
+                found = s.fund
+    gc.collect()
+    return found
+
+
+def _begin(visit, reason, nir, fund):
+    visit._new_sheet(None)
+    s = visit._draft()
+    s.insured = nir
+    s.fund = fund
+    s.degraded = True
+    s.absent_reason = reason
+    found = visit._problems("insured") + visit._problems("fund")
+    if visit._refused(found, visit._clear, lambda: by_hand(visit)):
+        return
+    visit._choose_situation()
+
+
+def round_entry(visit, index):
+    """OK on entry `index` of the round's list: the reason, the fund if the round has
+    none, then the round's offer (OK takes it to the review)."""
+    refused = visit._no_room()
+    if refused:
+        visit._say(refused)
+        return
+    from firmware import visit_round
+
+    o, why = visit_round.card_less(visit, index)
+    if o is None:
+        if why:  # the card's sentences say 'visite normale' after the colon: not here
+            visit_round._refuse(visit, why.split(":")[0] + ".")
+        return
+
+    def offer(reason, fund):
+        o.reason, o.fund = reason, fund
+        visit_round.show(visit, o)
+
+    def reason_given(reason):
+        fund = rp.fund_of(o.entry)
+        if fund is None and o.entry[1] is None:
+            fund = known_fund(visit, o.entry[0])
+        if fund is not None:
+            offer(reason, fund)
+            return
+        visit._ask(
+            entry.Digits(FUND_TITLE, FUND_LABEL, 9, 9, FUND_HINT),
+            lambda typed: offer(reason, typed),
+            back=visit._clear,
+        )
+
+    visit.patient = visit.who = None
+    ask_reason(visit, reason_given)

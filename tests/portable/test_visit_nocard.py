@@ -1,0 +1,147 @@
+"""A sheet without the Vitale card (firmware/visit_nocard.py), both interpreters: why the
+card is absent is asked first (R161-43), then the NIR, whose key is checked at once (a
+wrong key says so plainly and gives back what was typed); the fund is not asked when the
+terminal knows it (the round's entry for that NIR, else the patient's latest sheet in the
+journal), and asked with a prompt that says where to find it otherwise. On the round's
+list, a cursor picks a patient to do; a patient done or another day's round is refused
+plainly. Every screen fits 4 x 20 ASCII."""
+
+from _cardkit import ReplaySlot, events, load_transcripts, press, run_scenario, settle
+from _screens import check_all
+from _roundkit import MARTIN, gp_martin, install, other, round_app
+from _visitkit import VISIT_KEYS, VITALE2_FUND, VITALE2_KEYS, make_visit_app, run_visit, sheets
+
+from firmware import round_store, visit_nocard
+from protocol import round as rp
+from protocol import sheet_fields as F
+
+TRANSCRIPTS = load_transcripts()
+FUND = "011750000"
+NIR = "180027512345676"  # a NIR whose key is right, in no round and no sheet
+
+
+def _cps_only(entries=None):
+    app, vitale, cps = round_app(entries)
+    cps.insert()
+    settle(app)
+    press(app, "4827 OK")
+    return app, vitale, cps
+
+
+def _fits(app):
+    check_all(app.board.display.history)  # 4 x 20 ASCII, the last line says the keys
+
+
+def _lines(app):
+    print(app.board.display.lines)
+    return app.board.display.lines
+
+
+def test_the_reason_first_a_wrong_nir_key_kept_and_the_fund_asked_plainly():
+    app, _, _ = _cps_only()
+    press(app, "MENU 5")
+    assert _lines(app) == [
+        "Pourquoi sans carte?",
+        ">1 Carte oubliee",
+        " 2 Carte illisible",
+        " 3 Pas encore carte",
+    ]
+    press(app, "2")
+    press(app, NIR[:-1] + "7 OK")  # the key's last digit wrong
+    assert _lines(app)[:2] == ["NIR faux (cle):", "corrigez les"]
+    press(app, "OK")
+    assert _lines(app)[2] == NIR[:-1] + "7"  # what was typed, to be corrected
+    press(app, "BACK 6 OK")
+    assert _lines(app)[:2] == ["Caisse du patient", visit_nocard.FUND_LABEL + ":"]
+    press(app, FUND + " OK")
+    assert _lines(app)[0] == "Lieu d'exercice"
+    s = app.visit.sheet
+    assert (s.insured, s.fund, s.degraded, s.absent_reason) == (NIR, FUND, True, 2)
+    _fits(app)
+
+
+def test_the_fund_of_a_round_patient_is_not_asked():
+    app, _, _ = _cps_only([rp.entry(NIR, None, "LEROY JEANNE", "", [("VG", 100, 0)], fund=FUND)])
+    press(app, "MENU 5 1")
+    press(app, NIR + " OK")
+    assert _lines(app)[0] == "Lieu d'exercice"  # no fund asked: the round's
+    assert app.visit.sheet.fund == FUND and events(app, "fund_known")[-1] == {"fund_known": FUND}
+
+
+def test_the_fund_of_the_patients_latest_sheet_is_not_asked():
+    t = TRANSCRIPTS["visit"]
+    vitale, cps = ReplaySlot("vitale", t["vitale"]), ReplaySlot("cps", t["cps"])
+    app = make_visit_app(vitale, cps)
+    run_visit(app, vitale, cps, "4827 OK", VISIT_KEYS + " OK")
+    vitale.remove()
+    settle(app)
+    press(app, "MENU 5 1")
+    press(app, MARTIN + " OK")
+    assert _lines(app)[0] == "Acte 1: code"  # the situation chosen this CPS session
+    assert app.visit.sheet.fund == FUND and app.visit.sheet.absent_reason == F.CARD_FORGOTTEN
+    # A sheet the PC rejected says nothing of the fund (it may be why it was rejected).
+    press(app, "CANCEL CANCEL 2")  # the sheet menu, "Abandonner feuille?", yes
+    assert app.storage.journal.reject([1], 20261118) == 1
+    press(app, "MENU 5 1")
+    press(app, MARTIN + " OK")
+    assert _lines(app)[0] == "Caisse du patient"
+
+
+def test_a_round_patient_picked_on_the_list_without_the_card():
+    entries = [other("DURAND ANNE"), gp_martin()]
+    for e in entries:
+        e.append(FUND)
+    app, _, _ = _cps_only(entries)
+    round_store.of(app.storage).mark_done(0, 1)  # DURAND done: the cursor on MARTIN
+    press(app, "DOWN")
+    lines = _lines(app)
+    assert lines[1:] == [" *DURAND ANNE  AMI", "> MARTIN PAUL  VG MD", "OK:sans carte *faite"]
+    press(app, "UP OK")  # DURAND: done already, said plainly
+    assert _lines(app)[:3] == ["Visite de la tournee", "deja faite.", ""]
+    press(app, "OK DOWN OK")
+    assert _lines(app)[0] == "Pourquoi sans carte?"
+    press(app, "3")
+    lines = _lines(app)
+    assert lines[:2] == ["Tournee 2/2", "MARTIN PAUL"] and lines[3] == "OK 4:majo MENU:modif"
+    press(app, "OK")
+    assert _lines(app)[3] == "OK: signer (CPS)"
+    s = app.visit.sheet
+    assert (s.insured, s.fund, s.degraded, s.absent_reason) == (MARTIN, FUND, True, 3)
+    assert [a.code for a in s.acts] == ["VG", "MD", "IK"] and s.fees == 4427
+    _fits(app)
+
+
+def test_without_a_verified_cps_the_list_only_shows():
+    t = TRANSCRIPTS["visit"]
+    vitale, cps = ReplaySlot("vitale", t["vitale"]), ReplaySlot("cps", t["cps"])
+    app = make_visit_app(vitale, cps)
+    install(app.storage, [gp_martin()])
+    settle(app)
+    press(app, "DOWN")  # the idle screen, no card: the list, no cursor
+    assert _lines(app)[1:] == [" MARTIN PAUL  VG MD", "", "OK:retour *:faite"]
+    press(app, "OK")
+    assert app.visit.sheet is None and app.owner() is None
+
+
+def test_a_vitale_2_holders_fund_is_not_asked_again():
+    """A Carte Vitale 2 has no fund on its public part: typed once, the holder's latest
+    sheet gives it at her next visit (the prompt says where to find it the first time)."""
+    t = TRANSCRIPTS["vitale2-tla-cps-visit"]
+    vitale, cps = ReplaySlot("vitale", t["vitale"]), ReplaySlot("cps", t["cps"])
+    app = make_visit_app(vitale, cps)
+    run_scenario(app, vitale, cps, "4827 OK")
+    press(app, "1")
+    assert _lines(app)[:2] == ["Carte Vitale 2", visit_nocard.FUND_LABEL + ":"]
+    assert _lines(app)[3] == visit_nocard.FUND_HINT
+    for word in VITALE2_KEYS.split(" ")[1:]:
+        press(app, word)
+    settle(app)
+    assert len(sheets(app)) == 1, _lines(app)
+    vitale.remove()
+    settle(app)
+    vitale.insert()
+    settle(app)
+    press(app, "1")
+    assert _lines(app)[0] == "Acte 1: code"  # no fund asked: her latest sheet's
+    assert app.visit.sheet.fund == VITALE2_FUND
+    _fits(app)
