@@ -1,7 +1,7 @@
 """A web page as its fingerprint keeps it (tests/ui_prints.py): its DOM normalised to lines,
 one per element (indented by depth, its tag and the attributes that say what it does) and
 one per text, without what changes from one run to the next: the CSRF token, today's date
-(the pages say it), times of day."""
+(the pages say it), times of day, the pty's number."""
 
 import re
 from html.parser import HTMLParser
@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 KEPT = ("id", "class", "name", "type", "href", "action", "method", "for", "role", "lang")
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
 _TIME = re.compile(r"\b\d\d:\d\d(:\d\d)?\b")
+_PTY = re.compile(r"/dev/pts/\d+")  # the emulated terminal's pty: whichever Linux gave
 
 
 class _Lines(HTMLParser):
@@ -21,7 +22,7 @@ class _Lines(HTMLParser):
     def _clean(self, text):
         for label, value in self.today:
             text = text.replace(value, label)
-        return _TIME.sub("hh:mm", text)
+        return _PTY.sub("/dev/pts/N", _TIME.sub("hh:mm", text))
 
     def handle_starttag(self, tag, attrs):
         kept = dict(attrs)
