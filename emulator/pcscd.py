@@ -17,7 +17,7 @@ INSTALL = "apt-get install -y pcscd vsmartcard-vpcd libpcsclite-dev"
 
 
 @contextmanager
-def pcscd(timeout=60.0):
+def pcscd(timeout=300.0):  # a liveness bound: a loaded PC lists its readers late
     """Yield the PC/SC reader names once vpcd's two readers are there."""
     proc = None
     if not list_readers():

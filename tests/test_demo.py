@@ -63,7 +63,7 @@ def test_make_demo_files_the_day_and_sends_sealed_lots(tmp_path, interpreter):
         lots = store.db.execute("SELECT status, fund, sheets FROM lots").fetchall()
     finally:
         store.close()
-    assert sorted(r[0] for r in lots) == ["sent", "sent"], lots
+    assert sorted(r[0] for r in lots) == ["sent", "sent"], (lots, output[-3000:])
     assert len(days) == 1 and workdays.is_working_day(min(days)), days  # one working day
     gone = dates.ymd_to_days(today) - dates.ymd_to_days(min(days))
     assert 0 <= gone <= 5, (days, today)  # the last one over: never ahead, never weeks old

@@ -158,7 +158,10 @@ class Rp2350Board(hal.Board):
     def restart(self):
         """The ROM reboots; stage 1 (rp2350_update.stage1) chooses what runs."""
         flags = rp2350_update.REBOOT2_FLAG_NO_RETURN_ON_SUCCESS  # REBOOT_TYPE_NORMAL is 0
-        self.rom.reboot(flags, rp2350_update.REBOOT_DELAY_MS, 0, 0)
+        rom = self.rom
+        if rom is None:  # no ROM binding: update_slots() is None, no update to restart into
+            raise OSError("no boot ROM binding")
+        rom.reboot(flags, rp2350_update.REBOOT_DELAY_MS, 0, 0)
 
     def confirmed(self):
         try:
