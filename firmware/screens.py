@@ -181,13 +181,22 @@ def sheet_title(count, fees):
     return "Actes:%d %s" % (count, euros(fees))
 
 
-def review(fees, third_party, vitale_signs):
-    """The amounts before signing: total fees, what the patient pays, third-party payment."""
+# The review's last line, by what its keys do (firmware/visit_signing.py): OK signs; MENU,
+# on a card that can sign, opens "Patient sans signat." (R161-43): the patient does not
+# sign ("sans"), or, a reason already chosen, another one ("modif").
+REVIEW_SIGNS = "OK:signer MENU:sans"
+REVIEW_REASON = "OK:signer MENU:modif"
+REVIEW_CPS = "OK: signer (CPS)"  # no Vitale card, or one without a signature key
+
+
+def review(fees, third_party, hint):
+    """The amounts before signing: total fees, what the patient pays, third-party payment;
+    `hint` (one of the REVIEW_ lines) says what OK and MENU do."""
     return [
         "Total   %12s" % euros(fees),
         "Patient %12s" % euros(fees - third_party),
         "Tiers p.%12s" % euros(third_party),
-        "OK signer MENU motif" if vitale_signs else "OK: signer (CPS)",
+        hint,
     ]
 
 

@@ -137,7 +137,7 @@ class Visit(PatientSteps, SheetItems, KnownSteps, SigningSteps):
             return screens.typing(self.entry)
         if self.reviewing:
             s = self._draft()
-            return screens.review(s.fees, s.third_party, self._vitale_signs())
+            return screens.review(s.fees, s.third_party, self._review_hint())
         if self.saved is not None:
             return screens.saved(self.saved.order_no, self.saved.copied)
         return self.reading.screen()

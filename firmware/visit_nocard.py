@@ -18,8 +18,10 @@ from firmware.journal import REJECTED
 from protocol import round as rp
 from protocol import sheet_fields as F
 from protocol import sheet_validation
+from protocol.fund_code import fund_ok
 
 NIR_WRONG = "NIR faux (cle): corrigez les chiffres."
+FUND_WRONG = "Code de caisse faux: voyez l'attestation de droits."
 TITLE = "Sans carte Vitale"
 # At most 16 characters an item (screens.menu); in the order of sheet_fields' codes.
 REASONS = ("Carte oubliee", "Carte illisible", "Pas encore carte")
@@ -64,11 +66,24 @@ def _nir_typed(visit, reason, nir):
         visit.board.emit("EVENT", {"fund_known": fund})
         _begin(visit, reason, nir, fund)
         return
-    visit._ask(
-        entry.Digits(FUND_TITLE, FUND_LABEL, 9, 9, FUND_HINT),
-        lambda fund: _begin(visit, reason, nir, fund),
-        back=visit._clear,
-    )
+    ask_fund(visit, FUND_TITLE, lambda fund: _begin(visit, reason, nir, fund))
+
+
+def ask_fund(visit, title, then, typed=""):
+    """The fund's code typed (9 digits), checked at once: a code no fund has says so and
+    comes back as typed, to be corrected; what was asked before it stays (the reason, the
+    NIR, the round's visit, the card read). then(fund). ANNUL: no sheet."""
+    what = entry.Digits(title, FUND_LABEL, 9, 9, FUND_HINT)
+    what.typed = typed
+
+    def typed_in(fund):
+        if fund_ok(fund):
+            then(fund)
+            return
+        visit.board.emit("EVENT", {"refused": {"field": "fund", "rule": "invalid"}})
+        visit._say(screens.message(FUND_WRONG), lambda: ask_fund(visit, title, then, fund))
+
+    visit._ask(what, typed_in, back=visit._clear)
 
 
 def known_fund(visit, nir):
@@ -95,7 +110,7 @@ def known_fund(visit, nir):
     for r in j.records_after(max(0, j.next_rec_no - 1 - LOOK_BACK), 0, 0, None):
         if r.status != REJECTED and key in r.payload:  # a rejected one's fund may be wrong
             s = _decoded(r.payload)
-            if s.insured == nir and s.beneficiary is None and s.fund:
+            if s.insured == nir and s.beneficiary is None and fund_ok(s.fund):
                 found = s.fund
     gc.collect()
     return found
@@ -109,7 +124,11 @@ def _begin(visit, reason, nir, fund):
     s.degraded = True
     s.absent_reason = reason
     found = visit._problems("insured") + visit._problems("fund")
-    if visit._refused(found, visit._clear, lambda: by_hand(visit)):
+
+    def again():  # both are checked as typed: the last guard, and it keeps them too
+        ask_fund(visit, FUND_TITLE, lambda f: _begin(visit, reason, nir, f), fund)
+
+    if visit._refused(found, visit._clear, again):
         return
     visit._choose_situation()
 
@@ -140,11 +159,7 @@ def round_entry(visit, index):
         if fund is not None:
             offer(reason, fund)
             return
-        visit._ask(
-            entry.Digits(FUND_TITLE, FUND_LABEL, 9, 9, FUND_HINT),
-            lambda typed: offer(reason, typed),
-            back=visit._clear,
-        )
+        ask_fund(visit, FUND_TITLE, lambda typed: offer(reason, typed))
 
     visit.patient = visit.who = None
     ask_reason(visit, reason_given)

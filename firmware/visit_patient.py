@@ -96,13 +96,7 @@ class PatientSteps:
             if known is not None:
                 self._fund_typed(b, known)
                 return
-            self._ask(
-                entry.Digits(
-                    "Carte Vitale 2", visit_nocard.FUND_LABEL, 9, 9, visit_nocard.FUND_HINT
-                ),
-                lambda fund: self._fund_typed(b, fund),
-                back=self._clear,
-            )
+            visit_nocard.ask_fund(self, "Carte Vitale 2", lambda fund: self._fund_typed(b, fund))
             return
         self._choose_situation()
 

@@ -51,8 +51,18 @@ class SigningSteps:
         if not self._refused(found):
             self._review()
 
-    def _vitale_signs(self):
-        return self.patient is not None and self._draft().unsigned_reason is None
+    def _reason_menu_opens(self):
+        # Only a card that can sign can be kept from signing (R161-43).
+        return self.patient is not None and self.patient.cert_id is not None
+
+    def _review_hint(self):
+        """The review's last line: MENU named only when it opens the reasons; 'sans' while
+        the patient signs (or her Vitale 2 is read for it), 'modif' once a reason is set."""
+        if not self._reason_menu_opens():
+            return screens.REVIEW_CPS
+        if self._draft().unsigned_reason in (None, F.SIGNED_BY_READING):
+            return screens.REVIEW_SIGNS
+        return screens.REVIEW_REASON
 
     def _review(self):
         """Everything validated, the amounts shown: OK signs, MENU records why the patient
@@ -66,7 +76,7 @@ class SigningSteps:
             self._sign()
         elif key == hal.KEY_CANCEL:
             self._sheet_menu()
-        elif key == hal.KEY_MENU and self.patient is not None and self.patient.cert_id is not None:
+        elif key == hal.KEY_MENU and self._reason_menu_opens():
             self.reviewing = False
             self._ask(
                 entry.Menu("Patient sans signat.", REASON_MENU),

@@ -15,6 +15,7 @@ from protocol import round as rp
 from protocol import sheet as sheets
 from protocol import sheet_fields as F
 from protocol.ascii import is_digits, is_printable, trim, upper
+from protocol.fund_code import fund_ok
 
 # ASCII only: \d and \s would take the digits and spaces of every script, `$` a final newline
 _ACT = re.compile(r"([A-Z]{1,4})(?: +([0-9]{1,4}(?:[.,][0-9]{1,2})?))?(?: +([012]))?")
@@ -133,7 +134,7 @@ def _fund(filed) -> str:
     ("" when none): sent with the round so that a visit without the Vitale card needs no
     fund code typed (docs/round.md)."""
     for _, sheet in filed:
-        if sheet is not None and sheet.fund and is_digits(sheet.fund, (9,)):
+        if sheet is not None and fund_ok(sheet.fund):  # else the terminal refuses the round
             return sheet.fund
     return ""
 

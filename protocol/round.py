@@ -28,6 +28,7 @@ import hashlib
 from protocol import cbor, dates, fields, messages
 from protocol._compat import const
 from protocol.ascii import is_digits, is_printable
+from protocol.fund_code import fund_ok
 from protocol.security_errors import MalformedMessage, SecurityError
 
 U32 = 0xFFFFFFFF
@@ -117,6 +118,8 @@ def check_entry(e):
     _int(e[8], 0, 4, "the exemption")
     if len(e) == 10 and e[9] != "":
         _digits(e[9], (9,), "the fund")
+        if not fund_ok(e[9]):
+            raise MalformedMessage("the fund %s is no fund's code" % e[9])
     return e
 
 

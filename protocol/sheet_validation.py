@@ -12,6 +12,7 @@ from protocol import dates, nomenclature
 from protocol import sheet_fields as F
 from protocol import tariffs as T
 from protocol.ascii import is_digits, is_printable
+from protocol.fund_code import fund_ok
 from protocol.sheet import Accident, Act, Beneficiary, Prescription
 from protocol.sheet_problems import (  # noqa: F401 - RULES, Problem, euros: named from here too
     RULES,
@@ -143,7 +144,7 @@ def problems(sheet, today, rights=None, beneficiaries=None, insured=None, fund=N
     if holder is not None and insured is not None and holder != insured:
         c.add("insured", "other_card")
     _beneficiary(c, sheet.beneficiary, beneficiaries)
-    sheet_fund = c.text(sheet, "fund", "fund", check=lambda v: is_digits(v, (9,)))
+    sheet_fund = c.text(sheet, "fund", "fund", check=fund_ok)
     if sheet_fund is not None and fund is not None and sheet_fund != fund:
         c.add("fund", "other_card")
     # R161-42 2° a: the professional and the practice situation.

@@ -55,7 +55,7 @@ def by_hand(patient):
             {"keys": coef + " OK", "screen": "Acte 2: code"},
             {"keys": "2", "screen": "Acte 3: code"},
             {"keys": "0", "screen": "Paiement"},
-            {"keys": pay, "screen": "OK signer"},
+            {"keys": pay, "screen": "OK:signer MENU:sans"},
             {"keys": "OK", "screen": "Enregistree no"},
         ]
         + _cards_out()
@@ -70,7 +70,7 @@ def from_round(patient):
         + [
             {"insert": "vitale", "card": card, "screen": "Tournee"},
             {"screen": name},
-            {"keys": "OK", "screen": "OK signer"},
+            {"keys": "OK", "screen": "OK:signer MENU:sans"},
             {"keys": "OK", "screen": "Enregistree no"},
         ]
         + _cards_out()

@@ -188,7 +188,7 @@ def test_a_card_pulled_during_the_signing_under_micropython(tmp_path):
     run = Started("micropython", tmp_path)
     scenario = json.loads((SCENARIOS / "gp-single.json").read_text())
     steps = scenario["visits"][0]["steps"]
-    review = [i for i, s in enumerate(steps) if s.get("screen") == "OK signer MENU motif"][0]
+    review = [i for i, s in enumerate(steps) if s.get("screen") == "OK:signer MENU:sans"][0]
     visit = {"name": "pull", "start": scenario["start"], "visits": [{"steps": steps[: review + 1]}]}
     # The practice situation is asked once a CPS session: the next visits go on without it.
     assert steps[1]["screen"] == "Lieu d'exercice"

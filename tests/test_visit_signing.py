@@ -118,7 +118,7 @@ def test_saved_bytes_verify_and_a_flipped_byte_anywhere_fails():
             {"keys": "3", "screen": "Acte 1"},  # the situation kept for the CPS session
             {"keys": "1", "screen": "Acte 2"},
             {"keys": "0 2", "screen": "Total"},
-            {"keys": "MENU 1", "screen": "OK: signer (CPS)"},
+            {"keys": "MENU 1", "screen": "OK:signer MENU:modif"},
             {"keys": "OK", "screen": "Enregistree no 2"},
         ]
     )

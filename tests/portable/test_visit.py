@@ -86,7 +86,7 @@ def _review(n_slot=None, n=0):
     gc.collect()  # a fresh simulated flash each time: keep micropython's heap in one piece
     app, vitale, cps = _visit_app()
     run_visit(app, vitale, cps, "4827 OK", VISIT_KEYS)
-    assert app.board.display.lines[3] == "OK signer MENU motif", app.board.display.lines
+    assert app.board.display.lines[3] == "OK:signer MENU:sans", app.board.display.lines
     marks = (vitale.count, cps.count)
     if n_slot is not None:
         (vitale if n_slot == "vitale" else cps).pull_after(n)
