@@ -320,6 +320,22 @@ def update():
     from bench import powercut
 
     powercut.main(runs=powercut.UPDATE_RUNS)
+    # The unix board's update over real processes under CPython too (make test runs it under
+    # micropython only: 90 s each, tests/test_update_unix.py).
+    import os
+    import subprocess
+    import sys
+    import time
+
+    began = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "tests/test_update_unix.py"],
+        env=dict(os.environ, TLA_UPDATE_UNIX_BOTH="1"),
+    )
+    print(
+        "unix board update, both interpreters: rc %d, %.0f s"
+        % (done.returncode, time.monotonic() - began)
+    )
 
 
 SECTIONS = (  # name (`make bench ARGS="name ..."` runs only those), title, function

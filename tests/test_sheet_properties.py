@@ -96,7 +96,7 @@ def sheets(draw):
         completion=_day(draw, last, TODAY),
         insured=_nir(draw),
         beneficiary=beneficiary,
-        fund=draw(st.text(DIGITS, min_size=9, max_size=9)),
+        fund=draw(st.text(DIGITS, min_size=9, max_size=9).filter(lambda f: f[:2] != "00")),
         professional=draw(st.text(DIGITS, min_size=11, max_size=11)),
         situation=draw(st.text(DIGITS, min_size=9, max_size=9)),
         profession=profession,

@@ -1,5 +1,5 @@
 """A fund's code typed on the keypad (firmware/visit_nocard.ask_fund), both interpreters: a
-code no fund has (scheme 00 or fund 000, protocol/fund_code.py) is said plainly at once and
+code no fund has (scheme 00, protocol/fund_code.py) is said plainly at once and
 asked again as typed, and what came before it stays: without the card the reason and the
 NIR (MENU 5) or the round's visit (the list), with a Carte Vitale 2 the card read."""
 
@@ -43,7 +43,6 @@ def test_a_wrong_fund_keeps_the_reason_and_the_nir():
     press(app, "MENU 5 2")
     press(app, NIR + " OK")
     _refused_then_kept(app, "Caisse du patient", "001750000")  # no scheme 00
-    _refused_then_kept(app, "Caisse du patient", "010000000")  # no fund 000 in it
     press(app, ERASE + " " + FUND + " OK")
     assert _lines(app)[0] == "Lieu d'exercice"
     s = app.visit.sheet

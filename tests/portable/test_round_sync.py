@@ -129,7 +129,6 @@ def test_bad_rounds_are_refused_and_the_previous_round_kept():
         ("\uff10" + "11750000", "the fund must be 9 digits"),  # a fullwidth digit
         (None, "the fund must be 9 digits"),
         ("001750000", "the fund 001750000 is no fund's code"),  # no scheme 00
-        ("010000000", "the fund 010000000 is no fund's code"),  # no fund 000
     ):
         bad = _day(2, 70)
         bad[1].append(value)
