@@ -13,7 +13,7 @@ from emulator.simboard import SimSlot
 from firmware.cards.cps import CpsApp
 from firmware.cards.vitale import VitaleApp
 from firmware.opposition import MemoryOppositionList
-from hw.boards.unix import VpcdSlot
+from hw.boards.unix_vpcd import VpcdSlot
 
 TODAY = 20261118
 SELECT = bytes.fromhex("00A4040C0B") + bytes.fromhex("D250000002564954414C45")

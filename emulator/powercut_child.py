@@ -82,7 +82,7 @@ class ParentHands:
     answers `OK` on stdin. The slots are the unix board's (hw/boards/unix.py)."""
 
     def __init__(self, ports):
-        from hw.boards.unix import VpcdSlot
+        from hw.boards.unix_vpcd import VpcdSlot
 
         self.slots = {}
         for name in ports:

@@ -12,7 +12,7 @@ _SKIP = {"manifest.py", "pcsc.py", "_boot.py", "_littlefs_cpython.py"}
 # The other board's files stay out of the image (the device's flash is rp2.Flash, not the
 # file-backed NOR of hw/flash.py).
 if options.board == "rp2350":
-    _SKIP.update(("unix.py", "flash.py"))
+    _SKIP.update(("unix.py", "unix_vpcd.py", "flash.py"))
 else:
     _SKIP.update(("rp2350.py", "tla_t1_pins.py"))
 package(

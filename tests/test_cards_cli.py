@@ -12,7 +12,7 @@ from emulator.cards import fixtures
 from emulator.interpreters import free_port
 from firmware.cards.vitale import VitaleApp
 from firmware.opposition import MemoryOppositionList
-from hw.boards.unix import VpcdSlot
+from hw.boards.unix_vpcd import VpcdSlot
 
 EMU = [sys.executable, "-m", "emulator.cli"]
 
