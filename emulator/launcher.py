@@ -96,7 +96,12 @@ def boot(args, config, work) -> tuple:
         json.dump(dict(config, boot_state=booted.state), f)
     cmd, env = _command(args, code, cfg)
     child = subprocess.Popen(cmd, env=env, preexec_fn=_die_with_parent)
-    previous = signal.signal(signal.SIGTERM, lambda *_: child.terminate())
+
+    def stop(*_):
+        STOPPED.append(True)  # the terminal is stopped: no boot again, whatever it was
+        child.terminate()
+
+    previous = signal.signal(signal.SIGTERM, stop)
     try:
         return child.wait(), booted
     finally:
@@ -104,6 +109,9 @@ def boot(args, config, work) -> tuple:
         if child.poll() is None:
             child.kill()
             child.wait()
+
+
+STOPPED: list = []  # set by SIGTERM while the firmware runs (boot())
 
 
 def run(args) -> int:
@@ -114,6 +122,8 @@ def run(args) -> int:
         os.chmod(work, 0o700)
         while True:
             status, booted = boot(args, config, work)
+            if STOPPED:
+                return status  # SIGTERM: stopped, not a trial that failed to start
             if status == RESTART:
                 continue
             if booted.state == "trial" and status != 0:

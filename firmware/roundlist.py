@@ -65,7 +65,8 @@ class RoundList:
                     self.cursor = index
             self.rows.append(_line(mark, e))
         self.cursor = max(self.cursor, 0)
-        self.top = min(self.cursor, max(len(self.rows) - ROWS, 0))
+        if pick is not None:  # the list to pick from opens on its first patient to do
+            self.top = min(self.cursor, max(len(self.rows) - ROWS, 0))
 
     def step(self, key):
         if self.pick is None or not self.rows or key not in (hal.KEY_UP, hal.KEY_DOWN, hal.KEY_OK):

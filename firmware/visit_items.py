@@ -118,12 +118,14 @@ class SheetItems:
         base = 1 if shortcut is None else 0
         menu = entry.Menu("Acte %d: code" % n, items, base=base)
         km = self._km_next()
+        km_item = -1  # the item that says the patient's kilometres, if one does
         if km is not None and km[0] in codes:
-            menu.cursor = codes.index(km[0]) + 1 - base
-            items[menu.cursor] = "%s %d km" % (km[0], km[1] // 100)
+            km_item = menu.cursor = codes.index(km[0]) + 1 - base
+            items[km_item] = "%s %d km" % (km[0], km[1] // 100)
 
         def picked(i):
-            if km is not None and i == menu.cursor and menu.with_ok:
+            # OK on that item adds them; its digit, or OK on another item, is that item.
+            if km is not None and i == km_item and menu.with_ok:
                 self._act_coef(km[0], km[1])  # OK on the patient's kilometres: added
             elif shortcut is not None and i == 0:
                 shortcut()

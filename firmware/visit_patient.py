@@ -187,7 +187,7 @@ class PatientSteps:
         for a in old.acts:
             s.acts.append(Act(code=a.code, coef=a.coef, date=self._care_day()))
         s.prescription, s.agreement, s.accident = old.prescription, old.agreement, old.accident
-        if old.exemption in [exemption_code(e) for e in self._card_exemptions()]:
+        if old.exemption in card_exemption_codes(self):
             s.exemption = old.exemption
         rank_acts(s)
         found = [p for p in self._problems() if p.path not in ("payment", "third_party")]

@@ -71,6 +71,15 @@ class Result:
     error: sending.SendError | None = None
     meanwhile: str = ""  # sent by another PC since it was chosen: its sentence, not an error
 
+    def french(self) -> str:
+        """What the lots page says of it."""
+        name = lots.name(self.lot)
+        if self.meanwhile:
+            return "Lot %s déjà envoyé par un autre poste." % name
+        if self.error is None:
+            return "Lot %s envoyé à la caisse %s." % (name, self.lot["fund"])
+        return "Lot %s non envoyé, il reste scellé : %s" % (name, self.error.french)
+
 
 def send_lots(store, refs, route, root, tries: int = 1, each=lambda result: None) -> list:
     """Send the chosen lots (`refs`, default every sealed lot) over `route` (transport()),

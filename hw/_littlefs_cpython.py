@@ -17,11 +17,24 @@ def _os_error(e):
     return OSError(-code if isinstance(code, int) and code < 0 else 5, str(e) or repr(e))
 
 
+# What the block device raised inside a littlefs callback (a LowBattery, say): the binding
+# cannot let it through its C code, so the callback keeps it, answers littlefs with an I/O
+# error, and call() raises it as MicroPython's VfsLfs2 lets the device's exception through.
+_RAISED: list = []
+_LFS_ERR_IO = -5
+
+
 def call(fn, *args):
+    del _RAISED[:]
     try:
-        return fn(*args)
+        out = fn(*args)
     except littlefs.LittleFSError as e:
+        if _RAISED:
+            raise _RAISED.pop() from None
         raise _os_error(e)
+    if _RAISED:
+        raise _RAISED.pop()
+    return out
 
 
 class CpyFile:
@@ -75,11 +88,19 @@ class _LfsContext:
         return buf
 
     def prog(self, cfg, block, off, data):
-        self.bdev.writeblocks(block, data, off)
+        try:
+            self.bdev.writeblocks(block, data, off)
+        except Exception as e:  # kept for call() (_RAISED)
+            _RAISED.append(e)
+            return _LFS_ERR_IO
         return 0
 
     def erase(self, cfg, block):
-        self.bdev.ioctl(IOCTL_BLOCK_ERASE, block)
+        try:
+            self.bdev.ioctl(IOCTL_BLOCK_ERASE, block)
+        except Exception as e:  # kept for call() (_RAISED)
+            _RAISED.append(e)
+            return _LFS_ERR_IO
         return 0
 
     def sync(self, cfg):

@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 from simhw.rom import Chip, Rebooted, Rp2, SimRom
 
-from hw import bootloader
 from hw.boards import rp2350_update as ab
 from hw.boot_record import BootRecords
 from hw.update_slot import Slot
@@ -136,8 +135,6 @@ def test_slot_0_is_partition_b_and_the_data_regions_do_not_overlap():
         at = start + size
     assert at == ab.FLASH_END
     assert ab.PARTITION_B + ab.PARTITION_BYTES == ab.DATA == ab.ROOT_FS[0]
-    assert ab.SLOT_PARTITION == (1, 0)
-    assert bootloader.MAX_TRIES == 2
 
 
 def test_the_committed_partition_table_is_the_layout():

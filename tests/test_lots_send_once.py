@@ -127,6 +127,11 @@ def test_a_lot_another_pc_sent_meanwhile_is_said_so_not_failed(tmp_path, db_wher
         meanwhile = [r for r in results if r.meanwhile]
         assert len(meanwhile) == 1 and "already sent" in meanwhile[0].meanwhile
         assert meanwhile[0].destination  # where the other PC sent it
+        # The lots page says so (it said "envoyé à la caisse", as if this PC had sent it).
+        assert meanwhile[0].french() == "Lot %s déjà envoyé par un autre poste." % lots.name(
+            meanwhile[0].lot
+        )
+        assert all("envoyé à la caisse" in r.french() for r in results if not r.meanwhile)
         assert sorted(outbox.sent) == sorted(r.lot["id"] for r in results)  # each once
     finally:
         other.close()

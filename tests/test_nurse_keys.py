@@ -40,3 +40,25 @@ def test_a_first_visit_on_a_new_prescription_with_ifd_ik_and_night_is_20_keys(
     assert c.insured != b.insured and c.prescription.prescriber == "10009876543"
     assert c.prescription.date == 20261102 and [x.code for x in c.acts] == ["AMI"]
     assert c.exemption == F.LONG_TERM_ILLNESS and a.exemption is b.exemption is None
+
+
+@pytest.mark.parametrize("interpreter", ["cpython", "micropython"])
+def test_ok_on_another_item_than_the_kilometres_is_that_item(interpreter, tmp_path):
+    """The act menu's cursor waits on the patient's kilometres (`>3 IK 8 km`); moved down to
+    Majorations, OK opens the surcharges instead of adding the kilometres (it added them:
+    OK took whatever item the cursor was on for the kilometres)."""
+    scenario = json.loads((SCENARIOS / "nurse-new-prescription.json").read_text())
+    steps = scenario["visits"][1]["steps"]
+    at = [i for i, step in enumerate(steps) if step.get("screen") == ">3 IK 8 km"][0]
+    steps[at + 1 :] = [
+        {"keys": "DOWN", "screen": ">4 Majorations"},
+        {"keys": "OK", "screen": ">1 N Nuit 20-23,5-8"},
+        {"keys": "OK", "screen": "Acte 4: code"},
+        {"keys": "0", "screen": "Paiement"},
+        {"keys": "2", "screen": "Tiers p."},
+        {"keys": "OK", "screen": "Enregistree no 2"},
+        {"remove": "vitale", "screen": "Inserer carte Vitale"},
+    ]
+    del scenario["visits"][2:]
+    _, sheet = _played_sheets(interpreter, tmp_path, scenario)
+    assert [x.code for x in sheet.acts] == ["AMI", "IFD", "N"]  # no kilometres added

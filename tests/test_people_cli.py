@@ -186,6 +186,8 @@ def test_each_command_that_shows_health_data_logs_the_pcs_user(tmp_path):
         assert (views[0]["who"], views[0]["via"]) == (me, "cli"), path
         assert views[0]["what"].split(" ")[0] == what.split(" ")[0], (path, views[0]["what"])
         assert "{" not in views[0]["what"], views[0]["what"]  # every option named filled in
+        if "{sheet_id}" in what:  # the sheet shown, as the pages name it ("who saw sheet N")
+            assert views[0]["sheet_id"] == int(runs[path][0]), (path, dict(views[0]))
     # A command that shows none writes nothing.
     store = Store(db)
     before = store.views()

@@ -85,6 +85,21 @@ def test_a_taken_login_and_an_unknown_one_are_refused(store):
     assert store.dump() == before
 
 
+def test_every_change_moves_changed_on_even_within_a_second(store):
+    """An open session holds the `changed` it saw and ends when it differs
+    (web/security.visitor): a new password given in the second the account was made (or
+    last changed) must still end it; `changed` stayed the same then."""
+    people.add(store, "luc", "Luc", people.SECRETARY, None, "mot de passe 1", now=100)
+    seen = [store.account("luc")["changed"]]
+    people.set_password(store, "luc", "mot de passe 2", now=100)
+    seen.append(store.account("luc")["changed"])
+    people.set_disabled(store, "luc", True, now=100)
+    seen.append(store.account("luc")["changed"])
+    people.set_disabled(store, "luc", False, now=250)
+    seen.append(store.account("luc")["changed"])
+    assert seen == [100, 101, 102, 250], seen
+
+
 def test_the_last_administrator_cannot_be_disabled(store):
     people.add(store, "chef", "Chef", people.ADMINISTRATOR, None, "mot de passe")
     with pytest.raises(people.PeopleError, match="last administrator"):

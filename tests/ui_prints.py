@@ -55,13 +55,6 @@ PER_INTERPRETER = {
     "blocks differently)",
     "portable/test_round_list/test_no_round_no_list_and_a_round_patients_sheet_is_named_in_the"
     "_day": "the small flash's reserve is reached under MicroPython only (littlefs' block use)",
-    "portable/test_low_battery_keys/test_dismissing_a_rejected_sheet_on_a_low_battery_is_"
-    "refused_on_screen": "a defect: under CPython, LowBattery raised in littlefs-python's "
-    "erase callback is swallowed (hw/_littlefs_cpython.py), so the screen says 'Memoire en "
-    "panne' where the device says 'Batterie faible'",
-    "portable/test_update_refused/test_every_bad_manifest_is_refused_with_its_reason": "not "
-    "understood yet: a refusal's screen shows under CPython where MicroPython shows the "
-    "sync's idle screen",
 }
 
 

@@ -72,7 +72,8 @@ def shows(what: str):
     def wrap(command):
         @functools.wraps(command)  # typer reads the options off the wrapped signature
         def run(*args, **options):
-            log_command(options.get("db"), what.format_map(_Blank(options)))
+            sheet = options.get("sheet_id")  # the sheet shown, as a page's line names it
+            log_command(options.get("db"), what.format_map(_Blank(options)), sheet)
             return command(*args, **options)
 
         run.shows = what
@@ -81,13 +82,15 @@ def shows(what: str):
     return wrap
 
 
-def log_command(db, what: str) -> None:
+def log_command(db, what: str, sheet_id=None) -> None:
     """One line for the PC's user. No database: the command itself says so (it shows
     nothing); one that cannot take the line: the command's error, nothing shown."""
     if db is None:
         return
     try:
-        people.log_at(db, people.pc_user("cli"), what)
+        people.log_at(
+            db, people.pc_user("cli"), what, sheet_id if isinstance(sheet_id, int) else None
+        )
     except AgentError as e:
         if not db.exists():
             return

@@ -56,9 +56,12 @@ class People:
 
     def _change(self, login: str, assignment: str, args: tuple, now: int) -> bool:
         with self.transaction() as db:
+            # `changed` always moves on (a second change in the same second too): an open
+            # session holds the value it saw, and a change must end it (web/security.py).
             row = db.execute(
-                "UPDATE accounts SET %s, changed = ? WHERE login = ? RETURNING id" % assignment,
-                (*args, now, login),
+                "UPDATE accounts SET %s, changed = CASE WHEN changed < ? THEN ? "
+                "ELSE changed + 1 END WHERE login = ? RETURNING id" % assignment,
+                (*args, now, now, login),
             ).fetchone()
         return row is not None
 

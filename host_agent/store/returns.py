@@ -10,10 +10,14 @@ from host_agent.store.sheet_search import OF_SHEET, restate
 # Transmitted, and not done with (returns_report.Reconciliation): a third-party share
 # waiting (payment 1, protocol.sheet_fields.THIRD_PARTY), rejected, or paid another amount
 # (a third-party share other than expected, or anything paid for a sheet the patient paid).
+# Read from the fund's latest answer `r` as the Reconciliation reads it, not from the
+# sheet's state column: a purged sheet's state is 'purged', and the purge takes a sheet
+# paid another amount too (returns_report.kept_reason).
 _OPEN = (
-    "((s.state IN ('sent', 'acknowledged') AND s.payment = 1) OR s.state = 'rejected' OR "
-    "(s.state = 'paid' AND (CASE WHEN s.payment = 1 THEN r.amount IS NULL OR r.amount <> "
-    "s.third_party ELSE r.amount IS NOT NULL AND r.amount <> 0 END))) "
+    "((COALESCE(r.result, '') NOT IN ('paid', 'rejected') AND s.payment = 1) "
+    "OR r.result = 'rejected' OR (r.result = 'paid' AND (CASE WHEN s.payment = 1 THEN "
+    "r.amount IS NULL OR r.amount <> s.third_party ELSE r.amount IS NOT NULL AND "
+    "r.amount <> 0 END))) "
 )
 
 

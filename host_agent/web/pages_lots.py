@@ -163,13 +163,7 @@ async def send(request: Request):
     )
     if not results:
         return render.redirect(request, "/lots", "Aucun lot scellé n'attend d'être envoyé.")
-    parts = [
-        "Lot %s envoyé à la caisse %s." % (lots.name(r.lot), r.lot["fund"])
-        if r.error is None
-        else "Lot %s non envoyé, il reste scellé : %s" % (lots.name(r.lot), r.error.french)
-        for r in results
-    ]
-    return render.redirect(request, "/lots", " ".join(parts))
+    return render.redirect(request, "/lots", " ".join(r.french() for r in results))
 
 
 @router.get("/retours")

@@ -22,6 +22,7 @@ from protocol.update_manifest import CHUNK
 VECTORS = load_vectors("update")
 IMAGE = bytes.fromhex(VECTORS["image"])
 NEWER = bytes.fromhex(VECTORS["newer image"])
+NAMES = [c["name"] for c in VECTORS["cases"]]  # the vectors' order (a MicroPython dict has none)
 SIGNED = dict((c["name"], bytes.fromhex(c["signed"])) for c in VECTORS["cases"])
 EXPECT = dict((c["name"], c["expect"]) for c in VECTORS["cases"])
 PRO = "60001234567"

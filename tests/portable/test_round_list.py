@@ -52,6 +52,19 @@ def test_down_on_the_idle_screen_lists_the_round_in_its_order():
     _fits(app)
 
 
+def test_the_list_to_read_opens_at_its_top_whatever_is_done():
+    """From idle (nothing to pick), the list opens on its first row even when the first
+    visits are done: opened scrolled past them, nothing said rows were above."""
+    entries = [other("DURAND ANNE"), other("BLANC LUC"), other("ROUX EVE"), other("LAMY ZOE")]
+    app, _, _ = _app(entries)
+    store = round_store.of(app.storage)
+    store.mark_done(0, 1)
+    store.mark_done(1, 2)
+    press(app, "DOWN")
+    lines = app.board.display.lines
+    assert lines[1] == "*DURAND ANNE  AMI" and lines[2] == "*BLANC LUC    AMI  v", lines
+
+
 def test_no_round_no_list_and_a_round_patients_sheet_is_named_in_the_day():
     app, vitale, cps = _app(None)
     press(app, "DOWN")  # no round held: the idle screen stays

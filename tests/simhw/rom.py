@@ -82,7 +82,7 @@ class SimRom(ab.RomBoot):
     def reboot(self, flags, delay_ms, p0, p1):
         self.reboots.append((flags, p0))
         assert flags & ab.REBOOT2_FLAG_NO_RETURN_ON_SUCCESS
-        if flags & 0xF == ab.BOOT_TYPE_FLASH_UPDATE:
+        if flags & 0xF == ab.REBOOT2_FLAG_REBOOT_TYPE_FLASH_UPDATE:  # the reboot type's bits
             self.flash_update_boot(p0)
         else:
             self.power_on()
