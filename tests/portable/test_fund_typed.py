@@ -42,6 +42,7 @@ def test_a_wrong_fund_keeps_the_reason_and_the_nir():
     app = _started()
     press(app, "MENU 5 2")
     press(app, NIR + " OK")
+    press(app, "6 2 7 7 7 4 4 4 6 6 OK")  # her name, MARIN: the NIR is in no round nor sheet
     _refused_then_kept(app, "Caisse du patient", "001750000")  # no scheme 00
     _refused_then_kept(app, "Caisse du patient", "010000000")  # no fund 000 in it
     press(app, ERASE + " " + FUND + " OK")
