@@ -70,8 +70,8 @@ def test_a_round_patient_without_the_card_in_ten_keys(tmp_path, interpreter):
         page = web.text(web.client(db, today=20261119).get("/feuilles/2"))
         assert "sans carte Vitale (art. R161-43) : le patient n'avait pas sa carte" in page
         # No card names him: the round's name is on the sheet, shown and found on the PC.
-        assert "patient_name" in shown and "LAMBERT" in shown, shown
-        assert "Nom du patient" in page and "LAMBERT" in page, page
+        assert "patient_name (R161-43)" in shown and "MARTIN PAUL" in shown, shown
+        assert "<dt>Nom du patient</dt><dd>MARTIN PAUL (donné par le terminal" in page, page
         found = web.text(web.client(db, today=20261119).get("/feuilles?q=lambert"))
         assert "LAMBERT" in found and "MARTIN PAUL" not in found, found
     finally:
