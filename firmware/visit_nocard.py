@@ -13,7 +13,7 @@ the visit). Loaded on the first sheet without a card only.
 
 import gc
 
-from firmware import entry, round_store, screens
+from firmware import entry, name_entry, round_store, screens
 from firmware.journal import REJECTED
 from protocol import round as rp
 from protocol import sheet_fields as F
@@ -30,6 +30,8 @@ WHY = "Pourquoi sans carte?"
 FUND_TITLE = "Caisse du patient"
 FUND_LABEL = "Code (attestation)"  # on the patient's paper certificate of rights
 FUND_HINT = "9 chiffres puis OK"
+NAME_TITLE = "Nom du patient"
+NAME_LABEL = "2-9 lettre 0 espace"  # with its ":", 20 characters
 LOOK_BACK = 200  # the journal's last sheets searched for the patient's fund
 
 
@@ -61,12 +63,21 @@ def _nir_typed(visit, reason, nir):
         visit.board.emit("EVENT", {"refused": {"field": "insured", "rule": "invalid"}})
         visit._say(screens.message(NIR_WRONG), lambda: _ask_nir(visit, reason, nir))
         return
-    fund = known_fund(visit, nir)
+    fund, name, seen = known(visit, nir)
+    if seen:  # the round or the journal knows her: her name taken (if any), not asked
+        _with_name(visit, reason, nir, fund, name)
+        return
+    # A patient neither knows: her name, so that the PC can file and find the sheet.
+    what = name_entry.Name(NAME_TITLE, NAME_LABEL, F.MAX_PATIENT_NAME)
+    visit._ask(what, lambda typed: _with_name(visit, reason, nir, fund, typed), back=visit._clear)
+
+
+def _with_name(visit, reason, nir, fund, name):
     if fund is not None:
         visit.board.emit("EVENT", {"fund_known": fund})
-        _begin(visit, reason, nir, fund)
+        _begin(visit, reason, nir, fund, name)
         return
-    ask_fund(visit, FUND_TITLE, lambda fund: _begin(visit, reason, nir, fund))
+    ask_fund(visit, FUND_TITLE, lambda fund: _begin(visit, reason, nir, fund, name))
 
 
 def ask_fund(visit, title, then, typed=""):
@@ -87,21 +98,30 @@ def ask_fund(visit, title, then, typed=""):
 
 
 def known_fund(visit, nir):
-    """The fund of the insured `nir` as the holder: the round's entry for that NIR (the PC
-    knows the practice's patients), else the latest sheet of the journal with that NIR
-    (not one the PC rejected); None when neither knows it."""
+    """The fund of the insured `nir` as the holder (see known); None when none knows it."""
+    return known(visit, nir)[0]
+
+
+def known(visit, nir):
+    """(fund, name, seen) of the insured `nir` as the holder, fund and name None when
+    unknown, seen True when the round or the journal knows her: the round's entry for that
+    NIR (the PC knows the practice's patients), else the latest sheet of the journal with
+    that NIR (not one the PC rejected; its name only when it was made without the card)."""
+    name = None
     store = round_store.of(visit.storage) if visit.storage.fs is not None else None
     if store is not None and store.id:
         entries = store.entries()
         try:
             for _, e in entries:
-                if e[0] == nir and e[1] is None and rp.fund_of(e) is not None:
-                    return rp.fund_of(e)
+                if e[0] == nir and e[1] is None:
+                    name = name or _valid(e[2])
+                    if rp.fund_of(e) is not None:
+                        return rp.fund_of(e), name, True
         finally:
             entries.close()
     j = visit.journal
     if j is None:
-        return None
+        return None, name, name is not None
     from firmware.visit_patient import _decoded
 
     found = None
@@ -112,21 +132,28 @@ def known_fund(visit, nir):
             s = _decoded(r.payload)
             if s.insured == nir and s.beneficiary is None and fund_ok(s.fund):
                 found = s.fund
+                name = _valid(s.patient_name) or name
     gc.collect()
-    return found
+    return found, name, found is not None or name is not None
 
 
-def _begin(visit, reason, nir, fund):
+def _valid(name):
+    """`name` when a sheet may carry it (a round's name is any ASCII), else None."""
+    return name if sheet_validation.name_ok(name) else None
+
+
+def _begin(visit, reason, nir, fund, name=None):
     visit._new_sheet(None)
     s = visit._draft()
     s.insured = nir
     s.fund = fund
     s.degraded = True
     s.absent_reason = reason
+    s.patient_name = name
     found = visit._problems("insured") + visit._problems("fund")
 
     def again():  # both are checked as typed: the last guard, and it keeps them too
-        ask_fund(visit, FUND_TITLE, lambda f: _begin(visit, reason, nir, f), fund)
+        ask_fund(visit, FUND_TITLE, lambda f: _begin(visit, reason, nir, f, name), fund)
 
     if visit._refused(found, visit._clear, again):
         return

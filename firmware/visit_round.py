@@ -15,7 +15,7 @@ from firmware import act_menu, entry, round_store, screens
 from firmware.visit_items import rank_acts
 from firmware.visit_patient import birth_rank, card_exemption_codes
 from hw import hal
-from protocol import dates, ngap_rules
+from protocol import dates, ngap_rules, sheet_validation
 from protocol import tariffs as T
 from protocol.sheet import Act, Beneficiary, Prescription
 from protocol.sheet_problems import Problem
@@ -225,6 +225,8 @@ def _draft(visit, o):
     if o.card is None:
         # R161-43: no card, the round's identity (the PC's); the CPS alone signs.
         s.insured, s.fund, s.degraded, s.absent_reason = e[0], o.fund, True, o.reason
+        if sheet_validation.name_ok(e[2]):  # no card names her: the round's name does
+            s.patient_name = e[2]
         if e[1] is not None:
             s.beneficiary = Beneficiary(nir=None, birth=e[1][0], birth_rank=e[1][1])
     for code, coef, _ in e[4]:

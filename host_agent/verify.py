@@ -98,6 +98,7 @@ FIELD_TEXT = {
     "unsigned_reason": "the reason for no Vitale signature",
     "degraded": "the degraded mark",
     "absent_reason": "the reason the Vitale card was absent",
+    "patient_name": "the patient name keyed without the card",
 }
 
 

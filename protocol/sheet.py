@@ -108,6 +108,8 @@ class Sheet(_Record):
     prescription: "Prescription | None"
     unsigned_reason: "int | None"
     degraded: bool
+    absent_reason: "int | None"
+    patient_name: "str | None"
 
     def __init__(self, **values):
         super().__init__(**values)

@@ -46,7 +46,15 @@ SHEET = (
     (19, "unsigned_reason", "int", False, "R161-43, R161-46 2°", "Motif sans signat.", "le motif d'absence de signature du patient"),
     (20, "degraded", "bool", False, "R161-43", "Mode degrade", "la marque de mode degrade"),
     (21, "absent_reason", "int", False, "R161-43", "Motif sans carte", "le motif d'absence de la carte Vitale"),
+    (22, "patient_name", "text", False, "R161-43", "Nom du patient", "le nom du patient (sans carte)"),
 )
+# fmt: on
+
+# Key 22: the patient's name keyed on the terminal when the sheet is made without the card
+# (no Vitale certificate names her); upper-case ASCII letters, space, hyphen, apostrophe.
+MAX_PATIENT_NAME = const(24)  # as a round's name (protocol/round.MAX_NAME)
+NAME_CHARACTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ -'"
+# fmt: off
 
 # One act (R161-42 3°, 5°, 7°, 8°).
 ACT = (

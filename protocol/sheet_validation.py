@@ -52,6 +52,17 @@ def _printable(value) -> bool:
     return is_printable(value, 1, MAX_TEXT)
 
 
+def name_ok(value) -> bool:
+    """A patient's name as keyed without the card: 1 to MAX_PATIENT_NAME upper-case ASCII
+    letters, spaces, hyphens and apostrophes, a letter at both ends."""
+    if not isinstance(value, str) or not 1 <= len(value) <= F.MAX_PATIENT_NAME:
+        return False
+    for ch in value:
+        if ch not in F.NAME_CHARACTERS:
+            return False
+    return "A" <= value[0] <= "Z" and "A" <= value[-1] <= "Z"
+
+
 def _of_kind(value, kind) -> bool:
     if kind == "int":
         return type(value) is int  # not a bool (an int on CPython)
@@ -184,6 +195,10 @@ def problems(sheet, today, rights=None, beneficiaries=None, insured=None, fund=N
     if c.choice(sheet, "absent_reason", "absent_reason", F.ABSENT_REASONS, required=False):
         if sheet.degraded is not True:
             c.add("absent_reason", "with_card")
+    # R161-43: the name keyed when no card names the patient, on a degraded sheet only.
+    if c.text(sheet, "patient_name", "patient_name", required=False, check=name_ok) is not None:
+        if sheet.degraded is not True:
+            c.add("patient_name", "with_card")
     # R161-42 10°: the sheet is completed on or after the day of its last act.
     if completion is not None:
         for number, day in act_dates:

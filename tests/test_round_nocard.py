@@ -69,6 +69,11 @@ def test_a_round_patient_without_the_card_in_ten_keys(tmp_path, interpreter):
         assert "absent_reason" in shown and "the patient did not have the card" in shown, shown
         page = web.text(web.client(db, today=20261119).get("/feuilles/2"))
         assert "sans carte Vitale (art. R161-43) : le patient n'avait pas sa carte" in page
+        # No card names him: the round's name is on the sheet, shown and found on the PC.
+        assert "patient_name (R161-43)" in shown and "MARTIN PAUL" in shown, shown
+        assert "<dt>Nom du patient</dt><dd>MARTIN PAUL (donné par le terminal" in page, page
+        found = web.text(web.client(db, today=20261119).get("/feuilles?q=lambert"))
+        assert "LAMBERT" in found and "MARTIN PAUL" not in found, found
     finally:
         term.stop()
     made = [sheet.decode(s) for s in term.sheets()[1:]]
@@ -77,6 +82,7 @@ def test_a_round_patient_without_the_card_in_ten_keys(tmp_path, interpreter):
         (day.PATIENTS["lambert"][3], "011690000"),
     ]
     assert [s.absent_reason for s in made] == [F.CARD_FORGOTTEN, F.NO_CARD_YET]
+    assert made[0].patient_name == "MARTIN PAUL" and made[1].patient_name.startswith("LAMBERT")
     assert all(s.degraded and s.unsigned_reason is None for s in made)
     assert [[a.code for a in s.acts] for s in made] == [["AMI", "IFD"]] * 2
     assert made[0].prescription.ref == "1102" and made[1].prescription.ref == "1104"

@@ -362,3 +362,16 @@ def test_garbage_is_refused_not_raised(pki):
     for data in (b"", b"\x00", b"\xa0", b"\xff" * 40, cbor.encode({1: b"x"})):
         result = verify(pki, data)
         assert not result.ok and result.reason.startswith("the bundle is malformed"), data
+
+
+def test_a_hostile_keyed_name_is_refused(pki):
+    """Sheet key 22 (patient_name) from the line is checked like the rest of the sheet."""
+    sheet = _sheets.nurse_visit()
+    sheet.degraded = True  # no Vitale card at all: the name keyed on the terminal
+    sheet.patient_name = "L'HOTE ANNE-MARIE"
+    assert verify(pki, pki.signed(sheet.encode(), vitale=False)).ok
+    sheet.patient_name = "[red]MARTIN[/red]"
+    result = verify(pki, pki.signed(sheet.encode(), vitale=False))
+    assert not result.ok and result.reason == (
+        "the care sheet is refused: the patient name keyed without the card is not valid"
+    ), result.reason

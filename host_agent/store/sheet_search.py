@@ -16,7 +16,7 @@ columns and indexes first, then joined to their lots and answers, 50 rows and no
 import unicodedata
 
 from host_agent.store.connection import Connection
-from protocol import bundle
+from protocol import bundle, sheet, sheet_validation
 
 # Letters NFKD does not take apart (a name on a card may hold them).
 _LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ø": "o", "Ø": "o"})
@@ -84,12 +84,14 @@ def like_escaped(text: str) -> str:
 
 def patient_of(db, signed, known=None) -> tuple[str, str]:
     """(name, folded name) of the patient of the decoded bundle `signed`, from its Vitale
-    certificate in the certificates table; ("", "") when it has none (no signature key).
-    `known`: {cert id: (name, folded)} already read, kept across a batch."""
+    certificate in the certificates table; without one (a sheet made without the card,
+    R161-43) the name keyed on the terminal (sheet key 22), when valid; ("", "") when
+    neither names her. `known`: {cert id: (name, folded)} already read, kept across a batch."""
     from host_agent.duplicate import holder_name
 
     if signed.vitale_cert is None:
-        return "", ""
+        name = keyed_name(signed)
+        return name, fold(name)
     cert_id = bytes(signed.vitale_cert)
     found = (known or {}).get(cert_id)
     if found is None:
@@ -99,6 +101,16 @@ def patient_of(db, signed, known=None) -> tuple[str, str]:
         if known is not None:
             known[cert_id] = found
     return found
+
+
+def keyed_name(signed) -> str:
+    """The patient's name keyed on the terminal on the sheet of `signed`; "" when it has
+    none, cannot be decoded or is not a valid name (hostile text is not filed as a name)."""
+    try:
+        name = sheet.decode(signed.sheet).patient_name
+    except sheet.SheetFormatError:
+        return ""
+    return name if sheet_validation.name_ok(name) else ""
 
 
 class Filters:

@@ -42,6 +42,7 @@ def test_a_wrong_fund_keeps_the_reason_and_the_nir():
     app = _started()
     press(app, "MENU 5 2")
     press(app, NIR + " OK")
+    press(app, "6 2 7 7 7 4 4 4 6 6 OK")  # her name, MARIN: the NIR is in no round nor sheet
     _refused_then_kept(app, "Caisse du patient", "001750000")  # no scheme 00
     press(app, ERASE + " " + FUND + " OK")
     assert _lines(app)[0] == "Lieu d'exercice"

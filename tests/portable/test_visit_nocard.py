@@ -52,11 +52,15 @@ def test_the_reason_first_a_wrong_nir_key_kept_and_the_fund_asked_plainly():
     press(app, "OK")
     assert _lines(app)[2] == NIR[:-1] + "7"  # what was typed, to be corrected
     press(app, "BACK 6 OK")
+    assert _lines(app) == ["Nom du patient", "2-9 lettre 0 espace:", "", "v:suite <:efface OK"]
+    # L'HOTE ANNE-MARIE on the multi-tap keypad: 1 1 is the apostrophe, DOWN moves on.
+    press(app, "5 5 5 1 1 4 4 6 6 6 8 3 3 0 2 6 6 DOWN 6 6 3 3 1 6 2 7 7 7 4 4 4 3 3 OK")
     assert _lines(app)[:2] == ["Caisse du patient", visit_nocard.FUND_LABEL + ":"]
     press(app, FUND + " OK")
     assert _lines(app)[0] == "Lieu d'exercice"
     s = app.visit.sheet
     assert (s.insured, s.fund, s.degraded, s.absent_reason) == (NIR, FUND, True, 2)
+    assert s.patient_name == "L'HOTE ANNE-MARIE"
     _fits(app)
 
 
@@ -64,8 +68,9 @@ def test_the_fund_of_a_round_patient_is_not_asked():
     app, _, _ = _cps_only([rp.entry(NIR, None, "LEROY JEANNE", "", [("VG", 100, 0)], fund=FUND)])
     press(app, "MENU 5 1")
     press(app, NIR + " OK")
-    assert _lines(app)[0] == "Lieu d'exercice"  # no fund asked: the round's
+    assert _lines(app)[0] == "Lieu d'exercice"  # no fund nor name asked: the round's
     assert app.visit.sheet.fund == FUND and events(app, "fund_known")[-1] == {"fund_known": FUND}
+    assert app.visit.sheet.patient_name == "LEROY JEANNE"
 
 
 def test_the_fund_of_the_patients_latest_sheet_is_not_asked():
@@ -84,6 +89,8 @@ def test_the_fund_of_the_patients_latest_sheet_is_not_asked():
     assert app.storage.journal.reject([1], 20261118) == 1
     press(app, "MENU 5 1")
     press(app, MARTIN + " OK")
+    assert _lines(app)[0] == "Nom du patient"  # nothing known of her now: her name asked
+    press(app, "6 2 6 2 7 7 7 4 4 4 6 6 OK")
     assert _lines(app)[0] == "Caisse du patient"
 
 
