@@ -316,3 +316,68 @@ def test_without_the_rom_binding_it_takes_no_update_and_with_it_its_slots_are_a_
     with pytest.raises(Rebooted):
         ab_board.restart()
     assert rom.reboots == [(ab.REBOOT2_FLAG_NO_RETURN_ON_SUCCESS, 0)]
+
+
+def _ab_board(world, rom_setup=None):
+    """A board of the A/B build over a simulated chip and ROM: (board, chip, rom)."""
+    from simhw.rom import Chip, Rp2, SimRom
+
+    sim = simmachine.SimBoard()
+    sim.i2c = {0x27: devices.LcdBackpack(), 0x68: devices.Ds3231()}
+    sim.adc[rp2350.PIN_VSYS_ADC] = _mv_to_raw(3900)
+    chip = Chip()
+    rom = SimRom(chip)
+    if rom_setup:
+        rom_setup(rom)
+    rp2.Flash = Rp2(chip).Flash
+    try:
+        board = rp2350.Rp2350Board(simmachine.make(sim), rp2, Port(), world[1].time.fns(), rom)
+    finally:
+        rp2.Flash = rp2sim.Flash
+    return board, chip, rom
+
+
+def test_booted_from_b_the_data_region_and_partition_a_are_read_untranslated(world):
+    """The ROM maps only the booted partition at XIP_BASE, where rp2.Flash reads: the
+    journal, the key block, the records and the other partition come through the ROM
+    binding's untranslated read, never rp2.Flash's (a bus fault on the device)."""
+    from simhw.rom import BusFault, Rp2
+
+    from hw.boards import rp2350_update as ab
+
+    def boot_b(r):
+        r.chip.nor.writeblocks(ab.PARTITION_B // ab.BLOCK, b"IMAGE_DEF" * 16, 0)  # an image
+        r.flash_update_boot(ab.PARTITION_B)
+
+    board, chip, rom = _ab_board(world, boot_b)
+    assert rom.partition == 1
+    with pytest.raises(BusFault):  # what rp2.Flash's own read of the data region does
+        Rp2(chip).Flash(start=ab.JOURNAL[0] - ab.STORAGE_BASE, len=ab.BLOCK).readblocks(
+            0, bytearray(16)
+        )
+    fs = board.filesystem()  # littlefs formats, then mounts: it read back what it wrote
+    with fs.open("/probe", "wb") as f:
+        f.write(b"kept")
+    with fs.open("/probe", "rb") as f:
+        assert f.read() == b"kept"
+    slots = board.update_slots()
+    assert bytes(slots[0].read(0, 9)) == b"IMAGE_DEF"  # slot 0, partition B: what runs
+    slots[1].write(0, b"A" * 256)  # slot 1, partition A
+    assert chip.read(ab.PARTITION_A, 256) == b"A" * 256
+    assert bytes(slots[1].read(0, 256)) == b"A" * 256
+
+
+def test_a_flash_without_the_partition_table_keeps_its_journal_and_takes_no_update(world):
+    """The A/B image loaded onto a flash never given the table runs from offset 0, where
+    partition A would be: no slot is offered (an update there could overwrite what runs),
+    the journal and "/" stay in the data region."""
+    from hw.boards import rp2350_update as ab
+
+    board, chip, rom = _ab_board(world, lambda r: r.without_partition_table())
+    assert board.rom is rom and board.update_slots() is None
+    root = rp2350.repl_root_device(rp2, rom)
+    assert root.first == ab.ROOT_FS[0] and root.count * ab.BLOCK == ab.ROOT_FS[1]
+    fs = board.filesystem()  # kept while a file of it is open (littlefs-python)
+    with fs.open("/probe", "wb") as f:
+        f.write(b"kept")
+    assert chip.read(ab.PARTITION_A, 16) == b"\xff" * 16  # nothing written where A would be

@@ -35,8 +35,8 @@ class Terminal:
         self.chip = Chip()
         self.rom = SimRom(self.chip)
         rp2 = Rp2(self.chip)
-        self.records = BootRecords(ab.region(rp2, ab.RECORDS))
-        self.slots = tuple(Slot(dev) for dev in ab.slot_devices(rp2))
+        self.records = BootRecords(ab.region(rp2, self.rom, ab.RECORDS))
+        self.slots = tuple(Slot(dev) for dev in ab.slot_devices(rp2, self.rom))
 
     def boot(self):
         """Stage 1 on the partition the ROM runs: the Boot, or None (it asked a reboot)."""

@@ -73,7 +73,7 @@ def test_picotool_lists_tla_frozen_modules(built):
 def test_the_image_fits_half_the_flash_and_compresses(built):
     image = (built / "tla-t1.bin").stat().st_size
     assert image <= FLASH // 2
-    assert image <= 1024 * 1024  # the firmware partition (3 MB left for littlefs)
+    assert image <= 1020 * 1024  # a partition of hw/boards/TLA_T1/partition_table.json
     nm = shutil.which("arm-none-eabi-nm")
     if nm:
         out = subprocess.run([nm, str(built / "tla-t1.elf")], capture_output=True, text=True)
@@ -135,3 +135,22 @@ def test_the_firmware_imports_within_the_devices_c_stack(built, tmp_path):
         if len(line.split()) == 3
     }
     assert sym["__StackTop"] - sym["__StackBottom"] == DEVICE_STACK
+
+
+def test_the_image_is_the_ab_build_with_the_rom_binding(built):
+    """The TLA-T1 image binds the boot ROM's calls (hw/cmodules/tla_rom) and its rp2.Flash
+    spans the whole flash after the 8 KB partition table (hw/boards/TLA_T1/mpconfigboard.h),
+    as hw/boards/rp2350_update.py's layout needs."""
+    from hw.boards import rp2350_update as ab
+
+    proc = subprocess.run(
+        [str(built / "picotool"), "info", "-a", str(UF2)], capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr
+    drive = "0x%08x-0x%08x" % (0x10000000 + ab.STORAGE_BASE, 0x10000000 + ab.FLASH_END)
+    assert "embedded drive:      %s" % drive in proc.stdout, proc.stdout
+    nm = shutil.which("arm-none-eabi-nm")
+    if nm:
+        out = subprocess.run([nm, str(built / "tla-t1.elf")], capture_output=True, text=True)
+        for name in ("boot_info", "reboot", "explicit_buy", "read"):
+            assert " tla_rom_%s\n" % name in out.stdout, name

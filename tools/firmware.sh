@@ -58,10 +58,22 @@ fi
 ln -sf "$PICOTOOL_DIR/picotool/picotool" "$OUT/picotool"
 
 step "RP2350 image (board TLA_T1)"
-# Never CMAKE_ARGS= on this command line: it drops BOARD_DIR and the manifest.
+# The rp2 port runs cmake only when its build folder has no Makefile: a change to the
+# board's cmake or headers or to the C modules would be silently left out. Such a change
+# starts the build folder afresh.
+RP2_BUILD=$MP/ports/rp2/build-TLA_T1
+RP2_CONFIG=$(cat "$ROOT"/hw/boards/TLA_T1/mpconfigboard.* "$ROOT"/hw/cmodules/micropython.cmake \
+  "$ROOT"/hw/cmodules/*/micropython.cmake | sha256sum | cut -c1-16)
+if [ "$(cat "$RP2_BUILD/.tla-config" 2>/dev/null)" != "$RP2_CONFIG" ]; then
+  rm -rf "$RP2_BUILD"
+fi
+# Never CMAKE_ARGS= on this command line: it drops BOARD_DIR and the manifest. The C module
+# tla_rom (hw/cmodules/) binds the boot ROM's calls of the A/B update.
 PICOTOOL_FETCH_FROM_GIT_PATH="$PICOTOOL_DIR" make -C "$MP/ports/rp2" -j"$JOBS" \
-  BOARD_DIR="$ROOT/hw/boards/TLA_T1" BUILD=build-TLA_T1 >"$WORK/rp2.log" 2>&1 \
+  BOARD_DIR="$ROOT/hw/boards/TLA_T1" BUILD=build-TLA_T1 \
+  USER_C_MODULES="$ROOT/hw/cmodules/micropython.cmake" >"$WORK/rp2.log" 2>&1 \
   || { tail -30 "$WORK/rp2.log"; exit 1; }
+echo "$RP2_CONFIG" >"$RP2_BUILD/.tla-config"
 cp "$MP/ports/rp2/build-TLA_T1/firmware.uf2" "$OUT/tla-t1.uf2"
 cp "$MP/ports/rp2/build-TLA_T1/firmware.elf" "$OUT/tla-t1.elf"
 cp "$MP/ports/rp2/build-TLA_T1/firmware.bin" "$OUT/tla-t1.bin"

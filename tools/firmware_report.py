@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 FLASH_BYTES = 4 * 1024 * 1024
-FIRMWARE_PARTITION = 1024 * 1024  # 4 MB - 3 MB littlefs (hw/boards/TLA_T1/mpconfigboard.cmake)
+FIRMWARE_PARTITION = 1020 * 1024  # partition A or B (hw/boards/TLA_T1/partition_table.json)
 SRAM_BYTES = 520 * 1024
 
 
@@ -35,7 +35,7 @@ def main():
     unix = (out / "micropython-tla32").stat().st_size
     print("TLA-T1 image (RP2350): %d B (UF2 %d B)" % (image, uf2))
     print(
-        "  flash: %.1f %% of 4 MB, %.1f %% of the 1 MB firmware partition"
+        "  flash: %.1f %% of 4 MB, %.1f %% of a 1020 KB image partition"
         % (100.0 * image / FLASH_BYTES, 100.0 * image / FIRMWARE_PARTITION)
     )
     if heap > 0:

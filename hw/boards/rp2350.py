@@ -117,10 +117,12 @@ class Rp2350Board(hal.Board):
         self.rom = rom if rom is not None else rp2350_update.device()
         self._slots = self._records = None
         if self.rom is not None:  # the A/B build (hw/boards/rp2350_update.py)
-            journal = rp2350_update.region(rp2, rp2350_update.JOURNAL)
-            keys = rp2350_update.region(rp2, rp2350_update.KEY_BLOCK)
-            self._records = rp2350_update.region(rp2, rp2350_update.RECORDS)
-            self._slots = rp2350_update.slot_devices(rp2)
+            rom = self.rom
+            journal = rp2350_update.region(rp2, rom, rp2350_update.JOURNAL)
+            keys = rp2350_update.region(rp2, rom, rp2350_update.KEY_BLOCK)
+            self._records = rp2350_update.region(rp2, rom, rp2350_update.RECORDS)
+            if rp2350_update.partitioned(rom):  # else the image runs where A would be
+                self._slots = rp2350_update.slot_devices(rp2, rom)
         else:
             journal_bytes = STORAGE_BYTES - ROOT_FS_BYTES - KEY_BLOCK_BYTES
             journal = rp2.Flash(start=ROOT_FS_BYTES, len=journal_bytes)
@@ -147,8 +149,9 @@ class Rp2350Board(hal.Board):
         return BootRecords(GuardedFlash(self._records, self.battery))
 
     def update_slots(self):
-        """Partitions B and A (rp2350_update.py), or None: no ROM binding, or the active
-        image the ROM would not boot (what runs might be the spare)."""
+        """Partitions B and A (rp2350_update.py), or None: no ROM binding, no partition
+        table in the flash, or the active image the ROM would not boot (what runs might be
+        the spare)."""
         if self._slots is None or self.boot_state == "damaged":
             return None
         from hw.update_slot import Slot
@@ -238,6 +241,16 @@ def menu_held(machine=None):
     return held
 
 
+def repl_root_device(rp2, rom=None):
+    """The block device of the REPL's "/": in the A/B build (the ROM binding there) the data
+    region's first 256 KB (rp2350_update.ROOT_FS), else the storage's first 256 KB."""
+    if rom is None:
+        rom = rp2350_update.device()
+    if rom is not None:
+        return rp2350_update.region(rp2, rom, rp2350_update.ROOT_FS)
+    return rp2.Flash(start=0, len=ROOT_FS_BYTES)
+
+
 def mount_repl_root(bdev):
     """The REPL's "/" littlefs on `bdev`, formatted only when it holds nothing (all erased,
     or a format the power cut short: hw/format_rule.py); None when it holds data littlefs
@@ -253,7 +266,7 @@ def run():
     from firmware.main import main
 
     board = Rp2350Board()
-    if board.rom is not None:
+    if board.update_slots() is not None:
         booted = rp2350_update.stage1(board.boot_records(), board.update_slots(), board.rom)
         if booted is None:
             return  # the ROM reboots into the partition chosen

@@ -51,15 +51,17 @@ SLOT_PARTITION = (1, 0)
 
 
 class RomBoot:
-    """The boot ROM's calls the update needs. The device's: the `tla_rom` module, a binding
-    of these pico-sdk calls that MicroPython's rp2 port (1.29) does not have; without it,
-    `device()` is None and the RP2350 takes no update."""
+    """The boot ROM's calls the update needs. The device's: the C module `tla_rom`
+    (hw/cmodules/tla_rom/tla_rom.c, frozen into the TLA-T1 image by tools/firmware.sh), whose
+    functions are these methods; without it, `device()` is None and the RP2350 takes no
+    update."""
 
     def boot_info(self):
         """(partition, boot type, p0) of this boot: rom_get_boot_info's `partition` (0: A,
-        1: B), `boot_type` (BOOT_TYPE_NORMAL 0, BOOT_TYPE_FLASH_UPDATE 4, its
-        BOOT_TYPE_CHAINED_FLAG 0x80 masked off) and `reboot_params[0]` (a flash update's
-        base): pico-sdk bootrom.h, boot_info_t."""
+        1: B, BOOT_PARTITION_NONE -1: the flash has no partition table), `boot_type`
+        (BOOT_TYPE_NORMAL 0, BOOT_TYPE_FLASH_UPDATE 4, its BOOT_TYPE_CHAINED_FLAG 0x80
+        masked off) and `reboot_params[0]` (a flash update's base): pico-sdk bootrom.h,
+        boot_info_t."""
         raise NotImplementedError
 
     def reboot(self, flags, delay_ms, p0, p1):
@@ -71,14 +73,29 @@ class RomBoot:
         boots (its TBYB flag cleared); 0 on success, a BOOTROM_ERROR otherwise."""
         raise NotImplementedError
 
+    def read(self, offset, buf):
+        """`buf` filled from flash offset `offset`, untranslated. Booted from a partition,
+        the ROM maps only that partition at XIP_BASE, where rp2.Flash reads: the other
+        partition and the data region would be a bus fault there (pico-sdk #3017; the
+        RP2350 datasheet's address translation). XIP_NOCACHE_NOALLOC_NOTRANSLATE_BASE
+        (0x1c000000) reaches the whole flash."""
+        raise NotImplementedError
+
 
 def device():
-    """The device's RomBoot, or None when the firmware has no binding of the ROM's calls."""
+    """The device's RomBoot (the `tla_rom` module), or None when the firmware has none."""
     try:
         import tla_rom  # type: ignore[import-not-found]
     except ImportError:
         return None
-    return tla_rom.RomBoot()
+    return tla_rom
+
+
+def partitioned(rom):
+    """True when the ROM booted partition A or B; False on a flash without the partition
+    table (BOOT_PARTITION_NONE): the image then runs from the start of the flash, where
+    partition A would be, and takes no update."""
+    return rom.boot_info()[0] in (0, 1)
 
 
 class JoinedSlotDevice(Region):
@@ -111,20 +128,48 @@ class JoinedSlotDevice(Region):
         dev.ioctl(hal.IOCTL_BLOCK_ERASE, n)
 
 
-def region(rp2, where):
-    """The rp2.Flash of `where` (flash offset, bytes) in the A/B build."""
-    return rp2.Flash(start=where[0] - STORAGE_BASE, len=where[1])
+class FlashRegion(Region):
+    """`where` (flash offset, bytes) of the A/B build's flash: erased and programmed through
+    rp2.Flash (the ROM's flash_range_* take untranslated offsets), read through
+    `rom.read` (RomBoot.read: rp2.Flash's reads go through the translated window)."""
+
+    def __init__(self, rp2, rom, where):
+        self.flash = rp2.Flash(start=where[0] - STORAGE_BASE, len=where[1])
+        self.rom = rom
+        self.first = where[0]
+        self.count = where[1] // BLOCK
+        self.block_size = BLOCK
+
+    def _at(self, block_num, offset, n):
+        if not 0 <= block_num < self.count or offset + n > BLOCK:
+            raise hal.FlashError("no block %d in this region" % block_num)
+        return self.first + block_num * BLOCK + offset
+
+    def readblocks(self, block_num, buf, offset=0):
+        self.rom.read(self._at(block_num, offset or 0, len(buf)), buf)
+
+    def writeblocks(self, block_num, buf, offset=0):
+        self._at(block_num, offset or 0, len(buf))
+        self.flash.writeblocks(block_num, buf, offset or 0)
+
+    def erase_block(self, block_num):
+        self._at(block_num, 0, 0)
+        self.flash.ioctl(hal.IOCTL_BLOCK_ERASE, block_num)
 
 
-def slot_devices(rp2):
+def region(rp2, rom, where):
+    """The block device of `where` (flash offset, bytes) in the A/B build."""
+    return FlashRegion(rp2, rom, where)
+
+
+def slot_devices(rp2, rom):
     """(slot 0, slot 1) block devices: slot 0 is partition B, slot 1 partition A."""
     out = []
     for i in (0, 1):
         at = HEADERS[0] + i * HEADER_BLOCKS * BLOCK
-        header = region(rp2, (at, HEADER_BLOCKS * BLOCK))
-        out.append(
-            JoinedSlotDevice(header, region(rp2, (PARTITIONS[SLOT_PARTITION[i]], PARTITION_BYTES)))
-        )
+        header = region(rp2, rom, (at, HEADER_BLOCKS * BLOCK))
+        image = region(rp2, rom, (PARTITIONS[SLOT_PARTITION[i]], PARTITION_BYTES))
+        out.append(JoinedSlotDevice(header, image))
     return tuple(out)
 
 

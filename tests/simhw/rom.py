@@ -5,7 +5,12 @@ pico-sdk describes it (bootrom.h: rom_reboot, rom_explicit_buy, rom_get_boot_inf
 normal boot runs the partition bought last; a "flash update" boot runs the partition at
 p0 once, when its image is there (a first block not erased), else the bought one, saying
 it was a flash update to p0; an explicit buy makes the running partition the bought one.
-A reboot is the exception Rebooted: the test boots again."""
+A reboot is the exception Rebooted: the test boots again.
+
+Booted from a partition, the ROM's address translation maps only that partition at
+XIP_BASE, where rp2.Flash reads: a read there beyond the partition's size is a bus fault
+(BusFault), one inside it reads the booted partition's bytes; programming and erasing take
+untranslated offsets, and the ROM binding's `read` reads the flash untranslated."""
 
 import io
 
@@ -19,9 +24,23 @@ class Rebooted(Exception):
     pass
 
 
+class BusFault(Exception):
+    """A read through the translated window outside the booted partition: the device hangs."""
+
+
 class Chip:
     def __init__(self):
         self.nor = NorFlash(io.BytesIO(), block_size=ab.BLOCK, block_count=ab.FLASH_END // ab.BLOCK)
+        self.window = None  # the booted partition's (flash offset, bytes) at XIP_BASE
+
+    def translated(self, at, n):
+        """The flash offset a read of `n` bytes at XIP_BASE + `at` reaches."""
+        if self.window is None:
+            return at
+        start, size = self.window
+        if at + n > size:
+            raise BusFault("XIP read at 0x%x outside the booted partition" % at)
+        return start + at
 
     def read(self, at, n):
         out = b""
@@ -49,7 +68,8 @@ class FlashRegion(Region):
         return self.first + n
 
     def readblocks(self, block_num, buf, offset=0):
-        self.chip.nor.readblocks(self._block(block_num), buf, offset)
+        at = self._block(block_num) * ab.BLOCK + offset
+        buf[:] = self.chip.read(self.chip.translated(at, len(buf)), len(buf))
 
     def writeblocks(self, block_num, buf, offset=0):
         self.chip.nor.writeblocks(self._block(block_num), buf, offset)
@@ -72,12 +92,25 @@ class SimRom(ab.RomBoot):
     def __init__(self, chip):
         self.chip = chip
         self.bought = 0  # partition A: the factory image, flashed and bought
-        self.partition, self.boot_type, self.p0 = 0, 0, 0
+        self._booted(0)  # partition A, bought
+        self.boot_type, self.p0 = 0, 0
         self.reboots = []
         self.buys = 0
 
     def boot_info(self):
         return self.partition, self.boot_type, self.p0
+
+    def read(self, offset, buf):
+        buf[:] = self.chip.read(offset, len(buf))
+
+    def _booted(self, partition):
+        self.partition = partition
+        self.chip.window = (ab.PARTITIONS[partition], ab.PARTITION_BYTES)
+
+    def without_partition_table(self):
+        """The flash never given the partition table: the image runs from offset 0,
+        untranslated, and the ROM says BOOT_PARTITION_NONE."""
+        self.partition, self.chip.window = -1, None
 
     def reboot(self, flags, delay_ms, p0, p1):
         self.reboots.append((flags, p0))
@@ -89,12 +122,13 @@ class SimRom(ab.RomBoot):
         raise Rebooted()
 
     def power_on(self):
-        self.partition, self.boot_type, self.p0 = self.bought, 0, 0
+        self._booted(self.bought)
+        self.boot_type, self.p0 = 0, 0
 
     def flash_update_boot(self, p0, refuse=False):
         there = ab.PARTITIONS.index(p0)
         has_image = self.chip.read(p0, 16) != b"\xff" * 16
-        self.partition = there if has_image and not refuse else self.bought
+        self._booted(there if has_image and not refuse else self.bought)
         self.boot_type, self.p0 = ab.BOOT_TYPE_FLASH_UPDATE, p0
 
     def explicit_buy(self):

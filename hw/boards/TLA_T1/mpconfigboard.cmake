@@ -4,8 +4,10 @@
 set(PICO_BOARD "pico2")
 set(PICO_PLATFORM "rp2350")
 if(NOT DEFINED MICROPY_HW_FLASH_STORAGE_BYTES)
-    # 4 MB flash - 1 MB firmware = 3 MB littlefs for the journal.
-    set(MICROPY_HW_FLASH_STORAGE_BYTES 3145728)
+    # The A/B build (hw/boards/TLA_T1/partition_table.json): the linker's FLASH region is
+    # 4 MB less this, 1020 KB, a partition's size, so an image that would not fit its
+    # partition fails to link. rp2.Flash itself spans more (mpconfigboard.h).
+    set(MICROPY_HW_FLASH_STORAGE_BYTES 3149824)
 endif()
 if(NOT MICROPY_FROZEN_MANIFEST)
     set(MICROPY_FROZEN_MANIFEST ${MICROPY_BOARD_DIR}/manifest.py)
