@@ -292,27 +292,20 @@ def test_the_pairing_key_lives_in_its_own_block_erased_in_place(world):
 def test_without_the_rom_binding_it_takes_no_update_and_with_it_its_slots_are_a_and_b(world):
     board = world[0]
     assert board.rom is None and board.update_slots() is None  # MicroPython 1.29: no binding
-    from simhw.rom import Chip, Rebooted, Rp2, SimRom
+    from simhw.rom import Chip, Rebooted, SimRom
+    from simhw.rom import board as ab_board_of
 
     from hw.boards import rp2350_update as ab
 
-    sim = simmachine.SimBoard()
-    sim.i2c = {0x27: devices.LcdBackpack(), 0x68: devices.Ds3231()}
-    sim.adc[rp2350.PIN_VSYS_ADC] = _mv_to_raw(3900)
     chip = Chip()
-    rp2.Flash = Rp2(chip).Flash  # the A/B build's storage: the whole flash after the table
-    try:
-        rom = SimRom(chip)
-        ab_board = rp2350.Rp2350Board(simmachine.make(sim), rp2, Port(), world[1].time.fns(), rom)
-    finally:
-        rp2.Flash = rp2sim.Flash
+    rom = SimRom(chip)
+    ab_board = ab_board_of(chip, rom, rp2)
     slots = ab_board.update_slots()
     assert [s.capacity for s in slots] == [ab.PARTITION_BYTES] * 2
     slots[0].write(0, b"B" * 256)
     assert chip.read(ab.PARTITION_B, 256) == b"B" * 256
     assert ab_board.boot_records().read()["active"] == -1
-    ab_board.confirmed()
-    assert rom.buys == 1
+    assert ab_board.keep_trial() == "" and rom.buys == 0  # a normal boot: A, bought already
     with pytest.raises(Rebooted):
         ab_board.restart()
     assert rom.reboots == [(ab.REBOOT2_FLAG_NO_RETURN_ON_SUCCESS, 0)]
