@@ -9,6 +9,7 @@ time it lost."""
 import pytest
 from simhw import devices, rp2sim
 from simhw import machine as simmachine
+from simhw.rom import Port, Time
 
 from emulator.contacts.card import ContactCard
 from hw import hal
@@ -31,28 +32,6 @@ class EchoCard:
         if apdu[1] == 0xB0:
             return bytes(range(apdu[4] or 16)) + b"\x90\x00"
         return b"\x90\x00"
-
-
-class Port(hal.Port):
-    def read(self, max_bytes=256):
-        return b""
-
-    def write(self, data):
-        return len(data)
-
-
-class Time:
-    """Virtual microseconds: every look at the clock moves it on 5 us."""
-
-    def __init__(self):
-        self.us = 0
-
-    def ticks_us(self):
-        self.us += 5
-        return self.us
-
-    def fns(self):
-        return (self.ticks_us, lambda a, b: a - b, lambda: self.ticks_us() // 1000, lambda ms: None)
 
 
 def _mv_to_raw(mv):

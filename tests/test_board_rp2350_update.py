@@ -101,6 +101,15 @@ class Terminal:
             version.FIRMWARE_VERSION, version.RELEASE_COUNTER = running
         return False
 
+    def on_trial_with_buys_failing(self, fails):
+        """Factory-booted, the update taken and switched to, booted on trial; the ROM's next
+        `fails` buys fail. The manifest."""
+        self.boot()
+        m = self.take()
+        self.boot_on_trial()
+        self.rom.buy_fails = fails
+        return m
+
     def boot_on_trial(self):
         """From the ROM's power-up into the bought partition: stage 1 asks a flash update boot
         of the version on trial, which boots."""
@@ -134,10 +143,7 @@ def test_the_image_lands_at_the_start_of_partition_b_and_is_bought_after_its_sel
 @needs_rp2
 def test_a_buy_that_fails_once_is_tried_again_and_the_version_kept():
     term = Terminal()
-    term.boot()
-    m = term.take()
-    term.boot_on_trial()
-    term.rom.buy_fails = 1
+    m = term.on_trial_with_buys_failing(1)
     assert not term.settle(m)
     assert term.rom.failed_buys == 1 and term.rom.bought == 1 and not term.rom.trial
     assert term.records.read()["active"] == 0
@@ -148,10 +154,7 @@ def test_a_buy_that_fails_once_is_tried_again_and_the_version_kept():
 @needs_rp2
 def test_a_buy_the_rom_never_takes_gives_the_trial_up_and_the_version_before_runs_bought():
     term = Terminal()
-    term.boot()
-    m = term.take()
-    term.boot_on_trial()
-    term.rom.buy_fails = 1000
+    m = term.on_trial_with_buys_failing(1000)
     assert term.settle(m)  # the trial given up: the firmware restarted
     assert term.rom.failed_buys == ab.BUY_TRIES
     record = term.records.read()

@@ -129,7 +129,9 @@ class SimRom(ab.RomBoot):
 BOOTROM_ERROR_NOT_PERMITTED = -4  # pico-sdk bootrom_constants.h
 
 
-class _Port(hal.Port):
+class Port(hal.Port):
+    """A USB port nothing comes over."""
+
     def read(self, max_bytes=256):
         return b""
 
@@ -137,7 +139,7 @@ class _Port(hal.Port):
         return len(data)
 
 
-class _Time:
+class Time:
     """Virtual microseconds: every look at the clock moves it on 5 us."""
 
     def __init__(self):
@@ -166,6 +168,6 @@ def board(chip, rom, rp2):
         sim.inputs[p["off"]] = lambda: 0
     flash, rp2.Flash = rp2.Flash, Rp2(chip).Flash  # the A/B build's storage: all after the table
     try:
-        return rp2350.Rp2350Board(simmachine.make(sim), rp2, _Port(), _Time().fns(), rom)
+        return rp2350.Rp2350Board(simmachine.make(sim), rp2, Port(), Time().fns(), rom)
     finally:
         rp2.Flash = flash
