@@ -29,7 +29,7 @@ import tempfile
 from emulator import interpreters
 from emulator.unix_image import BadImage, unpack
 from hw import bootloader
-from hw.boards.unix import IMAGE_BLOCKS, RESTART, open_image
+from hw.boards.unix import IMAGE_BLOCK, IMAGE_BLOCKS, RESTART, open_image
 from hw.boot_record import BootRecords
 from hw.flash import NorFlash
 from hw.update_slot import ReservedView, Slot
@@ -53,7 +53,7 @@ def choose(config) -> tuple:
             reserved=3,  # as hw/boards/unix.UnixBoard: the key block, the boot record
         )
         records = BootRecords(ReservedView(flash, 1, 2))
-        slots = [Slot(NorFlash(f, block_count=IMAGE_BLOCKS)) for f in files[1:]]
+        slots = [Slot(NorFlash(f, IMAGE_BLOCK, IMAGE_BLOCKS)) for f in files[1:]]
         booted = bootloader.choose(records, slots)
         image = None
         if booted.manifest is not None:

@@ -6,8 +6,10 @@ launcher (emulator/launcher.py) unpacks and runs once the bootloader chose it.
 
 The same bytes from the same tree: names sorted, dates and modes fixed. Unpacked, every
 name is checked first (a package of the three, a plain .py path, no "..", no absolute
-path): an image is unpacked only once its digest matched a signed manifest, but a name
-that could write outside the folder is refused all the same.
+path, no name twice) and the files' sizes bounded: an image is unpacked only once its
+digest matched a signed manifest, but a name that could write outside the folder or over
+another file, or a file that inflates past MAX_UNPACKED, is refused all the same (BadImage,
+which the launcher reports: tests/test_unix_image.py).
 """
 
 import io
@@ -19,6 +21,9 @@ from pathlib import Path
 PACKAGES = ("firmware", "protocol", "hw")
 _NAME = re.compile(r"(firmware|protocol|hw)(/[A-Za-z0-9_]+)*/[A-Za-z0-9_]+\.py")
 _DATE = (1980, 1, 1, 0, 0, 0)
+# The code unpacked: today's tree is about 2.5 MB of .py; a deflate bomb (a few KiB that
+# inflate to gigabytes) is refused before anything is written
+MAX_UNPACKED = 16 * 1024 * 1024
 
 
 class BadImage(ValueError):
@@ -64,26 +69,53 @@ def build(root, version=None, counter=None, replace=None) -> bytes:
 
 
 def unpack(image, folder):
-    """Write the image's files under `folder` (0700 folders, 0600 files); BadImage when it
-    is not a zip of the three packages' .py files."""
+    """Write the image's files under `folder`, which holds none of them yet (0700 folders,
+    0600 files); BadImage when it is not a zip of the three packages' .py files, each once,
+    MAX_UNPACKED bytes at most, or when a file of it is there already."""
     try:
         z = zipfile.ZipFile(io.BytesIO(bytes(image)))
-        names = z.namelist()
+        infos = z.infolist()
     except (zipfile.BadZipFile, ValueError, OSError) as e:
         raise BadImage("not a unix-board image: %s" % e) from None
+    names = [info.filename for info in infos]
     for name in names:
         if not _NAME.fullmatch(name) or ".." in name:
             raise BadImage("not a unix-board image: it holds %r" % name)
+    if len(set(names)) != len(names):
+        twice = sorted(n for n in set(names) if names.count(n) > 1)[0]
+        raise BadImage("not a unix-board image: it holds %r twice" % twice)
     if "firmware/main.py" not in names:
         raise BadImage("not a unix-board image: no firmware/main.py")
+    if sum(info.file_size for info in infos) > MAX_UNPACKED:
+        raise BadImage("not a unix-board image: it unpacks to more than %d bytes" % MAX_UNPACKED)
     folder = Path(folder)
-    for name in names:
-        target = folder / name
-        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for info in infos:
+        target = folder / info.filename
+        _folders(folder, target.parent)
         try:
-            data = z.read(name)
+            data = _read(z, info)
         except (zipfile.BadZipFile, ValueError, OSError) as e:
-            raise BadImage("not a unix-board image: %s: %s" % (name, e)) from None
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            raise BadImage("not a unix-board image: %s: %s" % (info.filename, e)) from None
+        try:
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        except FileExistsError:
+            raise BadImage("cannot unpack the image: %s is there already" % target) from None
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+
+
+def _folders(folder, parent):
+    """Each folder from `folder` down to `parent`, 0700 (Path.mkdir(parents=True) would make
+    the upper ones with the umask's mode)."""
+    for part in reversed([parent, *parent.parents]):
+        if part != folder and folder in part.parents:
+            part.mkdir(mode=0o700, exist_ok=True)
+
+
+def _read(z, info) -> bytes:
+    """The file's bytes, never more than its header says (the zip's sizes can lie)."""
+    with z.open(info) as f:
+        data = f.read(info.file_size + 1)
+    if len(data) != info.file_size:
+        raise ValueError("its size is not the one its header says")
+    return data

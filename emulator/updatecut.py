@@ -15,6 +15,7 @@ trial boot caused). The generic checks hold the sheets: none lost, no number reu
 import hashlib
 import json
 
+from emulator import simboot
 from emulator.powercut_child import CutBoard
 from firmware import version
 from firmware.accesslog_flash import FlashAccessLog
@@ -112,13 +113,6 @@ class _App:
         self.notice = None
 
 
-def booted_version(booted):
-    """firmware/version.py as the image the bootloader chose says it."""
-    if booted.manifest is None:
-        return FACTORY
-    return booted.manifest.version, booted.manifest.counter
-
-
 class UpdateDay:
     name = "update"
     reserved = 3 + 2 * SLOT_BLOCKS  # emulator/powercut_child.run gives the flash these
@@ -170,9 +164,8 @@ class UpdateDay:
     def run(self, board, report):
         while True:
             b = UpdateBoard(board.flash)
-            booted = bootloader.choose(b.boot_records(), b.update_slots())
-            b.boot_state = booted.state
-            version.FIRMWARE_VERSION, version.RELEASE_COUNTER = booted_version(booted)
+            booted = simboot.boot(b)
+            simboot.run_as(booted, FACTORY)
             report.note("BOOT", booted.slot, version.RELEASE_COUNTER, booted.state or "-")
             journal, log = self.open_storage(b)
             report.booted(journal, log)

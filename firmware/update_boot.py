@@ -1,9 +1,11 @@
 """The first boot of a new version, and the boot after a rollback (docs/board.md "Updates").
 App imports this only when the bootloader says something of this boot (hal.Board.boot_state):
 
-- "trial": the self-test; passed, the version confirms itself in the boot record (its
-  counter becomes the floor: no older image is taken again); failed, it gives its trial up
-  and restarts, and the bootloader runs the version before.
+- "trial": the self-test; passed, the board makes it final where its boot ROM has a trial
+  of its own (hal.Board.keep_trial: the RP2350's explicit buy), then the version confirms
+  itself in the boot record (its counter becomes the floor: no older image is taken
+  again); failed, or the board could not keep it, it gives its trial up and restarts, and
+  the bootloader runs the version before.
 - "back": the version on trial did not start or failed its self-test; this one says so once.
 - "damaged": the slot to boot failed its digest; the factory image runs and says so.
 
@@ -52,7 +54,9 @@ def _trial(app, records):
     t = record["try"]
     if t is None:
         return
-    why = self_test(app, record)
+    # The board's own trial made final first (the RP2350's buy): the record confirms only
+    # what the board will boot again; a buy that fails gives the trial up, cleanly
+    why = self_test(app, record) or app.board.keep_trial()
     if why:
         records.write(rolled_back(record, why))
         app.board.emit("EVENT", {"update_rolled_back": why})
@@ -65,7 +69,6 @@ def _trial(app, records):
     record["try"] = None
     record["held"] = None
     records.write(record)
-    app.board.confirmed()
     app.notice = update_screens.confirmed(t[4])
     app.board.emit("EVENT", {"update_confirmed": t[4]})
 

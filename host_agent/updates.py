@@ -52,7 +52,7 @@ class Bundle:
         return self.image[index * um.CHUNK : (index + 1) * um.CHUNK]
 
 
-def _verify(key, digest, sig) -> bool:
+def verify_signature(key, digest, sig) -> bool:
     """ECDSA P-256 by `cryptography` (the terminal's is protocol/p256.py)."""
     try:
         pub = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), bytes(key))
@@ -75,7 +75,7 @@ def check(data: bytes, where="the bundle") -> Bundle:
                 "%s is for board %s, whose release keys this agent does not hold"
                 % (where, manifest.board)
             )
-        um.check_signatures(raw, signatures, keys, threshold, _verify)
+        um.check_signatures(raw, signatures, keys, threshold, verify_signature)
     except SecurityError as e:
         raise UpdateError("%s is refused: %s" % (where, e)) from None
     if len(image) != manifest.size or hashlib.sha256(image).digest() != manifest.sha:

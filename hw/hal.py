@@ -307,10 +307,12 @@ class Board:
         """The boot record (hw/boot_record.BootRecords), kept outside littlefs, or None."""
         return None
 
-    def confirmed(self):
-        """The version on trial passed its self-test and confirmed itself in the boot record
-        (firmware/update_boot.py): a board whose boot ROM has its own trial (the RP2350's
-        "try before you buy") makes it final there too."""
+    def keep_trial(self) -> str:
+        """The version on trial passed its self-test (firmware/update_boot.py), before the
+        boot record confirms it: a board whose boot ROM has its own trial (the RP2350's "try
+        before you buy") makes it final there first. "", or why it could not: the trial is
+        then given up, as a failed self-test is."""
+        return ""
 
     def restart(self):
         """Restart the terminal: the bootloader chooses what runs (raises hal.Restart where

@@ -9,6 +9,7 @@ time it lost."""
 import pytest
 from simhw import devices, rp2sim
 from simhw import machine as simmachine
+from simhw.rom import Port, Time
 
 from emulator.contacts.card import ContactCard
 from hw import hal
@@ -31,28 +32,6 @@ class EchoCard:
         if apdu[1] == 0xB0:
             return bytes(range(apdu[4] or 16)) + b"\x90\x00"
         return b"\x90\x00"
-
-
-class Port(hal.Port):
-    def read(self, max_bytes=256):
-        return b""
-
-    def write(self, data):
-        return len(data)
-
-
-class Time:
-    """Virtual microseconds: every look at the clock moves it on 5 us."""
-
-    def __init__(self):
-        self.us = 0
-
-    def ticks_us(self):
-        self.us += 5
-        return self.us
-
-    def fns(self):
-        return (self.ticks_us, lambda a, b: a - b, lambda: self.ticks_us() // 1000, lambda ms: None)
 
 
 def _mv_to_raw(mv):
@@ -292,49 +271,34 @@ def test_the_pairing_key_lives_in_its_own_block_erased_in_place(world):
 def test_without_the_rom_binding_it_takes_no_update_and_with_it_its_slots_are_a_and_b(world):
     board = world[0]
     assert board.rom is None and board.update_slots() is None  # MicroPython 1.29: no binding
-    from simhw.rom import Chip, Rebooted, Rp2, SimRom
+    from simhw.rom import Chip, Rebooted, SimRom
+    from simhw.rom import board as ab_board_of
 
     from hw.boards import rp2350_update as ab
 
-    sim = simmachine.SimBoard()
-    sim.i2c = {0x27: devices.LcdBackpack(), 0x68: devices.Ds3231()}
-    sim.adc[rp2350.PIN_VSYS_ADC] = _mv_to_raw(3900)
     chip = Chip()
-    rp2.Flash = Rp2(chip).Flash  # the A/B build's storage: the whole flash after the table
-    try:
-        rom = SimRom(chip)
-        ab_board = rp2350.Rp2350Board(simmachine.make(sim), rp2, Port(), world[1].time.fns(), rom)
-    finally:
-        rp2.Flash = rp2sim.Flash
+    rom = SimRom(chip)
+    ab_board = ab_board_of(chip, rom, rp2)
     slots = ab_board.update_slots()
     assert [s.capacity for s in slots] == [ab.PARTITION_BYTES] * 2
     slots[0].write(0, b"B" * 256)
     assert chip.read(ab.PARTITION_B, 256) == b"B" * 256
     assert ab_board.boot_records().read()["active"] == -1
-    ab_board.confirmed()
-    assert rom.buys == 1
+    assert ab_board.keep_trial() == "" and rom.buys == 0  # a normal boot: A, bought already
     with pytest.raises(Rebooted):
         ab_board.restart()
     assert rom.reboots == [(ab.REBOOT2_FLAG_NO_RETURN_ON_SUCCESS, 0)]
 
 
-def _ab_board(world, rom_setup=None):
+def _ab_board(rom_setup=None):
     """A board of the A/B build over a simulated chip and ROM: (board, chip, rom)."""
-    from simhw.rom import Chip, Rp2, SimRom
+    from simhw.rom import Chip, SimRom, board
 
-    sim = simmachine.SimBoard()
-    sim.i2c = {0x27: devices.LcdBackpack(), 0x68: devices.Ds3231()}
-    sim.adc[rp2350.PIN_VSYS_ADC] = _mv_to_raw(3900)
     chip = Chip()
     rom = SimRom(chip)
     if rom_setup:
         rom_setup(rom)
-    rp2.Flash = Rp2(chip).Flash
-    try:
-        board = rp2350.Rp2350Board(simmachine.make(sim), rp2, Port(), world[1].time.fns(), rom)
-    finally:
-        rp2.Flash = rp2sim.Flash
-    return board, chip, rom
+    return board(chip, rom, rp2sim.make()), chip, rom
 
 
 def test_booted_from_b_the_data_region_and_partition_a_are_read_untranslated(world):
@@ -349,7 +313,7 @@ def test_booted_from_b_the_data_region_and_partition_a_are_read_untranslated(wor
         r.chip.nor.writeblocks(ab.PARTITION_B // ab.BLOCK, b"IMAGE_DEF" * 16, 0)  # an image
         r.flash_update_boot(ab.PARTITION_B)
 
-    board, chip, rom = _ab_board(world, boot_b)
+    board, chip, rom = _ab_board(boot_b)
     assert rom.partition == 1
     with pytest.raises(BusFault):  # what rp2.Flash's own read of the data region does
         Rp2(chip).Flash(start=ab.JOURNAL[0] - ab.STORAGE_BASE, len=ab.BLOCK).readblocks(
@@ -373,7 +337,7 @@ def test_a_flash_without_the_partition_table_keeps_its_journal_and_takes_no_upda
     the journal and "/" stay in the data region."""
     from hw.boards import rp2350_update as ab
 
-    board, chip, rom = _ab_board(world, lambda r: r.without_partition_table())
+    board, chip, rom = _ab_board(lambda r: r.without_partition_table())
     assert board.rom is rom and board.update_slots() is None
     root = rp2350.repl_root_device(rp2, rom)
     assert root.first == ab.ROOT_FS[0] and root.count * ab.BLOCK == ab.ROOT_FS[1]

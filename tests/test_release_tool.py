@@ -2,17 +2,23 @@
 keygen writes a 0600 key file and never over one; manifest names the image; sign writes one
 holder's signature; join makes the bundle the agent and the terminals take, and refuses
 fewer than m signatures, a key no terminal of that board holds, one key twice, a signature
-of another manifest, an image that is not the manifest's, files that are not what they
+of another manifest, a forged signature (under a release key's id: each one is verified,
+not only the first m), an image that is not the manifest's, files that are not what they
 say. Every refusal is one line on stderr, exit 1, nothing written. The TEST keys stand for
 the holders (their boards take them); a key keygen makes is known to no terminal."""
 
+import hashlib
 import os
 import stat
 import subprocess
 import sys
 
+from cryptography.hazmat.primitives.asymmetric import ec
+
 from emulator import releases
 from host_agent import updates
+from protocol import cbor
+from protocol import update_manifest as um
 from tools import release
 
 TOOL = [sys.executable, str(release.ROOT / "tools" / "release.py")]
@@ -140,3 +146,68 @@ def test_manifest_and_sign_refuse_bad_input_in_one_line(tmp_path):
         "is not a release manifest",
     )
     assert not (tmp_path / "s").exists()
+
+
+def _join_here(capsys, *args):
+    """tools/release.py join in this process (the same main() as the command's)."""
+    capsys.readouterr()
+    code = release.main(["join"] + [str(a) for a in args])
+    out, err = capsys.readouterr()
+    return subprocess.CompletedProcess(args, code, out, err)
+
+
+def _signature_file(path, key, signed, named):
+    """A signature file by private `key` over the manifest bytes `signed`, saying it is of
+    the manifest `named` (a forger's, when the two differ)."""
+    kid, rs = releases.signature(key, signed)
+    body = {"sig": 1, "manifest": hashlib.sha256(named).digest(), "key": kid, "rs": rs}
+    path.write_bytes(cbor.encode(body))
+    return path
+
+
+def _relabelled(tmp, sig, name, **fields):
+    """A copy of signature file `sig` with some of its fields changed (a forger's)."""
+    body = cbor.decode(sig.read_bytes())
+    body.update(fields)
+    path = tmp / name
+    path.write_bytes(cbor.encode(body))
+    return path
+
+
+def test_join_refuses_a_forged_signature_beside_m_good_ones(tmp_path, capsys):
+    image, m, sigs = _ceremony(tmp_path)
+    raw = m.read_bytes()
+    other = raw.replace(b"0.2.0", b"0.2.1")  # another manifest
+    assert other != raw
+    key3 = um.key_id(releases.public_bytes(releases.test_key(2)))
+    stranger = ec.generate_private_key(ec.SECP256R1())
+    forged = {
+        # random r | s under a release key's id
+        "random": _relabelled(tmp_path, sigs[2], "random.sig", rs=bytes(range(64))),
+        # a key no terminal holds, its signature relabelled as release key 3's
+        "relabelled": _relabelled(
+            tmp_path, _signature_file(tmp_path / "s.sig", stranger, raw, raw), "r.sig", key=key3
+        ),
+        # release key 3's valid signature of another manifest, said to be of this one
+        "another manifest": _signature_file(
+            tmp_path / "other.sig", releases.test_key(2), other, raw
+        ),
+    }
+    out = tmp_path / "bad.tlaup"
+    for what, path in forged.items():
+        for args in ((sigs[0], sigs[1], path), (path, sigs[0])):
+            done = _join_here(capsys, m, image, *args, "-o", out)
+            _refused(done, "%s: its signature does not verify with release key" % path)
+            assert not out.exists(), what
+    # Release key 1's signature again with s replaced by n - s (as valid an ECDSA signature
+    # of the same key: another file, other bytes) never counts twice toward m.
+    body = cbor.decode(sigs[0].read_bytes())
+    r, s = body["rs"][:32], int.from_bytes(body["rs"][32:], "big")
+    n = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551  # P-256's order
+    twin = _relabelled(tmp_path, sigs[0], "twin.sig", rs=r + (n - s).to_bytes(32, "big"))
+    twin_rs = cbor.decode(twin.read_bytes())["rs"]
+    key1 = releases.public_bytes(releases.test_key(0))
+    assert updates.verify_signature(key1, um.signing_digest(raw), twin_rs)
+    for args in ((sigs[0], twin), (sigs[0], sigs[1], twin)):
+        _refused(_join_here(capsys, m, image, *args, "-o", out), "a key signed twice")
+        assert not out.exists()

@@ -17,12 +17,11 @@ and floor, the slot's image digest and the update's version.
 import hashlib
 import random
 
-from emulator import releases
+from emulator import releases, simboot
 from emulator.simboard import SimBoard
-from firmware import version
 from firmware.salvage import RawScan
 from host_agent import updates
-from hw import bootloader, hal
+from hw import hal
 from tests import sync_kit
 
 BLOCK = 4096
@@ -46,18 +45,16 @@ def _damage(world, seed):
 
 
 def _boot_as_the_bootloader_chooses(world):
-    """The restart after the switch: the bootloader's choice on the flash, then the App of
-    the version it chose (firmware/version.py as that image says it)."""
+    """The restart after the switch: the bootloader's choice on the flash (emulator/simboot),
+    then the App of the version it chose."""
     board = SimBoard(flash_store=world.flash, flash_blocks=world.flash_blocks)
-    booted = bootloader.choose(board.boot_records(), board.update_slots())
-    running = version.FIRMWARE_VERSION, version.RELEASE_COUNTER
-    SimBoard.boot_state = booted.state
+    booted = simboot.boot(board)
+    SimBoard.boot_state = booted.state  # the world's next board is booted so
     try:
-        version.FIRMWARE_VERSION, version.RELEASE_COUNTER = UPDATE
-        world.boot()
+        with simboot.running(booted):
+            world.boot()
     finally:
         SimBoard.boot_state = None
-        version.FIRMWARE_VERSION, version.RELEASE_COUNTER = running
     return booted
 
 

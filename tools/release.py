@@ -11,7 +11,8 @@ machine, by its own person; no command ever holds two holders' keys.
     join MANIFEST IMAGE SIG... -o BUNDLE.tlaup
                               m signatures and the image into the bundle, refused unless
                               m distinct keys the terminals of that board hold signed this
-                              very manifest and the image is the one it names
+                              very manifest (each signature verified, none forged) and the
+                              image is the one it names
 
 A signature file: CBOR {"sig": 1, "manifest": SHA-256 of the manifest, "key": key id,
 "rs": r | s}. The TEST keys (emulator/release_test_keys.py) sign for the emulator's boards
@@ -167,11 +168,19 @@ def join(args):
     if len(set(ids)) != len(ids):
         raise ReleaseError("a key signed twice: each signature must be another holder's")
     keys, threshold = release_keys.for_board(m.board)
-    known = set(bytes(kid) for kid, _ in keys)
-    for path, kid in zip(args.signatures, ids, strict=True):
+    known = {bytes(kid): key for kid, key in keys}
+    digest = um.signing_digest(raw)
+    for path, (kid, rs) in zip(args.signatures, sigs, strict=True):
         if kid not in known:
             raise ReleaseError(
                 "%s is signed by key %s, not a release key of board %s" % (path, kid.hex(), m.board)
+            )
+        # Each one verified, not only the first m: the terminal stops at m good ones, and a
+        # bundle must not carry a forged signature the ceremony counted ("signed by 3 keys")
+        if not updates.verify_signature(known[kid], digest, rs):
+            raise ReleaseError(
+                "%s: its signature does not verify with release key %s (forged, or of another"
+                " manifest)" % (path, kid.hex())
             )
     if len(sigs) < threshold:
         raise ReleaseError("%d signatures: board %s needs %d" % (len(sigs), m.board, threshold))

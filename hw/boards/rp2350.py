@@ -166,11 +166,12 @@ class Rp2350Board(hal.Board):
             raise OSError("no boot ROM binding")
         rom.reboot(flags, rp2350_update.REBOOT_DELAY_MS, 0, 0)
 
-    def confirmed(self):
-        try:
-            rp2350_update.buy(self.rom)
-        except OSError:
-            pass  # the record confirmed it: stage 1 asks the ROM for it at each boot
+    def keep_trial(self):
+        """The ROM's explicit buy (rp2350_update.keep_trial), retried; failing, the trial is
+        given up and the version before runs again, bought (no watchdog loop)."""
+        if self.rom is None:
+            return ""
+        return rp2350_update.keep_trial(self.rom)
 
     def power_ok(self):
         """True when the battery allows a flash write or a signing to start."""
@@ -266,9 +267,15 @@ def run():
     from firmware.main import main
 
     board = Rp2350Board()
-    if board.update_slots() is not None:
-        booted = rp2350_update.stage1(board.boot_records(), board.update_slots(), board.rom)
-        if booted is None:
-            return  # the ROM reboots into the partition chosen
-        board.boot_state = booted.state
+    if board.update_slots() is not None and boot(board) is None:
+        return  # the ROM reboots into the partition chosen
     main(board)
+
+
+def boot(board):
+    """Stage 1 on `board` (rp2350_update.stage1): the Boot chosen, its state the board's;
+    None when the ROM reboots into another partition."""
+    booted = rp2350_update.stage1(board.boot_records(), board.update_slots(), board.rom)
+    if booted is not None:
+        board.boot_state = booted.state
+    return booted

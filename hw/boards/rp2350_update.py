@@ -34,6 +34,9 @@ REBOOT2_FLAG_REBOOT_TYPE_FLASH_UPDATE = 0x4
 REBOOT2_FLAG_NO_RETURN_ON_SUCCESS = 0x100
 REBOOT_DELAY_MS = 10
 BOOT_TYPE_FLASH_UPDATE = 4  # bootrom_constants.h
+# rom_explicit_buy rewrites the image's first flash sector: a failure may be passing (a
+# flash busy, a brown-out); tried this many times in a row before the caller falls back
+BUY_TRIES = 3
 PARTITIONS = (PARTITION_A, PARTITION_B)  # by the ROM's partition number
 FLASH_END = 4 * 1024 * 1024
 # The data region (flash offset, bytes): rp2.Flash(start=offset - STORAGE_BASE, len=bytes),
@@ -173,13 +176,24 @@ def slot_devices(rp2, rom):
     return tuple(out)
 
 
+def on_trial(rom):
+    """True when the ROM runs this partition on trial: a "flash update" boot of it, which
+    is how the ROM runs an image flagged for an explicit buy, never bought yet (its watchdog
+    then restarts the board into the bought one unless this one buys itself)."""
+    partition, boot_type, update_base = rom.boot_info()
+    return boot_type & 0x7F == BOOT_TYPE_FLASH_UPDATE and update_base == PARTITIONS[partition]
+
+
 def stage1(records, slots, rom):
     """What runs first at each boot: the bootloader's choice (a trial's boot counted in the
     record) on the partition the ROM booted. Another partition chosen (a version to try, or
     the active one when the ROM booted the other), the ROM reboots into it with a "flash
     update" boot (an image flagged for an explicit buy runs once, on trial): None. Booted
     instead of the partition asked (the ROM refused it), a trial is given up, and an active
-    image the ROM will not boot leaves this one running, "damaged". The Boot to run."""
+    image the ROM will not boot leaves this one running, "damaged". The record's active
+    version running on the ROM's trial (its buy failed, or the record went back after a
+    buy) is bought now; failing, the ROM's watchdog restarts it and the next boot tries
+    again. The Boot to run."""
     partition, boot_type, update_base = rom.boot_info()
     running = SLOT_PARTITION.index(partition)
     booted = bootloader.choose(records, slots, write=False)
@@ -197,11 +211,32 @@ def stage1(records, slots, rom):
     booted = bootloader.choose(records, slots)
     if booted.slot == bootloader.FACTORY:
         booted.slot = running  # the image the board was flashed with: it has no header
+    if booted.state != "trial" and on_trial(rom):
+        try:
+            buy(rom)
+        except OSError:
+            pass  # the watchdog restarts it into the bought partition; stage 1 asks again
     return booted
 
 
+def keep_trial(rom):
+    """After the version on trial passed its self-test, before the record confirms it: the
+    ROM boots it from now on (bought), or why not ("" when bought, or when the ROM did not
+    run it on trial: a normal boot runs only a bought image)."""
+    if not on_trial(rom):
+        return ""
+    try:
+        buy(rom)
+    except OSError as e:
+        return str(e.args[-1])
+    return ""
+
+
 def buy(rom):
-    """After the self-test passed: the ROM boots this image from now on."""
-    status = rom.explicit_buy()
-    if status != 0:
-        raise OSError(5, "the boot ROM did not take the image (rom_explicit_buy: %d)" % status)
+    """The ROM boots this image from now on: rom_explicit_buy, tried BUY_TRIES times."""
+    status = 0
+    for _ in range(BUY_TRIES):
+        status = rom.explicit_buy()
+        if status == 0:
+            return
+    raise OSError(5, "the boot ROM did not take the image (rom_explicit_buy: %d)" % status)

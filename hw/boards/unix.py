@@ -26,7 +26,9 @@ from hw._compat import (
 )
 from hw.boards.unix_vpcd import VpcdSlot
 from hw.flash import NorFlash
+from hw.update_slot import HEADER_BLOCKS
 from protocol.ascii import is_digits
+from protocol.update_manifest import MAX_IMAGE
 
 
 class PtyPort(hal.Port):
@@ -229,7 +231,7 @@ class UnixBoard(hal.Board):
             from hw.update_slot import Slot
 
             self._slots = tuple(
-                Slot(NorFlash(open_image(path), block_count=IMAGE_BLOCKS)) for path in images
+                Slot(NorFlash(open_image(path), IMAGE_BLOCK, IMAGE_BLOCKS)) for path in images
             )
         return self._slots
 
@@ -245,8 +247,10 @@ class UnixBoard(hal.Board):
 RESTART = 75  # the exit status that asks the launcher (emulator/launcher.py) for a restart
 BOOT_STATES = ("trial", "back", "damaged")
 # An image file: the slot's header blocks and room for the largest image a manifest names
-# (protocol/update_manifest.MAX_IMAGE, 352 KiB in 4 KiB blocks)
-IMAGE_BLOCKS = 3 + 88
+# (protocol/update_manifest.MAX_IMAGE in the flash's blocks), derived so that a larger
+# manifest limit or header grows the file with it
+IMAGE_BLOCK = 4096  # NorFlash's default block, the one the image files are opened with
+IMAGE_BLOCKS = HEADER_BLOCKS + (MAX_IMAGE + IMAGE_BLOCK - 1) // IMAGE_BLOCK
 
 
 def from_config_file(path) -> UnixBoard:

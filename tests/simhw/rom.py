@@ -5,7 +5,11 @@ pico-sdk describes it (bootrom.h: rom_reboot, rom_explicit_buy, rom_get_boot_inf
 normal boot runs the partition bought last; a "flash update" boot runs the partition at
 p0 once, when its image is there (a first block not erased), else the bought one, saying
 it was a flash update to p0; an explicit buy makes the running partition the bought one.
-A reboot is the exception Rebooted: the test boots again.
+A partition run on trial and not bought is restarted by the ROM's watchdog (16.7 s in the
+RP2350 datasheet, "Try before you buy"): `watchdog()` is that time passing. `buy_fails`
+failures come first from explicit_buy (BOOTROM_ERROR_NOT_PERMITTED, as a flash write that
+did not take), any number for a ROM that never takes the buy. A reboot is the exception
+Rebooted: the test boots again.
 
 Booted from a partition, the ROM's address translation maps only that partition at
 XIP_BASE, where rp2.Flash reads: a read there beyond the partition's size is a bus fault
@@ -95,7 +99,9 @@ class SimRom(ab.RomBoot):
         self._booted(0)  # partition A, bought
         self.boot_type, self.p0 = 0, 0
         self.reboots = []
-        self.buys = 0
+        self.buys = 0  # buys taken
+        self.buy_fails = 0  # failures to come from explicit_buy
+        self.failed_buys = 0
 
     def boot_info(self):
         return self.partition, self.boot_type, self.p0
@@ -131,7 +137,71 @@ class SimRom(ab.RomBoot):
         self._booted(there if has_image and not refuse else self.bought)
         self.boot_type, self.p0 = ab.BOOT_TYPE_FLASH_UPDATE, p0
 
+    @property
+    def trial(self):
+        """True when the running partition is on trial: run by a flash update boot, not
+        bought."""
+        return self.boot_type == ab.BOOT_TYPE_FLASH_UPDATE and self.partition != self.bought
+
+    def watchdog(self):
+        """The trial's time passes: a partition on trial not bought, the ROM restarts into
+        the bought one (Rebooted); else nothing happens."""
+        if self.trial:
+            self.power_on()
+            raise Rebooted()
+
     def explicit_buy(self):
+        if self.buy_fails:
+            self.buy_fails -= 1
+            self.failed_buys += 1
+            return BOOTROM_ERROR_NOT_PERMITTED
         self.buys += 1
         self.bought = self.partition
         return 0
+
+
+BOOTROM_ERROR_NOT_PERMITTED = -4  # pico-sdk bootrom_constants.h
+
+
+class Port(hal.Port):
+    """A USB port nothing comes over."""
+
+    def read(self, max_bytes=256):
+        return b""
+
+    def write(self, data):
+        return len(data)
+
+
+class Time:
+    """Virtual microseconds: every look at the clock moves it on 5 us."""
+
+    def __init__(self):
+        self.us = 0
+
+    def ticks_us(self):
+        self.us += 5
+        return self.us
+
+    def fns(self):
+        return (self.ticks_us, lambda a, b: a - b, lambda: self.ticks_us() // 1000, lambda ms: None)
+
+
+def board(chip, rom, rp2):
+    """An Rp2350Board of the A/B build over `chip` and `rom` (`rp2`: simhw.rp2sim.make()'s
+    module), as one power-up makes it: its display, clock and battery simulated at rest."""
+    from hw.boards import rp2350
+    from simhw import devices, rp2sim
+    from simhw import machine as simmachine
+
+    sim = simmachine.SimBoard()
+    sim.i2c = {0x27: devices.LcdBackpack(), 0x68: devices.Ds3231()}
+    sim.adc[rp2350.PIN_VSYS_ADC] = 3900 * 65535 // (3 * 3300)  # 3.9 V
+    for p in rp2350.SLOTS.values():  # empty card slots
+        rp2sim.StateMachine.wires[p["io"]] = rp2sim.Wire()
+        sim.inputs[p["off"]] = lambda: 0
+    flash, rp2.Flash = rp2.Flash, Rp2(chip).Flash  # the A/B build's storage: all after the table
+    try:
+        return rp2350.Rp2350Board(simmachine.make(sim), rp2, Port(), Time().fns(), rom)
+    finally:
+        rp2.Flash = flash
