@@ -57,7 +57,8 @@ EMPTY_READINGS = 3
 EMPTY_SCREEN = ("Batterie vide", "Arret du terminal", "Rechargez-le par USB", "")
 
 # ---------------------------------------------------------------- flash partitions
-# rp2.Flash() is the 3 MB after the 1 MB firmware (hw/boards/TLA_T1/mpconfigboard.cmake):
+# Without the ROM binding (an image built without hw/cmodules/tla_rom, rp2.Flash() the
+# 3 MB after a 1 MB firmware):
 # the first 256 KB is the REPL's "/" (mounted by _boot.py), then tla's journal, and the
 # last 4 KB block the key block, outside littlefs (firmware/keyblock.py).
 ROOT_FS_BYTES = 256 * 1024
