@@ -48,7 +48,13 @@ def _holders(tmp):
 
 def _ceremony(tmp, board="sim", counter=2):
     image = tmp / "image.bin"
-    image.write_bytes(IMAGE)
+    if board == "rp2350":  # an update image of the RP2350, flagged for a trial
+        from tests.test_picobin import rp2350_image
+        from tools import picobin
+
+        image.write_bytes(picobin.for_trial(rp2350_image()))
+    else:
+        image.write_bytes(IMAGE)
     m = tmp / ("%s-%d.manifest" % (board, counter))
     args = ["manifest", image, "--board", board, "--version", "0.2.0", "--counter", counter]
     done = _run(*args, "-o", m)

@@ -3,6 +3,9 @@ machine, by its own person; no command ever holds two holders' keys.
 
     keygen KEYFILE            a P-256 key pair into KEYFILE (0600, never overwritten); prints
                               its id and the line to add to firmware/release_keys.py
+    trial IMAGE -o FILE       the RP2350 update image of a built image (tla-t1.bin): the same
+                              bytes with the boot ROM's try-before-you-buy flag set
+                              (tools/picobin.py); `manifest --board rp2350` wants it
     manifest IMAGE -o FILE    the manifest of IMAGE (--board, --version, --counter, --reads);
                               prints the digest every holder compares before signing
     sign MANIFEST KEYFILE -o SIG
@@ -41,6 +44,7 @@ from host_agent import updates  # noqa: E402
 from protocol import cbor  # noqa: E402
 from protocol import update_manifest as um  # noqa: E402
 from protocol.security_errors import SecurityError  # noqa: E402
+from tools import picobin  # noqa: E402
 
 MAX_FILE = um.MAX_IMAGE + um.MAX_SIGNED  # no input of the ceremony is larger
 
@@ -119,10 +123,29 @@ def keygen(args):
     print('    ("%s", unhexlify(b"%s")),' % (args.name, public.hex()))
 
 
+def trial(args):
+    try:
+        image = picobin.for_trial(_read(args.image, "the image"))
+    except picobin.PicobinError as e:
+        raise ReleaseError(str(e)) from None
+    _write_new(args.output, image)
+    print("%s: %d bytes flagged for a try before you buy" % (args.output, len(image)))
+
+
 def manifest(args):
     image = _read(args.image, "the image")
     if not 0 < len(image) <= um.MAX_IMAGE:
         raise ReleaseError("an image is 1 to %d bytes, not %d" % (um.MAX_IMAGE, len(image)))
+    if args.board == "rp2350":  # the boot ROM must boot it on trial (tools/picobin.py)
+        try:
+            flagged = picobin.flagged_for_trial(image)
+        except picobin.PicobinError as e:
+            raise ReleaseError(str(e)) from None
+        if not flagged:
+            raise ReleaseError(
+                "an RP2350 update must carry the try-before-you-buy flag: "
+                "`tools/release.py trial IMAGE -o FILE` makes it"
+            )
     try:
         raw = um.manifest_bytes(args.board, args.version, args.counter, image, args.reads)
         m = um.read_manifest(raw)  # the terminal's own checks of every field
@@ -204,6 +227,10 @@ def parser() -> argparse.ArgumentParser:
     k.add_argument("keyfile", help="the new key file (never overwritten)")
     k.add_argument("--name", default="holder", help="the key's name in release_keys.py")
     k.set_defaults(run=keygen)
+    t = sub.add_parser("trial", help="an RP2350 image flagged for a try before you buy")
+    t.add_argument("image", help="the built image (build/firmware/out/tla-t1.bin)")
+    t.add_argument("-o", "--output", required=True, help="the update image to write")
+    t.set_defaults(run=trial)
     m = sub.add_parser("manifest", help="the manifest of an image")
     m.add_argument("image", help="the firmware image")
     m.add_argument("--board", required=True, help="the board it runs on: unix, rp2350...")
