@@ -63,6 +63,22 @@ def verify_signature(key, digest, sig) -> bool:
     return True
 
 
+def _every_signature_good(raw, signatures, keys):
+    """The PC refuses a bundle that carries any signature besides m good ones: a terminal
+    stops at m (its heap and time), which would let a forged one travel unseen beside them
+    (tools/release.py join refuses them the same way)."""
+    known = {bytes(kid): key for kid, key in keys}
+    digest = um.signing_digest(raw)
+    for kid, sig in signatures:
+        key = known.get(bytes(kid))
+        if key is None or not verify_signature(key, digest, sig):
+            raise um.UpdateRefused(
+                "signature",
+                "it carries a signature that is not a good release signature (key %s)"
+                % bytes(kid).hex(),
+            )
+
+
 def check(data: bytes, where="the bundle") -> Bundle:
     """The Bundle of the bytes `data`, every part checked; UpdateError saying why not."""
     try:
@@ -76,6 +92,7 @@ def check(data: bytes, where="the bundle") -> Bundle:
                 % (where, manifest.board)
             )
         um.check_signatures(raw, signatures, keys, threshold, verify_signature)
+        _every_signature_good(raw, signatures, keys)
     except SecurityError as e:
         raise UpdateError("%s is refused: %s" % (where, e)) from None
     if len(image) != manifest.size or hashlib.sha256(image).digest() != manifest.sha:

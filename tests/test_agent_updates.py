@@ -88,6 +88,20 @@ def test_bad_bundles_are_refused_in_one_line_and_nothing_is_kept(tmp_path):
             "does not verify",
         ),
         "unknown key": (_bundle(keys=[k3, outsider]), "a key this terminal does not hold"),
+        # m good signatures, then one forged and one by a stranger: a terminal stops at m
+        "a forged one beside m good": (
+            um.bundle_bytes(
+                um.signed_bytes(
+                    manifest, list(sigs) + [(releases.signature(k3, manifest)[0], bytes(64))]
+                ),
+                image,
+            ),
+            "not a good release signature",
+        ),
+        "a stranger beside m good": (
+            _bundle(keys=[k1, k2, outsider]),
+            "not a good release signature",
+        ),
         "another image": (um.bundle_bytes(signed, image[:-1] + b"\x00"), "its signed digest"),
         "lying chunk hashes": (_lying_chunks(), "its chunk hashes"),
         "no release key": (_bundle(board="rp2350"), "board rp2350, whose release keys"),
