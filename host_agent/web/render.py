@@ -69,6 +69,7 @@ NAV = (
     ("/verification", "Vérification"),
     ("/exports", "Exports"),
     ("/comptes", "Comptes"),
+    ("/reglages", "Réglages"),
 )
 
 
