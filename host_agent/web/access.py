@@ -61,6 +61,11 @@ RULES = {
     ("POST", "/comptes/{login}/desactiver"): Rule(ACCOUNTS),
     ("POST", "/comptes/{login}/activer"): Rule(ACCOUNTS),
     ("POST", "/comptes/{login}/mot-de-passe"): Rule(ACCOUNTS),
+    ("GET", "/appairer"): Rule(SETUP),
+    ("POST", "/appairer"): Rule(SETUP),
+    ("GET", "/appairer/{job_id}"): Rule(SETUP),
+    ("GET", "/appairer/{job_id}/etat"): Rule(SETUP),
+    ("POST", "/appairer/{job_id}/codes"): Rule(SETUP),
     ("GET", "/reglages"): Rule(ACCOUNTS),
     ("POST", "/reglages"): Rule(ACCOUNTS),
 }

@@ -16,6 +16,8 @@ from host_agent.web.security import random_id
 class Job(Progress):
     """One unloading: its progress as the sync reports it, then its summary or error."""
 
+    what = "Le déchargement"  # the job, in the sentence of an unexpected error
+
     def __init__(self, port: str):
         self.id = random_id()
         self.port = port
@@ -72,38 +74,48 @@ class Jobs:
         with self.lock:
             return self.jobs.get(job_id)
 
-    def start(self, db, root, port: str, caps=None) -> Job:
-        """The unloading running, or a new one of the terminal on `port` (sending the
-        practice's `caps`, Settings.caps(), when set)."""
+    def begin(self, job, work):
+        """`job` running `work(job)` in a thread of its own, unless one runs already (that
+        one is returned). `work` sets what it got on `job`; an AgentError's French sentence
+        becomes `job.error`, any other error a sentence naming it; `job.finished` at last."""
         with self.lock:
-            for job in self.jobs.values():
-                if not job.finished:
-                    return job
-            job = Job(port)
+            for running in self.jobs.values():
+                if not running.finished:
+                    return running
             self.jobs = {k: j for k, j in list(self.jobs.items())[-20:]}  # keep the last few
             self.jobs[job.id] = job
 
         def run():
             try:
-                store = workspace.open_store(db)  # this thread's own connection
-                try:
-                    summary = terminals.sync_once(port, store, root, progress=job, caps=caps)
-                finally:
-                    store.close()
-                with job.lock:
-                    job.summary = summary
+                work(job)
             except AgentError as e:
                 with job.lock:
                     job.error, job.detail = e.french, str(e)
             except Exception as e:  # the last guard: the page says it, the thread ends
                 with job.lock:
-                    job.error = "Le déchargement s'est arrêté sur une erreur imprévue : %s" % (
-                        type(e).__name__
+                    job.error = "%s s'est arrêté sur une erreur imprévue : %s" % (
+                        job.what,
+                        type(e).__name__,
                     )
             finally:
                 with job.lock:
                     job.finished = True
 
-        job.thread = threading.Thread(target=run, name="tla-unload-" + job.id, daemon=True)
+        job.thread = threading.Thread(target=run, name="tla-job-" + job.id, daemon=True)
         job.thread.start()
         return job
+
+    def start(self, db, root, port: str, caps=None) -> Job:
+        """The unloading running, or a new one of the terminal on `port` (sending the
+        practice's `caps`, Settings.caps(), when set)."""
+
+        def unload(job):
+            store = workspace.open_store(db)  # this thread's own connection
+            try:
+                summary = terminals.sync_once(port, store, root, progress=job, caps=caps)
+            finally:
+                store.close()
+            with job.lock:
+                job.summary = summary
+
+        return self.begin(Job(port), unload)

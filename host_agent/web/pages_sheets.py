@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Request
 from fastapi.responses import JSONResponse
 
-from host_agent import overview, paper, sheet_list, todo, transport, workspace
+from host_agent import overview, paper, ports, sheet_list, todo, workspace
 from host_agent.web import render, sheet_filters
 from host_agent.web.app import checked_form
 
@@ -28,24 +28,26 @@ def _funds(request: Request):
     return _config(request).db.parent / "funds.toml"
 
 
+def _ids(config) -> tuple[int, int]:
+    """The terminal's USB ids: the settings' [terminal] usb_vid, usb_pid, or tla's."""
+    return config.settings.usb_ids() if config.settings is not None else ports.USB_IDS
+
+
 @router.get("/")
 async def home(request: Request):
     config = _config(request)
     terminals = await render.with_store(request, overview.terminal_lines)
     day, now = render.today(config), render.now(config)
     tasks = await render.with_store(request, lambda store: todo.tasks(store, day, now))
-    try:
-        ports = transport.find_terminals()
-    except Exception:  # no USB listing on this system: the field stays to be filled
-        ports = []
+    found = ports.candidates(_ids(config))
     return render.page(
         request,
         "home.html",
         title="Accueil",
         terminals=terminals,
         tasks=tasks,
-        port=config.terminal_port or (ports[0] if ports else ""),
-        ports=ports,
+        port=config.terminal_port or ports.likeliest(found),
+        ports=found,
         running=request.app.state.jobs.running(),
     )
 
@@ -54,11 +56,9 @@ async def home(request: Request):
 async def unload(request: Request):
     form = await checked_form(request)
     config = _config(request)
-    port = str(form.get("port", "")).strip()
-    if not port or len(port) > 300 or any(c in port for c in "\r\n\0"):
-        return render.redirect(
-            request, "/", "Indiquez le port du terminal (par exemple /dev/ttyACM0)."
-        )
+    port = ports.page_port(str(form.get("port", "")))
+    if port is None:
+        return render.redirect(request, "/", ports.PORT_FRENCH)
     root = workspace.root_certificate(config.root, config.db)
     workspace.open_store(config.db).close()  # a missing database: said now, not in the thread
     caps = config.settings.caps() if config.settings is not None else None  # [caps]
