@@ -8,6 +8,7 @@ its text the pty's path. The file is read as untrusted: only the path of a chara
 that exists is offered, so a stale or crafted file offers nothing.
 """
 
+import getpass
 import os
 import re
 import stat
@@ -15,7 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import NamedTuple
 
-from host_agent import transport
+from host_agent import files, system, transport
 
 FOLDER_ENV = "TLA_EMU_PORTS"
 _SERIAL = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}", re.ASCII)
@@ -38,8 +39,7 @@ def emulator_folder() -> Path:
     runtime = os.environ.get("XDG_RUNTIME_DIR")
     if runtime:
         return Path(runtime) / "tla" / "emulators"
-    uid = os.getuid() if hasattr(os, "getuid") else os.getlogin()
-    return Path(tempfile.gettempdir()) / ("tla-emulators-%s" % uid)
+    return Path(tempfile.gettempdir()) / ("tla-emulators-%s" % getpass.getuser())
 
 
 def announce(serial: str, device: str) -> Path | None:
@@ -49,11 +49,11 @@ def announce(serial: str, device: str) -> Path | None:
         return None
     folder = emulator_folder()
     try:
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        if hasattr(os, "getuid") and folder.stat().st_uid != os.getuid():
-            return None  # another user's folder in /tmp: never written into
+        files.private_folder(folder)
+        if system.current.others_can_read(folder):
+            return None  # a folder of /tmp another user made first: never written into
         path = folder / (serial + ".port")
-        path.write_text("%d %s" % (os.getpid(), device))
+        files.write_private(path, ("%d %s" % (os.getpid(), device)).encode())
     except OSError:
         return None
     return path
@@ -74,16 +74,6 @@ def _char_device(text: str) -> bool:
         return False
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OverflowError, OSError):
-        return False  # another user's process, or no such number: not our emulator
-    return True
-
-
 def announced() -> list[Port]:
     """The emulated terminals' ptys that exist now, by serial."""
     out = []
@@ -97,7 +87,9 @@ def announced() -> list[Port]:
             pid, _, device = path.read_bytes()[:200].decode("ascii").strip().partition(" ")
         except (OSError, UnicodeDecodeError):
             continue
-        if not (_SERIAL.fullmatch(serial) and pid.isdigit() and _alive(int(pid))):
+        if not (
+            _SERIAL.fullmatch(serial) and pid.isdigit() and system.current.process_alive(int(pid))
+        ):
             continue  # an emulator gone: its pty's number may be another program's now
         if device.startswith("/dev/") and _char_device(device):
             out.append(Port(device, "Terminal émulé %s (%s)" % (serial, device), True))

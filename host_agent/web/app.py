@@ -192,6 +192,7 @@ def create_app(config: security.Config) -> FastAPI:
         pages_misc,
         pages_money,
         pages_pairing,
+        pages_round,
         pages_settings,
         pages_sheets,
     )
@@ -204,7 +205,7 @@ def create_app(config: security.Config) -> FastAPI:
     app.mount("/static", StaticFiles(directory=str(render.HERE / "static")), name="static")
     app.add_middleware(Sessions)
     pages = (pages_sheets, pages_lots, pages_misc, pages_exports, pages_money, pages_accounts)
-    pages += (pages_settings, pages_pairing)
+    pages += (pages_settings, pages_pairing, pages_round)
     for module in pages:
         app.include_router(module.router)
 

@@ -68,6 +68,7 @@ NAV = (
     ("/journal", "Journal des accès"),
     ("/verification", "Vérification"),
     ("/exports", "Exports"),
+    ("/tournee", "Tournée"),
     ("/appairer", "Terminaux"),
     ("/comptes", "Comptes"),
     ("/reglages", "Réglages"),
