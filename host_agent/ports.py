@@ -136,3 +136,8 @@ def page_port(text: str) -> str | None:
     """The port typed or chosen on a page, when it is one a page may open; None else."""
     text = (text or "").strip()
     return text if _PAGE_PORT.fullmatch(text) else None
+
+
+def found_by(find, ids) -> list[Port]:
+    """`find(ids)` (the web app's Config.find_ports), else candidates(ids)."""
+    return (find or candidates)(ids)

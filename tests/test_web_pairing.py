@@ -61,7 +61,7 @@ def _start(c, t, port):
 def test_the_page_finds_the_terminal_and_pairs_it_once_the_codes_match(tmp_path, terminal):
     t, port = terminal
     db = web.day(tmp_path)
-    c = web.client(db)
+    c = web.client(db, find_ports=ports.candidates)  # what this PC has, the emulator's pty too
     page = c.get("/appairer").text
     assert "Terminal émulé %s (%s)" % (SERIAL, port) in page
     assert 'value="%s" checked' % port in page  # the one terminal found is proposed

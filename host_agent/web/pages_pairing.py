@@ -25,7 +25,7 @@ async def pairing_page(request: Request):
 
 async def _page(request: Request, status: int, error: str):
     config = request.app.state.config
-    found = await run_in_threadpool(ports.candidates, _ids(config))
+    found = await run_in_threadpool(ports.found_by, config.find_ports, _ids(config))
     terminals = await render.with_store(request, overview.terminal_lines)
     return render.page(
         request,

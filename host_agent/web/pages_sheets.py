@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Request
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from host_agent import overview, paper, ports, sheet_list, todo, workspace
 from host_agent.web import render, sheet_filters
@@ -39,7 +40,7 @@ async def home(request: Request):
     terminals = await render.with_store(request, overview.terminal_lines)
     day, now = render.today(config), render.now(config)
     tasks = await render.with_store(request, lambda store: todo.tasks(store, day, now))
-    found = ports.candidates(_ids(config))
+    found = await run_in_threadpool(ports.found_by, config.find_ports, _ids(config))
     return render.page(
         request,
         "home.html",
