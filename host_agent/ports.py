@@ -138,6 +138,8 @@ def page_port(text: str) -> str | None:
     return text if _PAGE_PORT.fullmatch(text) else None
 
 
-def found_by(find, ids) -> list[Port]:
-    """`find(ids)` (the web app's Config.find_ports), else candidates(ids)."""
+def found_by(find, settings) -> list[Port]:
+    """`find(ids)` (the web app's Config.find_ports), else candidates(ids), with the USB
+    ids of the `settings` ([terminal] usb_vid, usb_pid), else tla's."""
+    ids = settings.usb_ids() if settings is not None else USB_IDS
     return (find or candidates)(ids)

@@ -7,9 +7,13 @@ One unloading at a time: a second click while one runs shows the one running.
 import threading
 import time
 
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
 from host_agent import french, terminals, workspace
 from host_agent.errors import AgentError
 from host_agent.sync_parts import Progress, Summary
+from host_agent.web import render
 from host_agent.web.security import random_id
 
 
@@ -73,6 +77,21 @@ class Jobs:
     def get(self, job_id: str) -> Job | None:
         with self.lock:
             return self.jobs.get(job_id)
+
+    def page(self, request, job_id: str, template: str, title: str):
+        """The page of job `job_id` (404 when there is none), its state as it is now."""
+        job = self.find(job_id)
+        return render.page(request, template, title=title, job=job, state=job.state())
+
+    def state(self, job_id: str) -> JSONResponse:
+        """What the page asks every half second (JSON; 404 when there is no such job)."""
+        return JSONResponse(self.find(job_id).state())
+
+    def find(self, job_id: str):
+        job = self.get(job_id)
+        if job is None:
+            raise HTTPException(404)
+        return job
 
     def begin(self, job, work):
         """`job` running `work(job)` in a thread of its own, unless one runs already (that

@@ -3,8 +3,7 @@ itself (host_agent/ports.py), the pairing in a job of its own (web/pair_job.py) 
 shows this PC's code to compare with the terminal's, asks whether they are the same, counts
 down the OK on the terminal and says the outcome."""
 
-from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
 from host_agent import overview, ports, workspace
@@ -14,10 +13,6 @@ from host_agent.web.app import checked_form
 router = APIRouter()
 
 
-def _ids(config):
-    return config.settings.usb_ids() if config.settings is not None else ports.USB_IDS
-
-
 @router.get("/appairer")
 async def pairing_page(request: Request):
     return await _page(request, 200, "")
@@ -25,7 +20,7 @@ async def pairing_page(request: Request):
 
 async def _page(request: Request, status: int, error: str):
     config = request.app.state.config
-    found = await run_in_threadpool(ports.found_by, config.find_ports, _ids(config))
+    found = await run_in_threadpool(ports.found_by, config.find_ports, config.settings)
     terminals = await render.with_store(request, overview.terminal_lines)
     return render.page(
         request,
@@ -52,30 +47,21 @@ async def start_pairing(request: Request):
     return render.redirect(request, "/appairer/%s" % job.id)
 
 
-def _job(request: Request, job_id: str) -> pair_job.PairJob:
-    job = request.app.state.pairings.get(job_id)
-    if job is None:
-        raise HTTPException(404)
-    return job
-
-
 @router.get("/appairer/{job_id}")
 async def pairing_job_page(request: Request, job_id: str):
-    job = _job(request, job_id)
-    return render.page(
-        request, "pairing_job.html", title="Appairage du terminal", job=job, state=job.state()
-    )
+    pairings = request.app.state.pairings
+    return pairings.page(request, job_id, "pairing_job.html", "Appairage du terminal")
 
 
 @router.get("/appairer/{job_id}/etat")
 async def pairing_state(request: Request, job_id: str):
-    return JSONResponse(_job(request, job_id).state())
+    return request.app.state.pairings.state(job_id)
 
 
 @router.post("/appairer/{job_id}/codes")
 async def compare_codes(request: Request, job_id: str):
     form = await checked_form(request)
-    job = _job(request, job_id)
+    job = request.app.state.pairings.find(job_id)
     answer = str(form.get("same", ""))
     if answer not in ("oui", "non"):
         return render.redirect(request, "/appairer/%s" % job.id, "Répondez oui ou non.", alert=True)

@@ -8,7 +8,6 @@ import time
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Request
-from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from host_agent import overview, paper, ports, sheet_list, todo, workspace
@@ -29,18 +28,13 @@ def _funds(request: Request):
     return _config(request).db.parent / "funds.toml"
 
 
-def _ids(config) -> tuple[int, int]:
-    """The terminal's USB ids: the settings' [terminal] usb_vid, usb_pid, or tla's."""
-    return config.settings.usb_ids() if config.settings is not None else ports.USB_IDS
-
-
 @router.get("/")
 async def home(request: Request):
     config = _config(request)
     terminals = await render.with_store(request, overview.terminal_lines)
     day, now = render.today(config), render.now(config)
     tasks = await render.with_store(request, lambda store: todo.tasks(store, day, now))
-    found = await run_in_threadpool(ports.found_by, config.find_ports, _ids(config))
+    found = await run_in_threadpool(ports.found_by, config.find_ports, config.settings)
     return render.page(
         request,
         "home.html",
@@ -67,24 +61,14 @@ async def unload(request: Request):
     return render.redirect(request, "/decharger/%s" % job.id)
 
 
-def _job(request: Request, job_id: str):
-    job = request.app.state.jobs.get(job_id)
-    if job is None:
-        raise HTTPException(404)
-    return job
-
-
 @router.get("/decharger/{job_id}")
 async def unload_page(request: Request, job_id: str):
-    job = _job(request, job_id)
-    return render.page(
-        request, "unload.html", title="Déchargement du terminal", job=job, state=job.state()
-    )
+    return request.app.state.jobs.page(request, job_id, "unload.html", "Déchargement du terminal")
 
 
 @router.get("/decharger/{job_id}/etat")
 async def unload_state(request: Request, job_id: str):
-    return JSONResponse(_job(request, job_id).state())
+    return request.app.state.jobs.state(job_id)
 
 
 @router.get("/feuilles")
