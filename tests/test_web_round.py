@@ -105,6 +105,12 @@ def test_bad_input_is_said_in_french_and_nothing_is_kept(tmp_path, changes, said
     page = web.text(r)
     assert "Rien n'a été gardé" in page and said in page, page[:3000]
     assert _rows(db) == []
+    # The form came back with the patients' list: that viewing is in the PC's access log.
+    store = Store(db)
+    try:
+        assert store.views(None, 5)[0]["what"] == "les prescriptions et les patients de la tournée"
+    finally:
+        store.close()
 
 
 def test_the_same_prescription_twice_is_refused(tmp_path):
