@@ -17,6 +17,7 @@ from emulator.cards_cli import apply_slots, console_command, parse_slot
 from emulator.ptylink import PtyBridge
 from emulator.scenario_play import ScenarioError, split_keys
 from emulator.terminal import make_terminal
+from host_agent import ports
 
 
 class Interpreter(enum.StrEnum):
@@ -98,7 +99,9 @@ class Bench:
             kwargs["heapsize"] = heapsize
             kwargs["on_line"] = on_line
         self.terminal = make_terminal(self.interpreter, self.bridge.terminal_path, **kwargs)
+        self.serial = serial
         self.stopped = False
+        self.announced = None  # the file that tells the agent's pages where this pty is
 
     @property
     def port(self) -> str:
@@ -116,12 +119,15 @@ class Bench:
         except TimeoutError:
             raise BootError("the terminal did not boot") from None
         apply_slots(self.terminal, self.slots, before_start=False)
+        # The agent's pairing and unloading pages offer this pty (host_agent/ports.py).
+        self.announced = ports.announce(self.serial, self.port)
         return ready or {}
 
     def stop(self):
         if self.stopped:
             return 0
         self.stopped = True
+        ports.withdraw(self.announced)
         try:
             return self.terminal.stop()
         finally:

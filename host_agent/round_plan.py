@@ -16,6 +16,7 @@ from protocol import sheet as sheets
 from protocol import sheet_fields as F
 from protocol.ascii import is_digits, is_printable, trim, upper
 from protocol.fund_code import fund_ok
+from protocol.sheet_validation import nir_ok
 
 # ASCII only: \d and \s would take the digits and spaces of every script, `$` a final newline
 _ACT = re.compile(r"([A-Z]{1,4})(?: +([0-9]{1,4}(?:[.,][0-9]{1,2})?))?(?: +([012]))?")
@@ -63,6 +64,8 @@ def new_prescription(professional, insured, dependant, name, prescriber, day, re
         raise ValueError("the professional is 11 digits (the CPS holder id)")
     if not is_digits(insured, (15,)):
         raise ValueError("the insured's NIR is 15 digits, its key included")
+    if not nir_ok(insured):  # a mistyped digit: the round's visit would bill another NIR
+        raise ValueError("the insured's NIR %s has a wrong key (97 - number mod 97)" % insured)
     beneficiary = None
     if dependant:
         m = _DEPENDANT.fullmatch(dependant)

@@ -130,7 +130,14 @@ def test_a_day_at_the_practice_in_chromium(tmp_path, terminal, ui_prints):
     from playwright.sync_api import expect, sync_playwright
 
     port, db, root = terminal
-    config = Config(db, root=root, terminal_port=port, outbox=tmp_path / "outbox", today=DAY)
+    config = Config(
+        db,
+        root=root,
+        terminal_port=port,
+        outbox=tmp_path / "outbox",
+        today=DAY,
+        find_ports=lambda ids: [],
+    )
     shots = served.Shots(tmp_path / "shots")
     html = []  # every page the browser was given
 

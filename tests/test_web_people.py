@@ -124,6 +124,7 @@ def _calls(db, token):
         "/journal": ("get", "/journal", None),
         "/exports/feuilles.csv": ("get", "/exports/feuilles.csv", None),
         "/exports/recettes.csv": ("get", "/exports/recettes.csv", None),
+        "/tournee": ("get", "/tournee", None),
     }
 
 

@@ -19,6 +19,7 @@ PAGES = {
     "exports": "/exports",
     "quarantine": "/quarantaine",
     "verification": "/verification",
+    "round": "/tournee",
     "not-found": "/nulle-part",
 }
 TODAY = (("<today>", web_kit.TODAY_FR), ("<today>", web_kit.TODAY_ISO))

@@ -51,6 +51,8 @@ class Reader:
 
 def client(db, reader=None, **options) -> TestClient:
     options.setdefault("today", kit.DAY)
+    # The PC's own serial ports and other emulators are not the test's (prints stay equal).
+    options.setdefault("find_ports", lambda ids: [])
     config = Config(db, slots=reader, secret=b"k" * 32, **options)
     return TestClient(create_app(config), base_url="http://127.0.0.1", follow_redirects=True)
 

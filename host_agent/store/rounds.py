@@ -70,6 +70,33 @@ class RoundTables:
             (insured, beneficiary),
         ).fetchall()
 
+    def known_patients(self, limit: int = 500) -> list:
+        """(insured, beneficiary, patient, last) of the patients of the sheets filed, the
+        latest seen first (the round's form offers them)."""
+        return self.db.execute(
+            "SELECT insured, beneficiary, MAX(patient) AS patient, MAX(completion) AS last "
+            "FROM sheets WHERE purged IS NULL AND patient <> '' "
+            "GROUP BY insured, beneficiary ORDER BY last DESC, insured LIMIT ?",
+            (limit,),
+        ).fetchall()
+
+    def latest_bundles(self, limit: int = 300) -> list:
+        """(bundle, professional) of the latest sheets filed (their prescribers)."""
+        return self.db.execute(
+            "SELECT bundle, professional FROM sheets WHERE purged IS NULL "
+            "ORDER BY completion DESC, id DESC LIMIT ?",
+            (limit,),
+        ).fetchall()
+
+    def sheet_professionals(self) -> list:
+        """The professionals of the sheets filed, by number."""
+        return [
+            r[0]
+            for r in self.db.execute(
+                "SELECT DISTINCT professional FROM sheets ORDER BY professional"
+            ).fetchall()
+        ]
+
     def patients_of(self, terminal_id: int, record_nos) -> set:
         """{(insured, beneficiary)} of the terminal's sheets filed under `record_nos` (the
         round asks which prescriptions a sync's sheets may have served)."""

@@ -15,6 +15,7 @@ from host_agent import people
 EVERYONE = people.EVERYONE
 SEAL = frozenset({people.PROFESSIONAL})  # only the professional's CPS seals (R161-47 I)
 ACCOUNTS = frozenset({people.ADMINISTRATOR})
+SETUP = frozenset({people.ADMINISTRATOR, people.SECRETARY})  # pairing a terminal
 
 
 class Rule(NamedTuple):
@@ -60,6 +61,17 @@ RULES = {
     ("POST", "/comptes/{login}/desactiver"): Rule(ACCOUNTS),
     ("POST", "/comptes/{login}/activer"): Rule(ACCOUNTS),
     ("POST", "/comptes/{login}/mot-de-passe"): Rule(ACCOUNTS),
+    ("GET", "/appairer"): Rule(SETUP),
+    ("POST", "/appairer"): Rule(SETUP),
+    ("GET", "/appairer/{job_id}"): Rule(SETUP),
+    ("GET", "/appairer/{job_id}/etat"): Rule(SETUP),
+    ("POST", "/appairer/{job_id}/codes"): Rule(SETUP),
+    ("GET", "/tournee"): Rule(EVERYONE, "les prescriptions et les patients de la tournée"),
+    ("POST", "/tournee/prescription"): Rule(EVERYONE),
+    ("POST", "/tournee/preparer"): Rule(EVERYONE),
+    ("POST", "/feuilles/{sheet_id}/prescription"): Rule(EVERYONE),
+    ("GET", "/reglages"): Rule(ACCOUNTS),
+    ("POST", "/reglages"): Rule(ACCOUNTS),
 }
 NO_RULE = Rule(frozenset())  # a route nobody may use: it has no line above
 

@@ -191,6 +191,9 @@ def create_app(config: security.Config) -> FastAPI:
         pages_lots,
         pages_misc,
         pages_money,
+        pages_pairing,
+        pages_round,
+        pages_settings,
         pages_sheets,
     )
 
@@ -198,9 +201,11 @@ def create_app(config: security.Config) -> FastAPI:
     app.state.config = config
     app.state.flashes = render.Flashes()
     app.state.jobs = Jobs()
+    app.state.pairings = Jobs()  # one pairing at a time, beside the unloading
     app.mount("/static", StaticFiles(directory=str(render.HERE / "static")), name="static")
     app.add_middleware(Sessions)
     pages = (pages_sheets, pages_lots, pages_misc, pages_exports, pages_money, pages_accounts)
+    pages += (pages_settings, pages_pairing, pages_round)
     for module in pages:
         app.include_router(module.router)
 

@@ -7,14 +7,20 @@ One unloading at a time: a second click while one runs shows the one running.
 import threading
 import time
 
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
 from host_agent import french, terminals, workspace
 from host_agent.errors import AgentError
 from host_agent.sync_parts import Progress, Summary
+from host_agent.web import render
 from host_agent.web.security import random_id
 
 
 class Job(Progress):
     """One unloading: its progress as the sync reports it, then its summary or error."""
+
+    what = "Le déchargement"  # the job, in the sentence of an unexpected error
 
     def __init__(self, port: str):
         self.id = random_id()
@@ -72,38 +78,63 @@ class Jobs:
         with self.lock:
             return self.jobs.get(job_id)
 
-    def start(self, db, root, port: str, caps=None) -> Job:
-        """The unloading running, or a new one of the terminal on `port` (sending the
-        practice's `caps`, Settings.caps(), when set)."""
+    def page(self, request, job_id: str, template: str, title: str):
+        """The page of job `job_id` (404 when there is none), its state as it is now."""
+        job = self.find(job_id)
+        return render.page(request, template, title=title, job=job, state=job.state())
+
+    def state(self, job_id: str) -> JSONResponse:
+        """What the page asks every half second (JSON; 404 when there is no such job)."""
+        return JSONResponse(self.find(job_id).state())
+
+    def find(self, job_id: str):
+        job = self.get(job_id)
+        if job is None:
+            raise HTTPException(404)
+        return job
+
+    def begin(self, job, work):
+        """`job` running `work(job)` in a thread of its own, unless one runs already (that
+        one is returned). `work` sets what it got on `job`; an AgentError's French sentence
+        becomes `job.error`, any other error a sentence naming it; `job.finished` at last."""
         with self.lock:
-            for job in self.jobs.values():
-                if not job.finished:
-                    return job
-            job = Job(port)
+            for running in self.jobs.values():
+                if not running.finished:
+                    return running
             self.jobs = {k: j for k, j in list(self.jobs.items())[-20:]}  # keep the last few
             self.jobs[job.id] = job
 
         def run():
             try:
-                store = workspace.open_store(db)  # this thread's own connection
-                try:
-                    summary = terminals.sync_once(port, store, root, progress=job, caps=caps)
-                finally:
-                    store.close()
-                with job.lock:
-                    job.summary = summary
+                work(job)
             except AgentError as e:
                 with job.lock:
                     job.error, job.detail = e.french, str(e)
             except Exception as e:  # the last guard: the page says it, the thread ends
                 with job.lock:
-                    job.error = "Le déchargement s'est arrêté sur une erreur imprévue : %s" % (
-                        type(e).__name__
+                    job.error = "%s s'est arrêté sur une erreur imprévue : %s" % (
+                        job.what,
+                        type(e).__name__,
                     )
             finally:
                 with job.lock:
                     job.finished = True
 
-        job.thread = threading.Thread(target=run, name="tla-unload-" + job.id, daemon=True)
+        job.thread = threading.Thread(target=run, name="tla-job-" + job.id, daemon=True)
         job.thread.start()
         return job
+
+    def start(self, db, root, port: str, caps=None) -> Job:
+        """The unloading running, or a new one of the terminal on `port` (sending the
+        practice's `caps`, Settings.caps(), when set)."""
+
+        def unload(job):
+            store = workspace.open_store(db)  # this thread's own connection
+            try:
+                summary = terminals.sync_once(port, store, root, progress=job, caps=caps)
+            finally:
+                store.close()
+            with job.lock:
+                job.summary = summary
+
+        return self.begin(Job(port), unload)

@@ -3,6 +3,7 @@
 The CPS's PIN comes in a password field; it is turned into a bytearray at once, handed to
 host_agent/sealing.py (which wipes it), and never logged, stored or put back in a page."""
 
+import logging
 import threading
 import time
 
@@ -11,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from host_agent import (
+    cps_reader,
     dispatch,
     french,
     lots,
@@ -26,6 +28,7 @@ from host_agent.web import render
 from host_agent.web.app import checked_form, log_view
 
 router = APIRouter()
+log = logging.getLogger("tla.web")
 MAX_RETURN_BYTES = returns.MAX_FILE_BYTES
 # One sealing or sending at a time: a second click (or tab) while the first sends would
 # read the same lots still sealed and hand them to the fund again (billed twice, R161-47 I).
@@ -48,11 +51,29 @@ def _names(rows) -> str:
     return ", ".join(lots.name(r) for r in rows)
 
 
+def _reader(config):
+    """The CPS reader's state (host_agent/cps_reader.py), None while a sealing uses it."""
+    if not LOTS_LOCK.acquire(blocking=False):
+        return None
+    try:
+        return cps_reader.read_state(config.slots)
+    except Exception as e:  # a reader's driver that fails its own way: said, never a 500
+        log.warning("the CPS reader could not be read", exc_info=e)
+        return cps_reader.ReaderState(cps_reader.UNREADABLE, [], type(e).__name__)
+    finally:
+        LOTS_LOCK.release()
+
+
 @router.get("/lots")
 async def lots_page(request: Request):
     lines = await render.with_store(request, overview.lot_lines)
     counts = {s: sum(1 for r, _ in lines if r["status"] == s) for s in lots.STATUSES}
-    return render.page(request, "lots.html", title="Lots", lines=lines, counts=counts)
+    reader = None
+    if counts[lots.OPEN]:  # the reader is read where sealing needs it: lots to seal
+        reader = await run_in_threadpool(_reader, _config(request))
+    return render.page(
+        request, "lots.html", title="Lots", lines=lines, counts=counts, reader=reader
+    )
 
 
 @router.get("/lots/{ref}")

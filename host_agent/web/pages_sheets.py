@@ -8,9 +8,9 @@ import time
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Request
-from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
-from host_agent import overview, paper, sheet_list, todo, transport, workspace
+from host_agent import overview, paper, ports, sheet_list, todo, workspace
 from host_agent.web import render, sheet_filters
 from host_agent.web.app import checked_form
 
@@ -34,18 +34,15 @@ async def home(request: Request):
     terminals = await render.with_store(request, overview.terminal_lines)
     day, now = render.today(config), render.now(config)
     tasks = await render.with_store(request, lambda store: todo.tasks(store, day, now))
-    try:
-        ports = transport.find_terminals()
-    except Exception:  # no USB listing on this system: the field stays to be filled
-        ports = []
+    found = await run_in_threadpool(ports.found_by, config.find_ports, config.settings)
     return render.page(
         request,
         "home.html",
         title="Accueil",
         terminals=terminals,
         tasks=tasks,
-        port=config.terminal_port or (ports[0] if ports else ""),
-        ports=ports,
+        port=config.terminal_port or ports.likeliest(found),
+        ports=found,
         running=request.app.state.jobs.running(),
     )
 
@@ -54,11 +51,9 @@ async def home(request: Request):
 async def unload(request: Request):
     form = await checked_form(request)
     config = _config(request)
-    port = str(form.get("port", "")).strip()
-    if not port or len(port) > 300 or any(c in port for c in "\r\n\0"):
-        return render.redirect(
-            request, "/", "Indiquez le port du terminal (par exemple /dev/ttyACM0)."
-        )
+    port = ports.page_port(str(form.get("port", "")))
+    if port is None:
+        return render.redirect(request, "/", ports.PORT_FRENCH)
     root = workspace.root_certificate(config.root, config.db)
     workspace.open_store(config.db).close()  # a missing database: said now, not in the thread
     caps = config.settings.caps() if config.settings is not None else None  # [caps]
@@ -66,24 +61,14 @@ async def unload(request: Request):
     return render.redirect(request, "/decharger/%s" % job.id)
 
 
-def _job(request: Request, job_id: str):
-    job = request.app.state.jobs.get(job_id)
-    if job is None:
-        raise HTTPException(404)
-    return job
-
-
 @router.get("/decharger/{job_id}")
 async def unload_page(request: Request, job_id: str):
-    job = _job(request, job_id)
-    return render.page(
-        request, "unload.html", title="Déchargement du terminal", job=job, state=job.state()
-    )
+    return request.app.state.jobs.page(request, job_id, "unload.html", "Déchargement du terminal")
 
 
 @router.get("/decharger/{job_id}/etat")
 async def unload_state(request: Request, job_id: str):
-    return JSONResponse(_job(request, job_id).state())
+    return request.app.state.jobs.state(job_id)
 
 
 @router.get("/feuilles")

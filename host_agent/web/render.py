@@ -68,7 +68,10 @@ NAV = (
     ("/journal", "Journal des accès"),
     ("/verification", "Vérification"),
     ("/exports", "Exports"),
+    ("/tournee", "Tournée"),
+    ("/appairer", "Terminaux"),
     ("/comptes", "Comptes"),
+    ("/reglages", "Réglages"),
 )
 
 

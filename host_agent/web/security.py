@@ -35,7 +35,8 @@ HOLDS_MAX = 10000  # accounts and clients a hold remembers: a flood of names sta
 
 class Config:
     """What `tla-agent serve` was given. `slots` (tests) replaces the PC/SC readers for
-    sealing: a function giving (reader names, make_slot)."""
+    sealing: a function giving (reader names, make_slot); `find_ports` (tests) the ports
+    found (a function of the USB ids giving host_agent.ports.Port's)."""
 
     def __init__(
         self,
@@ -49,6 +50,7 @@ class Config:
         today: int | None = None,
         slots=None,
         settings=None,
+        find_ports=None,
     ):
         self.db = location.parse(db)  # a file's Path, or a PostgreSQL Server
         self.root = Path(root) if root is not None else None  # None: root.pem beside the db
@@ -62,6 +64,8 @@ class Config:
         self.outbox = Path(outbox) if outbox is not None else None  # None: beside the db
         self.today = today
         self.slots = slots
+        # The ports a terminal may be on (host_agent/ports.candidates; tests: a fixed list).
+        self.find_ports = find_ports
         self.settings = settings  # host_agent.settings.Settings, or None: every default
         self.holds = LoginHolds()
         # The logged-in sessions of this run: {session id: (account id, its `changed` then)}.
