@@ -82,15 +82,17 @@ def like_escaped(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def patient_of(db, signed, known=None) -> tuple[str, str]:
+def patient_of(db, signed, known=None, decoded=None) -> tuple[str, str]:
     """(name, folded name) of the patient of the decoded bundle `signed`, from its Vitale
     certificate in the certificates table; without one (a sheet made without the card,
     R161-43) the name keyed on the terminal (sheet key 22), when valid; ("", "") when
-    neither names her. `known`: {cert id: (name, folded)} already read, kept across a batch."""
+    neither names her. `known`: {cert id: (name, folded)} already read, kept across a batch;
+    `decoded`: the sheet already decoded from `signed` (a sync's verification did), so it is
+    not decoded twice (tests/test_decode_once.py)."""
     from host_agent.duplicate import holder_name
 
     if signed.vitale_cert is None:
-        name = keyed_name(signed)
+        name = keyed_name(signed, decoded)
         return name, fold(name)
     cert_id = bytes(signed.vitale_cert)
     found = (known or {}).get(cert_id)
@@ -103,11 +105,12 @@ def patient_of(db, signed, known=None) -> tuple[str, str]:
     return found
 
 
-def keyed_name(signed) -> str:
-    """The patient's name keyed on the terminal on the sheet of `signed`; "" when it has
-    none, cannot be decoded or is not a valid name (hostile text is not filed as a name)."""
+def keyed_name(signed, decoded=None) -> str:
+    """The patient's name keyed on the terminal on the sheet of `signed` (`decoded`, when
+    given, is that sheet); "" when it has none, cannot be decoded or is not a valid name
+    (hostile text is not filed as a name)."""
     try:
-        name = sheet.decode(signed.sheet).patient_name
+        name = (decoded or sheet.decode(signed.sheet)).patient_name
     except sheet.SheetFormatError:
         return ""
     return name if sheet_validation.name_ok(name) else ""

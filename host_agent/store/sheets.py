@@ -264,7 +264,7 @@ def sheet_values(
     """{sheets column: value} of a verified sheet being filed: its bytes, the columns
     decoded from them, and its patient's name from the Vitale certificate already filed
     (the sheets page searches that column, host_agent/store/sheet_search.py)."""
-    patient, key = sheet_search.patient_of(db, signed, known)
+    patient, key = sheet_search.patient_of(db, signed, known, sheet)
     values = {
         "terminal_id": terminal_id,
         "record_no": rec_no,
