@@ -6,6 +6,7 @@ fields refused with nothing added; the last administrator kept; today's single p
 database upgraded in place; the PC's access log shown per person."""
 
 import shutil
+import threading
 
 import pytest
 
@@ -109,6 +110,51 @@ def test_the_last_administrator_cannot_be_disabled(store):
     with pytest.raises(people.PeopleError, match="last administrator"):
         people.set_disabled(store, "adjoint", True)
     assert [r["disabled"] for r in store.accounts()] == [0, 1]  # adjoint, chef
+
+
+def test_two_administrators_disabling_each_other_at_once_leave_one(db_where):
+    """Each in its own thread and connection, both past their first look at the accounts
+    before either changes anything (as two PCs clicking at the same moment): the decision
+    is taken inside the change's transaction, so the second sees the first's change."""
+    first, second = Store(db_where), Store(db_where)
+    people.add(first, "chef", "Chef", people.ADMINISTRATOR, None, "mot de passe")
+    people.add(first, "adjoint", "Adjoint", people.ADMINISTRATOR, None, "mot de passe")
+    together = threading.Barrier(2, timeout=60)
+    outcomes: dict = {}
+
+    def disable(store, login):
+        looked = store.account
+
+        def account(name):  # the first look of each thread: then both go on at once
+            row = looked(name)
+            if not outcomes.setdefault(login + " looked", False):
+                outcomes[login + " looked"] = True
+                together.wait()
+            return row
+
+        store.account = account
+        try:
+            people.set_disabled(store, login, True)
+            outcomes[login] = "disabled"
+        except people.PeopleError as e:
+            outcomes[login] = str(e)
+
+    threads = [
+        threading.Thread(target=disable, args=(first, "adjoint")),
+        threading.Thread(target=disable, args=(second, "chef")),
+    ]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        enabled = [r["login"] for r in first.accounts() if not r["disabled"]]
+    finally:
+        first.close()
+        second.close()
+    assert len(enabled) == 1, (enabled, outcomes)
+    refused = [outcomes[k] for k in ("chef", "adjoint") if outcomes[k] != "disabled"]
+    assert len(refused) == 1 and "last administrator" in refused[0], outcomes
 
 
 def test_the_single_password_becomes_the_first_administrator_once(store):
