@@ -210,8 +210,7 @@ def set_disabled(store, login: str, disabled: bool, now: int | None = None) -> N
     if store.set_disabled(login, disabled, now or int(time.time())) is None:
         raise PeopleError(
             "%s is the last administrator: add another before disabling it" % login,
-            french="C'est le dernier administrateur : ajoutez-en un autre avant de le "
-            "désactiver.",
+            french="C'est le dernier administrateur : ajoutez-en un autre avant de le désactiver.",
         )
 
 

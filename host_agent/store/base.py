@@ -114,7 +114,10 @@ class Base:
         return [(name, rows) for name, rows in copy.dump(self.db) if name not in leave_out]
 
     def close(self) -> None:
-        self.db.close()
+        try:
+            getattr(self, "close_leases", lambda: None)()  # Store's (leases.py): its locks
+        finally:
+            self.db.close()
 
 
 class _Transaction:
