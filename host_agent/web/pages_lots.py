@@ -128,7 +128,7 @@ async def seal(request: Request):
     except AgentError as e:
         if e.exit_code == EXIT_DATABASE:
             raise  # the app's error page: nothing of the lots page can be shown
-        await run_in_threadpool(log_view, config, viewer, "scellement refusé : " + e.french, None)
+        await run_in_threadpool(log_view, request, viewer, "scellement refusé : " + e.french, None)
         # A wrong code, no card, a card that refused: said on the lots page, where the code
         # is typed again (the tries left in the sentence), nothing sealed.
         return render.redirect(request, "/lots", e.french, alert=True)
