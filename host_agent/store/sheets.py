@@ -31,7 +31,7 @@ class Sheets:
                 db.execute(
                     "INSERT INTO certificates (cert_id, der, subject, received) "
                     "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                    (bundles.cert_id(der), der, _subject(der), now),
+                    (bundles.cert_id(der), der, certificate_subject(der), now),
                 )
             for item, reason in _Filing(db, terminal_id, sync_id, now).file(batch.accepted):
                 if reason is None:
@@ -309,7 +309,8 @@ def derived_columns(signed, sheet) -> dict:
     }
 
 
-def _subject(der: bytes) -> str:
+def certificate_subject(der: bytes) -> str:
+    """The RFC 4514 subject of a card certificate, as the certificates table keeps it."""
     try:
         return x509.load_der_x509_certificate(der).subject.rfc4514_string()
     except ValueError:

@@ -59,10 +59,12 @@ async def lots_page(request: Request):
 async def lot_page(request: Request, ref: str):
     config = _config(request)
     root = workspace.root_certificate(config.root, config.db, required=False)
-    d, holders = await render.with_store(
-        request,
-        lambda store: (lots.detail(store, ref, root), names.holders(store.certificates())),
-    )
+
+    def read(store):
+        d = lots.detail(store, ref, root)
+        return d, names.holders_of(store, [d.row["professional"]])
+
+    d, holders = await render.with_store(request, read)
     return render.page(request, "lot.html", title="Lot %s" % lots.name(d.row), d=d, holders=holders)
 
 
