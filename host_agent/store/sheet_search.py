@@ -228,6 +228,15 @@ class SheetSearch:
         )
 
 
+def state_differences(db) -> list:
+    """(sheet id, its state column, the state its lot, answers, duplicates and purge give
+    it) of every sheet whose stored state is not the one derived (`tla-agent check`)."""
+    return db.execute(
+        "SELECT s.id, s.state, %s AS derived FROM sheets s %s WHERE s.state <> %s ORDER BY s.id"
+        % (STATE, _JOINS, STATE)
+    ).fetchall()
+
+
 _RESTATE = (
     "UPDATE sheets SET state = (SELECT %s FROM sheets s %s WHERE s.id = sheets.id) WHERE "
     % (STATE, _JOINS)
