@@ -214,6 +214,24 @@ def set_disabled(store, login: str, disabled: bool, now: int | None = None) -> N
         )
 
 
+def sealer(store, rpps: str) -> str:
+    """Who seals with the CPS whose holder is `rpps` (`lots seal`, in English): the
+    professional's account tied to that RPPS number; "" for a practice without accounts."""
+    if not store.has_accounts():
+        return ""
+    rows = [r for r in store.accounts() if r["role"] == PROFESSIONAL and r["rpps"] == rpps]
+    if not rows:
+        return (
+            "no account of the practice has RPPS %s (tla-agent users add LOGIN --role "
+            "professional --rpps %s)" % (rpps, rpps)
+        )
+    return ", ".join(
+        "account %s (%s, RPPS %s%s)"
+        % (r["login"], r["name"], rpps, ", disabled" if r["disabled"] else "")
+        for r in rows
+    )
+
+
 # ---------------------------------------------------------------- the PC's access log
 
 

@@ -198,3 +198,35 @@ def test_the_pc_access_log_per_person(store):
     assert len(mine[0]["what"]) == people.WHAT_MAX
     assert store.viewers() == ["luc", "marie"]
     assert [r["who"] for r in store.views(None, limit=2)] == ["marie", "luc"]
+
+
+def test_the_pc_access_log_is_kept_a_year_and_as_long_as_its_sheet(db_where):
+    """retention.purge: the PC's access-log lines go after PC_LOG_DAYS, a line naming a
+    sheet only once that sheet's electronic double is gone; the younger ones stay."""
+    from host_agent import retention
+    from protocol import dates
+
+    store, _ = lots_kit.store_with_day(db_where)
+    try:
+        kept_sheet, purged_sheet = [r["id"] for r in store.sheets()[:2]]
+        with store.transaction():
+            store.purge_sheet(purged_sheet, 1000)
+        today = 20270601
+        old = retention.views_before(today) - 86400  # a year and a day ago
+        young = retention.views_before(today) + 86400
+        viewer = people.pc_user("cli")
+        for at, what, sheet in (
+            (old, "la liste des feuilles de soins", None),  # goes
+            (old, "la feuille de soins", purged_sheet),  # goes: its double is gone
+            (old, "la feuille de soins", kept_sheet),  # stays with its double
+            (old, "une feuille inconnue", 999999),  # goes: no such sheet here
+            (young, "la liste des feuilles de soins", None),  # stays: under a year
+        ):
+            people.log_view(store, viewer, what, sheet, now=at)
+        assert retention.plan(store, today).views == 3
+        done = retention.purge(store, today, dates.ymd_to_days(today) * 86400)
+        assert done.views == 3
+        left = sorted((r["at"], r["sheet_id"]) for r in store.views())
+        assert left == [(old, kept_sheet), (young, None)], left
+    finally:
+        store.close()

@@ -83,6 +83,18 @@ class People:
         sql += " ORDER BY id DESC" + (" LIMIT %d" % limit if limit else "")
         return self.db.execute(sql, args).fetchall()
 
+    def old_views(self, before: int, delete: bool = False) -> int:
+        """The PC's access-log lines older than `before` whose sheet (if they name one) has
+        no electronic double any more (host_agent/retention.py): how many; deleted, inside
+        the caller's transaction, when `delete`."""
+        where = (
+            " FROM pc_access_log WHERE at < ? AND (sheet_id IS NULL OR NOT EXISTS (SELECT 1 "
+            "FROM sheets s WHERE s.id = pc_access_log.sheet_id AND s.purged IS NULL))"
+        )
+        if delete:
+            return self.db.execute("DELETE" + where, (before,)).rowcount
+        return int(self.db.execute("SELECT COUNT(*)" + where, (before,)).scalar())
+
     def viewers(self) -> list:
         """Everyone the PC's access log names, in order."""
         rows = self.db.execute("SELECT DISTINCT who FROM pc_access_log ORDER BY who")
