@@ -23,6 +23,7 @@ import time
 
 from emulator.cards import fixtures, pki
 from host_agent.store import Store
+from host_agent.store.sheets import certificate_subject as subject
 from protocol import bundle, dates, nomenclature
 from protocol import sheet_fields as F
 from protocol.sheet import Act, Prescription, Sheet
@@ -129,7 +130,7 @@ def seed(where, sheets=2000, last_day=DAY, professionals=10, funds=40, seed=1) -
         with store.transaction() as t:
             t.executemany(
                 "INSERT INTO certificates (cert_id, der, subject, received) VALUES (?, ?, ?, ?)",
-                [(c.cert_id, c.cert, c.name, 0) for c in (*pros, *patients)],
+                [(c.cert_id, c.cert, subject(c.cert), 0) for c in (*pros, *patients)],
             )
             terminals = {p.id: store.terminal(p.terminal, "seed", "1") for p in pros}
             filed = []  # (sheet id, Sheet, age in days)

@@ -91,8 +91,8 @@ def _lines(store, period, today):
 
 def sheets_csv(store, period: Period, today: int, settings=None) -> bytes:
     """Every filed sheet completed in `period`, oldest first."""
-    holders = names.holders(store.certificates())
     lines = sorted(_lines(store, period, today), key=lambda s: (s.row["completion"], s.id))
+    holders = names.holders_of(store, {s.row["professional"] for s in lines})
     rows = []
     for s in lines:
         r = s.row
@@ -129,7 +129,8 @@ def takings(store, period: Period, today: int, by: str = "day") -> list:
 
 
 def takings_csv(store, period: Period, today: int, by: str = "day", settings=None) -> bytes:
-    holders = names.holders(store.certificates())
+    summed = takings(store, period, today, by)
+    holders = names.holders_of(store, {line[1] for line in summed})
     rows = [
         (
             label,
@@ -140,6 +141,6 @@ def takings_csv(store, period: Period, today: int, by: str = "day", settings=Non
             money.decimal(expected),
             money.decimal(received),
         )
-        for label, pro, fund, n, fees, expected, received in takings(store, period, today, by)
+        for label, pro, fund, n, fees, expected, received in summed
     ]
     return _csv(TAKINGS_COLUMNS, rows)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from cryptography import x509
 
-from host_agent import lotfile, verify
+from host_agent import french, lotfile, verify
 from host_agent.errors import EXIT_DATABASE, AgentError
 from host_agent.store import StoreError, checks, location, rows
 from host_agent.store.sheets import derived_columns
@@ -26,16 +26,27 @@ MAX_FINDINGS = 200  # shown; the count says how many more
 
 
 class Report:
+    """`findings` in English (the CLI), `french` beside them: the page's sentence, or ""
+    where the page shows the English one."""
+
     def __init__(self):
         self.findings = []
+        self.french = []
         self.counted = {"sheets": 0, "quarantined": 0, "log entries": 0, "lots": 0}
         self.more = 0
 
-    def add(self, text):
+    def add(self, text, french=""):
         if len(self.findings) < MAX_FINDINGS:
             self.findings.append(text)
+            self.french.append(french)
         else:
             self.more += 1
+
+    def shown(self) -> list:
+        """[(sentence, its language)] for the page: French where there is one."""
+        return [
+            (f, "fr") if f else (e, "en") for e, f in zip(self.findings, self.french, strict=True)
+        ]
 
     def __bool__(self):
         return not self.findings
@@ -109,6 +120,7 @@ def check_database(path, root) -> Report:
         # The Verifier learns the Vitale 2 certificates as read too (not X.509).
         verifier = verify.Verifier([d for _, d in pairs], root) if root is not None else None
         _sheets(db, certs, verifier, report)
+        _states(db, report)
         _quarantine(db, report)
         _record_numbers(db, report)
         _access_log(db, report)
@@ -128,6 +140,24 @@ def _sheets(db, certs, verifier, report):
             problem = "" if result.ok else result.reason
         if problem:
             report.add("sheet %d: %s" % (row["id"], problem))
+
+
+def _states(db, report):
+    """The sheets page filters and sorts on the state column, kept by the store at each
+    change (store/sheet_search.py restate): it must be the state its lot, its fund's
+    answers, a paper duplicate or its purge give it."""
+    for sheet_id, stored, derived in checks.state_differences(db):
+        report.add(
+            "sheet %d: its state column says %s, but its lot and its fund's answers make it %s"
+            % (sheet_id, stored, derived),
+            "Feuille %d : son état enregistré (%s) n'est pas celui que donnent son lot et les "
+            "réponses de sa caisse (%s)."
+            % (
+                sheet_id,
+                french.SHEET_STATES.get(stored, stored),
+                french.SHEET_STATES.get(derived, derived),
+            ),
+        )
 
 
 def _quarantine(db, report):

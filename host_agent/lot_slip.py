@@ -21,7 +21,7 @@ def slip_pdf(store, ref: str, settings=None, fonts=None) -> bytes:
     """The slip of lot `ref` (LotError when there is none)."""
     row = lots.find(store, ref)
     sheets = store.lot_sheets(row["id"])
-    holders = names.holders(store.certificates())
+    holders = names.holders_of(store, [row["professional"]])
     pdf = pdf_page.Page(fonts)
     pdf.set_auto_page_break(True, margin=15)
     pdf.add_page()

@@ -39,6 +39,12 @@ def fund(code, settings=None) -> str:
     return "%s (%s)" % (said.split(", centre")[0].capitalize(), code)
 
 
+def holders_of(store, numbers) -> dict:
+    """holders() of the certificates that may name `numbers` (professionals, card
+    serials): the few a page shows, not every patient's card the terminals sent."""
+    return holders(store.certificates_naming(numbers))
+
+
 def holders(certificates: dict) -> dict:
     """{professional id or card serial: holder's name} from {cert id: DER}."""
     out = {}

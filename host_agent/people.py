@@ -206,20 +206,30 @@ def set_password(store, login: str, password: str, now: int | None = None) -> No
 def set_disabled(store, login: str, disabled: bool, now: int | None = None) -> None:
     """Disable (or enable again) an account: its sessions end at their next page. The last
     enabled administrator stays: nobody could manage the accounts any more."""
-    row = known(store, login)
-    if disabled and row["role"] == ADMINISTRATOR and not row["disabled"]:
-        others = [
-            r
-            for r in store.accounts()
-            if r["role"] == ADMINISTRATOR and not r["disabled"] and r["login"] != login
-        ]
-        if not others:
-            raise PeopleError(
-                "%s is the last administrator: add another before disabling it" % login,
-                french="C'est le dernier administrateur : ajoutez-en un autre avant de le "
-                "désactiver.",
-            )
-    store.set_disabled(login, disabled, now or int(time.time()))
+    known(store, login)
+    if store.set_disabled(login, disabled, now or int(time.time())) is None:
+        raise PeopleError(
+            "%s is the last administrator: add another before disabling it" % login,
+            french="C'est le dernier administrateur : ajoutez-en un autre avant de le désactiver.",
+        )
+
+
+def sealer(store, rpps: str) -> str:
+    """Who seals with the CPS whose holder is `rpps` (`lots seal`, in English): the
+    professional's account tied to that RPPS number; "" for a practice without accounts."""
+    if not store.has_accounts():
+        return ""
+    rows = [r for r in store.accounts() if r["role"] == PROFESSIONAL and r["rpps"] == rpps]
+    if not rows:
+        return (
+            "no account of the practice has RPPS %s (tla-agent users add LOGIN --role "
+            "professional --rpps %s)" % (rpps, rpps)
+        )
+    return ", ".join(
+        "account %s (%s, RPPS %s%s)"
+        % (r["login"], r["name"], rpps, ", disabled" if r["disabled"] else "")
+        for r in rows
+    )
 
 
 # ---------------------------------------------------------------- the PC's access log

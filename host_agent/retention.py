@@ -11,6 +11,11 @@ from host_agent import lots, returns_report
 from protocol import dates
 
 RETENTION_DAYS = 90  # R161-47 I 1°: "pendant quatre-vingt-dix jours au moins"
+# The PC's access log (who saw what, R162-1-10 c): a line is kept a year, and as long as
+# the electronic double of the sheet it names (the trace lasts as long as what it traces).
+# A year: the upper bound of the CNIL's recommendation on logging (délibération
+# n° 2021-122: six months to a year), as the sheets' 90 days are R161-47's lower one.
+PC_LOG_DAYS = 365
 
 
 def sent_day(lot) -> int:
@@ -28,11 +33,18 @@ class Plan:
     sheet to purge, `sheet_ids`: those sheets, `sheets`: their count) and keeps (`kept`:
     [(reason, sheets)], in a fixed order)."""
 
-    def __init__(self, purge, sheet_ids, kept):
+    def __init__(self, purge, sheet_ids, kept, views=0):
         self.lots = purge
         self.sheet_ids = sheet_ids
         self.sheets = len(sheet_ids)
         self.kept = kept
+        self.views = views  # the PC's access-log lines past PC_LOG_DAYS that go
+
+
+def views_before(today: int) -> int:
+    """The instant before which a PC access-log line may go: PC_LOG_DAYS before `today`
+    (its midnight UTC: an hour or two off Paris, nothing at a year's scale)."""
+    return (dates.ymd_to_days(today) - PC_LOG_DAYS) * 86400
 
 
 def plan(store, today: int) -> Plan:
@@ -78,12 +90,13 @@ def plan(store, today: int) -> Plan:
         if reason in latest:
             reason += " (the first may go on %s)" % dates.iso(dates.ymd_tuple(latest[reason]))
         ordered.append((reason, n))
-    return Plan(purge, ids, ordered)
+    return Plan(purge, ids, ordered, store.old_views(views_before(today)))
 
 
 def purge(store, today: int, now: int) -> Plan:
     """Delete the electronic doubles that `plan` allows, in one transaction; a lot's file
-    goes with the last of its sheets."""
+    goes with the last of its sheets; then the PC's access-log lines past PC_LOG_DAYS whose
+    sheet's double is gone (those of the sheets purged now too)."""
     found = plan(store, today)
     with store.transaction():
         for sheet_id in found.sheet_ids:
@@ -91,4 +104,5 @@ def purge(store, today: int, now: int) -> Plan:
         for lot in found.lots:
             if all(m["purged"] is not None for m in store.lot_members(lot["id"])):
                 store.purge_lot_file(lot["id"], now)
+        found.views = store.old_views(views_before(today), delete=True)
     return found

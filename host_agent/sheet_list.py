@@ -39,7 +39,7 @@ def _line(store, row, today) -> SheetLine:
     deadline = left = None
     if state in NOT_TRANSMITTED:  # status.waiting's sheets: their deadline
         deadline, left = status.deadline_of(row, today)
-    rejected = store.rejected_reason(row["id"]) if state != "purged" else None
+    rejected = row["rejected_reason"] if state != "purged" else None  # search_sheets's
     return SheetLine(row, row["patient"], state, lot, rejected, fund, deadline, left)
 
 
@@ -50,8 +50,8 @@ def sheet_page(store, filters: Filters, today: int) -> SheetPage:
     if filters.page > pages:
         raise OutOfRange(pages)
     lines = [_line(store, row, today) for row in store.search_sheets(filters)]
-    funds, professionals = store.sheet_choices()
+    funds, professionals = store.sheet_choices()  # the page's rows' among them
     return SheetPage(
         lines, filters.page, pages, count, fees, third_party, funds, professionals,
-        names.holders(store.certificates()),
+        names.holders_of(store, professionals),
     )  # fmt: skip

@@ -1,8 +1,8 @@
 """The agent's only calls that differ between POSIX (Linux, macOS) and Windows (issue 12,
 item 6): making the folders and files that hold health data readable by their owner only,
 syncing a folder after a rename, telling whether a terminal's port is there, whether a
-secret's file is readable by others, whether a process still runs, and where the PDFs'
-font lives. Every
+secret's file is readable by others, a lock the system drops with its process, and where
+the PDFs' font lives. Every
 other module of host_agent uses `current` (tests/test_agent_system.py greps for the POSIX
 calls elsewhere and tests the selection).
 
@@ -67,15 +67,23 @@ class Posix:
         """Whether anyone but the owner may read or write `path` (its mode is not 0600)."""
         return bool(os.stat(path).st_mode & 0o077)
 
-    def process_alive(self, pid: int) -> bool:
-        """Whether process `pid` of this machine still runs (a sync lease's holder)."""
+    def try_lock(self, path: Path) -> int | None:
+        """A descriptor of `path` (created 0600) holding its exclusive lock, or None when
+        another holds it. flock's lock belongs to this open file (another opening in this
+        very process is refused too), and the kernel drops it when the process ends, however
+        it ends (a sync lease's lock: host_agent/store/leases.py)."""
+        import fcntl
+
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
-            os.kill(pid, 0)  # signal 0: nothing sent, only whether it exists
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            return True  # another user's: it exists
-        return True
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return None
+        except BaseException:
+            os.close(fd)
+            raise
+        return fd
 
 
 class Windows:
@@ -116,18 +124,18 @@ class Windows:
         owner-only ACL (see above), which is where the agent tells to keep secrets."""
         return False
 
-    def process_alive(self, pid: int) -> bool:
-        """Whether process `pid` still runs (os.kill(pid, 0) would terminate it here)."""
-        import ctypes
+    def try_lock(self, path: Path) -> int | None:
+        """As Posix.try_lock, with msvcrt's lock of the file's first byte (its own per
+        opening; Windows drops it when the process ends)."""
+        import msvcrt
 
-        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
-        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
-        if not handle:
-            return False
-        code = ctypes.c_ulong()
-        kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
-        kernel32.CloseHandle(handle)
-        return code.value == 259  # STILL_ACTIVE
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0))
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
+        except OSError:
+            os.close(fd)
+            return None
+        return fd
 
 
 def select(os_name: str | None = None, platform: str | None = None):

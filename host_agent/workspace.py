@@ -18,9 +18,9 @@ ROOT_ENV = "TLA_ROOT_CERT"
 DEFAULT_DB = settings.default_database()  # platformdirs: ~/.local/share/tla/agent.db on Linux
 
 
-def open_store(db: Path, create: bool = False) -> Store:
+def open_store(db: Path, create: bool = False, quick_check: bool = True) -> Store:
     """The store at `db`; only the commands that create one (`create`: pair, opposition
-    push) make a new file: a mistyped --db creates nothing."""
+    push) make a new file: a mistyped --db creates nothing. `quick_check`: Store's."""
     if not create and not db.exists():
         raise AgentError(
             "no database at %s: check --db or $%s; a new one is created by the first "
@@ -31,7 +31,7 @@ def open_store(db: Path, create: bool = False) -> Store:
     try:
         if not db.exists():
             files.private_folder(db.parent)
-        return Store(db)
+        return Store(db, quick_check=quick_check)
     except OSError as e:
         raise StoreError(
             "cannot create the database %s: %s" % (db, e.strerror or e),

@@ -15,6 +15,7 @@ from emulator.simboard import SimSlot
 from firmware.cards.cps import CpsApp
 from host_agent import sealing
 from host_agent.store import Store, location
+from host_agent.store.sheets import certificate_subject
 from protocol import bundle, dates, nomenclature
 from protocol import sheet_fields as F
 from protocol.sheet import Act, Beneficiary, Prescription, Sheet
@@ -119,7 +120,7 @@ def file_sheet(store: Store, sheet, signed: bytes, received=NOW) -> int:
             db.execute(
                 "INSERT INTO certificates (cert_id, der, subject, received) "
                 "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                (bundle.cert_id(der), der, name, received),
+                (bundle.cert_id(der), der, certificate_subject(der), received),
             )
         # Filed by the store as the sync files it (its patient's name from the certificate).
         (sheet_id,) = store.file_signed(

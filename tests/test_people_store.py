@@ -6,6 +6,7 @@ fields refused with nothing added; the last administrator kept; today's single p
 database upgraded in place; the PC's access log shown per person."""
 
 import shutil
+import threading
 
 import pytest
 
@@ -111,6 +112,51 @@ def test_the_last_administrator_cannot_be_disabled(store):
     assert [r["disabled"] for r in store.accounts()] == [0, 1]  # adjoint, chef
 
 
+def test_two_administrators_disabling_each_other_at_once_leave_one(db_where):
+    """Each in its own thread and connection, both past their first look at the accounts
+    before either changes anything (as two PCs clicking at the same moment): the decision
+    is taken inside the change's transaction, so the second sees the first's change."""
+    first, second = Store(db_where), Store(db_where)
+    people.add(first, "chef", "Chef", people.ADMINISTRATOR, None, "mot de passe")
+    people.add(first, "adjoint", "Adjoint", people.ADMINISTRATOR, None, "mot de passe")
+    together = threading.Barrier(2, timeout=60)
+    outcomes: dict = {}
+
+    def disable(store, login):
+        looked = store.account
+
+        def account(name):  # the first look of each thread: then both go on at once
+            row = looked(name)
+            if not outcomes.setdefault(login + " looked", False):
+                outcomes[login + " looked"] = True
+                together.wait()
+            return row
+
+        store.account = account
+        try:
+            people.set_disabled(store, login, True)
+            outcomes[login] = "disabled"
+        except people.PeopleError as e:
+            outcomes[login] = str(e)
+
+    threads = [
+        threading.Thread(target=disable, args=(first, "adjoint")),
+        threading.Thread(target=disable, args=(second, "chef")),
+    ]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        enabled = [r["login"] for r in first.accounts() if not r["disabled"]]
+    finally:
+        first.close()
+        second.close()
+    assert len(enabled) == 1, (enabled, outcomes)
+    refused = [outcomes[k] for k in ("chef", "adjoint") if outcomes[k] != "disabled"]
+    assert len(refused) == 1 and "last administrator" in refused[0], outcomes
+
+
 def test_the_single_password_becomes_the_first_administrator_once(store):
     first = people.hash_password("le mot de passe du cabinet")
     assert people.first_administrator(store, first)
@@ -152,3 +198,35 @@ def test_the_pc_access_log_per_person(store):
     assert len(mine[0]["what"]) == people.WHAT_MAX
     assert store.viewers() == ["luc", "marie"]
     assert [r["who"] for r in store.views(None, limit=2)] == ["marie", "luc"]
+
+
+def test_the_pc_access_log_is_kept_a_year_and_as_long_as_its_sheet(db_where):
+    """retention.purge: the PC's access-log lines go after PC_LOG_DAYS, a line naming a
+    sheet only once that sheet's electronic double is gone; the younger ones stay."""
+    from host_agent import retention
+    from protocol import dates
+
+    store, _ = lots_kit.store_with_day(db_where)
+    try:
+        kept_sheet, purged_sheet = [r["id"] for r in store.sheets()[:2]]
+        with store.transaction():
+            store.purge_sheet(purged_sheet, 1000)
+        today = 20270601
+        old = retention.views_before(today) - 86400  # a year and a day ago
+        young = retention.views_before(today) + 86400
+        viewer = people.pc_user("cli")
+        for at, what, sheet in (
+            (old, "la liste des feuilles de soins", None),  # goes
+            (old, "la feuille de soins", purged_sheet),  # goes: its double is gone
+            (old, "la feuille de soins", kept_sheet),  # stays with its double
+            (old, "une feuille inconnue", 999999),  # goes: no such sheet here
+            (young, "la liste des feuilles de soins", None),  # stays: under a year
+        ):
+            people.log_view(store, viewer, what, sheet, now=at)
+        assert retention.plan(store, today).views == 3
+        done = retention.purge(store, today, dates.ymd_to_days(today) * 86400)
+        assert done.views == 3
+        left = sorted((r["at"], r["sheet_id"]) for r in store.views())
+        assert left == [(old, kept_sheet), (young, None)], left
+    finally:
+        store.close()

@@ -71,6 +71,34 @@ def test_pkcs11_cps3_seals_a_lot_that_verifies(tmp_path):
     assert check.ok, check.reason
 
 
+def test_lots_seal_says_whose_account_seals(tmp_path):
+    """A practice with accounts: `lots seal` names the professional's account tied to the
+    CPS's RPPS number (who seals), and says when none is."""
+    from host_agent import people
+
+    env = pkcs11_kit.token(tmp_path)
+    db, config = _practice(tmp_path, pkcs11_kit.module())
+    store = Store(db)
+    try:
+        people.add(store, "chef", "Claire Chef", people.ADMINISTRATOR, None, "mot de passe 1")
+    finally:
+        store.close()
+    out = _seal(config, env, "1111")  # a wrong PIN: said who would seal, nothing sealed
+    assert "no account of the practice has RPPS %s" % kit.professional() in out.stdout, out
+    store = Store(db)
+    try:
+        people.add(store, "helene", "Hélène Durand", people.PROFESSIONAL, kit.professional(),
+                   "mot de passe 2")  # fmt: skip
+    finally:
+        store.close()
+    out = _seal(config, env, pkcs11_kit.PIN)
+    assert out.returncode == 0, out.stderr
+    line = [x for x in out.stdout.splitlines() if x.startswith("CPS of ")]
+    assert line and "account helene (Hélène Durand, RPPS %s)" % kit.professional() in line[0], (
+        out.stdout
+    )
+
+
 @pytest.mark.parametrize("case", ["module", "no-key", "wrong-pin"])
 def test_pkcs11_failures_are_one_line_and_exit_3(tmp_path, case):
     env = pkcs11_kit.token(tmp_path, with_key=case != "no-key")

@@ -5,7 +5,7 @@ under another record and an order number given twice go to quarantine, each reas
 the sheet it collides with, whether that sheet came in an earlier batch or earlier in the
 same batch. Both backends."""
 
-from host_agent.store import Store
+from host_agent.store import Store, StoreConflict
 from host_agent.sync_parts import Batch, Received
 from protocol import bundle
 from protocol import sheet as sheets
@@ -92,5 +92,36 @@ def test_collisions_inside_a_batch_and_with_earlier_ones(db_where):
         ]
         assert "(sheet %d)" % ids[1] in _reasons(store, later)[0][1]
         assert store.db.execute("SELECT cursor FROM terminals").scalar() == 8
+    finally:
+        store.close()
+
+
+def test_the_seeds_filing_is_the_syncs(db_where):
+    """Store.file_signed (the seeded practices') files by the sync's _Filing: a sheet given
+    again is the same sheet, once; an order number given twice is refused, naming it,
+    inside the caller's transaction (nothing of it kept)."""
+    store = Store(db_where)
+    try:
+        terminal_id = store.terminal(SERIAL)
+        a, b = _signed(1), _signed(2, "family")
+        items = [(n, s, bundle.decode(s), sheets.decode(bundle.decode(s).sheet)) for n, s in
+                 ((1, a), (2, b))]  # fmt: skip
+        with store.transaction():
+            first = store.file_signed(terminal_id, items, 100)
+        with store.transaction():
+            assert store.file_signed(terminal_id, items[:1], 200) == first[:1]  # once
+        assert sorted(_ids(store)) == [1, 2]
+        clash = kit.sign(kit.make_sheet("nurse", "no-key", 2), "nurse", "no-key")
+        decoded = bundle.decode(clash)
+        try:
+            with store.transaction():
+                store.file_signed(
+                    terminal_id, [(3, clash, decoded, sheets.decode(decoded.sheet))], 300
+                )
+        except StoreConflict as e:
+            assert "order number 2" in str(e) and "sheet %d" % first[1] in str(e), e
+        else:
+            raise AssertionError("an order number given twice was filed")
+        assert sorted(_ids(store)) == [1, 2]
     finally:
         store.close()

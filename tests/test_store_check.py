@@ -129,3 +129,31 @@ def test_damaged_pages_are_found_and_no_command_crashes(day, tmp_path):
             _no_traceback(run)
             if args == ("check",):
                 assert run.returncode in (EXIT_FINDINGS, EXIT_DATABASE), run.stderr
+
+
+def test_a_sheet_whose_state_column_was_changed_is_a_finding(db_where):
+    """The state column (the sheets page filters on it) set by hand to another state than
+    its lot and its fund's answers give: `check` says which sheet, in English (exit 8);
+    the page Vérification in French; the other sheets are not named."""
+    from tests import web_kit as web
+
+    store, filed = kit.store_with_day(db_where)
+    try:
+        sheet_id = store.sheets()[0]["id"]
+        with store.transaction() as db:  # as a bad restore or a hand edit would
+            db.execute("UPDATE sheets SET state = 'paid' WHERE id = ?", (sheet_id,))
+    finally:
+        store.close()
+    (db_where.parent / "root.pem").write_bytes(kit.root_der())  # beside it, on both
+    run = kit.agent(db_where, "check")
+    _no_traceback(run)
+    assert run.returncode == EXIT_FINDINGS, run.stdout + run.stderr
+    said = [line for line in run.stdout.splitlines() if "state column" in line]
+    assert len(said) == 1, run.stdout
+    assert ("sheet %d: its state column says paid" % sheet_id) in said[0], said
+    assert "make it filed" in said[0], said
+    page = web.text(web.client(db_where).get("/verification"))
+    assert (
+        "Feuille %d : son état enregistré (payée) n'est pas celui que donnent son lot et les "
+        "réponses de sa caisse (à mettre en lot)." % sheet_id
+    ) in page, page[:2000]

@@ -1,7 +1,7 @@
-"""SQLite's quick_check at the store's opening (docs/agent.md "The database"): once per
-process while the file and its WAL are unchanged (the web app opens the store for each
-page), and again as soon as they change: a file damaged after a good opening is refused
-at the next one, in the same process."""
+"""SQLite's quick_check at the store's opening (docs/agent.md "The database"): at each
+opening (the web app's pages alone open it without, `serve` having checked it at its
+start): a file damaged after a good opening is refused at the next one, in the same
+process."""
 
 import os
 
@@ -14,7 +14,7 @@ from tests import web_kit as web
 def test_a_file_damaged_after_a_good_opening_is_refused_at_the_next(tmp_path):
     db = web.day(tmp_path)
     Store(db).close()  # checked: whole
-    Store(db).close()  # unchanged: not read again, still opens
+    Store(db).close()  # checked again: whole
     size = db.stat().st_size
     with open(db, "r+b") as f:  # a page in the middle of the file overwritten
         f.seek(size // 2 // 4096 * 4096)

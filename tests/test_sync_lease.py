@@ -3,7 +3,9 @@ the practice unloads any paired terminal (a second agent process with a data fol
 own, on the same database); while another process holds the terminal's lease, `tla-agent
 sync` ends in one line naming the PC and process that hold it (exit 11) and files nothing;
 once that holder is SIGKILLed its lease is found dead (PostgreSQL: its advisory lock went
-with its connection; SQLite: its process is gone) and the sync goes through.
+with its connection; SQLite: the kernel dropped its lease file's flock) and the sync goes
+through. A row left behind (a failed DELETE, a process id given to another process) blocks
+nothing.
 
 Real processes on a real pty, both backends."""
 
@@ -126,4 +128,80 @@ def test_two_connections_of_one_process_take_turns(db_where):
         second.give_back_lease(terminal_id, lease)
     finally:
         first.close()
+        second.close()
+
+
+def _stale_row(store, terminal_id, pid) -> None:
+    """A lease row of this PC naming process `pid`, whose holder no longer holds it."""
+    with store.transaction() as db:
+        db.execute(
+            "INSERT INTO settings (key, value) VALUES (?, ?)",
+            ("sync_lease:%d" % terminal_id,
+             '{"pc": "%s", "pid": %d, "since": 1, "token": "old"}'
+             % (socket.gethostname()[:64], pid)),
+        )  # fmt: skip
+
+
+def test_a_row_naming_a_live_unrelated_process_does_not_block(db_where):
+    """The holder died and the system gave its process id to another process (here a
+    `sleep`, alive): the row is no lease, the terminal is unloaded."""
+    store = Store(db_where)
+    unrelated = procgroup.start(["sleep", "600"])
+    try:
+        terminal_id = store.terminal(kit.SERIAL)
+        _stale_row(store, terminal_id, unrelated.pid)
+        holder, lease = store.take_lease(terminal_id)
+        assert holder is None and lease["pid"] == os.getpid()
+        assert store.lease_holder(terminal_id)["token"] == lease["token"]  # overwritten
+        store.give_back_lease(terminal_id, lease)
+        assert store.lease_holder(terminal_id) is None
+    finally:
+        procgroup.kill_group(unrelated)
+        store.close()
+
+
+def test_a_lease_whose_delete_failed_does_not_block_this_process(db_where):
+    """A `serve` gives a lease back and the DELETE of its row fails (the disk, the server):
+    the row stays, naming this very process, alive; the next unloading goes through all
+    the same, from another connection of the same process."""
+    first, second = Store(db_where), Store(db_where)
+    try:
+        terminal_id = first.terminal(kit.SERIAL)
+        holder, lease = first.take_lease(terminal_id)
+        assert holder is None
+        execute = first.db.execute
+
+        def failing(sql, args=()):
+            if sql.startswith("DELETE FROM settings"):
+                raise OSError("disk I/O error")
+            return execute(sql, args)
+
+        first.db.execute = failing
+        try:
+            first.give_back_lease(terminal_id, lease)
+        except OSError:
+            pass
+        first.db.execute = execute
+        assert second.lease_holder(terminal_id)["pid"] == os.getpid()  # the row stayed
+        holder, lease = second.take_lease(terminal_id)
+        assert holder is None, holder
+        second.give_back_lease(terminal_id, lease)
+    finally:
+        first.close()
+        second.close()
+
+
+def test_a_closed_store_drops_its_leases(db_where):
+    """A `serve` worker's store closed in the middle of a sync (its thread's error): the
+    lease goes with it, as with a process that ends."""
+    first, second = Store(db_where), Store(db_where)
+    try:
+        terminal_id = first.terminal(kit.SERIAL)
+        assert first.take_lease(terminal_id)[0] is None
+        assert second.take_lease(terminal_id)[0] is not None  # held
+        first.close()
+        holder, lease = second.take_lease(terminal_id)
+        assert holder is None, holder
+        second.give_back_lease(terminal_id, lease)
+    finally:
         second.close()

@@ -320,7 +320,7 @@ def test_a_page_whose_viewing_cannot_be_logged_is_not_sent(tmp_path, monkeypatch
     def refuse(*_args):
         raise StoreError("cannot write the database: disk full", french="Disque plein.")
 
-    monkeypatch.setattr(people, "log_at", refuse)
+    monkeypatch.setattr(people, "log_view", refuse)
     for url in ("/feuilles", "/feuilles/%d" % _first(db), "/exports/feuilles.csv"):
         r = marie.get(url)
         assert r.status_code == 503 and "Disque plein." in web.text(r), url

@@ -182,3 +182,42 @@ def test_the_takings_are_what_each_sheet_holds(practice):
         store.close()
     assert {(a, b, c): list(v) for a, b, c, *v in got} == want
     assert sum(v[3] for v in want.values()) > 0
+
+
+def test_a_page_is_a_few_statements_whatever_its_rows_and_reads_no_patients_card(
+    practice, monkeypatch
+):
+    """The page's rows, their rejection reasons and the professionals' names: as many
+    statements for 200 rows as for 1 (no question per row), each row's reason the one the
+    store gives it alone, and no patient's card certificate read to name the professionals."""
+    from host_agent import names, sheet_list
+
+    store = Store(practice.where)
+    said: list = []
+    execute = store.db.execute
+    store.db.execute = lambda sql, args=(): said.append(sql) or execute(sql, args)
+    parsed: list = []
+    named = names._named
+    monkeypatch.setattr(names, "_named", lambda der: parsed.append(der) or named(der))
+    try:
+        counts = []
+        for size in (1, 200):
+            said.clear()
+            page = sheet_list.sheet_page(store, Filters(sort="date", size=size), DAY)
+            counts.append(len(said))
+            for line in page.lines:
+                assert line.rejected == store.rejected_reason(line.id), line.id
+        assert counts[0] == counts[1], counts
+        left = [
+            s for s in range(1, 1 + -(-SEEDED // 200))
+            for line in sheet_list.sheet_page(store, Filters(page=s, size=200), DAY).lines
+            if line.rejected is not None
+        ]  # fmt: skip
+        professionals = set(store.sheet_choices()[1])
+        cps = store.certificates_naming(professionals)
+    finally:
+        store.close()
+    assert left, "the seeded practice has sheets that left a rejected lot"
+    assert parsed and set(parsed) <= set(cps.values()), "a patient's card read"
+    assert len(cps) < len(practice.seeded.patients)
+    assert {n for der in cps.values() for n, _ in names._named(der)} >= professionals

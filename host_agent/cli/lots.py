@@ -10,7 +10,16 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from host_agent import dispatch, legend, lots, pkcs11_seal, sealing, sending, settings_cards
+from host_agent import (
+    dispatch,
+    legend,
+    lots,
+    people,
+    pkcs11_seal,
+    sealing,
+    sending,
+    settings_cards,
+)
 from host_agent.cli.common import (
     DEFAULT_DB,
     DbOption,
@@ -289,8 +298,11 @@ def seal_lots(
         if not session.chosen:
             console.print("no open lot of %s to seal" % session.holder)
             return
+        who = people.sealer(store, session.app.card.holder_id)
         console.print(
-            "CPS of %s: %s to seal" % (session.holder, plural(len(session.chosen), "lot"))
+            "CPS of %s%s: %s to seal"
+            % (session.holder, ", " + who if who else "", plural(len(session.chosen), "lot")),
+            markup=False,  # names from the card and the accounts: never Rich markup
         )
         pin = read_pin(pin_stdin, session.tries)
         try:

@@ -165,7 +165,8 @@ def purge_doubles(
 
     Removes the signed sheets, lot files and patients' NIRs of lots the funds acknowledged,
     once 90 days have passed since their transmission (R161-47 I 1°); keeps everything
-    else and says what it kept and why. Order numbers, dates and amounts stay (a sheet is
+    else and says what it kept and why. Lines of the PC's access log go after a year, a
+    line naming a sheet not before that sheet's double. Order numbers, dates and amounts stay (a sheet is
     an invoice, R161-49)."""
     day = today(on)
     store = open_store(db)
@@ -182,3 +183,7 @@ def purge_doubles(
     )
     for reason, n in plan.kept:
         console.print("kept %s: %s" % (plural(n, "sheet"), reason))
+    console.print(
+        "%s %s of the PC's access log older than %d days (those naming a sheet once its "
+        "double is gone)" % (verb, plural(plan.views, "line"), retention.PC_LOG_DAYS)
+    )

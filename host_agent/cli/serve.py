@@ -65,6 +65,7 @@ def serve(
     check. Ctrl-C stops it. The pages are in French; this help stays in English."""
     import uvicorn
 
+    from host_agent import workspace
     from host_agent.web import security
     from host_agent.web.app import create_app
 
@@ -90,6 +91,9 @@ def serve(
         )
     except ValueError as e:
         fail(str(e))
+    if isinstance(config.db, Path) and config.db.exists():
+        # SQLite's quick_check, once: each page opens the file without it (security.py).
+        workspace.open_store(config.db).close()
     if password is not None:
         made = security.first_administrator(config)
         if made is not None:

@@ -23,39 +23,24 @@ from host_agent.system import current as system
 __all__ = ["Base", "StoreConflict", "StoreError"]
 
 WRITER_LOCK = 0x746C61  # "tla": pg_advisory_xact_lock's key, one per database
-# The files found whole by SQLite's quick_check in this process, as (path, size, mtime) of
-# the database and its -wal: opened again unchanged (each page of the web app opens it; the
-# check reads the whole file, 0.2 s at 100,000 sheets), it is not read again; any change to
-# them, a write or damage, and the next opening checks again.
-_CHECKED: set = set()
-
-
-def _files_state(path: Path) -> tuple:
-    """(path, size, mtime, inode) of the file, and the size and mtime of its -wal when it
-    holds anything (each connection makes an empty one again)."""
-    out: list = [str(path.resolve())]
-    for name in (path, path.with_name(path.name + "-wal")):
-        try:
-            st = os.stat(name)
-        except OSError:
-            out.append(None)
-            continue
-        out.append((st.st_size, st.st_mtime_ns, st.st_ino) if st.st_size else 0)
-    return tuple(out)
 
 
 class Base:
     """The connection (`db`), its migrations and transactions."""
 
-    def __init__(self, where: "str | Path | location.Server"):
+    def __init__(self, where: "str | Path | location.Server", quick_check: bool = True):
+        """`quick_check`: SQLite's PRAGMA quick_check on a file that exists (it reads the
+        whole file: 0.7 s at 100,000 sheets); False only where this process checked the
+        file already and opens it again and again (each page of `serve`: web/security.py
+        request_store)."""
         self.path = location.parse(where)
         if isinstance(self.path, location.Server):
             self.db = engines.open_server(self.path)
             self._migrate()
         else:
-            self._open_file(self.path)
+            self._open_file(self.path, quick_check)
 
-    def _open_file(self, path: Path) -> None:
+    def _open_file(self, path: Path, quick_check: bool) -> None:
         new = not path.exists()
         try:
             if new:
@@ -64,13 +49,12 @@ class Base:
             self.db = engines.open_file(path)
             self._migrate()
             self.db.expected = rows.expected_types(self.db)
-            if not new and _files_state(path) not in _CHECKED:
+            if not new and quick_check:
                 check = self.db.execute("PRAGMA quick_check").scalar()
                 if check != "ok":
                     raise StoreError(
                         "the database %s is damaged (%s): restore it from a backup" % (path, check)
                     )
-                _CHECKED.add(_files_state(path))
         except sqlite3.DatabaseError as e:
             if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
                 raise StoreError(  # not damage: the file or its folder (-wal, -shm) read-only
@@ -114,7 +98,10 @@ class Base:
         return [(name, rows) for name, rows in copy.dump(self.db) if name not in leave_out]
 
     def close(self) -> None:
-        self.db.close()
+        try:
+            getattr(self, "close_leases", lambda: None)()  # Store's (leases.py): its locks
+        finally:
+            self.db.close()
 
 
 class _Transaction:

@@ -4,6 +4,9 @@ read-only): nothing here writes."""
 
 from host_agent.store import engines, location
 from host_agent.store.connection import Connection
+from host_agent.store.sheet_search import state_differences
+
+__all__ = ["state_differences"]  # the sheets' state column against its sources
 
 
 def open_readonly(where) -> Connection:

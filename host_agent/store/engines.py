@@ -25,7 +25,11 @@ def open_file(path: Path, read_only: bool = False) -> Connection:
         url = "sqlite:///file:%s?mode=ro&uri=true" % path
     else:
         url = "sqlite:///%s" % path
-    engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": 10})
+    # check_same_thread off: a page of `serve` uses its one connection from the worker
+    # threads its steps run in, one step at a time (web/app.py).
+    engine = create_engine(
+        url, poolclass=NullPool, connect_args={"timeout": 10, "check_same_thread": False}
+    )
     if not read_only:
         event.listen(engine, "connect", _pragmas)
     engine = engine.execution_options(isolation_level="AUTOCOMMIT")

@@ -4,16 +4,19 @@ from two PCs (or two processes of one PC) at once is synced by one; the other is
 line which PC holds it (docs/agent.md "Group practice").
 
 The lease is a row of `settings` (key `sync_lease:<terminal id>`, no migration): the holder's
-PC name, process id, start and a token of its own, for the message. Whether its holder still
-lives is decided apart from the row, so a holder SIGKILLed or cut off never blocks a terminal:
+PC name, process id, start and a token of its own, for the message only. Whether its holder
+still lives is a lock the system drops with its holder, never the row, so a holder SIGKILLed
+or cut off, a row its DELETE failed to remove, or a row naming a process id the system has
+given to another process since, never blocks a terminal:
 
 - PostgreSQL: a session advisory lock (key LEASE_LOCK, the terminal's id) on the holder's
   connection. The server releases it the moment that connection ends (process killed, PC
-  off, cable pulled: the server's TCP keepalive), and a PC whose try succeeds overwrites a
-  row left behind.
-- SQLite (one PC): the holder's process is asked whether it still runs (system.process_alive);
-  a row written by another machine (a file on a share, which the store does not support)
-  is taken as lapsed after FOREIGN_LEASE_S.
+  off, cable pulled: the server's TCP keepalive).
+- SQLite (one PC): an exclusive flock of the file `<id>` in the folder `<database>-leases`
+  beside the database (0700; system.try_lock), held by the holder's open file: the kernel
+  drops it when that file is closed or its process ends.
+
+A PC whose try gets the lock overwrites a row left behind.
 """
 
 import json
@@ -22,11 +25,11 @@ import secrets
 import socket
 import time
 
+from host_agent import files
 from host_agent.store.connection import Connection
 from host_agent.system import current as system
 
 LEASE_LOCK = 0x746C62  # pg_try_advisory_lock(LEASE_LOCK, terminal id): not the writers' key
-FOREIGN_LEASE_S = 3600
 
 
 def _key(terminal_id: int) -> str:
@@ -42,26 +45,18 @@ class Leases:
         raise NotImplementedError  # Store's
 
     def take_lease(self, terminal_id: int, now: int | None = None) -> tuple[dict | None, dict]:
-        """(None, ours) when this connection now holds the terminal's lease; (holder, {})
-        when a living holder has it: {"pc", "pid", "since"}."""
+        """(None, ours) when this store now holds the terminal's lease; (holder, {}) when
+        another holds it: {"pc", "pid", "since"} as its row says."""
         ours = {
             "pc": socket.gethostname()[:64],
             "pid": os.getpid(),
             "since": int(time.time()) if now is None else now,
             "token": secrets.token_hex(8),
         }
-        if self.db.dialect != "sqlite":
-            got = self.db.execute(
-                "SELECT pg_try_advisory_lock(?, ?)", (LEASE_LOCK, terminal_id)
-            ).scalar()
-            if not got:
-                return self.lease_holder(terminal_id) or {"pc": "?", "pid": 0, "since": 0}, {}
+        if not self._lock(terminal_id):
+            return self.lease_holder(terminal_id) or {"pc": "?", "pid": 0, "since": 0}, {}
         try:
             with self.transaction() as db:
-                if db.dialect == "sqlite":
-                    holder = self.lease_holder(terminal_id)
-                    if holder is not None and _alive(holder, ours["since"]):
-                        return holder, {}
                 db.execute(
                     "INSERT INTO settings (key, value) VALUES (?, ?) "
                     "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -94,21 +89,59 @@ class Leases:
             return {"pc": "?", "pid": 0, "since": 0, "token": ""}  # unreadable: lapsed
 
     def give_back_lease(self, terminal_id: int, ours: dict) -> None:
-        """End the lease `ours` (its row, if still ours, and the server's lock)."""
-        holder = self.lease_holder(terminal_id)
-        if holder is not None and holder["token"] == ours.get("token"):
-            self.db.execute("DELETE FROM settings WHERE key = ?", (_key(terminal_id),))
-        self._unlock(terminal_id)
+        """End the lease `ours`: its row, if still ours, then the lock, even when the row
+        could not be deleted (the next holder overwrites it)."""
+        try:
+            holder = self.lease_holder(terminal_id)
+            if holder is not None and holder["token"] == ours.get("token"):
+                self.db.execute("DELETE FROM settings WHERE key = ?", (_key(terminal_id),))
+        finally:
+            self._unlock(terminal_id)
+
+    def _lock(self, terminal_id: int) -> bool:
+        """Whether this store now holds the terminal's lock (module docstring)."""
+        held = _held(self)
+        if terminal_id in held:
+            return False  # this store holds it already: one sync at a time still
+        if self.db.dialect != "sqlite":
+            got = self.db.execute(
+                "SELECT pg_try_advisory_lock(?, ?)", (LEASE_LOCK, terminal_id)
+            ).scalar()
+            if got:
+                held[terminal_id] = None
+            return bool(got)
+        folder = self.db.where.with_name(self.db.where.name + "-leases")
+        files.private_folder(folder)
+        fd = system.try_lock(folder / str(int(terminal_id)))
+        if fd is None:
+            return False
+        held[terminal_id] = fd
+        return True
 
     def _unlock(self, terminal_id: int) -> None:
-        if self.db.dialect != "sqlite" and not self.db.raw.invalidated:
+        held = _held(self)
+        if terminal_id not in held:
+            return
+        fd = held.pop(terminal_id)
+        if fd is not None:
+            os.close(fd)  # the kernel drops the flock with it
+        elif not self.db.raw.invalidated:
             self.db.execute("SELECT pg_advisory_unlock(?, ?)", (LEASE_LOCK, terminal_id)).scalar()
 
+    def close_leases(self) -> None:
+        """The store closes: its leases' locks dropped now (the server would drop its
+        advisory locks with the connection, but only once it has seen it end)."""
+        for terminal_id in list(_held(self)):
+            try:
+                self._unlock(terminal_id)
+            except Exception:
+                pass  # a server gone: it dropped them with the connection
 
-def _alive(holder: dict, now: int) -> bool:
-    """SQLite: whether the lease row's holder still runs (module docstring)."""
-    if holder["pid"] <= 0:
-        return False
-    if holder["pc"] != socket.gethostname()[:64]:
-        return now - holder["since"] < FOREIGN_LEASE_S
-    return system.process_alive(holder["pid"])
+
+def _held(store) -> dict:
+    """{terminal id: the open lease file holding its flock (SQLite), or None (the advisory
+    lock of PostgreSQL)} of the leases this store holds."""
+    held = store.__dict__.get("_leases_held")
+    if held is None:
+        held = store.__dict__["_leases_held"] = {}
+    return held

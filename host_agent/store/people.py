@@ -2,6 +2,7 @@
 commands (R162-1-10 c). Store has these methods through People; host_agent/people.py says
 what an account may hold and do."""
 
+from host_agent.people import ADMINISTRATOR
 from host_agent.store.connection import Connection
 
 _ACCOUNT = "SELECT id, login, name, role, rpps, password, disabled, created, changed FROM accounts"
@@ -49,21 +50,18 @@ class People:
 
     def set_password(self, login: str, password: str, now: int) -> bool:
         """False when no account has that login."""
-        return self._change(login, "password = ?", (password,), now)
-
-    def set_disabled(self, login: str, disabled: bool, now: int) -> bool:
-        return self._change(login, "disabled = ?", (int(disabled),), now)
-
-    def _change(self, login: str, assignment: str, args: tuple, now: int) -> bool:
         with self.transaction() as db:
-            # `changed` always moves on (a second change in the same second too): an open
-            # session holds the value it saw, and a change must end it (web/security.py).
-            row = db.execute(
-                "UPDATE accounts SET %s, changed = CASE WHEN changed < ? THEN ? "
-                "ELSE changed + 1 END WHERE login = ? RETURNING id" % assignment,
-                (*args, now, now, login),
-            ).fetchone()
-        return row is not None
+            return _change(db, login, "password = ?", (password,), now)
+
+    def set_disabled(self, login: str, disabled: bool, now: int) -> bool | None:
+        """False when no account has that login; None, nothing changed, when disabling it
+        would leave no enabled administrator. Decided inside the change's transaction (one
+        writer at a time on both backends, base.py): of two administrators disabling each
+        other at once, the second sees the first's change and is refused."""
+        with self.transaction() as db:
+            if disabled and _last_administrator(db, login):
+                return None
+            return _change(db, login, "disabled = ?", (1 if disabled else 0,), now)
 
     # ---------------------------------------------------------------- the PC's access log
 
@@ -85,7 +83,41 @@ class People:
         sql += " ORDER BY id DESC" + (" LIMIT %d" % limit if limit else "")
         return self.db.execute(sql, args).fetchall()
 
+    def old_views(self, before: int, delete: bool = False) -> int:
+        """The PC's access-log lines older than `before` whose sheet (if they name one) has
+        no electronic double any more (host_agent/retention.py): how many; deleted, inside
+        the caller's transaction, when `delete`."""
+        where = (
+            " FROM pc_access_log WHERE at < ? AND (sheet_id IS NULL OR NOT EXISTS (SELECT 1 "
+            "FROM sheets s WHERE s.id = pc_access_log.sheet_id AND s.purged IS NULL))"
+        )
+        if delete:
+            return self.db.execute("DELETE" + where, (before,)).rowcount
+        return int(self.db.execute("SELECT COUNT(*)" + where, (before,)).scalar())
+
     def viewers(self) -> list:
         """Everyone the PC's access log names, in order."""
         rows = self.db.execute("SELECT DISTINCT who FROM pc_access_log ORDER BY who")
         return [r["who"] for r in rows]
+
+
+def _last_administrator(db: Connection, login: str) -> bool:
+    """Whether `login` is an enabled administrator and no other one is (read in the
+    caller's transaction)."""
+    row = db.execute(
+        "SELECT COUNT(*) FILTER (WHERE login = ?), COUNT(*) FILTER (WHERE login <> ?) "
+        "FROM accounts WHERE role = ? AND disabled = 0",
+        (login, login, ADMINISTRATOR),
+    ).fetchone()
+    return row[0] == 1 and row[1] == 0
+
+
+def _change(db: Connection, login: str, assignment: str, args: tuple, now: int) -> bool:
+    # `changed` always moves on (a second change in the same second too): an open session
+    # holds the value it saw, and a change must end it (web/security.py).
+    row = db.execute(
+        "UPDATE accounts SET %s, changed = CASE WHEN changed < ? THEN ? ELSE changed + 1 END "
+        "WHERE login = ? RETURNING id" % assignment,
+        (*args, now, now, login),
+    ).fetchone()
+    return row is not None

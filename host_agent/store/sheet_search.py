@@ -65,7 +65,12 @@ _COLUMNS = (
     "s.id, s.order_no, s.professional, s.fund, s.completion, s.payment, s.fees, "
     "s.third_party, s.insured, s.beneficiary, s.patient, s.purged, "
     "l.professional AS lot_professional, l.number AS lot_number, l.status AS lot_status, "
-    "l.sent AS lot_sent, r.result, r.day, r.code, r.label, r.amount"
+    "l.sent AS lot_sent, r.result, r.day, r.code, r.label, r.amount, "
+    # The fund's reason of the latest rejected lot the sheet left ("" when it gave none),
+    # NULL when it left none: store/lots.py rejected_reason, in the page's one statement.
+    "(SELECT COALESCE(rl.ack_reason, '') FROM lot_sheets rs JOIN lots rl ON rl.id = rs.lot_id "
+    "WHERE rs.sheet_id = s.id AND rs.released IS NOT NULL AND rl.status = 'rejected' "
+    "ORDER BY rl.professional DESC, rl.number DESC LIMIT 1) AS rejected_reason"
 )
 
 
@@ -224,6 +229,15 @@ class SheetSearch:
             [r[0] for r in self.db.execute("SELECT DISTINCT %s FROM sheets ORDER BY 1" % c)]
             for c in ("fund", "professional")
         )
+
+
+def state_differences(db) -> list:
+    """(sheet id, its state column, the state its lot, answers, duplicates and purge give
+    it) of every sheet whose stored state is not the one derived (`tla-agent check`)."""
+    return db.execute(
+        "SELECT s.id, s.state, %s AS derived FROM sheets s %s WHERE s.state <> %s ORDER BY s.id"
+        % (STATE, _JOINS, STATE)
+    ).fetchall()
 
 
 _RESTATE = (

@@ -8,6 +8,8 @@ from cryptography import x509
 
 from host_agent.store import sheet_search
 from host_agent.store.connection import Connection
+from host_agent.store.errors import StoreConflict
+from host_agent.sync_parts import Received
 from protocol import bundle as bundles
 
 
@@ -31,7 +33,7 @@ class Sheets:
                 db.execute(
                     "INSERT INTO certificates (cert_id, der, subject, received) "
                     "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                    (bundles.cert_id(der), der, _subject(der), now),
+                    (bundles.cert_id(der), der, certificate_subject(der), now),
                 )
             for item, reason in _Filing(db, terminal_id, sync_id, now).file(batch.accepted):
                 if reason is None:
@@ -67,15 +69,17 @@ class Sheets:
 
     def file_signed(self, terminal_id: int, items, now: int) -> list:
         """File these verified sheets of one terminal at once, inside the caller's
-        transaction: (record number, signed bytes, decoded bundle, decoded sheet) each, as a
-        sync files them but without its checks (the bench's and tests' seeded practices,
-        bench/seed_sheets.py). Their ids, in order."""
-        db, known = self.db, {}
-        values = [sheet_values(db, terminal_id, *item, now, None, known) for item in items]
-        _insert(db, values)
-        numbers = [v["record_no"] for v in values]
+        transaction, by the sync's own filing (_Filing) without the sync's checks (the
+        bench's and tests' seeded practices, bench/seed_sheets.py): (record number, signed
+        bytes, decoded bundle, decoded sheet) each. Their ids, in order; StoreConflict,
+        when one is refused (a seed that collides with itself), names it."""
+        received = [Received(*item) for item in items]
+        for item, reason in _Filing(self.db, terminal_id, None, now).file(received):
+            if reason is not None:
+                raise StoreConflict("record %d not filed: %s" % (item.record, reason))
+        numbers = [item.record for item in received]
         ids = dict(
-            db.execute(
+            self.db.execute(
                 "SELECT record_no, id FROM sheets WHERE terminal_id = ? AND record_no >= ? "
                 "AND record_no <= ?",
                 (terminal_id, min(numbers), max(numbers)),
@@ -309,7 +313,8 @@ def derived_columns(signed, sheet) -> dict:
     }
 
 
-def _subject(der: bytes) -> str:
+def certificate_subject(der: bytes) -> str:
+    """The RFC 4514 subject of a card certificate, as the certificates table keeps it."""
     try:
         return x509.load_der_x509_certificate(der).subject.rfc4514_string()
     except ValueError:

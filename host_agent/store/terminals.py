@@ -5,6 +5,7 @@ import socket
 import time
 
 from host_agent.store.connection import Connection
+from host_agent.store.sheet_search import like_escaped
 from protocol.pairing import Pairing
 
 # A revoked pairing's key, overwritten with as many zero bytes (never readable again).
@@ -134,6 +135,27 @@ class Terminals:
             bytes(r["cert_id"]): bytes(r["der"])
             for r in self.db.execute("SELECT cert_id, der FROM certificates")
         }
+
+    def certificates_naming(self, numbers) -> dict:
+        """{certificate id: DER} of the certificates whose subject holds one of `numbers`
+        (professional ids, RPPS numbers, card serials): those that may name them, for a
+        page to show their holders' names without reading a year's patients' cards. The
+        subject (RFC 4514, as filing writes it) only narrows: host_agent/names.py reads
+        each DER's own attributes; a subject of another form (a release before it wrote
+        the RFC 4514 one: no "=") is read too."""
+        wanted = sorted({str(n) for n in numbers if str(n or "")})
+        out: dict = {}
+        for i in range(0, max(1, len(wanted)), 200):
+            part = wanted[i : i + 200]
+            clauses = " OR ".join(
+                ["subject NOT LIKE '%=%'"] + ["subject LIKE ? ESCAPE '\\'"] * len(part)
+            )
+            for r in self.db.execute(
+                "SELECT cert_id, der FROM certificates WHERE " + clauses,
+                ["%" + like_escaped(n) + "%" for n in part],
+            ):
+                out[bytes(r["cert_id"])] = bytes(r["der"])
+        return out
 
     # ---------------------------------------------------------------- syncs
 

@@ -101,8 +101,21 @@ class Sessions(BaseHTTPMiddleware):
                 "Cette demande ne dit pas à quelle adresse elle s'adresse "
                 "(en-tête Host absent ou mal formé) : rien n'a été fait.",
             )
+        try:  # the request's one store (one connection), closed once the page is made
+            store = await run_in_threadpool(security.request_store, config)
+        except AgentError as e:
+            return _refused(503, e.french)
+        request.state.store = store
         try:
-            login_required = await run_in_threadpool(security.has_accounts, config)
+            return await self._with_store(request, call_next, host)
+        finally:
+            if store is not None:
+                await run_in_threadpool(store.close)
+
+    async def _with_store(self, request: Request, call_next, host: str):
+        config, store = request.app.state.config, request.state.store
+        try:
+            login_required = await run_in_threadpool(security.has_accounts, config, store)
         except AgentError as e:
             return _refused(503, e.french)
         if not login_required and not security.is_loopback(host):
@@ -138,7 +151,9 @@ class Sessions(BaseHTTPMiddleware):
         viewer = people.pc_user("web")  # a practice without accounts: every right, as before
         if request.state.login_required:
             sid = request.state.sid
-            viewer = await run_in_threadpool(security.visitor, config, sid) if signed_in else None
+            viewer = None
+            if signed_in:
+                viewer = await run_in_threadpool(security.visitor, config, sid, request.state.store)
         request.state.viewer = viewer
         request.state.logged_in = request.state.login_required and viewer is not None
         found = access.route_of(request.app, request.scope)
@@ -150,7 +165,7 @@ class Sessions(BaseHTTPMiddleware):
             log.warning("refused: %s %s to %s (%s)", request.method, found.path, viewer.who,
                         viewer.role)  # fmt: skip
             what = "refusé : %s %s" % (request.method, found.path)
-            await run_in_threadpool(log_view, config, viewer, what, None)
+            await run_in_threadpool(log_view, request, viewer, what, None)
             return render.page(
                 request, "error.html", 403, title="Refusé",
                 message=access.refusal(viewer, found.rule.roles), detail="",
@@ -158,12 +173,18 @@ class Sessions(BaseHTTPMiddleware):
         response = await call_next(request)
         if found is not None and found.rule.shows and response.status_code < 400:
             # R162-1-10 c: who saw what, committed before it is sent (else nothing is shown).
-            await run_in_threadpool(log_view, config, viewer, *access.shown(found))
+            await run_in_threadpool(log_view, request, viewer, *access.shown(found))
         return response
 
 
-def log_view(config, viewer, what: str, sheet_id) -> None:
-    people.log_at(config.db, viewer, what, sheet_id)
+def log_view(request: Request, viewer, what: str, sheet_id) -> None:
+    """The PC's access-log line of this request, on its store (AgentError when the
+    database is missing or cannot take it)."""
+    store = request.state.store
+    if store is None:
+        people.log_at(request.app.state.config.db, viewer, what, sheet_id)  # says it is missing
+    else:
+        people.log_view(store, viewer, what, sheet_id)
 
 
 def unexpected(request: Request, exc: Exception) -> HTMLResponse:

@@ -43,22 +43,24 @@ async def login(request: Request):
             request, 429, "Trop d'essais de mot de passe : attendez une minute et recommencez."
         )
     # argon2id takes a moment: in a worker thread, the other pages go on answering.
-    row, right = await run_in_threadpool(security.check_login, config, login, given)
+    row, right = await run_in_threadpool(
+        security.check_login, config, login, given, request.state.store
+    )
     tried = people.Viewer(row["id"] if row else None, login or "?", "web")
     if not right or row is None:
         log.warning("wrong password for %r from %s", login, client)
-        await run_in_threadpool(log_view, config, tried, "connexion refusée : mot de passe", None)
+        await run_in_threadpool(log_view, request, tried, "connexion refusée : mot de passe", None)
         return _login_page(request, 403, WRONG)
     if row["disabled"]:
         log.warning("disabled account %r tried to log in from %s", login, client)
         await run_in_threadpool(
-            log_view, config, tried, "connexion refusée : compte désactivé", None
+            log_view, request, tried, "connexion refusée : compte désactivé", None
         )
         return _login_page(
             request, 403, "Ce compte est désactivé : demandez à l'administrateur du cabinet."
         )
     config.holds.release(keys, mark)
-    await run_in_threadpool(log_view, config, tried, "connexion", None)
+    await run_in_threadpool(log_view, request, tried, "connexion", None)
     response = render.redirect(request, "/")
     cookie = security.new_session(config.secret, logged_in=True)
     config.logins[cookie.split(".")[0]] = (row["id"], row["changed"])

@@ -80,10 +80,12 @@ async def lots_page(request: Request):
 async def lot_page(request: Request, ref: str):
     config = _config(request)
     root = workspace.root_certificate(config.root, config.db, required=False)
-    d, holders = await render.with_store(
-        request,
-        lambda store: (lots.detail(store, ref, root), names.holders(store.certificates())),
-    )
+
+    def read(store):
+        d = lots.detail(store, ref, root)
+        return d, names.holders_of(store, [d.row["professional"]])
+
+    d, holders = await render.with_store(request, read)
     return render.page(request, "lot.html", title="Lot %s" % lots.name(d.row), d=d, holders=holders)
 
 
@@ -149,7 +151,7 @@ async def seal(request: Request):
     except AgentError as e:
         if e.exit_code == EXIT_DATABASE:
             raise  # the app's error page: nothing of the lots page can be shown
-        await run_in_threadpool(log_view, config, viewer, "scellement refusé : " + e.french, None)
+        await run_in_threadpool(log_view, request, viewer, "scellement refusé : " + e.french, None)
         # A wrong code, no card, a card that refused: said on the lots page, where the code
         # is typed again (the tries left in the sentence), nothing sealed.
         return render.redirect(request, "/lots", e.french, alert=True)

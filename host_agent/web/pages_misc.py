@@ -22,15 +22,18 @@ async def access_log(request: Request):
     """The terminals' access logs, and the PC's: who saw what on these pages and commands,
     of one person when `personne` names one (R162-1-10 c)."""
     person = request.query_params.get("personne", "")[:64]
-    rows, holders, views, viewers = await render.with_store(
-        request,
-        lambda store: (
-            sheets.access_log(store, None, LIMIT),
-            names.holders(store.certificates()),
+
+    def read(store):
+        rows = sheets.access_log(store, None, LIMIT)
+        shown = [r["who"] for r in rows] + [r["card_id"] for r in rows]  # their names only
+        return (
+            rows,
+            names.holders_of(store, shown),
             store.views(person or None, LIMIT),
-            store.viewers(),
-        ),
-    )
+            (store.viewers()),
+        )
+
+    rows, holders, views, viewers = await render.with_store(request, read)
     return render.page(
         request,
         "access_log.html",

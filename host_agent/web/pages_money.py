@@ -25,11 +25,8 @@ async def money_page(request: Request):
 
     def read(store):
         rec = returns_report.reconcile(store, open_only=True)  # not the paid as expected
-        return (
-            accounting.takings(store, period, today, by),
-            rec,
-            names.holders(store.certificates()),
-        )
+        lines = accounting.takings(store, period, today, by)
+        return lines, rec, names.holders_of(store, [line[1] for line in lines])
 
     lines, rec, holders = await render.with_store(request, read)
     totals = [sum(line[i] for line in lines) for i in (3, 4, 5, 6)]

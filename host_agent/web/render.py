@@ -89,13 +89,16 @@ def today(config) -> int:
 
 
 async def with_store(request, work):
-    """`work(store)`'s result, run in a worker thread on the database opened for it alone
-    (SQLite's connection stays in its thread; the server goes on answering meanwhile). A
-    missing database is an AgentError (workspace.open_store creates none)."""
+    """`work(store)`'s result, run in a worker thread on the request's one store
+    (web/app.py; the server goes on answering meanwhile). A missing database is an
+    AgentError (workspace.open_store creates none)."""
+    store = getattr(request.state, "store", None)
+    if store is not None:
+        return await run_in_threadpool(work, store)
     db = request.app.state.config.db
 
     def run():
-        store = workspace.open_store(db)
+        store = workspace.open_store(db)  # no database: it says so
         try:
             return work(store)
         finally:

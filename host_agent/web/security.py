@@ -81,56 +81,70 @@ class Config:
             )
 
 
-def has_accounts(config: Config) -> bool:
+def request_store(config: Config):
+    """The one store of a request (app.py: every look-up, the page and its access-log
+    line use it, then it is closed), or None when the database file is missing (the pages
+    say so). Opened without SQLite's quick_check: `serve` checked the file when it
+    started (cli/serve.py), and a page opens it again for every request."""
+    if isinstance(config.db, Path) and not config.db.exists():
+        return None
+    return workspace.open_store(config.db, quick_check=False)
+
+
+def _with(config: Config, store, work):
+    """`work(store)` on the request's store, or on one opened for it alone (a call from
+    outside a request: `serve` starting, a test)."""
+    if store is not None:
+        return work(store)
+    own = workspace.open_store(config.db)
+    try:
+        return work(own)
+    finally:
+        own.close()
+
+
+def has_accounts(config: Config, store=None) -> bool:
     """Whether the practice has accounts (then everyone logs in), the first administrator
     made first from `--password-file`'s password. False when there is no database yet."""
     if not config.accounts_seen:
-        first_administrator(config)
+        first_administrator(config, store)
     return config.accounts_seen or config.first_hash is not None
 
 
-def first_administrator(config: Config) -> bool | None:
+def first_administrator(config: Config, store=None) -> bool | None:
     """Make `--password-file`'s password the first administrator's when the practice has
     no account: True when made now, False when it had accounts, None: no database yet (a
     login is asked; it says what is missing)."""
-    if isinstance(config.db, Path) and not config.db.exists():
+    if store is None and isinstance(config.db, Path) and not config.db.exists():
         return None  # the pages say it is missing; a server that does not answer: AgentError
-    store = workspace.open_store(config.db)
-    try:
+
+    def make(store) -> bool:
         made = config.first_hash is not None and people.first_administrator(
             store, config.first_hash
         )
         config.accounts_seen = store.has_accounts()
-    finally:
-        store.close()
-    return made
+        return made
+
+    return _with(config, store, make)
 
 
-def visitor(config: Config, sid: str) -> people.Viewer | None:
+def visitor(config: Config, sid: str, store=None) -> people.Viewer | None:
     """The account logged in on session `sid`, or None (logged out here when the account
     was disabled, changed or removed since)."""
     held = config.logins.get(sid)
     if held is None:
         return None
-    store = workspace.open_store(config.db)
-    try:
-        row = store.account_by_id(held[0])
-    finally:
-        store.close()
+    row = _with(config, store, lambda store: store.account_by_id(held[0]))
     if row is None or row["disabled"] or row["changed"] != held[1]:
         config.logins.pop(sid, None)
         return None
     return people.of_account(row)
 
 
-def check_login(config: Config, login: str, password: str):
+def check_login(config: Config, login: str, password: str, store=None):
     """(the account's row or None, whether the password is its own). Takes as long for a
     login no account has: the answer does not tell which exist."""
-    store = workspace.open_store(config.db)
-    try:
-        row = store.account(login) if len(login) <= 64 else None
-    finally:
-        store.close()
+    row = _with(config, store, lambda store: store.account(login)) if len(login) <= 64 else None
     return row, people.password_ok(row["password"] if row else None, password)
 
 
