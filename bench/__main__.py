@@ -110,12 +110,12 @@ def update():
     from bench import powercut
 
     powercut.main(runs=powercut.UPDATE_RUNS)
-    # The unix board's update over real processes under CPython too (make test runs it under
-    # micropython only: 90 s each, tests/test_update_unix.py).
+    # The unix board's update over real processes under CPython too, its whole-size images
+    # (make test runs it under micropython only, with lean images: tests/test_update_unix.py).
     began = time.monotonic()
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "tests/test_update_unix.py"],
-        env=dict(os.environ, TLA_UPDATE_UNIX_BOTH="1"),
+        env=dict(os.environ, TLA_UPDATE_UNIX_BOTH="1", TLA_UPDATE_UNIX_FULL="1"),
     )
     print(
         "unix board update, both interpreters: rc %d, %.0f s"

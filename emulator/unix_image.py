@@ -15,6 +15,7 @@ which the launcher reports: tests/test_unix_image.py).
 import io
 import os
 import re
+import tokenize
 import zipfile
 from pathlib import Path
 
@@ -50,11 +51,36 @@ def version_source(version, counter) -> bytes:
     ).encode()
 
 
-def build(root, version=None, counter=None, replace=None) -> bytes:
+# What a docstring follows: the start of the file, of a block, or of a logical line.
+_STATEMENT_START = (tokenize.ENCODING, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT)
+
+
+def lean_source(source: bytes) -> bytes:
+    """`source` without its comments and with each docstring (a string alone as a
+    statement) emptied: the same code, about 40 % fewer bytes in the image. make test's
+    update over real processes sends such an image (tests/test_update_unix.py), the whole
+    one is `make bench ARGS=update`'s."""
+    tokens = list(tokenize.tokenize(io.BytesIO(source).readline))
+    out, before = [], tokenize.ENCODING
+    for i, tok in enumerate(tokens):
+        if tok.type == tokenize.COMMENT:
+            continue
+        after = tokens[i + 1].type if i + 1 < len(tokens) else tokenize.ENDMARKER
+        if tok.type == tokenize.STRING and before in _STATEMENT_START and after == tokenize.NEWLINE:
+            tok = tok._replace(string='""')
+        if tok.type != tokenize.NL:
+            before = tok.type
+        out.append(tok)
+    return tokenize.untokenize(out)
+
+
+def build(root, version=None, counter=None, replace=None, lean=False) -> bytes:
     """The image of the tree at `root`; with `version` and `counter`, its firmware/version.py
     says them (a release build); `replace`: {name: bytes} put in as they are (the tests'
-    broken images)."""
+    broken images); `lean`: every source through lean_source (replace's files as given)."""
     files = sources(root)
+    if lean:
+        files = {name: lean_source(data) for name, data in files.items()}
     if version is not None:
         files["firmware/version.py"] = version_source(version, counter)
     files.update(replace or {})
