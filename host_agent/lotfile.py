@@ -229,7 +229,9 @@ def parse(data) -> Lot:
     for value, _, _ in items[count + 1 : count + 1 + extra]:
         piece = _record(value, PIECE, "piece %d" % (len(pieces) + 1))
         if not 1 <= piece["sheet"] <= count or piece["type"] not in MEDIA_TYPES:
-            raise LotFormatError("piece %d names no sheet of the lot or no type" % (len(pieces) + 1))
+            raise LotFormatError(
+                "piece %d names no sheet of the lot or no type" % (len(pieces) + 1)
+            )
         pieces.append(piece)
     trailer_value, _, body_end = items[count + 1 + extra]
     trailer = _record(trailer_value, TRAILER, "trailer")

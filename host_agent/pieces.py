@@ -2,8 +2,7 @@
 justificatives", docs/lots.md "Pieces"): attached to a sheet not yet sealed in a lot, from
 its page or `tla-agent sheets attach`, once checked whole (pieces_check.py); carried by the
 sheet's lot, sealed with it; served as a download, each viewing in the PC's access log;
-purged with the sheet's electronic double (retention.py); rejected by a fund's return
-(returns_pieces.py).
+purged with the sheet's electronic double (retention.py).
 """
 
 from host_agent import lotfile, pieces_check
@@ -63,9 +62,7 @@ def for_lot(store, lot_id: int, positions: dict) -> list:
     """The lot's pieces as the lot file carries them: `positions` maps each sheet id to its
     place in the lot (1 to n)."""
     return [
-        lotfile.LotPiece(
-            positions[p["sheet_id"]], p["media_type"], p["name"], bytes(p["content"])
-        )
+        lotfile.LotPiece(positions[p["sheet_id"]], p["media_type"], p["name"], bytes(p["content"]))
         for p in store.lot_pieces(lot_id)
         if p["sheet_id"] in positions
     ]

@@ -16,6 +16,10 @@ import warnings
 from host_agent.errors import AgentError
 
 MAX_BYTES = 10 * 1024 * 1024  # 10 Mo: a scanned page at 300 dpi is well under 2 Mo
+TOO_BIG = (
+    "Ce fichier dépasse 10 Mo : numérisez l'ordonnance en 150 à 300 dpi, en noir et blanc "
+    "ou en niveaux de gris."
+)
 MIN_DPI = 150  # the SCOR scans' resolution
 MAX_PIXELS = 60_000_000  # an A4 page at 600 dpi is 35 Mpx; past this, a decompression bomb
 MAX_NAME = 120  # characters of the name kept
@@ -90,8 +94,7 @@ def check(data: bytes, name: str, declared: str = "", strip_path: bool = False) 
     if len(data) > MAX_BYTES:
         raise PieceError(
             "the file is larger than %d bytes" % MAX_BYTES,
-            "Ce fichier dépasse 10 Mo : numérisez l'ordonnance en 150 à 300 dpi, en noir et "
-            "blanc ou en niveaux de gris.",
+            TOO_BIG,
             413,
         )
     kept = clean_name(name, strip_path)

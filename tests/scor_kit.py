@@ -42,8 +42,10 @@ def pdf_with_javascript(escaped: bool = False) -> bytes:
     """A good scan that runs JavaScript when opened; `escaped`: its names written with #xx
     escapes (/OpenAct#69on), as a hostile file hides them from a search of its bytes."""
     objects = _scan_objects()
-    action = b"/OpenAct#69on << /S /J#61vaScript /J#53 (app.alert)>>" if escaped else (
-        b"/OpenAction << /S /JavaScript /JS (app.alert) >>"
+    action = (
+        b"/OpenAct#69on << /S /J#61vaScript /J#53 (app.alert)>>"
+        if escaped
+        else (b"/OpenAction << /S /JavaScript /JS (app.alert) >>")
     )
     objects[0] = b"<< /Type /Catalog /Pages 2 0 R " + action + b" >>"
     return _pdf_file(objects)
@@ -82,7 +84,8 @@ def pdf_pages(count: int) -> bytes:
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, count),
         b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray "
-        b"/BitsPerComponent 1 /Filter /FlateDecode /Length %d >>\nstream\n" % (width, height, len(raw))
+        b"/BitsPerComponent 1 /Filter /FlateDecode /Length %d >>\nstream\n"
+        % (width, height, len(raw))
         + raw
         + b"\nendstream",
         b"<< /Length 33 >>\nstream\nq 595 0 0 842 0 0 cm /Im0 Do Q\n\nendstream",

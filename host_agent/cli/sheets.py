@@ -2,13 +2,12 @@
 opposition list (push) and the access log (docs/agent.md). Each parses its options, calls
 one function of host_agent/sheets.py, and prints."""
 
+import time
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
-
-import time
 
 from host_agent import legend, people, pieces, pieces_check, sheets
 from host_agent.cli.common import (

@@ -1,5 +1,5 @@
 """The sheets' scanned prescriptions (SCOR pieces) in the tables: kept, listed, served,
-carried by a lot, rejected by a fund's return (their purge is the sheet's: returns.py
+carried by a lot (their purge is the sheet's: returns.py
 purge_sheet). Store has these methods through Pieces; host_agent/pieces.py says what they mean)."""
 
 from host_agent.store.connection import Connection
@@ -7,7 +7,7 @@ from host_agent.store.connection import Connection
 # Everything of a piece but its bytes (the sheet's page lists them).
 _FACTS = (
     "SELECT id, sheet_id, media_type, name, size, dpi, pages, digest, added, added_by, "
-    "purged, rejected_return_id, rejected_day, rejected_code, rejected_label FROM pieces "
+    "purged FROM pieces "
 )
 
 
@@ -67,12 +67,3 @@ class Pieces:
             "AND ls.released IS NULL WHERE p.content IS NOT NULL ORDER BY ls.position, p.id",
             (lot_id,),
         ).fetchall()
-
-    def reject_piece(self, sheet_id, digest: bytes, return_id, day, code, label) -> int:
-        """Note a fund's rejection of the sheet's piece of that digest, inside the caller's
-        transaction; how many pieces it named (0: none of the sheet has that digest)."""
-        return self.db.execute(
-            "UPDATE pieces SET rejected_return_id = ?, rejected_day = ?, rejected_code = ?, "
-            "rejected_label = ? WHERE sheet_id = ? AND digest = ?",
-            (return_id, day, code, label, sheet_id, digest),
-        ).rowcount

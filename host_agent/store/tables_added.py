@@ -65,11 +65,6 @@ Table(
     _int("added", nullable=False),
     _text("added_by", False),  # the login or OS user who attached it
     _int("purged"),
-    # The fund's return that rejected the piece (docs/returns.md "pieces"), if one.
-    _ref("rejected_return_id", "fund_returns.id", nullable=True),
-    _int("rejected_day"),  # the fund's date, YYYYMMDD
-    _text("rejected_code"),
-    _text("rejected_label"),
     Index("pieces_sheet", "sheet_id", "id"),
     info=SINCE_0004,
 )

@@ -1,6 +1,5 @@
 """The sheets' scanned prescriptions (issue 20 item 7, SCOR; docs/web.md "Pièces
-justificatives"): a piece's bytes as checked, its SHA-256, who attached it, and the fund's
-return that rejected it. Written out here, not read from tables_added.py: a later change
+justificatives"): a piece's bytes as checked, its SHA-256, who attached it. Written out here, not read from tables_added.py: a later change
 there does not rewrite this step of a database's history.
 
 Revision ID: 0004
@@ -32,10 +31,6 @@ def upgrade() -> None:
         sa.Column("added", INT, nullable=False),
         sa.Column("added_by", TEXT, nullable=False),
         sa.Column("purged", INT),
-        sa.Column("rejected_return_id", INT, sa.ForeignKey("fund_returns.id")),
-        sa.Column("rejected_day", INT),
-        sa.Column("rejected_code", TEXT),
-        sa.Column("rejected_label", TEXT),
     )
     op.create_index("pieces_sheet", "pieces", ["sheet_id", "id"])
 
