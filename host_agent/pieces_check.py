@@ -134,7 +134,7 @@ def check(data: bytes, name: str, declared: str = "", strip_path: bool = False) 
     return Checked(media_type, kept, data, dpi, pages)
 
 
-def _unreadable(what: str, problem) -> PieceError:
+def unreadable(what: str, problem) -> PieceError:
     return PieceError(
         "the %s does not decode: %s" % (WORDS[what], problem),
         "Ce fichier commence comme un %s mais ne se lit pas comme tel (abîmé, ou autre "
@@ -165,7 +165,7 @@ def image_dpi(data: bytes, media_type: str) -> int:
     except PieceError:
         raise
     except Exception as e:  # Pillow's errors have no common class (OSError, SyntaxError...)
-        raise _unreadable(media_type, e) from None
+        raise unreadable(media_type, e) from None
     if stated and min(stated) > 0:
         return int(min(stated) + 0.5)
     return page_dpi(width, height, *A4_INCHES)

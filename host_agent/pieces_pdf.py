@@ -65,7 +65,7 @@ def check(data: bytes) -> tuple:
     except PieceError:
         raise
     except Exception as e:  # pypdf's errors, and a limit it reached (LimitReachedError)
-        raise pieces_check._unreadable(pieces_check.PDF, e) from None
+        raise pieces_check.unreadable(pieces_check.PDF, e) from None
 
 
 def _no_actions(reader) -> None:
@@ -159,7 +159,7 @@ def _bounded(image, width: int, height: int) -> None:
             inflater = zlib.decompressobj()
             inflater.decompress(raw, size + 1)
         except zlib.error as e:
-            raise pieces_check._unreadable(pieces_check.PDF, e) from None
+            raise pieces_check.unreadable(pieces_check.PDF, e) from None
         if inflater.unconsumed_tail:
             raise _bomb(
                 "an image stream that inflates past its %d bytes" % size,
