@@ -2,7 +2,7 @@
 trailer that carry their count and totals, sealed by the professional's CPS (docs/lots.md).
 
 A CBOR sequence (RFC 8742) of deterministic CBOR items: header, one byte string per sheet,
-trailer, seal. `body()` writes all but the seal, `seal_digest()` is what the CPS signs, and
+the sheets' scanned prescriptions (SCOR pieces, format 2 only), trailer, seal. `body()` writes all but the seal, `seal_digest()` is what the CPS signs, and
 `verify_lot()` checks a whole file with `cryptography` (host_agent/verify.py).
 """
 
@@ -12,7 +12,9 @@ from protocol import bundle, cbor, dates, sheet
 from protocol.ascii import is_digits
 
 FORMAT_VERSION = 1
+PIECES_VERSION = 2  # a lot that carries pieces; one without stays format 1, byte for byte
 MAX_SHEETS = 999  # sheets in one lot
+MAX_PIECES = 5 * MAX_SHEETS  # host_agent/pieces.py MOST a sheet
 # The CPS signs SHA-256(SEAL_PREFIX + body): never the bare digest of some bytes, so a lot
 # seal can never serve as a care-sheet signature (those sign SHA-256 of the sheet alone).
 SEAL_PREFIX = b"tla-lot-seal/1"
@@ -28,6 +30,15 @@ HEADER = (
     (6, "fees", "int"),
     (7, "third_party", "int"),
 )
+PIECES = ((8, "pieces", "int"),)  # the header's key in format 2: how many piece items
+PIECE = (
+    (0, "sheet", "int"),  # the sheet it belongs to: its place in the lot, 1 to n
+    (1, "type", "text"),  # image/jpeg, image/png, application/pdf
+    (2, "name", "text"),
+    (3, "digest", "bytes"),  # SHA-256 of content
+    (4, "content", "bytes"),
+)
+MEDIA_TYPES = ("image/jpeg", "image/png", "application/pdf")
 TRAILER = (
     (0, "sheets", "int"),
     (1, "fees", "int"),
@@ -66,6 +77,22 @@ class LotSheet:
         return cls(bundle_bytes, s.professional, s.fund, s.fees, s.third_party)
 
 
+class LotPiece:
+    """A scanned prescription carried by a lot: the place of its sheet in the lot (1 to n),
+    its media type, name and bytes."""
+
+    def __init__(self, sheet, media_type, name, content):
+        self.sheet = sheet
+        self.media_type = media_type
+        self.name = name
+        self.content = bytes(content)
+        self.digest = hashlib.sha256(self.content).digest()
+
+    def item(self) -> dict:
+        values = {"sheet": self.sheet, "type": self.media_type, "name": self.name}
+        return _map(PIECE, dict(values, digest=self.digest, content=self.content))
+
+
 def is_fund_code(value) -> bool:
     """A fund code is 9 digits: scheme, fund, centre (docs/care-sheet.md, R161-45 II)."""
     return is_digits(value, (9,))
@@ -83,10 +110,11 @@ def sheets_digest(bundles) -> bytes:
     return h.digest()
 
 
-def body(professional, number, fund, sealed_at, sheets) -> bytes:
-    """Header, sheets and trailer of a lot: what the CPS seals. `sheets` are LotSheets of
-    this professional and fund, 1 to MAX_SHEETS; `sealed_at` is the instant (epoch seconds)
-    the file is made and sealed."""
+def body(professional, number, fund, sealed_at, sheets, pieces=()) -> bytes:
+    """Header, sheets, pieces and trailer of a lot: what the CPS seals. `sheets` are
+    LotSheets of this professional and fund, 1 to MAX_SHEETS; `pieces` LotPieces of them
+    (the file is format 2 when there is one); `sealed_at` is the instant (epoch seconds) the
+    file is made and sealed."""
     if not 1 <= len(sheets) <= MAX_SHEETS:
         raise LotFormatError("a lot holds 1 to %d sheets, not %d" % (MAX_SHEETS, len(sheets)))
     for s in sheets:
@@ -100,10 +128,14 @@ def body(professional, number, fund, sealed_at, sheets) -> bytes:
         "fees": sum(s.fees for s in sheets),
         "third_party": sum(s.third_party for s in sheets),
     }
-    header = dict(totals, version=FORMAT_VERSION, professional=professional, number=number)
-    header.update(fund=fund, sealed=sealed_at)
-    out = [cbor.encode(_map(HEADER, header))]
+    if any(not 1 <= p.sheet <= len(sheets) for p in pieces) or len(pieces) > MAX_PIECES:
+        raise LotFormatError("a piece names no sheet of the lot, or the lot has too many")
+    version = PIECES_VERSION if pieces else FORMAT_VERSION
+    header = dict(totals, version=version, professional=professional, number=number)
+    header.update(fund=fund, sealed=sealed_at, pieces=len(pieces))
+    out = [cbor.encode(_map(HEADER + (PIECES if pieces else ()), header))]
     out += [cbor.encode(s.bundle) for s in sheets]
+    out += [cbor.encode(p.item()) for p in pieces]
     trailer = dict(totals, digest=sheets_digest(s.bundle for s in sheets))
     out.append(cbor.encode(_map(TRAILER, trailer)))
     return b"".join(out)
@@ -123,11 +155,13 @@ def sealed(lot_body, certificate, signature) -> bytes:
 
 class Lot:
     """A parsed lot file: `header`, `trailer`, `seal` (dicts by field name, seal None when
-    the bytes end after the trailer), `bundles` (the sheets' bytes), `body` (sealed bytes)."""
+    the bytes end after the trailer), `bundles` (the sheets' bytes), `pieces` (dicts by
+    PIECE's names), `body` (sealed bytes)."""
 
-    def __init__(self, header, bundles, trailer, seal, lot_body):
+    def __init__(self, header, bundles, trailer, seal, lot_body, pieces=()):
         self.header = header
         self.bundles = bundles
+        self.pieces = list(pieces)
         self.trailer = trailer
         self.seal = seal
         self.body = lot_body
@@ -173,11 +207,16 @@ def parse(data) -> Lot:
         raise LotFormatError("not a lot file: %s" % e) from None
     if not items:
         raise LotFormatError("the lot file is empty")
-    header = _record(items[0][0], HEADER, "header")
-    if header["version"] != FORMAT_VERSION:
-        raise LotFormatError("lot format %d is not %d" % (header["version"], FORMAT_VERSION))
-    count = header["sheets"]
-    if not 1 <= count <= MAX_SHEETS or len(items) not in (count + 2, count + 3):
+    first = items[0][0]
+    version = first.get(0) if isinstance(first, dict) else None
+    if version not in (FORMAT_VERSION, PIECES_VERSION):
+        raise LotFormatError("lot format %r is not 1 nor 2" % (version,))
+    layout = HEADER + (PIECES if version == PIECES_VERSION else ())
+    header = _record(first, layout, "header")
+    count, extra = header["sheets"], header.get("pieces", 0)
+    if version == PIECES_VERSION and not 1 <= extra <= MAX_PIECES:
+        raise LotFormatError("a lot of format 2 carries 1 to %d pieces" % MAX_PIECES)
+    if not 1 <= count <= MAX_SHEETS or len(items) - extra not in (count + 2, count + 3):
         raise LotFormatError(
             "the header announces %d sheets, the file holds %d items" % (count, len(items))
         )
@@ -186,12 +225,20 @@ def parse(data) -> Lot:
         if type(value) is not bytes:
             raise LotFormatError("sheet %d of the lot is not a byte string" % (len(bundles) + 1))
         bundles.append(value)
-    trailer_value, _, body_end = items[count + 1]
+    pieces = []
+    for value, _, _ in items[count + 1 : count + 1 + extra]:
+        piece = _record(value, PIECE, "piece %d" % (len(pieces) + 1))
+        if not 1 <= piece["sheet"] <= count or piece["type"] not in MEDIA_TYPES:
+            raise LotFormatError(
+                "piece %d names no sheet of the lot or no type" % (len(pieces) + 1)
+            )
+        pieces.append(piece)
+    trailer_value, _, body_end = items[count + 1 + extra]
     trailer = _record(trailer_value, TRAILER, "trailer")
     seal = None
-    if len(items) == count + 3:
+    if len(items) == count + extra + 3:
         seal = _record(items[-1][0], SEAL, "seal")
-    return Lot(header, bundles, trailer, seal, data[:body_end])
+    return Lot(header, bundles, trailer, seal, data[:body_end], pieces)
 
 
 class LotCheck:
@@ -251,6 +298,9 @@ def verify_lot(data, root=None, certificates=()) -> LotCheck:
                 )
     if t["digest"] != sheets_digest(lot.bundles):
         return LotCheck(False, "the trailer's digest does not match the sheets' bytes", lot)
+    for i, piece in enumerate(lot.pieces, 1):
+        if hashlib.sha256(piece["content"]).digest() != piece["digest"]:
+            return LotCheck(False, "piece %d's digest does not match its bytes" % i, lot)
     if lot.seal is None:
         return LotCheck(False, "the lot is not sealed", lot)
     seal = lot.seal

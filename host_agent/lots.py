@@ -9,7 +9,7 @@ not rejected: the store enforces it (index lot_sheets_one_lot). docs/lots.md.
 from dataclasses import dataclass
 from typing import Any
 
-from host_agent import lotfile
+from host_agent import lotfile, pieces
 from host_agent.errors import AgentError
 from host_agent.store import Store
 from host_agent.store.lots import (  # the values of the lots.status column
@@ -209,7 +209,11 @@ def body(store: Store, lot, sealed_at: int) -> bytes:
             "duplicate); it would be billed twice" % (name(lot), ", ".join(map(str, twice)))
         )
     members = [lot_sheet(r) for r in rows]
-    return lotfile.body(lot["professional"], lot["number"], lot["fund"], sealed_at, members)
+    # The sheets' scanned prescriptions ride in the sealed file (docs/lots.md "Pieces").
+    carried = pieces.for_lot(store, lot["id"], {r["id"]: i for i, r in enumerate(rows, 1)})
+    return lotfile.body(
+        lot["professional"], lot["number"], lot["fund"], sealed_at, members, carried
+    )
 
 
 def record_seal(store: Store, lot_id: int, file: bytes, cps_cert: bytes, now: int) -> None:

@@ -4,7 +4,7 @@ not transmitted, its deadline and working days left (R161-47 I 1°). Data only: 
 pages (host_agent/web/) and any other interface render it.
 """
 
-from host_agent import duplicate, lots, returns_report, status
+from host_agent import duplicate, lots, pieces, returns_report, status
 from protocol import bundle, sheet
 
 
@@ -29,10 +29,12 @@ class SheetLine:
 
 class SheetDetail:
     """A sheet's page: its line, the decoded sheet, who signed it (names from the
-    certificates), and the bytes' problem when they cannot be decoded."""
+    certificates), the bytes' problem when they cannot be decoded, and its scanned
+    prescriptions (host_agent/pieces.py, without their bytes)."""
 
-    def __init__(self, line, decoded, professional_name, insured_name, problem=""):
+    def __init__(self, line, decoded, professional_name, insured_name, problem="", pieces=()):
         self.line = line
+        self.pieces = list(pieces)
         self.sheet = decoded
         self.professional_name = professional_name
         self.insured_name = insured_name
@@ -140,7 +142,9 @@ def sheet_detail(store, sheet_id: int, today: int) -> SheetDetail | None:
         deadline,
         left,
     )
-    return SheetDetail(line, decoded, professional, insured, problem)
+    return SheetDetail(
+        line, decoded, professional, insured, problem, pieces.of_sheet(store, sheet_id)
+    )
 
 
 def terminal_lines(store) -> list:

@@ -81,10 +81,12 @@ def test_a_release_database_upgrades_in_place_keeping_every_row(tmp_path):
     named = [(r.pop("patient"), r.pop("patient_key")) for r in after["sheets"]]
     states = {r["id"]: r.pop("state") for r in after["sheets"]}  # ...and its state
     assert {name: after[name] for name in before} == before  # every row, every column
-    # The tables of later revisions, empty (revision 0003: the people, the PC's access log).
+    # The tables of later revisions, empty (revision 0003: the people, the PC's access log;
+    # 0004: the scanned prescriptions).
     assert {name: rows for name, rows in after.items() if name not in before} == {
         "accounts": [],
         "pc_access_log": [],
+        "pieces": [],
     }
     store = Store(path)
     try:

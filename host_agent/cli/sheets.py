@@ -1,14 +1,15 @@
-"""tla-agent's commands on what the syncs filed: the sheets (list, show, summary), the
+"""tla-agent's commands on what the syncs filed: the sheets (list, show, summary, attach), the
 opposition list (push) and the access log (docs/agent.md). Each parses its options, calls
 one function of host_agent/sheets.py, and prints."""
 
+import time
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from host_agent import legend, sheets
+from host_agent import legend, people, pieces, pieces_check, sheets
 from host_agent.cli.common import (
     DEFAULT_DB,
     MAX_ID,
@@ -138,6 +139,39 @@ def _show(value) -> str:
     if hasattr(value, "__dict__"):
         return ", ".join("%s %s" % (k, v) for k, v in vars(value).items() if v is not None)
     return str(value)
+
+
+@sheets_app.command("attach")
+def attach_piece(
+    sheet_id: SheetId,
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="The scanned prescription: JPEG, PNG or PDF, at least 150 dpi, at most "
+            "10 MB. Kept as is under its name without folders, sent with the sheet's lot."
+        ),
+    ],
+    db: DbOption = DEFAULT_DB,
+):
+    """Attach a scanned prescription (SCOR piece) to a sheet not yet sealed in a lot."""
+    try:
+        with file.open("rb") as f:
+            data = f.read(pieces_check.MAX_BYTES + 1)
+    except OSError as e:
+        refused(AgentError("cannot read %s: %s" % (file, e.strerror or e)))
+    store = open_store(db)
+    try:
+        who = people.pc_user("cli").who
+        done = pieces.attach(store, sheet_id, data, str(file), "", int(time.time()), who, True)
+    except AgentError as e:
+        refused(e)
+    finally:
+        store.close()
+    console.print(
+        "piece %d attached to sheet %d: %s, %s, %d dpi, %s, sha256 %s"
+        % (done.id, sheet_id, done.name, pieces_check.WORDS[done.media_type], done.dpi,
+           plural(done.pages, "page"), done.digest.hex())
+    )  # fmt: skip
 
 
 @sheets_app.command("summary")

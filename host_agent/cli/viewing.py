@@ -43,6 +43,7 @@ SHOWS_NOTHING = frozenset(
         "check",
         "serve",
         "opposition push",
+        "sheets attach",
         "lots build",
         "lots list",
         "lots seal",

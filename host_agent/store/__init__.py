@@ -17,7 +17,8 @@ types (rows.py), and one module per table group:
 - returns.py: the funds' returns per sheet, the transmitted sheets' states, a sheet purged;
 - checks.py: the read-only reads of `tla-agent check`;
 - rounds.py: prescriptions and the day's rounds (docs/round.md);
-- people.py: the practice's accounts and the PC's access log (who saw what, R162-1-10 c).
+- people.py: the practice's accounts and the PC's access log (who saw what, R162-1-10 c);
+- pieces.py: the sheets' scanned prescriptions (SCOR), carried by lots, purged with them.
 
 A sync commits a whole batch in one transaction, and only then does the agent acknowledge
 it to the terminal. Outside this package, host_agent holds no SQL (tests/test_build.py).
@@ -29,6 +30,7 @@ from host_agent.store.followup import FollowUp
 from host_agent.store.leases import Leases
 from host_agent.store.lots import LotTables
 from host_agent.store.people import People
+from host_agent.store.pieces import Pieces
 from host_agent.store.returns import FundReturns
 from host_agent.store.rounds import RoundTables
 from host_agent.store.sheet_search import SheetSearch
@@ -50,6 +52,7 @@ class Store(
     FundReturns,
     RoundTables,
     People,
+    Pieces,
 ):
     """The agent's database: `Store(path or URL)` opens (or creates, a file 0600) and
     migrates it."""

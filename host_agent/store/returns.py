@@ -89,8 +89,13 @@ class FundReturns:
         ).fetchall()
 
     def purge_sheet(self, sheet_id: int, now: int) -> None:
-        """Delete one sheet's signed bytes, NIRs and patient's name (R161-47 I 1°), inside
-        the caller's transaction; what it is as an invoice stays (R161-49)."""
+        """Delete one sheet's signed bytes, NIRs, patient's name and scanned prescriptions
+        (R161-47 I 1°), inside the caller's transaction; what it is as an invoice stays
+        (R161-49), and what its pieces were (name, size, digest)."""
+        self.db.execute(
+            "UPDATE pieces SET content = NULL, purged = ? WHERE sheet_id = ? AND purged IS NULL",
+            (now, sheet_id),
+        )
         self.db.execute(
             "UPDATE sheets SET bundle = ?, insured = '', beneficiary = NULL, patient = '', "
             "patient_key = '', purged = ? "

@@ -351,46 +351,15 @@ Table(
 )
 
 
-# The people of the practice and what each saw on the PC (host_agent/people.py, docs/agent.md
-# "Accounts"): revision 0003.
-Table(
-    "accounts",
-    metadata,
-    _id(),
-    _text("login", False, unique=True),  # what the person types to log in (ASCII)
-    _text("name", False),  # the person, as the pages show them
-    _text("role", False),  # professional, secretary, administrator
-    _text("rpps"),  # a professional's RPPS number (11 digits), else NULL
-    _text("password", False),  # the argon2id hash, its parameters in it (PHC string)
-    _int("disabled", nullable=False, server_default=ZERO),
-    _int("created", nullable=False),
-    _int("changed", nullable=False),  # the last change: a session older than it ends
-)
-Table(
-    "pc_access_log",
-    metadata,
-    _id(),
-    _int("at", nullable=False),
-    # Who: the account (NULL: the PC's own user on the command line, or a login that names
-    # no account), and their login or OS user name as it was then.
-    _ref("account_id", "accounts.id", nullable=True),
-    _text("who", False),
-    _text("via", False),  # web, cli
-    _text("what", False),  # what was shown or refused, in French
-    _int("sheet_id"),  # the sheet shown, if one (no foreign key: a purged sheet's line stays)
-    Index("pc_access_log_who", "who", "id"),
-)
-
-
 def as_of(revision: str) -> MetaData:
-    """The tables as the Alembic revision `revision` built them: every column and index
-    added by a later revision (its info's "revision") left out."""
+    """The tables as the Alembic revision `revision` built them: every table, column and
+    index added by a later revision (its info's "revision") left out."""
 
     def later(item) -> bool:
         return item.info.get("revision", "0000") > revision
 
     out = MetaData()
-    for table in metadata.sorted_tables:
+    for table in [t for t in metadata.sorted_tables if not later(t)]:
         indexes = {i.name for i in table.indexes if later(i)}  # to_metadata drops info
         copy = table.to_metadata(out)
         for column in [c for c in copy.columns if later(c)]:
@@ -398,3 +367,7 @@ def as_of(revision: str) -> MetaData:
         for index in [i for i in copy.indexes if i.name in indexes]:
             copy.indexes.discard(index)
     return out
+
+
+# The tables the revisions after schema 6 added (accounts, access log, pieces), by idea.
+from host_agent.store import tables_added  # noqa: E402, F401  (they need the above)

@@ -40,6 +40,10 @@ RULES = {
     ("POST", "/feuilles/{sheet_id}/duplicata"): Rule(
         EVERYONE, "le duplicata papier de la feuille {sheet_id}"
     ),
+    ("POST", "/feuilles/{sheet_id}/pieces"): Rule(EVERYONE),
+    ("GET", "/feuilles/{sheet_id}/pieces/{piece_id}"): Rule(
+        EVERYONE, "l'ordonnance numérisée {piece_id} de la feuille {sheet_id}"
+    ),
     ("GET", "/lots"): Rule(EVERYONE),
     ("GET", "/lots/{ref}"): Rule(EVERYONE, "les feuilles du lot {ref}"),
     ("GET", "/lots/{ref}/bordereau.pdf"): Rule(EVERYONE, "le bordereau du lot {ref}"),

@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware.base import BaseHTTPMiddleware
 
-from host_agent import people
+from host_agent import people, pieces_check
 from host_agent.errors import EXIT_DATABASE, AgentError
 from host_agent.web import access, render, security
 from host_agent.web.jobs import Jobs
@@ -38,6 +38,9 @@ HEADERS = {
 # Content-Length before anything is read: any site the practice visits can make its browser
 # post to 127.0.0.1, and the form is read (spooled to the disk) before its token is checked.
 MAX_BODY = 1024 * 1024 + 64 * 1024
+# A scanned prescription's upload (web/pages_pieces.py): its 10 Mo and the form around it.
+MAX_PIECE_BODY = pieces_check.MAX_BYTES + 64 * 1024
+_PIECE_UPLOAD = re.compile(r"/feuilles/[0-9]{1,19}/pieces", re.ASCII)
 _LENGTH = re.compile(r"[0-9]{1,10}", re.ASCII)  # str.isdigit() takes "²" and "٣"
 
 
@@ -49,7 +52,10 @@ def _body_refusal(request: Request) -> tuple[int, str] | None:
     lengths = request.headers.getlist("content-length")
     if len(lengths) != 1 or not _LENGTH.fullmatch(lengths[0]):
         return 411, "Cette demande ne dit pas sa taille : rien n'a été fait."
-    if int(lengths[0]) > MAX_BODY:
+    if _PIECE_UPLOAD.fullmatch(request.url.path):
+        if int(lengths[0]) > MAX_PIECE_BODY:
+            return 413, pieces_check.TOO_BIG + " Rien n'a été enregistré."
+    elif int(lengths[0]) > MAX_BODY:
         return (
             413,
             "Cette demande est trop grosse pour cette application (plus de 1 Mo) : "
@@ -213,6 +219,7 @@ def create_app(config: security.Config) -> FastAPI:
         pages_misc,
         pages_money,
         pages_pairing,
+        pages_pieces,
         pages_round,
         pages_settings,
         pages_sheets,
@@ -225,8 +232,8 @@ def create_app(config: security.Config) -> FastAPI:
     app.state.pairings = Jobs()  # one pairing at a time, beside the unloading
     app.mount("/static", StaticFiles(directory=str(render.HERE / "static")), name="static")
     app.add_middleware(Sessions)
-    pages = (pages_sheets, pages_lots, pages_misc, pages_exports, pages_money, pages_accounts)
-    pages += (pages_settings, pages_pairing, pages_round)
+    pages = (pages_sheets, pages_pieces, pages_lots, pages_misc, pages_exports, pages_money)
+    pages += (pages_accounts, pages_settings, pages_pairing, pages_round)
     for module in pages:
         app.include_router(module.router)
 

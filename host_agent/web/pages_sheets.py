@@ -113,7 +113,11 @@ async def sheet_page(request: Request, sheet_id: SheetId):
     if detail is None:
         raise HTTPException(404)
     return render.page(
-        request, "sheet.html", title="Feuille n° %d" % detail.line.row["order_no"], d=detail
+        request,
+        "sheet.html",
+        title="Feuille n° %d" % detail.line.row["order_no"],
+        d=detail,
+        piece_error="",
     )
 
 

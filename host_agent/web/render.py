@@ -56,6 +56,7 @@ env.globals.update(
     ACCIDENTS=duplicate.ACCIDENTS,
     UNSIGNED=duplicate.UNSIGNED,
     ABSENT=french.ABSENT_REASONS,
+    PIECE_TYPES={"image/jpeg": "image JPEG", "image/png": "image PNG", "application/pdf": "PDF"},
 )
 
 NAV = (
@@ -149,11 +150,17 @@ def flashes(app) -> Flashes:
 
 def download(data: bytes, media_type: str, name: str) -> Response:
     """A file the browser saves as `name` (a PDF, a CSV), with the app's headers."""
-    return Response(
-        data,
-        media_type=media_type,
-        headers={"Content-Disposition": 'attachment; filename="%s"' % name},
-    )
+    return Response(data, media_type=media_type, headers={"Content-Disposition": attachment(name)})
+
+
+def attachment(name: str) -> str:
+    """A Content-Disposition that saves the file as `name`: its ASCII letters, digits and
+    `.-_` in filename (any other character a `_`: a quote or a line break cannot end the
+    header), the name whole in filename* (RFC 6266, RFC 5987)."""
+    from urllib.parse import quote
+
+    ascii_name = "".join(c if c.isascii() and (c.isalnum() or c in ".-_") else "_" for c in name)
+    return "attachment; filename=\"%s\"; filename*=UTF-8''%s" % (ascii_name, quote(name, safe=""))
 
 
 def redirect(request, path: str, message: str = "", alert=False) -> RedirectResponse:

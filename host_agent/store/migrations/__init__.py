@@ -20,7 +20,7 @@ from pathlib import Path
 from host_agent.store import schema
 from host_agent.store.errors import StoreError
 
-HEAD = "0003"  # the newest revision in versions/ (tests/test_store_release_upgrade.py)
+HEAD = "0004"  # the newest revision in versions/ (tests/test_store_release_upgrade.py)
 USER_VERSION = len(schema.MIGRATIONS) + 1  # 7: a SQLite file under Alembic
 FOLDER = Path(__file__).resolve().parent
 
