@@ -10,7 +10,7 @@ reference) number its sessions: the PC says so and leaves it out of the next rou
 
 import re
 
-from protocol import bundle, cbor, nomenclature
+from protocol import bundle, cbor, nomenclature, sheet_validation
 from protocol import round as rp
 from protocol import sheet as sheets
 from protocol import sheet_fields as F
@@ -63,6 +63,8 @@ def new_prescription(professional, insured, dependant, name, prescriber, day, re
         raise ValueError("the professional is 11 digits (the CPS holder id)")
     if not is_digits(insured, (15,)):
         raise ValueError("the insured's NIR is 15 digits, its key included")
+    if not sheet_validation.nir_ok(insured):
+        raise ValueError(rp.NIR_KEY_WRONG + ": check the NIR on the patient's card")
     beneficiary = None
     if dependant:
         m = _DEPENDANT.fullmatch(dependant)
@@ -157,6 +159,7 @@ class Plan:
         self.entries = []
         self.prescriptions = []  # ids, one per entry
         self.complete = []  # (prescription row, sessions used)
+        self.refused = []  # (prescription row, why): no terminal would take its entry
 
 
 def prepare(store, professional: str, only=()) -> Plan:
@@ -183,6 +186,10 @@ def prepare(store, professional: str, only=()) -> Plan:
             _fund(filed),
         )  # fmt: skip
         rp.check_entry(e)
+        why = rp.refusal(e)  # kept before the NIR's key was checked: left out, said
+        if why is not None:
+            plan.refused.append((p, why))
+            continue
         plan.entries.append(e)
         plan.prescriptions.append(p["id"])
     if len(plan.entries) > rp.MAX_ENTRIES:
