@@ -277,6 +277,12 @@ class SheetItems:
         """R161-42 9°: the provision limiting the co-payment, from the card's exemptions for
         this beneficiary (restricted data, read with the verified CPS: R161-33-2)."""
         found = self._card_exemptions()
+        exo = self._draft().exemption
+        if not found and self.patient is None and exo in EXEMPTION_SHORT:
+            # No card to choose from: the round's exemption (the PC's) is kept or removed.
+            items = ["Garder " + EXEMPTION_SHORT[exo], "Aucune"]
+            self._ask(entry.Menu("Exoneration", items), self._round_exemption)
+            return
         if not found:
             self._say(
                 screens.message("Aucune exoneration sur la carte pour ce patient."),
@@ -285,6 +291,11 @@ class SheetItems:
             return
         items = [e.legal_ref[:16] for e in found] + ["Aucune"]
         self._ask(entry.Menu("Exoneration", items), lambda i: self._exemption_chosen(found, i))
+
+    def _round_exemption(self, index):
+        if index == 1:
+            self._draft().exemption = None
+        self._sheet_menu()
 
     def _card_exemptions(self):
         found = []
