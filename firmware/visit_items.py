@@ -212,15 +212,29 @@ class SheetItems:
         elif not self._refused(found, undo):
             self._add_act()
 
-    def _out_of_hours(self, code):
+    def _out_of_hours(self, code, day=None):
         """A night surcharge typed today outside its hours (NGAP art. 14, the table's HOURS):
-        the clock says the hour; a care date in the past is not checked (no hour on it)."""
-        if self._care_day() != self._today():
+        the clock says the hour; a care date in the past is not checked (no hour on it).
+        `day`: the act's date (default: the care date)."""
+        if (self._care_day() if day is None else day) != self._today():
             return False
+        s = self._draft()
+        e = nomenclature.lookup(s.nomenclature, s.profession, code)
+        if e is None:
+            return False  # a code unknown: the validator says so ('code inconnu')
         hour = dates.paris_hm(self.board.clock.now())[0]
         from protocol import ngap_rules
 
-        return ngap_rules.out_of_hours(self._tariff(code), hour)
+        return ngap_rules.out_of_hours(e, hour)
+
+    def _hour_problems(self):
+        """The draft's acts of today outside their hours now: what a round's entry or the
+        last sheet again ("Refaire") brings is checked as a code typed is (the one rule)."""
+        found = []
+        for i, a in enumerate(self._draft().acts):
+            if self._out_of_hours(a.code, a.date):
+                found.append(Problem("acts.%d.code" % (i + 1), "out_of_hours", a.code))
+        return found
 
     # ------------------------------------------------------------ optional items
 

@@ -178,6 +178,7 @@ class PatientSteps:
             s.exemption = old.exemption
         rank_acts(s)
         found = [p for p in self._problems() if p.path not in ("payment", "third_party")]
+        found = self._hour_problems() + found  # a night surcharge of a night visit, by day
 
         def undo():
             s.acts = []

@@ -15,11 +15,10 @@ from firmware import act_menu, entry, round_store, screens
 from firmware.visit_items import rank_acts
 from firmware.visit_patient import birth_rank, card_exemption_codes
 from hw import hal
-from protocol import dates, ngap_rules, sheet_validation
+from protocol import dates, sheet_validation
 from protocol import round as rp
 from protocol import tariffs as T
 from protocol.sheet import Act, Beneficiary, Prescription
-from protocol.sheet_problems import Problem
 
 # What the screen says when the round cannot serve the card (screens.message: 3 x 20).
 NIR_DIFFERS = "Carte differente de la tournee (NIR): visite normale."
@@ -290,7 +289,11 @@ def key(visit, k):
         s.exemption = exo if exo in card else None
     elif len(card) == 1:
         s.exemption = card[0]  # the round knew none (a first visit): the card's
-    if k == hal.KEY_MENU:
+    late = visit._hour_problems()  # a surcharge the PC put in the entry, at this hour
+    if late:
+        # Said on the problem screen, the draft kept: the sheet menu removes the act.
+        visit._refused(late, None, visit._sheet_menu)
+    elif k == hal.KEY_MENU:
         visit._sheet_menu()
     elif exo and s.exemption is None and card:
         # The round's exemption is not the card's: the card's, or none, the nurse says.
@@ -375,10 +378,8 @@ def _surcharge_problems(visit, o, code):
     rules with it (the night and Sunday ones do not add up, F on a Sunday...)."""
     o.added.append(code)
     try:
-        s = _draft(visit, o)
-        hour = dates.paris_hm(visit.board.clock.now())[0]
-        if ngap_rules.out_of_hours(visit._tariff(code), hour):
-            return [Problem("acts.%d.code" % len(s.acts), "out_of_hours", code)]
-        return visit._problems("acts") + visit._problems("prescription")
+        _draft(visit, o)
+        late = visit._hour_problems()
+        return late + visit._problems("acts") + visit._problems("prescription")
     finally:
         o.added.pop()

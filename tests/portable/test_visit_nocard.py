@@ -73,6 +73,17 @@ def test_the_fund_of_a_round_patient_is_not_asked():
     assert app.visit.sheet.patient_name == "LEROY JEANNE"
 
 
+def _after_martins_visit():
+    """An App whose journal holds MARTIN's visit with her card, the card out, the CPS in."""
+    t = TRANSCRIPTS["visit"]
+    vitale, cps = ReplaySlot("vitale", t["vitale"]), ReplaySlot("cps", t["cps"])
+    app = make_visit_app(vitale, cps)
+    run_visit(app, vitale, cps, "4827 OK", VISIT_KEYS + " OK")
+    vitale.remove()
+    settle(app)
+    return app
+
+
 def _forgotten(app, nir):
     press(app, "MENU 5 1")
     press(app, nir + " OK")
@@ -81,12 +92,7 @@ def _forgotten(app, nir):
 def test_the_patients_latest_sheet_gives_her_fund_shown_and_her_last_visit_to_redo():
     """Without the card, the journal's latest sheet of that NIR is found as with it (one
     scan): its fund shown and changeable (OK keeps it, digits replace it) and "Refaire"."""
-    t = TRANSCRIPTS["visit"]
-    vitale, cps = ReplaySlot("vitale", t["vitale"]), ReplaySlot("cps", t["cps"])
-    app = make_visit_app(vitale, cps)
-    run_visit(app, vitale, cps, "4827 OK", VISIT_KEYS + " OK")
-    vitale.remove()
-    settle(app)
+    app = _after_martins_visit()
     _forgotten(app, MARTIN)
     assert _lines(app) == [
         "Caisse du patient",
@@ -123,12 +129,7 @@ def test_the_patients_latest_sheet_gives_her_fund_shown_and_her_last_visit_to_re
 
 def test_one_journal_scan_finds_the_fund_and_the_last_sheet():
     """The fund and the last sheet come from one scan of the journal (they took two)."""
-    t = TRANSCRIPTS["visit"]
-    vitale, cps = ReplaySlot("vitale", t["vitale"]), ReplaySlot("cps", t["cps"])
-    app = make_visit_app(vitale, cps)
-    run_visit(app, vitale, cps, "4827 OK", VISIT_KEYS + " OK")
-    vitale.remove()
-    settle(app)
+    app = _after_martins_visit()
     j = app.storage.journal
     scans = []
     real = j.records_after
