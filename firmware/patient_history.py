@@ -28,6 +28,11 @@ class History:
     when no sheet gives them), `last` (record number, completion date) or None, and
     `last_other` (a record number) or None."""
 
+    fund: "str | None"
+    name: "str | None"
+    last: "tuple | None"
+    last_other: "int | None"
+
     def __init__(self, nir, beneficiary, professional):
         self.nir = nir
         self.beneficiary = beneficiary
