@@ -26,7 +26,8 @@ def entries(round_id, n):
     """n entries, different in every field that a mix would show."""
     out = []
     for i in range(n):
-        nir = "%d%014d" % (1 + round_id % 2, round_id * 1000 + i)
+        body = "%d%012d" % (1 + round_id % 2, round_id * 1000 + i)
+        nir = "%s%02d" % (body, 97 - int(body) % 97)  # its key right: a NIR a visit takes
         acts = [("AMI", 100 * (1 + i % 4), 1), ("IFD", 100, 0)]
         presc = [20261101 + round_id, "1000987654%d" % (round_id % 10), "%d%03d" % (round_id, i)]
         out.append(rp.entry(nir, None, "R%d PATIENT %d" % (round_id, i), "", acts, presc, 10, 1))

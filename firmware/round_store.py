@@ -58,6 +58,7 @@ class _Transfer:
         self.count = chunk.count
         self.size = chunk.size
         self.next = 0
+        self.bad = []  # the entries refused (protocol.round.refusal), said to the PC
         self.received = 0
         self.bytes = 0
         self.sha = hashlib.sha256()
@@ -235,7 +236,11 @@ class RoundStore:
         if chunk.index != x.next:
             return rp.reply(self.id, x.next)  # a repeat, or one was lost
         data = bytearray()
-        for e in chunk.entries:
+        for i, e in enumerate(chunk.entries):
+            # Kept as sent (the digest and the PC's indexes hold), never offered: the
+            # visit, the list and the fund's look-up read refusal() again.
+            if rp.refusal(e) is not None:
+                x.bad.append(x.received + i)
             body = cbor.encode(e)
             x.sha.update(body)
             x.bytes += len(body)
@@ -253,6 +258,7 @@ class RoundStore:
         x.next += 1
         if chunk.end:
             self._finish(x, chunk.sha)
+            return rp.reply(self.id, x.next, bad=x.bad)
         return rp.reply(self.id, x.next)
 
     def _finish(self, x, sha):

@@ -1,6 +1,7 @@
 """The day's round on the terminal (docs/round.md "The round's list"): DOWN on the idle
 screen, or "Tournee du jour" on the menu, lists its patients in the round's order, one a
-line: a mark (' ' to do, '*' done, '!' its prescription used up), the name and the acts;
+line: a mark (' ' to do, '*' done, '!' its prescription used up, '?' refused when it came:
+its NIR's key is wrong, protocol/round.refusal), the name and the acts;
 UP/DOWN scroll, OK or ANNUL leave. With a verified CPS and no Vitale card, a cursor '>'
 picks a patient (UP/DOWN) and OK starts the visit without the card (docs/round.md).
 A part of App, loaded with the first round only.
@@ -13,9 +14,10 @@ from firmware import round_store
 from firmware.daylist import scroll_key
 from hw import hal
 from protocol import dates
+from protocol import round as rp
 
 ROWS = 2  # entries a screen: the title above, the keys below
-TODO, DONE, USED_UP = " ", "*", "!"
+TODO, DONE, USED_UP, REFUSED = " ", "*", "!", "?"
 
 
 def _line(mark, entry):
@@ -57,6 +59,8 @@ class RoundList:
             if index in store.done:
                 mark = DONE
                 self.done += 1
+            elif rp.refusal(e) is not None:
+                mark = REFUSED  # no visit may take it (firmware/visit_round._check)
             elif e[5] is not None and e[6] - used.count(e[5]) < 1:
                 mark = USED_UP  # R161-44 2°: no session left on the prescription
             else:

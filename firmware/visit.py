@@ -63,6 +63,7 @@ class Visit(PatientSteps, SheetItems, KnownSteps, SigningSteps):
         self.last_prescription = None  # ... its prescription, once read (visit_items.py)
         self.last_km = None  # ... its kilometre act (after, code, coef), once read
         self.last_other = None  # the record of this professional's latest sheet, any patient
+        self.history = None  # what the journal knows of the patient (patient_history.py)
         self.over_cap = _never  # a hard cap of the practice reached (firmware/idle.py)
         self.round = None  # the round's visit offered for the card read (firmware/visit_round.py)
         self.round_fees = 0
@@ -278,6 +279,7 @@ class Visit(PatientSteps, SheetItems, KnownSteps, SigningSteps):
         self.last_prescription = None
         self.last_km = None
         self.last_other = None
+        self.history = None
         self.round = None
 
     # ------------------------------------------------------------ keys

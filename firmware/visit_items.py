@@ -212,15 +212,29 @@ class SheetItems:
         elif not self._refused(found, undo):
             self._add_act()
 
-    def _out_of_hours(self, code):
+    def _out_of_hours(self, code, day=None):
         """A night surcharge typed today outside its hours (NGAP art. 14, the table's HOURS):
-        the clock says the hour; a care date in the past is not checked (no hour on it)."""
-        if self._care_day() != self._today():
+        the clock says the hour; a care date in the past is not checked (no hour on it).
+        `day`: the act's date (default: the care date)."""
+        if (self._care_day() if day is None else day) != self._today():
             return False
+        s = self._draft()
+        e = nomenclature.lookup(s.nomenclature, s.profession, code)
+        if e is None:
+            return False  # a code unknown: the validator says so ('code inconnu')
         hour = dates.paris_hm(self.board.clock.now())[0]
         from protocol import ngap_rules
 
-        return ngap_rules.out_of_hours(self._tariff(code), hour)
+        return ngap_rules.out_of_hours(e, hour)
+
+    def _hour_problems(self):
+        """The draft's acts of today outside their hours now: what a round's entry or the
+        last sheet again ("Refaire") brings is checked as a code typed is (the one rule)."""
+        found = []
+        for i, a in enumerate(self._draft().acts):
+            if self._out_of_hours(a.code, a.date):
+                found.append(Problem("acts.%d.code" % (i + 1), "out_of_hours", a.code))
+        return found
 
     # ------------------------------------------------------------ optional items
 
@@ -277,6 +291,12 @@ class SheetItems:
         """R161-42 9°: the provision limiting the co-payment, from the card's exemptions for
         this beneficiary (restricted data, read with the verified CPS: R161-33-2)."""
         found = self._card_exemptions()
+        exo = self._draft().exemption
+        if not found and self.patient is None and exo in EXEMPTION_SHORT:
+            # No card to choose from: the round's exemption (the PC's) is kept or removed.
+            items = ["Garder " + EXEMPTION_SHORT[exo], "Aucune"]
+            self._ask(entry.Menu("Exoneration", items), self._round_exemption)
+            return
         if not found:
             self._say(
                 screens.message("Aucune exoneration sur la carte pour ce patient."),
@@ -285,6 +305,11 @@ class SheetItems:
             return
         items = [e.legal_ref[:16] for e in found] + ["Aucune"]
         self._ask(entry.Menu("Exoneration", items), lambda i: self._exemption_chosen(found, i))
+
+    def _round_exemption(self, index):
+        if index == 1:
+            self._draft().exemption = None
+        self._sheet_menu()
 
     def _card_exemptions(self):
         found = []

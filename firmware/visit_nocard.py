@@ -11,10 +11,7 @@ whose NIR, beneficiary, name and fund the round carries (firmware/visit_round.py
 the visit). Loaded on the first sheet without a card only.
 """
 
-import gc
-
 from firmware import entry, name_entry, round_store, screens
-from firmware.journal import REJECTED
 from protocol import round as rp
 from protocol import sheet_fields as F
 from protocol import sheet_validation
@@ -30,9 +27,9 @@ WHY = "Pourquoi sans carte?"
 FUND_TITLE = "Caisse du patient"
 FUND_LABEL = "Code (attestation)"  # on the patient's paper certificate of rights
 FUND_HINT = "9 chiffres puis OK"
+FUND_PROPOSED = "OK:garder ou tapez"  # the fund of her latest sheet, shown
 NAME_TITLE = "Nom du patient"
 NAME_LABEL = "2-9 lettre 0 espace"  # with its ":", 20 characters
-LOOK_BACK = 200  # the journal's last sheets searched for the patient's fund
 
 
 def ask_reason(visit, then):
@@ -46,8 +43,7 @@ def by_hand(visit):
     if refused:
         visit._say(refused)
         return
-    visit.patient = None
-    visit.who = None
+    visit.patient = visit.who = visit.history = None
     ask_reason(visit, lambda reason: _ask_nir(visit, reason, ""))
 
 
@@ -63,50 +59,65 @@ def _nir_typed(visit, reason, nir):
         visit.board.emit("EVENT", {"refused": {"field": "insured", "rule": "invalid"}})
         visit._say(screens.message(NIR_WRONG), lambda: _ask_nir(visit, reason, nir))
         return
-    fund, name, seen = known(visit, nir)
+    fund, name, seen, from_round = known(visit, nir)
     if seen:  # the round or the journal knows her: her name taken (if any), not asked
-        _with_name(visit, reason, nir, fund, name)
+        _with_name(visit, reason, nir, fund, from_round, name)
         return
     # A patient neither knows: her name, so that the PC can file and find the sheet.
     what = name_entry.Name(NAME_TITLE, NAME_LABEL, F.MAX_PATIENT_NAME)
-    visit._ask(what, lambda typed: _with_name(visit, reason, nir, fund, typed), back=visit._clear)
+    visit._ask(
+        what,
+        lambda typed: _with_name(visit, reason, nir, fund, from_round, typed),
+        back=visit._clear,
+    )
 
 
-def _with_name(visit, reason, nir, fund, name):
-    if fund is not None:
+def _with_name(visit, reason, nir, fund, from_round, name):
+    take_fund(visit, FUND_TITLE, fund, from_round, lambda f: _begin(visit, reason, nir, f, name))
+
+
+def take_fund(visit, title, fund, from_round, then):
+    """then(fund): the round's fund as it is (the PC showed it when it prepared the round:
+    `tla-agent round prepare`); one the terminal found in its journal proposed, shown and
+    changeable (OK keeps it, digits replace it); else typed (ask_fund)."""
+    if fund is not None and from_round:
         visit.board.emit("EVENT", {"fund_known": fund})
-        _begin(visit, reason, nir, fund, name)
+        then(fund)
         return
-    ask_fund(visit, FUND_TITLE, lambda fund: _begin(visit, reason, nir, fund, name))
+    ask_fund(visit, title, then, proposed=fund)
 
 
-def ask_fund(visit, title, then, typed=""):
-    """The fund's code typed (9 digits), checked at once: a code no fund has says so and
-    comes back as typed, to be corrected; what was asked before it stays (the reason, the
-    NIR, the round's visit, the card read). then(fund). ANNUL: no sheet."""
-    what = entry.Digits(title, FUND_LABEL, 9, 9, FUND_HINT)
+def ask_fund(visit, title, then, typed="", proposed=None):
+    """The fund's code typed (9 digits), or OK for the one `proposed` (the patient's latest
+    sheet's), checked at once: a code no fund has says so and comes back as typed, to be
+    corrected; what was asked before it stays (the reason, the NIR, the round's visit, the
+    card read). then(fund). ANNUL: no sheet."""
+    if proposed is None:
+        what = entry.Digits(title, FUND_LABEL, 9, 9, FUND_HINT)
+    else:
+        what = entry.Proposed(title, FUND_LABEL, 9, proposed, FUND_PROPOSED)
     what.typed = typed
 
     def typed_in(fund):
         if fund_ok(fund):
+            if fund == proposed:
+                visit.board.emit("EVENT", {"fund_known": fund})
             then(fund)
             return
         visit.board.emit("EVENT", {"refused": {"field": "fund", "rule": "invalid"}})
-        visit._say(screens.message(FUND_WRONG), lambda: ask_fund(visit, title, then, fund))
+        visit._say(
+            screens.message(FUND_WRONG), lambda: ask_fund(visit, title, then, fund, proposed)
+        )
 
     visit._ask(what, typed_in, back=visit._clear)
 
 
-def known_fund(visit, nir):
-    """The fund of the insured `nir` as the holder (see known); None when none knows it."""
-    return known(visit, nir)[0]
-
-
 def known(visit, nir):
-    """(fund, name, seen) of the insured `nir` as the holder, fund and name None when
-    unknown, seen True when the round or the journal knows her: the round's entry for that
-    NIR (the PC knows the practice's patients), else the latest sheet of the journal with
-    that NIR (not one the PC rejected; its name only when it was made without the card)."""
+    """(fund, name, seen, from_round) of the insured `nir` as the holder, fund and name None
+    when unknown, seen True when the round or the journal knows her: the round's entry for
+    that NIR (the PC knows the practice's patients; from_round True), else her latest sheet
+    in the journal (firmware/patient_history.py: not one the PC rejected; its name only
+    when it was made without the card)."""
     name = None
     store = round_store.of(visit.storage) if visit.storage.fs is not None else None
     if store is not None and store.id:
@@ -116,25 +127,11 @@ def known(visit, nir):
                 if e[0] == nir and e[1] is None:
                     name = name or _valid(e[2])
                     if rp.fund_of(e) is not None:
-                        return rp.fund_of(e), name, True
+                        return rp.fund_of(e), name, True, True
         finally:
             entries.close()
-    j = visit.journal
-    if j is None:
-        return None, name, name is not None
-    from firmware.visit_patient import _decoded
-
-    found = None
-    key = nir.encode()
-    gc.collect()
-    for r in j.records_after(max(0, j.next_rec_no - 1 - LOOK_BACK), 0, 0, None):
-        if r.status != REJECTED and key in r.payload:  # a rejected one's fund may be wrong
-            s = _decoded(r.payload)
-            if s.insured == nir and s.beneficiary is None and fund_ok(s.fund):
-                found = s.fund
-                name = _valid(s.patient_name) or name
-    gc.collect()
-    return found, name, found is not None or name is not None
+    h = visit._history(nir)
+    return h.fund, h.name or name, h.seen() or name is not None, False
 
 
 def _valid(name):
@@ -181,12 +178,10 @@ def round_entry(visit, index):
 
     def reason_given(reason):
         fund = rp.fund_of(o.entry)
+        from_round = fund is not None
         if fund is None and o.entry[1] is None:
-            fund = known_fund(visit, o.entry[0])
-        if fund is not None:
-            offer(reason, fund)
-            return
-        ask_fund(visit, FUND_TITLE, lambda typed: offer(reason, typed))
+            fund = visit._history(o.entry[0]).fund
+        take_fund(visit, FUND_TITLE, fund, from_round, lambda f: offer(reason, f))
 
-    visit.patient = visit.who = None
+    visit.patient = visit.who = visit.history = None
     ask_reason(visit, reason_given)

@@ -6,21 +6,14 @@ draft sheet, and the patient's last sheet in the journal, which the act menu off
 again (same acts, prescription and items, today's date).
 """
 
-import gc
-
-from firmware import entry, screens, signing
-from firmware.journal import REJECTED
+from firmware import entry, patient_history, screens, signing
 from firmware.visit_items import exemption_code, rank_acts
-from protocol import bundle, nomenclature
-from protocol import sheet as sheet_codec
+from protocol import nomenclature
 from protocol.ascii import is_digits
 from protocol.sheet import Act, Beneficiary, Sheet
 
-LOOK_BACK = 200  # the journal's last sheets searched for the patient's last one
-
-
-def _decoded(payload):
-    return sheet_codec.decode(bundle.decode(payload).sheet)
+LOOK_BACK = patient_history.LOOK_BACK
+_decoded = patient_history.decoded
 
 
 def birth_rank(card, b):
@@ -86,17 +79,18 @@ class PatientSteps:
             return
         self.patient = card
         self.who = b
+        self.history = None  # a new visit: the journal is read again (its latest sheets)
         if b.fund is None:
             # A Vitale 2's fund is not on the public part of the card (docs/cards.md):
             # the holder's is taken from what the terminal knows (the round, her latest
             # sheet), else the professional types it, as for a sheet without a card.
             from firmware import visit_nocard
 
-            known = visit_nocard.known_fund(self, card.nir) if b.rank == 1 else None
-            if known is not None:
-                self._fund_typed(b, known)
-                return
-            visit_nocard.ask_fund(self, "Carte Vitale 2", lambda fund: self._fund_typed(b, fund))
+            fund, from_round = None, False
+            if b.rank == 1:
+                fund, _, _, from_round = visit_nocard.known(self, card.nir)
+            then = lambda fund: self._fund_typed(b, fund)  # noqa: E731
+            visit_nocard.take_fund(self, "Carte Vitale 2", fund, from_round, then)
             return
         self._choose_situation()
 
@@ -148,30 +142,23 @@ class PatientSteps:
 
     def _last_sheet(self):
         """(record number, completion date) of the latest sheet of this professional for
-        this beneficiary among the journal's last LOOK_BACK (not one the PC rejected), or
-        None. Only numbers are kept: the sheet is decoded again if it is repeated. The
-        latest sheet of this professional, any patient, is kept too (`last_other`): its
-        prescriber is proposed for a patient the journal does not know."""
-        card, s = self.patient, self._draft()
-        j = self.journal
-        self.last_other = None
-        if j is None:
-            return None
-        nir = card.nir.encode() if card is not None else None
-        found = None
-        gc.collect()  # the scan's garbage (a record at a time) is laid low in the heap
-        for r in j.records_after(max(0, j.next_rec_no - 1 - LOOK_BACK), 0, 0, None):
-            if r.pro_id != s.professional or r.status == REJECTED:
-                continue
-            self.last_other = r.rec_no
-            if nir is not None and nir in r.payload:
-                if self._same_patient(_decoded(r.payload), s):
-                    found = (r.rec_no, r.completion_date)
-        gc.collect()
-        return found
+        this patient (the card's, or without the card the draft's NIR) among the journal's
+        last LOOK_BACK (not one the PC rejected), or None. The latest sheet of this
+        professional, any patient, is kept too (`last_other`): its prescriber is proposed
+        for a patient the journal does not know. One scan for this and the fund
+        (firmware/patient_history.py)."""
+        s = self._draft()
+        h = self._history(s.insured, s.beneficiary)
+        self.last_other = h.last_other
+        return h.last
 
-    def _same_patient(self, old, s):
-        return old.insured == s.insured and old.beneficiary == s.beneficiary
+    def _history(self, nir, beneficiary=None):
+        """What the journal knows of this patient: scanned once a visit, then reused."""
+        professional = self._cps().holder_id
+        h = self.history
+        if h is None or not h.of(nir, beneficiary, professional):
+            h = self.history = patient_history.scan(self.journal, nir, beneficiary, professional)
+        return h
 
     def _repeat(self):
         """The last sheet again: its acts (dated today), prescription, agreement, accident,
@@ -191,6 +178,7 @@ class PatientSteps:
             s.exemption = old.exemption
         rank_acts(s)
         found = [p for p in self._problems() if p.path not in ("payment", "third_party")]
+        found = self._hour_problems() + found  # a night surcharge of a night visit, by day
 
         def undo():
             s.acts = []

@@ -15,10 +15,10 @@ from firmware import act_menu, entry, round_store, screens
 from firmware.visit_items import rank_acts
 from firmware.visit_patient import birth_rank, card_exemption_codes
 from hw import hal
-from protocol import dates, ngap_rules, sheet_validation
+from protocol import dates, sheet_validation
+from protocol import round as rp
 from protocol import tariffs as T
 from protocol.sheet import Act, Beneficiary, Prescription
-from protocol.sheet_problems import Problem
 
 # What the screen says when the round cannot serve the card (screens.message: 3 x 20).
 NIR_DIFFERS = "Carte differente de la tournee (NIR): visite normale."
@@ -27,6 +27,7 @@ OTHER_DAY = "Tournee d'un autre jour: visite normale."
 OTHER_PRO = "Tournee d'un autre professionnel: visite normale."
 DONE_ALREADY = "Visite de la tournee deja faite: visite normale."
 USED_UP = "Prescription epuisee: visite normale."
+NIR_WRONG = "NIR de la tournee faux (cle): visite normale."
 NO_SITUATION = "Lieu de la tournee absent de la CPS: visite normale."
 NO_EXEMPTION = "Exoneration absente de la carte: verifiez."
 OTHER_EXEMPTION = "Exoneration de la carte autre que la tournee: choisissez."
@@ -40,6 +41,7 @@ MESSAGES = (
     OTHER_PRO,
     DONE_ALREADY,
     USED_UP,
+    NIR_WRONG,
     NO_SITUATION,
     NO_EXEMPTION,
     OTHER_EXEMPTION,
@@ -131,40 +133,49 @@ def _choose(visit, store, card, entries):
         if e[0] != card.nir:
             named = named or e[2] in names
             continue
-        if store.day != visit._today():
-            return OTHER_DAY
-        if store.professional != visit._cps().holder_id:
-            return OTHER_PRO
-        if index in store.done:
-            left_out = left_out or DONE_ALREADY
+        why, who, left = _check(visit, store, index, e, card)
+        if why in (OTHER_DAY, OTHER_PRO, ""):
+            return why
+        if why is not None:
+            left_out = left_out or why if why == DONE_ALREADY else why
             continue
-        who = _beneficiary(card, e[1])
-        if who is None:
-            left_out = RANK_DIFFERS
-            continue
-        left = e[6] - store.used_today(e[5])
-        if e[5] is not None and left < 1:
-            left_out = USED_UP
-            continue
-        if not who.rights_valid(visit._today()):
-            return ""  # the normal visit says the rights are closed
         visit.round = Offer(card, who, index, store.count, e, left, store.id, store.day)
         return None
     return left_out or (NIR_DIFFERS if named else "")
 
 
+def _check(visit, store, index, e, card):
+    """(why, who, left) of entry `index` for `card` (None: without the card): why None
+    when a visit may take it, else the sentence that says why not ("": the normal visit
+    says it, the rights closed); `who` the card's beneficiary, `left` the sessions of the
+    prescription left with this visit. The one rule for both ways to a round's visit."""
+    if store.day != visit._today():
+        return OTHER_DAY, None, 0
+    if store.professional != visit._cps().holder_id:
+        return OTHER_PRO, None, 0
+    if rp.refusal(e) is not None:
+        return NIR_WRONG, None, 0  # refused when it came (the PC was told): never offered
+    if index in store.done:
+        return DONE_ALREADY, None, 0
+    who = None
+    if card is not None:
+        who = _beneficiary(card, e[1])
+        if who is None:
+            return RANK_DIFFERS, None, 0
+    left = e[6] - store.used_today(e[5])
+    if e[5] is not None and left < 1:
+        return USED_UP, None, 0
+    if who is not None and not who.rights_valid(visit._today()):
+        return "", None, 0
+    return None, who, left
+
+
 def card_less(visit, index):
     """(Offer, None) of entry `index` for a visit without the card, or (None, why): the
-    same refusals as for a card (another day or professional, done, used up)."""
+    same refusals as for a card (_check)."""
     store = round_store.of(visit.storage)
     if store is None or not store.id:
         return None, ""
-    if store.day != visit._today():
-        return None, OTHER_DAY
-    if store.professional != visit._cps().holder_id:
-        return None, OTHER_PRO
-    if index in store.done:
-        return None, DONE_ALREADY
     found = None
     entries = store.entries()
     try:
@@ -176,9 +187,9 @@ def card_less(visit, index):
         entries.close()
     if found is None:
         return None, ""
-    left = found[6] - store.used_today(found[5])
-    if found[5] is not None and left < 1:
-        return None, USED_UP
+    why, _, left = _check(visit, store, index, found, None)
+    if why is not None:
+        return None, why
     return Offer(None, None, index, store.count, found, left, store.id, store.day), None
 
 
@@ -278,7 +289,11 @@ def key(visit, k):
         s.exemption = exo if exo in card else None
     elif len(card) == 1:
         s.exemption = card[0]  # the round knew none (a first visit): the card's
-    if k == hal.KEY_MENU:
+    late = visit._hour_problems()  # a surcharge the PC put in the entry, at this hour
+    if late:
+        # Said on the problem screen, the draft kept: the sheet menu removes the act.
+        visit._refused(late, None, visit._sheet_menu)
+    elif k == hal.KEY_MENU:
         visit._sheet_menu()
     elif exo and s.exemption is None and card:
         # The round's exemption is not the card's: the card's, or none, the nurse says.
@@ -363,10 +378,8 @@ def _surcharge_problems(visit, o, code):
     rules with it (the night and Sunday ones do not add up, F on a Sunday...)."""
     o.added.append(code)
     try:
-        s = _draft(visit, o)
-        hour = dates.paris_hm(visit.board.clock.now())[0]
-        if ngap_rules.out_of_hours(visit._tariff(code), hour):
-            return [Problem("acts.%d.code" % len(s.acts), "out_of_hours", code)]
-        return visit._problems("acts") + visit._problems("prescription")
+        _draft(visit, o)
+        late = visit._hour_problems()
+        return late + visit._problems("acts") + visit._problems("prescription")
     finally:
         o.added.pop()

@@ -151,6 +151,7 @@ class SigningSteps:
         self.board.emit("EVENT", {"saved": self._summary(done)})
         self.sheet = None
         self.who = None
+        self.history = None  # the journal holds one more sheet of hers
         done.record = None  # the bundle is on flash: only its numbers are shown now
         self.saved = done
         if card is not None:

@@ -10,13 +10,12 @@ reference) number its sessions: the PC says so and leaves it out of the next rou
 
 import re
 
-from protocol import bundle, cbor, nomenclature
+from protocol import bundle, cbor, nomenclature, sheet_validation
 from protocol import round as rp
 from protocol import sheet as sheets
 from protocol import sheet_fields as F
 from protocol.ascii import is_digits, is_printable, trim, upper
 from protocol.fund_code import fund_ok
-from protocol.sheet_validation import nir_ok
 
 # ASCII only: \d and \s would take the digits and spaces of every script, `$` a final newline
 _ACT = re.compile(r"([A-Z]{1,4})(?: +([0-9]{1,4}(?:[.,][0-9]{1,2})?))?(?: +([012]))?")
@@ -64,8 +63,8 @@ def new_prescription(professional, insured, dependant, name, prescriber, day, re
         raise ValueError("the professional is 11 digits (the CPS holder id)")
     if not is_digits(insured, (15,)):
         raise ValueError("the insured's NIR is 15 digits, its key included")
-    if not nir_ok(insured):  # a mistyped digit: the round's visit would bill another NIR
-        raise ValueError("the insured's NIR %s has a wrong key (97 - number mod 97)" % insured)
+    if not sheet_validation.nir_ok(insured):
+        raise ValueError(rp.NIR_KEY_WRONG + ": check the NIR on the patient's card")
     beneficiary = None
     if dependant:
         m = _DEPENDANT.fullmatch(dependant)
@@ -160,6 +159,7 @@ class Plan:
         self.entries = []
         self.prescriptions = []  # ids, one per entry
         self.complete = []  # (prescription row, sessions used)
+        self.refused = []  # (prescription row, why): no terminal would take its entry
 
 
 def prepare(store, professional: str, only=()) -> Plan:
@@ -186,6 +186,10 @@ def prepare(store, professional: str, only=()) -> Plan:
             _fund(filed),
         )  # fmt: skip
         rp.check_entry(e)
+        why = rp.refusal(e)  # kept before the NIR's key was checked: left out, said
+        if why is not None:
+            plan.refused.append((p, why))
+            continue
         plan.entries.append(e)
         plan.prescriptions.append(p["id"])
     if len(plan.entries) > rp.MAX_ENTRIES:

@@ -111,6 +111,7 @@ class Summary:
         self.round_counted = 0  # visits of the terminal's round newly counted back
         self.round_sent = None  # (round id, day, entries) when the terminal took a new round
         self.round_refused = None  # why the terminal did not take the round prepared
+        self.round_bad = []  # (entry index, name) of the round sent the terminal refused
         self.update_running = None  # (version, counter) the terminal runs, when it says
         self.update_confirmed = None  # the version its last update confirmed
         self.update_back = None  # (version, why) of an update it rolled back

@@ -48,7 +48,7 @@ class RoundSync(SyncerPart):
             pending["id"], self.serial, pending["professional"], pending["day"], entries
         )
         try:
-            took = self._send_round(pending["id"] if entries else 0, chunks)
+            took, bad = self._send_round(pending["id"] if entries else 0, chunks)
         except TerminalError as e:
             if e.code not in (messages.E_ROUND, messages.E_BAD_BODY):
                 raise
@@ -59,16 +59,19 @@ class RoundSync(SyncerPart):
             return
         self._db(self.store.round_sent, pending["id"])
         s.round_sent = (pending["id"], pending["day"], len(entries))
+        # Entries the terminal took in but will offer to no visit (protocol/round.refusal).
+        s.round_bad = [(i, entries[i][2]) for i in bad if i < len(entries)]
 
-    def _send_round(self, round_id, chunks) -> bool:
-        """Every chunk, each answered once the terminal committed it; True once it holds
-        round `round_id` (0 for an empty round: it then holds none)."""
+    def _send_round(self, round_id, chunks) -> tuple:
+        """Every chunk, each answered once the terminal committed it; (True, the indexes
+        of the entries it refused) once it holds round `round_id` (0 for an empty round:
+        it then holds none), else (False, [])."""
         i = 0
         for _ in range(3 * len(chunks) + 3):
-            held, nxt, _, _ = rp.read_reply(self._call(messages.ROUND, chunks[i]))
+            held, nxt, _, _, bad = rp.read_reply_bad(self._call(messages.ROUND, chunks[i]))
             if nxt >= len(chunks):
-                return held == round_id
+                return held == round_id, bad
             if nxt == 0 and i != 0:
-                return False  # the terminal dropped the transfer (it rebooted)
+                return False, []  # the terminal dropped the transfer (it rebooted)
             i = nxt
-        return False
+        return False, []

@@ -25,7 +25,7 @@ The digest of a round is SHA-256 of its entries' deterministic CBOR, concatenate
 
 import hashlib
 
-from protocol import cbor, dates, fields, messages
+from protocol import cbor, dates, fields, messages, sheet_validation
 from protocol._compat import const
 from protocol.ascii import is_digits, is_printable
 from protocol.fund_code import fund_ok
@@ -123,6 +123,19 @@ def check_entry(e):
     return e
 
 
+NIR_KEY_WRONG = "the insured's NIR key is wrong (97 - the 13 digits mod 97)"
+
+
+def refusal(e):
+    """Why an entry check_entry() passed is still one no visit may take, or None: a NIR
+    whose key is wrong (issue 23: no sheet may carry it, the patient is unknown). The
+    terminal keeps the round's other entries and says which it refused (reply's "bad");
+    the PC never prepares such an entry (host_agent/round_plan.py)."""
+    if not sheet_validation.nir_ok(e[0]):
+        return NIR_KEY_WRONG
+    return None
+
+
 def fund_of(e):
     """The fund an entry carries (9 digits), or None: an older round's entry, or a patient
     the PC knows no fund of."""
@@ -214,19 +227,27 @@ class RoundChunk:
         self.sha = fields.get_bytes(body, "sha", SHA_SIZE) if end else None
 
 
-def reply(round_id, next_index, day=0, done=()):
-    """The terminal's answer: the round it holds (0: none), the next chunk it expects, and
-    to a query the round's day and its visits done: [entry index, record number]."""
+def reply(round_id, next_index, day=0, done=(), bad=()):
+    """The terminal's answer: the round it holds (0: none), the next chunk it expects, to
+    a query the round's day and its visits done: [entry index, record number], and to the
+    last chunk the indexes of the entries it refused (refusal())."""
     body = {"id": round_id, "next": next_index}
     if day:
         body["day"] = day
     if done:
         body["done"] = [list(d) for d in done]
+    if bad:
+        body["bad"] = list(bad)
     return body
 
 
 def read_reply(body):
     """(round id, next chunk, day, done pairs) of the terminal's answer, checked."""
+    return read_reply_bad(body)[:4]
+
+
+def read_reply_bad(body):
+    """read_reply()'s four and the entries the terminal refused (indexes), checked."""
     rid = fields.get_int(body, "id", 0, U32)
     nxt = fields.get_int(body, "next", 0, MAX_ENTRIES)
     day = body.get("day", 0)
@@ -237,4 +258,7 @@ def read_reply(body):
         _list(d, 2, 2, "a visit done")
         _int(d[0], 0, MAX_ENTRIES - 1, "an entry index")
         _int(d[1], 1, U32, "a record number")
-    return rid, nxt, day, done
+    bad = _list(body.get("bad", []), 0, MAX_ENTRIES, "'bad'")
+    for i in bad:
+        _int(i, 0, MAX_ENTRIES - 1, "an entry index")
+    return rid, nxt, day, done, bad

@@ -28,3 +28,15 @@ def test_the_rule_catches_a_screen_without_keys():
     assert _screens.problem(["Caisse du patient", "Code:", "", "OK valider"]) is None
     assert _screens.problem(["X" * 21, "", "", "OK"]) is not None
     assert _screens.problem(["Caf\u00e9", "", "", "OK"]) is not None
+
+
+def test_the_rule_is_exact_a_key_word_is_a_whole_word_of_the_last_line():
+    # Passed by containing the letters (a substring rule): none says a key.
+    assert _screens.problem(["Dossier", "", "", "BOOKED"]) is not None
+    assert _screens.problem(["Dossier", "", "", "MENUS DU JOUR"]) is not None
+    assert _screens.problem(["Dossier", "OK", "", "Suite"]) is not None  # not the last line
+    assert _screens.problem(["Lecture carte perdue", "", "", ""]) is not None
+    assert _screens.problem(["Signature en cours", "", "", ""]) is None
+    assert _screens.problem(["Total", "", "", "OK:signer MENU:sans"]) is None
+    assert _screens.problem(["Tournee", "", "", "OK 4:majo MENU:modif"]) is None
+    assert _screens.problem(["Caisse", "", "", "9 chiffres puis OK"]) is None

@@ -80,6 +80,11 @@ def prepare_round(
         rid, plan = round_plan.prepare_for(store, terminal, professional, ymd, tuple(only or ()))
     except ValueError as e:
         fail(str(e))
+    for p, why in plan.refused:
+        console.print(
+            "prescription %s of %s: %s, left out: keep it again with the right NIR"
+            % (p["ref"], p["name"], why)
+        )
     for p, used in plan.complete:
         console.print(
             "prescription %s of %s: series complete (%d of %s), left out"

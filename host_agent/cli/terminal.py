@@ -237,6 +237,14 @@ def summary_lines(s) -> list:
     if s.round_sent:
         rid, day, n = s.round_sent
         out.append("round %d of %s sent: %s" % (rid, iso(day), plural(n, "visit")))
+    if s.round_bad:  # one line: which entries no visit will take, and why
+        out.append(
+            "%s of the round refused by the terminal (NIR key wrong): %s"
+            % (
+                plural(len(s.round_bad), "visit"),
+                ", ".join("%d %s" % (i + 1, n) for i, n in s.round_bad),
+            )
+        )
     if s.round_refused:
         out.append("round not sent: %s" % s.round_refused)
     return out

@@ -30,7 +30,15 @@ def gp_martin(left=0, presc=None, pay=0, nir=MARTIN, ben=None, name="MARTIN PAUL
     )
 
 
-def other(name, nir="299999999999999"):
+def keyed(body):
+    """The NIR of 13 digits `body` with its key: 97 - (body mod 97), two digits."""
+    return "%s%02d" % (body, 97 - int(body) % 97)
+
+
+OTHER = keyed("2999999999999")  # a NIR of no fixture card, its key right
+
+
+def other(name, nir=OTHER):
     return rp.entry(nir, None, name, "", [("AMI", 200, 1)], PRESC, 5, 1)
 
 

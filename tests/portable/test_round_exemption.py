@@ -81,3 +81,24 @@ def test_keyed_by_hand_the_cards_exemption_is_the_default_and_shown():
     press(app, "2")  # Aucune
     assert app.visit.sheet.exemption is None
     _fits(app)
+
+
+def test_without_the_card_the_rounds_exemption_can_be_removed():
+    """No card to choose from: Options, Exoneration keeps the round's or removes it (it
+    said 'no exemption on the card' and kept the round's, unchangeable)."""
+    from _roundkit import MARTIN, round_app
+
+    e = rp.entry(MARTIN, None, "MARTIN PAUL", GP_SITUATION, [("VG", 100, 0)], None, 0, 0, 1)
+    e.append("011750000")
+    app, _, cps = round_app([e])
+    cps.insert()
+    settle(app)
+    press(app, "4827 OK DOWN OK 1 MENU")  # the list, MARTIN, card forgotten, modify
+    assert app.visit.sheet.exemption == F.LONG_TERM_ILLNESS  # the PC's, from her sheets
+    press(app, "2 2")  # Options, Exoneration
+    lines = app.board.display.lines
+    print(lines)
+    assert lines[:3] == ["Exoneration", ">1 Garder ALD", " 2 Aucune"]
+    press(app, "2")
+    assert app.visit.sheet.exemption is None and app.board.display.lines[0].startswith("Actes")
+    _fits(app)

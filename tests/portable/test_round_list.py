@@ -4,7 +4,7 @@ up prescription marked; a round longer than the screen scrolls; the day's sheets
 jour") name a round patient. Every screen fits 4 x 20 ASCII."""
 
 from _cardkit import press, run_scenario, settle
-from _roundkit import PRESC, gp_martin, other, round_app
+from _roundkit import OTHER, PRESC, gp_martin, other, round_app
 
 from firmware import round_store
 from protocol import round as rp
@@ -23,7 +23,7 @@ def _fits(app):
 
 def _shared(name, left):
     # Two visits on one prescription of `left` sessions (R161-44 2°).
-    return rp.entry("299999999999999", None, name, "", [("AMI", 200, 1)], PRESC, left, 1)
+    return rp.entry(OTHER, None, name, "", [("AMI", 200, 1)], PRESC, left, 1)
 
 
 def test_down_on_the_idle_screen_lists_the_round_in_its_order():

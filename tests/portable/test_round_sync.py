@@ -4,7 +4,7 @@ it), queried for the visits done; and every bad round refused with a plain messa
 previous round kept: another terminal, a prescription used up, no room above the flash
 reserve, entries that do not match their digest, hostile fields; none without a session."""
 
-from _roundkit import PRESC, SERIAL, gp_martin, other
+from _roundkit import PRESC, SERIAL, gp_martin, keyed, other
 from _sync_agent import Agent, FlashBoard, boot
 
 from firmware import round_store
@@ -42,7 +42,7 @@ def _held(agent):
 
 
 def _day(n, first=0):
-    return [other("PATIENT %d" % (first + i), "1%014d" % (first + i)) for i in range(n)]
+    return [other("PATIENT %d" % (first + i), keyed("1%012d" % (first + i))) for i in range(n)]
 
 
 def test_a_round_is_stored_in_chunks_and_kept_across_a_reboot():

@@ -1,10 +1,10 @@
 """A sheet without the Vitale card (firmware/visit_nocard.py), both interpreters: why the
 card is absent is asked first (R161-43), then the NIR, whose key is checked at once (a
 wrong key says so plainly and gives back what was typed); the fund is not asked when the
-terminal knows it (the round's entry for that NIR, else the patient's latest sheet in the
-journal), and asked with a prompt that says where to find it otherwise. On the round's
-list, a cursor picks a patient to do; a patient done or another day's round is refused
-plainly. Every screen fits 4 x 20 ASCII."""
+round's entry for that NIR carries it, shown and proposed (OK keeps it) when the patient's
+latest sheet in the journal gives it, and asked with a prompt that says where to find it
+otherwise. On the round's list, a cursor picks a patient to do; a patient done or another
+day's round is refused plainly. Every screen fits 4 x 20 ASCII."""
 
 from _cardkit import ReplaySlot, events, load_transcripts, press, run_scenario, settle
 from _screens import check_all
@@ -73,25 +73,79 @@ def test_the_fund_of_a_round_patient_is_not_asked():
     assert app.visit.sheet.patient_name == "LEROY JEANNE"
 
 
-def test_the_fund_of_the_patients_latest_sheet_is_not_asked():
+def _after_martins_visit():
+    """An App whose journal holds MARTIN's visit with her card, the card out, the CPS in."""
     t = TRANSCRIPTS["visit"]
     vitale, cps = ReplaySlot("vitale", t["vitale"]), ReplaySlot("cps", t["cps"])
     app = make_visit_app(vitale, cps)
     run_visit(app, vitale, cps, "4827 OK", VISIT_KEYS + " OK")
     vitale.remove()
     settle(app)
+    return app
+
+
+def _forgotten(app, nir):
     press(app, "MENU 5 1")
-    press(app, MARTIN + " OK")
-    assert _lines(app)[0] == "Acte 1: code"  # the situation chosen this CPS session
+    press(app, nir + " OK")
+
+
+def test_the_patients_latest_sheet_gives_her_fund_shown_and_her_last_visit_to_redo():
+    """Without the card, the journal's latest sheet of that NIR is found as with it (one
+    scan): its fund shown and changeable (OK keeps it, digits replace it) and "Refaire"."""
+    app = _after_martins_visit()
+    _forgotten(app, MARTIN)
+    assert _lines(app) == [
+        "Caisse du patient",
+        visit_nocard.FUND_LABEL + ":",
+        FUND,  # her latest sheet's, shown: never used unseen
+        visit_nocard.FUND_PROPOSED,
+    ]
+    press(app, "OK")
+    lines = _lines(app)
+    assert lines[0] == "Acte 1: code" and lines[1] == ">0 Refaire 18/11", lines
     assert app.visit.sheet.fund == FUND and app.visit.sheet.absent_reason == F.CARD_FORGOTTEN
-    # A sheet the PC rejected says nothing of the fund (it may be why it was rejected).
+    assert events(app, "fund_known")[-1] == {"fund_known": FUND}
+    press(app, "0")  # her last visit again, without the card
+    assert [a.code for a in app.visit.sheet.acts] == ["VG", "MD", "IK"]
+    # Changeable: digits typed replace the fund shown (a wrong one comes back as typed).
     press(app, "CANCEL CANCEL 2")  # the sheet menu, "Abandonner feuille?", yes
+    _forgotten(app, MARTIN)
+    press(app, "0017 OK")
+    assert _lines(app)[:2] == ["Code de caisse faux:", "voyez l'attestation"]
+    press(app, "OK")
+    assert _lines(app)[2] == "0017"
+    press(app, "BACK BACK BACK BACK 021750000 OK")
+    assert _lines(app)[0] == "Acte 1: code" and app.visit.sheet.fund == "021750000"
+    # A sheet the PC rejected says nothing of the fund (it may be why it was rejected).
+    press(app, "CANCEL CANCEL 2")
     assert app.storage.journal.reject([1], 20261118) == 1
-    press(app, "MENU 5 1")
-    press(app, MARTIN + " OK")
+    _forgotten(app, MARTIN)
     assert _lines(app)[0] == "Nom du patient"  # nothing known of her now: her name asked
     press(app, "6 2 6 2 7 7 7 4 4 4 6 6 OK")
     assert _lines(app)[0] == "Caisse du patient"
+    assert _lines(app)[2] == ""  # none proposed
+    _fits(app)
+
+
+def test_one_journal_scan_finds_the_fund_and_the_last_sheet():
+    """The fund and the last sheet come from one scan of the journal (they took two)."""
+    app = _after_martins_visit()
+    j = app.storage.journal
+    scans = []
+    real = j.records_after
+
+    def counted(*args):
+        scans.append(args)
+        return real(*args)
+
+    j.records_after = counted
+    try:
+        _forgotten(app, MARTIN)
+        press(app, "OK")
+    finally:
+        j.records_after = real
+    assert _lines(app)[1] == ">0 Refaire 18/11"
+    assert len(scans) == 1, scans
 
 
 def test_a_round_patient_picked_on_the_list_without_the_card():
@@ -130,9 +184,10 @@ def test_without_a_verified_cps_the_list_only_shows():
     assert app.visit.sheet is None and app.owner() is None
 
 
-def test_a_vitale_2_holders_fund_is_not_asked_again():
+def test_a_vitale_2_holders_fund_is_not_typed_again():
     """A Carte Vitale 2 has no fund on its public part: typed once, the holder's latest
-    sheet gives it at her next visit (the prompt says where to find it the first time)."""
+    sheet proposes it at her next visit, shown (the prompt says where to find it the
+    first time)."""
     t = TRANSCRIPTS["vitale2-tla-cps-visit"]
     vitale, cps = ReplaySlot("vitale", t["vitale"]), ReplaySlot("cps", t["cps"])
     app = make_visit_app(vitale, cps)
@@ -149,6 +204,8 @@ def test_a_vitale_2_holders_fund_is_not_asked_again():
     vitale.insert()
     settle(app)
     press(app, "1")
-    assert _lines(app)[0] == "Acte 1: code"  # no fund asked: her latest sheet's
+    assert _lines(app)[:3] == ["Carte Vitale 2", visit_nocard.FUND_LABEL + ":", VITALE2_FUND]
+    press(app, "OK")  # her latest sheet's, shown: OK keeps it
+    assert _lines(app)[0] == "Acte 1: code"
     assert app.visit.sheet.fund == VITALE2_FUND
     _fits(app)
