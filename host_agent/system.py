@@ -67,6 +67,17 @@ class Posix:
         """Whether anyone but the owner may read or write `path` (its mode is not 0600)."""
         return bool(os.stat(path).st_mode & 0o077)
 
+    def process_alive(self, pid: int) -> bool:
+        """Whether process `pid` of this machine still runs (an emulator's announce file,
+        host_agent/ports.py)."""
+        try:
+            os.kill(pid, 0)  # signal 0: nothing sent, only whether it exists
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True  # another user's: it exists
+        return True
+
     def try_lock(self, path: Path) -> int | None:
         """A descriptor of `path` (created 0600) holding its exclusive lock, or None when
         another holds it. flock's lock belongs to this open file (another opening in this
@@ -123,6 +134,19 @@ class Windows:
         """No mode bits on Windows: a file under the user's profile inherits its
         owner-only ACL (see above), which is where the agent tells to keep secrets."""
         return False
+
+    def process_alive(self, pid: int) -> bool:
+        """Whether process `pid` still runs (os.kill(pid, 0) would terminate it here)."""
+        import ctypes
+
+        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
+        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+        if not handle:
+            return False
+        code = ctypes.c_ulong()
+        kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
+        kernel32.CloseHandle(handle)
+        return code.value == 259  # STILL_ACTIVE
 
     def try_lock(self, path: Path) -> int | None:
         """As Posix.try_lock, with msvcrt's lock of the file's first byte (its own per

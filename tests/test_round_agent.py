@@ -44,7 +44,7 @@ def test_a_prescription_is_checked_as_it_is_typed():
         ({"acts": "AMI two"}, "is not CODE"),
         ({"acts": "+".join(["IFD"] * 9)}, "1 to 8 acts"),
         ({"insured": "1700475112233"}, "15 digits"),
-        ({"insured": "170047511223385"}, "wrong key"),  # one digit off: another patient
+        ({"insured": "170047511223385"}, "NIR key is wrong"),  # one digit off: another patient
         ({"dependant": "2018-03-05"}, "BIRTHDATE/BIRTHRANK"),
         ({"name": "X" * 25}, "1 to 24 ASCII"),
         ({"prescriber": "123"}, "9 or 11 digits"),

@@ -319,7 +319,9 @@ def _assert_pin_nowhere(html, logs, db):
                 for value in row:
                     (blobs if isinstance(value, bytes) else texts).append(value)
     assert not any(isinstance(v, str) and alone.search(v) for v in texts)
-    for path in db.parent.glob(db.name + "*"):
+    # The database, its journal and WAL, and the sync leases' lock files (<db>-leases/).
+    beside = list(db.parent.glob(db.name + "*"))
+    for path in [f for p in beside for f in ([p] if p.is_file() else p.rglob("*")) if f.is_file()]:
         data = path.read_bytes()
         for m in re.finditer(PIN.encode(), data):
             # Its bytes with those before, or those after (it may end or start a value).

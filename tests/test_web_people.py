@@ -14,9 +14,10 @@ import pytest
 from fastapi.routing import APIRoute
 
 from emulator.cards import fixtures
-from host_agent import lots, people
+from host_agent import lots, people, pieces
 from host_agent.store import Store
 from host_agent.web import access, security
+from tests import scor_kit
 from tests import web_kit as web
 
 NURSE_RPPS = fixtures.CPS["nurse"][1]["holder_id"]
@@ -107,6 +108,7 @@ def test_a_route_without_its_line_is_refused(tmp_path, monkeypatch):
 # How to call each route that shows health data, as a secretary: (method, path, form).
 def _calls(db, token):
     sheet, lot = _first(db), lots.name(_first(db, "lots"))
+    piece = _scanned_prescription(db, sheet)
     return {
         "/feuilles": ("get", "/feuilles", None),
         "/feuilles/{sheet_id}": ("get", "/feuilles/%d" % sheet, None),
@@ -125,7 +127,21 @@ def _calls(db, token):
         "/exports/feuilles.csv": ("get", "/exports/feuilles.csv", None),
         "/exports/recettes.csv": ("get", "/exports/recettes.csv", None),
         "/tournee": ("get", "/tournee", None),
+        "/feuilles/{sheet_id}/pieces/{piece_id}": (
+            "get",
+            "/feuilles/%d/pieces/%d" % (sheet, piece),
+            None,
+        ),
     }
+
+
+def _scanned_prescription(db, sheet) -> int:
+    """The id of a scanned prescription attached to `sheet` (host_agent/pieces.py)."""
+    store = Store(db)
+    try:
+        return pieces.attach(store, sheet, scor_kit.jpeg(), "ordo.jpg", "", 1, "chef").id
+    finally:
+        store.close()
 
 
 def test_every_route_that_shows_health_data_logs_who_saw_what(tmp_path):
@@ -147,6 +163,7 @@ def test_every_route_that_shows_health_data_logs_who_saw_what(tmp_path):
         who, via, what, sheet_id = views[0]
         assert (who, via) == ("marie", "web"), url
         params = {"sheet_id": str(_first(db)), "ref": lots.name(_first(db, "lots"))}
+        params["piece_id"] = url.rsplit("/", 1)[1]  # the one piece _calls attached
         assert what == rule.shows.format(**params), (url, what)
         assert sheet_id == (_first(db) if "{sheet_id}" in path else None), url
     # A page without health data writes nothing.

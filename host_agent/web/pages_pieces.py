@@ -63,8 +63,8 @@ async def _refused(request: Request, sheet_id: int, error: pieces_check.PieceErr
     if detail is None:
         raise HTTPException(404)
     # The sheet is shown again with the refusal: a 4xx the middleware does not log (R162-1-10 c).
-    config, what = request.app.state.config, "la feuille de soins %d" % sheet_id
-    await run_in_threadpool(log_view, config, request.state.viewer, what, sheet_id)
+    what = "la feuille de soins %d" % sheet_id
+    await run_in_threadpool(log_view, request, request.state.viewer, what, sheet_id)
     return render.page(
         request,
         "sheet.html",

@@ -27,8 +27,7 @@ async def _page(request: Request, status: int = 200, error: str = "", typed=None
         # The form again, with the patients' list: a viewing the middleware does not log
         # (it logs the pages answered below 400), written here before it is sent.
         shown = access.RULES[("GET", "/tournee")].shows
-        config, viewer = request.app.state.config, request.state.viewer
-        await run_in_threadpool(log_view, config, viewer, shown, None)
+        await run_in_threadpool(log_view, request, request.state.viewer, shown, None)
     return render.page(
         request,
         "round.html",
