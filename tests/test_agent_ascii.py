@@ -43,7 +43,8 @@ def test_a_prescription_with_digits_of_another_script_is_refused_as_typed():
 
 
 def _request(length):
-    scope = {"type": "http", "method": "POST", "headers": [(b"content-length", length)]}
+    headers = [(b"content-length", length)]
+    scope = {"type": "http", "method": "POST", "path": "/lots", "headers": headers}
     return Request(scope)
 
 

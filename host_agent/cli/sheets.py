@@ -159,14 +159,12 @@ def attach_piece(
             data = f.read(pieces_check.MAX_BYTES + 1)
     except OSError as e:
         refused(AgentError("cannot read %s: %s" % (file, e.strerror or e)))
-    store = open_store(db)
+    who = people.pc_user("cli").who
     try:
-        who = people.pc_user("cli").who
-        done = pieces.attach(store, sheet_id, data, str(file), "", int(time.time()), who, True)
+        done = pieces.attach_at(lambda: open_store(db), sheet_id, data, str(file),
+                                int(time.time()), who)  # fmt: skip
     except AgentError as e:
         refused(e)
-    finally:
-        store.close()
     console.print(
         "piece %d attached to sheet %d: %s, %s, %d dpi, %s, sha256 %s"
         % (done.id, sheet_id, done.name, pieces_check.WORDS[done.media_type], done.dpi,
