@@ -9,11 +9,11 @@ one PC)."""
 import os
 import subprocess
 import sys
-import time
 
 from emulator import procgroup
-from host_agent import lots
+from host_agent import lots, retention
 from host_agent.store import Store
+from protocol import dates
 from tests import lots_kit as kit
 from tests import practice_kit
 from tests import returns_kit as rk
@@ -86,7 +86,9 @@ def test_pcs_build_send_and_import_at_once(tmp_path, db_where):
         lot = rk.lots_of(store, rk.PARIS)[0]
         rejected = rk.members(store, lot)  # the fund rejects the whole lot
         answer = tmp_path / "retour.json"
-        day = time.strftime("%Y-%m-%d")  # `lots send` sent them today, on this clock
+        # The fund's date: the French day the lot was sent (not this machine's UTC day:
+        # near midnight they differ, and a return dated before the sending is refused).
+        day = dates.iso(dates.ymd_tuple(retention.sent_day(lot)))
         answer.write_bytes(
             rk.return_bytes(
                 rk.PARIS,
