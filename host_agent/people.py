@@ -252,11 +252,7 @@ def log_at(db, viewer: Viewer, what: str, sheet_id=None) -> None:
     command): AgentError when it cannot be opened or written."""
     from host_agent import workspace
 
-    store = workspace.open_store(db)
-    try:
-        log_view(store, viewer, what, sheet_id)
-    finally:
-        store.close()
+    workspace.on_store(db, lambda store: log_view(store, viewer, what, sheet_id))
 
 
 def accounts(store) -> list:

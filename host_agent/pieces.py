@@ -66,13 +66,3 @@ def for_lot(store, lot_id: int, positions: dict) -> list:
         for p in store.lot_pieces(lot_id)
         if p["sheet_id"] in positions
     ]
-
-
-def attach_at(opener, sheet_id: int, data: bytes, name: str, now: int, who: str):
-    """attach on the store `opener()` opens, closed after (tla-agent sheets attach: the
-    path given on the command line is not kept, only its last part)."""
-    store = opener()
-    try:
-        return attach(store, sheet_id, data, name, "", now, who, True)
-    finally:
-        store.close()

@@ -1,7 +1,8 @@
 """The agent's only calls that differ between POSIX (Linux, macOS) and Windows (issue 12,
 item 6): making the folders and files that hold health data readable by their owner only,
 syncing a folder after a rename, telling whether a terminal's port is there, whether a
-secret's file is readable by others, a lock the system drops with its process, and where
+secret's file is readable by others, whether a process still runs, a lock the system
+drops with its process, and where
 the PDFs' font lives. Every
 other module of host_agent uses `current` (tests/test_agent_system.py greps for the POSIX
 calls elsewhere and tests the selection).

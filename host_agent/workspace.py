@@ -39,6 +39,16 @@ def open_store(db: Path, create: bool = False, quick_check: bool = True) -> Stor
         ) from None
 
 
+def on_store(db: Path, work, quick_check: bool = True):
+    """`work(store)`'s result on the store at `db`, opened for it alone and closed after
+    (open_store's errors: a missing database is an AgentError)."""
+    store = open_store(db, quick_check=quick_check)
+    try:
+        return work(store)
+    finally:
+        store.close()
+
+
 def root_path(root: Path | None, db: Path) -> Path:
     return root if root is not None else db.parent / "root.pem"
 

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from host_agent import legend, people, pieces, pieces_check, sheets
+from host_agent import legend, people, pieces, pieces_check, sheets, workspace
 from host_agent.cli.common import (
     DEFAULT_DB,
     MAX_ID,
@@ -161,8 +161,10 @@ def attach_piece(
         refused(AgentError("cannot read %s: %s" % (file, e.strerror or e)))
     who = people.pc_user("cli").who
     try:
-        done = pieces.attach_at(lambda: open_store(db), sheet_id, data, str(file),
-                                int(time.time()), who)  # fmt: skip
+        now = int(time.time())
+        done = workspace.on_store(
+            db, lambda s: pieces.attach(s, sheet_id, data, str(file), "", now, who, True)
+        )
     except AgentError as e:
         refused(e)
     console.print(

@@ -56,3 +56,14 @@ class Store(
 ):
     """The agent's database: `Store(path or URL)` opens (or creates, a file 0600) and
     migrates it."""
+
+    def __init__(self, where, quick_check: bool = True):
+        self.leases_held = {}  # leases.py
+        super().__init__(where, quick_check)
+
+    def close(self) -> None:
+        """Close the connection, the sync leases' locks dropped first (leases.py)."""
+        try:
+            self.close_leases()
+        finally:
+            super().close()

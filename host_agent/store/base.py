@@ -98,10 +98,7 @@ class Base:
         return [(name, rows) for name, rows in copy.dump(self.db) if name not in leave_out]
 
     def close(self) -> None:
-        try:
-            getattr(self, "close_leases", lambda: None)()  # Store's (leases.py): its locks
-        finally:
-            self.db.close()
+        self.db.close()
 
 
 class _Transaction:

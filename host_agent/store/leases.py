@@ -40,6 +40,9 @@ class Leases:
     """Methods of Store (its `db` and `transaction()`)."""
 
     db: Connection
+    # {terminal id: the open lease file holding its flock (SQLite), or None (PostgreSQL's
+    # advisory lock)}: the leases this store holds (Store.__init__ makes it, close drops them).
+    leases_held: dict
 
     def transaction(self):
         raise NotImplementedError  # Store's
@@ -100,7 +103,7 @@ class Leases:
 
     def _lock(self, terminal_id: int) -> bool:
         """Whether this store now holds the terminal's lock (module docstring)."""
-        held = _held(self)
+        held = self.leases_held
         if terminal_id in held:
             return False  # this store holds it already: one sync at a time still
         if self.db.dialect != "sqlite":
@@ -119,7 +122,7 @@ class Leases:
         return True
 
     def _unlock(self, terminal_id: int) -> None:
-        held = _held(self)
+        held = self.leases_held
         if terminal_id not in held:
             return
         fd = held.pop(terminal_id)
@@ -131,17 +134,8 @@ class Leases:
     def close_leases(self) -> None:
         """The store closes: its leases' locks dropped now (the server would drop its
         advisory locks with the connection, but only once it has seen it end)."""
-        for terminal_id in list(_held(self)):
+        for terminal_id in list(self.leases_held):
             try:
                 self._unlock(terminal_id)
             except Exception:
                 pass  # a server gone: it dropped them with the connection
-
-
-def _held(store) -> dict:
-    """{terminal id: the open lease file holding its flock (SQLite), or None (the advisory
-    lock of PostgreSQL)} of the leases this store holds."""
-    held = store.__dict__.get("_leases_held")
-    if held is None:
-        held = store.__dict__["_leases_held"] = {}
-    return held

@@ -193,6 +193,14 @@ def log_view(request: Request, viewer, what: str, sheet_id) -> None:
         people.log_view(store, viewer, what, sheet_id)
 
 
+async def log_page_shown(request: Request, route: tuple, sheet_id=None) -> None:
+    """The PC's access-log line of the page of `route` (access.RULES) shown again with a
+    4xx (a form refused with its data): the middleware logs only the pages answered below
+    400, and this one shows what that page shows (R162-1-10 c)."""
+    what = access.RULES[route].shows.format(sheet_id=sheet_id)
+    await run_in_threadpool(log_view, request, request.state.viewer, what, sheet_id)
+
+
 def unexpected(request: Request, exc: Exception) -> HTMLResponse:
     """The page of an error nothing else answered (a bug): the IT person's log gets the
     traceback, the page one French sentence and the headers of every page."""

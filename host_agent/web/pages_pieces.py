@@ -9,14 +9,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Request
 from fastapi.responses import Response
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.requests import ClientDisconnect
 
 from host_agent import overview, pieces, pieces_check
 from host_agent.errors import AgentError
 from host_agent.web import render
-from host_agent.web.app import checked_form, log_view
+from host_agent.web.app import checked_form, log_page_shown
 
 router = APIRouter()
 SheetId = Annotated[int, Path(ge=0, le=2**63 - 1)]
@@ -62,9 +61,7 @@ async def _refused(request: Request, sheet_id: int, error: pieces_check.PieceErr
     )
     if detail is None:
         raise HTTPException(404)
-    # The sheet is shown again with the refusal: a 4xx the middleware does not log (R162-1-10 c).
-    what = "la feuille de soins %d" % sheet_id
-    await run_in_threadpool(log_view, request, request.state.viewer, what, sheet_id)
+    await log_page_shown(request, ("GET", "/feuilles/{sheet_id}"), sheet_id)
     return render.page(
         request,
         "sheet.html",

@@ -7,11 +7,10 @@ made the one of the next rounds from the sheet's page."""
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
-from starlette.concurrency import run_in_threadpool
 
 from host_agent import french, round_form, round_plan
-from host_agent.web import access, render
-from host_agent.web.app import checked_form, log_view
+from host_agent.web import render
+from host_agent.web.app import checked_form, log_page_shown
 
 router = APIRouter()
 SheetId = Annotated[int, Path(ge=0, le=2**63 - 1)]
@@ -24,10 +23,7 @@ def _read(store):
 async def _page(request: Request, status: int = 200, error: str = "", typed=None):
     offered, series = await render.with_store(request, _read)
     if status >= 400:
-        # The form again, with the patients' list: a viewing the middleware does not log
-        # (it logs the pages answered below 400), written here before it is sent.
-        shown = access.RULES[("GET", "/tournee")].shows
-        await run_in_threadpool(log_view, request, request.state.viewer, shown, None)
+        await log_page_shown(request, ("GET", "/tournee"))  # the form again, its patients
     return render.page(
         request,
         "round.html",

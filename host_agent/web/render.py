@@ -96,16 +96,8 @@ async def with_store(request, work):
     store = getattr(request.state, "store", None)
     if store is not None:
         return await run_in_threadpool(work, store)
-    db = request.app.state.config.db
-
-    def run():
-        store = workspace.open_store(db)  # no database: it says so
-        try:
-            return work(store)
-        finally:
-            store.close()
-
-    return await run_in_threadpool(run)
+    # No request store (the database was missing when the request came): it says so.
+    return await run_in_threadpool(workspace.on_store, request.app.state.config.db, work)
 
 
 def page(request, name: str, status_code: int = 200, **context) -> HTMLResponse:

@@ -94,13 +94,7 @@ def request_store(config: Config):
 def _with(config: Config, store, work):
     """`work(store)` on the request's store, or on one opened for it alone (a call from
     outside a request: `serve` starting, a test)."""
-    if store is not None:
-        return work(store)
-    own = workspace.open_store(config.db)
-    try:
-        return work(own)
-    finally:
-        own.close()
+    return work(store) if store is not None else workspace.on_store(config.db, work)
 
 
 def has_accounts(config: Config, store=None) -> bool:
